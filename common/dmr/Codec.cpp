@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: MIT
+#include "dmr/Codec.h"
+
+#include "metrics.pb.h"
+
+#include <arpa/inet.h>
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+
+namespace dmr {
+
+namespace {
+
+constexpr std::int64_t kEarliestSampleMs = 946684800000LL; // 2000-01-01
+constexpr std::int64_t kLatestSampleMs = 4102444800000LL;  // 2100-01-01
+constexpr double kMaxLoad = 1e6;
+
+bool isPrintable(const std::string &text)
+{
+    for (unsigned char c : text) {
+        if (c < 0x21 || c > 0x7e)
+            return false;
+    }
+    return true;
+}
+
+bool isLowerHex(const std::string &text)
+{
+    if (text.empty() || text.size() % 2 != 0)
+        return false;
+    for (char c : text) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+    }
+    return true;
+}
+
+int hexValue(char c)
+{
+    return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+std::string hexToBytes(const std::string &hex)
+{
+    std::string bytes(hex.size() / 2, '\0');
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = char(hexValue(hex[2 * i]) << 4 | hexValue(hex[2 * i + 1]));
+    return bytes;
+}
+
+std::string bytesToHex(const std::string &bytes, char separator = 0)
+{
+    static const char digits[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(bytes.size() * 3);
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (separator && i > 0)
+            hex += separator;
+        const auto byte = static_cast<unsigned char>(bytes[i]);
+        hex += digits[byte >> 4];
+        hex += digits[byte & 0xf];
+    }
+    return hex;
+}
+
+// "" -> "", "1.2.3.4" -> 4 bytes, "fe80::1" -> 16 bytes; nullopt if not an address.
+std::optional<std::string> ipToBytes(const std::string &text)
+{
+    if (text.empty())
+        return std::string();
+    unsigned char buffer[16];
+    if (inet_pton(AF_INET, text.c_str(), buffer) == 1)
+        return std::string(reinterpret_cast<char *>(buffer), 4);
+    if (inet_pton(AF_INET6, text.c_str(), buffer) == 1)
+        return std::string(reinterpret_cast<char *>(buffer), 16);
+    return std::nullopt;
+}
+
+std::optional<std::string> bytesToIp(const std::string &bytes)
+{
+    char text[INET6_ADDRSTRLEN] = {};
+    if (bytes.empty())
+        return std::string();
+    if (bytes.size() == 4 && inet_ntop(AF_INET, bytes.data(), text, sizeof text))
+        return std::string(text);
+    if (bytes.size() == 16 && inet_ntop(AF_INET6, bytes.data(), text, sizeof text))
+        return std::string(text);
+    return std::nullopt;
+}
+
+// "aa:bb:cc:dd:ee:ff" (any length of colon-separated octets up to 20) -> raw bytes.
+std::optional<std::string> macToBytes(const std::string &text)
+{
+    if (text.empty())
+        return std::string();
+    if ((text.size() + 1) % 3 != 0 || (text.size() + 1) / 3 > 20)
+        return std::nullopt;
+    std::string bytes;
+    for (std::size_t i = 0; i < text.size(); i += 3) {
+        const char hi = text[i], lo = text[i + 1];
+        if (!std::isxdigit(static_cast<unsigned char>(hi))
+            || !std::isxdigit(static_cast<unsigned char>(lo))
+            || (i + 2 < text.size() && text[i + 2] != ':'))
+            return std::nullopt;
+        bytes += char(std::stoi(std::string {hi, lo}, nullptr, 16));
+    }
+    return bytes;
+}
+
+std::uint32_t toCenti(double value)
+{
+    return static_cast<std::uint32_t>(std::llround(value * 100.0));
+}
+
+double fromCenti(std::uint32_t centi)
+{
+    return centi / 100.0;
+}
+
+std::string checkInterface(const InterfaceSample &sample)
+{
+    if (sample.name.empty() || sample.name.size() > kMaxInterfaceNameLength
+        || !isPrintable(sample.name))
+        return "interface name must be 1 to 15 printable characters";
+    if (!ipToBytes(sample.ipAddress))
+        return "interface " + sample.name + ": ip_address is not an IPv4 or IPv6 address";
+    if (!macToBytes(sample.macAddress))
+        return "interface " + sample.name + ": mac_address is not a hardware address";
+    return {};
+}
+
+} // namespace
+
+const char *rejectReasonName(RejectReason reason)
+{
+    switch (reason) {
+    case RejectReason::None:
+        return "none";
+    case RejectReason::Oversize:
+        return "oversize";
+    case RejectReason::Empty:
+        return "empty";
+    case RejectReason::Malformed:
+        return "malformed";
+    case RejectReason::Unsupported:
+        return "unsupported";
+    case RejectReason::Invalid:
+        return "invalid";
+    }
+    return "unknown";
+}
+
+std::string validate(const Report &report)
+{
+    if (report.deviceId.empty() || report.deviceId.size() > kMaxDeviceIdLength
+        || !isPrintable(report.deviceId))
+        return "device_id must be 1 to 64 printable characters";
+    if (report.hostname.size() > kMaxHostnameLength || !isPrintable(report.hostname))
+        return "hostname must be at most 253 printable characters";
+    if (report.intervalSeconds < 1 || report.intervalSeconds > kMaxIntervalSeconds)
+        return "interval must be 1 to 86400 seconds";
+    if (report.sequence < 1)
+        return "sequence must start at 1";
+    if (report.sampleTimeMs < kEarliestSampleMs || report.sampleTimeMs >= kLatestSampleMs)
+        return "sample time is not between 2000 and 2100";
+    const SystemSample &s = report.system;
+    if (!(s.cpuPercent >= 0 && s.cpuPercent <= 100))
+        return "cpu_percent must be 0 to 100";
+    if (!(s.diskPercent >= 0 && s.diskPercent <= 100))
+        return "disk_percent must be 0 to 100";
+    if (s.memoryTotalKb == 0 || s.memoryUsedKb > s.memoryTotalKb)
+        return "memory_used_kb must not exceed a non-zero memory_total_kb";
+    if (s.diskUsedKb > s.diskTotalKb)
+        return "disk_used_kb must not exceed disk_total_kb";
+    for (double load : {s.load1, s.load5, s.load15}) {
+        if (!(load >= 0 && load < kMaxLoad))
+            return "load averages must be 0 to 1000000";
+    }
+    if (report.interfaces.size() > kMaxInterfaces)
+        return "at most 32 interfaces";
+    for (const InterfaceSample &sample : report.interfaces) {
+        std::string problem = checkInterface(sample);
+        if (!problem.empty())
+            return problem;
+    }
+    return {};
+}
+
+std::string encode(const Report &report)
+{
+    v1::Report wire;
+    if (isLowerHex(report.deviceId))
+        wire.set_device_id_hex(hexToBytes(report.deviceId));
+    else
+        wire.set_device_id(report.deviceId);
+    wire.set_hostname(report.hostname);
+    wire.set_agent_version(report.agentVersion);
+    wire.set_interval_seconds(report.intervalSeconds);
+    wire.set_run_id(report.runId);
+    wire.set_sequence(report.sequence);
+    wire.set_sample_time_ms(report.sampleTimeMs);
+
+    const SystemSample &s = report.system;
+    v1::SystemMetrics *system = wire.mutable_system();
+    system->set_cpu_centi_percent(toCenti(s.cpuPercent));
+    system->set_memory_used_kb(s.memoryUsedKb);
+    system->set_memory_total_kb(s.memoryTotalKb);
+    system->set_disk_used_kb(s.diskUsedKb);
+    system->set_disk_total_kb(s.diskTotalKb);
+    system->set_disk_centi_percent(toCenti(s.diskPercent));
+    system->set_load_1_centi(toCenti(s.load1));
+    system->set_load_5_centi(toCenti(s.load5));
+    system->set_load_15_centi(toCenti(s.load15));
+    system->set_uptime_seconds(s.uptimeSeconds);
+
+    for (const InterfaceSample &sample : report.interfaces) {
+        v1::NetworkInterface *iface = wire.add_interfaces();
+        iface->set_name(sample.name);
+        iface->set_ip(ipToBytes(sample.ipAddress).value_or(std::string()));
+        iface->set_mac(macToBytes(sample.macAddress).value_or(std::string()));
+        iface->set_rx_bytes(sample.rxBytes);
+        iface->set_tx_bytes(sample.txBytes);
+        iface->set_rx_packets(sample.rxPackets);
+        iface->set_tx_packets(sample.txPackets);
+    }
+
+    v1::Datagram datagram;
+    datagram.set_security(v1::SECURITY_NONE);
+    wire.SerializeToString(datagram.mutable_payload());
+    return datagram.SerializeAsString();
+}
+
+DecodeResult decode(const void *data, std::size_t size)
+{
+    DecodeResult result;
+    auto reject = [&result](RejectReason reason, std::string detail) {
+        result.reason = reason;
+        result.detail = std::move(detail);
+        return result;
+    };
+    if (size == 0)
+        return reject(RejectReason::Empty, "empty datagram");
+    if (size > kMaxDatagramSize)
+        return reject(RejectReason::Oversize,
+                      std::to_string(size) + " bytes is over the limit of "
+                          + std::to_string(kMaxDatagramSize));
+
+    v1::Datagram datagram;
+    if (!datagram.ParseFromArray(data, static_cast<int>(size)))
+        return reject(RejectReason::Malformed, "not a protobuf datagram envelope");
+    if (datagram.security() != v1::SECURITY_NONE)
+        return reject(RejectReason::Unsupported,
+                      "security level " + std::to_string(datagram.security())
+                          + " is not supported by this console");
+    v1::Report wire;
+    if (datagram.payload().empty() || !wire.ParseFromString(datagram.payload()))
+        return reject(RejectReason::Malformed, "payload is not a protobuf report");
+    if (!wire.has_system())
+        return reject(RejectReason::Invalid, "report has no system metrics");
+
+    Report report;
+    switch (wire.device_case()) {
+    case v1::Report::kDeviceId:
+        report.deviceId = wire.device_id();
+        break;
+    case v1::Report::kDeviceIdHex:
+        if (wire.device_id_hex().size() * 2 > kMaxDeviceIdLength)
+            return reject(RejectReason::Invalid, "device_id is too long");
+        report.deviceId = bytesToHex(wire.device_id_hex());
+        break;
+    case v1::Report::DEVICE_NOT_SET:
+        return reject(RejectReason::Invalid, "report has no device_id");
+    }
+    report.hostname = wire.hostname();
+    report.agentVersion = wire.agent_version();
+    report.intervalSeconds = wire.interval_seconds();
+    report.runId = wire.run_id();
+    report.sequence = wire.sequence();
+    report.sampleTimeMs = wire.sample_time_ms();
+
+    const v1::SystemMetrics &system = wire.system();
+    if (system.cpu_centi_percent() > 10000 || system.disk_centi_percent() > 10000)
+        return reject(RejectReason::Invalid, "a percentage is over 100");
+    SystemSample &s = report.system;
+    s.cpuPercent = fromCenti(system.cpu_centi_percent());
+    s.memoryUsedKb = system.memory_used_kb();
+    s.memoryTotalKb = system.memory_total_kb();
+    s.diskUsedKb = system.disk_used_kb();
+    s.diskTotalKb = system.disk_total_kb();
+    s.diskPercent = fromCenti(system.disk_centi_percent());
+    s.load1 = fromCenti(system.load_1_centi());
+    s.load5 = fromCenti(system.load_5_centi());
+    s.load15 = fromCenti(system.load_15_centi());
+    s.uptimeSeconds = system.uptime_seconds();
+
+    if (static_cast<std::size_t>(wire.interfaces_size()) > kMaxInterfaces)
+        return reject(RejectReason::Invalid, "at most 32 interfaces");
+    report.interfaces.reserve(wire.interfaces_size());
+    for (const v1::NetworkInterface &iface : wire.interfaces()) {
+        InterfaceSample sample;
+        sample.name = iface.name();
+        const std::optional<std::string> ip = bytesToIp(iface.ip());
+        if (!ip)
+            return reject(RejectReason::Invalid,
+                          "interface " + sample.name + ": ip must be 4 or 16 bytes");
+        sample.ipAddress = *ip;
+        if (iface.mac().size() > 20)
+            return reject(RejectReason::Invalid,
+                          "interface " + sample.name + ": mac is longer than 20 bytes");
+        sample.macAddress = bytesToHex(iface.mac(), ':');
+        sample.rxBytes = iface.rx_bytes();
+        sample.txBytes = iface.tx_bytes();
+        sample.rxPackets = iface.rx_packets();
+        sample.txPackets = iface.tx_packets();
+        report.interfaces.push_back(std::move(sample));
+    }
+
+    std::string problem = validate(report);
+    if (!problem.empty())
+        return reject(RejectReason::Invalid, std::move(problem));
+    result.report = std::move(report);
+    return result;
+}
+
+} // namespace dmr

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "dmr/Report.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace dmr {
+
+// Why a datagram was refused. Every value is a counter in the console.
+enum class RejectReason {
+    None,
+    Oversize,     // more than kMaxDatagramSize bytes, not parsed at all
+    Empty,        // zero bytes
+    Malformed,    // not a protobuf Datagram/Report
+    Unsupported,  // a security level this build cannot check
+    Invalid,      // parsed, but a field is missing or out of range
+};
+constexpr int kRejectReasonCount = 6;
+
+const char *rejectReasonName(RejectReason reason);
+
+constexpr std::size_t kMaxDatagramSize = 1200;
+constexpr std::size_t kMaxInterfaces = 32;
+constexpr std::size_t kMaxDeviceIdLength = 64;
+constexpr std::size_t kMaxHostnameLength = 253;
+constexpr std::size_t kMaxInterfaceNameLength = 15; // IFNAMSIZ - 1
+constexpr std::uint32_t kMaxIntervalSeconds = 86400;
+
+struct DecodeResult
+{
+    std::optional<Report> report;
+    RejectReason reason = RejectReason::None;
+    std::string detail; // a human-readable why, for logs and tests
+
+    bool ok() const { return report.has_value(); }
+};
+
+// Serializes a report into one datagram. The report must pass validate().
+std::string encode(const Report &report);
+
+// Parses and validates one datagram. Never throws; anything over
+// kMaxDatagramSize is refused before parsing, so memory use is bounded.
+DecodeResult decode(const void *data, std::size_t size);
+inline DecodeResult decode(const std::string &bytes)
+{
+    return decode(bytes.data(), bytes.size());
+}
+
+// Checks ranges, lengths and required fields. Returns an empty string when
+// the report is valid, otherwise what is wrong.
+std::string validate(const Report &report);
+
+} // namespace dmr

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dmr {
+
+// One network interface as the agent saw it. Addresses are text in the forms
+// users read (dotted quad or RFC 5952 IPv6, colon-separated lowercase MAC).
+struct InterfaceSample
+{
+    std::string name;
+    std::string ipAddress;
+    std::string macAddress;
+    std::uint64_t rxBytes = 0;
+    std::uint64_t txBytes = 0;
+    std::uint64_t rxPackets = 0;
+    std::uint64_t txPackets = 0;
+
+    bool operator==(const InterfaceSample &other) const;
+};
+
+struct SystemSample
+{
+    double cpuPercent = 0;
+    std::uint64_t memoryUsedKb = 0;
+    std::uint64_t memoryTotalKb = 0;
+    double diskPercent = 0;
+    std::uint64_t diskUsedKb = 0;
+    std::uint64_t diskTotalKb = 0;
+    double load1 = 0;
+    double load5 = 0;
+    double load15 = 0;
+    std::uint64_t uptimeSeconds = 0;
+
+    double memoryPercent() const;
+    bool operator==(const SystemSample &other) const;
+};
+
+// One report: what one datagram carries once decoded and validated. Values on
+// the wire are rounded to hundredths; encode(decode(x)) is exact, and
+// decode(encode(x)) equals x up to that rounding.
+struct Report
+{
+    std::string deviceId;
+    std::string hostname;
+    std::uint32_t agentVersion = 0;
+    std::uint32_t intervalSeconds = 0;
+    std::uint32_t runId = 0;
+    std::uint64_t sequence = 0;
+    std::int64_t sampleTimeMs = 0;
+    SystemSample system;
+    std::vector<InterfaceSample> interfaces;
+
+    bool operator==(const Report &other) const;
+};
+
+std::uint32_t packVersion(unsigned major, unsigned minor, unsigned patch);
+std::string versionString(std::uint32_t packed);
+
+} // namespace dmr
