@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+#include "ConsoleConfig.h"
+
+#include "EnvFile.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+
+#include <cstdio>
+#include <functional>
+
+namespace {
+
+struct Key
+{
+    const char *flag;
+    const char *env;
+    const char *valueName;
+    const char *help;
+    std::function<bool(ConsoleConfig &, const QString &)> apply;
+};
+
+bool toPort(const QString &text, quint16 *port)
+{
+    bool ok = false;
+    const uint value = text.toUInt(&ok);
+    if (!ok || value > 65535)
+        return false;
+    *port = static_cast<quint16>(value);
+    return true;
+}
+
+bool toInt(const QString &text, int minimum, int maximum, int *out)
+{
+    bool ok = false;
+    const int value = text.toInt(&ok);
+    if (!ok || value < minimum || value > maximum)
+        return false;
+    *out = value;
+    return true;
+}
+
+bool toAddress(const QString &text, QHostAddress *out)
+{
+    QHostAddress address;
+    if (text == QLatin1String("*") || text == QLatin1String("any"))
+        address = QHostAddress::Any;
+    else if (text == QLatin1String("localhost"))
+        address = QHostAddress::LocalHost;
+    else if (!address.setAddress(text))
+        return false;
+    *out = address;
+    return true;
+}
+
+const QList<Key> &keys()
+{
+    static const QList<Key> table = {
+        {"udp-port", "METRICS_UDP_PORT", "port", "UDP port for agent reports (default 47800).",
+         [](ConsoleConfig &c, const QString &v) { return toPort(v, &c.udpPort); }},
+        {"bind", "METRICS_BIND", "address",
+         "Address to receive reports on (default 0.0.0.0, all IPv4; :: for IPv6 too).",
+         [](ConsoleConfig &c, const QString &v) { return toAddress(v, &c.udpBind); }},
+        {"http-port", "METRICS_HTTP_PORT", "port", "HTTP port of the REST API and web page (default 8000).",
+         [](ConsoleConfig &c, const QString &v) { return toPort(v, &c.httpPort); }},
+        {"http-bind", "METRICS_HTTP_BIND", "address", "Address the HTTP server binds (default 127.0.0.1).",
+         [](ConsoleConfig &c, const QString &v) { return toAddress(v, &c.httpBind); }},
+        {"db", "METRICS_DB", "path",
+         "SQLite database file (default $XDG_DATA_HOME/device-metrics-reporter/metrics.db).",
+         [](ConsoleConfig &c, const QString &v) {
+             c.database = v;
+             return !v.isEmpty();
+         }},
+        {"log-file", "METRICS_LOG_FILE", "path",
+         "Log file, rotated by size; - for stderr only (default .log/metrics.log, stderr under systemd).",
+         [](ConsoleConfig &c, const QString &v) {
+             c.logFile = v;
+             return !v.isEmpty();
+         }},
+        {"stats-interval", "METRICS_STATS_INTERVAL", "seconds",
+         "How often the ingest counters are logged (default 60; 0 turns it off).",
+         [](ConsoleConfig &c, const QString &v) { return toInt(v, 0, 86400, &c.statsIntervalSeconds); }},
+        {"offline-after", "METRICS_OFFLINE_AFTER", "seconds",
+         "A device is offline when silent for max(this, 3 x its interval) (default 60).",
+         [](ConsoleConfig &c, const QString &v) { return toInt(v, 1, 86400 * 7, &c.offlineAfterSeconds); }},
+        {"queue-capacity", "METRICS_QUEUE_CAPACITY", "reports",
+         "Reports held in memory between ingest and the database writer (default 200000).",
+         [](ConsoleConfig &c, const QString &v) { return toInt(v, 1000, 100000000, &c.queueCapacity); }},
+        {"flush-interval", "METRICS_FLUSH_INTERVAL_MS", "ms",
+         "Longest time an accepted report waits for its database transaction (default 100).",
+         [](ConsoleConfig &c, const QString &v) { return toInt(v, 1, 10000, &c.flushIntervalMs); }},
+        {"receive-buffer", "METRICS_RECEIVE_BUFFER", "bytes",
+         "Kernel receive buffer asked for the UDP socket (default 8388608).",
+         [](ConsoleConfig &c, const QString &v) {
+             return toInt(v, 65536, 1 << 30, &c.receiveBufferBytes);
+         }},
+    };
+    return table;
+}
+
+} // namespace
+
+QString ConsoleConfig::defaultDatabasePath(const QProcessEnvironment &environment)
+{
+    // systemd's StateDirectory= hands the service its own writable folder.
+    const QString stateDirectory = environment.value(QStringLiteral("STATE_DIRECTORY"));
+    if (!stateDirectory.isEmpty())
+        return stateDirectory.split(QLatin1Char(':')).first() + QStringLiteral("/metrics.db");
+    QString dataHome = environment.value(QStringLiteral("XDG_DATA_HOME"));
+    if (dataHome.isEmpty())
+        dataHome = environment.value(QStringLiteral("HOME"), QDir::homePath())
+            + QStringLiteral("/.local/share");
+    return dataHome + QStringLiteral("/device-metrics-reporter/metrics.db");
+}
+
+std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
+                                                  const QProcessEnvironment &environment,
+                                                  QString *error, int *exitCode)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Device Metrics Reporter console: receives metrics reports from metrics-agent over UDP, "
+        "stores them and shows them.\nEvery option can also be set by the environment variable "
+        "named in brackets, or in a .env file."));
+    const QCommandLineOption helpOption = parser.addHelpOption();
+    const QCommandLineOption versionOption = parser.addVersionOption();
+    const QCommandLineOption headlessOption(QStringLiteral("headless"),
+                                            QStringLiteral("Run without the desktop window."));
+    const QCommandLineOption envFileOption(QStringLiteral("env-file"),
+                                           QStringLiteral("Read settings from this file instead "
+                                                          "of ./.env."),
+                                           QStringLiteral("path"));
+    parser.addOption(headlessOption);
+    parser.addOption(envFileOption);
+    QList<QCommandLineOption> options;
+    for (const Key &key : keys()) {
+        options.append(QCommandLineOption(QString::fromLatin1(key.flag),
+                                          QStringLiteral("%1 [%2]").arg(QString::fromLatin1(key.help),
+                                                                        QString::fromLatin1(key.env)),
+                                          QString::fromLatin1(key.valueName)));
+        parser.addOption(options.last());
+    }
+
+    *exitCode = 2;
+    if (!parser.parse(arguments)) {
+        *error = parser.errorText();
+        return std::nullopt;
+    }
+    if (parser.isSet(helpOption)) {
+        std::fputs(qPrintable(parser.helpText()), stdout);
+        *exitCode = 0;
+        return std::nullopt;
+    }
+    if (parser.isSet(versionOption)) {
+        std::printf("%s %s\n", qPrintable(QCoreApplication::applicationName()),
+                    qPrintable(QCoreApplication::applicationVersion()));
+        *exitCode = 0;
+        return std::nullopt;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        *error = QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first());
+        return std::nullopt;
+    }
+
+    const QString envPath = parser.isSet(envFileOption) ? parser.value(envFileOption)
+                                                        : QStringLiteral(".env");
+    QString envError;
+    const std::optional<EnvFile> envFile = EnvFile::load(envPath, &envError);
+    if (!envFile && parser.isSet(envFileOption)) {
+        *error = envError;
+        return std::nullopt;
+    }
+
+    ConsoleConfig config;
+    config.headless = parser.isSet(headlessOption)
+        || environment.value(QStringLiteral("METRICS_HEADLESS")) == QLatin1String("1");
+    config.database = defaultDatabasePath(environment);
+    config.logFile = QString();
+    for (int i = 0; i < keys().size(); ++i) {
+        const Key &key = keys().at(i);
+        const QString envName = QString::fromLatin1(key.env);
+        QString value;
+        QString source;
+        if (parser.isSet(options.at(i))) {
+            value = parser.value(options.at(i));
+            source = QStringLiteral("--") + QString::fromLatin1(key.flag);
+        } else if (environment.contains(envName)) {
+            value = environment.value(envName);
+            source = envName;
+        } else if (envFile && envFile->contains(envName)) {
+            value = envFile->value(envName);
+            source = envName + QStringLiteral(" in ") + envPath;
+        } else {
+            continue;
+        }
+        if (!key.apply(config, value)) {
+            *error = QStringLiteral("invalid value '%1' for %2").arg(value, source);
+            return std::nullopt;
+        }
+    }
+    *exitCode = 0;
+    return config;
+}

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+#include "ConsoleService.h"
+
+#include "Database.h"
+#include "Ingest.h"
+#include "Logging.h"
+#include "ReportQueue.h"
+#include "StoreWriter.h"
+#include "UdpReceiver.h"
+
+#include <QThread>
+#include <QTimer>
+
+ConsoleService::ConsoleService(ConsoleConfig config, DeviceRegistry::Clock clock, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+    , m_clock(std::move(clock))
+{
+    qRegisterMetaType<QList<DeviceSnapshot>>();
+}
+
+ConsoleService::~ConsoleService()
+{
+    stop();
+}
+
+bool ConsoleService::start(QString *error)
+{
+    if (m_running)
+        return true;
+
+    // Read the known devices before any datagram can arrive, so that a
+    // returning device keeps its uuid and its sequence bookkeeping.
+    QList<DeviceSnapshot> devices;
+    {
+        Database database(QStringLiteral("console-startup"));
+        std::optional<QList<DeviceSnapshot>> loaded;
+        if (!database.open(m_config.database, error) || !database.migrate(error)
+            || !(loaded = database.loadDevices(error)))
+            return false;
+        devices = *loaded;
+    }
+
+    m_queue = std::make_unique<ReportQueue>(std::size_t(m_config.queueCapacity));
+
+    m_storeThread = new QThread(this);
+    m_storeThread->setObjectName(QStringLiteral("store"));
+    StoreWriter::Options writerOptions;
+    writerOptions.databasePath = m_config.database;
+    writerOptions.flushIntervalMs = m_config.flushIntervalMs;
+    m_writer = new StoreWriter(writerOptions, m_queue.get(), &m_counters);
+    m_writer->moveToThread(m_storeThread);
+    connect(m_writer, &StoreWriter::healthChanged, this, &ConsoleService::storeHealthChanged);
+    m_storeThread->start();
+
+    m_ingestThread = new QThread(this);
+    m_ingestThread->setObjectName(QStringLiteral("ingest"));
+    m_receiver = new UdpReceiver({m_config.udpBind, m_config.udpPort, m_config.receiveBufferBytes});
+    m_ingest = new Ingest(m_queue.get(), &m_counters, m_clock);
+    m_ingest->restore(devices);
+    m_receiver->moveToThread(m_ingestThread);
+    m_ingest->moveToThread(m_ingestThread);
+    // Same thread: a direct call, no copy through the event queue.
+    connect(m_receiver, &UdpReceiver::datagramsReceived, m_ingest, &Ingest::ingest,
+            Qt::DirectConnection);
+    connect(m_ingest, &Ingest::devicesUpdated, this, &ConsoleService::devicesUpdated);
+    m_ingestThread->start();
+
+    bool ok = false;
+    QMetaObject::invokeMethod(
+        m_writer, [&] { ok = m_writer->open(error); }, Qt::BlockingQueuedConnection);
+    if (ok)
+        QMetaObject::invokeMethod(
+            m_receiver, [&] { ok = m_receiver->open(error); }, Qt::BlockingQueuedConnection);
+    m_running = true;
+    if (!ok) {
+        stop();
+        return false;
+    }
+    qCInfo(lcIngest, "%lld known devices restored", qlonglong(devices.size()));
+
+    m_rateClock.start();
+    if (m_config.statsIntervalSeconds > 0) {
+        m_statsTimer = new QTimer(this);
+        connect(m_statsTimer, &QTimer::timeout, this,
+                [this] { qCInfo(lcStats, "%s", qPrintable(statsLine())); });
+        m_statsTimer->start(m_config.statsIntervalSeconds * 1000);
+    }
+    return true;
+}
+
+void ConsoleService::stop()
+{
+    if (!m_running)
+        return;
+    m_running = false;
+    delete m_statsTimer;
+    m_statsTimer = nullptr;
+
+    // Receiver and ingest first: once the socket is closed on its own
+    // thread, every datagram read so far has gone through ingest.
+    QMetaObject::invokeMethod(
+        m_receiver, [this] { m_receiver->stop(); }, Qt::BlockingQueuedConnection);
+    m_ingestThread->quit();
+    m_ingestThread->wait();
+    delete m_receiver;
+    delete m_ingest;
+    m_receiver = nullptr;
+    m_ingest = nullptr;
+
+    bool flushed = true;
+    QMetaObject::invokeMethod(
+        m_writer,
+        [this, &flushed] {
+            flushed = m_writer->flushAll();
+            m_writer->stop();
+        },
+        Qt::BlockingQueuedConnection);
+    m_storeThread->quit();
+    m_storeThread->wait();
+    delete m_writer;
+    m_writer = nullptr;
+    if (!flushed)
+        qCCritical(lcStore, "%zu accepted reports could not be written before exit", m_queue->size());
+    qCInfo(lcStats, "stopped: %s", qPrintable(m_counters.summary()));
+    delete m_ingestThread;
+    delete m_storeThread;
+    m_ingestThread = nullptr;
+    m_storeThread = nullptr;
+}
+
+quint16 ConsoleService::udpPort() const
+{
+    return m_receiver ? m_receiver->boundPort() : 0;
+}
+
+std::size_t ConsoleService::queuedReports() const
+{
+    return m_queue ? m_queue->size() : 0;
+}
+
+QString ConsoleService::statsLine()
+{
+    const quint64 received = m_counters.received.load();
+    const double seconds = m_rateClock.isValid() ? m_rateClock.restart() / 1000.0 : 0;
+    const double rate = seconds > 0 ? double(received - m_lastReceived) / seconds : 0;
+    m_lastReceived = received;
+    return QStringLiteral("%1 queued=%2 rate=%3/s")
+        .arg(m_counters.summary())
+        .arg(queuedReports())
+        .arg(rate, 0, 'f', 1);
+}

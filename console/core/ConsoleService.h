@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "AcceptedReport.h"
+#include "ConsoleConfig.h"
+#include "DeviceRegistry.h"
+#include "IngestCounters.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+
+#include <memory>
+
+class Ingest;
+class QThread;
+class QTimer;
+class ReportQueue;
+class StoreWriter;
+class UdpReceiver;
+
+// The console without its window: receiver and ingest on one thread, the
+// store writer on another, wired so that data flows one way. Used by
+// `metrics-console --headless`, by the desktop window and by the tests.
+class ConsoleService : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ConsoleService(ConsoleConfig config, DeviceRegistry::Clock clock = {},
+                            QObject *parent = nullptr);
+    ~ConsoleService() override;
+
+    // Opens (and migrates) the database, restores known devices, binds the
+    // UDP port and starts the threads. On failure says why and starts nothing.
+    bool start(QString *error);
+    // Stops receiving, writes every accepted report to disk, joins the threads.
+    void stop();
+
+    bool isRunning() const { return m_running; }
+    quint16 udpPort() const;
+    const IngestCounters &counters() const { return m_counters; }
+    std::size_t queuedReports() const;
+    const ConsoleConfig &config() const { return m_config; }
+    // "received=... accepted=... persisted=..." plus the rate since the last call.
+    QString statsLine();
+
+signals:
+    void devicesUpdated(const QList<DeviceSnapshot> &devices);
+    void storeHealthChanged(bool healthy, const QString &error);
+
+private:
+    ConsoleConfig m_config;
+    DeviceRegistry::Clock m_clock;
+    IngestCounters m_counters;
+    std::unique_ptr<ReportQueue> m_queue;
+    QThread *m_ingestThread = nullptr;
+    QThread *m_storeThread = nullptr;
+    UdpReceiver *m_receiver = nullptr;
+    Ingest *m_ingest = nullptr;
+    StoreWriter *m_writer = nullptr;
+    QTimer *m_statsTimer = nullptr;
+    bool m_running = false;
+    QElapsedTimer m_rateClock;
+    quint64 m_lastReceived = 0;
+};

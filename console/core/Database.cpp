@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+#include "Database.h"
+
+#include "Logging.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QSqlError>
+#include <QSqlQuery>
+
+namespace {
+
+struct Migration
+{
+    int version;
+    QStringList statements;
+};
+
+// Append new migrations; never edit one that has shipped.
+const QList<Migration> &migrations()
+{
+    static const QList<Migration> list = {
+        {1,
+         {
+             QStringLiteral("CREATE TABLE devices ("
+                            " id {{ID}},"
+                            " uuid VARCHAR(36) NOT NULL UNIQUE,"
+                            " device_id VARCHAR(64) NOT NULL UNIQUE,"
+                            " hostname VARCHAR(253) NOT NULL DEFAULT '',"
+                            " agent_version VARCHAR(32) NOT NULL DEFAULT '',"
+                            " interval_seconds INTEGER NOT NULL DEFAULT 10,"
+                            " created_at BIGINT NOT NULL,"
+                            " updated_at BIGINT NOT NULL,"
+                            " last_seen BIGINT NOT NULL,"
+                            " reports_received BIGINT NOT NULL DEFAULT 0,"
+                            " reports_lost BIGINT NOT NULL DEFAULT 0,"
+                            " run_id BIGINT NOT NULL DEFAULT 0,"
+                            " last_sequence BIGINT NOT NULL DEFAULT 0)"),
+             QStringLiteral("CREATE TABLE system_metrics ("
+                            " device BIGINT NOT NULL REFERENCES devices(id),"
+                            " ts BIGINT NOT NULL,"
+                            " cpu_percent DOUBLE PRECISION NOT NULL,"
+                            " memory_percent DOUBLE PRECISION NOT NULL,"
+                            " memory_used_kb BIGINT NOT NULL,"
+                            " memory_total_kb BIGINT NOT NULL,"
+                            " disk_percent DOUBLE PRECISION NOT NULL,"
+                            " disk_used_kb BIGINT NOT NULL,"
+                            " disk_total_kb BIGINT NOT NULL,"
+                            " load_1 DOUBLE PRECISION NOT NULL,"
+                            " load_5 DOUBLE PRECISION NOT NULL,"
+                            " load_15 DOUBLE PRECISION NOT NULL,"
+                            " uptime_seconds BIGINT NOT NULL,"
+                            " run_id BIGINT NOT NULL,"
+                            " sequence BIGINT NOT NULL)"),
+             QStringLiteral("CREATE INDEX system_metrics_device_ts ON system_metrics (device, ts)"),
+             QStringLiteral("CREATE TABLE network_metrics ("
+                            " device BIGINT NOT NULL REFERENCES devices(id),"
+                            " ts BIGINT NOT NULL,"
+                            " interface VARCHAR(15) NOT NULL,"
+                            " ip_address VARCHAR(45) NOT NULL,"
+                            " mac_address VARCHAR(59) NOT NULL,"
+                            " rx_bytes BIGINT NOT NULL,"
+                            " tx_bytes BIGINT NOT NULL,"
+                            " rx_packets BIGINT NOT NULL,"
+                            " tx_packets BIGINT NOT NULL)"),
+             QStringLiteral("CREATE INDEX network_metrics_device_ts ON network_metrics (device, ts)"),
+         }},
+    };
+    return list;
+}
+
+} // namespace
+
+Database::Database(QString connectionName)
+    : m_connectionName(std::move(connectionName))
+{
+}
+
+Database::~Database()
+{
+    if (m_db.isValid()) {
+        m_db.close();
+        m_db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(m_connectionName);
+    }
+}
+
+bool Database::isPostgres() const
+{
+    return m_db.driverName() == QLatin1String("QPSQL");
+}
+
+bool Database::open(const QString &path, QString *error)
+{
+    if (path != QLatin1String(":memory:")) {
+        const QFileInfo info(path);
+        if (!QDir().mkpath(info.absolutePath())) {
+            *error = QStringLiteral("cannot create the folder %1").arg(info.absolutePath());
+            return false;
+        }
+    }
+    m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    if (!m_db.isValid()) {
+        *error = QStringLiteral("the Qt SQLite driver (QSQLITE) is not installed");
+        return false;
+    }
+    m_db.setDatabaseName(path);
+    m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    if (!m_db.open()) {
+        *error = QStringLiteral("cannot open %1: %2").arg(path, m_db.lastError().text());
+        return false;
+    }
+    QSqlQuery query(m_db);
+    // WAL lets readers (HTTP, charts) run beside the writer; NORMAL syncs at
+    // checkpoints, which keeps committed data safe across a process crash.
+    for (const char *pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"}) {
+        if (!query.exec(QString::fromLatin1(pragma))) {
+            *error = QStringLiteral("%1 failed on %2: %3")
+                         .arg(QString::fromLatin1(pragma), path, query.lastError().text());
+            return false;
+        }
+    }
+    return true;
+}
+
+int Database::schemaVersion() const
+{
+    QSqlQuery query(m_db);
+    if (!query.exec(QStringLiteral("SELECT version FROM schema_version")) || !query.next())
+        return 0;
+    return query.value(0).toInt();
+}
+
+bool Database::migrate(QString *error)
+{
+    QSqlQuery query(m_db);
+    if (!m_db.tables().contains(QStringLiteral("schema_version"))) {
+        if (!query.exec(QStringLiteral("CREATE TABLE schema_version (version INTEGER NOT NULL)"))
+            || !query.exec(QStringLiteral("INSERT INTO schema_version (version) VALUES (0)"))) {
+            *error = QStringLiteral("cannot create schema_version: %1").arg(query.lastError().text());
+            return false;
+        }
+    }
+    const int current = schemaVersion();
+    if (current > kSchemaVersion) {
+        *error = QStringLiteral("the database has schema version %1, newer than this console's %2; "
+                                "upgrade the console")
+                     .arg(current)
+                     .arg(kSchemaVersion);
+        return false;
+    }
+    const QString idColumn = isPostgres() ? QStringLiteral("BIGSERIAL PRIMARY KEY")
+                                          : QStringLiteral("INTEGER PRIMARY KEY");
+    for (const Migration &migration : migrations()) {
+        if (migration.version <= current)
+            continue;
+        m_db.transaction();
+        for (QString statement : migration.statements) {
+            statement.replace(QStringLiteral("{{ID}}"), idColumn);
+            if (!query.exec(statement)) {
+                *error = QStringLiteral("migration to version %1 failed: %2 (%3)")
+                             .arg(migration.version)
+                             .arg(query.lastError().text(), statement);
+                m_db.rollback();
+                return false;
+            }
+        }
+        query.prepare(QStringLiteral("UPDATE schema_version SET version = ?"));
+        query.addBindValue(migration.version);
+        if (!query.exec() || !m_db.commit()) {
+            *error = QStringLiteral("migration to version %1 failed: %2")
+                         .arg(migration.version)
+                         .arg(m_db.lastError().text());
+            m_db.rollback();
+            return false;
+        }
+        qCInfo(lcStore, "database schema migrated to version %d", migration.version);
+    }
+    return true;
+}
+
+std::optional<QList<DeviceSnapshot>> Database::loadDevices(QString *error) const
+{
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    if (!query.exec(QStringLiteral(
+            "SELECT uuid, device_id, hostname, agent_version, interval_seconds, created_at,"
+            " updated_at, last_seen, reports_received, reports_lost, run_id, last_sequence"
+            " FROM devices"))) {
+        *error = QStringLiteral("cannot read devices: %1").arg(query.lastError().text());
+        return std::nullopt;
+    }
+    QList<DeviceSnapshot> devices;
+    while (query.next()) {
+        DeviceSnapshot device;
+        device.uuid = query.value(0).toString();
+        device.deviceId = query.value(1).toString();
+        device.hostname = query.value(2).toString();
+        device.agentVersion = query.value(3).toString();
+        device.intervalSeconds = query.value(4).toUInt();
+        device.createdAt = query.value(5).toLongLong();
+        device.updatedAt = query.value(6).toLongLong();
+        device.lastSeen = query.value(7).toLongLong();
+        device.reportsReceived = query.value(8).toULongLong();
+        device.reportsLost = query.value(9).toULongLong();
+        device.runId = quint32(query.value(10).toLongLong());
+        device.lastSequence = query.value(11).toULongLong();
+        devices.append(device);
+    }
+    return devices;
+}

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QList>
+#include <QMetaType>
+
+// One datagram as it came off the socket.
+struct Datagram
+{
+    QByteArray bytes;
+    QHostAddress sender;
+    quint16 senderPort = 0;
+    bool truncated = false; // larger than the receive buffer: certainly oversize
+};
+
+using DatagramBatch = QList<Datagram>;
+Q_DECLARE_METATYPE(DatagramBatch)

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "Datagram.h"
+
+#include <QHostAddress>
+#include <QObject>
+
+#include <atomic>
+#include <vector>
+
+class QSocketNotifier;
+
+// Owns the UDP socket. Lives on its own thread (moved there before start());
+// drains the socket with recvmmsg() in batches and hands each batch on with
+// datagramsReceived(). Does not look inside the datagrams.
+class UdpReceiver : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        QHostAddress bind = QHostAddress::Any;
+        quint16 port = 47800;
+        int receiveBufferBytes = 8 * 1024 * 1024;
+    };
+
+    explicit UdpReceiver(Options options, QObject *parent = nullptr);
+    ~UdpReceiver() override;
+
+    // The port actually bound (useful with port 0); 0 before start(). Thread-safe.
+    quint16 boundPort() const { return m_boundPort.load(); }
+    quint64 receivedCount() const { return m_received.load(); }
+
+    // Creates and binds the socket; call on the receiver's thread.
+    bool open(QString *error);
+    void stop();
+
+signals:
+    void datagramsReceived(const DatagramBatch &batch);
+
+private:
+    void drain();
+
+    Options m_options;
+    int m_fd = -1;
+    QSocketNotifier *m_notifier = nullptr;
+    std::atomic<quint16> m_boundPort {0};
+    std::atomic<quint64> m_received {0};
+    std::vector<char> m_buffers;
+};
