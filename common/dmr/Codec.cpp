@@ -4,7 +4,6 @@
 #include "metrics.pb.h"
 
 #include <arpa/inet.h>
-
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -14,7 +13,7 @@ namespace dmr {
 namespace {
 
 constexpr std::int64_t kEarliestSampleMs = 946684800000LL; // 2000-01-01
-constexpr std::int64_t kLatestSampleMs = 4102444800000LL;  // 2100-01-01
+constexpr std::int64_t kLatestSampleMs = 4102444800000LL; // 2100-01-01
 constexpr double kMaxLoad = 1e6;
 
 bool isPrintable(const std::string &text)
@@ -168,8 +167,6 @@ std::string validate(const Report &report)
     const SystemSample &s = report.system;
     if (!(s.cpuPercent >= 0 && s.cpuPercent <= 100))
         return "cpu_percent must be 0 to 100";
-    if (!(s.diskPercent >= 0 && s.diskPercent <= 100))
-        return "disk_percent must be 0 to 100";
     if (s.memoryTotalKb == 0 || s.memoryUsedKb > s.memoryTotalKb)
         return "memory_used_kb must not exceed a non-zero memory_total_kb";
     if (s.diskUsedKb > s.diskTotalKb)
@@ -209,7 +206,6 @@ std::string encode(const Report &report)
     system->set_memory_total_kb(s.memoryTotalKb);
     system->set_disk_used_kb(s.diskUsedKb);
     system->set_disk_total_kb(s.diskTotalKb);
-    system->set_disk_centi_percent(toCenti(s.diskPercent));
     system->set_load_1_centi(toCenti(s.load1));
     system->set_load_5_centi(toCenti(s.load5));
     system->set_load_15_centi(toCenti(s.load15));
@@ -225,6 +221,11 @@ std::string encode(const Report &report)
         iface->set_rx_packets(sample.rxPackets);
         iface->set_tx_packets(sample.txPackets);
     }
+
+    // Leave out trailing interfaces rather than send what every console refuses.
+    constexpr std::size_t kEnvelopeOverhead = 4;
+    while (wire.ByteSizeLong() + kEnvelopeOverhead > kMaxDatagramSize && wire.interfaces_size() > 0)
+        wire.mutable_interfaces()->RemoveLast();
 
     v1::Datagram datagram;
     datagram.set_security(v1::SECURITY_NONE);
@@ -244,16 +245,16 @@ DecodeResult decode(const void *data, std::size_t size)
         return reject(RejectReason::Empty, "empty datagram");
     if (size > kMaxDatagramSize)
         return reject(RejectReason::Oversize,
-                      std::to_string(size) + " bytes is over the limit of "
-                          + std::to_string(kMaxDatagramSize));
+            std::to_string(size) + " bytes is over the limit of "
+                + std::to_string(kMaxDatagramSize));
 
     v1::Datagram datagram;
     if (!datagram.ParseFromArray(data, static_cast<int>(size)))
         return reject(RejectReason::Malformed, "not a protobuf datagram envelope");
     if (datagram.security() != v1::SECURITY_NONE)
         return reject(RejectReason::Unsupported,
-                      "security level " + std::to_string(datagram.security())
-                          + " is not supported by this console");
+            "security level " + std::to_string(datagram.security())
+                + " is not supported by this console");
     v1::Report wire;
     if (datagram.payload().empty() || !wire.ParseFromString(datagram.payload()))
         return reject(RejectReason::Malformed, "payload is not a protobuf report");
@@ -281,15 +282,14 @@ DecodeResult decode(const void *data, std::size_t size)
     report.sampleTimeMs = wire.sample_time_ms();
 
     const v1::SystemMetrics &system = wire.system();
-    if (system.cpu_centi_percent() > 10000 || system.disk_centi_percent() > 10000)
-        return reject(RejectReason::Invalid, "a percentage is over 100");
+    if (system.cpu_centi_percent() > 10000)
+        return reject(RejectReason::Invalid, "cpu percentage is over 100");
     SystemSample &s = report.system;
     s.cpuPercent = fromCenti(system.cpu_centi_percent());
     s.memoryUsedKb = system.memory_used_kb();
     s.memoryTotalKb = system.memory_total_kb();
     s.diskUsedKb = system.disk_used_kb();
     s.diskTotalKb = system.disk_total_kb();
-    s.diskPercent = fromCenti(system.disk_centi_percent());
     s.load1 = fromCenti(system.load_1_centi());
     s.load5 = fromCenti(system.load_5_centi());
     s.load15 = fromCenti(system.load_15_centi());
@@ -303,12 +303,12 @@ DecodeResult decode(const void *data, std::size_t size)
         sample.name = iface.name();
         const std::optional<std::string> ip = bytesToIp(iface.ip());
         if (!ip)
-            return reject(RejectReason::Invalid,
-                          "interface " + sample.name + ": ip must be 4 or 16 bytes");
+            return reject(
+                RejectReason::Invalid, "interface " + sample.name + ": ip must be 4 or 16 bytes");
         sample.ipAddress = *ip;
         if (iface.mac().size() > 20)
             return reject(RejectReason::Invalid,
-                          "interface " + sample.name + ": mac is longer than 20 bytes");
+                "interface " + sample.name + ": mac is longer than 20 bytes");
         sample.macAddress = bytesToHex(iface.mac(), ':');
         sample.rxBytes = iface.rx_bytes();
         sample.txBytes = iface.tx_bytes();

@@ -13,11 +13,11 @@ namespace dmr {
 // Why a datagram was refused. Every value is a counter in the console.
 enum class RejectReason {
     None,
-    Oversize,     // more than kMaxDatagramSize bytes, not parsed at all
-    Empty,        // zero bytes
-    Malformed,    // not a protobuf Datagram/Report
-    Unsupported,  // a security level this build cannot check
-    Invalid,      // parsed, but a field is missing or out of range
+    Oversize, // more than kMaxDatagramSize bytes, not parsed at all
+    Empty, // zero bytes
+    Malformed, // not a protobuf Datagram/Report
+    Unsupported, // a security level this build cannot check
+    Invalid, // parsed, but a field is missing or out of range
 };
 constexpr int kRejectReasonCount = 6;
 
@@ -40,6 +40,8 @@ struct DecodeResult
 };
 
 // Serializes a report into one datagram. The report must pass validate().
+// The datagram never exceeds kMaxDatagramSize: interfaces at the end of the
+// list that do not fit are left out, so put the important ones first.
 std::string encode(const Report &report);
 
 // Parses and validates one datagram. Never throws; anything over

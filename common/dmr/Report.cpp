@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "dmr/Report.h"
 
+#include <cmath>
+
 namespace dmr {
 
 bool InterfaceSample::operator==(const InterfaceSample &other) const
@@ -10,17 +12,31 @@ bool InterfaceSample::operator==(const InterfaceSample &other) const
         && txPackets == other.txPackets;
 }
 
+namespace {
+
+double percentOf(std::uint64_t part, std::uint64_t whole)
+{
+    return whole == 0 ? 0.0 : std::round(10000.0 * double(part) / double(whole)) / 100.0;
+}
+
+} // namespace
+
 double SystemSample::memoryPercent() const
 {
-    return memoryTotalKb == 0 ? 0.0 : 100.0 * double(memoryUsedKb) / double(memoryTotalKb);
+    return percentOf(memoryUsedKb, memoryTotalKb);
+}
+
+double SystemSample::diskPercent() const
+{
+    return percentOf(diskUsedKb, diskTotalKb);
 }
 
 bool SystemSample::operator==(const SystemSample &other) const
 {
     return cpuPercent == other.cpuPercent && memoryUsedKb == other.memoryUsedKb
-        && memoryTotalKb == other.memoryTotalKb && diskPercent == other.diskPercent
-        && diskUsedKb == other.diskUsedKb && diskTotalKb == other.diskTotalKb && load1 == other.load1
-        && load5 == other.load5 && load15 == other.load15 && uptimeSeconds == other.uptimeSeconds;
+        && memoryTotalKb == other.memoryTotalKb && diskUsedKb == other.diskUsedKb
+        && diskTotalKb == other.diskTotalKb && load1 == other.load1 && load5 == other.load5
+        && load15 == other.load15 && uptimeSeconds == other.uptimeSeconds;
 }
 
 bool Report::operator==(const Report &other) const

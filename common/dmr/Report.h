@@ -27,15 +27,16 @@ struct SystemSample
     double cpuPercent = 0;
     std::uint64_t memoryUsedKb = 0;
     std::uint64_t memoryTotalKb = 0;
-    double diskPercent = 0;
     std::uint64_t diskUsedKb = 0;
-    std::uint64_t diskTotalKb = 0;
+    std::uint64_t diskTotalKb = 0; // used + available to unprivileged users, as df counts
     double load1 = 0;
     double load5 = 0;
     double load15 = 0;
     std::uint64_t uptimeSeconds = 0;
 
+    // Both rounded to hundredths, as stored and shown.
     double memoryPercent() const;
+    double diskPercent() const;
     bool operator==(const SystemSample &other) const;
 };
 

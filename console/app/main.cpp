@@ -6,7 +6,6 @@
 
 #include <QCoreApplication>
 #include <QSocketNotifier>
-
 #include <csignal>
 #include <cstdio>
 #include <sys/socket.h>
@@ -76,8 +75,8 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "metrics-console: %s\n", qPrintable(error));
         return 1;
     }
-    qCInfo(lcConfig, "metrics-console %s: UDP port %u, database %s", DMR_VERSION,
-           service.udpPort(), qPrintable(config->database));
+    qCInfo(lcConfig, "metrics-console %s: UDP port %u, database %s", DMR_VERSION, service.udpPort(),
+        qPrintable(config->database));
     const int status = app.exec();
     service.stop();
     return status;

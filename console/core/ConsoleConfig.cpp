@@ -6,7 +6,6 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
-
 #include <cstdio>
 #include <functional>
 
@@ -58,43 +57,54 @@ const QList<Key> &keys()
 {
     static const QList<Key> table = {
         {"udp-port", "METRICS_UDP_PORT", "port", "UDP port for agent reports (default 47800).",
-         [](ConsoleConfig &c, const QString &v) { return toPort(v, &c.udpPort); }},
+            [](ConsoleConfig &c, const QString &v) { return toPort(v, &c.udpPort); }},
         {"bind", "METRICS_BIND", "address",
-         "Address to receive reports on (default 0.0.0.0, all IPv4; :: for IPv6 too).",
-         [](ConsoleConfig &c, const QString &v) { return toAddress(v, &c.udpBind); }},
-        {"http-port", "METRICS_HTTP_PORT", "port", "HTTP port of the REST API and web page (default 8000).",
-         [](ConsoleConfig &c, const QString &v) { return toPort(v, &c.httpPort); }},
-        {"http-bind", "METRICS_HTTP_BIND", "address", "Address the HTTP server binds (default 127.0.0.1).",
-         [](ConsoleConfig &c, const QString &v) { return toAddress(v, &c.httpBind); }},
+            "Address to receive reports on (default 0.0.0.0, all IPv4; :: for IPv6 too).",
+            [](ConsoleConfig &c, const QString &v) { return toAddress(v, &c.udpBind); }},
+        {"http-port", "METRICS_HTTP_PORT", "port",
+            "HTTP port of the REST API and web page (default 8000).",
+            [](ConsoleConfig &c, const QString &v) { return toPort(v, &c.httpPort); }},
+        {"http-bind", "METRICS_HTTP_BIND", "address",
+            "Address the HTTP server binds (default 127.0.0.1).",
+            [](ConsoleConfig &c, const QString &v) { return toAddress(v, &c.httpBind); }},
         {"db", "METRICS_DB", "path",
-         "SQLite database file (default $XDG_DATA_HOME/device-metrics-reporter/metrics.db).",
-         [](ConsoleConfig &c, const QString &v) {
-             c.database = v;
-             return !v.isEmpty();
-         }},
+            "SQLite database file (default $XDG_DATA_HOME/device-metrics-reporter/metrics.db).",
+            [](ConsoleConfig &c, const QString &v) {
+                c.database = v;
+                return !v.isEmpty();
+            }},
         {"log-file", "METRICS_LOG_FILE", "path",
-         "Log file, rotated by size; - for stderr only (default .log/metrics.log, stderr under systemd).",
-         [](ConsoleConfig &c, const QString &v) {
-             c.logFile = v;
-             return !v.isEmpty();
-         }},
+            "Log file, rotated by size; - for stderr only (default .log/metrics.log, stderr under "
+            "systemd).",
+            [](ConsoleConfig &c, const QString &v) {
+                c.logFile = v;
+                return !v.isEmpty();
+            }},
         {"stats-interval", "METRICS_STATS_INTERVAL", "seconds",
-         "How often the ingest counters are logged (default 60; 0 turns it off).",
-         [](ConsoleConfig &c, const QString &v) { return toInt(v, 0, 86400, &c.statsIntervalSeconds); }},
+            "How often the ingest counters are logged (default 60; 0 turns it off).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 0, 86400, &c.statsIntervalSeconds);
+            }},
         {"offline-after", "METRICS_OFFLINE_AFTER", "seconds",
-         "A device is offline when silent for max(this, 3 x its interval) (default 60).",
-         [](ConsoleConfig &c, const QString &v) { return toInt(v, 1, 86400 * 7, &c.offlineAfterSeconds); }},
+            "A device is offline when silent for max(this, 3 x its interval) (default 60).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 1, 86400 * 7, &c.offlineAfterSeconds);
+            }},
         {"queue-capacity", "METRICS_QUEUE_CAPACITY", "reports",
-         "Reports held in memory between ingest and the database writer (default 200000).",
-         [](ConsoleConfig &c, const QString &v) { return toInt(v, 1000, 100000000, &c.queueCapacity); }},
+            "Reports held in memory between ingest and the database writer (default 200000).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 1000, 100000000, &c.queueCapacity);
+            }},
         {"flush-interval", "METRICS_FLUSH_INTERVAL_MS", "ms",
-         "Longest time an accepted report waits for its database transaction (default 100).",
-         [](ConsoleConfig &c, const QString &v) { return toInt(v, 1, 10000, &c.flushIntervalMs); }},
+            "Longest time an accepted report waits for its database transaction (default 100).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 1, 10000, &c.flushIntervalMs);
+            }},
         {"receive-buffer", "METRICS_RECEIVE_BUFFER", "bytes",
-         "Kernel receive buffer asked for the UDP socket (default 8388608).",
-         [](ConsoleConfig &c, const QString &v) {
-             return toInt(v, 65536, 1 << 30, &c.receiveBufferBytes);
-         }},
+            "Kernel receive buffer asked for the UDP socket (default 8388608).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 65536, 1 << 30, &c.receiveBufferBytes);
+            }},
     };
     return table;
 }
@@ -115,8 +125,7 @@ QString ConsoleConfig::defaultDatabasePath(const QProcessEnvironment &environmen
 }
 
 std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
-                                                  const QProcessEnvironment &environment,
-                                                  QString *error, int *exitCode)
+    const QProcessEnvironment &environment, QString *error, int *exitCode)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
@@ -125,20 +134,20 @@ std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
         "named in brackets, or in a .env file."));
     const QCommandLineOption helpOption = parser.addHelpOption();
     const QCommandLineOption versionOption = parser.addVersionOption();
-    const QCommandLineOption headlessOption(QStringLiteral("headless"),
-                                            QStringLiteral("Run without the desktop window."));
+    const QCommandLineOption headlessOption(
+        QStringLiteral("headless"), QStringLiteral("Run without the desktop window."));
     const QCommandLineOption envFileOption(QStringLiteral("env-file"),
-                                           QStringLiteral("Read settings from this file instead "
-                                                          "of ./.env."),
-                                           QStringLiteral("path"));
+        QStringLiteral("Read settings from this file instead "
+                       "of ./.env."),
+        QStringLiteral("path"));
     parser.addOption(headlessOption);
     parser.addOption(envFileOption);
     QList<QCommandLineOption> options;
     for (const Key &key : keys()) {
         options.append(QCommandLineOption(QString::fromLatin1(key.flag),
-                                          QStringLiteral("%1 [%2]").arg(QString::fromLatin1(key.help),
-                                                                        QString::fromLatin1(key.env)),
-                                          QString::fromLatin1(key.valueName)));
+            QStringLiteral("%1 [%2]").arg(
+                QString::fromLatin1(key.help), QString::fromLatin1(key.env)),
+            QString::fromLatin1(key.valueName)));
         parser.addOption(options.last());
     }
 
@@ -154,17 +163,18 @@ std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
     }
     if (parser.isSet(versionOption)) {
         std::printf("%s %s\n", qPrintable(QCoreApplication::applicationName()),
-                    qPrintable(QCoreApplication::applicationVersion()));
+            qPrintable(QCoreApplication::applicationVersion()));
         *exitCode = 0;
         return std::nullopt;
     }
     if (!parser.positionalArguments().isEmpty()) {
-        *error = QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first());
+        *error
+            = QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first());
         return std::nullopt;
     }
 
-    const QString envPath = parser.isSet(envFileOption) ? parser.value(envFileOption)
-                                                        : QStringLiteral(".env");
+    const QString envPath
+        = parser.isSet(envFileOption) ? parser.value(envFileOption) : QStringLiteral(".env");
     QString envError;
     const std::optional<EnvFile> envFile = EnvFile::load(envPath, &envError);
     if (!envFile && parser.isSet(envFileOption)) {

@@ -5,7 +5,6 @@
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
-
 #include <optional>
 
 // Everything the console can be told, resolved with the precedence
@@ -17,20 +16,19 @@ struct ConsoleConfig
     quint16 udpPort = 47800;
     QHostAddress httpBind = QHostAddress::LocalHost;
     quint16 httpPort = 8000;
-    QString database;       // SQLite file path
-    QString logFile;        // "-" for stderr only
+    QString database; // SQLite file path
+    QString logFile; // "-" for stderr only
     int statsIntervalSeconds = 60;
     int offlineAfterSeconds = 60; // lower bound of max(this, 3 x interval)
-    int queueCapacity = 200000;   // reports held between ingest and the writer
-    int flushIntervalMs = 100;    // longest time an accepted report waits for its transaction
+    int queueCapacity = 200000; // reports held between ingest and the writer
+    int flushIntervalMs = 100; // longest time an accepted report waits for its transaction
     int receiveBufferBytes = 8 * 1024 * 1024;
 
     // Parses arguments (argv including the program name) and environment.
     // On --help or --version, prints and sets *exitCode to 0; on a bad value,
     // sets *error and *exitCode to 2. Returns nullopt in both cases.
     static std::optional<ConsoleConfig> parse(const QStringList &arguments,
-                                              const QProcessEnvironment &environment,
-                                              QString *error, int *exitCode);
+        const QProcessEnvironment &environment, QString *error, int *exitCode);
 
     static QString defaultDatabasePath(const QProcessEnvironment &environment);
     static QString helpText();

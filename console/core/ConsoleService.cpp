@@ -62,7 +62,7 @@ bool ConsoleService::start(QString *error)
     m_ingest->moveToThread(m_ingestThread);
     // Same thread: a direct call, no copy through the event queue.
     connect(m_receiver, &UdpReceiver::datagramsReceived, m_ingest, &Ingest::ingest,
-            Qt::DirectConnection);
+        Qt::DirectConnection);
     connect(m_ingest, &Ingest::devicesUpdated, this, &ConsoleService::devicesUpdated);
     m_ingestThread->start();
 
@@ -83,7 +83,7 @@ bool ConsoleService::start(QString *error)
     if (m_config.statsIntervalSeconds > 0) {
         m_statsTimer = new QTimer(this);
         connect(m_statsTimer, &QTimer::timeout, this,
-                [this] { qCInfo(lcStats, "%s", qPrintable(statsLine())); });
+            [this] { qCInfo(lcStats, "%s", qPrintable(statsLine())); });
         m_statsTimer->start(m_config.statsIntervalSeconds * 1000);
     }
     return true;
@@ -121,7 +121,8 @@ void ConsoleService::stop()
     delete m_writer;
     m_writer = nullptr;
     if (!flushed)
-        qCCritical(lcStore, "%zu accepted reports could not be written before exit", m_queue->size());
+        qCCritical(
+            lcStore, "%zu accepted reports could not be written before exit", m_queue->size());
     qCInfo(lcStats, "stopped: %s", qPrintable(m_counters.summary()));
     delete m_ingestThread;
     delete m_storeThread;

@@ -8,7 +8,6 @@
 
 #include <QElapsedTimer>
 #include <QObject>
-
 #include <memory>
 
 class Ingest;
@@ -25,8 +24,8 @@ class ConsoleService : public QObject
 {
     Q_OBJECT
 public:
-    explicit ConsoleService(ConsoleConfig config, DeviceRegistry::Clock clock = {},
-                            QObject *parent = nullptr);
+    explicit ConsoleService(
+        ConsoleConfig config, DeviceRegistry::Clock clock = {}, QObject *parent = nullptr);
     ~ConsoleService() override;
 
     // Opens (and migrates) the database, restores known devices, binds the

@@ -21,50 +21,52 @@ const QList<Migration> &migrations()
 {
     static const QList<Migration> list = {
         {1,
-         {
-             QStringLiteral("CREATE TABLE devices ("
-                            " id {{ID}},"
-                            " uuid VARCHAR(36) NOT NULL UNIQUE,"
-                            " device_id VARCHAR(64) NOT NULL UNIQUE,"
-                            " hostname VARCHAR(253) NOT NULL DEFAULT '',"
-                            " agent_version VARCHAR(32) NOT NULL DEFAULT '',"
-                            " interval_seconds INTEGER NOT NULL DEFAULT 10,"
-                            " created_at BIGINT NOT NULL,"
-                            " updated_at BIGINT NOT NULL,"
-                            " last_seen BIGINT NOT NULL,"
-                            " reports_received BIGINT NOT NULL DEFAULT 0,"
-                            " reports_lost BIGINT NOT NULL DEFAULT 0,"
-                            " run_id BIGINT NOT NULL DEFAULT 0,"
-                            " last_sequence BIGINT NOT NULL DEFAULT 0)"),
-             QStringLiteral("CREATE TABLE system_metrics ("
-                            " device BIGINT NOT NULL REFERENCES devices(id),"
-                            " ts BIGINT NOT NULL,"
-                            " cpu_percent DOUBLE PRECISION NOT NULL,"
-                            " memory_percent DOUBLE PRECISION NOT NULL,"
-                            " memory_used_kb BIGINT NOT NULL,"
-                            " memory_total_kb BIGINT NOT NULL,"
-                            " disk_percent DOUBLE PRECISION NOT NULL,"
-                            " disk_used_kb BIGINT NOT NULL,"
-                            " disk_total_kb BIGINT NOT NULL,"
-                            " load_1 DOUBLE PRECISION NOT NULL,"
-                            " load_5 DOUBLE PRECISION NOT NULL,"
-                            " load_15 DOUBLE PRECISION NOT NULL,"
-                            " uptime_seconds BIGINT NOT NULL,"
-                            " run_id BIGINT NOT NULL,"
-                            " sequence BIGINT NOT NULL)"),
-             QStringLiteral("CREATE INDEX system_metrics_device_ts ON system_metrics (device, ts)"),
-             QStringLiteral("CREATE TABLE network_metrics ("
-                            " device BIGINT NOT NULL REFERENCES devices(id),"
-                            " ts BIGINT NOT NULL,"
-                            " interface VARCHAR(15) NOT NULL,"
-                            " ip_address VARCHAR(45) NOT NULL,"
-                            " mac_address VARCHAR(59) NOT NULL,"
-                            " rx_bytes BIGINT NOT NULL,"
-                            " tx_bytes BIGINT NOT NULL,"
-                            " rx_packets BIGINT NOT NULL,"
-                            " tx_packets BIGINT NOT NULL)"),
-             QStringLiteral("CREATE INDEX network_metrics_device_ts ON network_metrics (device, ts)"),
-         }},
+            {
+                QStringLiteral("CREATE TABLE devices ("
+                               " id {{ID}},"
+                               " uuid VARCHAR(36) NOT NULL UNIQUE,"
+                               " device_id VARCHAR(64) NOT NULL UNIQUE,"
+                               " hostname VARCHAR(253) NOT NULL DEFAULT '',"
+                               " agent_version VARCHAR(32) NOT NULL DEFAULT '',"
+                               " interval_seconds INTEGER NOT NULL DEFAULT 10,"
+                               " created_at BIGINT NOT NULL,"
+                               " updated_at BIGINT NOT NULL,"
+                               " last_seen BIGINT NOT NULL,"
+                               " reports_received BIGINT NOT NULL DEFAULT 0,"
+                               " reports_lost BIGINT NOT NULL DEFAULT 0,"
+                               " run_id BIGINT NOT NULL DEFAULT 0,"
+                               " last_sequence BIGINT NOT NULL DEFAULT 0)"),
+                QStringLiteral("CREATE TABLE system_metrics ("
+                               " device BIGINT NOT NULL REFERENCES devices(id),"
+                               " ts BIGINT NOT NULL,"
+                               " cpu_percent DOUBLE PRECISION NOT NULL,"
+                               " memory_percent DOUBLE PRECISION NOT NULL,"
+                               " memory_used_kb BIGINT NOT NULL,"
+                               " memory_total_kb BIGINT NOT NULL,"
+                               " disk_percent DOUBLE PRECISION NOT NULL,"
+                               " disk_used_kb BIGINT NOT NULL,"
+                               " disk_total_kb BIGINT NOT NULL,"
+                               " load_1 DOUBLE PRECISION NOT NULL,"
+                               " load_5 DOUBLE PRECISION NOT NULL,"
+                               " load_15 DOUBLE PRECISION NOT NULL,"
+                               " uptime_seconds BIGINT NOT NULL,"
+                               " run_id BIGINT NOT NULL,"
+                               " sequence BIGINT NOT NULL)"),
+                QStringLiteral(
+                    "CREATE INDEX system_metrics_device_ts ON system_metrics (device, ts)"),
+                QStringLiteral("CREATE TABLE network_metrics ("
+                               " device BIGINT NOT NULL REFERENCES devices(id),"
+                               " ts BIGINT NOT NULL,"
+                               " interface VARCHAR(15) NOT NULL,"
+                               " ip_address VARCHAR(45) NOT NULL,"
+                               " mac_address VARCHAR(59) NOT NULL,"
+                               " rx_bytes BIGINT NOT NULL,"
+                               " tx_bytes BIGINT NOT NULL,"
+                               " rx_packets BIGINT NOT NULL,"
+                               " tx_packets BIGINT NOT NULL)"),
+                QStringLiteral(
+                    "CREATE INDEX network_metrics_device_ts ON network_metrics (device, ts)"),
+            }},
     };
     return list;
 }
@@ -73,8 +75,7 @@ const QList<Migration> &migrations()
 
 Database::Database(QString connectionName)
     : m_connectionName(std::move(connectionName))
-{
-}
+{ }
 
 Database::~Database()
 {
@@ -137,7 +138,8 @@ bool Database::migrate(QString *error)
     if (!m_db.tables().contains(QStringLiteral("schema_version"))) {
         if (!query.exec(QStringLiteral("CREATE TABLE schema_version (version INTEGER NOT NULL)"))
             || !query.exec(QStringLiteral("INSERT INTO schema_version (version) VALUES (0)"))) {
-            *error = QStringLiteral("cannot create schema_version: %1").arg(query.lastError().text());
+            *error
+                = QStringLiteral("cannot create schema_version: %1").arg(query.lastError().text());
             return false;
         }
     }

@@ -3,13 +3,11 @@
 
 #include <QDateTime>
 #include <QUuid>
-
 #include <algorithm>
 
 DeviceRegistry::DeviceRegistry(Clock clock)
     : m_clock(clock ? std::move(clock) : Clock([] { return QDateTime::currentMSecsSinceEpoch(); }))
-{
-}
+{ }
 
 void DeviceRegistry::restore(const QList<DeviceSnapshot> &devices)
 {
@@ -39,7 +37,8 @@ QList<DeviceSnapshot> DeviceRegistry::devices() const
 
 bool DeviceRegistry::isOnline(const DeviceSnapshot &device, qint64 nowMs, int offlineAfterSeconds)
 {
-    const qint64 limitMs = 1000 * std::max<qint64>(offlineAfterSeconds, 3 * qint64(device.intervalSeconds));
+    const qint64 limitMs
+        = 1000 * std::max<qint64>(offlineAfterSeconds, 3 * qint64(device.intervalSeconds));
     return device.lastSeen > 0 && nowMs - device.lastSeen < limitMs;
 }
 

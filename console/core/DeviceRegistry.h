@@ -4,7 +4,6 @@
 #include "AcceptedReport.h"
 
 #include <QList>
-
 #include <functional>
 #include <string>
 #include <unordered_map>

@@ -3,7 +3,6 @@
 
 #include <QHash>
 #include <QString>
-
 #include <optional>
 
 // A .env file: KEY=VALUE lines, # comments, optional quotes and `export `.

@@ -32,8 +32,8 @@ Rejection toRejection(dmr::RejectReason reason)
 
 } // namespace
 
-Ingest::Ingest(ReportQueue *queue, IngestCounters *counters, DeviceRegistry::Clock clock,
-               QObject *parent)
+Ingest::Ingest(
+    ReportQueue *queue, IngestCounters *counters, DeviceRegistry::Clock clock, QObject *parent)
     : QObject(parent)
     , m_queue(queue)
     , m_counters(counters)
@@ -47,14 +47,14 @@ void Ingest::logRejection(const Datagram &datagram, const QString &why)
     if (m_logWindow.elapsed() > 10000) {
         if (m_suppressed > 0)
             qCWarning(lcIngest, "%llu more datagrams rejected in the last 10 s (see the counters)",
-                      m_suppressed);
+                m_suppressed);
         m_logWindow.restart();
         m_loggedInWindow = 0;
         m_suppressed = 0;
     }
     if (m_loggedInWindow++ < kLogBudget)
         qCWarning(lcIngest, "rejected datagram from %s:%u: %s",
-                  qPrintable(datagram.sender.toString()), datagram.senderPort, qPrintable(why));
+            qPrintable(datagram.sender.toString()), datagram.senderPort, qPrintable(why));
     else
         ++m_suppressed;
 }
@@ -68,15 +68,18 @@ void Ingest::ingest(const DatagramBatch &batch)
         m_counters->received.fetch_add(1, std::memory_order_relaxed);
         if (datagram.truncated || datagram.bytes.size() > int(dmr::kMaxDatagramSize)) {
             m_counters->reject(Rejection::Oversize);
-            logRejection(datagram, QStringLiteral("oversize: more than %1 bytes").arg(dmr::kMaxDatagramSize));
+            logRejection(datagram,
+                QStringLiteral("oversize: more than %1 bytes").arg(dmr::kMaxDatagramSize));
             continue;
         }
-        dmr::DecodeResult decoded = dmr::decode(datagram.bytes.constData(), std::size_t(datagram.bytes.size()));
+        dmr::DecodeResult decoded
+            = dmr::decode(datagram.bytes.constData(), std::size_t(datagram.bytes.size()));
         if (!decoded.ok()) {
             const Rejection reason = toRejection(decoded.reason);
             m_counters->reject(reason);
-            logRejection(datagram, rejectionName(reason) + QStringLiteral(": ")
-                             + QString::fromStdString(decoded.detail));
+            logRejection(datagram,
+                rejectionName(reason) + QStringLiteral(": ")
+                    + QString::fromStdString(decoded.detail));
             continue;
         }
         AcceptedReport report;
@@ -86,15 +89,17 @@ void Ingest::ingest(const DatagramBatch &batch)
             break;
         case DeviceRegistry::Verdict::Duplicate:
             m_counters->reject(Rejection::Duplicate);
-            logRejection(datagram, QStringLiteral("duplicate: sequence %1 of device %2 was already received")
-                                       .arg(report.report.sequence)
-                                       .arg(QString::fromStdString(report.report.deviceId)));
+            logRejection(datagram,
+                QStringLiteral("duplicate: sequence %1 of device %2 was already received")
+                    .arg(report.report.sequence)
+                    .arg(QString::fromStdString(report.report.deviceId)));
             continue;
         case DeviceRegistry::Verdict::Stale:
             m_counters->reject(Rejection::Stale);
-            logRejection(datagram, QStringLiteral("stale: sequence %1 of device %2 is older than the window")
-                                       .arg(report.report.sequence)
-                                       .arg(QString::fromStdString(report.report.deviceId)));
+            logRejection(datagram,
+                QStringLiteral("stale: sequence %1 of device %2 is older than the window")
+                    .arg(report.report.sequence)
+                    .arg(QString::fromStdString(report.report.deviceId)));
             continue;
         }
         seen.insert(report.device.uuid, int(accepted.size()));

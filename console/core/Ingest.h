@@ -19,7 +19,7 @@ class Ingest : public QObject
     Q_OBJECT
 public:
     Ingest(ReportQueue *queue, IngestCounters *counters, DeviceRegistry::Clock clock = {},
-           QObject *parent = nullptr);
+        QObject *parent = nullptr);
 
     void restore(const QList<DeviceSnapshot> &devices) { m_registry.restore(devices); }
     const DeviceRegistry &registry() const { return m_registry; }

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <QString>
-
 #include <array>
 #include <atomic>
 
@@ -15,7 +14,7 @@ enum class Rejection {
     Unsupported,
     Invalid,
     Duplicate, // a sequence number already seen in this run
-    Stale,     // older than the replay window
+    Stale, // older than the replay window
     Count
 };
 
@@ -33,9 +32,15 @@ struct IngestCounters
     std::atomic<quint64> dropped {0};
     std::atomic<quint64> writeErrors {0};
 
-    void reject(Rejection reason) { rejected[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed); }
+    void reject(Rejection reason)
+    {
+        rejected[static_cast<int>(reason)].fetch_add(1, std::memory_order_relaxed);
+    }
     quint64 rejectedTotal() const;
-    quint64 rejectedFor(Rejection reason) const { return rejected[static_cast<int>(reason)].load(); }
+    quint64 rejectedFor(Rejection reason) const
+    {
+        return rejected[static_cast<int>(reason)].load();
+    }
     // "received=10 accepted=9 rejected=1 (malformed=1) persisted=9 dropped=0"
     QString summary() const;
 };

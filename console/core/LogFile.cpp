@@ -5,7 +5,6 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QMutexLocker>
-
 #include <cstdio>
 
 namespace {
@@ -46,7 +45,7 @@ LogFile::LogFile(Options options)
     m_file.setFileName(m_options.path);
     if (!m_file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Text))
         std::fprintf(stderr, "metrics-console: cannot open log file %s: %s; logging to stderr\n",
-                     qPrintable(m_options.path), qPrintable(m_file.errorString()));
+            qPrintable(m_options.path), qPrintable(m_file.errorString()));
 }
 
 LogFile::~LogFile()
@@ -65,7 +64,8 @@ void LogFile::install()
 
 bool LogFile::underSystemd()
 {
-    return qEnvironmentVariableIsSet("INVOCATION_ID") || qEnvironmentVariableIsSet("JOURNAL_STREAM");
+    return qEnvironmentVariableIsSet("INVOCATION_ID")
+        || qEnvironmentVariableIsSet("JOURNAL_STREAM");
 }
 
 QString LogFile::defaultPath()
@@ -104,7 +104,7 @@ void LogFile::rotate()
     QFile::remove(base + QLatin1Char('.') + QString::number(m_options.keep));
     for (int i = m_options.keep - 1; i >= 1; --i)
         QFile::rename(base + QLatin1Char('.') + QString::number(i),
-                      base + QLatin1Char('.') + QString::number(i + 1));
+            base + QLatin1Char('.') + QString::number(i + 1));
     QFile::rename(base, base + QStringLiteral(".1"));
     m_file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Text);
 }

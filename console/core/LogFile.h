@@ -13,10 +13,10 @@ class LogFile
 public:
     struct Options
     {
-        QString path;                      // empty or "-": stderr only
+        QString path; // empty or "-": stderr only
         qint64 maxBytes = 5 * 1024 * 1024; // rotate past this size
-        int keep = 3;                      // metrics.log.1 .. metrics.log.N
-        bool echoWarningsToStderr = true;  // so a user at a terminal sees trouble
+        int keep = 3; // metrics.log.1 .. metrics.log.N
+        bool echoWarningsToStderr = true; // so a user at a terminal sees trouble
     };
 
     explicit LogFile(Options options);

@@ -2,13 +2,11 @@
 #include "ReportQueue.h"
 
 #include <QMutexLocker>
-
 #include <iterator>
 
 ReportQueue::ReportQueue(std::size_t capacity)
     : m_capacity(capacity)
-{
-}
+{ }
 
 std::size_t ReportQueue::trimLocked()
 {
@@ -32,7 +30,7 @@ std::size_t ReportQueue::pushFront(std::vector<AcceptedReport> &&reports)
 {
     QMutexLocker lock(&m_mutex);
     m_reports.insert(m_reports.begin(), std::make_move_iterator(reports.begin()),
-                     std::make_move_iterator(reports.end()));
+        std::make_move_iterator(reports.end()));
     reports.clear();
     return trimLocked();
 }

@@ -4,7 +4,6 @@
 #include "AcceptedReport.h"
 
 #include <QMutex>
-
 #include <deque>
 #include <vector>
 

@@ -10,7 +10,6 @@
 #include <QSqlError>
 #include <QThread>
 #include <QTimer>
-
 #include <cmath>
 #include <limits>
 
@@ -22,9 +21,10 @@ constexpr int kRowsPerStatement = 16;
 // Work done per timer tick before the event loop gets a turn.
 constexpr qint64 kTickBudgetMs = 250;
 
-const char kSystemColumns[] = "device, ts, cpu_percent, memory_percent, memory_used_kb, memory_total_kb,"
-                              " disk_percent, disk_used_kb, disk_total_kb, load_1, load_5, load_15,"
-                              " uptime_seconds, run_id, sequence";
+const char kSystemColumns[]
+    = "device, ts, cpu_percent, memory_percent, memory_used_kb, memory_total_kb,"
+      " disk_percent, disk_used_kb, disk_total_kb, load_1, load_5, load_15,"
+      " uptime_seconds, run_id, sequence";
 constexpr int kSystemColumnCount = 15;
 const char kNetworkColumns[] = "device, ts, interface, ip_address, mac_address, rx_bytes, tx_bytes,"
                                " rx_packets, tx_packets";
@@ -51,14 +51,13 @@ qint64 toSql(quint64 value)
 
 } // namespace
 
-StoreWriter::StoreWriter(Options options, ReportQueue *queue, IngestCounters *counters,
-                         QObject *parent)
+StoreWriter::StoreWriter(
+    Options options, ReportQueue *queue, IngestCounters *counters, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
     , m_queue(queue)
     , m_counters(counters)
-{
-}
+{ }
 
 StoreWriter::~StoreWriter()
 {
@@ -113,28 +112,33 @@ bool StoreWriter::prepare(QString *error)
     auto make = [this, error](std::unique_ptr<QSqlQuery> &query, const QString &sql) {
         query = std::make_unique<QSqlQuery>(m_database->sql());
         if (!query->prepare(sql)) {
-            *error = QStringLiteral("cannot prepare %1: %2").arg(sql.left(60), query->lastError().text());
+            *error = QStringLiteral("cannot prepare %1: %2")
+                         .arg(sql.left(60), query->lastError().text());
             return false;
         }
         return true;
     };
-    return make(m_systemMany, insertStatement("system_metrics", kSystemColumns, kSystemColumnCount,
-                                              kRowsPerStatement))
-        && make(m_systemOne, insertStatement("system_metrics", kSystemColumns, kSystemColumnCount, 1))
-        && make(m_networkMany, insertStatement("network_metrics", kNetworkColumns,
-                                               kNetworkColumnCount, kRowsPerStatement))
-        && make(m_networkOne, insertStatement("network_metrics", kNetworkColumns, kNetworkColumnCount, 1))
+    return make(m_systemMany,
+               insertStatement(
+                   "system_metrics", kSystemColumns, kSystemColumnCount, kRowsPerStatement))
+        && make(
+            m_systemOne, insertStatement("system_metrics", kSystemColumns, kSystemColumnCount, 1))
+        && make(m_networkMany,
+            insertStatement(
+                "network_metrics", kNetworkColumns, kNetworkColumnCount, kRowsPerStatement))
+        && make(m_networkOne,
+            insertStatement("network_metrics", kNetworkColumns, kNetworkColumnCount, 1))
         && make(m_insertDevice,
-                QStringLiteral("INSERT INTO devices (uuid, device_id, hostname, agent_version,"
-                               " interval_seconds, created_at, updated_at, last_seen,"
-                               " reports_received, reports_lost, run_id, last_sequence)"
-                               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"))
+            QStringLiteral("INSERT INTO devices (uuid, device_id, hostname, agent_version,"
+                           " interval_seconds, created_at, updated_at, last_seen,"
+                           " reports_received, reports_lost, run_id, last_sequence)"
+                           " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"))
         && make(m_selectDevice, QStringLiteral("SELECT id FROM devices WHERE uuid = ?"))
         && make(m_updateDevice,
-                QStringLiteral("UPDATE devices SET hostname = ?, agent_version = ?,"
-                               " interval_seconds = ?, updated_at = ?, last_seen = ?,"
-                               " reports_received = ?, reports_lost = ?, run_id = ?,"
-                               " last_sequence = ? WHERE id = ?"));
+            QStringLiteral("UPDATE devices SET hostname = ?, agent_version = ?,"
+                           " interval_seconds = ?, updated_at = ?, last_seen = ?,"
+                           " reports_received = ?, reports_lost = ?, run_id = ?,"
+                           " last_sequence = ? WHERE id = ?"));
 }
 
 void StoreWriter::setHealthy(bool healthy, const QString &error)
@@ -154,14 +158,16 @@ void StoreWriter::flushSome()
     QElapsedTimer budget;
     budget.start();
     while (m_queue->size() > 0 && budget.elapsed() < kTickBudgetMs) {
-        std::vector<AcceptedReport> batch = m_queue->take(std::size_t(m_options.maxReportsPerTransaction));
+        std::vector<AcceptedReport> batch
+            = m_queue->take(std::size_t(m_options.maxReportsPerTransaction));
         QString error;
         if (!writeBatch(batch, &error)) {
             m_counters->writeErrors.fetch_add(1, std::memory_order_relaxed);
             if (!m_healthy || m_lastErrorLog.elapsed() > 10000) {
-                qCCritical(lcStore, "cannot write to the database, keeping %zu reports queued and "
-                                    "retrying: %s",
-                           batch.size() + m_queue->size(), qPrintable(error));
+                qCCritical(lcStore,
+                    "cannot write to the database, keeping %zu reports queued and "
+                    "retrying: %s",
+                    batch.size() + m_queue->size(), qPrintable(error));
                 m_lastErrorLog.restart();
             }
             setHealthy(false, error);
@@ -183,8 +189,9 @@ bool StoreWriter::flushAll()
 {
     if (!m_database)
         return m_queue->size() == 0;
-    for (int attempt = 0; m_queue->size() > 0; ) {
-        std::vector<AcceptedReport> batch = m_queue->take(std::size_t(m_options.maxReportsPerTransaction));
+    for (int attempt = 0; m_queue->size() > 0;) {
+        std::vector<AcceptedReport> batch
+            = m_queue->take(std::size_t(m_options.maxReportsPerTransaction));
         QString error;
         if (!writeBatch(batch, &error)) {
             m_counters->writeErrors.fetch_add(1, std::memory_order_relaxed);
@@ -246,7 +253,8 @@ bool StoreWriter::upsertDevices(const std::vector<AcceptedReport> &batch, QStrin
             select.bindValue(0, device->uuid);
             if (!insert.exec() || !select.exec() || !select.next()) {
                 *error = QStringLiteral("cannot add device %1: %2")
-                             .arg(device->deviceId, insert.lastError().text() + select.lastError().text());
+                             .arg(device->deviceId,
+                                 insert.lastError().text() + select.lastError().text());
                 return false;
             }
             m_ids.insert(device->uuid, select.value(0).toLongLong());
@@ -265,7 +273,8 @@ bool StoreWriter::upsertDevices(const std::vector<AcceptedReport> &batch, QStrin
         update.bindValue(8, toSql(device->lastSequence));
         update.bindValue(9, *id);
         if (!update.exec()) {
-            *error = QStringLiteral("cannot update device %1: %2").arg(device->deviceId, update.lastError().text());
+            *error = QStringLiteral("cannot update device %1: %2")
+                         .arg(device->deviceId, update.lastError().text());
             return false;
         }
     }
@@ -281,10 +290,10 @@ bool StoreWriter::insertSystem(const std::vector<AcceptedReport> &batch, QString
         query.bindValue(base + 0, m_ids.value(accepted.device.uuid));
         query.bindValue(base + 1, qint64(r.sampleTimeMs));
         query.bindValue(base + 2, s.cpuPercent);
-        query.bindValue(base + 3, std::round(s.memoryPercent() * 100.0) / 100.0);
+        query.bindValue(base + 3, s.memoryPercent());
         query.bindValue(base + 4, toSql(s.memoryUsedKb));
         query.bindValue(base + 5, toSql(s.memoryTotalKb));
-        query.bindValue(base + 6, s.diskPercent);
+        query.bindValue(base + 6, s.diskPercent());
         query.bindValue(base + 7, toSql(s.diskUsedKb));
         query.bindValue(base + 8, toSql(s.diskTotalKb));
         query.bindValue(base + 9, s.load1);

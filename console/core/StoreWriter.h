@@ -7,7 +7,6 @@
 #include <QHash>
 #include <QObject>
 #include <QSqlQuery>
-
 #include <memory>
 #include <vector>
 
@@ -33,8 +32,8 @@ public:
         int retryIntervalMs = 1000;
     };
 
-    StoreWriter(Options options, ReportQueue *queue, IngestCounters *counters,
-                QObject *parent = nullptr);
+    StoreWriter(
+        Options options, ReportQueue *queue, IngestCounters *counters, QObject *parent = nullptr);
     ~StoreWriter() override;
 
     // Opens the connection and starts the flush timer; call on the writer's thread.

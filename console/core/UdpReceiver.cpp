@@ -5,7 +5,6 @@
 #include "dmr/Codec.h"
 
 #include <QSocketNotifier>
-
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
@@ -73,9 +72,9 @@ bool UdpReceiver::open(QString *error)
     ::getsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &effective, &length);
     if (effective < m_options.receiveBufferBytes)
         qCInfo(lcUdp,
-               "receive buffer is %d bytes, less than the %d asked for; raise net.core.rmem_max "
-               "for bursts of many devices",
-               effective, m_options.receiveBufferBytes);
+            "receive buffer is %d bytes, less than the %d asked for; raise net.core.rmem_max "
+            "for bursts of many devices",
+            effective, m_options.receiveBufferBytes);
 
     sockaddr_storage address {};
     socklen_t addressLength = 0;
@@ -97,9 +96,9 @@ bool UdpReceiver::open(QString *error)
     }
     if (::bind(m_fd, reinterpret_cast<sockaddr *>(&address), addressLength) != 0) {
         *error = QStringLiteral("cannot bind UDP %1 port %2: %3")
-                                  .arg(m_options.bind.toString())
-                                  .arg(m_options.port)
-                                  .arg(qt_error_string(errno));
+                     .arg(m_options.bind.toString())
+                     .arg(m_options.port)
+                     .arg(qt_error_string(errno));
         ::close(m_fd);
         m_fd = -1;
         return false;
@@ -112,7 +111,8 @@ bool UdpReceiver::open(QString *error)
     m_buffers.assign(std::size_t(kBatch) * kSlot, 0);
     m_notifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, &UdpReceiver::drain);
-    qCInfo(lcUdp, "receiving reports on UDP %s port %u", qPrintable(m_options.bind.toString()), port);
+    qCInfo(
+        lcUdp, "receiving reports on UDP %s port %u", qPrintable(m_options.bind.toString()), port);
     return true;
 }
 
@@ -154,8 +154,9 @@ void UdpReceiver::drain()
             Datagram datagram;
             const int size = int(messages[i].msg_len);
             datagram.truncated = size >= kSlot || (messages[i].msg_hdr.msg_flags & MSG_TRUNC);
-            datagram.bytes = QByteArray(vectors[i].iov_base ? static_cast<const char *>(vectors[i].iov_base) : nullptr,
-                                        std::min(size, kSlot));
+            datagram.bytes = QByteArray(
+                vectors[i].iov_base ? static_cast<const char *>(vectors[i].iov_base) : nullptr,
+                std::min(size, kSlot));
             datagram.sender = toAddress(senders[i], &datagram.senderPort);
             batch.append(std::move(datagram));
         }

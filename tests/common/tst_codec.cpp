@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: MIT
+#include "dmr/Codec.h"
+
+#include <QTest>
+#include <random>
+
+using dmr::Report;
+
+Q_DECLARE_METATYPE(dmr::RejectReason)
+
+namespace {
+
+// A report as a Raspberry Pi with wired and wireless networking sends it.
+Report sampleReport(int interfaces = 2)
+{
+    Report report;
+    report.deviceId = "4c4c4544004a3510804bb2c04f585032";
+    report.hostname = "raspberrypi-garage";
+    report.agentVersion = dmr::packVersion(0, 1, 0);
+    report.intervalSeconds = 10;
+    report.runId = 0x9e3779b9u;
+    report.sequence = 123456;
+    report.sampleTimeMs = 1795000000123LL;
+    report.system.cpuPercent = 37.25;
+    report.system.memoryUsedKb = 1734560;
+    report.system.memoryTotalKb = 3884084;
+    report.system.diskUsedKb = 18453120;
+    report.system.diskTotalKb = 30044096;
+    report.system.load1 = 1.42;
+    report.system.load5 = 0.97;
+    report.system.load15 = 0.65;
+    report.system.uptimeSeconds = 8640123;
+    for (int i = 0; i < interfaces; ++i) {
+        dmr::InterfaceSample sample;
+        sample.name = i == 0 ? "eth0" : "wlan" + std::to_string(i - 1);
+        sample.ipAddress = "192.168.1." + std::to_string(20 + i);
+        char mac[18];
+        std::snprintf(mac, sizeof mac, "dc:a6:32:%02x:4f:9e", i);
+        sample.macAddress = mac;
+        sample.rxBytes = 98765432109ULL + i;
+        sample.txBytes = 12345678901ULL + i;
+        sample.rxPackets = 87654321 + i;
+        sample.txPackets = 7654321 + i;
+        report.interfaces.push_back(sample);
+    }
+    return report;
+}
+
+std::string bytes(const char *text, int size)
+{
+    return std::string(text, std::size_t(size));
+}
+
+} // namespace
+
+class TestCodec : public QObject
+{
+    Q_OBJECT
+private slots:
+    void roundTrip_data();
+    void roundTrip();
+    void sizeBudget_data();
+    void sizeBudget();
+    void rejects_data();
+    void rejects();
+    void validate_data();
+    void validate();
+    void trimsInterfacesToFit();
+    void survivesMutations();
+    void survivesRandomBytes();
+};
+
+void TestCodec::roundTrip_data()
+{
+    QTest::addColumn<int>("interfaces");
+    QTest::addColumn<QString>("deviceId");
+    QTest::addColumn<QString>("ip");
+    QTest::newRow("machine-id, 2 interfaces") << 2 << "4c4c4544004a3510804bb2c04f585032"
+                                              << "10.0.0.7";
+    QTest::newRow("no interfaces") << 0 << "4c4c4544004a3510804bb2c04f585032"
+                                   << "";
+    QTest::newRow("12 interfaces") << 12 << "4c4c4544004a3510804bb2c04f585032"
+                                   << "10.0.0.7";
+    QTest::newRow("free-form id") << 1 << "Garage-Pi_01"
+                                  << "10.0.0.7";
+    QTest::newRow("upper-case hex id stays text") << 1 << "ABCDEF"
+                                                  << "10.0.0.7";
+    QTest::newRow("odd-length hex id") << 1 << "abc"
+                                       << "10.0.0.7";
+    QTest::newRow("IPv6") << 1 << "host-6"
+                          << "2001:db8::42";
+    QTest::newRow("no address") << 1 << "host-x"
+                                << "";
+}
+
+void TestCodec::roundTrip()
+{
+    QFETCH(int, interfaces);
+    QFETCH(QString, deviceId);
+    QFETCH(QString, ip);
+    Report report = sampleReport(interfaces);
+    report.deviceId = deviceId.toStdString();
+    for (auto &sample : report.interfaces) {
+        sample.name = sample.name.substr(0, 4) + std::to_string(&sample - report.interfaces.data());
+        sample.ipAddress = ip.toStdString();
+    }
+    QCOMPARE(QString::fromStdString(dmr::validate(report)), QString());
+
+    const std::string datagram = dmr::encode(report);
+    const dmr::DecodeResult result = dmr::decode(datagram);
+    QVERIFY2(result.ok(), result.detail.c_str());
+    QCOMPARE(result.reason, dmr::RejectReason::None);
+    QVERIFY(*result.report == report);
+    // Encoding is canonical: the decoded report encodes to the same bytes.
+    QCOMPARE(dmr::encode(*result.report), datagram);
+}
+
+void TestCodec::sizeBudget_data()
+{
+    QTest::addColumn<QString>("hostname");
+    QTest::addColumn<int>("limit");
+    QTest::addColumn<bool>("server");
+    QTest::newRow("Raspberry Pi") << "raspberrypi-garage" << 200 << false;
+    QTest::newRow("server, terabytes moved") << "db-07.rack3.lan" << 200 << true;
+}
+
+// Issue 2: a report with two interfaces encodes to at most 200 bytes.
+void TestCodec::sizeBudget()
+{
+    QFETCH(QString, hostname);
+    QFETCH(int, limit);
+    QFETCH(bool, server);
+    Report report = sampleReport(2);
+    report.hostname = hostname.toStdString();
+    if (server) {
+        // A year up, reporting every 10 s, 64 GiB of memory, 4 TiB of disk,
+        // and 4 TiB through each interface.
+        report.sequence = 3'153'600;
+        report.system.memoryTotalKb = report.system.memoryUsedKb = 64ULL * 1024 * 1024;
+        report.system.diskTotalKb = report.system.diskUsedKb = 4ULL * 1024 * 1024 * 1024;
+        report.system.uptimeSeconds = 31'536'000;
+        report.system.load1 = 12.5;
+        for (auto &sample : report.interfaces) {
+            sample.rxBytes = sample.txBytes = 1ULL << 42;
+            sample.rxPackets = sample.txPackets = 1ULL << 32;
+        }
+    }
+    const std::string datagram = dmr::encode(report);
+    qInfo("%s: %zu bytes", qPrintable(hostname), datagram.size());
+    QVERIFY2(int(datagram.size()) <= limit, qPrintable(QString::number(datagram.size())));
+}
+
+void TestCodec::rejects_data()
+{
+    QTest::addColumn<QByteArray>("datagram");
+    QTest::addColumn<dmr::RejectReason>("reason");
+    QTest::addColumn<QString>("detailContains");
+
+    const std::string valid = dmr::encode(sampleReport());
+    auto withReport = [](auto change) {
+        Report report = sampleReport();
+        change(report);
+        const std::string datagram = dmr::encode(report);
+        return QByteArray(datagram.data(), int(datagram.size()));
+    };
+
+    QTest::newRow("empty") << QByteArray() << dmr::RejectReason::Empty << "empty";
+    QTest::newRow("1201 bytes") << QByteArray(1201, '\x08') << dmr::RejectReason::Oversize
+                                << "1201";
+    QTest::newRow("64 KiB") << QByteArray(65507, 'x') << dmr::RejectReason::Oversize << "limit";
+    QTest::newRow("text") << QByteArray("GET / HTTP/1.1\r\n\r\n") << dmr::RejectReason::Malformed
+                          << "protobuf";
+    QTest::newRow("truncated") << QByteArray(valid.data(), int(valid.size()) - 5)
+                               << dmr::RejectReason::Malformed << "protobuf";
+    QTest::newRow("bad wire type")
+        << QByteArray("\x0f\x01", 2) << dmr::RejectReason::Malformed << "";
+    QTest::newRow("envelope without payload")
+        << QByteArray("\x10\x00", 2) << dmr::RejectReason::Malformed << "payload";
+    QTest::newRow("signed, not supported") << QByteArray("\x0a\x02\x18\x01\x10\x01", 6)
+                                           << dmr::RejectReason::Unsupported << "security";
+    QTest::newRow("payload without system")
+        << QByteArray("\x0a\x03\x1a\x01x", 5) << dmr::RejectReason::Invalid << "system";
+    QTest::newRow("no device id") << withReport([](Report &r) { r.deviceId.clear(); })
+                                  << dmr::RejectReason::Invalid << "device_id";
+    QTest::newRow("sequence 0") << withReport([](Report &r) { r.sequence = 0; })
+                                << dmr::RejectReason::Invalid << "sequence";
+    QTest::newRow("interval 0") << withReport([](Report &r) { r.intervalSeconds = 0; })
+                                << dmr::RejectReason::Invalid << "interval";
+    QTest::newRow("sample time 1970") << withReport([](Report &r) { r.sampleTimeMs = 1000; })
+                                      << dmr::RejectReason::Invalid << "sample time";
+    QTest::newRow("cpu 100.01") << withReport([](Report &r) { r.system.cpuPercent = 100.01; })
+                                << dmr::RejectReason::Invalid << "cpu";
+    QTest::newRow("memory used > total")
+        << withReport([](Report &r) { r.system.memoryUsedKb = r.system.memoryTotalKb + 1; })
+        << dmr::RejectReason::Invalid << "memory";
+    QTest::newRow("disk used > total")
+        << withReport([](Report &r) { r.system.diskUsedKb = r.system.diskTotalKb + 1; })
+        << dmr::RejectReason::Invalid << "disk";
+    QTest::newRow("33 interfaces") << withReport([](Report &r) {
+        r.interfaces.assign(33, dmr::InterfaceSample {"if", "", "", 1, 1, 1, 1});
+    }) << dmr::RejectReason::Invalid
+                                   << "32";
+    QTest::newRow("interface name too long")
+        << withReport([](Report &r) { r.interfaces[0].name = "a-very-long-ifname"; })
+        << dmr::RejectReason::Invalid << "interface name";
+    QTest::newRow("control character in host name")
+        << withReport([](Report &r) { r.hostname = "evil\nhost"; }) << dmr::RejectReason::Invalid
+        << "hostname";
+}
+
+void TestCodec::rejects()
+{
+    QFETCH(QByteArray, datagram);
+    QFETCH(dmr::RejectReason, reason);
+    QFETCH(QString, detailContains);
+    const dmr::DecodeResult result
+        = dmr::decode(datagram.constData(), std::size_t(datagram.size()));
+    QVERIFY(!result.ok());
+    QCOMPARE(dmr::rejectReasonName(result.reason), dmr::rejectReasonName(reason));
+    QVERIFY2(QString::fromStdString(result.detail).contains(detailContains), result.detail.c_str());
+}
+
+void TestCodec::validate_data()
+{
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<bool>("valid");
+    QTest::newRow("ok") << "" << true;
+    QTest::newRow("bad ip") << "ip" << false;
+    QTest::newRow("bad mac") << "mac" << false;
+    QTest::newRow("negative load") << "load" << false;
+    QTest::newRow("NaN cpu") << "cpu" << false;
+    QTest::newRow("65-char device id") << "id" << false;
+}
+
+void TestCodec::validate()
+{
+    QFETCH(QString, field);
+    QFETCH(bool, valid);
+    Report report = sampleReport();
+    if (field == QLatin1String("ip"))
+        report.interfaces[0].ipAddress = "300.1.1.1";
+    else if (field == QLatin1String("mac"))
+        report.interfaces[0].macAddress = "zz:zz";
+    else if (field == QLatin1String("load"))
+        report.system.load5 = -1;
+    else if (field == QLatin1String("cpu"))
+        report.system.cpuPercent = std::nan("");
+    else if (field == QLatin1String("id"))
+        report.deviceId = std::string(65, 'a');
+    QCOMPARE(dmr::validate(report).empty(), valid);
+}
+
+void TestCodec::trimsInterfacesToFit()
+{
+    Report report = sampleReport(32);
+    for (std::size_t i = 0; i < report.interfaces.size(); ++i) {
+        report.interfaces[i].name = "veth" + std::to_string(i);
+        report.interfaces[i].ipAddress = "fd00:1234:5678:9abc::" + std::to_string(i + 1);
+    }
+    const std::string datagram = dmr::encode(report);
+    QVERIFY(datagram.size() <= dmr::kMaxDatagramSize);
+    const dmr::DecodeResult result = dmr::decode(datagram);
+    QVERIFY2(result.ok(), result.detail.c_str());
+    const auto &kept = result.report->interfaces;
+    QVERIFY(kept.size() >= 8 && kept.size() < 32);
+    // The first interfaces are the ones kept, unchanged.
+    for (std::size_t i = 0; i < kept.size(); ++i)
+        QVERIFY(kept[i] == report.interfaces[i]);
+}
+
+// Flipping, dropping and inserting bytes of a valid datagram: decode either
+// accepts a valid report or says why not; it never crashes (run this under
+// ASan to see it too).
+void TestCodec::survivesMutations()
+{
+    const std::string valid = dmr::encode(sampleReport());
+    std::mt19937 random(42);
+    int accepted = 0, rejected = 0;
+    for (int round = 0; round < 200000; ++round) {
+        std::string mutated = valid;
+        const int edits = 1 + int(random() % 4);
+        for (int e = 0; e < edits; ++e) {
+            const std::size_t at = random() % mutated.size();
+            switch (random() % 3) {
+            case 0:
+                mutated[at] = char(random());
+                break;
+            case 1:
+                mutated.erase(at, 1 + random() % 8);
+                break;
+            default:
+                mutated.insert(at, 1, char(random()));
+            }
+            if (mutated.empty())
+                mutated = "x";
+        }
+        const dmr::DecodeResult result = dmr::decode(mutated);
+        if (result.ok()) {
+            QVERIFY(dmr::validate(*result.report).empty());
+            ++accepted;
+        } else {
+            QVERIFY(result.reason != dmr::RejectReason::None);
+            QVERIFY(!result.detail.empty());
+            ++rejected;
+        }
+    }
+    QVERIFY(rejected > 0);
+    qInfo("mutations: %d accepted as valid reports, %d rejected", accepted, rejected);
+}
+
+void TestCodec::survivesRandomBytes()
+{
+    std::mt19937 random(7);
+    for (int round = 0; round < 100000; ++round) {
+        std::string garbage(random() % 1300, '\0');
+        for (char &c : garbage)
+            c = char(random());
+        const dmr::DecodeResult result = dmr::decode(garbage);
+        QVERIFY(result.ok() || !result.detail.empty());
+    }
+}
+
+QTEST_GUILESS_MAIN(TestCodec)
+#include "tst_codec.moc"
