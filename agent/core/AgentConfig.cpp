@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: MIT
+#include "AgentConfig.h"
+
+#include "ProcFile.h"
+#include "SystemIdentity.h"
+#include "TextScanner.h"
+#include "dmr/Codec.h"
+
+#include <cstdlib>
+#include <map>
+
+namespace dmr::agent {
+
+namespace {
+
+constexpr std::uint16_t kDefaultPort = 47800;
+constexpr double kMinInterval = 0.1;
+
+struct Key
+{
+    const char *env;
+    const char *flag;
+};
+
+enum KeyIndex { Server, Interval, DeviceId, DiskPath, ProcRoot, IncludeLo, LogFile, KeyCount };
+
+constexpr Key kKeys[KeyCount] = {
+    {"METRICS_SERVER", "--server"},
+    {"METRICS_INTERVAL", "--interval"},
+    {"DEVICE_ID", "--device-id"},
+    {"DISK_PATH", "--disk-path"},
+    {"METRICS_PROC_ROOT", "--root"},
+    {"METRICS_INCLUDE_LO", "--include-lo"},
+    {"METRICS_LOG_FILE", "--log-file"},
+};
+
+// A raw value and where it came from, for error messages that send the user
+// to the right place.
+struct Raw
+{
+    std::string value;
+    std::string source;
+};
+
+bool isKeyName(std::string_view key)
+{
+    if (key.empty() || (key[0] >= '0' && key[0] <= '9'))
+        return false;
+    for (char c : key) {
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+bool isPrintableId(std::string_view text, std::size_t maxLength)
+{
+    if (text.empty() || text.size() > maxLength)
+        return false;
+    for (unsigned char c : text) {
+        if (c < 0x21 || c > 0x7e)
+            return false;
+    }
+    return true;
+}
+
+std::optional<bool> parseBool(std::string_view text)
+{
+    std::string lower;
+    for (char c : text)
+        lower += char(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    if (lower == "1" || lower == "true" || lower == "yes" || lower == "on")
+        return true;
+    if (lower == "0" || lower == "false" || lower == "no" || lower == "off")
+        return false;
+    return std::nullopt;
+}
+
+std::optional<std::uint64_t> parsePositive(std::string_view text)
+{
+    std::uint64_t value = 0;
+    if (!TextScanner::parseU64(text, value) || value == 0)
+        return std::nullopt;
+    return value;
+}
+
+std::optional<std::uint16_t> parsePort(std::string_view text)
+{
+    std::uint64_t value = 0;
+    if (!TextScanner::parseU64(text, value) || value == 0 || value > 65535)
+        return std::nullopt;
+    return static_cast<std::uint16_t>(value);
+}
+
+bool isSystemdService(const AgentConfig::Environment &env)
+{
+    for (const char *name : {"INVOCATION_ID", "JOURNAL_STREAM"}) {
+        const std::optional<std::string> value = env(name);
+        if (value && !value->empty())
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+std::string AgentConfig::serverText() const
+{
+    if (serverHost.find(':') != std::string::npos)
+        return '[' + serverHost + "]:" + std::to_string(serverPort);
+    return serverHost + ':' + std::to_string(serverPort);
+}
+
+Result<std::pair<std::string, std::uint16_t>> AgentConfig::parseServer(std::string_view text)
+{
+    using ServerResult = Result<std::pair<std::string, std::uint16_t>>;
+    text = TextScanner::trim(text);
+    std::string_view host = text;
+    std::uint16_t port = kDefaultPort;
+    if (!text.empty() && text.front() == '[') {
+        const std::size_t close = text.find(']');
+        if (close == std::string_view::npos)
+            return ServerResult::failure("'" + std::string(text) + "' has no closing ']'");
+        host = text.substr(1, close - 1);
+        const std::string_view rest = text.substr(close + 1);
+        if (!rest.empty()) {
+            const std::optional<std::uint16_t> parsed
+                = rest[0] == ':' ? parsePort(rest.substr(1)) : std::nullopt;
+            if (!parsed)
+                return ServerResult::failure(
+                    "'" + std::string(text) + "' is not [address]:port with a port 1 to 65535");
+            port = *parsed;
+        }
+    } else {
+        const std::size_t colon = text.find(':');
+        // Two or more colons without brackets: a bare IPv6 address.
+        if (colon != std::string_view::npos
+            && text.find(':', colon + 1) == std::string_view::npos) {
+            host = text.substr(0, colon);
+            const std::optional<std::uint16_t> parsed = parsePort(text.substr(colon + 1));
+            if (!parsed)
+                return ServerResult::failure(
+                    "'" + std::string(text) + "' is not host:port with a port 1 to 65535");
+            port = *parsed;
+        }
+    }
+    if (host.empty())
+        return ServerResult::failure("'" + std::string(text) + "' has no host");
+    for (unsigned char c : host) {
+        if (c <= 0x20 || c > 0x7e || c == '/' || c == '[' || c == ']')
+            return ServerResult::failure(
+                "'" + std::string(text) + "' is not a host name or address");
+    }
+    return ServerResult::success({std::string(host), port});
+}
+
+Result<std::vector<AgentConfig::EnvEntry>> AgentConfig::parseEnvFile(
+    std::string_view text, const std::string &name)
+{
+    using EnvResult = Result<std::vector<EnvEntry>>;
+    std::vector<EnvEntry> entries;
+    TextScanner lines(text);
+    int number = 0;
+    while (!lines.atEnd()) {
+        ++number;
+        std::string_view line = TextScanner::trim(lines.nextLine());
+        const std::string where = name + ':' + std::to_string(number) + ": ";
+        if (line.empty() || line.front() == '#')
+            continue;
+        if (line.substr(0, 7) == "export " || line.substr(0, 7) == "export\t")
+            line = TextScanner::trim(line.substr(7));
+        const std::size_t equals = line.find('=');
+        if (equals == std::string_view::npos)
+            return EnvResult::failure(where + "expected KEY=VALUE");
+        EnvEntry entry;
+        entry.line = number;
+        const std::string_view key = TextScanner::trim(line.substr(0, equals));
+        if (!isKeyName(key))
+            return EnvResult::failure(where + "'" + std::string(key) + "' is not a variable name");
+        entry.key = std::string(key);
+
+        std::string_view rest = TextScanner::trim(line.substr(equals + 1));
+        if (!rest.empty() && (rest.front() == '"' || rest.front() == '\'')) {
+            const char quote = rest.front();
+            std::size_t i = 1;
+            bool closed = false;
+            for (; i < rest.size(); ++i) {
+                const char c = rest[i];
+                if (c == quote) {
+                    closed = true;
+                    break;
+                }
+                // Backslash escapes only inside double quotes, as in sh.
+                if (quote == '"' && c == '\\' && i + 1 < rest.size()) {
+                    const char next = rest[++i];
+                    entry.value += next == 'n' ? '\n' : next == 't' ? '\t' : next;
+                    continue;
+                }
+                entry.value += c;
+            }
+            if (!closed)
+                return EnvResult::failure(where + "unterminated " + quote + " quote");
+            const std::string_view after = TextScanner::trim(rest.substr(i + 1));
+            if (!after.empty() && after.front() != '#')
+                return EnvResult::failure(where + "unexpected text after the closing quote");
+        } else {
+            // A # starts a comment only after a blank, so "a#b" stays a value.
+            std::size_t comment = std::string_view::npos;
+            for (std::size_t i = 0; i < rest.size(); ++i) {
+                if (rest[i] == '#' && (i == 0 || rest[i - 1] == ' ' || rest[i - 1] == '\t')) {
+                    comment = i;
+                    break;
+                }
+            }
+            entry.value = std::string(TextScanner::trim(rest.substr(0, comment)));
+        }
+        entries.push_back(std::move(entry));
+    }
+    return EnvResult::success(std::move(entries));
+}
+
+AgentConfig::Environment AgentConfig::processEnvironment()
+{
+    return [](const std::string &name) -> std::optional<std::string> {
+        const char *value = std::getenv(name.c_str());
+        if (!value)
+            return std::nullopt;
+        return std::string(value);
+    };
+}
+
+Result<AgentConfig> AgentConfig::parse(
+    const std::vector<std::string> &args, const Environment &env, const std::string &defaultEnvFile)
+{
+    using ConfigResult = Result<AgentConfig>;
+    AgentConfig config;
+    std::optional<std::string> flags[KeyCount];
+    std::optional<std::string> envFileFlag, countFlag, benchFlag;
+
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string &arg = args[i];
+        std::string name = arg, value;
+        bool hasValue = false;
+        const std::size_t equals = arg.find('=');
+        if (arg.rfind("--", 0) == 0 && equals != std::string::npos) {
+            name = arg.substr(0, equals);
+            value = arg.substr(equals + 1);
+            hasValue = true;
+        }
+        auto takeValue = [&]() -> std::optional<std::string> {
+            if (hasValue)
+                return value;
+            if (i + 1 < args.size())
+                return args[++i];
+            return std::nullopt;
+        };
+
+        if (name == "--help" || name == "-h") {
+            config.help = true;
+        } else if (name == "--version") {
+            config.version = true;
+        } else if (name == "--once") {
+            config.once = true;
+        } else if (name == "--print") {
+            config.print = true;
+        } else if (name == "--include-lo") {
+            flags[IncludeLo] = hasValue ? value : std::string("1");
+        } else if (name == "--env-file" || name == "--count" || name == "--bench-reports") {
+            const std::optional<std::string> given = takeValue();
+            if (!given)
+                return ConfigResult::failure(name + " needs a value");
+            (name == "--env-file"       ? envFileFlag
+                    : name == "--count" ? countFlag
+                                        : benchFlag)
+                = given;
+        } else {
+            int key = -1;
+            for (int k = 0; k < KeyCount; ++k) {
+                if (name == kKeys[k].flag)
+                    key = k;
+            }
+            if (key < 0)
+                return ConfigResult::failure("unknown option '" + arg + "'");
+            const std::optional<std::string> given = takeValue();
+            if (!given)
+                return ConfigResult::failure(name + " needs a value");
+            if (given->empty())
+                return ConfigResult::failure(name + " needs a non-empty value");
+            flags[key] = given;
+        }
+    }
+    if (config.help || config.version)
+        return ConfigResult::success(config);
+
+    // The .env file: --env-file must exist; the default one is optional.
+    std::map<std::string, EnvEntry> dotenv;
+    const std::string envPath = envFileFlag ? *envFileFlag : defaultEnvFile;
+    if (!envPath.empty()) {
+        std::string text;
+        const std::string error = ProcFile::read(envPath, text, 1024 * 1024);
+        if (error.empty()) {
+            Result<std::vector<EnvEntry>> entries = parseEnvFile(text, envPath);
+            if (!entries.ok())
+                return ConfigResult::failure(entries.error());
+            for (EnvEntry &entry : entries.value())
+                dotenv[entry.key] = std::move(entry);
+            config.envFile = envPath;
+        } else if (envFileFlag && error.find(" is empty") == std::string::npos) {
+            return ConfigResult::failure("--env-file: " + error);
+        }
+    }
+
+    auto resolve = [&](int key) -> std::optional<Raw> {
+        if (flags[key])
+            return Raw {*flags[key], kKeys[key].flag};
+        const std::optional<std::string> fromEnv = env(kKeys[key].env);
+        if (fromEnv && !fromEnv->empty())
+            return Raw {*fromEnv, std::string(kKeys[key].env) + " (environment)"};
+        const auto found = dotenv.find(kKeys[key].env);
+        if (found != dotenv.end() && !found->second.value.empty())
+            return Raw {found->second.value,
+                std::string(kKeys[key].env) + " (" + envPath + ':'
+                    + std::to_string(found->second.line) + ')'};
+        return std::nullopt;
+    };
+
+    if (const std::optional<Raw> raw = resolve(Server)) {
+        const auto server = parseServer(raw->value);
+        if (!server.ok())
+            return ConfigResult::failure(raw->source + ": " + server.error());
+        config.serverHost = server.value().first;
+        config.serverPort = server.value().second;
+        config.serverGiven = true;
+    }
+    if (const std::optional<Raw> raw = resolve(Interval)) {
+        double seconds = 0;
+        if (!TextScanner::parseDouble(TextScanner::trim(raw->value), seconds)
+            || seconds < kMinInterval || seconds > dmr::kMaxIntervalSeconds)
+            return ConfigResult::failure(raw->source + ": '" + raw->value
+                + "' is not a number of seconds from 0.1 to 86400");
+        config.intervalSeconds = seconds;
+    }
+    if (const std::optional<Raw> raw = resolve(ProcRoot))
+        config.root = raw->value;
+    if (const std::optional<Raw> raw = resolve(DiskPath))
+        config.diskPath = raw->value;
+    if (const std::optional<Raw> raw = resolve(IncludeLo)) {
+        const std::optional<bool> value = parseBool(TextScanner::trim(raw->value));
+        if (!value)
+            return ConfigResult::failure(raw->source + ": '" + raw->value + "' is not 0 or 1");
+        config.includeLoopback = *value;
+    }
+    if (const std::optional<Raw> raw = resolve(DeviceId)) {
+        if (!isPrintableId(raw->value, dmr::kMaxDeviceIdLength))
+            return ConfigResult::failure(raw->source
+                + ": a device id is 1 to 64 printable "
+                  "characters without spaces");
+        config.deviceId = raw->value;
+    } else {
+        config.deviceId = SystemIdentity::machineId(config.root);
+        if (config.deviceId.empty())
+            config.deviceId
+                = SystemIdentity::hostname(config.root).substr(0, dmr::kMaxDeviceIdLength);
+        if (config.deviceId.empty())
+            config.deviceId = "unknown";
+    }
+    if (const std::optional<Raw> raw = resolve(LogFile))
+        config.logFile = raw->value == "-" ? std::string() : raw->value;
+    else if (isSystemdService(env))
+        config.logFile.clear();
+
+    if (countFlag) {
+        const std::optional<std::uint64_t> count = parsePositive(*countFlag);
+        if (!count)
+            return ConfigResult::failure("--count: '" + *countFlag + "' is not a positive number");
+        config.count = *count;
+    } else if (config.once) {
+        config.count = 1;
+    }
+    if (benchFlag) {
+        const std::optional<std::uint64_t> count = parsePositive(*benchFlag);
+        if (!count)
+            return ConfigResult::failure(
+                "--bench-reports: '" + *benchFlag + "' is not a positive number");
+        config.benchReports = *count;
+    }
+    return ConfigResult::success(config);
+}
+
+std::string AgentConfig::usage()
+{
+    return "Usage: metrics-agent [options]\n"
+           "\n"
+           "Collects CPU, memory, disk, load, uptime and network counters and sends\n"
+           "them to the metrics console as one UDP datagram per interval.\n"
+           "\n"
+           "Each setting comes from the first of: option, environment variable,\n"
+           ".env file, default.\n"
+           "\n"
+           "Options:\n"
+           "  --server HOST:PORT  METRICS_SERVER      console address (127.0.0.1:47800;\n"
+           "                                          [ipv6]:port; a bare host uses 47800)\n"
+           "  --interval SECONDS  METRICS_INTERVAL    seconds between reports (10, min 0.1)\n"
+           "  --device-id ID      DEVICE_ID           device id (/etc/machine-id, else hostname)\n"
+           "  --disk-path PATH    DISK_PATH           file system to measure (/)\n"
+           "  --root PATH         METRICS_PROC_ROOT   read proc/, sys/ and etc/machine-id under\n"
+           "                                          PATH (/)\n"
+           "  --include-lo        METRICS_INCLUDE_LO  also report the loopback interface (0)\n"
+           "  --log-file PATH     METRICS_LOG_FILE    log file (.log/metrics.log; \"-\" = stderr\n"
+           "                                          only; under systemd stderr only)\n"
+           "  --env-file PATH     read settings from PATH instead of ./.env\n"
+           "  --once              send one report and exit\n"
+           "  --count N           send N reports and exit\n"
+           "  --print             print one report as JSON to stdout, send nothing\n"
+           "  --help              show this help\n"
+           "  --version           show the version\n"
+           "\n"
+           "Exit status: 0 on success or SIGTERM/SIGINT, 2 on a bad option or value.\n";
+}
+
+} // namespace dmr::agent

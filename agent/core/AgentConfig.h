@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "Result.h"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dmr::agent {
+
+// Everything the agent is told, resolved once at start. Each key comes from
+// the first of: command-line flag, environment variable, `.env` file (the
+// current directory's, or --env-file PATH), built-in default. Values are
+// checked here, at the edge; past parse() nothing re-checks them.
+struct AgentConfig
+{
+    std::string serverHost = "127.0.0.1";
+    std::uint16_t serverPort = 47800;
+    bool serverGiven = false; // by flag, environment or .env
+    double intervalSeconds = 10;
+    std::string deviceId;
+    std::string diskPath = "/";
+    std::string root = "/";
+    bool includeLoopback = false;
+    std::string logFile = ".log/metrics.log"; // "" = stderr only
+    std::string envFile; // the .env file read, "" if none
+
+    bool once = false;
+    bool print = false;
+    bool help = false;
+    bool version = false;
+    std::uint64_t count = 0; // reports to send before exiting, 0 = forever
+    std::uint64_t benchReports = 0;
+
+    // "host:port", with IPv6 hosts in brackets.
+    std::string serverText() const;
+
+    struct EnvEntry
+    {
+        std::string key;
+        std::string value;
+        int line = 0;
+    };
+    using Environment = std::function<std::optional<std::string>(const std::string &)>;
+
+    // args excludes argv[0]. defaultEnvFile is read when present and no
+    // --env-file is given; an --env-file that cannot be read is an error.
+    static Result<AgentConfig> parse(const std::vector<std::string> &args, const Environment &env,
+        const std::string &defaultEnvFile = ".env");
+    static Environment processEnvironment();
+    static std::string usage();
+
+    // "host:port", "[v6]:port", "[v6]", "v6", or a bare "host" (port 47800).
+    static Result<std::pair<std::string, std::uint16_t>> parseServer(std::string_view text);
+    // KEY=VALUE lines, # comments, 'single' or "double" quotes, an optional
+    // `export ` prefix. name is used in error messages.
+    static Result<std::vector<EnvEntry>> parseEnvFile(
+        std::string_view text, const std::string &name);
+};
+
+} // namespace dmr::agent

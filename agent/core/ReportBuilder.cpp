@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+#include "ReportBuilder.h"
+
+#include "Clock.h"
+#include "SystemIdentity.h"
+#include "dmr/Codec.h"
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <cmath>
+
+namespace dmr::agent {
+
+namespace {
+
+// Just under the codec's limit of 1e6, for a load average that a broken
+// kernel or fixture reports as absurdly high.
+constexpr double kMaxLoad = 999999.0;
+
+double clampLoad(double load)
+{
+    return std::clamp(load, 0.0, kMaxLoad);
+}
+
+bool isIpAddress(const std::string &text)
+{
+    unsigned char buffer[16];
+    return inet_pton(AF_INET, text.c_str(), buffer) == 1
+        || inet_pton(AF_INET6, text.c_str(), buffer) == 1;
+}
+
+} // namespace
+
+ReportBuilder::ReportBuilder(const AgentConfig &config, NetworkCollector::AddressLookup lookup)
+    : m_config(config)
+    , m_cpu(config.root)
+    , m_memory(config.root)
+    , m_disk(config.diskPath)
+    , m_load(config.root)
+    , m_uptime(config.root)
+    , m_network(config.root, config.includeLoopback, std::move(lookup))
+    , m_runId(SystemIdentity::randomRunId())
+{ }
+
+std::uint32_t ReportBuilder::agentVersion()
+{
+    return dmr::packVersion(DMR_VERSION_MAJOR, DMR_VERSION_MINOR, DMR_VERSION_PATCH);
+}
+
+std::uint32_t ReportBuilder::wireInterval(double seconds)
+{
+    const double rounded = std::ceil(std::clamp(seconds, 1.0, double(dmr::kMaxIntervalSeconds)));
+    return static_cast<std::uint32_t>(rounded);
+}
+
+void ReportBuilder::primeCpu()
+{
+    m_cpu.collect();
+}
+
+Result<dmr::Report> ReportBuilder::build()
+{
+    m_problems.clear();
+    dmr::Report report;
+    report.deviceId = m_config.deviceId;
+    report.hostname = SystemIdentity::hostname(m_config.root);
+    report.agentVersion = agentVersion();
+    report.intervalSeconds = wireInterval(m_config.intervalSeconds);
+    report.runId = m_runId;
+    report.sampleTimeMs = Clock::realtimeMs();
+
+    dmr::SystemSample &system = report.system;
+    const Result<double> cpu = m_cpu.collect();
+    if (cpu.ok())
+        system.cpuPercent = std::clamp(cpu.value(), 0.0, 100.0);
+    else
+        m_problems.push_back(cpu.error());
+
+    const Result<MemoryInfo> memory = m_memory.collect();
+    if (memory.ok()) {
+        system.memoryTotalKb = memory.value().totalKb;
+        system.memoryUsedKb = std::min(memory.value().usedKb, memory.value().totalKb);
+    } else {
+        m_problems.push_back(memory.error());
+    }
+
+    const Result<DiskUsage> disk = m_disk.collect();
+    if (disk.ok()) {
+        // The wire's total is used + available, so that used/total is df's
+        // Use% and the blocks reserved for root do not count as free.
+        system.diskUsedKb = disk.value().usedKb;
+        system.diskTotalKb = disk.value().usedKb + disk.value().availableKb;
+    } else {
+        m_problems.push_back(disk.error());
+    }
+
+    const Result<LoadAverage> load = m_load.collect();
+    if (load.ok()) {
+        system.load1 = clampLoad(load.value().load1);
+        system.load5 = clampLoad(load.value().load5);
+        system.load15 = clampLoad(load.value().load15);
+    } else {
+        m_problems.push_back(load.error());
+    }
+
+    const Result<std::uint64_t> uptime = m_uptime.collect();
+    if (uptime.ok())
+        system.uptimeSeconds = uptime.value();
+    else
+        m_problems.push_back(uptime.error());
+
+    Result<std::vector<dmr::InterfaceSample>> network = m_network.collect();
+    if (network.ok()) {
+        report.interfaces = std::move(network.value());
+        for (dmr::InterfaceSample &sample : report.interfaces) {
+            // An injected lookup is not trusted to produce valid text.
+            if (!sample.ipAddress.empty() && !isIpAddress(sample.ipAddress))
+                sample.ipAddress.clear();
+        }
+        if (m_network.skippedLines() > 0)
+            m_problems.push_back(m_network.path() + ": skipped "
+                + std::to_string(m_network.skippedLines()) + " unparsable line(s)");
+    } else {
+        m_problems.push_back(network.error());
+    }
+
+    if (system.memoryTotalKb == 0) {
+        ++m_skipped;
+        return Result<dmr::Report>::failure("report skipped: no memory total ("
+            + (memory.ok() ? std::string("zero") : memory.error()) + ")");
+    }
+    report.sequence = m_sequence + 1;
+    const std::string invalid = dmr::validate(report);
+    if (!invalid.empty()) {
+        ++m_skipped;
+        return Result<dmr::Report>::failure("report skipped: " + invalid);
+    }
+    m_sequence = report.sequence;
+    return Result<dmr::Report>::success(std::move(report));
+}
+
+} // namespace dmr::agent

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "AgentConfig.h"
+#include "CpuCollector.h"
+#include "DiskCollector.h"
+#include "LoadCollector.h"
+#include "MemoryCollector.h"
+#include "NetworkCollector.h"
+#include "Result.h"
+#include "UptimeCollector.h"
+#include "dmr/Report.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dmr::agent {
+
+// Turns one round of the collectors into a dmr::Report that passes
+// dmr::validate(). A collector that fails costs only its own fields (they
+// read 0) and adds a line to problems(); only missing memory figures skip the
+// report, because the wire format requires a non-zero memory total.
+class ReportBuilder
+{
+public:
+    explicit ReportBuilder(const AgentConfig &config,
+        NetworkCollector::AddressLookup lookup = NetworkCollector::systemAddresses);
+
+    Result<dmr::Report> build();
+    // Takes a CPU sample without building a report, so that the next build()
+    // measures CPU use since now rather than since boot.
+    void primeCpu();
+
+    // What went wrong in the last build(), one sentence each.
+    const std::vector<std::string> &problems() const { return m_problems; }
+    std::uint32_t runId() const { return m_runId; }
+    std::uint64_t builtCount() const { return m_sequence; }
+    std::uint64_t skippedCount() const { return m_skipped; }
+
+    static std::uint32_t agentVersion();
+    // Whole seconds for the wire, rounded up so that the console's online
+    // window (3 x interval) never undercuts a sub-second test interval.
+    static std::uint32_t wireInterval(double seconds);
+
+private:
+    AgentConfig m_config;
+    CpuCollector m_cpu;
+    MemoryCollector m_memory;
+    DiskCollector m_disk;
+    LoadCollector m_load;
+    UptimeCollector m_uptime;
+    NetworkCollector m_network;
+    std::uint32_t m_runId;
+    std::uint64_t m_sequence = 0;
+    std::uint64_t m_skipped = 0;
+    std::vector<std::string> m_problems;
+};
+
+} // namespace dmr::agent

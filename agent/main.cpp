@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+#include "AgentConfig.h"
+#include "Clock.h"
+#include "Logger.h"
+#include "ReportBuilder.h"
+#include "ReportJson.h"
+#include "Sender.h"
+#include "dmr/Codec.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <poll.h>
+#include <string>
+#include <sys/resource.h>
+#include <vector>
+
+using namespace dmr::agent;
+
+namespace {
+
+// The gap between the two CPU samples of --once and of the first report, long
+// enough for a meaningful percentage and short enough not to feel slow.
+constexpr std::int64_t kFirstSampleGapNs = 250 * 1000000LL;
+
+volatile std::sig_atomic_t g_stopSignal = 0;
+
+void onStopSignal(int signal)
+{
+    g_stopSignal = signal;
+}
+
+// SIGTERM and SIGINT stay blocked except inside ppoll(), which unblocks them
+// atomically: a signal that arrives while a report is being built is not lost
+// in the gap before the sleep, it ends the sleep at once.
+sigset_t installSignalHandlers()
+{
+    struct sigaction action = {};
+    action.sa_handler = onStopSignal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGINT, &action, nullptr);
+    struct sigaction ignore = {};
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ignore, nullptr);
+
+    sigset_t blocked, previous;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGTERM);
+    sigaddset(&blocked, SIGINT);
+    sigprocmask(SIG_BLOCK, &blocked, &previous);
+    sigdelset(&previous, SIGTERM);
+    sigdelset(&previous, SIGINT);
+    return previous;
+}
+
+// Sleeps until the monotonic deadline; false if a stop signal came first.
+bool sleepUntil(std::int64_t deadlineNs, const sigset_t &waitMask)
+{
+    while (!g_stopSignal) {
+        const std::int64_t left = deadlineNs - Clock::monotonicNs();
+        if (left <= 0)
+            return true;
+        struct timespec timeout;
+        timeout.tv_sec = time_t(left / 1000000000);
+        timeout.tv_nsec = long(left % 1000000000);
+        ppoll(nullptr, 0, &timeout, &waitMask);
+    }
+    return false;
+}
+
+std::string formatSeconds(double seconds)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", seconds);
+    return text;
+}
+
+void logProblems(Logger &logger, const ReportBuilder &builder)
+{
+    for (const std::string &problem : builder.problems())
+        logger.logLimited(LogLevel::Warning, problem);
+}
+
+int runPrint(const AgentConfig &config, const sigset_t &waitMask)
+{
+    Logger logger(Logger::Options {std::string(), true});
+    ReportBuilder builder(config);
+    builder.primeCpu();
+    if (!sleepUntil(Clock::monotonicNs() + kFirstSampleGapNs, waitMask))
+        return 0;
+    const Result<dmr::Report> report = builder.build();
+    logProblems(logger, builder);
+    if (!report.ok()) {
+        logger.error(report.error());
+        return 1;
+    }
+    const std::string json = ReportJson::format(report.value());
+    std::fwrite(json.data(), 1, json.size(), stdout);
+    return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+double cpuSeconds()
+{
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// The documented CPU benchmark: whole report cycles back to back, so the
+// figure includes reading /proc, getifaddrs, encoding and the send syscall.
+int runBench(const AgentConfig &config)
+{
+    Logger logger(Logger::Options {std::string(), true});
+    ReportBuilder builder(config);
+    Sender sender(config.serverHost, config.serverPort, logger);
+    builder.primeCpu();
+    std::size_t bytes = 0;
+    const double cpuStart = cpuSeconds();
+    const std::int64_t wallStart = Clock::monotonicNs();
+    for (std::uint64_t i = 0; i < config.benchReports; ++i) {
+        const Result<dmr::Report> report = builder.build();
+        logProblems(logger, builder);
+        if (!report.ok()) {
+            logger.logLimited(LogLevel::Error, report.error());
+            continue;
+        }
+        const std::string datagram = dmr::encode(report.value());
+        bytes = datagram.size();
+        sender.send(datagram);
+    }
+    const double cpu = cpuSeconds() - cpuStart;
+    const double wall = double(Clock::monotonicNs() - wallStart) / 1e9;
+    const double n = double(config.benchReports);
+    std::printf("reports: %llu (%llu built, %llu skipped)\n",
+        static_cast<unsigned long long>(config.benchReports),
+        static_cast<unsigned long long>(builder.builtCount()),
+        static_cast<unsigned long long>(builder.skippedCount()));
+    std::printf("cpu per report: %.4f ms (user+sys, getrusage)\n", cpu * 1000.0 / n);
+    std::printf("wall per report: %.4f ms\n", wall * 1000.0 / n);
+    std::printf("encoded size: %zu bytes\n", bytes);
+    return 0;
+}
+
+int runLoop(const AgentConfig &config, const sigset_t &waitMask)
+{
+    Logger logger(Logger::Options {config.logFile, true});
+    ReportBuilder builder(config);
+    Sender sender(config.serverHost, config.serverPort, logger);
+    char runId[16];
+    std::snprintf(runId, sizeof runId, "%08x", builder.runId());
+    logger.info("starting: version " + dmr::versionString(ReportBuilder::agentVersion())
+        + ", console " + sender.target() + ", interval " + formatSeconds(config.intervalSeconds)
+        + " s, device " + config.deviceId + ", run " + runId
+        + (config.envFile.empty() ? "" : ", settings from " + config.envFile));
+
+    const std::int64_t intervalNs = std::int64_t(config.intervalSeconds * 1e9);
+    builder.primeCpu();
+    // Deadlines are start + k x interval on the monotonic clock, so slow
+    // reports do not push later ones back; ticks missed while the machine
+    // was suspended are skipped, not sent in a burst.
+    std::int64_t next = Clock::monotonicNs() + std::min(intervalNs, kFirstSampleGapNs);
+    std::uint64_t sent = 0;
+    while (sleepUntil(next, waitMask)) {
+        const Result<dmr::Report> report = builder.build();
+        logProblems(logger, builder);
+        if (report.ok()) {
+            sender.send(dmr::encode(report.value()));
+            ++sent;
+        } else {
+            logger.logLimited(LogLevel::Error, report.error());
+        }
+        if (config.count > 0 && builder.builtCount() + builder.skippedCount() >= config.count)
+            break;
+        next += intervalNs;
+        const std::int64_t now = Clock::monotonicNs();
+        if (next <= now)
+            next += ((now - next) / intervalNs + 1) * intervalNs;
+    }
+    const char *why = g_stopSignal == SIGTERM ? "SIGTERM"
+        : g_stopSignal == SIGINT              ? "SIGINT"
+                                              : "report count reached";
+    logger.info(std::string("stopping (") + why + "): " + std::to_string(sent) + " reports built, "
+        + std::to_string(builder.skippedCount()) + " skipped, " + std::to_string(sender.sentCount())
+        + " sent, " + std::to_string(sender.failedCount()) + " not sent");
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    const Result<AgentConfig> parsed = AgentConfig::parse(args, AgentConfig::processEnvironment());
+    if (!parsed.ok()) {
+        std::fprintf(
+            stderr, "metrics-agent: %s\nTry 'metrics-agent --help'.\n", parsed.error().c_str());
+        return 2;
+    }
+    const AgentConfig &config = parsed.value();
+    if (config.help) {
+        std::fputs(AgentConfig::usage().c_str(), stdout);
+        return 0;
+    }
+    if (config.version) {
+        std::printf(
+            "metrics-agent %s\n", dmr::versionString(ReportBuilder::agentVersion()).c_str());
+        return 0;
+    }
+    const sigset_t waitMask = installSignalHandlers();
+    if (config.print)
+        return runPrint(config, waitMask);
+    if (config.benchReports > 0)
+        return runBench(config);
+    return runLoop(config, waitMask);
+}

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: MIT
+#include "AgentConfig.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+#include <map>
+
+using dmr::agent::AgentConfig;
+
+namespace {
+
+using Env = std::map<std::string, std::string>;
+
+AgentConfig::Environment fakeEnv(const Env &values)
+{
+    return [values](const std::string &name) -> std::optional<std::string> {
+        const auto found = values.find(name);
+        if (found == values.end())
+            return std::nullopt;
+        return found->second;
+    };
+}
+
+std::vector<std::string> split(const QString &args)
+{
+    std::vector<std::string> result;
+    for (const QString &arg : args.split(' ', Qt::SkipEmptyParts))
+        result.push_back(arg.toStdString());
+    return result;
+}
+
+} // namespace
+
+class TestAgentConfig : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+
+    QString writeEnvFile(const QByteArray &content)
+    {
+        const QString path = m_dir.filePath(QString("env-%1").arg(m_files++));
+        QFile file(path);
+        if (file.open(QIODevice::WriteOnly))
+            file.write(content);
+        return path;
+    }
+    int m_files = 0;
+
+    // A fixture root so the default device id does not depend on this machine.
+    static QString root() { return QStringLiteral(DMR_TEST_DATA "/proc-rpi"); }
+
+private slots:
+    void precedence_data()
+    {
+        QTest::addColumn<QString>("args");
+        QTest::addColumn<QStringList>("env");
+        QTest::addColumn<QByteArray>("dotenv");
+        QTest::addColumn<QString>("server");
+        QTest::addColumn<double>("interval");
+        QTest::addColumn<QString>("deviceId");
+
+        const QByteArray dotenv
+            = "METRICS_SERVER=10.0.0.3:4000\nMETRICS_INTERVAL=30\nDEVICE_ID=from-dotenv\n";
+        const QStringList env
+            = {"METRICS_SERVER=10.0.0.2:3000", "METRICS_INTERVAL=20", "DEVICE_ID=from-env"};
+        QTest::newRow("defaults") << "" << QStringList() << QByteArray() << "127.0.0.1:47800"
+                                  << 10.0 << "5c0a9f2e1b7d4e3a8c6f0d2b4a1e9c7f";
+        QTest::newRow(".env over default")
+            << "" << QStringList() << dotenv << "10.0.0.3:4000" << 30.0 << "from-dotenv";
+        QTest::newRow("env over .env")
+            << "" << env << dotenv << "10.0.0.2:3000" << 20.0 << "from-env";
+        QTest::newRow("flag over env")
+            << "--server 10.0.0.1:2000 --interval=0.5 --device-id from-flag" << env << dotenv
+            << "10.0.0.1:2000" << 0.5 << "from-flag";
+        QTest::newRow("mixed sources") << "--interval 5" << QStringList {"DEVICE_ID=from-env"}
+                                       << dotenv << "10.0.0.3:4000" << 5.0 << "from-env";
+        QTest::newRow("empty env value falls through")
+            << "" << QStringList {"METRICS_SERVER="} << dotenv << "10.0.0.3:4000" << 30.0
+            << "from-dotenv";
+    }
+    void precedence()
+    {
+        QFETCH(QString, args);
+        QFETCH(QStringList, env);
+        QFETCH(QByteArray, dotenv);
+        Env values;
+        for (const QString &pair : env)
+            values[pair.section('=', 0, 0).toStdString()] = pair.section('=', 1).toStdString();
+        values["METRICS_PROC_ROOT"] = root().toStdString();
+        const QString envFile
+            = dotenv.isEmpty() ? m_dir.filePath("does-not-exist") : writeEnvFile(dotenv);
+
+        auto result = AgentConfig::parse(split(args), fakeEnv(values), envFile.toStdString());
+        QVERIFY2(result.ok(), result.error().c_str());
+        QTEST(QString::fromStdString(result.value().serverText()), "server");
+        QTEST(result.value().intervalSeconds, "interval");
+        QTEST(QString::fromStdString(result.value().deviceId), "deviceId");
+    }
+
+    void server_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("host");
+        QTest::addColumn<int>("port");
+        QTest::newRow("host:port") << "console.lan:9000"
+                                   << "console.lan" << 9000;
+        QTest::newRow("bare host") << "console.lan"
+                                   << "console.lan" << 47800;
+        QTest::newRow("ipv4") << "192.168.1.10:47801"
+                              << "192.168.1.10" << 47801;
+        QTest::newRow("bracketed ipv6") << "[2001:db8::1]:47802"
+                                        << "2001:db8::1" << 47802;
+        QTest::newRow("bracketed ipv6 no port") << "[::1]"
+                                                << "::1" << 47800;
+        QTest::newRow("bare ipv6") << "fe80::1"
+                                   << "fe80::1" << 47800;
+        QTest::newRow("port 0") << "host:0"
+                                << "" << 0;
+        QTest::newRow("port too big") << "host:65536"
+                                      << "" << 0;
+        QTest::newRow("port not a number") << "host:http"
+                                           << "" << 0;
+        QTest::newRow("no host") << ":47800"
+                                 << "" << 0;
+        QTest::newRow("unclosed bracket") << "[::1:47800"
+                                          << "" << 0;
+        QTest::newRow("junk after bracket") << "[::1]x"
+                                            << "" << 0;
+        QTest::newRow("space inside") << "my host:1"
+                                      << "" << 0;
+    }
+    void server()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, host);
+        QFETCH(int, port);
+        auto result = AgentConfig::parseServer(text.toStdString());
+        QCOMPARE(result.ok(), !host.isEmpty());
+        if (result.ok()) {
+            QCOMPARE(QString::fromStdString(result.value().first), host);
+            QCOMPARE(int(result.value().second), port);
+        } else {
+            QVERIFY(!result.error().empty());
+        }
+    }
+
+    void badValues_data()
+    {
+        QTest::addColumn<QString>("args");
+        QTest::addColumn<QStringList>("env");
+        QTest::addColumn<QString>("errorPart");
+        QTest::newRow("interval below minimum")
+            << "--interval 0.05" << QStringList() << "--interval";
+        QTest::newRow("interval not a number")
+            << "" << QStringList {"METRICS_INTERVAL=ten"} << "METRICS_INTERVAL (environment)";
+        QTest::newRow("interval nan") << "--interval nan" << QStringList() << "0.1 to 86400";
+        QTest::newRow("interval too long") << "--interval 86401" << QStringList() << "0.1 to 86400";
+        QTest::newRow("bad server") << "--server host:99999" << QStringList() << "--server";
+        QTest::newRow("device id with space")
+            << "" << QStringList {"DEVICE_ID=my pi"} << "DEVICE_ID";
+        QTest::newRow("device id too long")
+            << QString("--device-id ") + QString(65, 'a') << QStringList() << "1 to 64";
+        QTest::newRow("include-lo not a bool") << "--include-lo=maybe" << QStringList() << "0 or 1";
+        QTest::newRow("unknown option")
+            << "--colour" << QStringList() << "unknown option '--colour'";
+        QTest::newRow("positional argument")
+            << "extra" << QStringList() << "unknown option 'extra'";
+        QTest::newRow("missing value") << "--server" << QStringList() << "--server needs a value";
+        QTest::newRow("empty value") << "--server=" << QStringList() << "non-empty";
+        QTest::newRow("count zero") << "--count 0" << QStringList() << "--count";
+        QTest::newRow("count negative") << "--count -3" << QStringList() << "--count";
+        QTest::newRow("missing --env-file")
+            << "--env-file /no/such/.env" << QStringList() << "--env-file";
+    }
+    void badValues()
+    {
+        QFETCH(QString, args);
+        QFETCH(QStringList, env);
+        Env values {{"METRICS_PROC_ROOT", root().toStdString()}};
+        for (const QString &pair : env)
+            values[pair.section('=', 0, 0).toStdString()] = pair.section('=', 1).toStdString();
+        auto result = AgentConfig::parse(split(args), fakeEnv(values), "");
+        QVERIFY(!result.ok());
+        QFETCH(QString, errorPart);
+        QVERIFY2(
+            QString::fromStdString(result.error()).contains(errorPart), result.error().c_str());
+    }
+
+    void badDotenvValueNamesFileAndLine()
+    {
+        const QString path = writeEnvFile("# settings\n\nMETRICS_INTERVAL=0\n");
+        auto result = AgentConfig::parse({"--env-file", path.toStdString()}, fakeEnv({}), "");
+        QVERIFY(!result.ok());
+        QVERIFY2(
+            QString::fromStdString(result.error()).contains(path + ":3"), result.error().c_str());
+    }
+
+    void envFileSyntax_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QString>("value");
+        QTest::newRow("plain") << QByteArray("A=b\n") << "A"
+                               << "b";
+        QTest::newRow("export prefix") << QByteArray("export A=b\n") << "A"
+                                       << "b";
+        QTest::newRow("blanks around") << QByteArray("  A =  b  \n") << "A"
+                                       << "b";
+        QTest::newRow("double quotes") << QByteArray("A=\"b c # d\"\n") << "A"
+                                       << "b c # d";
+        QTest::newRow("escapes in double quotes") << QByteArray("A=\"say \\\"hi\\\"\"\n") << "A"
+                                                  << "say \"hi\"";
+        QTest::newRow("single quotes literal") << QByteArray("A='b\\n'\n") << "A"
+                                               << "b\\n";
+        QTest::newRow("comment after quote") << QByteArray("A=\"b\"  # why\n") << "A"
+                                             << "b";
+        QTest::newRow("inline comment") << QByteArray("A=b # why\n") << "A"
+                                        << "b";
+        QTest::newRow("hash inside value") << QByteArray("A=b#c\n") << "A"
+                                           << "b#c";
+        QTest::newRow("crlf") << QByteArray("A=b\r\n") << "A"
+                              << "b";
+        QTest::newRow("empty value") << QByteArray("A=\n") << "A"
+                                     << "";
+        QTest::newRow("equals in value") << QByteArray("A=b=c\n") << "A"
+                                         << "b=c";
+        QTest::newRow("comments and blanks only") << QByteArray("# x\n\n   # y\n") << ""
+                                                  << "";
+        QTest::newRow("no newline at end") << QByteArray("A=b") << "A"
+                                           << "b";
+    }
+    void envFileSyntax()
+    {
+        QFETCH(QByteArray, text);
+        QFETCH(QString, key);
+        QFETCH(QString, value);
+        auto result
+            = AgentConfig::parseEnvFile(std::string_view(text.constData(), text.size()), ".env");
+        QVERIFY2(result.ok(), result.error().c_str());
+        if (key.isEmpty()) {
+            QVERIFY(result.value().empty());
+            return;
+        }
+        QCOMPARE(result.value().size(), std::size_t(1));
+        QCOMPARE(QString::fromStdString(result.value()[0].key), key);
+        QCOMPARE(QString::fromStdString(result.value()[0].value), value);
+    }
+
+    void envFileErrors_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<QString>("errorPart");
+        QTest::newRow("no equals") << QByteArray("A=1\nJUSTTEXT\n") << ".env:2: expected KEY=VALUE";
+        QTest::newRow("bad key") << QByteArray("1A=b\n") << "not a variable name";
+        QTest::newRow("unterminated quote") << QByteArray("A=\"b\n") << "unterminated";
+        QTest::newRow("text after quote") << QByteArray("A=\"b\" c\n") << "after the closing quote";
+    }
+    void envFileErrors()
+    {
+        QFETCH(QByteArray, text);
+        QFETCH(QString, errorPart);
+        auto result
+            = AgentConfig::parseEnvFile(std::string_view(text.constData(), text.size()), ".env");
+        QVERIFY(!result.ok());
+        QVERIFY2(
+            QString::fromStdString(result.error()).contains(errorPart), result.error().c_str());
+    }
+
+    void logFile_data()
+    {
+        QTest::addColumn<QString>("args");
+        QTest::addColumn<QStringList>("env");
+        QTest::addColumn<QString>("logFile");
+        QTest::newRow("by hand") << "" << QStringList() << ".log/metrics.log";
+        QTest::newRow("under systemd") << "" << QStringList {"INVOCATION_ID=abc"} << "";
+        QTest::newRow("journal stream") << "" << QStringList {"JOURNAL_STREAM=8:1234"} << "";
+        QTest::newRow("dash means stderr") << "" << QStringList {"METRICS_LOG_FILE=-"} << "";
+        QTest::newRow("explicit under systemd")
+            << "--log-file /var/log/a.log" << QStringList {"INVOCATION_ID=abc"} << "/var/log/a.log";
+    }
+    void logFile()
+    {
+        QFETCH(QString, args);
+        QFETCH(QStringList, env);
+        Env values {{"METRICS_PROC_ROOT", root().toStdString()}};
+        for (const QString &pair : env)
+            values[pair.section('=', 0, 0).toStdString()] = pair.section('=', 1).toStdString();
+        auto result = AgentConfig::parse(split(args), fakeEnv(values), "");
+        QVERIFY2(result.ok(), result.error().c_str());
+        QTEST(QString::fromStdString(result.value().logFile), "logFile");
+    }
+
+    void flagsAndActions()
+    {
+        const Env env {{"METRICS_PROC_ROOT", root().toStdString()}};
+        auto once = AgentConfig::parse(
+            split("--once --print --include-lo --disk-path /tmp"), fakeEnv(env), "");
+        QVERIFY2(once.ok(), once.error().c_str());
+        QVERIFY(once.value().once && once.value().print && once.value().includeLoopback);
+        QCOMPARE(once.value().count, std::uint64_t(1));
+        QCOMPARE(once.value().diskPath, std::string("/tmp"));
+        QVERIFY(!once.value().serverGiven);
+
+        auto count
+            = AgentConfig::parse(split("--count 7 --bench-reports 100 --root /x"), fakeEnv({}), "");
+        QVERIFY(count.ok());
+        QCOMPARE(count.value().count, std::uint64_t(7));
+        QCOMPARE(count.value().benchReports, std::uint64_t(100));
+        QCOMPARE(count.value().root, std::string("/x"));
+
+        // --help wins over anything else on the line, even bad values.
+        auto help = AgentConfig::parse(split("--interval 0 --help"), fakeEnv({}), "");
+        QVERIFY(help.ok() && help.value().help);
+        QVERIFY(AgentConfig::usage().find("METRICS_SERVER") != std::string::npos);
+    }
+
+    void deviceIdFallsBackToHostname()
+    {
+        // proc-garbage has an unprintable machine-id and no hostname file.
+        const Env env {{"METRICS_PROC_ROOT", DMR_TEST_DATA "/proc-garbage"}};
+        auto result = AgentConfig::parse({}, fakeEnv(env), "");
+        QVERIFY(result.ok());
+        QVERIFY(!result.value().deviceId.empty());
+        QVERIFY(result.value().deviceId != "unknown");
+        const Env laptop {{"METRICS_PROC_ROOT", DMR_TEST_DATA "/proc-laptop"}};
+        QCOMPARE(AgentConfig::parse({}, fakeEnv(laptop), "").value().deviceId,
+            std::string("0123456789abcdef0123456789abcdef"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAgentConfig)
+#include "tst_agentconfig.moc"

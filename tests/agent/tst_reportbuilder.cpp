@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+#include "ReportBuilder.h"
+#include "dmr/Codec.h"
+
+#include <QTest>
+
+using dmr::agent::AgentConfig;
+using dmr::agent::ReportBuilder;
+
+namespace {
+
+AgentConfig configFor(const QString &tree)
+{
+    AgentConfig config;
+    config.root = (QStringLiteral(DMR_TEST_DATA "/") + tree).toStdString();
+    config.deviceId = "5c0a9f2e1b7d4e3a8c6f0d2b4a1e9c7f";
+    config.intervalSeconds = 10;
+    return config;
+}
+
+std::map<std::string, std::string> addresses()
+{
+    return {{"eth0", "192.168.1.23"}, {"wlan0", "2001:db8::23"}, {"eno1", "not an address"}};
+}
+
+} // namespace
+
+class TestReportBuilder : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void fixturesGiveValidReports_data()
+    {
+        QTest::addColumn<QString>("tree");
+        QTest::addColumn<QString>("hostname");
+        QTest::addColumn<int>("interfaces");
+        QTest::newRow("raspberry pi") << "proc-rpi"
+                                      << "raspberrypi" << 2;
+        QTest::newRow("server") << "proc-server"
+                                << "db-01.example.net" << 5;
+        QTest::newRow("laptop") << "proc-laptop"
+                                << "thinkpad" << 3;
+        QTest::newRow("old kernel") << "proc-oldkernel"
+                                    << "oldbox" << 1;
+        QTest::newRow("counters near 2^64") << "proc-bigcounters"
+                                            << "" << 1;
+    }
+    void fixturesGiveValidReports()
+    {
+        QFETCH(QString, tree);
+        QFETCH(QString, hostname);
+        QFETCH(int, interfaces);
+        ReportBuilder builder(configFor(tree), addresses);
+        auto report = builder.build();
+        QVERIFY2(report.ok(), report.error().c_str());
+        QCOMPARE(dmr::validate(report.value()), std::string());
+        if (!hostname.isEmpty())
+            QCOMPARE(QString::fromStdString(report.value().hostname), hostname);
+        QCOMPARE(int(report.value().interfaces.size()), interfaces);
+        QCOMPARE(report.value().agentVersion, dmr::packVersion(0, 1, 0));
+        QCOMPARE(report.value().intervalSeconds, 10u);
+        QCOMPARE(report.value().sequence, std::uint64_t(1));
+        QVERIFY(report.value().system.memoryTotalKb > 0);
+        QVERIFY(report.value().system.diskTotalKb > 0); // the real "/"
+        for (const dmr::InterfaceSample &sample : report.value().interfaces)
+            QVERIFY(sample.name != "lo");
+    }
+
+    void raspberryPiValues()
+    {
+        ReportBuilder builder(configFor("proc-rpi"), addresses);
+        auto report = builder.build();
+        QVERIFY(report.ok());
+        const dmr::SystemSample &s = report.value().system;
+        QVERIFY(qAbs(s.cpuPercent - 1.6984010261135551) < 1e-9); // since boot: first sample
+        QCOMPARE(s.memoryTotalKb, std::uint64_t(3884244));
+        QCOMPARE(s.memoryUsedKb, std::uint64_t(562788));
+        QCOMPARE(s.load1, 0.52);
+        QCOMPARE(s.uptimeSeconds, std::uint64_t(123456));
+        QCOMPARE(report.value().interfaces[0].ipAddress, std::string("192.168.1.23"));
+        QVERIFY(builder.problems().empty());
+    }
+
+    void sequenceIncrementsAndRunIdStays()
+    {
+        ReportBuilder builder(configFor("proc-laptop"), addresses);
+        std::uint32_t runId = 0;
+        std::int64_t lastTime = 0;
+        for (std::uint64_t expected = 1; expected <= 5; ++expected) {
+            auto report = builder.build();
+            QVERIFY(report.ok());
+            QCOMPARE(report.value().sequence, expected);
+            if (expected == 1)
+                runId = report.value().runId;
+            QCOMPARE(report.value().runId, runId);
+            QVERIFY(report.value().sampleTimeMs >= lastTime);
+            lastTime = report.value().sampleTimeMs;
+        }
+        QCOMPARE(builder.builtCount(), std::uint64_t(5));
+    }
+
+    void twoInterfaceReportIsSmallAndRoundTrips()
+    {
+        ReportBuilder builder(configFor("proc-rpi"), addresses);
+        auto report = builder.build();
+        QVERIFY(report.ok());
+        QCOMPARE(report.value().interfaces.size(), std::size_t(2));
+        const std::string bytes = dmr::encode(report.value());
+        QVERIFY2(bytes.size() <= 200, QByteArray::number(qulonglong(bytes.size())));
+        const dmr::DecodeResult decoded = dmr::decode(bytes);
+        QVERIFY2(decoded.ok(), decoded.detail.c_str());
+        // Hundredths on the wire: compare after the codec's own rounding.
+        QCOMPARE(dmr::encode(*decoded.report), bytes);
+        const dmr::Report &back = *decoded.report;
+        QCOMPARE(back.deviceId, report.value().deviceId);
+        QCOMPARE(back.hostname, report.value().hostname);
+        QCOMPARE(back.sequence, report.value().sequence);
+        QCOMPARE(back.runId, report.value().runId);
+        QCOMPARE(back.sampleTimeMs, report.value().sampleTimeMs);
+        QCOMPARE(back.system.memoryUsedKb, report.value().system.memoryUsedKb);
+        QVERIFY(back.interfaces == report.value().interfaces);
+    }
+
+    void missingFilesStillReport()
+    {
+        // Only meminfo and stat: load, uptime and network are reported as zero/empty.
+        AgentConfig config = configFor("proc-truncated");
+        ReportBuilder builder(config, addresses);
+        auto report = builder.build();
+        QVERIFY2(report.ok(), report.error().c_str());
+        QCOMPARE(dmr::validate(report.value()), std::string());
+        QCOMPARE(report.value().system.cpuPercent, 0.0);
+        QCOMPARE(report.value().system.load1, 0.0);
+        QVERIFY(report.value().interfaces.empty());
+        QCOMPARE(builder.problems().size(), std::size_t(3)); // stat, loadavg, net/dev
+    }
+
+    void noMemoryTotalSkipsAndCounts_data()
+    {
+        QTest::addColumn<QString>("tree");
+        QTest::newRow("garbage") << "proc-garbage";
+        QTest::newRow("empty") << "proc-empty";
+        QTest::newRow("missing") << "no-such-tree";
+    }
+    void noMemoryTotalSkipsAndCounts()
+    {
+        QFETCH(QString, tree);
+        ReportBuilder builder(configFor(tree), addresses);
+        auto first = builder.build();
+        QVERIFY(!first.ok());
+        QVERIFY2(QString::fromStdString(first.error()).contains("meminfo"), first.error().c_str());
+        QVERIFY(!builder.build().ok());
+        QCOMPARE(builder.skippedCount(), std::uint64_t(2));
+        QCOMPARE(builder.builtCount(), std::uint64_t(0));
+        QVERIFY(builder.problems().size() >= 4);
+    }
+
+    void invalidLookupAddressIsDropped()
+    {
+        ReportBuilder builder(configFor("proc-server"), addresses);
+        auto report = builder.build();
+        QVERIFY(report.ok());
+        QCOMPARE(report.value().interfaces[0].name, std::string("eno1"));
+        QCOMPARE(report.value().interfaces[0].ipAddress, std::string());
+    }
+
+    void wireInterval_data()
+    {
+        QTest::addColumn<double>("seconds");
+        QTest::addColumn<uint>("wire");
+        QTest::newRow("0.1") << 0.1 << 1u;
+        QTest::newRow("0.5") << 0.5 << 1u;
+        QTest::newRow("10") << 10.0 << 10u;
+        QTest::newRow("2.5") << 2.5 << 3u;
+        QTest::newRow("a day") << 86400.0 << 86400u;
+    }
+    void wireInterval()
+    {
+        QFETCH(double, seconds);
+        QTEST(uint(ReportBuilder::wireInterval(seconds)), "wire");
+    }
+};
+
+QTEST_GUILESS_MAIN(TestReportBuilder)
+#include "tst_reportbuilder.moc"
