@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "NetworkCollector.h"
 
+#include "Clock.h"
 #include "ProcFile.h"
 #include "TextScanner.h"
 #include "dmr/Codec.h"
@@ -52,6 +53,12 @@ NetworkCollector::NetworkCollector(std::string root, bool includeLoopback, Addre
     , m_includeLoopback(includeLoopback)
     , m_lookup(std::move(lookup))
 { }
+
+void NetworkCollector::setRefreshPeriods(std::int64_t addressRefreshMs, std::int64_t macRefreshMs)
+{
+    m_addressRefreshMs = addressRefreshMs;
+    m_macRefreshMs = macRefreshMs;
+}
 
 bool NetworkCollector::parseDevLine(std::string_view line, dmr::InterfaceSample &sample)
 {
@@ -163,16 +170,39 @@ Result<std::vector<dmr::InterfaceSample>> NetworkCollector::collect()
     if (parsedLines == 0 && m_skippedLines > 0)
         return NetworkResult::failure(m_path + ": no interface line could be parsed");
 
-    const std::map<std::string, std::string> addresses
-        = m_lookup ? m_lookup() : std::map<std::string, std::string>();
+    const std::int64_t now = Clock::monotonicMs();
+    bool namesChanged = interfaces.size() != m_cachedNames.size();
+    for (std::size_t i = 0; !namesChanged && i < interfaces.size(); ++i)
+        namesChanged = interfaces[i].name != m_cachedNames[i];
+    if (namesChanged) {
+        m_cachedNames.clear();
+        for (const dmr::InterfaceSample &sample : interfaces)
+            m_cachedNames.push_back(sample.name);
+    }
+    auto due = [&](const std::optional<std::int64_t> &at, std::int64_t period) {
+        return namesChanged || !at || period <= 0 || now - *at >= period;
+    };
+    if (due(m_addressesAtMs, m_addressRefreshMs)) {
+        m_addresses = m_lookup ? m_lookup() : std::map<std::string, std::string>();
+        m_addressesAtMs = now;
+    }
+    if (due(m_macsAtMs, m_macRefreshMs)) {
+        m_macs.clear();
+        for (const dmr::InterfaceSample &sample : interfaces) {
+            const std::string path
+                = ProcFile::join(m_root, "sys/class/net/" + sample.name + "/address");
+            m_macs[sample.name]
+                = ProcFile::read(path, m_macBuffer, 256).empty() ? normalizeMac(m_macBuffer) : "";
+        }
+        m_macsAtMs = now;
+    }
     for (dmr::InterfaceSample &sample : interfaces) {
-        const auto found = addresses.find(sample.name);
-        if (found != addresses.end())
-            sample.ipAddress = found->second;
-        const std::string macPath
-            = ProcFile::join(m_root, "sys/class/net/" + sample.name + "/address");
-        if (ProcFile::read(macPath, m_macBuffer, 256).empty())
-            sample.macAddress = normalizeMac(m_macBuffer);
+        const auto address = m_addresses.find(sample.name);
+        if (address != m_addresses.end())
+            sample.ipAddress = address->second;
+        const auto mac = m_macs.find(sample.name);
+        if (mac != m_macs.end())
+            sample.macAddress = mac->second;
     }
     return NetworkResult::success(std::move(interfaces));
 }

@@ -4,8 +4,10 @@
 #include "Result.h"
 #include "dmr/Report.h"
 
+#include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +21,11 @@ namespace dmr::agent {
 // injectable lookup (interface name -> address text). The default asks the
 // kernel with getifaddrs(3): it always describes the live network namespace,
 // also when the proc root points at a copy of another machine's /proc.
+//
+// Counters are read on every call. Addresses and MACs change rarely and cost
+// most of a report's CPU time (getifaddrs dumps every link and address over
+// netlink), so they are cached: refreshed whenever the set of interfaces
+// changes, and otherwise after addressRefreshMs / macRefreshMs.
 class NetworkCollector
 {
 public:
@@ -34,6 +41,8 @@ public:
     const std::string &path() const { return m_path; }
     // Lines skipped by the last collect(), for the log.
     int skippedLines() const { return m_skippedLines; }
+    // 0 = look up on every collect().
+    void setRefreshPeriods(std::int64_t addressRefreshMs, std::int64_t macRefreshMs);
 
     // Per interface: its first IPv4 address, else its first global IPv6 one.
     static std::map<std::string, std::string> systemAddresses();
@@ -50,6 +59,13 @@ private:
     std::string m_buffer;
     std::string m_macBuffer;
     int m_skippedLines = 0;
+    std::int64_t m_addressRefreshMs = 30 * 1000;
+    std::int64_t m_macRefreshMs = 5 * 60 * 1000;
+    std::vector<std::string> m_cachedNames;
+    std::map<std::string, std::string> m_addresses;
+    std::map<std::string, std::string> m_macs;
+    std::optional<std::int64_t> m_addressesAtMs;
+    std::optional<std::int64_t> m_macsAtMs;
 };
 
 } // namespace dmr::agent

@@ -181,6 +181,48 @@ private slots:
         QCOMPARE(collector.skippedLines(), 1);
     }
 
+    void addressesAndMacsAreCached()
+    {
+        QTemporaryDir dir;
+        QDir().mkpath(dir.filePath("proc/net"));
+        QDir().mkpath(dir.filePath("sys/class/net/eth0"));
+        auto write = [&dir](const QString &name, const QByteArray &content) {
+            QFile file(dir.filePath(name));
+            QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            file.write(content);
+        };
+        const QByteArray header = "Inter-|   Receive\n face |bytes\n";
+        write("proc/net/dev", header + "eth0: 1 1 0 0 0 0 0 0 1 1 0 0 0 0 0 0\n");
+        write("sys/class/net/eth0/address", "02:00:00:00:00:01\n");
+        int lookups = 0;
+        NetworkCollector collector(dir.path().toStdString(), false, [&lookups] {
+            ++lookups;
+            return std::map<std::string, std::string> {
+                {"eth0", "10.0.0." + std::to_string(lookups)}};
+        });
+
+        QCOMPARE(collector.collect().value().at(0).ipAddress, std::string("10.0.0.1"));
+        write("sys/class/net/eth0/address", "02:00:00:00:00:02\n");
+        auto cached = collector.collect().value().at(0);
+        QCOMPARE(lookups, 1);
+        QCOMPARE(cached.ipAddress, std::string("10.0.0.1"));
+        QCOMPARE(cached.macAddress, std::string("02:00:00:00:00:01"));
+
+        // A new interface refreshes both at once.
+        write("proc/net/dev",
+            header
+                + "eth0: 1 1 0 0 0 0 0 0 1 1 0 0 0 0 0 0\nwlan0: 1 1 0 0 0 0 0 0 1 1 0 0 0 0 0 "
+                  "0\n");
+        auto refreshed = collector.collect().value();
+        QCOMPARE(lookups, 2);
+        QCOMPARE(refreshed.at(0).macAddress, std::string("02:00:00:00:00:02"));
+        QCOMPARE(refreshed.at(1).macAddress, std::string());
+
+        collector.setRefreshPeriods(0, 0);
+        collector.collect();
+        QCOMPARE(lookups, 3);
+    }
+
     void normalizeMac_data()
     {
         QTest::addColumn<QString>("text");
