@@ -134,8 +134,8 @@ std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
         "named in brackets, or in a .env file."));
     const QCommandLineOption helpOption = parser.addHelpOption();
     const QCommandLineOption versionOption = parser.addVersionOption();
-    const QCommandLineOption headlessOption(
-        QStringLiteral("headless"), QStringLiteral("Run without the desktop window."));
+    const QCommandLineOption headlessOption(QStringLiteral("headless"),
+        QStringLiteral("Run without the desktop window. [METRICS_HEADLESS=1]"));
     const QCommandLineOption envFileOption(QStringLiteral("env-file"),
         QStringLiteral("Read settings from this file instead "
                        "of ./.env."),
@@ -183,8 +183,13 @@ std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
     }
 
     ConsoleConfig config;
-    config.headless = parser.isSet(headlessOption)
-        || environment.value(QStringLiteral("METRICS_HEADLESS")) == QLatin1String("1");
+    const QString headlessName = QStringLiteral("METRICS_HEADLESS");
+    QString headless;
+    if (environment.contains(headlessName))
+        headless = environment.value(headlessName);
+    else if (envFile)
+        headless = envFile->value(headlessName);
+    config.headless = parser.isSet(headlessOption) || headless == QLatin1String("1");
     config.database = defaultDatabasePath(environment);
     config.logFile = QString();
     for (int i = 0; i < keys().size(); ++i) {

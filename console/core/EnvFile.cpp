@@ -27,9 +27,12 @@ EnvFile EnvFile::parse(const QByteArray &text)
             continue;
         const QString key = QString::fromUtf8(line.left(equals).trimmed());
         QByteArray value = line.mid(equals + 1).trimmed();
-        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'')
-            && value.back() == value.front()) {
-            value = value.mid(1, value.size() - 2);
+        // A quoted value ends at its closing quote; a comment may follow it.
+        const int close = value.isEmpty() || (value.front() != '"' && value.front() != '\'')
+            ? -1
+            : int(value.indexOf(value.front(), 1));
+        if (close > 0) {
+            value = value.mid(1, close - 1);
         } else {
             const int comment = value.indexOf(" #");
             if (comment >= 0)

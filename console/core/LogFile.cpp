@@ -10,6 +10,7 @@
 namespace {
 
 LogFile *g_installed = nullptr;
+QtMessageHandler g_previous = nullptr; // restored when the installed LogFile goes
 
 void handler(QtMsgType type, const QMessageLogContext &context, const QString &message)
 {
@@ -51,15 +52,18 @@ LogFile::LogFile(Options options)
 LogFile::~LogFile()
 {
     if (g_installed == this) {
-        qInstallMessageHandler(nullptr);
+        qInstallMessageHandler(g_previous);
         g_installed = nullptr;
+        g_previous = nullptr;
     }
 }
 
 void LogFile::install()
 {
+    const QtMessageHandler previous = qInstallMessageHandler(handler);
+    if (!g_installed)
+        g_previous = previous;
     g_installed = this;
-    qInstallMessageHandler(handler);
 }
 
 bool LogFile::underSystemd()

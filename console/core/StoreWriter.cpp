@@ -163,7 +163,8 @@ void StoreWriter::flushSome()
         QString error;
         if (!writeBatch(batch, &error)) {
             m_counters->writeErrors.fetch_add(1, std::memory_order_relaxed);
-            if (!m_healthy || m_lastErrorLog.elapsed() > 10000) {
+            // The first failure, then at most one line per 10 s while it lasts.
+            if (m_healthy || m_lastErrorLog.elapsed() > 10000) {
                 qCCritical(lcStore,
                     "cannot write to the database, keeping %zu reports queued and "
                     "retrying: %s",
