@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Installs the Debian packages listed in debian-packages.txt (plus any given as
+# arguments) that are not installed yet. Does nothing, and needs no root, when
+# all are present.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+    echo "Usage: $0 [EXTRA_PACKAGE...]"
+    echo "Installs the missing packages of installers/debian-packages.txt with apt-get."
+    exit 0
+fi
+
+command -v dpkg-query >/dev/null 2>&1 || die "this script needs a Debian-based system (dpkg)"
+
+packages=()
+while read -r line; do
+    line="${line%%#*}"
+    line="${line//[[:space:]]/}"
+    [[ -n $line ]] && packages+=("$line")
+done <"$DMR_INSTALLERS/debian-packages.txt"
+packages+=("$@")
+
+missing=()
+for package in "${packages[@]}"; do
+    # dpkg -s succeeds for removed packages that left configuration behind;
+    # only "installed" counts.
+    status="$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)"
+    [[ $status == installed ]] || missing+=("$package")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+    say "All ${#packages[@]} required packages are installed"
+    exit 0
+fi
+
+say "Installing ${#missing[@]} missing packages: ${missing[*]}"
+as_root env DEBIAN_FRONTEND=noninteractive apt-get update </dev/null
+as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+    "${missing[@]}" </dev/null

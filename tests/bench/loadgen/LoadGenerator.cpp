@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+#include "LoadGenerator.h"
+
+#include "UdpBatchSender.h"
+#include "dmr/Codec.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <thread>
+
+namespace dmr::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Upper bound of one sendmmsg call; beyond this the syscall saving is gone and
+// the burst on the wire gets long.
+constexpr std::size_t kMaxBatch = 64;
+
+std::int64_t epochMilliseconds()
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+} // namespace
+
+std::string LoadSummary::machineLine() const
+{
+    char line[256];
+    std::snprintf(line, sizeof line,
+        "sent=%llu errors=%llu refused=%llu duration_s=%.2f rate_per_s=%.1f "
+        "bytes_per_report=%.0f",
+        static_cast<unsigned long long>(sent), static_cast<unsigned long long>(errors),
+        static_cast<unsigned long long>(refused), durationSeconds, ratePerSecond(), bytesPerReport);
+    return line;
+}
+
+LoadGenerator::LoadGenerator(const LoadOptions &options)
+    : m_options(options)
+{
+    std::mt19937 runIds {std::random_device {}()};
+    m_devices.reserve(options.devices);
+    for (std::uint32_t i = 0; i < options.devices; ++i)
+        m_devices.emplace_back(options.seed, i, options.interfaces, options.intervalSeconds(),
+            options.runId.value_or(runIds()));
+}
+
+std::string LoadGenerator::run(const std::atomic<bool> &stop, LoadSummary &summary)
+{
+    UdpBatchSender sender;
+    if (std::string error = sender.open(m_options.targetHost, m_options.targetPort); !error.empty())
+        return error;
+
+    const std::uint64_t total = m_options.totalReports();
+    const double rate = m_options.ratePerSecond;
+    // Aim for about one batch a millisecond: large batches at high rates for
+    // fewer syscalls, single reports at low rates so that they are not bursty.
+    const auto batchSize
+        = static_cast<std::uint64_t>(std::clamp(std::floor(rate / 1000.0), 1.0, double(kMaxBatch)));
+    std::vector<std::string> batch(kMaxBatch);
+    std::uint64_t produced = 0;
+    std::uint64_t bytes = 0;
+    std::size_t cursor = 0;
+
+    const Clock::time_point start = Clock::now();
+    const Clock::time_point deadline = start
+        + std::chrono::duration_cast<Clock::duration>(
+            std::chrono::duration<double>(m_options.durationSeconds));
+    // A run that fell a little behind (a busy machine) may finish its last
+    // reports shortly after the deadline, so that its count stays exact; a
+    // run far behind stops there and reports the rate it reached.
+    const Clock::time_point hardStop = deadline
+        + std::chrono::duration_cast<Clock::duration>(
+            std::chrono::duration<double>(std::min(1.0, m_options.durationSeconds / 20)));
+    // Report i is due at i / rate, so the last one is due before the deadline.
+    auto dueTime = [&](std::uint64_t index) {
+        return start
+            + std::chrono::duration_cast<Clock::duration>(
+                std::chrono::duration<double>(double(index) / rate));
+    };
+
+    while (produced < total && !stop.load(std::memory_order_relaxed)) {
+        const Clock::time_point now = Clock::now();
+        if (now >= hardStop)
+            break;
+        const double elapsed = std::chrono::duration<double>(now - start).count();
+        const std::uint64_t due = std::min<std::uint64_t>(total, std::uint64_t(elapsed * rate) + 1);
+        if (due <= produced) {
+            std::this_thread::sleep_until(
+                std::min(dueTime(std::min(total, produced + batchSize) - 1), deadline));
+            continue;
+        }
+        // Behind schedule after a stall, catch up in full batches.
+        const auto count
+            = static_cast<std::size_t>(std::min<std::uint64_t>(due - produced, kMaxBatch));
+        const std::int64_t nowMs = epochMilliseconds();
+        for (std::size_t i = 0; i < count; ++i) {
+            batch[i] = encode(m_devices[cursor].next(nowMs));
+            bytes += batch[i].size();
+            cursor = cursor + 1 == m_devices.size() ? 0 : cursor + 1;
+        }
+        sender.send(batch, count);
+        produced += count;
+    }
+    // The run lasts its full duration even when the last report went early, so
+    // that rate_per_s compares with the requested rate.
+    if (!stop.load())
+        std::this_thread::sleep_until(deadline);
+
+    summary.sent = sender.sent();
+    summary.errors = sender.errors();
+    summary.refused = sender.refused();
+    summary.durationSeconds = std::chrono::duration<double>(Clock::now() - start).count();
+    summary.bytesPerReport = produced ? double(bytes) / double(produced) : 0;
+    summary.lastError = sender.lastError();
+    return {};
+}
+
+} // namespace dmr::bench

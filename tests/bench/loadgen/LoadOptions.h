@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace dmr::bench {
+
+// What one run of metrics-loadgen should do, parsed from its command line.
+struct LoadOptions
+{
+    std::uint32_t devices = 100;
+    double ratePerSecond = 1000;
+    double durationSeconds = 10;
+    std::string targetHost = "127.0.0.1";
+    std::uint16_t targetPort = 47800;
+    std::uint32_t interfaces = 2;
+    std::uint64_t seed = 1;
+    // Every device reports this run id when set; otherwise each draws its own,
+    // as agents do on every start.
+    std::optional<std::uint32_t> runId;
+
+    // The number of reports the run sends when it keeps pace.
+    std::uint64_t totalReports() const;
+    // Each device reports once per N / rate seconds; agents announce that.
+    std::uint32_t intervalSeconds() const;
+
+    struct ParseResult;
+    static ParseResult parse(int argc, char **argv);
+    static std::string usage(const char *program);
+};
+
+struct LoadOptions::ParseResult
+{
+    std::optional<LoadOptions> options;
+    bool helpRequested = false;
+    std::string error;
+};
+
+} // namespace dmr::bench

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "dmr/Report.h"
+
+#include <cstdint>
+#include <string>
+
+namespace dmr::bench {
+
+// One fake agent. It keeps its report between calls and only moves the
+// numbers, so that a million of them fit in memory and producing a report
+// allocates nothing.
+class SimulatedDevice
+{
+public:
+    // The id, hostname, hardware and addresses derive from (seed, index) only,
+    // so that a rerun with the same seed reports as the same devices.
+    SimulatedDevice(std::uint64_t seed, std::uint32_t index, std::uint32_t interfaces,
+        std::uint32_t intervalSeconds, std::uint32_t runId);
+
+    // The next report of this device, sampled at nowMs (Unix epoch, UTC).
+    const Report &next(std::int64_t nowMs);
+
+    static std::string deviceIdFor(std::uint64_t seed, std::uint32_t index);
+
+private:
+    // SplitMix64: eight bytes of state per device, where a std::mt19937 would
+    // take five kilobytes.
+    std::uint64_t random();
+    double uniform(double low, double high);
+    // A bounded random walk, so that charts of a fake device look like a real one.
+    double wander(double value, double step, double low, double high);
+
+    Report m_report;
+    std::uint64_t m_rngState;
+    std::uint64_t m_bootUptimeSeconds = 0;
+    std::int64_t m_firstSampleMs = 0;
+    double m_rxBytesPerSecond = 0;
+    double m_txBytesPerSecond = 0;
+};
+
+} // namespace dmr::bench
