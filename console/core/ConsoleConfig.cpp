@@ -96,7 +96,9 @@ const QList<Key> &keys()
                 return toInt(v, 1000, 100000000, &c.queueCapacity);
             }},
         {"flush-interval", "METRICS_FLUSH_INTERVAL_MS", "ms",
-            "Longest time an accepted report waits for its database transaction (default 100).",
+            "Longest time an accepted report waits for its database transaction (default 1000). "
+            "Every transaction rewrites the newest index page of each device, so fewer, larger "
+            "transactions are what lets a large fleet be stored.",
             [](ConsoleConfig &c, const QString &v) {
                 return toInt(v, 1, 10000, &c.flushIntervalMs);
             }},

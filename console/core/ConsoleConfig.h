@@ -21,7 +21,7 @@ struct ConsoleConfig
     int statsIntervalSeconds = 60;
     int offlineAfterSeconds = 60; // lower bound of max(this, 3 x interval)
     int queueCapacity = 200000; // reports held between ingest and the writer
-    int flushIntervalMs = 100; // longest time an accepted report waits for its transaction
+    int flushIntervalMs = 1000; // longest time an accepted report waits for its transaction
     int receiveBufferBytes = 8 * 1024 * 1024;
 
     // Parses arguments (argv including the program name) and environment.

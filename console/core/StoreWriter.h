@@ -27,8 +27,8 @@ public:
     struct Options
     {
         QString databasePath;
-        int flushIntervalMs = 100;
-        int maxReportsPerTransaction = 4000;
+        int flushIntervalMs = 1000;
+        int maxReportsPerTransaction = 100000;
         int retryIntervalMs = 1000;
     };
 

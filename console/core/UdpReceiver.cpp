@@ -118,6 +118,9 @@ bool UdpReceiver::open(QString *error)
 
 void UdpReceiver::stop()
 {
+    // What the kernel already holds was sent to us: take it in before closing.
+    if (m_fd >= 0)
+        drain();
     delete m_notifier;
     m_notifier = nullptr;
     if (m_fd >= 0) {

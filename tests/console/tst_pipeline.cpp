@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+// End to end with the real programs: metrics-agent reading a fixture /proc
+// tree sends over real UDP to a headless metrics-console process, which
+// stores into a temporary SQLite file; SIGTERM must leave everything on disk.
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUuid>
+#include <csignal>
+
+namespace {
+
+const QString kConsole = QStringLiteral(DMR_BINARY_DIR "/console/metrics-console");
+const QString kAgent = QStringLiteral(DMR_BINARY_DIR "/agent/metrics-agent");
+const QString kLoadgen = QStringLiteral(DMR_BINARY_DIR "/tests/bench/loadgen/metrics-loadgen");
+const QString kFixture = QStringLiteral(DMR_TEST_DATA "/proc-rpi");
+
+class Sql
+{
+public:
+    explicit Sql(const QString &path)
+    {
+        m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("check"));
+        m_db.setDatabaseName(path);
+        m_db.open();
+    }
+    ~Sql()
+    {
+        m_db.close();
+        m_db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(QStringLiteral("check"));
+    }
+    QVariant scalar(const QString &sql)
+    {
+        QSqlQuery query(m_db);
+        if (!query.exec(sql) || !query.next())
+            return {};
+        return query.value(0);
+    }
+
+private:
+    QSqlDatabase m_db;
+};
+
+} // namespace
+
+class TestPipeline : public QObject
+{
+    Q_OBJECT
+private slots:
+    void init();
+    void cleanup();
+    void agentToConsoleToSqlite();
+    void sigtermWritesEveryAcceptedReport();
+
+private:
+    quint16 startConsole(const QStringList &extra = {});
+    int stopConsole();
+
+    QTemporaryDir m_dir;
+    QString m_db;
+    QProcess m_console;
+    QByteArray m_consoleLog;
+};
+
+void TestPipeline::init()
+{
+    QVERIFY(m_dir.isValid());
+    m_db = m_dir.filePath(QStringLiteral("pipeline-%1.db").arg(QTest::currentTestFunction()));
+    m_consoleLog.clear();
+}
+
+void TestPipeline::cleanup()
+{
+    if (m_console.state() != QProcess::NotRunning) {
+        m_console.kill();
+        m_console.waitForFinished();
+    }
+    if (QTest::currentTestFailed())
+        qWarning("console log:\n%s", m_consoleLog.constData());
+}
+
+quint16 TestPipeline::startConsole(const QStringList &extra)
+{
+    m_console.setProcessChannelMode(QProcess::MergedChannels);
+    m_console.start(kConsole,
+        QStringList {QStringLiteral("--headless"), QStringLiteral("--bind"),
+            QStringLiteral("127.0.0.1"), QStringLiteral("--udp-port"), QStringLiteral("0"),
+            QStringLiteral("--db"), m_db, QStringLiteral("--log-file"), QStringLiteral("-")}
+            + extra);
+    if (!m_console.waitForStarted())
+        return 0;
+    const QRegularExpression portLine(QStringLiteral("UDP port (\\d+)"));
+    for (int i = 0; i < 100; ++i) {
+        m_console.waitForReadyRead(100);
+        m_consoleLog += m_console.readAll();
+        const auto match = portLine.match(QString::fromUtf8(m_consoleLog));
+        if (match.hasMatch())
+            return quint16(match.captured(1).toUInt());
+    }
+    return 0;
+}
+
+int TestPipeline::stopConsole()
+{
+    ::kill(pid_t(m_console.processId()), SIGTERM);
+    if (!m_console.waitForFinished(20000))
+        return -1;
+    m_consoleLog += m_console.readAll();
+    return m_console.exitStatus() == QProcess::NormalExit ? m_console.exitCode() : -1;
+}
+
+void TestPipeline::agentToConsoleToSqlite()
+{
+    const quint16 port = startConsole({QStringLiteral("--flush-interval"), QStringLiteral("50")});
+    QVERIFY2(port != 0, m_consoleLog.constData());
+
+    QProcess agent;
+    agent.setProcessChannelMode(QProcess::MergedChannels);
+    agent.start(kAgent,
+        {QStringLiteral("--root"), kFixture, QStringLiteral("--server"),
+            QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--interval"),
+            QStringLiteral("0.2"), QStringLiteral("--count"), QStringLiteral("8"),
+            QStringLiteral("--log-file"), QStringLiteral("-")});
+    QVERIFY(agent.waitForFinished(15000));
+    QCOMPARE(agent.exitCode(), 0);
+    QTest::qWait(300); // the last datagram's transaction
+    QCOMPARE(stopConsole(), 0);
+
+    Sql sql(m_db);
+    // Identity and values come from the fixture tree (tests/data/proc-rpi).
+    QCOMPARE(sql.scalar(QStringLiteral("SELECT device_id FROM devices")).toString(),
+        QStringLiteral("5c0a9f2e1b7d4e3a8c6f0d2b4a1e9c7f"));
+    QCOMPARE(sql.scalar(QStringLiteral("SELECT hostname FROM devices")).toString(),
+        QStringLiteral("raspberrypi"));
+    QVERIFY(QUuid::fromString(sql.scalar(QStringLiteral("SELECT uuid FROM devices")).toString())
+                .version()
+        == QUuid::Random);
+    QCOMPARE(sql.scalar(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), 8);
+    QCOMPARE(sql.scalar(QStringLiteral(
+                            "SELECT MIN(sequence) || '-' || MAX(sequence) FROM system_metrics"))
+                 .toString(),
+        QStringLiteral("1-8"));
+    QCOMPARE(sql.scalar(QStringLiteral("SELECT reports_lost FROM devices")).toInt(), 0);
+    QCOMPARE(sql.scalar(QStringLiteral("SELECT interval_seconds FROM devices")).toInt(), 1);
+    QCOMPARE(sql.scalar(QStringLiteral("SELECT DISTINCT memory_total_kb FROM system_metrics"))
+                 .toLongLong(),
+        3884244LL);
+    QCOMPARE(sql.scalar(QStringLiteral("SELECT DISTINCT memory_used_kb FROM system_metrics"))
+                 .toLongLong(),
+        3884244LL - 3321456LL);
+    QCOMPARE(
+        sql.scalar(QStringLiteral("SELECT DISTINCT memory_percent FROM system_metrics")).toDouble(),
+        14.49);
+    QCOMPARE(
+        sql.scalar(
+               QStringLiteral(
+                   "SELECT DISTINCT load_1 || ' ' || load_5 || ' ' || load_15 FROM system_metrics"))
+            .toString(),
+        QStringLiteral("0.52 0.58 0.59"));
+    QCOMPARE(sql.scalar(QStringLiteral("SELECT DISTINCT uptime_seconds FROM system_metrics"))
+                 .toLongLong(),
+        123456LL);
+    QCOMPARE(
+        sql.scalar(QStringLiteral("SELECT COUNT(DISTINCT interface) FROM network_metrics")).toInt(),
+        2); // lo skipped
+    QCOMPARE(sql.scalar(QStringLiteral("SELECT DISTINCT rx_bytes || ' ' || tx_bytes || ' ' || "
+                                       "rx_packets || ' ' || tx_packets"
+                                       " FROM network_metrics WHERE interface = 'eth0'"))
+                 .toString(),
+        QStringLiteral("987654321 123456789 765432 345678"));
+    QCOMPARE(sql
+                 .scalar(QStringLiteral(
+                     "SELECT DISTINCT mac_address FROM network_metrics WHERE interface = 'wlan0'"))
+                 .toString(),
+        QStringLiteral("dc:a6:32:12:34:57"));
+    // Sample times are the agent's clock, 200 ms apart, within the test's run.
+    const qint64 span
+        = sql.scalar(QStringLiteral("SELECT MAX(ts) - MIN(ts) FROM system_metrics")).toLongLong();
+    QVERIFY2(span >= 1300 && span < 5000, qPrintable(QString::number(span)));
+}
+
+void TestPipeline::sigtermWritesEveryAcceptedReport()
+{
+    // Nothing is committed on the timer within the test: only SIGTERM's flush writes.
+    const quint16 port
+        = startConsole({QStringLiteral("--flush-interval"), QStringLiteral("10000")});
+    QVERIFY2(port != 0, m_consoleLog.constData());
+
+    QProcess loadgen;
+    loadgen.start(kLoadgen,
+        {QStringLiteral("--devices"), QStringLiteral("100"), QStringLiteral("--rate"),
+            QStringLiteral("20000"), QStringLiteral("--duration"), QStringLiteral("1"),
+            QStringLiteral("--target"), QStringLiteral("127.0.0.1:%1").arg(port)});
+    QVERIFY(loadgen.waitForFinished(15000));
+    QCOMPARE(loadgen.exitCode(), 0);
+    const QString out = QString::fromUtf8(loadgen.readAllStandardOutput());
+    const auto match = QRegularExpression(QStringLiteral("sent=(\\d+)")).match(out);
+    QVERIFY2(match.hasMatch(), qPrintable(out));
+    const int sent = match.captured(1).toInt();
+    QVERIFY(sent >= 19000);
+
+    QCOMPARE(stopConsole(), 0);
+    QVERIFY2(m_consoleLog.contains("persisted=" + QByteArray::number(sent)),
+        m_consoleLog.right(2000).constData());
+    Sql sql(m_db);
+    QCOMPARE(sql.scalar(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), sent);
+    QCOMPARE(sql.scalar(QStringLiteral("SELECT COUNT(*) FROM network_metrics")).toInt(), 2 * sent);
+    QCOMPARE(sql.scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 100);
+    QCOMPARE(sql.scalar(QStringLiteral("PRAGMA integrity_check")).toString(), QStringLiteral("ok"));
+}
+
+QTEST_GUILESS_MAIN(TestPipeline)
+#include "tst_pipeline.moc"
