@@ -108,6 +108,16 @@ for _ in $(seq 1 50); do
     sleep 0.1
 done
 
+# The console's resident memory, once a second, for the whole run.
+rss_log="$scratch/rss.txt"
+(
+    while kill -0 "$console_pid" 2>/dev/null; do
+        awk '/^VmRSS/ { print $2 }' "/proc/$console_pid/status" 2>/dev/null || true
+        sleep 1
+    done
+) >"$rss_log" &
+sampler_pid=$!
+
 summary="$("$loadgen" --devices "$devices" --rate "$rate" --duration "$duration" \
     --interfaces "$interfaces" --target "127.0.0.1:$port")"
 sent="$(sed -n 's/.*\bsent=\([0-9]*\).*/\1/p' <<<"$summary")"
@@ -121,11 +131,21 @@ wait "$console_pid" || true
 console_pid=""
 stop_s=$(awk -v a="$stop_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 
+wait "$sampler_pid" 2>/dev/null || true
 stored="$(sqlite3 "$db" 'SELECT count(*) FROM system_metrics')"
 db_bytes=$(($(stat -c %s "$db") + $(stat -c %s "$db-wal" 2>/dev/null || echo 0)))
+# Memory is flat when the second half of the run peaks no higher than the first.
+read -r rss_peak rss_first_half rss_second_half < <(awk '
+    { v[NR] = $1; if ($1 > peak) peak = $1 }
+    END {
+        for (i = 1; i <= NR; i++) { if (i <= NR / 2) { if (v[i] > a) a = v[i] } else if (v[i] > b) b = v[i] }
+        print peak + 0, a + 0, b + 0
+    }' "$rss_log")
+echo "console rss_kb, 1 s apart: $(tr '\n' ' ' <"$rss_log")" >&2
 awk -v sent="$sent" -v stored="$stored" -v rate="$loadgen_rate" -v d="$duration" \
-    -v stop="$stop_s" -v bytes="$db_bytes" 'BEGIN {
-        printf "sent=%d stored=%d lost=%d loadgen_rate_per_s=%s stored_per_s=%.1f stop_s=%s db_bytes=%d\n",
-            sent, stored, sent - stored, rate, stored / (d + stop), stop, bytes
+    -v stop="$stop_s" -v bytes="$db_bytes" -v peak="$rss_peak" -v h1="$rss_first_half" \
+    -v h2="$rss_second_half" 'BEGIN {
+        printf "sent=%d stored=%d lost=%d loadgen_rate_per_s=%s stored_per_s=%.1f stop_s=%s db_bytes=%d rss_peak_kb=%d rss_peak_first_half_kb=%d rss_peak_second_half_kb=%d\n",
+            sent, stored, sent - stored, rate, stored / (d + stop), stop, bytes, peak, h1, h2
     }'
 tail -n 3 "$scratch/console.log" >&2 || true
