@@ -152,7 +152,7 @@ void TestConsoleConfig::precedence_data()
         {"stats-interval", "METRICS_STATS_INTERVAL", {"0", "15", "30"}, "60"},
         {"offline-after", "METRICS_OFFLINE_AFTER", {"120", "300", "600"}, "60"},
         {"queue-capacity", "METRICS_QUEUE_CAPACITY", {"1000", "5000", "9000"}, "200000"},
-        {"flush-interval", "METRICS_FLUSH_INTERVAL_MS", {"5", "50", "500"}, "100"},
+        {"flush-interval", "METRICS_FLUSH_INTERVAL_MS", {"5", "50", "500"}, "1000"},
         {"receive-buffer", "METRICS_RECEIVE_BUFFER", {"65536", "131072", "262144"}, "8388608"},
         {"headless", "METRICS_HEADLESS", {"", "1", "1"}, "false"},
     };
