@@ -116,7 +116,13 @@ void Ingest::ingest(const DatagramBatch &batch)
     m_counters->accepted.fetch_add(accepted.size(), std::memory_order_relaxed);
     if (const std::size_t dropped = m_queue->push(std::move(accepted))) {
         m_counters->dropped.fetch_add(dropped, std::memory_order_relaxed);
-        qCWarning(lcIngest, "writer queue full: dropped the %zu oldest reports", dropped);
+        // Once per 10 s at most: under a flood this would otherwise be a line per batch.
+        if (!m_dropLog.isValid() || m_dropLog.elapsed() > 10000) {
+            qCWarning(lcIngest,
+                "writer queue full (%zu reports): dropping the oldest; %llu dropped so far",
+                m_queue->capacity(), static_cast<unsigned long long>(m_counters->dropped.load()));
+            m_dropLog.start();
+        }
     }
     emit devicesUpdated(updated);
 }

@@ -38,6 +38,7 @@ private:
     IngestCounters *m_counters;
     DeviceRegistry m_registry;
     QElapsedTimer m_logWindow;
+    QElapsedTimer m_dropLog;
     int m_loggedInWindow = 0;
     quint64 m_suppressed = 0;
 };
