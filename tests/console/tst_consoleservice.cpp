@@ -2,11 +2,10 @@
 // The console's pipeline in one process: real UDP on 127.0.0.1, real SQLite
 // files, datagrams made by the codec the agent uses.
 #include "ConsoleService.h"
+#include "TestSql.h"
 #include "dmr/Codec.h"
 
 #include <QSignalSpy>
-#include <QSqlDatabase>
-#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUdpSocket>
@@ -37,34 +36,6 @@ dmr::Report makeReport(const std::string &deviceId, quint32 runId, quint64 seque
     report.interfaces.push_back({"wlan0", "", "", 7, 8, 9, 10});
     return report;
 }
-
-// Reads with its own connection, as any other reader of the database would.
-class Reader
-{
-public:
-    explicit Reader(const QString &path)
-    {
-        m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("reader"));
-        m_db.setDatabaseName(path);
-        m_db.open();
-    }
-    ~Reader()
-    {
-        m_db.close();
-        m_db = QSqlDatabase();
-        QSqlDatabase::removeDatabase(QStringLiteral("reader"));
-    }
-    QVariant scalar(const QString &sql)
-    {
-        QSqlQuery query(m_db);
-        if (!query.exec(sql) || !query.next())
-            return {};
-        return query.value(0);
-    }
-
-private:
-    QSqlDatabase m_db;
-};
 
 } // namespace
 
@@ -122,52 +93,52 @@ void TestConsoleService::storesWhatArrives()
         send(service.udpPort(), dmr::encode(makeReport(id, 7, seq)));
     QTRY_COMPARE(service.counters().persisted.load(), quint64(50));
 
-    Reader reader(config().database);
-    QCOMPARE(reader.scalar(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), 50);
-    QCOMPARE(reader.scalar(QStringLiteral("SELECT COUNT(*) FROM network_metrics")).toInt(), 100);
-    QCOMPARE(reader.scalar(QStringLiteral("SELECT device_id FROM devices")).toString(),
+    TestSql::Connection reader(config().database);
+    QCOMPARE(reader.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), 50);
+    QCOMPARE(reader.value(QStringLiteral("SELECT COUNT(*) FROM network_metrics")).toInt(), 100);
+    QCOMPARE(reader.value(QStringLiteral("SELECT device_id FROM devices")).toString(),
         QString::fromStdString(id));
-    QCOMPARE(reader.scalar(QStringLiteral("SELECT hostname FROM devices")).toString(),
+    QCOMPARE(reader.value(QStringLiteral("SELECT hostname FROM devices")).toString(),
         QStringLiteral("host-012345"));
     // The values of one report, exactly as sent.
     const dmr::Report expected = makeReport(id, 7, 42);
     QCOMPARE(
         reader
-            .scalar(QStringLiteral("SELECT memory_used_kb FROM system_metrics WHERE sequence = 42"))
+            .value(QStringLiteral("SELECT memory_used_kb FROM system_metrics WHERE sequence = 42"))
             .toLongLong(),
         qint64(expected.system.memoryUsedKb));
-    QCOMPARE(reader.scalar(QStringLiteral("SELECT ts FROM system_metrics WHERE sequence = 42"))
+    QCOMPARE(reader.value(QStringLiteral("SELECT ts FROM system_metrics WHERE sequence = 42"))
                  .toLongLong(),
         expected.sampleTimeMs);
     QCOMPARE(
-        reader.scalar(QStringLiteral("SELECT cpu_percent FROM system_metrics WHERE sequence = 42"))
+        reader.value(QStringLiteral("SELECT cpu_percent FROM system_metrics WHERE sequence = 42"))
             .toDouble(),
         42.0);
     QCOMPARE(
         reader
-            .scalar(QStringLiteral("SELECT memory_percent FROM system_metrics WHERE sequence = 42"))
+            .value(QStringLiteral("SELECT memory_percent FROM system_metrics WHERE sequence = 42"))
             .toDouble(),
         expected.system.memoryPercent());
     QCOMPARE(
-        reader.scalar(QStringLiteral("SELECT disk_percent FROM system_metrics WHERE sequence = 42"))
+        reader.value(QStringLiteral("SELECT disk_percent FROM system_metrics WHERE sequence = 42"))
             .toDouble(),
         50.0);
-    QCOMPARE(reader.scalar(QStringLiteral("SELECT load_15 FROM system_metrics WHERE sequence = 42"))
+    QCOMPARE(reader.value(QStringLiteral("SELECT load_15 FROM system_metrics WHERE sequence = 42"))
                  .toDouble(),
         0.75);
     QCOMPARE(reader
-                 .scalar(QStringLiteral(
+                 .value(QStringLiteral(
                      "SELECT rx_bytes FROM network_metrics WHERE interface = 'eth0' AND ts = %1")
-                             .arg(expected.sampleTimeMs))
+                            .arg(expected.sampleTimeMs))
                  .toLongLong(),
         qint64(4200));
     QCOMPARE(reader
-                 .scalar(QStringLiteral(
+                 .value(QStringLiteral(
                      "SELECT mac_address FROM network_metrics WHERE interface = 'eth0' LIMIT 1"))
                  .toString(),
         QStringLiteral("02:00:00:00:00:01"));
     QCOMPARE(reader
-                 .scalar(QStringLiteral(
+                 .value(QStringLiteral(
                      "SELECT ip_address FROM network_metrics WHERE interface = 'eth0' LIMIT 1"))
                  .toString(),
         QStringLiteral("10.1.2.3"));
@@ -200,9 +171,9 @@ void TestConsoleService::garbageIsCountedAndHarmless()
     QCOMPARE(service.counters().rejectedFor(Rejection::Malformed), quint64(40));
     service.stop();
 
-    Reader reader(config().database);
-    QCOMPARE(reader.scalar(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), 20);
-    QCOMPARE(reader.scalar(QStringLiteral("SELECT reports_lost FROM devices")).toInt(), 0);
+    TestSql::Connection reader(config().database);
+    QCOMPARE(reader.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), 20);
+    QCOMPARE(reader.value(QStringLiteral("SELECT reports_lost FROM devices")).toInt(), 0);
 }
 
 void TestConsoleService::restartKeepsHistoryAndUuids()
@@ -220,14 +191,14 @@ void TestConsoleService::restartKeepsHistoryAndUuids()
         }
         QTRY_COMPARE(service.counters().persisted.load(), quint64(20));
         service.stop();
-        Reader reader(config().database);
+        TestSql::Connection reader(config().database);
         uuidA = reader
-                    .scalar(QStringLiteral("SELECT uuid FROM devices WHERE device_id = '%1'")
-                                .arg(QString::fromStdString(a)))
+                    .value(QStringLiteral("SELECT uuid FROM devices WHERE device_id = '%1'")
+                               .arg(QString::fromStdString(a)))
                     .toString();
         uuidB = reader
-                    .scalar(QStringLiteral("SELECT uuid FROM devices WHERE device_id = '%1'")
-                                .arg(QString::fromStdString(b)))
+                    .value(QStringLiteral("SELECT uuid FROM devices WHERE device_id = '%1'")
+                               .arg(QString::fromStdString(b)))
                     .toString();
         QVERIFY(!uuidA.isEmpty() && !uuidB.isEmpty() && uuidA != uuidB);
     }
@@ -244,28 +215,28 @@ void TestConsoleService::restartKeepsHistoryAndUuids()
         QTRY_COMPARE(service.counters().rejectedFor(Rejection::Duplicate), quint64(1));
         service.stop();
     }
-    Reader reader(config().database);
-    QCOMPARE(reader.scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 2);
-    QCOMPARE(reader.scalar(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), 22);
+    TestSql::Connection reader(config().database);
+    QCOMPARE(reader.value(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 2);
+    QCOMPARE(reader.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), 22);
     QCOMPARE(reader
-                 .scalar(QStringLiteral("SELECT uuid FROM devices WHERE device_id = '%1'")
-                             .arg(QString::fromStdString(a)))
+                 .value(QStringLiteral("SELECT uuid FROM devices WHERE device_id = '%1'")
+                            .arg(QString::fromStdString(a)))
                  .toString(),
         uuidA);
     QCOMPARE(reader
-                 .scalar(QStringLiteral("SELECT uuid FROM devices WHERE device_id = '%1'")
-                             .arg(QString::fromStdString(b)))
+                 .value(QStringLiteral("SELECT uuid FROM devices WHERE device_id = '%1'")
+                            .arg(QString::fromStdString(b)))
                  .toString(),
         uuidB);
     QCOMPARE(reader
-                 .scalar(QStringLiteral("SELECT reports_lost FROM devices WHERE device_id = '%1'")
-                             .arg(QString::fromStdString(a)))
+                 .value(QStringLiteral("SELECT reports_lost FROM devices WHERE device_id = '%1'")
+                            .arg(QString::fromStdString(a)))
                  .toInt(),
         4);
     QCOMPARE(
         reader
-            .scalar(QStringLiteral("SELECT reports_received FROM devices WHERE device_id = '%1'")
-                        .arg(QString::fromStdString(a)))
+            .value(QStringLiteral("SELECT reports_received FROM devices WHERE device_id = '%1'")
+                       .arg(QString::fromStdString(a)))
             .toInt(),
         11);
 }
@@ -284,8 +255,8 @@ void TestConsoleService::stopFlushesEverything()
     QCOMPARE(service.counters().persisted.load(), quint64(0));
     service.stop();
     QCOMPARE(service.counters().persisted.load(), quint64(500));
-    Reader reader(slow.database);
-    QCOMPARE(reader.scalar(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), 500);
+    TestSql::Connection reader(slow.database);
+    QCOMPARE(reader.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), 500);
 }
 
 void TestConsoleService::busyPortIsAClearError()

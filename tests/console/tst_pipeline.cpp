@@ -2,10 +2,10 @@
 // End to end with the real programs: metrics-agent reading a fixture /proc
 // tree sends over real UDP to a headless metrics-console process, which
 // stores into a temporary SQLite file; SIGTERM must leave everything on disk.
+#include "TestSql.h"
+
 #include <QProcess>
 #include <QRegularExpression>
-#include <QSqlDatabase>
-#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUuid>
@@ -17,33 +17,6 @@ const QString kConsole = QStringLiteral(DMR_BINARY_DIR "/console/metrics-console
 const QString kAgent = QStringLiteral(DMR_BINARY_DIR "/agent/metrics-agent");
 const QString kLoadgen = QStringLiteral(DMR_BINARY_DIR "/tests/bench/loadgen/metrics-loadgen");
 const QString kFixture = QStringLiteral(DMR_TEST_DATA "/proc-rpi");
-
-class Sql
-{
-public:
-    explicit Sql(const QString &path)
-    {
-        m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("check"));
-        m_db.setDatabaseName(path);
-        m_db.open();
-    }
-    ~Sql()
-    {
-        m_db.close();
-        m_db = QSqlDatabase();
-        QSqlDatabase::removeDatabase(QStringLiteral("check"));
-    }
-    QVariant scalar(const QString &sql)
-    {
-        QSqlQuery query(m_db);
-        if (!query.exec(sql) || !query.next())
-            return {};
-        return query.value(0);
-    }
-
-private:
-    QSqlDatabase m_db;
-};
 
 } // namespace
 
@@ -130,56 +103,56 @@ void TestPipeline::agentToConsoleToSqlite()
     QTest::qWait(300); // the last datagram's transaction
     QCOMPARE(stopConsole(), 0);
 
-    Sql sql(m_db);
+    TestSql::Connection sql(m_db);
     // Identity and values come from the fixture tree (tests/data/proc-rpi).
-    QCOMPARE(sql.scalar(QStringLiteral("SELECT device_id FROM devices")).toString(),
+    QCOMPARE(sql.value(QStringLiteral("SELECT device_id FROM devices")).toString(),
         QStringLiteral("5c0a9f2e1b7d4e3a8c6f0d2b4a1e9c7f"));
-    QCOMPARE(sql.scalar(QStringLiteral("SELECT hostname FROM devices")).toString(),
+    QCOMPARE(sql.value(QStringLiteral("SELECT hostname FROM devices")).toString(),
         QStringLiteral("raspberrypi"));
-    QVERIFY(QUuid::fromString(sql.scalar(QStringLiteral("SELECT uuid FROM devices")).toString())
+    QVERIFY(QUuid::fromString(sql.value(QStringLiteral("SELECT uuid FROM devices")).toString())
                 .version()
         == QUuid::Random);
-    QCOMPARE(sql.scalar(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), 8);
-    QCOMPARE(sql.scalar(QStringLiteral(
-                            "SELECT MIN(sequence) || '-' || MAX(sequence) FROM system_metrics"))
+    QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), 8);
+    QCOMPARE(sql.value(QStringLiteral(
+                           "SELECT MIN(sequence) || '-' || MAX(sequence) FROM system_metrics"))
                  .toString(),
         QStringLiteral("1-8"));
-    QCOMPARE(sql.scalar(QStringLiteral("SELECT reports_lost FROM devices")).toInt(), 0);
-    QCOMPARE(sql.scalar(QStringLiteral("SELECT interval_seconds FROM devices")).toInt(), 1);
-    QCOMPARE(sql.scalar(QStringLiteral("SELECT DISTINCT memory_total_kb FROM system_metrics"))
+    QCOMPARE(sql.value(QStringLiteral("SELECT reports_lost FROM devices")).toInt(), 0);
+    QCOMPARE(sql.value(QStringLiteral("SELECT interval_seconds FROM devices")).toInt(), 1);
+    QCOMPARE(sql.value(QStringLiteral("SELECT DISTINCT memory_total_kb FROM system_metrics"))
                  .toLongLong(),
         3884244LL);
-    QCOMPARE(sql.scalar(QStringLiteral("SELECT DISTINCT memory_used_kb FROM system_metrics"))
+    QCOMPARE(sql.value(QStringLiteral("SELECT DISTINCT memory_used_kb FROM system_metrics"))
                  .toLongLong(),
         3884244LL - 3321456LL);
     QCOMPARE(
-        sql.scalar(QStringLiteral("SELECT DISTINCT memory_percent FROM system_metrics")).toDouble(),
+        sql.value(QStringLiteral("SELECT DISTINCT memory_percent FROM system_metrics")).toDouble(),
         14.49);
     QCOMPARE(
-        sql.scalar(
+        sql.value(
                QStringLiteral(
                    "SELECT DISTINCT load_1 || ' ' || load_5 || ' ' || load_15 FROM system_metrics"))
             .toString(),
         QStringLiteral("0.52 0.58 0.59"));
-    QCOMPARE(sql.scalar(QStringLiteral("SELECT DISTINCT uptime_seconds FROM system_metrics"))
+    QCOMPARE(sql.value(QStringLiteral("SELECT DISTINCT uptime_seconds FROM system_metrics"))
                  .toLongLong(),
         123456LL);
     QCOMPARE(
-        sql.scalar(QStringLiteral("SELECT COUNT(DISTINCT interface) FROM network_metrics")).toInt(),
+        sql.value(QStringLiteral("SELECT COUNT(DISTINCT interface) FROM network_metrics")).toInt(),
         2); // lo skipped
-    QCOMPARE(sql.scalar(QStringLiteral("SELECT DISTINCT rx_bytes || ' ' || tx_bytes || ' ' || "
-                                       "rx_packets || ' ' || tx_packets"
-                                       " FROM network_metrics WHERE interface = 'eth0'"))
+    QCOMPARE(sql.value(QStringLiteral("SELECT DISTINCT rx_bytes || ' ' || tx_bytes || ' ' || "
+                                      "rx_packets || ' ' || tx_packets"
+                                      " FROM network_metrics WHERE interface = 'eth0'"))
                  .toString(),
         QStringLiteral("987654321 123456789 765432 345678"));
-    QCOMPARE(sql
-                 .scalar(QStringLiteral(
-                     "SELECT DISTINCT mac_address FROM network_metrics WHERE interface = 'wlan0'"))
-                 .toString(),
+    QCOMPARE(
+        sql.value(QStringLiteral(
+                      "SELECT DISTINCT mac_address FROM network_metrics WHERE interface = 'wlan0'"))
+            .toString(),
         QStringLiteral("dc:a6:32:12:34:57"));
     // Sample times are the agent's clock, 200 ms apart, within the test's run.
     const qint64 span
-        = sql.scalar(QStringLiteral("SELECT MAX(ts) - MIN(ts) FROM system_metrics")).toLongLong();
+        = sql.value(QStringLiteral("SELECT MAX(ts) - MIN(ts) FROM system_metrics")).toLongLong();
     QVERIFY2(span >= 1300 && span < 5000, qPrintable(QString::number(span)));
 }
 
@@ -206,11 +179,11 @@ void TestPipeline::sigtermWritesEveryAcceptedReport()
     QCOMPARE(stopConsole(), 0);
     QVERIFY2(m_consoleLog.contains("persisted=" + QByteArray::number(sent)),
         m_consoleLog.right(2000).constData());
-    Sql sql(m_db);
-    QCOMPARE(sql.scalar(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), sent);
-    QCOMPARE(sql.scalar(QStringLiteral("SELECT COUNT(*) FROM network_metrics")).toInt(), 2 * sent);
-    QCOMPARE(sql.scalar(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 100);
-    QCOMPARE(sql.scalar(QStringLiteral("PRAGMA integrity_check")).toString(), QStringLiteral("ok"));
+    TestSql::Connection sql(m_db);
+    QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), sent);
+    QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM network_metrics")).toInt(), 2 * sent);
+    QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 100);
+    QCOMPARE(sql.value(QStringLiteral("PRAGMA integrity_check")).toString(), QStringLiteral("ok"));
 }
 
 QTEST_GUILESS_MAIN(TestPipeline)
