@@ -117,6 +117,10 @@ Result<dmr::Report> ReportBuilder::build()
             if (!sample.ipAddress.empty() && !isIpAddress(sample.ipAddress))
                 sample.ipAddress.clear();
         }
+        // The codec leaves out trailing interfaces when a datagram would be
+        // too large (a host with dozens of container veths): addressed ones first.
+        std::stable_partition(report.interfaces.begin(), report.interfaces.end(),
+            [](const dmr::InterfaceSample &sample) { return !sample.ipAddress.empty(); });
         if (m_network.skippedLines() > 0)
             m_problems.push_back(m_network.path() + ": skipped "
                 + std::to_string(m_network.skippedLines()) + " unparsable line(s)");
