@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "StoreWriter.h"
 
+#include "BulkInsert.h"
 #include "Database.h"
 #include "IngestCounters.h"
 #include "Logging.h"
@@ -21,27 +22,18 @@ constexpr int kRowsPerStatement = 16;
 // Work done per timer tick before the event loop gets a turn.
 constexpr qint64 kTickBudgetMs = 250;
 
-const char kSystemColumns[]
-    = "device, ts, cpu_percent, memory_percent, memory_used_kb, memory_total_kb,"
-      " disk_percent, disk_used_kb, disk_total_kb, load_1, load_5, load_15,"
-      " uptime_seconds, run_id, sequence";
-constexpr int kSystemColumnCount = 15;
-const char kNetworkColumns[] = "device, ts, interface, ip_address, mac_address, rx_bytes, tx_bytes,"
-                               " rx_packets, tx_packets";
-constexpr int kNetworkColumnCount = 9;
-
-QString insertStatement(const char *table, const char *columns, int columnCount, int rows)
-{
-    QString row = QStringLiteral("(?");
-    for (int i = 1; i < columnCount; ++i)
-        row += QStringLiteral(",?");
-    row += QLatin1Char(')');
-    QStringList values;
-    for (int i = 0; i < rows; ++i)
-        values << row;
-    return QStringLiteral("INSERT INTO %1 (%2) VALUES %3")
-        .arg(QLatin1String(table), QLatin1String(columns), values.join(QLatin1Char(',')));
-}
+const QStringList kSystemColumns = {QStringLiteral("device"), QStringLiteral("ts"),
+    QStringLiteral("cpu_percent"), QStringLiteral("memory_percent"),
+    QStringLiteral("memory_used_kb"), QStringLiteral("memory_total_kb"),
+    QStringLiteral("disk_percent"), QStringLiteral("disk_used_kb"), QStringLiteral("disk_total_kb"),
+    QStringLiteral("load_1"), QStringLiteral("load_5"), QStringLiteral("load_15"),
+    QStringLiteral("uptime_seconds"), QStringLiteral("run_id"), QStringLiteral("sequence")};
+const int kSystemColumnCount = int(kSystemColumns.size());
+const QStringList kNetworkColumns
+    = {QStringLiteral("device"), QStringLiteral("ts"), QStringLiteral("interface"),
+        QStringLiteral("ip_address"), QStringLiteral("mac_address"), QStringLiteral("rx_bytes"),
+        QStringLiteral("tx_bytes"), QStringLiteral("rx_packets"), QStringLiteral("tx_packets")};
+const int kNetworkColumnCount = int(kNetworkColumns.size());
 
 // SQL has no unsigned 64-bit type; counters never get near 2^63 in practice.
 qint64 toSql(quint64 value)
@@ -109,6 +101,12 @@ void StoreWriter::stop()
 
 bool StoreWriter::prepare(QString *error)
 {
+    auto bulk = [this, error](std::unique_ptr<BulkInsert> &insert, const char *table,
+                    const QStringList &columns, int rows) {
+        insert = std::make_unique<BulkInsert>(
+            m_database->sql(), QString::fromLatin1(table), columns, rows);
+        return insert->prepare(error);
+    };
     auto make = [this, error](std::unique_ptr<QSqlQuery> &query, const QString &sql) {
         query = std::make_unique<QSqlQuery>(m_database->sql());
         if (!query->prepare(sql)) {
@@ -118,16 +116,10 @@ bool StoreWriter::prepare(QString *error)
         }
         return true;
     };
-    return make(m_systemMany,
-               insertStatement(
-                   "system_metrics", kSystemColumns, kSystemColumnCount, kRowsPerStatement))
-        && make(
-            m_systemOne, insertStatement("system_metrics", kSystemColumns, kSystemColumnCount, 1))
-        && make(m_networkMany,
-            insertStatement(
-                "network_metrics", kNetworkColumns, kNetworkColumnCount, kRowsPerStatement))
-        && make(m_networkOne,
-            insertStatement("network_metrics", kNetworkColumns, kNetworkColumnCount, 1))
+    return bulk(m_systemMany, "system_metrics", kSystemColumns, kRowsPerStatement)
+        && bulk(m_systemOne, "system_metrics", kSystemColumns, 1)
+        && bulk(m_networkMany, "network_metrics", kNetworkColumns, kRowsPerStatement)
+        && bulk(m_networkOne, "network_metrics", kNetworkColumns, 1)
         && make(m_insertDevice,
             QStringLiteral("INSERT INTO devices (uuid, device_id, hostname, agent_version,"
                            " interval_seconds, created_at, updated_at, last_seen,"
@@ -282,45 +274,53 @@ bool StoreWriter::upsertDevices(const std::vector<AcceptedReport> &batch, QStrin
     return true;
 }
 
+namespace {
+
+// Binds rows kRowsPerStatement at a time, then the remainder one by one.
+template<typename Row, typename Bind>
+bool insertRows(
+    BulkInsert &many, BulkInsert &one, const std::vector<Row> &rows, Bind bindRow, QString *error)
+{
+    std::size_t i = 0;
+    for (; i + kRowsPerStatement <= rows.size(); i += kRowsPerStatement) {
+        for (int row = 0; row < kRowsPerStatement; ++row)
+            bindRow(many, row, rows[i + std::size_t(row)]);
+        if (!many.exec(error))
+            return false;
+    }
+    for (; i < rows.size(); ++i) {
+        bindRow(one, 0, rows[i]);
+        if (!one.exec(error))
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
 bool StoreWriter::insertSystem(const std::vector<AcceptedReport> &batch, QString *error)
 {
-    auto bindRow = [this](QSqlQuery &query, int row, const AcceptedReport &accepted) {
+    auto bindRow = [this](BulkInsert &insert, int row, const AcceptedReport &accepted) {
         const dmr::Report &r = accepted.report;
         const dmr::SystemSample &s = r.system;
         const int base = row * kSystemColumnCount;
-        query.bindValue(base + 0, m_ids.value(accepted.device.uuid));
-        query.bindValue(base + 1, qint64(r.sampleTimeMs));
-        query.bindValue(base + 2, s.cpuPercent);
-        query.bindValue(base + 3, s.memoryPercent());
-        query.bindValue(base + 4, toSql(s.memoryUsedKb));
-        query.bindValue(base + 5, toSql(s.memoryTotalKb));
-        query.bindValue(base + 6, s.diskPercent());
-        query.bindValue(base + 7, toSql(s.diskUsedKb));
-        query.bindValue(base + 8, toSql(s.diskTotalKb));
-        query.bindValue(base + 9, s.load1);
-        query.bindValue(base + 10, s.load5);
-        query.bindValue(base + 11, s.load15);
-        query.bindValue(base + 12, toSql(s.uptimeSeconds));
-        query.bindValue(base + 13, qint64(r.runId));
-        query.bindValue(base + 14, toSql(r.sequence));
+        insert.bind(base + 0, m_ids.value(accepted.device.uuid));
+        insert.bind(base + 1, qint64(r.sampleTimeMs));
+        insert.bind(base + 2, s.cpuPercent);
+        insert.bind(base + 3, s.memoryPercent());
+        insert.bind(base + 4, toSql(s.memoryUsedKb));
+        insert.bind(base + 5, toSql(s.memoryTotalKb));
+        insert.bind(base + 6, s.diskPercent());
+        insert.bind(base + 7, toSql(s.diskUsedKb));
+        insert.bind(base + 8, toSql(s.diskTotalKb));
+        insert.bind(base + 9, s.load1);
+        insert.bind(base + 10, s.load5);
+        insert.bind(base + 11, s.load15);
+        insert.bind(base + 12, toSql(s.uptimeSeconds));
+        insert.bind(base + 13, qint64(r.runId));
+        insert.bind(base + 14, toSql(r.sequence));
     };
-    std::size_t i = 0;
-    for (; i + kRowsPerStatement <= batch.size(); i += kRowsPerStatement) {
-        for (int row = 0; row < kRowsPerStatement; ++row)
-            bindRow(*m_systemMany, row, batch[i + std::size_t(row)]);
-        if (!m_systemMany->exec()) {
-            *error = m_systemMany->lastError().text();
-            return false;
-        }
-    }
-    for (; i < batch.size(); ++i) {
-        bindRow(*m_systemOne, 0, batch[i]);
-        if (!m_systemOne->exec()) {
-            *error = m_systemOne->lastError().text();
-            return false;
-        }
-    }
-    return true;
+    return insertRows(*m_systemMany, *m_systemOne, batch, bindRow, error);
 }
 
 bool StoreWriter::insertNetwork(const std::vector<AcceptedReport> &batch, QString *error)
@@ -338,33 +338,17 @@ bool StoreWriter::insertNetwork(const std::vector<AcceptedReport> &batch, QStrin
         for (const dmr::InterfaceSample &sample : accepted.report.interfaces)
             rows.push_back({device, accepted.report.sampleTimeMs, &sample});
     }
-    auto bindRow = [](QSqlQuery &query, int index, const Row &row) {
+    auto bindRow = [](BulkInsert &insert, int index, const Row &row) {
         const int base = index * kNetworkColumnCount;
-        query.bindValue(base + 0, row.device);
-        query.bindValue(base + 1, row.ts);
-        query.bindValue(base + 2, QString::fromStdString(row.sample->name));
-        query.bindValue(base + 3, QString::fromStdString(row.sample->ipAddress));
-        query.bindValue(base + 4, QString::fromStdString(row.sample->macAddress));
-        query.bindValue(base + 5, toSql(row.sample->rxBytes));
-        query.bindValue(base + 6, toSql(row.sample->txBytes));
-        query.bindValue(base + 7, toSql(row.sample->rxPackets));
-        query.bindValue(base + 8, toSql(row.sample->txPackets));
+        insert.bind(base + 0, row.device);
+        insert.bind(base + 1, row.ts);
+        insert.bind(base + 2, row.sample->name);
+        insert.bind(base + 3, row.sample->ipAddress);
+        insert.bind(base + 4, row.sample->macAddress);
+        insert.bind(base + 5, toSql(row.sample->rxBytes));
+        insert.bind(base + 6, toSql(row.sample->txBytes));
+        insert.bind(base + 7, toSql(row.sample->rxPackets));
+        insert.bind(base + 8, toSql(row.sample->txPackets));
     };
-    std::size_t i = 0;
-    for (; i + kRowsPerStatement <= rows.size(); i += kRowsPerStatement) {
-        for (int row = 0; row < kRowsPerStatement; ++row)
-            bindRow(*m_networkMany, row, rows[i + std::size_t(row)]);
-        if (!m_networkMany->exec()) {
-            *error = m_networkMany->lastError().text();
-            return false;
-        }
-    }
-    for (; i < rows.size(); ++i) {
-        bindRow(*m_networkOne, 0, rows[i]);
-        if (!m_networkOne->exec()) {
-            *error = m_networkOne->lastError().text();
-            return false;
-        }
-    }
-    return true;
+    return insertRows(*m_networkMany, *m_networkOne, rows, bindRow, error);
 }

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+class BulkInsert;
 class Database;
 class QTimer;
 class ReportQueue;
@@ -60,7 +61,7 @@ private:
     std::unique_ptr<Database> m_database;
     QTimer *m_timer = nullptr;
     QHash<QString, qint64> m_ids; // uuid -> devices.id
-    std::unique_ptr<QSqlQuery> m_systemMany, m_systemOne, m_networkMany, m_networkOne;
+    std::unique_ptr<BulkInsert> m_systemMany, m_systemOne, m_networkMany, m_networkOne;
     std::unique_ptr<QSqlQuery> m_insertDevice, m_selectDevice, m_updateDevice;
     bool m_healthy = true;
     QElapsedTimer m_lastErrorLog;
