@@ -21,7 +21,8 @@ dmr::Report makeReport(const std::string &deviceId, quint32 runId, quint64 seque
     report.intervalSeconds = 1;
     report.runId = runId;
     report.sequence = sequence;
-    report.sampleTimeMs = 1795000000000LL + qint64(sequence) * 1000 + runId; // runs never share a time
+    report.sampleTimeMs
+        = 1795000000000LL + qint64(sequence) * 1000 + runId; // runs never share a time
     report.system.cpuPercent = double(sequence % 100);
     report.system.memoryUsedKb = 1000 + sequence;
     report.system.memoryTotalKb = 8000;

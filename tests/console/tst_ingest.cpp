@@ -264,7 +264,8 @@ void TestIngest::fullQueueDropsOldest()
     DatagramBatch batch;
     for (quint64 sequence = 1; sequence <= 8; ++sequence)
         batch.append(valid(kDevice, sequence));
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("writer queue full.*3 dropped so far")));
+    QTest::ignoreMessage(
+        QtWarningMsg, QRegularExpression(QStringLiteral("writer queue full.*3 dropped so far")));
     ingest.ingest(batch);
     QCOMPARE(counters.accepted.load(), quint64(8));
     QCOMPARE(counters.dropped.load(), quint64(3));
