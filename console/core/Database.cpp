@@ -137,10 +137,14 @@ bool Database::migrate(QString *error)
 {
     QSqlQuery query(m_db);
     if (!m_db.tables().contains(QStringLiteral("schema_version"))) {
+        // Table and row together, so that a crash cannot leave a version table without a version.
+        m_db.transaction();
         if (!query.exec(QStringLiteral("CREATE TABLE schema_version (version INTEGER NOT NULL)"))
-            || !query.exec(QStringLiteral("INSERT INTO schema_version (version) VALUES (0)"))) {
+            || !query.exec(QStringLiteral("INSERT INTO schema_version (version) VALUES (0)"))
+            || !m_db.commit()) {
             *error
                 = QStringLiteral("cannot create schema_version: %1").arg(query.lastError().text());
+            m_db.rollback();
             return false;
         }
     }

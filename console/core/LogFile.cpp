@@ -105,6 +105,11 @@ void LogFile::rotate()
 {
     m_file.close();
     const QString base = m_options.path;
+    if (m_options.keep < 1) {
+        // No old files wanted: start the log afresh.
+        m_file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text);
+        return;
+    }
     QFile::remove(base + QLatin1Char('.') + QString::number(m_options.keep));
     for (int i = m_options.keep - 1; i >= 1; --i)
         QFile::rename(base + QLatin1Char('.') + QString::number(i),
