@@ -97,7 +97,7 @@ const QList<Key> &keys()
             }},
         {"flush-interval", "METRICS_FLUSH_INTERVAL_MS", "ms",
             "Longest time an accepted report waits for its database transaction (default 1000). "
-            "Every transaction rewrites the newest index page of each device, so fewer, larger "
+            "Every transaction rewrites the newest page of each device, so fewer, larger "
             "transactions are what lets a large fleet be stored.",
             [](ConsoleConfig &c, const QString &v) {
                 return toInt(v, 1, 10000, &c.flushIntervalMs);
