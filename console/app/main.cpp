@@ -3,11 +3,17 @@
 #include "ConsoleService.h"
 #include "LogFile.h"
 #include "Logging.h"
+#include "MainWindow.h"
+#include "SavedSettings.h"
 
+#include <QApplication>
 #include <QCoreApplication>
+#include <QIcon>
+#include <QSettings>
 #include <QSocketNotifier>
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,33 +48,64 @@ void installSignalHandlers(QCoreApplication *app)
     sigaction(SIGINT, &action, nullptr);
 }
 
+// The window needs a display; without one (a server, an ssh session) the
+// console runs headless rather than failing.
+bool canShowWindow(const QProcessEnvironment &environment)
+{
+    return !environment.value(QStringLiteral("QT_QPA_PLATFORM")).isEmpty()
+        || !environment.value(QStringLiteral("DISPLAY")).isEmpty()
+        || !environment.value(QStringLiteral("WAYLAND_DISPLAY")).isEmpty();
+}
+
+QStringList argumentList(int argc, char *argv[])
+{
+    QStringList list;
+    for (int i = 0; i < argc; ++i)
+        list.append(QString::fromLocal8Bit(argv[i]));
+    return list;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
 {
-    QCoreApplication app(argc, argv);
+    QCoreApplication::setOrganizationName(QStringLiteral("device-metrics-reporter"));
     QCoreApplication::setApplicationName(QStringLiteral("metrics-console"));
     QCoreApplication::setApplicationVersion(QStringLiteral(DMR_VERSION));
 
+    // The configuration decides which application object to make, so it is
+    // read before there is one. In the window, the settings dialog's saved
+    // values stand in for unset environment variables.
+    const QStringList arguments = argumentList(argc, argv);
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     QString error;
     int exitCode = 0;
-    const std::optional<ConsoleConfig> config = ConsoleConfig::parse(
-        QCoreApplication::arguments(), QProcessEnvironment::systemEnvironment(), &error, &exitCode);
+    std::optional<ConsoleConfig> config
+        = ConsoleConfig::parse(arguments, environment, &error, &exitCode);
+    const bool window = config && !config->headless && canShowWindow(environment);
+    if (window) {
+        QSettings settings;
+        environment = SavedSettings(&settings).mergedInto(environment);
+        config = ConsoleConfig::parse(arguments, environment, &error, &exitCode);
+    }
     if (!config) {
         if (!error.isEmpty())
             std::fprintf(stderr, "metrics-console: %s\nTry --help.\n", qPrintable(error));
         return exitCode;
     }
+    std::unique_ptr<QCoreApplication> app = window ? std::make_unique<QApplication>(argc, argv)
+                                                   : std::make_unique<QCoreApplication>(argc, argv);
 
     LogFile::Options logOptions;
     logOptions.path = config->logFile.isEmpty() ? LogFile::defaultPath() : config->logFile;
     LogFile log(logOptions);
     log.install();
 
-    if (!config->headless)
-        qCInfo(lcConfig, "this build has no desktop window yet; running headless");
+    if (!config->headless && !window)
+        qCInfo(
+            lcConfig, "no display (DISPLAY, WAYLAND_DISPLAY or QT_QPA_PLATFORM); running headless");
 
-    installSignalHandlers(&app);
+    installSignalHandlers(app.get());
     ConsoleService service(*config);
     if (!service.start(&error)) {
         qCCritical(lcConfig, "cannot start: %s", qPrintable(error));
@@ -77,7 +114,14 @@ int main(int argc, char *argv[])
     }
     qCInfo(lcConfig, "metrics-console %s: UDP port %u, database %s", DMR_VERSION, service.udpPort(),
         qPrintable(config->database));
-    const int status = app.exec();
+    std::unique_ptr<MainWindow> mainWindow;
+    if (window) {
+        QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/metrics-console.svg")));
+        mainWindow = std::make_unique<MainWindow>(&service);
+        mainWindow->show();
+    }
+    const int status = app->exec();
+    mainWindow.reset();
     service.stop();
     return status;
 }

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: MIT
+#include "DeviceTableModel.h"
+
+#include "DeviceRegistry.h"
+#include "HumanFormat.h"
+
+#include <QBrush>
+#include <QColor>
+#include <QDateTime>
+#include <QIcon>
+#include <QPainter>
+#include <QPixmap>
+
+namespace {
+
+constexpr int kRefreshMs = 250; // at most four refreshes a second
+constexpr int kTickMs = 1000; // status and "last seen" move on with time
+
+// Newest of both: the registry's state and the store's latest values arrive
+// on separate paths, each possibly behind the other.
+void mergeRow(DeviceRow *into, const DeviceRow &from)
+{
+    if (from.id != 0)
+        into->id = from.id;
+    if (from.device.lastSeen >= into->device.lastSeen)
+        into->device = from.device;
+    if (from.latestTs > into->latestTs) {
+        into->latestTs = from.latestTs;
+        into->system = from.system;
+    }
+}
+
+QIcon statusIcon(bool online)
+{
+    // Breeze's positive and neutral colours.
+    static const auto make = [](const QColor &color) {
+        QPixmap pixmap(16, 16);
+        pixmap.fill(Qt::transparent);
+        QPainter painter(&pixmap);
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.setPen(Qt::NoPen);
+        painter.setBrush(color);
+        painter.drawEllipse(QRectF(3, 3, 10, 10));
+        return QIcon(pixmap);
+    };
+    static const QIcon onlineIcon = make(QColor(0x27, 0xae, 0x60));
+    static const QIcon offlineIcon = make(QColor(0x7f, 0x8c, 0x8d));
+    return online ? onlineIcon : offlineIcon;
+}
+
+double lostPercent(const DeviceSnapshot &d)
+{
+    const quint64 total = d.reportsReceived + d.reportsLost;
+    return total ? 100.0 * double(d.reportsLost) / double(total) : 0.0;
+}
+
+QString percent(double value)
+{
+    return QStringLiteral("%1 %").arg(value, 0, 'f', 1);
+}
+
+} // namespace
+
+DeviceTableModel::DeviceTableModel(Clock clock, QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_clock(clock ? std::move(clock) : [] { return QDateTime::currentMSecsSinceEpoch(); })
+{
+    m_now = m_clock();
+    connect(&m_timer, &QTimer::timeout, this, &DeviceTableModel::refresh);
+    m_timer.start(kRefreshMs);
+}
+
+void DeviceTableModel::setOfflineAfterSeconds(int seconds)
+{
+    m_offlineAfterSeconds = seconds;
+    m_lastTick = 0; // re-evaluate at the next refresh
+}
+
+void DeviceTableModel::setRefreshIntervalMs(int ms)
+{
+    if (ms <= 0)
+        m_timer.stop();
+    else
+        m_timer.start(ms);
+}
+
+int DeviceTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_entries.size());
+}
+
+int DeviceTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+const DeviceRow *DeviceTableModel::rowFor(const QString &uuid) const
+{
+    const auto it = m_rowOf.constFind(uuid);
+    return it == m_rowOf.constEnd() ? nullptr : &m_entries[std::size_t(*it)].row;
+}
+
+void DeviceTableModel::applySnapshots(const QList<DeviceSnapshot> &devices)
+{
+    for (const DeviceSnapshot &device : devices) {
+        DeviceRow row;
+        row.device = device;
+        auto it = m_pending.find(device.uuid);
+        if (it == m_pending.end())
+            m_pending.insert(device.uuid, row);
+        else
+            mergeRow(&*it, row);
+    }
+}
+
+void DeviceTableModel::applyRows(const QList<DeviceRow> &rows)
+{
+    for (const DeviceRow &row : rows) {
+        auto it = m_pending.find(row.device.uuid);
+        if (it == m_pending.end())
+            m_pending.insert(row.device.uuid, row);
+        else
+            mergeRow(&*it, row);
+    }
+}
+
+void DeviceTableModel::refresh()
+{
+    const qint64 now = m_clock();
+    const bool tick = now - m_lastTick >= kTickMs || now < m_lastTick;
+    if (m_pending.isEmpty() && !tick)
+        return;
+    ++m_refreshes;
+    m_now = now;
+
+    int firstChanged = int(m_entries.size());
+    int lastChanged = -1;
+    std::vector<DeviceRow> added;
+    for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it) {
+        const auto row = m_rowOf.constFind(it.key());
+        if (row == m_rowOf.constEnd()) {
+            added.push_back(it.value());
+            continue;
+        }
+        mergeRow(&m_entries[std::size_t(*row)].row, it.value());
+        firstChanged = std::min(firstChanged, *row);
+        lastChanged = std::max(lastChanged, *row);
+    }
+    m_pending.clear();
+
+    if (!added.empty()) {
+        const int first = int(m_entries.size());
+        beginInsertRows({}, first, first + int(added.size()) - 1);
+        for (DeviceRow &row : added) {
+            m_rowOf.insert(row.device.uuid, int(m_entries.size()));
+            Entry entry;
+            entry.row = std::move(row);
+            entry.online = DeviceRegistry::isOnline(entry.row.device, now, m_offlineAfterSeconds);
+            m_entries.push_back(std::move(entry));
+        }
+        endInsertRows();
+    }
+
+    int online = 0;
+    for (Entry &entry : m_entries) {
+        const bool isOnline
+            = DeviceRegistry::isOnline(entry.row.device, now, m_offlineAfterSeconds);
+        if (isOnline != entry.online) {
+            entry.online = isOnline;
+            const DeviceSnapshot &d = entry.row.device;
+            emit deviceOnlineChanged(
+                d.uuid, d.hostname.isEmpty() ? d.deviceId : d.hostname, isOnline);
+        }
+        online += isOnline ? 1 : 0;
+    }
+
+    if (tick) {
+        // "last seen" changes for every row as time passes.
+        m_lastTick = now;
+        firstChanged = 0;
+        lastChanged = int(m_entries.size()) - 1;
+    }
+    if (lastChanged >= firstChanged && lastChanged >= 0)
+        emit dataChanged(index(firstChanged, 0), index(lastChanged, ColumnCount - 1));
+    m_online = online;
+    emit countsChanged(online, int(m_entries.size()));
+}
+
+QVariant DeviceTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Entry &entry = m_entries[std::size_t(index.row())];
+    switch (role) {
+    case Qt::DisplayRole:
+        return display(entry, index.column());
+    case SortRole:
+        return sortValue(entry, index.column());
+    case UuidRole:
+        return entry.row.device.uuid;
+    case OnlineRole:
+        return entry.online;
+    case Qt::DecorationRole:
+        if (index.column() == Status)
+            return statusIcon(entry.online);
+        return {};
+    case Qt::ToolTipRole:
+        if (index.column() == Status || index.column() == LastSeen)
+            return HumanFormat::isoUtc(entry.row.device.lastSeen);
+        return {};
+    case Qt::TextAlignmentRole:
+        if (index.column() >= Cpu)
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case Qt::ForegroundRole:
+        if (!entry.online)
+            return QBrush(QColor(0x7f, 0x8c, 0x8d));
+        return {};
+    default:
+        return {};
+    }
+}
+
+QVariant DeviceTableModel::display(const Entry &entry, int column) const
+{
+    const DeviceRow &row = entry.row;
+    const bool has = row.latestTs > 0;
+    switch (column) {
+    case Status:
+        return entry.online ? tr("online") : tr("offline");
+    case Hostname:
+        return row.device.hostname;
+    case DeviceId:
+        return row.device.deviceId;
+    case Uuid:
+        return row.device.uuid;
+    case Cpu:
+        return has ? percent(row.system.cpuPercent) : QString();
+    case Memory:
+        return has ? percent(row.system.memoryPercent()) : QString();
+    case Disk:
+        return has ? percent(row.system.diskPercent()) : QString();
+    case Load1:
+        return has ? QString::number(row.system.load1, 'f', 2) : QString();
+    case Load5:
+        return has ? QString::number(row.system.load5, 'f', 2) : QString();
+    case Load15:
+        return has ? QString::number(row.system.load15, 'f', 2) : QString();
+    case Uptime:
+        return has ? HumanFormat::duration(row.system.uptimeSeconds) : QString();
+    case LastSeen:
+        return HumanFormat::ago(row.device.lastSeen, m_now);
+    case Lost:
+        return percent(lostPercent(row.device));
+    default:
+        return {};
+    }
+}
+
+QVariant DeviceTableModel::sortValue(const Entry &entry, int column) const
+{
+    const DeviceRow &row = entry.row;
+    const bool has = row.latestTs > 0;
+    switch (column) {
+    case Status:
+        return entry.online ? 1 : 0;
+    case Cpu:
+        return has ? row.system.cpuPercent : -1.0;
+    case Memory:
+        return has ? row.system.memoryPercent() : -1.0;
+    case Disk:
+        return has ? row.system.diskPercent() : -1.0;
+    case Load1:
+        return has ? row.system.load1 : -1.0;
+    case Load5:
+        return has ? row.system.load5 : -1.0;
+    case Load15:
+        return has ? row.system.load15 : -1.0;
+    case Uptime:
+        return has ? qlonglong(row.system.uptimeSeconds) : qlonglong(-1);
+    case LastSeen:
+        return row.device.lastSeen;
+    case Lost:
+        return lostPercent(row.device);
+    default:
+        return display(entry, column);
+    }
+}
+
+QVariant DeviceTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    static const char *const names[ColumnCount] = {QT_TR_NOOP("Status"), QT_TR_NOOP("Hostname"),
+        QT_TR_NOOP("Device ID"), QT_TR_NOOP("UUID"), QT_TR_NOOP("CPU"), QT_TR_NOOP("Memory"),
+        QT_TR_NOOP("Disk"), QT_TR_NOOP("Load 1"), QT_TR_NOOP("Load 5"), QT_TR_NOOP("Load 15"),
+        QT_TR_NOOP("Uptime"), QT_TR_NOOP("Last seen"), QT_TR_NOOP("Lost")};
+    if (section < 0 || section >= ColumnCount)
+        return {};
+    return tr(names[section]);
+}

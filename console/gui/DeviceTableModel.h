@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "DeviceRow.h"
+
+#include <QAbstractTableModel>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QTimer>
+#include <functional>
+#include <vector>
+
+// Every known device, one row each, with its live status. Updates arrive in
+// bursts (one per datagram batch, hundreds a second, and a store snapshot a
+// second); they are collected and applied at most four times a second, and
+// the status and "last seen" columns are re-evaluated once a second even when
+// nothing arrives, so a silent device turns offline on time.
+class DeviceTableModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column {
+        Status,
+        Hostname,
+        DeviceId,
+        Uuid,
+        Cpu,
+        Memory,
+        Disk,
+        Load1,
+        Load5,
+        Load15,
+        Uptime,
+        LastSeen,
+        Lost,
+        ColumnCount
+    };
+    enum Role {
+        SortRole = Qt::UserRole + 1, // raw values: numbers sort as numbers
+        UuidRole,
+        OnlineRole,
+    };
+    using Clock = std::function<qint64()>; // ms since the epoch
+
+    explicit DeviceTableModel(Clock clock = {}, QObject *parent = nullptr);
+
+    void setOfflineAfterSeconds(int seconds);
+    int offlineAfterSeconds() const { return m_offlineAfterSeconds; }
+    // 0 stops the timer (tests call refresh() themselves).
+    void setRefreshIntervalMs(int ms);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(
+        int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    const DeviceRow *rowFor(const QString &uuid) const;
+    int onlineCount() const { return m_online; }
+    quint64 refreshes() const { return m_refreshes; }
+
+public slots:
+    // Live registry state (ConsoleService::devicesUpdated).
+    void applySnapshots(const QList<DeviceSnapshot> &devices);
+    // Rows read from the store, with the newest values.
+    void applyRows(const QList<DeviceRow> &rows);
+    // Applies what is pending and re-evaluates the status of every device.
+    void refresh();
+
+signals:
+    void countsChanged(int online, int total);
+    // A known device went offline or came back.
+    void deviceOnlineChanged(const QString &uuid, const QString &name, bool online);
+
+private:
+    struct Entry
+    {
+        DeviceRow row;
+        bool online = false;
+    };
+    QVariant display(const Entry &entry, int column) const;
+    QVariant sortValue(const Entry &entry, int column) const;
+
+    Clock m_clock;
+    int m_offlineAfterSeconds = 60;
+    std::vector<Entry> m_entries;
+    QHash<QString, int> m_rowOf; // uuid -> row
+    QHash<QString, DeviceRow> m_pending; // uuid -> newest not yet shown
+    QTimer m_timer;
+    qint64 m_lastTick = 0;
+    qint64 m_now = 0; // the clock at the last refresh: what the view shows
+    int m_online = 0;
+    quint64 m_refreshes = 0;
+};

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+#include "DeviceView.h"
+
+#include "DeviceTableModel.h"
+#include "HumanFormat.h"
+#include "InterfaceTableModel.h"
+#include "MetricChart.h"
+#include "StoreWorker.h"
+
+#include <QComboBox>
+#include <QDateTime>
+#include <QDateTimeEdit>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QTableView>
+#include <QThread>
+#include <QVBoxLayout>
+
+namespace {
+
+constexpr int kLiveRefreshMs = 2000;
+constexpr qint64 kLiveSpanMs = 5 * 60 * 1000;
+
+const QStringList kPercentNames = {QStringLiteral("cpu_percent"), QStringLiteral("memory_percent"),
+    QStringLiteral("disk_percent")};
+const QStringList kLoadNames
+    = {QStringLiteral("load_1"), QStringLiteral("load_5"), QStringLiteral("load_15")};
+
+} // namespace
+
+DeviceView::DeviceView(
+    const QString &uuid, const QString &databasePath, DeviceTableModel *devices, QWidget *parent)
+    : QWidget(parent)
+    , m_uuid(uuid)
+    , m_devices(devices)
+    , m_thread(new QThread(this))
+    , m_worker(new StoreWorker(databasePath))
+    , m_title(new QLabel(this))
+    , m_rangeBox(new QComboBox(this))
+    , m_fromEdit(new QDateTimeEdit(this))
+    , m_toEdit(new QDateTimeEdit(this))
+    , m_applyCustom(new QPushButton(tr("Show"), this))
+    , m_percent(new MetricChart(tr("CPU, memory and disk"), MetricChart::Kind::Percent, this))
+    , m_load(new MetricChart(tr("Load average"), MetricChart::Kind::Number, this))
+    , m_network(new MetricChart(tr("Network (bytes/s)"), MetricChart::Kind::Rate, this))
+    , m_interfaces(new InterfaceTableModel(this))
+{
+    m_thread->setObjectName(QStringLiteral("device-view-store"));
+    m_worker->moveToThread(m_thread);
+    connect(m_thread, &QThread::started, m_worker, &StoreWorker::open);
+    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(this, &DeviceView::historyRequested, m_worker, &StoreWorker::loadHistory);
+    connect(this, &DeviceView::deviceRequested, m_worker, &StoreWorker::loadDevice);
+    connect(m_worker, &StoreWorker::historyLoaded, this, &DeviceView::showHistory);
+    connect(m_worker, &StoreWorker::deviceLoaded, this, &DeviceView::showDevice);
+    m_thread->start();
+
+    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_rangeBox->addItems({tr("Live (last 5 minutes)"), tr("Last hour"), tr("Last 24 hours"),
+        tr("Last 7 days"), tr("Custom…")});
+    const QDateTime now = QDateTime::currentDateTime();
+    m_fromEdit->setDateTime(now.addDays(-1));
+    m_toEdit->setDateTime(now);
+    for (QDateTimeEdit *edit : {m_fromEdit, m_toEdit}) {
+        edit->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm"));
+        edit->setCalendarPopup(true);
+        edit->setVisible(false);
+    }
+    m_applyCustom->setVisible(false);
+    connect(m_rangeBox, &QComboBox::activated, this, &DeviceView::rangePicked);
+    connect(m_applyCustom, &QPushButton::clicked, this, [this] {
+        setCustomRange(
+            m_fromEdit->dateTime().toMSecsSinceEpoch(), m_toEdit->dateTime().toMSecsSinceEpoch());
+    });
+
+    auto *top = new QHBoxLayout;
+    top->addWidget(m_title, 1);
+    top->addWidget(new QLabel(tr("Range:"), this));
+    top->addWidget(m_rangeBox);
+    top->addWidget(m_fromEdit);
+    top->addWidget(m_toEdit);
+    top->addWidget(m_applyCustom);
+
+    m_percent->setSeriesNames(kPercentNames, {tr("CPU %"), tr("Memory %"), tr("Disk %")});
+    m_load->setSeriesNames(kLoadNames, {tr("1 min"), tr("5 min"), tr("15 min")});
+    connect(m_percent, &MetricChart::painted, this, [this] {
+        if (m_waitingPaint) {
+            m_waitingPaint = false;
+            emit historyShown(m_requestClock.elapsed());
+        }
+    });
+
+    auto *interfaceTable = new QTableView(this);
+    interfaceTable->setModel(m_interfaces);
+    interfaceTable->verticalHeader()->hide();
+    interfaceTable->horizontalHeader()->setStretchLastSection(true);
+    interfaceTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+
+    auto *grid = new QGridLayout;
+    grid->addWidget(m_percent, 0, 0);
+    grid->addWidget(m_load, 0, 1);
+    grid->addWidget(m_network, 1, 0);
+    grid->addWidget(interfaceTable, 1, 1);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addLayout(grid, 1);
+
+    connect(&m_liveTimer, &QTimer::timeout, this, [this] {
+        requestHistory();
+        emit deviceRequested(m_uuid);
+        updateTitle();
+    });
+    updateTitle();
+    setRange(Range::Live);
+    emit deviceRequested(m_uuid);
+}
+
+DeviceView::~DeviceView()
+{
+    m_worker->supersede(~quint64(0));
+    m_thread->quit();
+    m_thread->wait();
+}
+
+void DeviceView::rangePicked(int index)
+{
+    const Range range = Range(index);
+    const bool custom = range == Range::Custom;
+    m_fromEdit->setVisible(custom);
+    m_toEdit->setVisible(custom);
+    m_applyCustom->setVisible(custom);
+    if (!custom)
+        setRange(range);
+}
+
+void DeviceView::setRange(Range range)
+{
+    m_range = range;
+    m_rangeBox->setCurrentIndex(int(range));
+    if (range == Range::Live)
+        m_liveTimer.start(kLiveRefreshMs);
+    else
+        m_liveTimer.stop();
+    requestHistory();
+}
+
+void DeviceView::setCustomRange(qint64 fromMs, qint64 toMs)
+{
+    if (toMs <= fromMs)
+        return;
+    m_customFrom = fromMs;
+    m_customTo = toMs;
+    setRange(Range::Custom);
+}
+
+void DeviceView::requestHistory()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    HistoryRequest request;
+    request.generation = ++m_generation;
+    request.uuid = m_uuid;
+    request.toMs = now;
+    switch (m_range) {
+    case Range::Live:
+        request.fromMs = now - kLiveSpanMs;
+        break;
+    case Range::Hour:
+        request.fromMs = now - 3600 * 1000LL;
+        break;
+    case Range::Day:
+        request.fromMs = now - 86400 * 1000LL;
+        break;
+    case Range::Week:
+        request.fromMs = now - 7 * 86400 * 1000LL;
+        break;
+    case Range::Custom:
+        request.fromMs = m_customFrom;
+        request.toMs = m_customTo;
+        break;
+    }
+    // Two points per pixel column at most: the downsampler emits min and max.
+    request.columns = m_percent->plotColumns();
+    m_worker->supersede(request.generation);
+    m_requestClock.start();
+    emit historyRequested(request);
+}
+
+void DeviceView::showHistory(const HistoryResult &result)
+{
+    if (result.generation != m_generation)
+        return;
+    if (!result.network) {
+        for (MetricChart *chart : {m_percent, m_load}) {
+            chart->setTimeRange(result.fromMs, result.toMs);
+            const QStringList names = chart->seriesNames();
+            for (const HistorySeries &series : result.series) {
+                const int index = names.indexOf(series.name);
+                if (index >= 0)
+                    chart->setPoints(index, series.points);
+            }
+            chart->rescale();
+        }
+        m_waitingPaint = true;
+        return;
+    }
+    QStringList names;
+    QStringList labels;
+    for (const HistorySeries &series : result.series) {
+        names.append(series.name);
+        labels.append(series.name.endsWith(QLatin1String(" rx"))
+                ? series.name.chopped(3) + tr(" received")
+                : series.name.chopped(3) + tr(" sent"));
+    }
+    m_network->setSeriesNames(names, labels);
+    m_network->setTimeRange(result.fromMs, result.toMs);
+    for (int i = 0; i < result.series.size(); ++i)
+        m_network->setPoints(i, result.series.at(i).points);
+    m_network->rescale();
+    emit networkShown(m_requestClock.elapsed());
+}
+
+void DeviceView::showDevice(const DeviceOverview &device)
+{
+    if (device.device.uuid == m_uuid)
+        m_interfaces->setInterfaces(device.interfaces);
+}
+
+void DeviceView::updateTitle()
+{
+    const DeviceRow *row = m_devices ? m_devices->rowFor(m_uuid) : nullptr;
+    if (!row) {
+        m_title->setText(m_uuid);
+        return;
+    }
+    const DeviceSnapshot &d = row->device;
+    m_title->setText(tr("<b>%1</b> &nbsp; device_id %2 &nbsp; uuid %3 &nbsp; last seen %4")
+                         .arg(d.hostname.toHtmlEscaped(), d.deviceId.toHtmlEscaped(), d.uuid,
+                             HumanFormat::ago(d.lastSeen, QDateTime::currentMSecsSinceEpoch())));
+}

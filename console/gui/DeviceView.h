@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "HistoryRequest.h"
+
+#include <QElapsedTimer>
+#include <QTimer>
+#include <QWidget>
+
+class DeviceTableModel;
+class InterfaceTableModel;
+class MetricChart;
+class QComboBox;
+class QDateTimeEdit;
+class QLabel;
+class QPushButton;
+class QThread;
+class StoreWorker;
+struct DeviceOverview;
+
+// One device: live and historical charts of its system values and interface
+// rates, and its interfaces. History is read on this view's own store thread
+// and arrives already downsampled to the charts' pixel columns.
+class DeviceView : public QWidget
+{
+    Q_OBJECT
+public:
+    enum class Range { Live, Hour, Day, Week, Custom };
+
+    DeviceView(const QString &uuid, const QString &databasePath, DeviceTableModel *devices,
+        QWidget *parent = nullptr);
+    ~DeviceView() override;
+
+    QString uuid() const { return m_uuid; }
+    void setRange(Range range);
+    void setCustomRange(qint64 fromMs, qint64 toMs);
+    Range range() const { return m_range; }
+    MetricChart *percentChart() const { return m_percent; }
+    MetricChart *loadChart() const { return m_load; }
+    MetricChart *networkChart() const { return m_network; }
+    InterfaceTableModel *interfaces() const { return m_interfaces; }
+
+signals:
+    void historyRequested(const HistoryRequest &request);
+    void deviceRequested(const QString &uuid);
+    // The system charts of the latest request are painted, ms after the request.
+    void historyShown(qint64 ms);
+    void networkShown(qint64 ms);
+
+private:
+    void requestHistory();
+    void showHistory(const HistoryResult &result);
+    void showDevice(const DeviceOverview &device);
+    void updateTitle();
+    void rangePicked(int index);
+
+    QString m_uuid;
+    DeviceTableModel *m_devices;
+    QThread *m_thread;
+    StoreWorker *m_worker;
+    Range m_range = Range::Live;
+    qint64 m_customFrom = 0;
+    qint64 m_customTo = 0;
+    quint64 m_generation = 0;
+    QElapsedTimer m_requestClock;
+    bool m_waitingPaint = false;
+    QTimer m_liveTimer;
+
+    QLabel *m_title;
+    QComboBox *m_rangeBox;
+    QDateTimeEdit *m_fromEdit;
+    QDateTimeEdit *m_toEdit;
+    QPushButton *m_applyCustom;
+    MetricChart *m_percent;
+    MetricChart *m_load;
+    MetricChart *m_network;
+    InterfaceTableModel *m_interfaces;
+};

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QList>
+#include <QMetaType>
+#include <QPointF>
+#include <QString>
+#include <QStringList>
+
+// What a device view asks the store for: every chart of one device over
+// [fromMs, toMs), in at most `columns` pixel columns.
+struct HistoryRequest
+{
+    quint64 generation = 0; // answers to older requests are dropped
+    QString uuid;
+    qint64 fromMs = 0;
+    qint64 toMs = 0;
+    int columns = 800;
+};
+
+// One chart line: a metric or an interface's rate, at most two points a column.
+struct HistorySeries
+{
+    QString name; // "cpu_percent", "load_1", "eth0 rx" ...
+    QList<QPointF> points; // x: ms since the epoch
+};
+
+struct HistoryResult
+{
+    quint64 generation = 0;
+    QString uuid;
+    qint64 fromMs = 0;
+    qint64 toMs = 0;
+    bool network = false; // false: the system series; true: interface rates
+    QList<HistorySeries> series;
+    qint64 elapsedMs = 0; // time spent on the worker
+};
+
+Q_DECLARE_METATYPE(HistoryRequest)
+Q_DECLARE_METATYPE(HistoryResult)

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+#include "MainWindow.h"
+
+#include "ConsoleService.h"
+#include "DeviceFilterProxyModel.h"
+#include "DeviceTableModel.h"
+#include "DeviceView.h"
+#include "StoreWorker.h"
+#include "TrayNotifier.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDateTime>
+#include <QHeaderView>
+#include <QIcon>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+#include <QThread>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace {
+
+constexpr int kFleetRefreshMs = 1000;
+
+} // namespace
+
+MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
+    : QMainWindow(parent)
+    , m_service(service)
+    , m_model(new DeviceTableModel({}, this))
+    , m_proxy(new DeviceFilterProxyModel(this))
+    , m_storeThread(new QThread(this))
+    , m_worker(new StoreWorker(service->config().database))
+    , m_tabs(new QTabWidget(this))
+    , m_search(new QLineEdit(this))
+    , m_table(new QTableView(this))
+    , m_countsLabel(new QLabel(this))
+    , m_rateLabel(new QLabel(this))
+    , m_rejectedLabel(new QLabel(this))
+    , m_storeLabel(new QLabel(this))
+{
+    setWindowTitle(tr("Device Metrics Console"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/metrics-console.svg")));
+    resize(1280, 760);
+
+    m_model->setOfflineAfterSeconds(service->config().offlineAfterSeconds);
+    m_proxy->setSourceModel(m_model);
+    connect(service, &ConsoleService::devicesUpdated, m_model, &DeviceTableModel::applySnapshots);
+    connect(service, &ConsoleService::storeHealthChanged, this,
+        [this](bool healthy, const QString &error) {
+            m_storeError = healthy ? QString() : error;
+            updateStatus();
+        });
+
+    m_storeThread->setObjectName(QStringLiteral("window-store"));
+    m_worker->moveToThread(m_storeThread);
+    connect(m_storeThread, &QThread::started, m_worker, &StoreWorker::open);
+    connect(m_storeThread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(this, &MainWindow::fleetRequested, m_worker, &StoreWorker::refreshFleet);
+    connect(m_worker, &StoreWorker::fleetLoaded, this, [this](const QList<DeviceRow> &rows) {
+        m_fleetInFlight = false;
+        m_model->applyRows(rows);
+    });
+    connect(m_worker, &StoreWorker::failed, this, [this](const QString &error) {
+        m_fleetInFlight = false;
+        statusBar()->showMessage(tr("Store: %1").arg(error), 10000);
+    });
+    m_storeThread->start();
+    // One read at a time: a slow store is polled less often, never queued up.
+    connect(&m_fleetTimer, &QTimer::timeout, this, [this] {
+        if (m_fleetInFlight)
+            return;
+        m_fleetInFlight = true;
+        emit fleetRequested();
+    });
+    m_fleetTimer.start(kFleetRefreshMs);
+    emit fleetRequested();
+    m_fleetInFlight = true;
+
+    m_search->setPlaceholderText(tr("Search hostname, device ID or UUID"));
+    m_search->setClearButtonEnabled(true);
+    connect(m_search, &QLineEdit::textChanged, m_proxy, &DeviceFilterProxyModel::setSearchText);
+
+    m_table->setModel(m_proxy);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(DeviceTableModel::Hostname, Qt::AscendingOrder);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->setAlternatingRowColors(true);
+    m_table->setShowGrid(false);
+    m_table->setWordWrap(false);
+    m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(
+        m_table->fontMetrics().height() + 8); // fixed heights: no per-row measuring
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    const int widths[DeviceTableModel::ColumnCount]
+        = {80, 160, 250, 270, 70, 80, 70, 60, 60, 60, 100, 100, 60};
+    for (int column = 0; column < DeviceTableModel::ColumnCount; ++column)
+        m_table->setColumnWidth(column, widths[column]);
+    // Enter and double-click both activate.
+    connect(m_table, &QTableView::activated, this, [this](const QModelIndex &index) {
+        openDevice(index.data(DeviceTableModel::UuidRole).toString());
+    });
+
+    auto *devicesPage = new QWidget(this);
+    auto *layout = new QVBoxLayout(devicesPage);
+    layout->setContentsMargins(6, 6, 6, 0);
+    layout->addWidget(m_search);
+    layout->addWidget(m_table, 1);
+    m_tabs->setDocumentMode(true);
+    m_tabs->setTabsClosable(true);
+    m_tabs->addTab(devicesPage, tr("Devices"));
+    m_tabs->tabBar()->setTabButton(0, QTabBar::RightSide, nullptr);
+    connect(m_tabs, &QTabWidget::tabCloseRequested, this, [this](int index) {
+        if (index == 0)
+            return;
+        QWidget *page = m_tabs->widget(index);
+        m_tabs->removeTab(index);
+        page->deleteLater();
+    });
+    setCentralWidget(m_tabs);
+
+    statusBar()->addWidget(m_countsLabel);
+    statusBar()->addWidget(m_rateLabel);
+    statusBar()->addWidget(m_rejectedLabel);
+    statusBar()->addPermanentWidget(m_storeLabel);
+    connect(m_model, &DeviceTableModel::countsChanged, this, &MainWindow::updateStatus);
+    connect(&m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
+    m_statusTimer.start(1000);
+
+    m_tray = new TrayNotifier(windowIcon(), this);
+    connect(m_model, &DeviceTableModel::deviceOnlineChanged, m_tray,
+        &TrayNotifier::deviceOnlineChanged);
+    connect(m_tray, &TrayNotifier::activated, this, [this] {
+        show();
+        raise();
+        activateWindow();
+    });
+
+    buildMenus();
+    updateStatus();
+}
+
+MainWindow::~MainWindow()
+{
+    // Device views join their own threads; then this one.
+    while (m_tabs->count() > 1)
+        delete m_tabs->widget(1);
+    m_storeThread->quit();
+    m_storeThread->wait();
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *exportAction = file->addAction(QIcon::fromTheme(QStringLiteral("document-export")),
+        tr("&Export…"), this, &MainWindow::exportSelected);
+    exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    QAction *settings = file->addAction(QIcon::fromTheme(QStringLiteral("configure")),
+        tr("&Settings…"), this, &MainWindow::editSettings);
+    settings->setShortcut(QKeySequence::Preferences);
+    file->addSeparator();
+    QAction *quit = file->addAction(QIcon::fromTheme(QStringLiteral("application-exit")),
+        tr("&Quit"), qApp, &QApplication::quit);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    QAction *find = view->addAction(tr("&Find device"), this, [this] {
+        m_tabs->setCurrentIndex(0);
+        m_search->setFocus();
+        m_search->selectAll();
+    });
+    find->setShortcut(QKeySequence::Find);
+    QAction *open = view->addAction(tr("&Open selected device"), this, [this] {
+        for (const QString &uuid : selectedUuids())
+            openDevice(uuid);
+    });
+    open->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
+}
+
+DeviceView *MainWindow::deviceView(const QString &uuid) const
+{
+    for (int i = 1; i < m_tabs->count(); ++i) {
+        auto *view = qobject_cast<DeviceView *>(m_tabs->widget(i));
+        if (view && view->uuid() == uuid)
+            return view;
+    }
+    return nullptr;
+}
+
+DeviceView *MainWindow::openDevice(const QString &uuid)
+{
+    if (uuid.isEmpty())
+        return nullptr;
+    if (DeviceView *existing = deviceView(uuid)) {
+        m_tabs->setCurrentWidget(existing);
+        return existing;
+    }
+    auto *view = new DeviceView(uuid, m_service->config().database, m_model, m_tabs);
+    const DeviceRow *row = m_model->rowFor(uuid);
+    const QString name
+        = row && !row->device.hostname.isEmpty() ? row->device.hostname : uuid.left(8);
+    m_tabs->setCurrentIndex(m_tabs->addTab(view, name));
+    return view;
+}
+
+QStringList MainWindow::selectedUuids() const
+{
+    QStringList uuids;
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    for (const QModelIndex &index : rows)
+        uuids.append(index.data(DeviceTableModel::UuidRole).toString());
+    return uuids;
+}
+
+void MainWindow::exportSelected()
+{
+    // Export arrives with the export dialog.
+}
+
+void MainWindow::editSettings()
+{ }
+
+void MainWindow::updateStatus()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const IngestCounters &counters = m_service->counters();
+    const quint64 received = counters.received.load();
+    if (m_lastRateMs == 0) {
+        m_lastRateMs = now;
+        m_lastReceived = received;
+    } else if (now - m_lastRateMs >= 1000) {
+        m_rate = double(received - m_lastReceived) * 1000.0 / double(now - m_lastRateMs);
+        m_lastRateMs = now;
+        m_lastReceived = received;
+    }
+    m_countsLabel->setText(
+        tr("%1 of %2 devices online").arg(m_model->onlineCount()).arg(m_model->rowCount()));
+    m_rateLabel->setText(tr("%1 datagrams/s").arg(m_rate, 0, 'f', 0));
+    m_rejectedLabel->setText(tr("%1 rejected").arg(counters.rejectedTotal()));
+    m_rejectedLabel->setToolTip(counters.summary());
+    m_storeLabel->setText(m_storeError.isEmpty()
+            ? tr("UDP %1 · %2").arg(m_service->udpPort()).arg(m_service->config().database)
+            : tr("Store error: %1").arg(m_storeError));
+}

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QHash>
+#include <QMainWindow>
+#include <QTimer>
+
+class ConsoleService;
+class DeviceFilterProxyModel;
+class DeviceTableModel;
+class DeviceView;
+class QLabel;
+class QLineEdit;
+class QTabWidget;
+class QTableView;
+class QThread;
+class StoreWorker;
+class TrayNotifier;
+
+// The console's window: the device table with its search box, a tab per
+// opened device, and the counters in the status bar. Shows models; the data
+// comes from the service's live updates and from the store, read on a thread
+// of its own.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    explicit MainWindow(ConsoleService *service, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    DeviceTableModel *deviceModel() const { return m_model; }
+    DeviceFilterProxyModel *proxyModel() const { return m_proxy; }
+    QTableView *deviceTable() const { return m_table; }
+    QLineEdit *searchBox() const { return m_search; }
+    QTabWidget *tabs() const { return m_tabs; }
+    DeviceView *deviceView(const QString &uuid) const;
+
+public slots:
+    DeviceView *openDevice(const QString &uuid);
+    void exportSelected();
+    void editSettings();
+
+signals:
+    void fleetRequested();
+
+private:
+    void buildMenus();
+    void updateStatus();
+    QStringList selectedUuids() const;
+
+    ConsoleService *m_service;
+    DeviceTableModel *m_model;
+    DeviceFilterProxyModel *m_proxy;
+    QThread *m_storeThread;
+    StoreWorker *m_worker;
+    bool m_fleetInFlight = false;
+    QTimer m_fleetTimer;
+    QTimer m_statusTimer;
+    quint64 m_lastReceived = 0;
+    qint64 m_lastRateMs = 0;
+    double m_rate = 0;
+    QString m_storeError;
+    TrayNotifier *m_tray = nullptr;
+
+    QTabWidget *m_tabs;
+    QLineEdit *m_search;
+    QTableView *m_table;
+    QLabel *m_countsLabel;
+    QLabel *m_rateLabel;
+    QLabel *m_rejectedLabel;
+    QLabel *m_storeLabel;
+};

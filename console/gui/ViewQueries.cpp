@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+#include "ViewQueries.h"
+
+#include "Downsampler.h"
+
+#include <QHash>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <map>
+
+ViewQueries::ViewQueries(QSqlDatabase db)
+    : m_db(std::move(db))
+{ }
+
+const QStringList &ViewQueries::chartedMetrics()
+{
+    static const QStringList metrics = {QStringLiteral("cpu_percent"),
+        QStringLiteral("memory_percent"), QStringLiteral("disk_percent"), QStringLiteral("load_1"),
+        QStringLiteral("load_5"), QStringLiteral("load_15")};
+    return metrics;
+}
+
+std::optional<QList<DeviceRow>> ViewQueries::fleet(QString *error)
+{
+    // The newest row per device is one index seek on (device, ts).
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    if (!query.exec(QStringLiteral(
+            "SELECT d.id, d.uuid, d.device_id, d.hostname, d.agent_version, d.interval_seconds,"
+            " d.created_at, d.updated_at, d.last_seen, d.reports_received, d.reports_lost,"
+            " s.ts, s.cpu_percent, s.memory_used_kb, s.memory_total_kb, s.disk_used_kb,"
+            " s.disk_total_kb, s.load_1, s.load_5, s.load_15, s.uptime_seconds"
+            " FROM devices d LEFT JOIN system_metrics s ON s.device = d.id"
+            " AND s.ts = (SELECT MAX(m.ts) FROM system_metrics m WHERE m.device = d.id)"))) {
+        *error = query.lastError().text();
+        return std::nullopt;
+    }
+    QList<DeviceRow> rows;
+    while (query.next()) {
+        DeviceRow row;
+        row.id = query.value(0).toLongLong();
+        DeviceSnapshot &d = row.device;
+        d.uuid = query.value(1).toString();
+        d.deviceId = query.value(2).toString();
+        d.hostname = query.value(3).toString();
+        d.agentVersion = query.value(4).toString();
+        d.intervalSeconds = query.value(5).toUInt();
+        d.createdAt = query.value(6).toLongLong();
+        d.updatedAt = query.value(7).toLongLong();
+        d.lastSeen = query.value(8).toLongLong();
+        d.reportsReceived = query.value(9).toULongLong();
+        d.reportsLost = query.value(10).toULongLong();
+        if (!query.isNull(11)) {
+            row.latestTs = query.value(11).toLongLong();
+            dmr::SystemSample &s = row.system;
+            s.cpuPercent = query.value(12).toDouble();
+            s.memoryUsedKb = query.value(13).toULongLong();
+            s.memoryTotalKb = query.value(14).toULongLong();
+            s.diskUsedKb = query.value(15).toULongLong();
+            s.diskTotalKb = query.value(16).toULongLong();
+            s.load1 = query.value(17).toDouble();
+            s.load5 = query.value(18).toDouble();
+            s.load15 = query.value(19).toDouble();
+            s.uptimeSeconds = query.value(20).toULongLong();
+        }
+        rows.append(row);
+    }
+    return rows;
+}
+
+std::optional<QList<HistorySeries>> ViewQueries::systemHistory(
+    qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
+{
+    // One scan for all metrics; the bucket is Downsampler::columnOf's arithmetic.
+    QString aggregates;
+    for (const QString &metric : chartedMetrics())
+        aggregates += QStringLiteral(", MIN(%1), MAX(%1)").arg(metric);
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral("SELECT (ts - ?) * ? / ? AS bucket%1 FROM system_metrics"
+                                 " WHERE device = ? AND ts >= ? AND ts < ?"
+                                 " GROUP BY bucket ORDER BY bucket")
+                      .arg(aggregates));
+    query.addBindValue(fromMs);
+    query.addBindValue(qint64(columns));
+    query.addBindValue(toMs - fromMs);
+    query.addBindValue(deviceId);
+    query.addBindValue(fromMs);
+    query.addBindValue(toMs);
+    if (!query.exec()) {
+        *error = query.lastError().text();
+        return std::nullopt;
+    }
+    std::vector<Downsampler> samplers;
+    for (int i = 0; i < chartedMetrics().size(); ++i)
+        samplers.emplace_back(fromMs, toMs, columns);
+    while (query.next()) {
+        const int column = query.value(0).toInt();
+        for (std::size_t i = 0; i < samplers.size(); ++i)
+            samplers[i].addColumn(column, query.value(int(1 + 2 * i)).toDouble(),
+                query.value(int(2 + 2 * i)).toDouble());
+    }
+    QList<HistorySeries> series;
+    for (int i = 0; i < chartedMetrics().size(); ++i)
+        series.append({chartedMetrics().at(i), samplers[std::size_t(i)].points()});
+    return series;
+}
+
+std::optional<QList<HistorySeries>> ViewQueries::networkHistory(
+    qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
+{
+    // Rates from consecutive rows of the same interface (LAG), negative steps
+    // (counter resets) dropped, then min/max per column like the system series.
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral(
+        "SELECT interface, bucket, MIN(rx), MAX(rx), MIN(tx), MAX(tx) FROM ("
+        " SELECT interface, (ts - ?) * ? / ? AS bucket,"
+        "  CASE WHEN rx_bytes >= prx AND ts > pts THEN (rx_bytes - prx) * 1000.0 / (ts - pts) END"
+        "   AS rx,"
+        "  CASE WHEN tx_bytes >= ptx AND ts > pts THEN (tx_bytes - ptx) * 1000.0 / (ts - pts) END"
+        "   AS tx"
+        " FROM (SELECT interface, ts, rx_bytes, tx_bytes,"
+        "   LAG(ts) OVER (PARTITION BY interface ORDER BY ts) AS pts,"
+        "   LAG(rx_bytes) OVER (PARTITION BY interface ORDER BY ts) AS prx,"
+        "   LAG(tx_bytes) OVER (PARTITION BY interface ORDER BY ts) AS ptx"
+        "  FROM network_metrics WHERE device = ? AND ts >= ? AND ts < ?) steps"
+        " WHERE pts IS NOT NULL) rates"
+        " GROUP BY interface, bucket ORDER BY interface, bucket"));
+    query.addBindValue(fromMs);
+    query.addBindValue(qint64(columns));
+    query.addBindValue(toMs - fromMs);
+    query.addBindValue(deviceId);
+    query.addBindValue(fromMs);
+    query.addBindValue(toMs);
+    if (!query.exec()) {
+        *error = query.lastError().text();
+        return std::nullopt;
+    }
+    std::map<QString, std::pair<Downsampler, Downsampler>> perInterface;
+    while (query.next()) {
+        const QString name = query.value(0).toString();
+        auto it = perInterface.find(name);
+        if (it == perInterface.end())
+            it = perInterface
+                     .emplace(name,
+                         std::make_pair(Downsampler(fromMs, toMs, columns),
+                             Downsampler(fromMs, toMs, columns)))
+                     .first;
+        const int column = query.value(1).toInt();
+        if (!query.isNull(2))
+            it->second.first.addColumn(
+                column, query.value(2).toDouble(), query.value(3).toDouble());
+        if (!query.isNull(4))
+            it->second.second.addColumn(
+                column, query.value(4).toDouble(), query.value(5).toDouble());
+    }
+    QList<HistorySeries> series;
+    for (const auto &[name, samplers] : perInterface) {
+        series.append({name + QStringLiteral(" rx"), samplers.first.points()});
+        series.append({name + QStringLiteral(" tx"), samplers.second.points()});
+    }
+    return series;
+}
+
+std::optional<qint64> ViewQueries::countRows(
+    const QString &table, qint64 deviceId, qint64 fromMs, qint64 toMs, QString *error)
+{
+    if (table != QLatin1String("system_metrics") && table != QLatin1String("network_metrics")) {
+        *error = QStringLiteral("unknown table %1").arg(table);
+        return std::nullopt;
+    }
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral("SELECT COUNT(*) FROM %1 WHERE device = ? AND ts >= ? AND ts < ?")
+                      .arg(table));
+    query.addBindValue(deviceId);
+    query.addBindValue(fromMs);
+    query.addBindValue(toMs);
+    if (!query.exec() || !query.next()) {
+        *error = query.lastError().text();
+        return std::nullopt;
+    }
+    return query.value(0).toLongLong();
+}

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: MIT
+#include "DeviceFilterProxyModel.h"
+#include "DeviceTableModel.h"
+
+#include <QAbstractItemModelTester>
+#include <QItemSelectionModel>
+#include <QSignalSpy>
+#include <QTest>
+
+namespace {
+
+constexpr qint64 kStart = 1795000000000LL;
+
+DeviceSnapshot snapshot(int n, qint64 lastSeen, quint32 interval = 10)
+{
+    DeviceSnapshot d;
+    d.uuid = QStringLiteral("00000000-0000-4000-8000-%1").arg(n, 12, 10, QLatin1Char('0'));
+    d.deviceId = QStringLiteral("machine%1").arg(n, 4, 10, QLatin1Char('0'));
+    d.hostname = QStringLiteral("host-%1").arg(n);
+    d.intervalSeconds = interval;
+    d.lastSeen = lastSeen;
+    d.reportsReceived = 100;
+    d.reportsLost = quint64(n % 5);
+    return d;
+}
+
+DeviceRow row(int n, qint64 lastSeen, double cpu)
+{
+    DeviceRow r;
+    r.id = n + 1;
+    r.device = snapshot(n, lastSeen);
+    r.latestTs = lastSeen;
+    r.system.cpuPercent = cpu;
+    r.system.memoryTotalKb = 1000;
+    r.system.memoryUsedKb = 500;
+    r.system.diskTotalKb = 1000;
+    r.system.diskUsedKb = 250;
+    r.system.uptimeSeconds = 90061;
+    return r;
+}
+
+QStringList column(const QAbstractItemModel &model, int column, int role = Qt::DisplayRole)
+{
+    QStringList values;
+    for (int r = 0; r < model.rowCount(); ++r)
+        values.append(model.index(r, column).data(role).toString());
+    return values;
+}
+
+} // namespace
+
+class TestDeviceTableModel : public QObject
+{
+    Q_OBJECT
+private slots:
+    void init();
+    void passesModelTester();
+    void batchesUpdates();
+    void showsValuesForPeople();
+    void filtersAsYouType_data();
+    void filtersAsYouType();
+    void sortsOnRawValues();
+    void selectionSurvivesUpdates();
+    void goesOfflineAsTimePasses();
+    void keepsTheNewestOfBothSources();
+
+private:
+    qint64 m_now = kStart;
+    DeviceTableModel::Clock clock()
+    {
+        return [this] { return m_now; };
+    }
+};
+
+void TestDeviceTableModel::init()
+{
+    m_now = kStart;
+}
+
+void TestDeviceTableModel::passesModelTester()
+{
+    DeviceTableModel model(clock());
+    model.setRefreshIntervalMs(0);
+    DeviceFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.sort(DeviceTableModel::Cpu);
+    QAbstractItemModelTester sourceTester(
+        &model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester proxyTester(
+        &proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+
+    QList<DeviceRow> rows;
+    for (int n = 0; n < 50; ++n)
+        rows.append(row(n, kStart, n * 1.5));
+    model.applyRows(rows);
+    model.refresh();
+    QCOMPARE(model.rowCount(), 50);
+    proxy.setSearchText(QStringLiteral("host-1"));
+    QCOMPARE(proxy.rowCount(), 11);
+    for (int n = 0; n < 60; ++n)
+        model.applySnapshots({snapshot(n, kStart + 1000)});
+    m_now += 2000;
+    model.refresh();
+    QCOMPARE(model.rowCount(), 60);
+    proxy.setSearchText(QString());
+    QCOMPARE(proxy.rowCount(), 60);
+}
+
+void TestDeviceTableModel::batchesUpdates()
+{
+    DeviceTableModel model(clock());
+    model.setRefreshIntervalMs(0);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    for (int burst = 0; burst < 200; ++burst)
+        model.applySnapshots({snapshot(burst % 20, kStart + burst)});
+    QCOMPARE(model.rowCount(), 0); // nothing shown before the next refresh
+    model.refresh();
+    QCOMPARE(model.rowCount(), 20);
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(model.refreshes(), quint64(1));
+
+    for (int burst = 0; burst < 200; ++burst)
+        model.applySnapshots({snapshot(burst % 20, kStart + 1000 + burst)});
+    changed.clear();
+    model.refresh();
+    QCOMPARE(changed.count(), 1);
+    model.refresh(); // nothing pending, no second passed: no work
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(model.refreshes(), quint64(2));
+
+    // The real timer: one refresh per 250 ms at most, however many bursts.
+    DeviceTableModel timed;
+    int bursts = 0;
+    QElapsedTimer elapsed;
+    elapsed.start();
+    while (elapsed.elapsed() < 1000) {
+        timed.applySnapshots({snapshot(bursts % 100, QDateTime::currentMSecsSinceEpoch())});
+        ++bursts;
+        QCoreApplication::processEvents();
+    }
+    QVERIFY(bursts > 100);
+    QVERIFY2(timed.refreshes() <= 5, qPrintable(QString::number(timed.refreshes())));
+    QCOMPARE(timed.rowCount(), 100);
+}
+
+void TestDeviceTableModel::showsValuesForPeople()
+{
+    DeviceTableModel model(clock());
+    model.setRefreshIntervalMs(0);
+    model.applyRows({row(3, kStart - 12000, 12.345)});
+    model.refresh();
+    const auto text = [&](int column) { return model.index(0, column).data().toString(); };
+    QCOMPARE(text(DeviceTableModel::Hostname), QStringLiteral("host-3"));
+    QCOMPARE(text(DeviceTableModel::Cpu), QStringLiteral("12.3 %"));
+    QCOMPARE(text(DeviceTableModel::Memory), QStringLiteral("50.0 %"));
+    QCOMPARE(text(DeviceTableModel::Disk), QStringLiteral("25.0 %"));
+    QCOMPARE(text(DeviceTableModel::Uptime), QStringLiteral("1 d 1 h"));
+    QCOMPARE(text(DeviceTableModel::LastSeen), QStringLiteral("12 s ago"));
+    QCOMPARE(text(DeviceTableModel::Lost), QStringLiteral("2.9 %")); // 3 of 103
+    QCOMPARE(text(DeviceTableModel::Status), QStringLiteral("online"));
+    QVERIFY(!model.index(0, DeviceTableModel::Status).data(Qt::DecorationRole).isNull());
+}
+
+void TestDeviceTableModel::filtersAsYouType_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<int>("rows");
+    QTest::newRow("empty") << QString() << 30;
+    QTest::newRow("hostname") << QStringLiteral("host-2") << 11; // 2, 20..29
+    QTest::newRow("hostname, other case") << QStringLiteral("HOST-2") << 11;
+    QTest::newRow("device_id") << QStringLiteral("machine0007") << 1;
+    QTest::newRow("uuid tail") << QStringLiteral("000000000015") << 1;
+    QTest::newRow("uuid prefix matches all") << QStringLiteral("00000000-0000") << 30;
+    QTest::newRow("spaces trimmed") << QStringLiteral("  host-29 ") << 1;
+    QTest::newRow("nothing") << QStringLiteral("no-such") << 0;
+}
+
+void TestDeviceTableModel::filtersAsYouType()
+{
+    QFETCH(QString, text);
+    QFETCH(int, rows);
+    DeviceTableModel model(clock());
+    model.setRefreshIntervalMs(0);
+    QList<DeviceSnapshot> devices;
+    for (int n = 0; n < 30; ++n)
+        devices.append(snapshot(n, kStart));
+    model.applySnapshots(devices);
+    model.refresh();
+    DeviceFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.setSearchText(text);
+    QCOMPARE(proxy.rowCount(), rows);
+}
+
+void TestDeviceTableModel::sortsOnRawValues()
+{
+    DeviceTableModel model(clock());
+    model.setRefreshIntervalMs(0);
+    model.applyRows({row(1, kStart, 100), row(2, kStart, 9), row(3, kStart, 10)});
+    model.refresh();
+    DeviceFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.sort(DeviceTableModel::Cpu, Qt::AscendingOrder);
+    // As text "10.0 %" < "100.0 %" < "9.0 %"; as numbers 9 < 10 < 100.
+    QCOMPARE(column(proxy, DeviceTableModel::Cpu),
+        QStringList(
+            {QStringLiteral("9.0 %"), QStringLiteral("10.0 %"), QStringLiteral("100.0 %")}));
+    proxy.sort(DeviceTableModel::Hostname, Qt::DescendingOrder);
+    QCOMPARE(column(proxy, DeviceTableModel::Hostname),
+        QStringList(
+            {QStringLiteral("host-3"), QStringLiteral("host-2"), QStringLiteral("host-1")}));
+}
+
+void TestDeviceTableModel::selectionSurvivesUpdates()
+{
+    DeviceTableModel model(clock());
+    model.setRefreshIntervalMs(0);
+    QList<DeviceRow> rows;
+    for (int n = 0; n < 10; ++n)
+        rows.append(row(n, kStart, n));
+    model.applyRows(rows);
+    model.refresh();
+    DeviceFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.sort(DeviceTableModel::Cpu, Qt::AscendingOrder);
+    QItemSelectionModel selection(&proxy);
+    const QString chosen = rows.at(2).device.uuid;
+    QCOMPARE(proxy.index(2, 0).data(DeviceTableModel::UuidRole).toString(), chosen);
+    selection.select(
+        proxy.index(2, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+
+    // Its CPU jumps to the top, others change, new devices arrive.
+    QList<DeviceRow> update;
+    for (int n = 0; n < 15; ++n)
+        update.append(row(n, kStart + 1000, n == 2 ? 99.0 : n + 0.5));
+    m_now += 1000;
+    model.applyRows(update);
+    model.refresh();
+    QCOMPARE(proxy.rowCount(), 15);
+    const QModelIndexList selected = selection.selectedRows();
+    QCOMPARE(selected.size(), 1);
+    QCOMPARE(selected.first().data(DeviceTableModel::UuidRole).toString(), chosen);
+    QCOMPARE(selected.first().row(), 14);
+
+    proxy.setSearchText(QStringLiteral("host-2"));
+    QCOMPARE(selection.selectedRows().size(), 1);
+    proxy.setSearchText(QString());
+    QCOMPARE(selection.selectedRows().value(0).data(DeviceTableModel::UuidRole).toString(), chosen);
+}
+
+void TestDeviceTableModel::goesOfflineAsTimePasses()
+{
+    DeviceTableModel model(clock());
+    model.setRefreshIntervalMs(0);
+    model.setOfflineAfterSeconds(60);
+    QSignalSpy counts(&model, &DeviceTableModel::countsChanged);
+    QSignalSpy flips(&model, &DeviceTableModel::deviceOnlineChanged);
+    // Interval 10 s: offline after 60 s; interval 30 s: after 90 s.
+    // Within one refresh new rows come in no fixed order; two refreshes fix it.
+    model.applySnapshots({snapshot(1, kStart, 10)});
+    model.refresh();
+    model.applySnapshots({snapshot(2, kStart, 30)});
+    model.refresh();
+    const auto online = [&](int row) {
+        return model.index(row, DeviceTableModel::Status)
+            .data(DeviceTableModel::OnlineRole)
+            .toBool();
+    };
+    QVERIFY(online(0));
+    QVERIFY(online(1));
+    QCOMPARE(model.onlineCount(), 2);
+
+    m_now = kStart + 59000; // no report arrives, only time passes
+    model.refresh();
+    QVERIFY(online(0));
+    QCOMPARE(
+        model.index(0, DeviceTableModel::LastSeen).data().toString(), QStringLiteral("59 s ago"));
+    m_now = kStart + 61000;
+    model.refresh();
+    QVERIFY(!online(0));
+    QVERIFY(online(1));
+    QCOMPARE(model.index(0, DeviceTableModel::Status).data().toString(), QStringLiteral("offline"));
+    QCOMPARE(flips.count(), 1);
+    QCOMPARE(flips.first().at(1).toString(), QStringLiteral("host-1"));
+    QCOMPARE(flips.first().at(2).toBool(), false);
+    QCOMPARE(counts.last().at(0).toInt(), 1);
+
+    m_now = kStart + 91000;
+    model.refresh();
+    QVERIFY(!online(1));
+    QCOMPARE(model.onlineCount(), 0);
+
+    model.applySnapshots({snapshot(1, m_now)}); // comes back
+    model.refresh();
+    QVERIFY(online(0));
+    QCOMPARE(flips.count(), 3);
+    QCOMPARE(flips.last().at(2).toBool(), true);
+}
+
+void TestDeviceTableModel::keepsTheNewestOfBothSources()
+{
+    DeviceTableModel model(clock());
+    model.setRefreshIntervalMs(0);
+    DeviceSnapshot live = snapshot(1, kStart + 5000);
+    live.reportsReceived = 500;
+    model.applySnapshots({live});
+    model.applyRows({row(1, kStart, 33)}); // the store is a little behind
+    model.refresh();
+    const DeviceRow *r = model.rowFor(live.uuid);
+    QVERIFY(r);
+    QCOMPARE(r->device.lastSeen, kStart + 5000);
+    QCOMPARE(r->device.reportsReceived, quint64(500));
+    QCOMPARE(r->system.cpuPercent, 33.0);
+    QCOMPARE(r->id, qint64(2));
+}
+
+QTEST_MAIN(TestDeviceTableModel)
+#include "tst_devicetablemodel.moc"

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+#include "ConsoleService.h"
+#include "DeviceFilterProxyModel.h"
+#include "DeviceTableModel.h"
+#include "DeviceView.h"
+#include "InterfaceTableModel.h"
+#include "MainWindow.h"
+#include "MetricChart.h"
+#include "TestReports.h"
+
+#include <QDateTime>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUdpSocket>
+
+// The window offscreen, with a device reporting to the real service over UDP.
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+private slots:
+    void deviceAppearsAndOpens();
+};
+
+void TestMainWindow::deviceAppearsAndOpens()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    ConsoleConfig config;
+    config.database = dir.filePath(QStringLiteral("console.db"));
+    config.udpBind = QHostAddress::LocalHost;
+    config.udpPort = 0;
+    config.statsIntervalSeconds = 0;
+    config.flushIntervalMs = 100;
+    ConsoleService service(config);
+    QString error;
+    QVERIFY2(service.start(&error), qPrintable(error));
+
+    MainWindow window(&service);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    QUdpSocket socket;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const std::string deviceId = TestReports::deviceId(7);
+    for (quint64 seq = 1; seq <= 5; ++seq) {
+        dmr::Report report = TestReports::makeReport(deviceId, 1, seq);
+        report.sampleTimeMs = now - qint64(5 - seq) * 1000;
+        QCOMPARE(socket.writeDatagram(
+                     TestReports::encoded(report), QHostAddress::LocalHost, service.udpPort()),
+            qint64(TestReports::encoded(report).size()));
+    }
+
+    DeviceFilterProxyModel *proxy = window.proxyModel();
+    QTRY_COMPARE(proxy->rowCount(), 1);
+    const QModelIndex host = proxy->index(0, DeviceTableModel::Hostname);
+    QCOMPARE(host.data().toString(), QStringLiteral("host-4c4c4544"));
+    QCOMPARE(proxy->index(0, DeviceTableModel::Status).data(DeviceTableModel::OnlineRole).toBool(),
+        true);
+    // The newest values come from the store once the writer has them.
+    const dmr::Report last = TestReports::makeReport(deviceId, 1, 5);
+    QTRY_COMPARE(proxy->index(0, DeviceTableModel::Cpu).data().toString(),
+        QStringLiteral("%1 %").arg(last.system.cpuPercent, 0, 'f', 1));
+    QTRY_VERIFY(window.statusBar()->findChildren<QLabel *>().size() >= 3);
+
+    // Search as you type.
+    QTest::keyClicks(window.searchBox(), QStringLiteral("nothing-like-it"));
+    QCOMPARE(proxy->rowCount(), 0);
+    window.searchBox()->clear();
+    QTest::keyClicks(window.searchBox(), QString::fromStdString(deviceId).right(6));
+    QCOMPARE(proxy->rowCount(), 1);
+
+    // Enter opens the device.
+    QTableView *table = window.deviceTable();
+    table->setFocus();
+    table->setCurrentIndex(proxy->index(0, DeviceTableModel::Hostname));
+    QTest::keyClick(table, Qt::Key_Return);
+    const QString uuid = proxy->index(0, 0).data(DeviceTableModel::UuidRole).toString();
+    DeviceView *view = window.deviceView(uuid);
+    QVERIFY(view);
+    QCOMPARE(window.tabs()->currentWidget(), view);
+    QCOMPARE(
+        window.tabs()->tabText(window.tabs()->currentIndex()), QStringLiteral("host-4c4c4544"));
+    // Its live charts fill from the store, off the GUI thread.
+    QTRY_VERIFY_WITH_TIMEOUT(view->percentChart()->pointCount(0) >= 5, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(view->networkChart()->seriesNames().size() == 4, 10000);
+    QTRY_COMPARE(view->interfaces()->rowCount(), 2);
+
+    // A range pick is painted.
+    QSignalSpy shown(view, &DeviceView::historyShown);
+    view->setRange(DeviceView::Range::Week);
+    QTRY_VERIFY(shown.count() >= 1);
+
+    // Double-click on an open device switches to its tab rather than opening another.
+    window.tabs()->setCurrentIndex(0);
+    QCOMPARE(window.openDevice(uuid), view);
+    QCOMPARE(window.tabs()->count(), 2);
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
