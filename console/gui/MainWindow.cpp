@@ -5,6 +5,7 @@
 #include "DeviceFilterProxyModel.h"
 #include "DeviceTableModel.h"
 #include "DeviceView.h"
+#include "ExportDialog.h"
 #include "StoreWorker.h"
 #include "TrayNotifier.h"
 
@@ -222,7 +223,8 @@ QStringList MainWindow::selectedUuids() const
 
 void MainWindow::exportSelected()
 {
-    // Export arrives with the export dialog.
+    ExportDialog dialog(m_service->config().database, selectedUuids(), m_model, this);
+    dialog.exec();
 }
 
 void MainWindow::editSettings()

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+
+// What to export: devices, a time range, which columns, in which format.
+struct ExportRequest
+{
+    enum class Format { Csv, Json };
+
+    QStringList uuids; // empty: every device
+    qint64 fromMs = 0;
+    qint64 toMs = 0; // exclusive
+    QStringList systemMetrics; // system_metrics columns, DESIGN.md's names
+    bool network = false; // also the interfaces' rows
+    Format format = Format::Csv;
+    // CSV: system rows go here, network rows to "<name>-network.csv" beside it
+    // (two tables, two headers). JSON: one document with both per device.
+    QString path;
+};
+
+Q_DECLARE_METATYPE(ExportRequest)

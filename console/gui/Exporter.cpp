@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: MIT
+#include "Exporter.h"
+
+#include "HumanFormat.h"
+#include "StoreReader.h"
+#include "ViewQueries.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QSaveFile>
+#include <memory>
+
+namespace {
+
+constexpr qsizetype kFlushBytes = 1 << 20;
+constexpr qint64 kProgressEveryMs = 100;
+
+std::atomic<int> g_connections {0};
+
+QByteArray csvField(const QString &text)
+{
+    QByteArray bytes = text.toUtf8();
+    if (!bytes.contains(',') && !bytes.contains('"') && !bytes.contains('\n'))
+        return bytes;
+    bytes.replace("\"", "\"\"");
+    return '"' + bytes + '"';
+}
+
+QByteArray jsonString(const QString &text)
+{
+    QByteArray out = "\"";
+    for (const char c : text.toUtf8()) {
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        default:
+            if (uchar(c) < 0x20)
+                out += "\\u00" + QByteArray::number(uchar(c), 16).rightJustified(2, '0');
+            else
+                out += c;
+        }
+    }
+    return out + '"';
+}
+
+// Numbers as stored: doubles with the digits they need, integers exact.
+QByteArray number(const QVariant &value)
+{
+    if (value.typeId() == QMetaType::Double)
+        return QByteArray::number(value.toDouble(), 'g', 15);
+    return QByteArray::number(value.toLongLong());
+}
+
+QByteArray isoTime(qint64 ms)
+{
+    return HumanFormat::isoUtc(ms).toLatin1();
+}
+
+// One output file, buffered; cancelWriting() on destruction unless committed.
+class Output
+{
+public:
+    explicit Output(const QString &path)
+        : m_file(path)
+    { }
+    bool open(QString *error)
+    {
+        if (m_file.open(QIODevice::WriteOnly))
+            return true;
+        *error = QStringLiteral("cannot write %1: %2").arg(m_file.fileName(), m_file.errorString());
+        return false;
+    }
+    void append(const QByteArray &bytes)
+    {
+        m_buffer += bytes;
+        if (m_buffer.size() >= kFlushBytes)
+            flush();
+    }
+    bool flush()
+    {
+        if (!m_buffer.isEmpty() && m_file.write(m_buffer) != m_buffer.size())
+            m_failed = true;
+        m_buffer.clear();
+        return !m_failed;
+    }
+    bool commit(QString *error)
+    {
+        if (flush() && m_file.commit())
+            return true;
+        *error = QStringLiteral("cannot write %1: %2").arg(m_file.fileName(), m_file.errorString());
+        return false;
+    }
+    void cancel() { m_file.cancelWriting(); }
+
+private:
+    QSaveFile m_file;
+    QByteArray m_buffer;
+    bool m_failed = false;
+};
+
+} // namespace
+
+Exporter::Exporter(QString databasePath, QObject *parent)
+    : QObject(parent)
+    , m_path(std::move(databasePath))
+{
+    qRegisterMetaType<ExportRequest>();
+}
+
+QStringList Exporter::outputFiles(const ExportRequest &request)
+{
+    QStringList files;
+    if (request.format == ExportRequest::Format::Json)
+        return {request.path};
+    if (!request.systemMetrics.isEmpty())
+        files.append(request.path);
+    if (request.network) {
+        const QFileInfo info(request.path);
+        const QString suffix = info.suffix().isEmpty() ? QStringLiteral("csv") : info.suffix();
+        files.append(
+            info.dir().filePath(info.completeBaseName() + QStringLiteral("-network.") + suffix));
+    }
+    return files;
+}
+
+void Exporter::run(const ExportRequest &request)
+{
+    m_cancelled.store(false);
+    QString error;
+    const auto fail = [this](const QString &why) { emit finished(false, why, 0); };
+
+    StoreReader reader(m_path, QStringLiteral("export-%1").arg(g_connections.fetch_add(1)));
+    if (!reader.open(&error))
+        return fail(error);
+    ViewQueries queries(reader.sql());
+    const auto fleet = queries.fleet(&error);
+    if (!fleet)
+        return fail(error);
+    QList<DeviceRow> devices;
+    for (const DeviceRow &row : *fleet) {
+        if (request.uuids.isEmpty() || request.uuids.contains(row.device.uuid))
+            devices.append(row);
+    }
+    std::sort(devices.begin(), devices.end(), [](const DeviceRow &a, const DeviceRow &b) {
+        return a.device.hostname == b.device.hostname ? a.device.uuid < b.device.uuid
+                                                      : a.device.hostname < b.device.hostname;
+    });
+    if (devices.isEmpty())
+        return fail(tr("no such device"));
+
+    // Column positions in StoreReader's streamed rows.
+    const QStringList systemColumns = StoreReader::systemColumns();
+    QList<int> picked;
+    for (const QString &metric : request.systemMetrics) {
+        const int index = systemColumns.indexOf(metric);
+        if (index < 1)
+            return fail(tr("unknown metric %1").arg(metric));
+        picked.append(index);
+    }
+    const bool system = !picked.isEmpty();
+    if (!system && !request.network)
+        return fail(tr("nothing to export: choose metrics or network"));
+    const QStringList networkColumns = StoreReader::networkColumns();
+
+    qint64 total = 0;
+    for (const DeviceRow &device : std::as_const(devices)) {
+        if (system) {
+            const auto n = queries.countRows(
+                QStringLiteral("system_metrics"), device.id, request.fromMs, request.toMs, &error);
+            if (!n)
+                return fail(error);
+            total += *n;
+        }
+        if (request.network) {
+            const auto n = queries.countRows(
+                QStringLiteral("network_metrics"), device.id, request.fromMs, request.toMs, &error);
+            if (!n)
+                return fail(error);
+            total += *n;
+        }
+    }
+    emit progress(0, total);
+
+    const QStringList files = outputFiles(request);
+    const bool json = request.format == ExportRequest::Format::Json;
+    std::unique_ptr<Output> systemOut;
+    std::unique_ptr<Output> networkOut;
+    if (json || system) {
+        systemOut = std::make_unique<Output>(files.at(0));
+        if (!systemOut->open(&error))
+            return fail(error);
+    }
+    if (!json && request.network) {
+        networkOut = std::make_unique<Output>(files.last());
+        if (!networkOut->open(&error))
+            return fail(error);
+    }
+
+    qint64 done = 0;
+    QElapsedTimer sinceProgress;
+    sinceProgress.start();
+    const auto counted = [&] {
+        ++done;
+        if (sinceProgress.elapsed() >= kProgressEveryMs) {
+            sinceProgress.restart();
+            emit progress(done, total);
+        }
+        return !m_cancelled.load();
+    };
+
+    // Headers: DESIGN.md's names, the device's identity on every row.
+    if (!json) {
+        if (systemOut) {
+            QByteArray header = "uuid,device_id,hostname,ts";
+            for (const QString &metric : request.systemMetrics)
+                header += ',' + metric.toLatin1();
+            systemOut->append(header + '\n');
+        }
+        if (networkOut)
+            networkOut->append(
+                "uuid,device_id,hostname," + networkColumns.join(',').toLatin1() + '\n');
+    } else {
+        systemOut->append("{\"from\":\"" + isoTime(request.fromMs) + "\",\"to\":\""
+            + isoTime(request.toMs) + "\",\"devices\":[");
+    }
+
+    bool ok = true;
+    for (int d = 0; d < devices.size() && ok; ++d) {
+        const DeviceSnapshot &device = devices.at(d).device;
+        const qint64 key = devices.at(d).id;
+        if (json) {
+            systemOut->append((d ? ",\n{" : "\n{") + QByteArray("\"uuid\":")
+                + jsonString(device.uuid) + ",\"device_id\":" + jsonString(device.deviceId)
+                + ",\"hostname\":" + jsonString(device.hostname));
+        }
+        const QByteArray identity = csvField(device.uuid) + ',' + csvField(device.deviceId) + ','
+            + csvField(device.hostname) + ',';
+        if (system) {
+            bool first = true;
+            if (json)
+                systemOut->append(",\"system\":[");
+            ok = reader.forEachSystemRow(
+                key, request.fromMs, request.toMs,
+                [&](const QVariantList &row) {
+                    QByteArray line;
+                    if (json) {
+                        line = (first ? "\n{\"ts\":\"" : ",\n{\"ts\":\"")
+                            + isoTime(row.at(0).toLongLong()) + '"';
+                        for (int i = 0; i < picked.size(); ++i)
+                            line += ",\"" + request.systemMetrics.at(i).toLatin1()
+                                + "\":" + number(row.at(picked.at(i)));
+                        line += '}';
+                    } else {
+                        line = identity + isoTime(row.at(0).toLongLong());
+                        for (int index : std::as_const(picked))
+                            line += ',' + number(row.at(index));
+                        line += '\n';
+                    }
+                    first = false;
+                    systemOut->append(line);
+                    return counted();
+                },
+                &error);
+            if (json)
+                systemOut->append("]");
+        }
+        if (ok && request.network) {
+            bool first = true;
+            Output *out = json ? systemOut.get() : networkOut.get();
+            if (json)
+                out->append(",\"network\":[");
+            ok = reader.forEachNetworkRow(
+                key, request.fromMs, request.toMs,
+                [&](const QVariantList &row) {
+                    QByteArray line;
+                    if (json) {
+                        line = (first ? "\n{\"ts\":\"" : ",\n{\"ts\":\"")
+                            + isoTime(row.at(0).toLongLong()) + '"';
+                        for (int i = 1; i < networkColumns.size(); ++i) {
+                            line += ",\"" + networkColumns.at(i).toLatin1() + "\":";
+                            line += i <= 3 ? jsonString(row.at(i).toString()) : number(row.at(i));
+                        }
+                        line += '}';
+                    } else {
+                        line = identity + isoTime(row.at(0).toLongLong());
+                        for (int i = 1; i < networkColumns.size(); ++i)
+                            line += ','
+                                + (i <= 3 ? csvField(row.at(i).toString()) : number(row.at(i)));
+                        line += '\n';
+                    }
+                    first = false;
+                    out->append(line);
+                    return counted();
+                },
+                &error);
+            if (json)
+                out->append("]");
+        }
+        if (json)
+            systemOut->append("}");
+        if (m_cancelled.load())
+            break;
+    }
+    if (json && ok)
+        systemOut->append("\n]}\n");
+
+    if (!ok || m_cancelled.load()) {
+        for (Output *out : {systemOut.get(), networkOut.get()}) {
+            if (out)
+                out->cancel();
+        }
+        emit finished(false, ok ? tr("export cancelled") : error, done);
+        return;
+    }
+    for (Output *out : {systemOut.get(), networkOut.get()}) {
+        if (out && !out->commit(&error))
+            return fail(error);
+    }
+    emit progress(done, total);
+    emit finished(
+        true, tr("%1 rows written to %2").arg(done).arg(files.join(QStringLiteral(", "))), done);
+}

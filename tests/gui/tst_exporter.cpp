@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+#include "DeviceRegistry.h"
+#include "Exporter.h"
+#include "HumanFormat.h"
+#include "IngestCounters.h"
+#include "ReportQueue.h"
+#include "StoreReader.h"
+#include "StoreWriter.h"
+#include "TestReports.h"
+#include "TestSql.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+class TestExporter : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void csvHasExactlyTheStoredRows_data();
+    void csvHasExactlyTheStoredRows();
+    void jsonHasExactlyTheStoredRows();
+    void cancelLeavesNoFile();
+    void refusesNothingToExport();
+
+private:
+    QString uuidOf(int device) const;
+    QList<QStringList> csvRows(const QString &path) const;
+
+    QTemporaryDir m_dir;
+    QString m_path;
+    qint64 m_first = 0;
+    static constexpr int kReports = 3000;
+};
+
+void TestExporter::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_path = m_dir.filePath(QStringLiteral("export.db"));
+    IngestCounters counters;
+    ReportQueue queue(100000);
+    DeviceRegistry registry;
+    std::vector<AcceptedReport> batch;
+    for (int device = 0; device < 3; ++device) {
+        for (quint64 seq = 1; seq <= kReports; ++seq) {
+            AcceptedReport accepted;
+            accepted.report = TestReports::makeReport(TestReports::deviceId(device), 1, seq);
+            QVERIFY(registry.observe(accepted.report, &accepted.device)
+                == DeviceRegistry::Verdict::Accepted);
+            batch.push_back(std::move(accepted));
+        }
+    }
+    m_first = batch.front().report.sampleTimeMs;
+    queue.push(std::move(batch));
+    StoreWriter::Options options;
+    options.databasePath = m_path;
+    StoreWriter writer(options, &queue, &counters);
+    QString error;
+    QVERIFY2(writer.open(&error), qPrintable(error));
+    QVERIFY(writer.flushAll());
+    writer.stop();
+}
+
+QString TestExporter::uuidOf(int device) const
+{
+    TestSql::Connection sql(m_path);
+    return sql
+        .rows(QStringLiteral("SELECT uuid FROM devices WHERE device_id = '%1'")
+                  .arg(QString::fromStdString(TestReports::deviceId(device))))
+        .value(0)
+        .value(0)
+        .toString();
+}
+
+QList<QStringList> TestExporter::csvRows(const QString &path) const
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    QList<QStringList> rows;
+    while (!file.atEnd())
+        rows.append(QString::fromUtf8(file.readLine()).trimmed().split(QLatin1Char(',')));
+    return rows;
+}
+
+void TestExporter::csvHasExactlyTheStoredRows_data()
+{
+    QTest::addColumn<QList<int>>("devices");
+    QTest::addColumn<qint64>("fromOffset");
+    QTest::addColumn<qint64>("span");
+    QTest::addColumn<QStringList>("metrics");
+    QTest::newRow("one device, all metrics, everything")
+        << QList<int> {1} << qint64(0) << qint64(kReports) * 10000 << StoreReader::systemMetrics();
+    QTest::newRow("two devices, a middle range, three metrics")
+        << QList<int> {0, 2} << qint64(5000 * 1000) << qint64(7777 * 1000)
+        << QStringList {QStringLiteral("load_15"), QStringLiteral("cpu_percent"),
+               QStringLiteral("uptime_seconds")};
+    QTest::newRow("empty range") << QList<int> {0} << qint64(-100000) << qint64(50000)
+                                 << QStringList {QStringLiteral("disk_percent")};
+}
+
+void TestExporter::csvHasExactlyTheStoredRows()
+{
+    QFETCH(QList<int>, devices);
+    QFETCH(qint64, fromOffset);
+    QFETCH(qint64, span);
+    QFETCH(QStringList, metrics);
+
+    ExportRequest request;
+    for (int device : devices)
+        request.uuids.append(uuidOf(device));
+    request.fromMs = m_first + fromOffset;
+    request.toMs = request.fromMs + span;
+    request.systemMetrics = metrics;
+    request.network = true;
+    request.path = m_dir.filePath(QStringLiteral("out.csv"));
+    Exporter exporter(m_path);
+    QSignalSpy finished(&exporter, &Exporter::finished);
+    exporter.run(request);
+    QCOMPARE(finished.count(), 1);
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+    const QStringList files = Exporter::outputFiles(request);
+    QCOMPARE(files.size(), 2);
+    QVERIFY(files.at(1).endsWith(QLatin1String("out-network.csv")));
+
+    // The same rows straight from SQL, in the same order.
+    TestSql::Connection sql(m_path);
+    const auto where = [&](const QString &table) {
+        return QStringLiteral("FROM ") + table
+            + QStringLiteral(" m JOIN devices d ON d.id = m.device WHERE d.uuid IN ('%1')"
+                             " AND ts >= %2 AND ts < %3")
+                  .arg(request.uuids.join(QStringLiteral("','")))
+                  .arg(request.fromMs)
+                  .arg(request.toMs);
+    };
+    const QList<QVariantList> system
+        = sql.rows(QStringLiteral("SELECT d.uuid, d.device_id, d.hostname, ts, %1 ")
+                       .arg(metrics.join(QLatin1Char(',')))
+            + where(QStringLiteral("system_metrics"))
+            + QStringLiteral(" ORDER BY d.hostname, d.uuid, ts"));
+    const QList<QVariantList> network = sql.rows(
+        QStringLiteral("SELECT d.uuid, d.device_id, d.hostname, ts, interface, ip_address,"
+                       " mac_address, rx_bytes, tx_bytes, rx_packets, tx_packets ")
+        + where(QStringLiteral("network_metrics"))
+        + QStringLiteral(" ORDER BY d.hostname, d.uuid, ts, interface"));
+
+    const QList<QStringList> systemCsv = csvRows(files.at(0));
+    QCOMPARE(systemCsv.first(),
+        QStringList({QStringLiteral("uuid"), QStringLiteral("device_id"),
+            QStringLiteral("hostname"), QStringLiteral("ts")})
+            + metrics);
+    QCOMPARE(systemCsv.size() - 1, system.size());
+    for (int r = 0; r < system.size(); ++r) {
+        const QStringList &csv = systemCsv.at(r + 1);
+        const QVariantList &row = system.at(r);
+        QCOMPARE(csv.at(0), row.at(0).toString());
+        QCOMPARE(csv.at(1), row.at(1).toString());
+        QCOMPARE(csv.at(3), HumanFormat::isoUtc(row.at(3).toLongLong()));
+        for (int m = 0; m < metrics.size(); ++m)
+            QCOMPARE(csv.at(4 + m).toDouble(), row.at(4 + m).toDouble());
+    }
+    const QList<QStringList> networkCsv = csvRows(files.at(1));
+    QCOMPARE(networkCsv.first().join(QLatin1Char(',')),
+        QStringLiteral("uuid,device_id,hostname,ts,interface,ip_address,mac_address,rx_bytes,"
+                       "tx_bytes,rx_packets,tx_packets"));
+    QCOMPARE(networkCsv.size() - 1, network.size());
+    for (int r = 0; r < network.size(); ++r) {
+        for (int c = 4; c < 11; ++c)
+            QCOMPARE(networkCsv.at(r + 1).at(c), network.at(r).at(c).toString());
+    }
+}
+
+void TestExporter::jsonHasExactlyTheStoredRows()
+{
+    ExportRequest request;
+    request.uuids = {uuidOf(0), uuidOf(1)};
+    request.fromMs = m_first + 1000 * 1000;
+    request.toMs = m_first + 2000 * 1000;
+    request.systemMetrics = {QStringLiteral("cpu_percent"), QStringLiteral("memory_used_kb")};
+    request.network = true;
+    request.format = ExportRequest::Format::Json;
+    request.path = m_dir.filePath(QStringLiteral("out.json"));
+    Exporter exporter(m_path);
+    QSignalSpy finished(&exporter, &Exporter::finished);
+    exporter.run(request);
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+
+    QFile file(request.path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &parseError);
+    QVERIFY2(!document.isNull(), qPrintable(parseError.errorString()));
+    const QJsonArray devices = document.object().value(QLatin1String("devices")).toArray();
+    QCOMPARE(devices.size(), 2);
+    TestSql::Connection sql(m_path);
+    for (const QJsonValue &value : devices) {
+        const QJsonObject device = value.toObject();
+        const QString uuid = device.value(QLatin1String("uuid")).toString();
+        const QList<QVariantList> rows = sql.rows(QStringLiteral(
+            "SELECT ts, cpu_percent, memory_used_kb FROM system_metrics m JOIN devices d"
+            " ON d.id = m.device WHERE d.uuid = '%1' AND ts >= %2 AND ts < %3 ORDER BY ts")
+                                                      .arg(uuid)
+                                                      .arg(request.fromMs)
+                                                      .arg(request.toMs));
+        const QJsonArray system = device.value(QLatin1String("system")).toArray();
+        QCOMPARE(system.size(), rows.size());
+        QVERIFY(rows.size() > 50);
+        for (int r = 0; r < rows.size(); ++r) {
+            const QJsonObject o = system.at(r).toObject();
+            QCOMPARE(o.value(QLatin1String("ts")).toString(),
+                HumanFormat::isoUtc(rows.at(r).at(0).toLongLong()));
+            QCOMPARE(o.value(QLatin1String("cpu_percent")).toDouble(), rows.at(r).at(1).toDouble());
+            QCOMPARE(o.value(QLatin1String("memory_used_kb")).toInteger(),
+                rows.at(r).at(2).toLongLong());
+        }
+        const QJsonArray network = device.value(QLatin1String("network")).toArray();
+        QCOMPARE(network.size(), 2 * rows.size());
+        QCOMPARE(network.first().toObject().value(QLatin1String("interface")).toString(),
+            QStringLiteral("eth0"));
+    }
+}
+
+void TestExporter::cancelLeavesNoFile()
+{
+    ExportRequest request;
+    request.fromMs = 0;
+    request.toMs = std::numeric_limits<qint64>::max();
+    request.systemMetrics = StoreReader::systemMetrics();
+    request.path = m_dir.filePath(QStringLiteral("cancelled.csv"));
+    Exporter exporter(m_path);
+    QSignalSpy finished(&exporter, &Exporter::finished);
+    // Cancelled as soon as it starts counting, as the progress dialog's button would.
+    connect(&exporter, &Exporter::progress, &exporter, [&exporter] { exporter.cancel(); });
+    exporter.run(request);
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(finished.first().at(0).toBool(), false);
+    QVERIFY(finished.first().at(2).toLongLong() <= 1);
+    QVERIFY(!QFile::exists(request.path));
+}
+
+void TestExporter::refusesNothingToExport()
+{
+    ExportRequest request;
+    request.toMs = 1;
+    request.path = m_dir.filePath(QStringLiteral("nothing.csv"));
+    Exporter exporter(m_path);
+    QSignalSpy finished(&exporter, &Exporter::finished);
+    exporter.run(request);
+    QCOMPARE(finished.first().at(0).toBool(), false);
+    QVERIFY(!QFile::exists(request.path));
+}
+
+QTEST_GUILESS_MAIN(TestExporter)
+#include "tst_exporter.moc"
