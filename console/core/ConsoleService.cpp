@@ -135,6 +135,57 @@ quint16 ConsoleService::udpPort() const
     return m_receiver ? m_receiver->boundPort() : 0;
 }
 
+bool ConsoleService::rebindUdp(const QHostAddress &bind, quint16 port, QString *error)
+{
+    if (!m_running) {
+        *error = QStringLiteral("the console is not running");
+        return false;
+    }
+    UdpReceiver *old = m_receiver;
+    const quint16 oldPort = old->boundPort();
+    const auto open = [this](const QHostAddress &address, quint16 number, QString *why) {
+        auto *receiver = new UdpReceiver({address, number, m_config.receiveBufferBytes});
+        receiver->moveToThread(m_ingestThread);
+        bool opened = false;
+        QMetaObject::invokeMethod(
+            receiver, [&] { opened = receiver->open(why); }, Qt::BlockingQueuedConnection);
+        if (!opened) {
+            receiver->deleteLater();
+            return static_cast<UdpReceiver *>(nullptr);
+        }
+        connect(receiver, &UdpReceiver::datagramsReceived, m_ingest, &Ingest::ingest,
+            Qt::DirectConnection);
+        return receiver;
+    };
+    // The same port on another address: the old socket must let go first,
+    // and comes back if the new one cannot bind.
+    const bool samePort = port != 0 && port == oldPort;
+    if (samePort)
+        QMetaObject::invokeMethod(
+            old, [old] { old->stop(); }, Qt::BlockingQueuedConnection);
+    UdpReceiver *replacement = open(bind, port, error);
+    if (!replacement) {
+        if (samePort) {
+            QString ignored;
+            if (UdpReceiver *restored = open(m_config.udpBind, oldPort, &ignored)) {
+                old->deleteLater();
+                m_receiver = restored;
+            }
+        }
+        return false;
+    }
+    if (!samePort)
+        QMetaObject::invokeMethod(
+            old, [old] { old->stop(); }, Qt::BlockingQueuedConnection);
+    old->deleteLater();
+    m_receiver = replacement;
+    m_config.udpBind = bind;
+    m_config.udpPort = replacement->boundPort();
+    qCInfo(lcUdp, "now receiving reports on %s port %u", qPrintable(bind.toString()),
+        unsigned(m_config.udpPort));
+    return true;
+}
+
 std::size_t ConsoleService::queuedReports() const
 {
     return m_queue ? m_queue->size() : 0;

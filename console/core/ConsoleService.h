@@ -33,6 +33,10 @@ public:
     bool start(QString *error);
     // Stops receiving, writes every accepted report to disk, joins the threads.
     void stop();
+    // Moves report reception to another address or port while running (the
+    // settings dialog). Waits briefly for the ingest thread; on failure keeps
+    // the current socket and says why.
+    bool rebindUdp(const QHostAddress &bind, quint16 port, QString *error);
 
     bool isRunning() const { return m_running; }
     quint16 udpPort() const;

@@ -6,6 +6,7 @@
 #include "DeviceTableModel.h"
 #include "DeviceView.h"
 #include "ExportDialog.h"
+#include "SettingsDialog.h"
 #include "StoreWorker.h"
 #include "TrayNotifier.h"
 
@@ -18,6 +19,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
+#include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
@@ -228,7 +230,14 @@ void MainWindow::exportSelected()
 }
 
 void MainWindow::editSettings()
-{ }
+{
+    QSettings settings;
+    SettingsDialog dialog(m_service, &settings, this);
+    connect(&dialog, &SettingsDialog::offlineAfterChanged, m_model,
+        &DeviceTableModel::setOfflineAfterSeconds);
+    dialog.exec();
+    updateStatus();
+}
 
 void MainWindow::updateStatus()
 {

@@ -35,6 +35,7 @@ void TestMainWindow::deviceAppearsAndOpens()
     config.database = dir.filePath(QStringLiteral("console.db"));
     config.udpBind = QHostAddress::LocalHost;
     config.udpPort = 0;
+    config.httpPort = 0;
     config.statsIntervalSeconds = 0;
     config.flushIntervalMs = 100;
     ConsoleService service(config);
