@@ -16,9 +16,7 @@ BulkInsert::BulkInsert(
         + QStringList(QStringList::size_type(columns.size()), QStringLiteral("?"))
               .join(QLatin1Char(','))
         + QLatin1Char(')');
-    // A sample already stored (the same device and time) is kept as it is:
-    // a report that arrives twice is stored once.
-    m_sql = QStringLiteral("INSERT INTO %1 (%2) VALUES %3 ON CONFLICT DO NOTHING")
+    m_sql = QStringLiteral("INSERT INTO %1 (%2) VALUES %3")
                 .arg(table, columns.join(QStringLiteral(", ")),
                     QStringList(QStringList::size_type(rows), row).join(QLatin1Char(',')));
 }

@@ -51,8 +51,9 @@ const QList<Migration> &migrations()
                                " load_15 DOUBLE PRECISION NOT NULL,"
                                " uptime_seconds BIGINT NOT NULL,"
                                " run_id BIGINT NOT NULL,"
-                               " sequence BIGINT NOT NULL,"
-                               " PRIMARY KEY (device, ts)){{CLUSTERED}}"),
+                               " sequence BIGINT NOT NULL)"),
+                QStringLiteral(
+                    "CREATE INDEX system_metrics_device_ts ON system_metrics (device, ts)"),
                 QStringLiteral("CREATE TABLE network_metrics ("
                                " device BIGINT NOT NULL REFERENCES devices(id),"
                                " ts BIGINT NOT NULL,"
@@ -62,8 +63,9 @@ const QList<Migration> &migrations()
                                " rx_bytes BIGINT NOT NULL,"
                                " tx_bytes BIGINT NOT NULL,"
                                " rx_packets BIGINT NOT NULL,"
-                               " tx_packets BIGINT NOT NULL,"
-                               " PRIMARY KEY (device, ts, interface)){{CLUSTERED}}"),
+                               " tx_packets BIGINT NOT NULL)"),
+                QStringLiteral(
+                    "CREATE INDEX network_metrics_device_ts ON network_metrics (device, ts)"),
             }},
     };
     return list;
@@ -158,17 +160,12 @@ bool Database::migrate(QString *error)
     }
     const QString idColumn = isPostgres() ? QStringLiteral("BIGSERIAL PRIMARY KEY")
                                           : QStringLiteral("INTEGER PRIMARY KEY");
-    // On SQLite a metrics table is stored in its key's order, so that one
-    // device's samples lie together: a transaction touches one page per device
-    // and table, and a device's history is read as one contiguous run.
-    const QString clustered = isPostgres() ? QString() : QStringLiteral(" WITHOUT ROWID");
     for (const Migration &migration : migrations()) {
         if (migration.version <= current)
             continue;
         m_db.transaction();
         for (QString statement : migration.statements) {
             statement.replace(QStringLiteral("{{ID}}"), idColumn);
-            statement.replace(QStringLiteral("{{CLUSTERED}}"), clustered);
             if (!query.exec(statement)) {
                 *error = QStringLiteral("migration to version %1 failed: %2 (%3)")
                              .arg(migration.version)
