@@ -5,6 +5,7 @@
 #include "Logging.h"
 #include "MainWindow.h"
 #include "SavedSettings.h"
+#include "ScreenshotTour.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -118,7 +119,12 @@ int main(int argc, char *argv[])
     if (window) {
         QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/metrics-console.svg")));
         mainWindow = std::make_unique<MainWindow>(&service);
+        mainWindow->resize(1400, 860);
         mainWindow->show();
+        // resources/screenshots/make-screenshots.sh: the README's pictures.
+        const QString shots = environment.value(QStringLiteral("DMR_SCREENSHOTS"));
+        if (!shots.isEmpty())
+            (new ScreenshotTour(mainWindow.get(), shots, mainWindow.get()))->start();
     }
     const int status = app->exec();
     mainWindow.reset();

@@ -8,7 +8,25 @@ DeviceFilterProxyModel::DeviceFilterProxyModel(QObject *parent)
 {
     setSortRole(DeviceTableModel::SortRole);
     setSortCaseSensitivity(Qt::CaseInsensitive);
-    setDynamicSortFilter(true);
+    setDynamicSortFilter(false);
+}
+
+void DeviceFilterProxyModel::setSourceModel(QAbstractItemModel *model)
+{
+    if (auto *old = qobject_cast<DeviceTableModel *>(sourceModel()))
+        disconnect(old, &DeviceTableModel::refreshed, this, &DeviceFilterProxyModel::resort);
+    QSortFilterProxyModel::setSourceModel(model);
+    if (auto *devices = qobject_cast<DeviceTableModel *>(model))
+        connect(devices, &DeviceTableModel::refreshed, this, &DeviceFilterProxyModel::resort);
+}
+
+void DeviceFilterProxyModel::resort()
+{
+    // New rows must pass the filter too; invalidateFilter() also sorts.
+    if (!m_text.isEmpty())
+        invalidateFilter();
+    if (sortColumn() >= 0)
+        sort(sortColumn(), sortOrder());
 }
 
 void DeviceFilterProxyModel::setSearchText(const QString &text)
@@ -34,4 +52,11 @@ bool DeviceFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &
             return true;
     }
     return false;
+}
+
+bool DeviceFilterProxyModel::lessThan(const QModelIndex &left, const QModelIndex &right) const
+{
+    if (const auto *devices = qobject_cast<const DeviceTableModel *>(sourceModel()))
+        return devices->lessThan(left.row(), right.row(), left.column());
+    return QSortFilterProxyModel::lessThan(left, right);
 }

@@ -5,6 +5,9 @@
 
 // The device table as the user narrows it: rows whose uuid, device_id or
 // hostname contain the search text (any case), sorted on raw values.
+// Sorting is not dynamic: when every row's CPU changes at once, Qt's dynamic
+// sort moves rows one by one (700 ms for 10,000 devices); one full re-sort
+// after each of the model's refreshes costs a fraction of that.
 class DeviceFilterProxyModel : public QSortFilterProxyModel
 {
     Q_OBJECT
@@ -12,12 +15,16 @@ public:
     explicit DeviceFilterProxyModel(QObject *parent = nullptr);
 
     QString searchText() const { return m_text; }
+    void setSourceModel(QAbstractItemModel *model) override;
 
 public slots:
     void setSearchText(const QString &text);
+    // Sorts again by the current column, keeping the selection.
+    void resort();
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+    bool lessThan(const QModelIndex &left, const QModelIndex &right) const override;
 
 private:
     QString m_text;

@@ -184,6 +184,7 @@ void DeviceTableModel::refresh()
         emit dataChanged(index(firstChanged, 0), index(lastChanged, ColumnCount - 1));
     m_online = online;
     emit countsChanged(online, int(m_entries.size()));
+    emit refreshed();
 }
 
 QVariant DeviceTableModel::data(const QModelIndex &index, int role) const
@@ -284,6 +285,50 @@ QVariant DeviceTableModel::sortValue(const Entry &entry, int column) const
         return lostPercent(row.device);
     default:
         return display(entry, column);
+    }
+}
+
+bool DeviceTableModel::lessThan(int leftRow, int rightRow, int column) const
+{
+    const Entry &l = m_entries[std::size_t(leftRow)];
+    const Entry &r = m_entries[std::size_t(rightRow)];
+    const DeviceRow &a = l.row;
+    const DeviceRow &b = r.row;
+    const auto metric = [column](const DeviceRow &row) {
+        if (row.latestTs <= 0)
+            return -1.0;
+        switch (column) {
+        case Cpu:
+            return row.system.cpuPercent;
+        case Memory:
+            return row.system.memoryPercent();
+        case Disk:
+            return row.system.diskPercent();
+        case Load1:
+            return row.system.load1;
+        case Load5:
+            return row.system.load5;
+        case Load15:
+            return row.system.load15;
+        default:
+            return double(row.system.uptimeSeconds);
+        }
+    };
+    switch (column) {
+    case Status:
+        return l.online < r.online;
+    case Hostname:
+        return a.device.hostname.compare(b.device.hostname, Qt::CaseInsensitive) < 0;
+    case DeviceId:
+        return a.device.deviceId.compare(b.device.deviceId, Qt::CaseInsensitive) < 0;
+    case Uuid:
+        return a.device.uuid < b.device.uuid;
+    case LastSeen:
+        return a.device.lastSeen < b.device.lastSeen;
+    case Lost:
+        return lostPercent(a.device) < lostPercent(b.device);
+    default:
+        return metric(a) < metric(b);
     }
 }
 

@@ -56,6 +56,9 @@ public:
         int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     const DeviceRow *rowFor(const QString &uuid) const;
+    // SortRole's order without building QVariants: what a proxy sorting
+    // 10,000 rows four times a second calls.
+    bool lessThan(int leftRow, int rightRow, int column) const;
     int onlineCount() const { return m_online; }
     quint64 refreshes() const { return m_refreshes; }
 
@@ -69,6 +72,8 @@ public slots:
 
 signals:
     void countsChanged(int online, int total);
+    // After each refresh that changed something: sorted views re-sort now.
+    void refreshed();
     // A known device went offline or came back.
     void deviceOnlineChanged(const QString &uuid, const QString &name, bool online);
 

@@ -28,12 +28,13 @@ MetricChart::MetricChart(const QString &title, Kind kind, QWidget *parent)
     chart->addAxis(m_values, Qt::AlignLeft);
     m_time->setTickCount(6);
     m_values->setLabelFormat(kind == Kind::Percent ? QStringLiteral("%.0f %%")
-            : kind == Kind::Rate                   ? QStringLiteral("%.3g")
+            : kind == Kind::Rate                   ? QStringLiteral("%.0f")
                                                    : QStringLiteral("%.2f"));
     if (kind == Kind::Percent)
         m_values->setRange(0, 100);
     setChart(chart);
-    setRenderHint(QPainter::Antialiasing);
+    // Thousands of points a line: antialiasing would cost more than the rest of a paint.
+    setRenderHint(QPainter::Antialiasing, false);
     setMinimumHeight(200);
 }
 

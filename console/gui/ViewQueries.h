@@ -10,8 +10,7 @@
 // The read queries the desktop window needs beyond StoreReader's: every device
 // with its newest values in one statement (a fleet of 10,000 in one round
 // trip), all charts of a device bucketed in SQL, and row counts for export
-// progress. Runs on the connection of the thread that calls it; portable SQL
-// (SQLite >= 3.25 and PostgreSQL: window functions for counter rates).
+// progress. Runs on the connection of the thread that calls it; portable SQL.
 class ViewQueries
 {
 public:
