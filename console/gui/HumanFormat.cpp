@@ -54,7 +54,9 @@ QString rate(double bytesPerSecond)
 
 QString isoUtc(qint64 ms)
 {
-    return QDateTime::fromMSecsSinceEpoch(ms, QTimeZone::utc()).toString(Qt::ISODateWithMs);
+    // Qt::ISODateWithMs writes "+00:00" for a QTimeZone::utc() time; DESIGN.md's form ends in Z.
+    return QDateTime::fromMSecsSinceEpoch(ms, QTimeZone::utc())
+        .toString(QStringLiteral("yyyy-MM-dd'T'HH:mm:ss.zzz'Z'"));
 }
 
 } // namespace HumanFormat

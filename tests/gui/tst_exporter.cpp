@@ -9,6 +9,7 @@
 #include "TestReports.h"
 #include "TestSql.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -161,6 +162,9 @@ void TestExporter::csvHasExactlyTheStoredRows()
         QCOMPARE(csv.at(0), row.at(0).toString());
         QCOMPARE(csv.at(1), row.at(1).toString());
         QCOMPARE(csv.at(3), HumanFormat::isoUtc(row.at(3).toLongLong()));
+        QCOMPARE(QDateTime::fromString(csv.at(3), Qt::ISODateWithMs).toMSecsSinceEpoch(),
+            row.at(3).toLongLong());
+        QVERIFY(csv.at(3).endsWith(QLatin1Char('Z')));
         for (int m = 0; m < metrics.size(); ++m)
             QCOMPARE(csv.at(4 + m).toDouble(), row.at(4 + m).toDouble());
     }

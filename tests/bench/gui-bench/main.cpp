@@ -6,9 +6,12 @@
 //     reports/s over real UDP: GUI-thread stalls, table refreshes per second.
 // gui-bench --chart --db PATH [--runs N]
 //     A device view of the first device: range pick to painted chart, and stalls.
+// gui-bench --export --db PATH --out FILE.csv
+//     Every row of every device to CSV on a worker thread: time, GUI stalls, peak memory.
 #include "ConsoleService.h"
 #include "DeviceTableModel.h"
 #include "DeviceView.h"
+#include "Exporter.h"
 #include "IngestCounters.h"
 #include "MainWindow.h"
 #include "MetricChart.h"
@@ -24,11 +27,13 @@
 #include <QProcess>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTimer>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <sys/resource.h>
 
 namespace {
 
@@ -286,6 +291,46 @@ int chartBench(const QString &path, int runs)
     return 0;
 }
 
+int exportBench(const QString &path, const QString &out)
+{
+    QThread thread;
+    auto *exporter = new Exporter(path);
+    exporter->moveToThread(&thread);
+    QObject::connect(&thread, &QThread::finished, exporter, &QObject::deleteLater);
+    thread.start();
+    ExportRequest request;
+    request.fromMs = 0;
+    request.toMs = std::numeric_limits<qint64>::max();
+    request.systemMetrics = StoreReader::systemMetrics();
+    request.network = true;
+    request.path = out;
+    StallWatch watch;
+    QEventLoop loop;
+    qint64 rows = 0;
+    QString message;
+    QObject::connect(
+        exporter, &Exporter::finished, &loop, [&](bool, const QString &text, qint64 written) {
+            rows = written;
+            message = text;
+            loop.quit();
+        });
+    QElapsedTimer elapsed;
+    elapsed.start();
+    watch.start();
+    QMetaObject::invokeMethod(exporter, [exporter, request] { exporter->run(request); });
+    loop.exec();
+    const double seconds = elapsed.elapsed() / 1000.0;
+    thread.quit();
+    thread.wait();
+    rusage usage {};
+    getrusage(RUSAGE_SELF, &usage);
+    std::printf(
+        "export: %lld rows in %.1f s (%.0f rows/s), GUI stall max %.1f ms, peak RSS %ld MB; %s\n",
+        qlonglong(rows), seconds, double(rows) / seconds, watch.max(), usage.ru_maxrss / 1024,
+        qPrintable(message));
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -297,6 +342,10 @@ int main(int argc, char *argv[])
         QStringLiteral("demo-data"), QStringLiteral("Write demo history."));
     const QCommandLineOption table(QStringLiteral("table"), QStringLiteral("Table benchmark."));
     const QCommandLineOption chart(QStringLiteral("chart"), QStringLiteral("Chart benchmark."));
+    const QCommandLineOption exportOption(
+        QStringLiteral("export"), QStringLiteral("Export benchmark."));
+    const QCommandLineOption out(
+        QStringLiteral("out"), QStringLiteral("Export file."), QStringLiteral("path"));
     const QCommandLineOption db(
         QStringLiteral("db"), QStringLiteral("Database."), QStringLiteral("path"));
     const QCommandLineOption devices(QStringLiteral("devices"), QStringLiteral("Devices."),
@@ -313,8 +362,8 @@ int main(int argc, char *argv[])
         QStringLiteral("Devices silent for 10 min."), QStringLiteral("n"), QStringLiteral("0"));
     const QCommandLineOption runs(QStringLiteral("runs"), QStringLiteral("Repetitions."),
         QStringLiteral("n"), QStringLiteral("3"));
-    parser.addOptions(
-        {demo, table, chart, db, devices, rate, duration, hours, interval, offline, runs});
+    parser.addOptions({exportOption, out, demo, table, chart, db, devices, rate, duration, hours,
+        interval, offline, runs});
     parser.process(app);
     if (parser.isSet(demo))
         return demoData(parser.value(db), parser.value(devices).toInt(),
@@ -323,6 +372,8 @@ int main(int argc, char *argv[])
     if (parser.isSet(table))
         return tableBench(parser.value(devices).toInt(), parser.value(rate).toInt(),
             parser.value(duration).toInt());
+    if (parser.isSet(exportOption))
+        return exportBench(parser.value(db), parser.value(out));
     if (parser.isSet(chart))
         return chartBench(parser.value(db), parser.value(runs).toInt());
     parser.showHelp(2);
