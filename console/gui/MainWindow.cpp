@@ -99,6 +99,7 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
     m_table->setShowGrid(false);
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_table->verticalHeader()->setDefaultSectionSize(
         m_table->fontMetrics().height() + 8); // fixed heights: no per-row measuring
     m_table->horizontalHeader()->setStretchLastSection(true);
