@@ -177,11 +177,22 @@ void TestPipeline::sigtermWritesEveryAcceptedReport()
     QVERIFY(sent >= 19000);
 
     QCOMPARE(stopConsole(), 0);
-    QVERIFY2(m_consoleLog.contains("persisted=" + QByteArray::number(sent)),
-        m_consoleLog.right(2000).constData());
+    // The claim under test is "every accepted report is on disk after
+    // SIGTERM". UDP may drop datagrams on a busy CI machine before the
+    // console sees them; those are not accepted and are not counted here.
+    const auto stopped
+        = QRegularExpression(QStringLiteral("stopped: received=(\\d+) accepted=(\\d+)"
+                                            ".* persisted=(\\d+) dropped=0"))
+              .match(QString::fromUtf8(m_consoleLog));
+    QVERIFY2(stopped.hasMatch(), m_consoleLog.right(2000).constData());
+    const int accepted = stopped.captured(2).toInt();
+    QCOMPARE(stopped.captured(3).toInt(), accepted);
+    QVERIFY2(
+        accepted >= sent * 9 / 10, qPrintable(QStringLiteral("%1 of %2").arg(accepted).arg(sent)));
     TestSql::Connection sql(m_db);
-    QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), sent);
-    QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM network_metrics")).toInt(), 2 * sent);
+    QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), accepted);
+    QCOMPARE(
+        sql.value(QStringLiteral("SELECT COUNT(*) FROM network_metrics")).toInt(), 2 * accepted);
     QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 100);
     QCOMPARE(sql.value(QStringLiteral("PRAGMA integrity_check")).toString(), QStringLiteral("ok"));
 }
