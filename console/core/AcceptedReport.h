@@ -28,4 +28,7 @@ struct AcceptedReport
 {
     DeviceSnapshot device;
     dmr::Report report;
+    // False for what arrived over HTTP without system metrics (a device
+    // registration, or network counters alone): no system_metrics row is written.
+    bool hasSystem = true;
 };

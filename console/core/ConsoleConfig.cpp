@@ -67,6 +67,13 @@ const QList<Key> &keys()
         {"http-bind", "METRICS_HTTP_BIND", "address",
             "Address the HTTP server binds (default 127.0.0.1).",
             [](ConsoleConfig &c, const QString &v) { return toAddress(v, &c.httpBind); }},
+        {"api-token", "METRICS_API_TOKEN", "token",
+            "Bearer token that POST requests to the REST API must carry (default none: POSTs "
+            "are refused). Prefer the variable or .env: a flag shows in the process list.",
+            [](ConsoleConfig &c, const QString &v) {
+                c.apiToken = v;
+                return v.size() >= 8;
+            }},
         {"db", "METRICS_DB", "path",
             "SQLite database file (default $XDG_DATA_HOME/device-metrics-reporter/metrics.db).",
             [](ConsoleConfig &c, const QString &v) {

@@ -16,6 +16,7 @@ struct ConsoleConfig
     quint16 udpPort = 47800;
     QHostAddress httpBind = QHostAddress::LocalHost;
     quint16 httpPort = 8000;
+    QString apiToken; // Bearer token every HTTP POST needs; empty: writes refused
     QString database; // SQLite file path
     QString logFile; // "-" for stderr only
     int statsIntervalSeconds = 60;

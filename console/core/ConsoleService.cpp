@@ -2,6 +2,7 @@
 #include "ConsoleService.h"
 
 #include "Database.h"
+#include "HttpApi.h"
 #include "Ingest.h"
 #include "Logging.h"
 #include "ReportQueue.h"
@@ -17,6 +18,7 @@ ConsoleService::ConsoleService(ConsoleConfig config, DeviceRegistry::Clock clock
     , m_clock(std::move(clock))
 {
     qRegisterMetaType<QList<DeviceSnapshot>>();
+    qRegisterMetaType<QList<AcceptedReport>>();
 }
 
 ConsoleService::~ConsoleService()
@@ -69,6 +71,9 @@ bool ConsoleService::start(QString *error)
     bool ok = false;
     QMetaObject::invokeMethod(
         m_writer, [&] { ok = m_writer->open(error); }, Qt::BlockingQueuedConnection);
+    // Before the first datagram, so that the API's cache misses no update.
+    if (ok)
+        startHttp();
     if (ok)
         QMetaObject::invokeMethod(
             m_receiver, [&] { ok = m_receiver->open(error); }, Qt::BlockingQueuedConnection);
@@ -96,6 +101,8 @@ void ConsoleService::stop()
     m_running = false;
     delete m_statsTimer;
     m_statsTimer = nullptr;
+    // First, so that no request is waiting on ingest when it stops.
+    stopHttp();
 
     // Receiver and ingest first: once the socket is closed on its own
     // thread, every datagram read so far has gone through ingest.
@@ -128,6 +135,67 @@ void ConsoleService::stop()
     delete m_storeThread;
     m_ingestThread = nullptr;
     m_storeThread = nullptr;
+}
+
+void ConsoleService::startHttp()
+{
+    HttpApi::Options options;
+    options.bind = m_config.httpBind;
+    options.port = m_config.httpPort;
+    options.databasePath = m_config.database;
+    options.apiToken = m_config.apiToken;
+    options.offlineAfterSeconds = m_config.offlineAfterSeconds;
+    m_httpThread = new QThread(this);
+    m_httpThread->setObjectName(QStringLiteral("http"));
+    m_http = new HttpApi(
+        options, &m_counters,
+        [this](const AcceptedReport &report, DeviceRegistry::Source source) {
+            return submitReport(report, source);
+        },
+        [this] { return queuedReports(); });
+    m_http->moveToThread(m_httpThread);
+    connect(m_ingest, &Ingest::devicesUpdated, m_http, &HttpApi::updateDevices);
+    connect(m_ingest, &Ingest::reportsAccepted, m_http, &HttpApi::updateReports);
+    connect(m_writer, &StoreWriter::healthChanged, m_http, &HttpApi::setStoreHealth);
+    m_httpThread->start();
+    bool listening = false;
+    QString error;
+    QMetaObject::invokeMethod(
+        m_http, [&] { listening = m_http->start(&error); }, Qt::BlockingQueuedConnection);
+    if (!listening) {
+        // Receiving and storing reports matters more than the web page: the
+        // console runs on, and says loudly why there is no API.
+        qCCritical(lcHttp, "no REST API or web page: %s", qPrintable(error));
+        stopHttp();
+    }
+}
+
+void ConsoleService::stopHttp()
+{
+    if (!m_http)
+        return;
+    QMetaObject::invokeMethod(
+        m_http, [this] { m_http->stop(); }, Qt::BlockingQueuedConnection);
+    m_httpThread->quit();
+    m_httpThread->wait();
+    delete m_http;
+    delete m_httpThread;
+    m_http = nullptr;
+    m_httpThread = nullptr;
+}
+
+quint16 ConsoleService::httpPort() const
+{
+    return m_http ? m_http->port() : 0;
+}
+
+DeviceSnapshot ConsoleService::submitReport(
+    const AcceptedReport &report, DeviceRegistry::Source source)
+{
+    DeviceSnapshot device;
+    QMetaObject::invokeMethod(
+        m_ingest, [&] { device = m_ingest->submit(report, source); }, Qt::BlockingQueuedConnection);
+    return device;
 }
 
 quint16 ConsoleService::udpPort() const

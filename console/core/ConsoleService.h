@@ -10,6 +10,7 @@
 #include <QObject>
 #include <memory>
 
+class HttpApi;
 class Ingest;
 class QThread;
 class QTimer;
@@ -40,17 +41,27 @@ public:
 
     bool isRunning() const { return m_running; }
     quint16 udpPort() const;
+    // The REST API's port; 0 when it could not listen (the rest still runs).
+    quint16 httpPort() const;
     const IngestCounters &counters() const { return m_counters; }
     std::size_t queuedReports() const;
     const ConsoleConfig &config() const { return m_config; }
     // "received=... accepted=... persisted=..." plus the rate since the last call.
     QString statsLine();
 
+    // Hands a report that arrived by other means than a datagram (the REST
+    // API) to ingest, which registers and stores it like a datagram's.
+    // Blocks until ingest took it; never call it on the ingest thread.
+    DeviceSnapshot submitReport(const AcceptedReport &report, DeviceRegistry::Source source);
+
 signals:
     void devicesUpdated(const QList<DeviceSnapshot> &devices);
     void storeHealthChanged(bool healthy, const QString &error);
 
 private:
+    void startHttp();
+    void stopHttp();
+
     ConsoleConfig m_config;
     DeviceRegistry::Clock m_clock;
     IngestCounters m_counters;
@@ -60,6 +71,8 @@ private:
     UdpReceiver *m_receiver = nullptr;
     Ingest *m_ingest = nullptr;
     StoreWriter *m_writer = nullptr;
+    QThread *m_httpThread = nullptr;
+    HttpApi *m_http = nullptr;
     QTimer *m_statsTimer = nullptr;
     bool m_running = false;
     QElapsedTimer m_rateClock;

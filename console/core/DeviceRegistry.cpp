@@ -42,7 +42,8 @@ bool DeviceRegistry::isOnline(const DeviceSnapshot &device, qint64 nowMs, int of
     return device.lastSeen > 0 && nowMs - device.lastSeen < limitMs;
 }
 
-DeviceRegistry::Verdict DeviceRegistry::observe(const dmr::Report &report, DeviceSnapshot *snapshot)
+DeviceRegistry::Verdict DeviceRegistry::observe(
+    const dmr::Report &report, DeviceSnapshot *snapshot, Source source)
 {
     const qint64 now = m_clock();
     auto [it, inserted] = m_devices.try_emplace(report.deviceId);
@@ -51,11 +52,16 @@ DeviceRegistry::Verdict DeviceRegistry::observe(const dmr::Report &report, Devic
     if (inserted) {
         device.uuid = QUuid::createUuid().toString(QUuid::WithoutBraces);
         device.deviceId = QString::fromStdString(report.deviceId);
+        // Empty, not null: a null QString is stored as SQL NULL, and a device
+        // created over HTTP may come without hostname or agent version.
+        device.hostname = device.agentVersion = QLatin1String("");
         device.createdAt = now;
         device.updatedAt = now;
     }
 
-    if (inserted || report.runId != device.runId) {
+    if (source != Source::Datagram) {
+        // No sequence to account for.
+    } else if (inserted || report.runId != device.runId) {
         // A new agent run: its first datagrams before this one never arrived.
         device.runId = report.runId;
         device.reportsLost += report.sequence - 1;
@@ -79,17 +85,26 @@ DeviceRegistry::Verdict DeviceRegistry::observe(const dmr::Report &report, Devic
             --device.reportsLost;
     }
 
-    const QString hostname = QString::fromStdString(report.hostname);
-    const QString agentVersion = QString::fromStdString(dmr::versionString(report.agentVersion));
+    const bool keep = source != Source::Datagram;
+    const QString hostname = keep && report.hostname.empty()
+        ? device.hostname
+        : QString::fromStdString(report.hostname);
+    const QString agentVersion = keep && report.agentVersion == 0
+        ? device.agentVersion
+        : QString::fromStdString(dmr::versionString(report.agentVersion));
+    const quint32 interval
+        = keep && report.intervalSeconds == 0 ? device.intervalSeconds : report.intervalSeconds;
     if (hostname != device.hostname || agentVersion != device.agentVersion
-        || report.intervalSeconds != device.intervalSeconds) {
+        || interval != device.intervalSeconds) {
         device.hostname = hostname;
         device.agentVersion = agentVersion;
-        device.intervalSeconds = report.intervalSeconds;
+        device.intervalSeconds = interval;
         device.updatedAt = now;
     }
-    device.lastSeen = now;
-    ++device.reportsReceived;
+    if (source != Source::Registration) {
+        device.lastSeen = now;
+        ++device.reportsReceived;
+    }
     *snapshot = device;
     return Verdict::Accepted;
 }

@@ -18,6 +18,11 @@ public:
 
     enum class Verdict { Accepted, Duplicate, Stale };
 
+    // Datagrams carry an agent run and sequence; reports submitted over HTTP
+    // carry neither, so they leave the agent's loss bookkeeping alone. A
+    // registration (a device created over HTTP without metrics) is not a report.
+    enum class Source { Datagram, Http, Registration };
+
     static constexpr quint64 kWindow = 64; // late datagrams are accepted this far back
 
     explicit DeviceRegistry(Clock clock = {});
@@ -26,7 +31,10 @@ public:
     void restore(const QList<DeviceSnapshot> &devices);
 
     // Records one report. On Accepted, *snapshot holds the device afterwards.
-    Verdict observe(const dmr::Report &report, DeviceSnapshot *snapshot);
+    // From HTTP, an empty hostname, a zero interval or agent version keep the
+    // device's current values.
+    Verdict observe(
+        const dmr::Report &report, DeviceSnapshot *snapshot, Source source = Source::Datagram);
 
     int size() const { return static_cast<int>(m_devices.size()); }
     const DeviceSnapshot *find(const std::string &deviceId) const;

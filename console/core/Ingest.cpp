@@ -6,6 +6,8 @@
 #include "ReportQueue.h"
 #include "dmr/Codec.h"
 
+#include <QMetaMethod>
+
 namespace {
 
 // Rejections logged per 10 s; the rest are only counted, so that a flood of
@@ -112,7 +114,35 @@ void Ingest::ingest(const DatagramBatch &batch)
     updated.reserve(seen.size());
     for (int index : std::as_const(seen))
         updated.append(accepted[std::size_t(index)].device);
+    QList<AcceptedReport> newest;
+    if (isSignalConnected(QMetaMethod::fromSignal(&Ingest::reportsAccepted))) {
+        newest.reserve(seen.size());
+        for (int index : std::as_const(seen))
+            newest.append(accepted[std::size_t(index)]);
+    }
+    queue(std::move(accepted));
+    emit devicesUpdated(updated);
+    if (!newest.isEmpty())
+        emit reportsAccepted(newest);
+}
 
+DeviceSnapshot Ingest::submit(const AcceptedReport &report, DeviceRegistry::Source source)
+{
+    AcceptedReport accepted = report;
+    m_registry.observe(accepted.report, &accepted.device, source);
+    m_counters->received.fetch_add(1, std::memory_order_relaxed);
+    const DeviceSnapshot device = accepted.device;
+    std::vector<AcceptedReport> one;
+    one.push_back(accepted);
+    queue(std::move(one));
+    emit devicesUpdated({device});
+    if (source != DeviceRegistry::Source::Registration)
+        emit reportsAccepted({accepted});
+    return device;
+}
+
+void Ingest::queue(std::vector<AcceptedReport> accepted)
+{
     m_counters->accepted.fetch_add(accepted.size(), std::memory_order_relaxed);
     if (const std::size_t dropped = m_queue->push(std::move(accepted))) {
         m_counters->dropped.fetch_add(dropped, std::memory_order_relaxed);
@@ -124,5 +154,4 @@ void Ingest::ingest(const DatagramBatch &batch)
             m_dropLog.start();
         }
     }
-    emit devicesUpdated(updated);
 }

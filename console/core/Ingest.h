@@ -24,14 +24,24 @@ public:
     void restore(const QList<DeviceSnapshot> &devices) { m_registry.restore(devices); }
     const DeviceRegistry &registry() const { return m_registry; }
 
+    // A report that arrived over HTTP, already validated there: the registry
+    // and the writer's queue take it like a datagram's. Returns the device
+    // afterwards. Call on the ingest thread.
+    DeviceSnapshot submit(const AcceptedReport &report, DeviceRegistry::Source source);
+
 public slots:
     void ingest(const DatagramBatch &batch);
 
 signals:
     // Devices seen in a batch, newest state; for live views.
     void devicesUpdated(const QList<DeviceSnapshot> &devices);
+    // The newest accepted report of each device in a batch, for views that
+    // show current values without asking the database (the HTTP API's cache).
+    // Only built while something is connected.
+    void reportsAccepted(const QList<AcceptedReport> &reports);
 
 private:
+    void queue(std::vector<AcceptedReport> accepted);
     void logRejection(const Datagram &datagram, const QString &why);
 
     ReportQueue *m_queue;

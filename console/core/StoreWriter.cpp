@@ -300,7 +300,14 @@ bool insertRows(
 
 bool StoreWriter::insertSystem(const std::vector<AcceptedReport> &batch, QString *error)
 {
-    auto bindRow = [this](BulkInsert &insert, int row, const AcceptedReport &accepted) {
+    std::vector<const AcceptedReport *> rows;
+    rows.reserve(batch.size());
+    for (const AcceptedReport &accepted : batch) {
+        if (accepted.hasSystem)
+            rows.push_back(&accepted);
+    }
+    auto bindRow = [this](BulkInsert &insert, int row, const AcceptedReport *report) {
+        const AcceptedReport &accepted = *report;
         const dmr::Report &r = accepted.report;
         const dmr::SystemSample &s = r.system;
         const int base = row * kSystemColumnCount;
@@ -320,7 +327,7 @@ bool StoreWriter::insertSystem(const std::vector<AcceptedReport> &batch, QString
         insert.bind(base + 13, qint64(r.runId));
         insert.bind(base + 14, toSql(r.sequence));
     };
-    return insertRows(*m_systemMany, *m_systemOne, batch, bindRow, error);
+    return insertRows(*m_systemMany, *m_systemOne, rows, bindRow, error);
 }
 
 bool StoreWriter::insertNetwork(const std::vector<AcceptedReport> &batch, QString *error)

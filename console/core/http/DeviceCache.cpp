@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+#include "DeviceCache.h"
+
+#include "ApiJson.h"
+#include "DeviceRegistry.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <algorithm>
+
+namespace {
+
+// Changes are shown this soon; a list untouched for a second is rebuilt anyway
+// because online turns into offline with time alone.
+constexpr qint64 kDirtyAgeMs = 250;
+constexpr qint64 kMaxAgeMs = 1000;
+
+} // namespace
+
+DeviceCache::DeviceCache(int offlineAfterSeconds)
+    : m_offlineAfterSeconds(offlineAfterSeconds)
+{ }
+
+void DeviceCache::reset(const QList<DeviceOverview> &devices)
+{
+    m_devices.clear();
+    for (const DeviceOverview &overview : devices)
+        m_devices.insert(overview.device.uuid, overview);
+    m_dirty = true;
+}
+
+void DeviceCache::updateDevices(const QList<DeviceSnapshot> &devices)
+{
+    for (const DeviceSnapshot &device : devices)
+        m_devices[device.uuid].device = device;
+    m_dirty = true;
+}
+
+void DeviceCache::updateReports(const QList<AcceptedReport> &reports)
+{
+    for (const AcceptedReport &accepted : reports) {
+        DeviceOverview &overview = m_devices[accepted.device.uuid];
+        overview.device = accepted.device;
+        const qint64 ts = accepted.report.sampleTimeMs;
+        if (ts < overview.latestTs)
+            continue;
+        if (accepted.hasSystem) {
+            overview.latestTs = ts;
+            overview.system = accepted.report.system;
+        }
+        if (!accepted.report.interfaces.empty())
+            overview.interfaces = accepted.report.interfaces;
+    }
+    m_dirty = true;
+}
+
+void DeviceCache::setDatabaseId(const QString &uuid, qint64 id)
+{
+    const auto it = m_devices.find(uuid);
+    if (it != m_devices.end())
+        it->id = id;
+}
+
+const DeviceOverview *DeviceCache::find(const QString &uuid) const
+{
+    const auto it = m_devices.constFind(uuid);
+    return it == m_devices.constEnd() ? nullptr : &*it;
+}
+
+std::vector<const DeviceOverview *> DeviceCache::search(const QString &text) const
+{
+    std::vector<const DeviceOverview *> found;
+    found.reserve(std::size_t(m_devices.size()));
+    for (const DeviceOverview &overview : m_devices) {
+        const DeviceSnapshot &d = overview.device;
+        if (text.isEmpty() || d.uuid.contains(text, Qt::CaseInsensitive)
+            || d.deviceId.contains(text, Qt::CaseInsensitive)
+            || d.hostname.contains(text, Qt::CaseInsensitive))
+            found.push_back(&overview);
+    }
+    std::sort(found.begin(), found.end(), [](const DeviceOverview *a, const DeviceOverview *b) {
+        const int byHost = a->device.hostname.compare(b->device.hostname);
+        return byHost != 0 ? byHost < 0 : a->device.deviceId < b->device.deviceId;
+    });
+    return found;
+}
+
+bool DeviceCache::isOnline(const DeviceOverview &device, qint64 nowMs) const
+{
+    return DeviceRegistry::isOnline(device.device, nowMs, m_offlineAfterSeconds);
+}
+
+QByteArray DeviceCache::toJson(
+    const std::vector<const DeviceOverview *> &devices, const DeviceCache &cache, qint64 nowMs)
+{
+    QJsonArray array;
+    for (const DeviceOverview *overview : devices)
+        array.append(ApiJson::device(*overview, cache.isOnline(*overview, nowMs)));
+    return QJsonDocument(array).toJson(QJsonDocument::Compact);
+}
+
+QByteArray DeviceCache::listJson(qint64 nowMs)
+{
+    const qint64 age = m_listAge.isValid() ? m_listAge.elapsed() : kMaxAgeMs;
+    if (age >= kMaxAgeMs || (m_dirty && age >= kDirtyAgeMs)) {
+        m_listJson = toJson(search(QString()), *this, nowMs);
+        m_listAge.start();
+        m_dirty = false;
+    }
+    return m_listJson;
+}

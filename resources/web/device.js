@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+// One device: its facts, current values, charts over a chosen range (live
+// for the last ten minutes) and downloads.
+'use strict';
+
+(() => {
+  const uuid = location.pathname.split('/').filter(Boolean)[1];
+  const api = `/api/devices/${uuid}/`;
+  let range = 600; // seconds shown
+  let device = null;
+  const charts = {};
+  const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+
+  const usageSeries = ['cpu_percent', 'memory_percent', 'disk_percent'];
+  const loadSeries = ['load_1', 'load_5', 'load_15'];
+  const labels = {cpu_percent: 'CPU', memory_percent: 'Memory', disk_percent: 'Disk',
+    load_1: '1 min', load_5: '5 min', load_15: '15 min'};
+  // x (seconds) then one array per metric, as uPlot takes them.
+  const data = {usage: [[], [], [], []], load: [[], [], [], []]};
+
+  const makeChart = (key, metrics, element, yRange) => {
+    const colors = [css('--s1'), css('--s2'), css('--s3')];
+    const opts = {
+      width: Math.max(300, element.clientWidth), height: 260,
+      scales: {x: {time: true}, y: yRange ? {range: yRange} : {}},
+      axes: [{stroke: css('--muted'), grid: {stroke: css('--grid')}},
+        {stroke: css('--muted'), grid: {stroke: css('--grid')}}],
+      series: [{}, ...metrics.map((m, i) => ({label: labels[m], stroke: colors[i], width: 2,
+        points: {show: false}, spanGaps: false}))],
+    };
+    charts[key] = new uPlot(opts, data[key], element);
+  };
+
+  const loadHistory = async () => {
+    const to = Date.now() + 1000, from = to - range * 1000;
+    const points = 600;
+    const fetchMetric = (metric) => dmr.json(`${api}history/?metric=${metric}&from=${from}&to=${to}&points=${points}`);
+    const all = await Promise.all([...usageSeries, ...loadSeries].map(fetchMetric));
+    const fill = (key, results) => {
+      // Every metric comes from the same rows, so buckets line up by start time.
+      const times = results[0].points.map((p) => Date.parse(p.start) / 1000);
+      data[key] = [times, ...results.map((r) => r.points.map((p) => p.avg))];
+      charts[key].setData(data[key]);
+    };
+    fill('usage', all.slice(0, 3));
+    fill('load', all.slice(3));
+    updateDownloads(from, to);
+  };
+
+  const updateDownloads = (from, to) => {
+    const span = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
+    document.getElementById('csv').href = `${api}export.csv?${span}`;
+    document.getElementById('json').href = `${api}export.json?${span}`;
+    document.getElementById('csv-network').href = `${api}export.csv?table=network&${span}`;
+  };
+
+  // A live sample is appended only in the live range; longer ranges are
+  // history and are reloaded when chosen.
+  const appendLive = (d) => {
+    if (range !== 600 || !d.system) return;
+    const t = Date.parse(d.system.sample_time) / 1000;
+    for (const [key, metrics] of [['usage', usageSeries], ['load', loadSeries]]) {
+      const series = data[key];
+      if (series[0].length && t <= series[0][series[0].length - 1]) continue;
+      series[0].push(t);
+      metrics.forEach((m, i) => series[i + 1].push(d.system[m]));
+      while (series[0].length && series[0][0] < t - range) series.forEach((s) => s.shift());
+      charts[key].setData(series);
+    }
+  };
+
+  const tile = (name, value) => dmr.el('div', {class: 'tile'},
+    dmr.el('div', {class: 'value', text: value}), dmr.el('div', {class: 'name', text: name}));
+  const fact = (name, value) => dmr.el('span', {}, name + ' ', dmr.el('b', {text: value}));
+
+  const show = (d) => {
+    device = d;
+    document.title = `${d.hostname || d.device_id} · Device Metrics Reporter`;
+    document.getElementById('hostname').textContent = d.hostname || d.device_id;
+    const status = document.getElementById('status');
+    status.className = 'dot' + (d.online ? ' online' : '');
+    status.title = d.online ? 'online' : 'offline';
+    document.getElementById('facts').replaceChildren(
+      fact('status', d.online ? 'online' : 'offline'), fact('device_id', d.device_id),
+      fact('uuid', d.uuid), fact('agent', d.agent_version || '–'),
+      fact('interval', d.interval_seconds ? d.interval_seconds + ' s' : '–'),
+      fact('last seen', dmr.ago(d.last_seen)), fact('reports', String(d.reports_received)),
+      fact('lost', String(d.reports_lost)));
+    const s = d.system || {};
+    document.getElementById('tiles').replaceChildren(
+      tile('CPU', dmr.percent(s.cpu_percent)),
+      tile(`Memory of ${dmr.kib(s.memory_total_kb)}`, dmr.percent(s.memory_percent)),
+      tile(`Disk of ${dmr.kib(s.disk_total_kb)}`, dmr.percent(s.disk_percent)),
+      tile('Load 1 / 5 / 15', s.load_1 == null ? '–' : `${s.load_1} / ${s.load_5} / ${s.load_15}`),
+      tile('Uptime', dmr.duration(s.uptime_seconds)));
+    document.getElementById('interfaces').replaceChildren(...(d.network || []).map((n) =>
+      dmr.el('tr', {}, dmr.el('td', {text: n.interface}), dmr.el('td', {text: n.ip_address || '–'}),
+        dmr.el('td', {text: n.mac_address || '–'}), dmr.el('td', {text: dmr.bytes(n.rx_bytes)}),
+        dmr.el('td', {text: dmr.bytes(n.tx_bytes)}))));
+    appendLive(d);
+  };
+
+  for (const button of document.querySelectorAll('[data-range]')) {
+    button.addEventListener('click', () => {
+      for (const other of document.querySelectorAll('[data-range]')) other.classList.remove('active');
+      button.classList.add('active');
+      range = Number(button.dataset.range);
+      loadHistory().catch(() => {});
+    });
+  }
+  window.addEventListener('resize', () => {
+    for (const [key, chart] of Object.entries(charts)) {
+      const box = document.getElementById(`chart-${key}`);
+      chart.setSize({width: Math.max(300, box.clientWidth), height: 260});
+    }
+  });
+
+  makeChart('usage', usageSeries, document.getElementById('chart-usage'), [0, 100]);
+  makeChart('load', loadSeries, document.getElementById('chart-load'));
+  dmr.json(api).then((d) => { show(d); return loadHistory(); }).catch((error) => {
+    document.getElementById('hostname').textContent = 'No such device';
+    console.error(error);
+  });
+  dmr.liveFeed({
+    subscribe: uuid,
+    indicator: document.getElementById('live'),
+    onDevices(list) { for (const d of list) if (d.uuid === uuid) show(d); },
+    poll: () => dmr.json(api).then(show).catch(() => {}),
+  });
+  setInterval(() => device && show(device), 10000);
+})();

@@ -1,0 +1,680 @@
+// SPDX-License-Identifier: MIT
+// The REST API, live push and their errors, as a client sees them: a real
+// console (UDP, ingest, writer, HTTP) on 127.0.0.1 with port 0, a real HTTP
+// client, and the database read back with SQL of the test's own.
+#include "ConsoleService.h"
+#include "HttpApi.h"
+#include "TestReports.h"
+#include "TestSql.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUdpSocket>
+#include <QWebSocket>
+
+namespace {
+
+const QByteArray kToken = "test-token-0123456789";
+
+struct Response
+{
+    int status = 0;
+    QByteArray body;
+    QHash<QByteArray, QByteArray> headers; // lower-case names
+    QJsonDocument json() const { return QJsonDocument::fromJson(body); }
+};
+
+QByteArray systemBody(double cpu = 12.5)
+{
+    return QJsonDocument(QJsonObject {
+                             {"cpu_percent", cpu},
+                             {"memory_used_kb", 1000},
+                             {"memory_total_kb", 4000},
+                             {"disk_used_kb", 10},
+                             {"disk_total_kb", 100},
+                             {"load_1", 0.5},
+                             {"load_5", 0.25},
+                             {"load_15", 0.125},
+                             {"uptime_seconds", 3600},
+                         })
+        .toJson(QJsonDocument::Compact);
+}
+
+} // namespace
+
+class TestHttpApi : public QObject
+{
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void listsDevicesWithLatestMetrics();
+    void search_data();
+    void search();
+    void oneDevice();
+    void createsAndUpdatesDevices();
+    void storesPostedMetricsLikeDatagrams();
+    void errors_data();
+    void errors();
+    void history();
+    void exportStreamsEveryRow_data();
+    void exportStreamsEveryRow();
+    void statsHealthAndMetrics();
+    void staticPages();
+    void webSocketPushesUpdates();
+
+private:
+    Response request(const QByteArray &method, const QString &path, const QByteArray &body = {},
+        const QByteArray &token = {});
+    QString uuidOf(const std::string &deviceId);
+    void sendReports(const std::string &deviceId, quint32 run, quint64 from, quint64 to);
+    qint64 count(const QString &sql);
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<ConsoleService> m_service;
+    QNetworkAccessManager m_http;
+    QUdpSocket m_udp;
+    quint64 m_sent = 0;
+};
+
+void TestHttpApi::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    ConsoleConfig config;
+    config.headless = true;
+    config.udpBind = QHostAddress::LocalHost;
+    config.udpPort = 0;
+    config.httpPort = 0;
+    config.apiToken = QString::fromLatin1(kToken);
+    config.database = m_dir.filePath(QStringLiteral("metrics.db"));
+    config.statsIntervalSeconds = 0;
+    config.flushIntervalMs = 20;
+    m_service = std::make_unique<ConsoleService>(config);
+    QString error;
+    QVERIFY2(m_service->start(&error), qPrintable(error));
+    QVERIFY(m_service->httpPort() != 0);
+
+    // Two devices over UDP, one with 300 reports so that export needs pages.
+    sendReports(TestReports::deviceId(1), 5, 1, 300);
+    sendReports(TestReports::deviceId(2), 9, 1, 3);
+    QTRY_COMPARE(m_service->counters().persisted.load(), m_sent);
+}
+
+void TestHttpApi::cleanupTestCase()
+{
+    m_service.reset();
+}
+
+void TestHttpApi::sendReports(const std::string &deviceId, quint32 run, quint64 from, quint64 to)
+{
+    for (quint64 seq = from; seq <= to; ++seq) {
+        const QByteArray datagram
+            = TestReports::encoded(TestReports::makeReport(deviceId, run, seq));
+        m_udp.writeDatagram(datagram, QHostAddress::LocalHost, m_service->udpPort());
+        ++m_sent;
+        if (seq % 50 == 0) // gentle on the receive buffer
+            QTest::qWait(5);
+    }
+}
+
+Response TestHttpApi::request(
+    const QByteArray &method, const QString &path, const QByteArray &body, const QByteArray &token)
+{
+    QNetworkRequest req(
+        QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(m_service->httpPort()).arg(path)));
+    req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    if (!token.isEmpty())
+        req.setRawHeader("Authorization", "Bearer " + token);
+    QNetworkReply *reply = m_http.sendCustomRequest(req, method, body);
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    if (!reply->isFinished())
+        finished.wait(20000);
+    Response response;
+    response.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    response.body = reply->readAll();
+    for (const auto &[key, value] : reply->rawHeaderPairs())
+        response.headers.insert(key.toLower(), value);
+    reply->deleteLater();
+    return response;
+}
+
+QString TestHttpApi::uuidOf(const std::string &deviceId)
+{
+    TestSql::Connection sql(m_dir.filePath(QStringLiteral("metrics.db")));
+    return sql
+        .value(QStringLiteral("SELECT uuid FROM devices WHERE device_id = '%1'")
+                   .arg(QString::fromStdString(deviceId)))
+        .toString();
+}
+
+qint64 TestHttpApi::count(const QString &sql)
+{
+    TestSql::Connection connection(m_dir.filePath(QStringLiteral("metrics.db")));
+    return connection.value(sql).toLongLong();
+}
+
+void TestHttpApi::listsDevicesWithLatestMetrics()
+{
+    // The list is cached for up to a second; it must show what was sent.
+    QJsonArray devices;
+    QTRY_VERIFY(
+        (devices = request("GET", QStringLiteral("/api/devices/")).json().array()).size() == 2);
+    const Response response = request("GET", QStringLiteral("/api/devices/"));
+    QCOMPARE(response.status, 200);
+    QCOMPARE(response.headers.value("content-type"), QByteArray("application/json"));
+    QJsonObject first;
+    for (const QJsonValue &value : devices) {
+        if (value[QStringLiteral("device_id")].toString()
+            == QString::fromStdString(TestReports::deviceId(1)))
+            first = value.toObject();
+    }
+    QVERIFY(!first.isEmpty());
+    for (const char *field : {"uuid", "device_id", "hostname", "created_at", "updated_at",
+             "last_seen", "online", "system", "network"})
+        QVERIFY2(first.contains(QLatin1String(field)), field);
+    QCOMPARE(first[QStringLiteral("uuid")].toString(), uuidOf(TestReports::deviceId(1)));
+    QCOMPARE(first[QStringLiteral("online")].toBool(), true);
+    QCOMPARE(first[QStringLiteral("reports_received")].toInt(), 300);
+    const dmr::Report last = TestReports::makeReport(TestReports::deviceId(1), 5, 300);
+    const QJsonObject system = first[QStringLiteral("system")].toObject();
+    QCOMPARE(system[QStringLiteral("cpu_percent")].toDouble(), last.system.cpuPercent);
+    QCOMPARE(system[QStringLiteral("memory_used_kb")].toDouble(), double(last.system.memoryUsedKb));
+    QCOMPARE(system[QStringLiteral("load_15")].toDouble(), last.system.load15);
+    QCOMPARE(system[QStringLiteral("sample_time")].toString(),
+        QDateTime::fromMSecsSinceEpoch(last.sampleTimeMs, Qt::UTC).toString(Qt::ISODateWithMs));
+    const QJsonArray network = first[QStringLiteral("network")].toArray();
+    QCOMPARE(network.size(), 2);
+    QCOMPARE(network[0][QStringLiteral("interface")].toString(), QStringLiteral("eth0"));
+    QCOMPARE(network[0][QStringLiteral("rx_bytes")].toDouble(), double(last.interfaces[0].rxBytes));
+    QCOMPARE(network[0][QStringLiteral("mac_address")].toString(),
+        QString::fromStdString(last.interfaces[0].macAddress));
+}
+
+void TestHttpApi::search_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<int>("expected");
+    QTest::newRow("all") << QString() << 2;
+    QTest::newRow("device_id part") << QStringLiteral("b2c000000001") << 1;
+    QTest::newRow("hostname, any case") << QStringLiteral("HOST-4C4C") << 2;
+    QTest::newRow("nothing") << QStringLiteral("no-such-thing") << 0;
+    QTest::newRow("uuid") << QStringLiteral("UUID") << 1;
+}
+
+void TestHttpApi::search()
+{
+    QFETCH(QString, text);
+    QFETCH(int, expected);
+    if (text == QLatin1String("UUID"))
+        text = uuidOf(TestReports::deviceId(2)).left(13);
+    const Response response = request("GET",
+        QStringLiteral("/api/devices/?search=")
+            + QString::fromLatin1(QUrl::toPercentEncoding(text)));
+    QCOMPARE(response.status, 200);
+    QCOMPARE(response.json().array().size(), expected);
+}
+
+void TestHttpApi::oneDevice()
+{
+    const QString uuid = uuidOf(TestReports::deviceId(2));
+    const Response response = request("GET", QStringLiteral("/api/devices/%1/").arg(uuid));
+    QCOMPARE(response.status, 200);
+    const QJsonObject device = response.json().object();
+    QCOMPARE(device[QStringLiteral("uuid")].toString(), uuid);
+    QCOMPARE(device[QStringLiteral("reports_received")].toInt(), 3);
+    QCOMPARE(device[QStringLiteral("system")][QStringLiteral("uptime_seconds")].toDouble(),
+        double(TestReports::makeReport(TestReports::deviceId(2), 9, 3).system.uptimeSeconds));
+}
+
+void TestHttpApi::createsAndUpdatesDevices()
+{
+    const qint64 devicesBefore = count(QStringLiteral("SELECT COUNT(*) FROM devices"));
+    const qint64 rowsBefore = count(QStringLiteral("SELECT COUNT(*) FROM system_metrics"));
+    Response created = request("POST", QStringLiteral("/api/devices/"),
+        R"({"device_id": "http-device-1", "hostname": "web-1", "interval_seconds": 30})", kToken);
+    QCOMPARE(created.status, 201);
+    const QString uuid = created.json()[QStringLiteral("uuid")].toString();
+    QVERIFY(!QUuid::fromString(uuid).isNull());
+    QCOMPARE(created.json()[QStringLiteral("hostname")].toString(), QStringLiteral("web-1"));
+    QVERIFY(created.json()[QStringLiteral("system")].isNull());
+
+    // The same device_id again: the same device, updated.
+    Response updated = request("POST", QStringLiteral("/api/devices/"),
+        R"({"device_id": "http-device-1", "hostname": "web-1b"})", kToken);
+    QCOMPARE(updated.status, 200);
+    QCOMPARE(updated.json()[QStringLiteral("uuid")].toString(), uuid);
+    QCOMPARE(updated.json()[QStringLiteral("hostname")].toString(), QStringLiteral("web-1b"));
+    QCOMPARE(updated.json()[QStringLiteral("interval_seconds")].toInt(), 30);
+
+    QTRY_COMPARE(count(QStringLiteral("SELECT COUNT(*) FROM devices")), devicesBefore + 1);
+    QTRY_COMPARE(count(QStringLiteral("SELECT COUNT(*) FROM devices WHERE uuid = '%1'"
+                                      " AND hostname = 'web-1b' AND interval_seconds = 30")
+                           .arg(uuid)),
+        qint64(1));
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM system_metrics")), rowsBefore);
+
+    // With metrics, in the agent's --print format.
+    QJsonObject withMetrics = QJsonDocument::fromJson(systemBody(33.25)).object();
+    withMetrics.insert("device_id", "http-device-2");
+    withMetrics.insert("hostname", "web-2");
+    withMetrics.insert("agent_version", "0.1.0");
+    withMetrics.insert("network",
+        QJsonArray {QJsonObject {{"interface", "eth0"}, {"ip_address", "192.0.2.7"},
+            {"mac_address", "02:00:00:00:00:07"}, {"rx_bytes", 1}, {"tx_bytes", 2},
+            {"rx_packets", 3}, {"tx_packets", 4}}});
+    Response second = request(
+        "POST", QStringLiteral("/api/devices/"), QJsonDocument(withMetrics).toJson(), kToken);
+    QCOMPARE(second.status, 201);
+    QCOMPARE(
+        second.json()[QStringLiteral("system")][QStringLiteral("cpu_percent")].toDouble(), 33.25);
+    QCOMPARE(second.json()[QStringLiteral("online")].toBool(), true);
+    const QString uuid2 = second.json()[QStringLiteral("uuid")].toString();
+    QTRY_COMPARE(
+        count(QStringLiteral("SELECT COUNT(*) FROM system_metrics s JOIN devices d ON"
+                             " d.id = s.device WHERE d.uuid = '%1' AND cpu_percent = 33.25")
+                  .arg(uuid2)),
+        qint64(1));
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM network_metrics n JOIN devices d ON"
+                                  " d.id = n.device WHERE d.uuid = '%1' AND tx_packets = 4")
+                       .arg(uuid2)),
+        qint64(1));
+    QTRY_COMPARE(
+        request("GET", QStringLiteral("/api/devices/?search=http-device")).json().array().size(),
+        2);
+}
+
+void TestHttpApi::storesPostedMetricsLikeDatagrams()
+{
+    const QString uuid = uuidOf(TestReports::deviceId(2));
+    const quint64 received = m_service->counters().received.load();
+    Response system = request("POST", QStringLiteral("/api/devices/%1/system-metrics/").arg(uuid),
+        systemBody(77.5), kToken);
+    QCOMPARE(system.status, 201);
+    QCOMPARE(
+        system.json()[QStringLiteral("system")][QStringLiteral("cpu_percent")].toDouble(), 77.5);
+    QCOMPARE(system.json()[QStringLiteral("reports_received")].toInt(), 4);
+    QCOMPARE(m_service->counters().received.load(), received + 1);
+    QTRY_COMPARE(count(QStringLiteral("SELECT COUNT(*) FROM system_metrics s JOIN devices d ON"
+                                      " d.id = s.device WHERE d.uuid = '%1' AND cpu_percent = 77.5"
+                                      " AND memory_percent = 25 AND sequence = 0")
+                           .arg(uuid)),
+        qint64(1));
+
+    const QByteArray network = R"([{"interface": "wwan0", "ip_address": "2001:db8::1",
+        "mac_address": "", "rx_bytes": 10, "tx_bytes": 20, "rx_packets": 1, "tx_packets": 2}])";
+    const qint64 systemRows = count(QStringLiteral("SELECT COUNT(*) FROM system_metrics"));
+    Response posted = request(
+        "POST", QStringLiteral("/api/devices/%1/network-metrics/").arg(uuid), network, kToken);
+    QCOMPARE(posted.status, 201);
+    QTRY_COMPARE(
+        count(QStringLiteral("SELECT COUNT(*) FROM network_metrics WHERE interface = 'wwan0'"
+                             " AND ip_address = '2001:db8::1' AND rx_bytes = 10")),
+        qint64(1));
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM system_metrics")), systemRows);
+
+    // The agent's next datagram is neither a duplicate nor counted as lost.
+    const quint64 lost
+        = count(QStringLiteral("SELECT reports_lost FROM devices WHERE uuid = '%1'").arg(uuid));
+    sendReports(TestReports::deviceId(2), 9, 4, 4);
+    QTRY_COMPARE(m_service->counters().persisted.load(), m_service->counters().accepted.load());
+    QCOMPARE(m_service->counters().rejectedTotal(), quint64(0));
+    QCOMPARE(quint64(count(
+                 QStringLiteral("SELECT reports_lost FROM devices WHERE uuid = '%1'").arg(uuid))),
+        lost);
+}
+
+void TestHttpApi::errors_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QByteArray>("token");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("says");
+
+    const QString known = QStringLiteral("/api/devices/KNOWN/system-metrics/");
+    QTest::newRow("no token") << QByteArray("POST") << known << systemBody() << QByteArray() << 401
+                              << "Authorization";
+    QTest::newRow("wrong token") << QByteArray("POST") << known << systemBody()
+                                 << QByteArray("wrong-token-0000") << 401 << "invalid API token";
+    QTest::newRow("malformed JSON")
+        << QByteArray("POST") << known << QByteArray("{\"cpu_percent\": ") << kToken << 400
+        << "malformed JSON";
+    QTest::newRow("empty body") << QByteArray("POST") << known << QByteArray() << kToken << 400
+                                << "empty";
+    QTest::newRow("not an object")
+        << QByteArray("POST") << known << QByteArray("[1,2]") << kToken << 400 << "JSON object";
+    QTest::newRow("wrong type") << QByteArray("POST") << known
+                                << systemBody().replace("12.5", "\"high\"") << kToken << 400
+                                << "cpu_percent must be a number";
+    QTest::newRow("out of range") << QByteArray("POST") << known
+                                  << systemBody().replace("12.5", "150") << kToken << 400
+                                  << "cpu_percent must be 0 to 100";
+    QTest::newRow("negative counter")
+        << QByteArray("POST") << known << systemBody().replace("3600", "-1") << kToken << 400
+        << "uptime_seconds";
+    QTest::newRow("fraction of a count")
+        << QByteArray("POST") << known
+        << systemBody().replace("\"disk_used_kb\":10", "\"disk_used_kb\":10.5") << kToken << 400
+        << "whole number";
+    QTest::newRow("used over total")
+        << QByteArray("POST") << known
+        << systemBody().replace("\"memory_used_kb\":1000", "\"memory_used_kb\":5000") << kToken
+        << 400 << "memory_used_kb must not exceed";
+    QTest::newRow("missing field")
+        << QByteArray("POST") << known << systemBody().replace("\"load_5\":0.25,", "") << kToken
+        << 400 << "load_5 is required";
+    QTest::newRow("future sample")
+        << QByteArray("POST") << known
+        << systemBody().replace("{", "{\"sample_time\":\"2090-01-01T00:00:00Z\",") << kToken << 400
+        << "future";
+    QTest::newRow("bad interface address")
+        << QByteArray("POST") << QStringLiteral("/api/devices/KNOWN/network-metrics/")
+        << QByteArray(
+               R"({"interface":"eth0","ip_address":"999.1.1.1","rx_bytes":1,"tx_bytes":1,"rx_packets":1,"tx_packets":1})")
+        << kToken << 400 << "ip_address";
+    QTest::newRow("interface name too long")
+        << QByteArray("POST") << QStringLiteral("/api/devices/KNOWN/network-metrics/")
+        << QByteArray(
+               R"({"interface":"a-very-long-interface-name","rx_bytes":1,"tx_bytes":1,"rx_packets":1,"tx_packets":1})")
+        << kToken << 400 << "interface";
+    QTest::newRow("no device_id") << QByteArray("POST") << QStringLiteral("/api/devices/")
+                                  << QByteArray(R"({"hostname":"x"})") << kToken << 400
+                                  << "device_id is required";
+    QTest::newRow("device_id not a string")
+        << QByteArray("POST") << QStringLiteral("/api/devices/")
+        << QByteArray(R"({"device_id":42})") << kToken << 400 << "device_id must be a string";
+    QTest::newRow("bad interval") << QByteArray("POST") << QStringLiteral("/api/devices/")
+                                  << QByteArray(R"({"device_id":"d","interval_seconds":0})")
+                                  << kToken << 400 << "interval_seconds";
+    QTest::newRow("partial system metrics")
+        << QByteArray("POST") << QStringLiteral("/api/devices/")
+        << QByteArray(R"({"device_id":"d","cpu_percent":5})") << kToken << 400 << "is required";
+    QTest::newRow("body over 64 KiB")
+        << QByteArray("POST") << known << QByteArray(70 * 1024, ' ') + systemBody() << kToken << 413
+        << "over the limit";
+    QTest::newRow("unknown uuid, POST")
+        << QByteArray("POST")
+        << QStringLiteral("/api/devices/00000000-0000-0000-0000-000000000000/system-metrics/")
+        << systemBody() << kToken << 404 << "no device with uuid";
+    QTest::newRow("unknown uuid, GET")
+        << QByteArray("GET") << QStringLiteral("/api/devices/00000000-0000-0000-0000-000000000000/")
+        << QByteArray() << QByteArray() << 404 << "no device with uuid";
+    QTest::newRow("unknown uuid, history")
+        << QByteArray("GET") << QStringLiteral("/api/devices/nope/history/") << QByteArray()
+        << QByteArray() << 404 << "no device with uuid";
+    QTest::newRow("unknown route") << QByteArray("GET") << QStringLiteral("/api/nothing/")
+                                   << QByteArray() << QByteArray() << 404 << "no such resource";
+    QTest::newRow("missing slash") << QByteArray("GET") << QStringLiteral("/api/devices")
+                                   << QByteArray() << QByteArray() << 404 << "end with a slash";
+    QTest::newRow("wrong method") << QByteArray("DELETE") << QStringLiteral("/api/devices/")
+                                  << QByteArray() << QByteArray() << 405 << "allowed: GET, POST";
+    QTest::newRow("GET on a POST route")
+        << QByteArray("GET") << known << QByteArray() << QByteArray() << 405 << "allowed: POST";
+    QTest::newRow("unknown metric")
+        << QByteArray("GET") << QStringLiteral("/api/devices/KNOWN/history/?metric=temperature")
+        << QByteArray() << QByteArray() << 400 << "unknown metric";
+    QTest::newRow("bad points") << QByteArray("GET")
+                                << QStringLiteral("/api/devices/KNOWN/history/?points=0")
+                                << QByteArray() << QByteArray() << 400 << "points";
+    QTest::newRow("bad time") << QByteArray("GET")
+                              << QStringLiteral("/api/devices/KNOWN/history/?from=yesterday")
+                              << QByteArray() << QByteArray() << 400 << "from must be";
+    QTest::newRow("reversed range")
+        << QByteArray("GET")
+        << QStringLiteral(
+               "/api/devices/KNOWN/export.csv?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z")
+        << QByteArray() << QByteArray() << 400 << "from must be before to";
+    QTest::newRow("bad export table")
+        << QByteArray("GET") << QStringLiteral("/api/devices/KNOWN/export.json?table=disks")
+        << QByteArray() << QByteArray() << 400 << "table must be";
+    QTest::newRow("plain GET on /ws") << QByteArray("GET") << QStringLiteral("/ws") << QByteArray()
+                                      << QByteArray() << 426 << "WebSocket";
+}
+
+void TestHttpApi::errors()
+{
+    QFETCH(QByteArray, method);
+    QFETCH(QString, path);
+    QFETCH(QByteArray, body);
+    QFETCH(QByteArray, token);
+    QFETCH(int, status);
+    QFETCH(QString, says);
+    path.replace(QLatin1String("KNOWN"), uuidOf(TestReports::deviceId(1)));
+
+    QTRY_COMPARE(m_service->counters().persisted.load(), m_service->counters().accepted.load());
+    const QString fingerprint = QStringLiteral(
+        "SELECT (SELECT COUNT(*) FROM devices) * 1000000 + (SELECT COUNT(*) FROM system_metrics)"
+        " * 1000 + (SELECT COUNT(*) FROM network_metrics)");
+    const qint64 before = count(fingerprint);
+    const quint64 received = m_service->counters().received.load();
+
+    const Response response = request(method, path, body, token);
+    QCOMPARE(response.status, status);
+    QCOMPARE(response.headers.value("content-type"), QByteArray("application/json"));
+    const QString error = response.json()[QStringLiteral("error")].toString();
+    QVERIFY2(error.contains(says), qPrintable(error));
+    if (status == 401)
+        QCOMPARE(response.headers.value("www-authenticate"), QByteArray("Bearer"));
+
+    // Nothing reached ingest, nothing on disk changed.
+    QTest::qWait(60);
+    QCOMPARE(m_service->counters().received.load(), received);
+    QCOMPARE(count(fingerprint), before);
+    // And the server is still there.
+    QCOMPARE(request("GET", QStringLiteral("/healthz")).status, 200);
+}
+
+void TestHttpApi::history()
+{
+    const QString uuid = uuidOf(TestReports::deviceId(1));
+    const qint64 from = TestReports::makeReport(TestReports::deviceId(1), 5, 1).sampleTimeMs;
+    const qint64 to = TestReports::makeReport(TestReports::deviceId(1), 5, 300).sampleTimeMs + 1;
+    const Response response = request("GET",
+        QStringLiteral("/api/devices/%1/history/?metric=cpu_percent&from=%2&to=%3&points=10")
+            .arg(uuid)
+            .arg(from)
+            .arg(QString::fromLatin1(QUrl::toPercentEncoding(
+                QDateTime::fromMSecsSinceEpoch(to, Qt::UTC).toString(Qt::ISODateWithMs)))));
+    QCOMPARE(response.status, 200);
+    const QJsonArray points = response.json()[QStringLiteral("points")].toArray();
+    QCOMPARE(points.size(), 10);
+    double max = 0, min = 100;
+    int total = 0;
+    for (quint64 seq = 1; seq <= 300; ++seq) {
+        const double cpu
+            = TestReports::makeReport(TestReports::deviceId(1), 5, seq).system.cpuPercent;
+        max = std::max(max, cpu);
+        min = std::min(min, cpu);
+    }
+    double seenMax = 0, seenMin = 100;
+    for (const QJsonValue &point : points) {
+        seenMax = std::max(seenMax, point[QStringLiteral("max")].toDouble());
+        seenMin = std::min(seenMin, point[QStringLiteral("min")].toDouble());
+        total += point[QStringLiteral("count")].toInt();
+        QVERIFY(point[QStringLiteral("min")].toDouble() <= point[QStringLiteral("avg")].toDouble());
+        QVERIFY(point[QStringLiteral("avg")].toDouble() <= point[QStringLiteral("max")].toDouble());
+    }
+    QCOMPARE(total, 300); // every sample in exactly one bucket
+    QCOMPARE(seenMax, max); // spikes survive downsampling
+    QCOMPARE(seenMin, min);
+}
+
+void TestHttpApi::exportStreamsEveryRow_data()
+{
+    QTest::addColumn<QString>("format");
+    QTest::addColumn<QString>("table");
+    QTest::addColumn<QString>("range");
+    QTest::newRow("csv, system") << "csv"
+                                 << "system" << QString();
+    QTest::newRow("csv, network") << "csv"
+                                  << "network" << QString();
+    QTest::newRow("json, system") << "json"
+                                  << "system" << QString();
+    QTest::newRow("json, network") << "json"
+                                   << "network" << QString();
+    QTest::newRow("csv, system, range") << "csv"
+                                        << "system"
+                                        << "&from=1795000100000&to=1795001000000";
+    QTest::newRow("json, network, range") << "json"
+                                          << "network"
+                                          << "&from=1795000100000&to=1795001000000";
+}
+
+void TestHttpApi::exportStreamsEveryRow()
+{
+    QFETCH(QString, format);
+    QFETCH(QString, table);
+    QFETCH(QString, range);
+    const QString uuid = uuidOf(TestReports::deviceId(1));
+    QTRY_COMPARE(m_service->counters().persisted.load(), m_service->counters().accepted.load());
+    qint64 from = 0, to = std::numeric_limits<qint64>::max();
+    if (!range.isEmpty()) {
+        from = 1795000100000;
+        to = 1795001000000;
+    }
+    const qint64 expected
+        = count(QStringLiteral("SELECT COUNT(*) FROM %1_metrics m JOIN devices d"
+                               " ON d.id = m.device WHERE d.uuid = '%2' AND ts >= %3 AND ts < %4")
+                    .arg(table, uuid)
+                    .arg(from)
+                    .arg(to));
+    QVERIFY(expected > 0);
+    const Response response = request("GET",
+        QStringLiteral("/api/devices/%1/export.%2?table=%3%4").arg(uuid, format, table, range));
+    QCOMPARE(response.status, 200);
+    QCOMPARE(response.headers.value("transfer-encoding"), QByteArray("chunked"));
+    QVERIFY(response.headers.value("content-disposition").startsWith("attachment"));
+    if (format == QLatin1String("csv")) {
+        const QList<QByteArray> lines = response.body.trimmed().split('\n');
+        QVERIFY(lines.first().startsWith("sample_time,"));
+        QCOMPARE(qint64(lines.size() - 1), expected);
+    } else {
+        const QJsonArray rows = response.json().array();
+        QCOMPARE(qint64(rows.size()), expected);
+        QVERIFY(rows.first().toObject().contains(QStringLiteral("sample_time")));
+    }
+}
+
+void TestHttpApi::statsHealthAndMetrics()
+{
+    QTRY_COMPARE(m_service->counters().persisted.load(), m_service->counters().accepted.load());
+    const Response stats = request("GET", QStringLiteral("/api/stats/"));
+    QCOMPARE(stats.status, 200);
+    QCOMPARE(quint64(stats.json()[QStringLiteral("received")].toDouble()),
+        m_service->counters().received.load());
+    QCOMPARE(quint64(stats.json()[QStringLiteral("persisted")].toDouble()),
+        m_service->counters().persisted.load());
+    QVERIFY(stats.json()[QStringLiteral("rejected_by_reason")].isObject());
+
+    const Response health = request("GET", QStringLiteral("/healthz"));
+    QCOMPARE(health.status, 200);
+    QCOMPARE(health.json()[QStringLiteral("database")].toString(), QStringLiteral("ok"));
+
+    const Response metrics = request("GET", QStringLiteral("/metrics"));
+    QCOMPARE(metrics.status, 200);
+    QVERIFY(metrics.headers.value("content-type").startsWith("text/plain; version=0.0.4"));
+    // Parsed back by the exposition format's grammar.
+    static const QRegularExpression sampleLine(QStringLiteral(
+        R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (-?[0-9.eE+-]+|NaN)$)"));
+    static const QRegularExpression commentLine(
+        QStringLiteral(R"(^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$)"));
+    QHash<QString, double> values;
+    QSet<QString> typed;
+    for (const QByteArray &raw : metrics.body.trimmed().split('\n')) {
+        const QString line = QString::fromUtf8(raw);
+        if (line.startsWith(QLatin1Char('#'))) {
+            QVERIFY2(commentLine.match(line).hasMatch(), qPrintable(line));
+            if (line.startsWith(QLatin1String("# TYPE")))
+                typed.insert(line.section(QLatin1Char(' '), 2, 2));
+            continue;
+        }
+        const QRegularExpressionMatch match = sampleLine.match(line);
+        QVERIFY2(match.hasMatch(), qPrintable(line));
+        QVERIFY2(typed.contains(match.captured(1)), qPrintable(line));
+        values.insert(
+            line.section(QLatin1Char(' '), 0, -2), line.section(QLatin1Char(' '), -1).toDouble());
+    }
+    QCOMPARE(values.value(QStringLiteral("dmr_reports_received_total")),
+        double(m_service->counters().received.load()));
+    QCOMPARE(values.value(QStringLiteral("dmr_devices")), 4.0);
+    const QString uuid = uuidOf(TestReports::deviceId(1));
+    bool found = false;
+    for (auto it = values.cbegin(); it != values.cend(); ++it) {
+        if (it.key().startsWith(
+                QStringLiteral("dmr_device_uptime_seconds{uuid=\"%1\"").arg(uuid))) {
+            QCOMPARE(it.value(),
+                double(TestReports::makeReport(TestReports::deviceId(1), 5, 300)
+                           .system.uptimeSeconds));
+            found = true;
+        }
+    }
+    QVERIFY(found);
+}
+
+void TestHttpApi::staticPages()
+{
+    const Response index = request("GET", QStringLiteral("/"));
+    QCOMPARE(index.status, 200);
+    QVERIFY(index.headers.value("content-type").startsWith("text/html"));
+    const Response device
+        = request("GET", QStringLiteral("/device/%1/").arg(uuidOf(TestReports::deviceId(1))));
+    QCOMPARE(device.status, 200);
+    QVERIFY(device.headers.value("content-type").startsWith("text/html"));
+    QCOMPARE(request("GET", QStringLiteral("/static/../index.html")).status, 404);
+    QCOMPARE(request("GET", QStringLiteral("/static/missing.js")).status, 404);
+}
+
+void TestHttpApi::webSocketPushesUpdates()
+{
+    QWebSocket socket;
+    QList<QJsonObject> messages;
+    connect(&socket, &QWebSocket::textMessageReceived, this, [&messages](const QString &text) {
+        messages.append(QJsonDocument::fromJson(text.toUtf8()).object());
+    });
+    socket.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(m_service->httpPort())));
+    QTRY_VERIFY(!messages.isEmpty());
+    QCOMPARE(messages.first()[QStringLiteral("type")].toString(), QStringLiteral("devices"));
+    QCOMPARE(messages.first()[QStringLiteral("devices")].toArray().size(), 4);
+
+    // A datagram shows up as an update of that device.
+    const QString uuid = uuidOf(TestReports::deviceId(1));
+    sendReports(TestReports::deviceId(1), 5, 301, 301);
+    auto updated = [&] {
+        for (const QJsonObject &message : messages) {
+            if (message[QStringLiteral("type")] != QStringLiteral("update"))
+                continue;
+            for (const QJsonValue &device : message[QStringLiteral("devices")].toArray()) {
+                if (device[QStringLiteral("uuid")].toString() == uuid
+                    && device[QStringLiteral("reports_received")].toInt() == 301)
+                    return true;
+            }
+        }
+        return false;
+    };
+    QTRY_VERIFY(updated());
+
+    // Subscribed to one device, the client hears of that one only.
+    messages.clear();
+    socket.sendTextMessage(
+        QStringLiteral(R"({"subscribe": "%1"})").arg(uuidOf(TestReports::deviceId(2))));
+    QTRY_VERIFY(!messages.isEmpty());
+    QCOMPARE(messages.first()[QStringLiteral("devices")].toArray().size(), 1);
+    messages.clear();
+    sendReports(TestReports::deviceId(1), 5, 302, 302);
+    QTest::qWait(600);
+    QVERIFY(messages.isEmpty());
+    sendReports(TestReports::deviceId(2), 9, 5, 5);
+    QTRY_VERIFY(!messages.isEmpty());
+    socket.close();
+}
+
+QTEST_GUILESS_MAIN(TestHttpApi)
+#include "tst_httpapi.moc"
