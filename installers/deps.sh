@@ -15,11 +15,15 @@ fi
 
 command -v dpkg-query >/dev/null 2>&1 || die "this script needs a Debian-based system (dpkg)"
 
+# A line is a package name, optionally followed by a command: when that
+# command is already on PATH (Node.js from NodeSource, say), the package is not
+# needed.
 packages=()
-while read -r line; do
-    line="${line%%#*}"
-    line="${line//[[:space:]]/}"
-    [[ -n $line ]] && packages+=("$line")
+while read -r package command _; do
+    package="${package%%#*}"
+    [[ -n $package ]] || continue
+    [[ -n ${command:-} && ${command:0:1} != '#' ]] && command -v "$command" >/dev/null 2>&1 && continue
+    packages+=("$package")
 done <"$DMR_INSTALLERS/debian-packages.txt"
 packages+=("$@")
 

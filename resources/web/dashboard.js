@@ -13,25 +13,45 @@
   const matches = (device, text) => !text || [device.uuid, device.device_id, device.hostname]
     .some((field) => (field || '').toLowerCase().includes(text));
 
-  const meter = (name, percent, detail) => dmr.el('div', {class: 'meter'},
-    dmr.el('div', {class: 'label'}, dmr.el('span', {text: name}),
-      dmr.el('span', {text: percent == null ? '–' : `${percent.toFixed(1)} %${detail ? ' · ' + detail : ''}`})),
-    Object.assign(dmr.el('div', {class: 'track'}), {
-      innerHTML: `<div class="fill" style="width:${Math.min(100, percent || 0)}%"></div>`,
-    }));
+  // Cards are made once per device and updated in place, so a click, a hover
+  // or a text selection is never lost to a live update.
+  const setText = (node, text) => { if (node.textContent !== text) node.textContent = text; };
+  const meter = (name) => {
+    const value = dmr.el('span');
+    const fill = dmr.el('div', {class: 'fill'});
+    const node = dmr.el('div', {class: 'meter'},
+      dmr.el('div', {class: 'label'}, dmr.el('span', {text: name}), value),
+      dmr.el('div', {class: 'track'}, fill));
+    const set = (percent, detail) => {
+      setText(value, percent == null ? '–' : `${percent.toFixed(1)} %${detail ? ' · ' + detail : ''}`);
+      fill.style.width = `${Math.min(100, percent || 0)}%`;
+    };
+    return {node, set};
+  };
 
-  const card = (d) => {
-    const s = d.system;
-    return dmr.el('a', {class: 'card', href: `/device/${d.uuid}/`, 'data-uuid': d.uuid,
-      'data-online': String(d.online)},
-      dmr.el('h2', {}, dmr.el('span', {class: 'dot' + (d.online ? ' online' : ''),
-        title: d.online ? 'online' : 'offline'}), dmr.el('span', {text: d.hostname || d.device_id})),
-      dmr.el('div', {class: 'id', text: d.device_id, title: 'device_id'}),
-      dmr.el('div', {class: 'id', text: d.uuid, title: 'uuid'}),
-      meter('CPU', s && s.cpu_percent),
-      meter('Memory', s && s.memory_percent, s && dmr.kib(s.memory_used_kb)),
-      meter('Disk', s && s.disk_percent, s && dmr.kib(s.disk_used_kb)),
-      dmr.el('div', {class: 'seen', text: `last seen ${dmr.ago(d.last_seen)} · ${d.reports_received} reports`}));
+  const cards = new Map(); // uuid -> {node, update(device)}
+  const card = (uuid) => {
+    const dot = dmr.el('span', {class: 'dot'});
+    const name = dmr.el('span');
+    const deviceId = dmr.el('div', {class: 'id', title: 'device_id'});
+    const [cpu, memory, disk] = ['CPU', 'Memory', 'Disk'].map(meter);
+    const seen = dmr.el('div', {class: 'seen'});
+    const node = dmr.el('a', {class: 'card', href: `/device/${uuid}/`, 'data-uuid': uuid},
+      dmr.el('h2', {}, dot, name), deviceId, dmr.el('div', {class: 'id', text: uuid, title: 'uuid'}),
+      cpu.node, memory.node, disk.node, seen);
+    const update = (d) => {
+      const s = d.system;
+      node.dataset.online = String(d.online);
+      dot.className = 'dot' + (d.online ? ' online' : '');
+      dot.title = d.online ? 'online' : 'offline';
+      setText(name, d.hostname || d.device_id);
+      setText(deviceId, d.device_id);
+      cpu.set(s && s.cpu_percent);
+      memory.set(s && s.memory_percent, s && dmr.kib(s.memory_used_kb));
+      disk.set(s && s.disk_percent, s && dmr.kib(s.disk_used_kb));
+      setText(seen, `last seen ${dmr.ago(d.last_seen)} · ${d.reports_received} reports`);
+    };
+    return {node, update};
   };
 
   let pending = false;
@@ -43,7 +63,17 @@
       const text = search.value.trim().toLowerCase();
       const list = [...devices.values()].filter((d) => matches(d, text)).sort((a, b) =>
         (a.hostname || '').localeCompare(b.hostname || '') || a.device_id.localeCompare(b.device_id));
-      grid.replaceChildren(...list.map(card));
+      for (const uuid of cards.keys()) if (!devices.has(uuid)) cards.delete(uuid);
+      const nodes = list.map((d) => {
+        if (!cards.has(d.uuid)) cards.set(d.uuid, card(d.uuid));
+        const c = cards.get(d.uuid);
+        c.update(d);
+        return c.node;
+      });
+      // Moved only when the order or the filter changed.
+      const shown = grid.children;
+      if (shown.length !== nodes.length || nodes.some((node, i) => shown[i] !== node))
+        grid.replaceChildren(...nodes);
       document.getElementById('empty').hidden = list.length > 0;
       const online = [...devices.values()].filter((d) => d.online).length;
       document.getElementById('summary').textContent = `${online} of ${devices.size} online`;

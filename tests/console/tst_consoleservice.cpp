@@ -71,6 +71,7 @@ ConsoleConfig TestConsoleService::config() const
     config.headless = true;
     config.udpBind = QHostAddress::LocalHost;
     config.udpPort = 0;
+    config.httpPort = 0; // a free port: never the fixed 8000
     config.database = m_dir.filePath(QStringLiteral("metrics.db"));
     config.statsIntervalSeconds = 0;
     config.flushIntervalMs = 20;

@@ -322,7 +322,10 @@ void TestHttpApi::storesPostedMetricsLikeDatagrams()
     // The agent's next datagram is neither a duplicate nor counted as lost.
     const quint64 lost
         = count(QStringLiteral("SELECT reports_lost FROM devices WHERE uuid = '%1'").arg(uuid));
+    const quint64 receivedBefore = m_service->counters().received.load();
     sendReports(TestReports::deviceId(2), 9, 4, 4);
+    // Arrived first: until then persisted == accepted holds without it.
+    QTRY_COMPARE(m_service->counters().received.load(), receivedBefore + 1);
     QTRY_COMPARE(m_service->counters().persisted.load(), m_service->counters().accepted.load());
     QCOMPARE(m_service->counters().rejectedTotal(), quint64(0));
     QCOMPARE(quint64(count(

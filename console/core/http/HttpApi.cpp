@@ -211,11 +211,13 @@ void HttpApi::stop()
     m_server = nullptr;
     m_port = 0;
     m_reader.reset();
+    // Updates queued before the thread quits still arrive: they find no cache.
+    m_cache.reset();
 }
 
 void HttpApi::updateDevices(const QList<DeviceSnapshot> &devices)
 {
-    if (!m_cache)
+    if (!m_cache || !m_push)
         return;
     m_cache->updateDevices(devices);
     QStringList uuids;

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+// The web page in a real headless Chromium: the grid shows a device that
+// reports over UDP, updates it live, filters it by search, and the device
+// page draws a chart. Usage: node dashboard.test.js http://127.0.0.1:PORT
+'use strict';
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const {chromium} = require('playwright-core');
+
+const base = process.argv[2];
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'dmr-chromium-'));
+
+async function main() {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await context.newPage();
+    const external = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(base) && !request.url().startsWith(base.replace('http', 'ws')))
+        external.push(request.url());
+    });
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+
+    await page.goto(base + '/');
+    const card = page.locator('.card[data-uuid]').first();
+    await card.waitFor({timeout: 20000});
+    assert.equal(await card.getAttribute('data-online'), 'true', 'the reporting device is online');
+    await page.locator('#live.on').waitFor({timeout: 10000}); // WebSocket connected
+
+    // Live: the report count on the card grows without a reload.
+    const seen = async () => Number((await card.locator('.seen').textContent()).match(/(\d+) reports/)[1]);
+    const before = await seen();
+    await page.waitForFunction((n) => {
+      const text = document.querySelector('.card[data-uuid] .seen').textContent;
+      return Number(text.match(/(\d+) reports/)[1]) > n;
+    }, before, {timeout: 15000});
+
+    // Search by hostname, device id and uuid; nonsense hides it.
+    const uuid = await card.getAttribute('data-uuid');
+    const deviceId = await card.locator('.id').first().textContent();
+    for (const text of ['loadgen-000000', deviceId.slice(0, 10), uuid.slice(0, 8)]) {
+      await page.fill('#search', text);
+      await page.waitForFunction(() => document.querySelectorAll('.card').length === 1);
+    }
+    await page.fill('#search', 'no-such-device');
+    await page.waitForFunction(() => document.querySelectorAll('.card').length === 0);
+    await page.fill('#search', '');
+    await page.locator('.card[data-uuid]').first().waitFor();
+
+    // The device page draws its charts from history and live updates.
+    await page.click(`.card[data-uuid="${uuid}"]`);
+    await page.waitForURL(`**/device/${uuid}/`);
+    await page.waitForFunction(() => {
+      const canvas = document.querySelector('#chart-usage canvas');
+      if (!canvas || canvas.width === 0) return false;
+      const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let drawn = 0;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) drawn++;
+      return drawn > 500;
+    }, null, {timeout: 20000});
+    const href = await page.locator('#csv').getAttribute('href');
+    assert.match(href, new RegExp(`/api/devices/${uuid}/export\\.csv\\?from=`));
+
+    assert.deepEqual(errors, [], 'no script errors');
+    assert.deepEqual(external, [], 'nothing fetched from outside the console');
+    console.log('browser test passed');
+  } finally {
+    await context.close();
+    fs.rmSync(profile, {recursive: true, force: true});
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
