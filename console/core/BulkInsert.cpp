@@ -6,8 +6,8 @@
 #include <QStringList>
 #include <sqlite3.h>
 
-BulkInsert::BulkInsert(
-    QSqlDatabase db, const QString &table, const QStringList &columns, int rows, Binding binding)
+BulkInsert::BulkInsert(QSqlDatabase db, const QString &table, const QStringList &columns, int rows,
+    Binding binding, const QString &suffix)
     : m_db(std::move(db))
     , m_rows(rows)
     , m_binding(binding)
@@ -19,6 +19,8 @@ BulkInsert::BulkInsert(
     m_sql = QStringLiteral("INSERT INTO %1 (%2) VALUES %3")
                 .arg(table, columns.join(QStringLiteral(", ")),
                     QStringList(QStringList::size_type(rows), row).join(QLatin1Char(',')));
+    if (!suffix.isEmpty())
+        m_sql += QLatin1Char(' ') + suffix;
 }
 
 BulkInsert::~BulkInsert()

@@ -19,8 +19,9 @@ class BulkInsert
 public:
     enum class Binding { Native, QtSql };
 
+    // suffix follows the VALUES, e.g. an ON CONFLICT clause.
     BulkInsert(QSqlDatabase db, const QString &table, const QStringList &columns, int rows,
-        Binding binding = Binding::Native);
+        Binding binding = Binding::Native, const QString &suffix = QString());
     ~BulkInsert();
     BulkInsert(const BulkInsert &) = delete;
     BulkInsert &operator=(const BulkInsert &) = delete;

@@ -2,6 +2,7 @@
 #include "Database.h"
 
 #include "Logging.h"
+#include "MinuteRollup.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -67,6 +68,8 @@ const QList<Migration> &migrations()
                 QStringLiteral(
                     "CREATE INDEX network_metrics_device_ts ON network_metrics (device, ts)"),
             }},
+        // Per-minute aggregates of system_metrics, filled from what is stored.
+        {2, MinuteRollup::createStatements()},
     };
     return list;
 }

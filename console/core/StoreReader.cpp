@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "StoreReader.h"
 
+#include "MinuteRollup.h"
+
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
+#include <algorithm>
 
 namespace {
 
@@ -194,6 +197,8 @@ std::optional<QList<HistoryBucket>> StoreReader::history(
         *error = QStringLiteral("empty time range or no buckets");
         return std::nullopt;
     }
+    if (toMs - fromMs >= qint64(buckets) * MinuteRollup::kMinuteMs)
+        return historyByMinute(deviceId, metric, fromMs, toMs, buckets, error);
     // Bucket arithmetic in integers, the same in SQLite and PostgreSQL.
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
@@ -224,6 +229,56 @@ std::optional<QList<HistoryBucket>> StoreReader::history(
         bucket.count = query.value(6).toLongLong();
         result.append(bucket);
     }
+    return result;
+}
+
+std::optional<QList<HistoryBucket>> StoreReader::historyByMinute(
+    qint64 deviceId, const QString &metric, qint64 fromMs, qint64 toMs, int buckets, QString *error)
+{
+    // Buckets of a minute or more: read the per-minute rollup, a sixtieth of
+    // the rows at one report a second. A minute belongs to the bucket of its
+    // first sample; the range widens to the whole minutes it touches.
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral("SELECT first_ts, last_ts, samples, %1_min, %1_max, %1_sum"
+                                 " FROM %2 WHERE device = ? AND ts >= ? AND ts < ? ORDER BY ts")
+                      .arg(metric, MinuteRollup::table()));
+    query.addBindValue(deviceId);
+    query.addBindValue(MinuteRollup::minuteOf(fromMs));
+    query.addBindValue(toMs);
+    if (!query.exec()) {
+        *error = failure(query);
+        return std::nullopt;
+    }
+    QList<HistoryBucket> result;
+    std::vector<double> sums;
+    int lastIndex = -1;
+    while (query.next()) {
+        const qint64 first = query.value(0).toLongLong();
+        const qint64 last = query.value(1).toLongLong();
+        if (last < fromMs || first >= toMs)
+            continue;
+        const qint64 count = query.value(2).toLongLong();
+        const double min = query.value(3).toDouble();
+        const double max = query.value(4).toDouble();
+        const double sum = query.value(5).toDouble();
+        const int index = int(std::clamp<qint64>(
+            (std::max(first, fromMs) - fromMs) * buckets / (toMs - fromMs), 0, buckets - 1));
+        if (index != lastIndex) {
+            result.append({first, last, min, max, 0, count});
+            sums.push_back(sum);
+            lastIndex = index;
+            continue;
+        }
+        HistoryBucket &bucket = result.last();
+        bucket.lastTs = std::max(bucket.lastTs, last);
+        bucket.min = std::min(bucket.min, min);
+        bucket.max = std::max(bucket.max, max);
+        bucket.count += count;
+        sums.back() += sum;
+    }
+    for (qsizetype i = 0; i < result.size(); ++i)
+        result[i].avg = sums[std::size_t(i)] / double(result[i].count);
     return result;
 }
 

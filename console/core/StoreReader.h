@@ -71,6 +71,8 @@ public:
     QSqlDatabase &sql() { return m_db; }
 
 private:
+    std::optional<QList<HistoryBucket>> historyByMinute(qint64 deviceId, const QString &metric,
+        qint64 fromMs, qint64 toMs, int buckets, QString *error);
     bool fillLatest(DeviceOverview *overview, QString *error);
     bool forEachRow(const QString &sql, qint64 deviceId, qint64 fromMs, qint64 toMs,
         const std::function<bool(const QVariantList &)> &row, QString *error);

@@ -5,6 +5,7 @@
 #include "Database.h"
 #include "IngestCounters.h"
 #include "Logging.h"
+#include "MinuteRollup.h"
 #include "ReportQueue.h"
 
 #include <QElapsedTimer>
@@ -93,6 +94,7 @@ void StoreWriter::stop()
     m_systemOne.reset();
     m_networkMany.reset();
     m_networkOne.reset();
+    m_rollup.reset();
     m_insertDevice.reset();
     m_selectDevice.reset();
     m_updateDevice.reset();
@@ -116,6 +118,9 @@ bool StoreWriter::prepare(QString *error)
         }
         return true;
     };
+    m_rollup = std::make_unique<MinuteRollup>(m_database->sql());
+    if (!m_rollup->prepare(error))
+        return false;
     return bulk(m_systemMany, "system_metrics", kSystemColumns, kRowsPerStatement)
         && bulk(m_systemOne, "system_metrics", kSystemColumns, 1)
         && bulk(m_networkMany, "network_metrics", kNetworkColumns, kRowsPerStatement)
@@ -327,7 +332,13 @@ bool StoreWriter::insertSystem(const std::vector<AcceptedReport> &batch, QString
         insert.bind(base + 13, qint64(r.runId));
         insert.bind(base + 14, toSql(r.sequence));
     };
-    return insertRows(*m_systemMany, *m_systemOne, rows, bindRow, error);
+    if (!insertRows(*m_systemMany, *m_systemOne, rows, bindRow, error))
+        return false;
+    for (const AcceptedReport *accepted : rows) {
+        m_rollup->add(m_ids.value(accepted->device.uuid), qint64(accepted->report.sampleTimeMs),
+            accepted->report.system);
+    }
+    return m_rollup->write(error);
 }
 
 bool StoreWriter::insertNetwork(const std::vector<AcceptedReport> &batch, QString *error)

@@ -12,6 +12,7 @@
 
 class BulkInsert;
 class Database;
+class MinuteRollup;
 class QTimer;
 class ReportQueue;
 struct IngestCounters;
@@ -62,6 +63,7 @@ private:
     QTimer *m_timer = nullptr;
     QHash<QString, qint64> m_ids; // uuid -> devices.id
     std::unique_ptr<BulkInsert> m_systemMany, m_systemOne, m_networkMany, m_networkOne;
+    std::unique_ptr<MinuteRollup> m_rollup;
     std::unique_ptr<QSqlQuery> m_insertDevice, m_selectDevice, m_updateDevice;
     bool m_healthy = true;
     QElapsedTimer m_lastErrorLog;

@@ -2,11 +2,13 @@
 #include "ViewQueries.h"
 
 #include "Downsampler.h"
+#include "MinuteRollup.h"
 
 #include <QHash>
 #include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <algorithm>
 #include <map>
 
 ViewQueries::ViewQueries(QSqlDatabase db)
@@ -76,6 +78,8 @@ std::optional<QList<DeviceRow>> ViewQueries::fleet(QString *error)
 std::optional<QList<HistorySeries>> ViewQueries::systemHistory(
     qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
 {
+    if (toMs - fromMs >= qint64(columns) * MinuteRollup::kMinuteMs)
+        return systemHistoryByMinute(deviceId, fromMs, toMs, columns, error);
     // One scan for all metrics; the bucket is Downsampler::columnOf's arithmetic.
     QString aggregates;
     for (const QString &metric : chartedMetrics())
@@ -104,6 +108,45 @@ std::optional<QList<HistorySeries>> ViewQueries::systemHistory(
         for (std::size_t i = 0; i < samplers.size(); ++i)
             samplers[i].addColumn(column, query.value(int(1 + 2 * i)).toDouble(),
                 query.value(int(2 + 2 * i)).toDouble());
+    }
+    QList<HistorySeries> series;
+    for (int i = 0; i < chartedMetrics().size(); ++i)
+        series.append({chartedMetrics().at(i), samplers[std::size_t(i)].points()});
+    return series;
+}
+
+std::optional<QList<HistorySeries>> ViewQueries::systemHistoryByMinute(
+    qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
+{
+    // Columns of a minute or more: the per-minute rollup's extremes, a
+    // sixtieth of the rows at one report a second (a week: 10,080 rows). A
+    // minute lands in the column of its first sample.
+    QString extremes;
+    for (const QString &metric : chartedMetrics())
+        extremes += QStringLiteral(", %1_min, %1_max").arg(metric);
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral("SELECT first_ts, last_ts%1 FROM %2"
+                                 " WHERE device = ? AND ts >= ? AND ts < ? ORDER BY ts")
+                      .arg(extremes, MinuteRollup::table()));
+    query.addBindValue(deviceId);
+    query.addBindValue(MinuteRollup::minuteOf(fromMs));
+    query.addBindValue(toMs);
+    if (!query.exec()) {
+        *error = query.lastError().text();
+        return std::nullopt;
+    }
+    std::vector<Downsampler> samplers;
+    for (int i = 0; i < chartedMetrics().size(); ++i)
+        samplers.emplace_back(fromMs, toMs, columns);
+    while (query.next()) {
+        const qint64 first = query.value(0).toLongLong();
+        if (query.value(1).toLongLong() < fromMs || first >= toMs)
+            continue;
+        const int column = samplers.front().columnOf(std::max(first, fromMs));
+        for (std::size_t i = 0; i < samplers.size(); ++i)
+            samplers[i].addColumn(column, query.value(int(2 + 2 * i)).toDouble(),
+                query.value(int(3 + 2 * i)).toDouble());
     }
     QList<HistorySeries> series;
     for (int i = 0; i < chartedMetrics().size(); ++i)

@@ -32,5 +32,8 @@ public:
         const QString &table, qint64 deviceId, qint64 fromMs, qint64 toMs, QString *error);
 
 private:
+    std::optional<QList<HistorySeries>> systemHistoryByMinute(
+        qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error);
+
     QSqlDatabase m_db;
 };

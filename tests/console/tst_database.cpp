@@ -92,7 +92,7 @@ void TestDatabase::freshFile()
         QCOMPARE(database.schemaVersion(), 0);
         QVERIFY2(database.migrate(&error), qPrintable(error));
         QCOMPARE(database.schemaVersion(), Database::kSchemaVersion);
-        QCOMPARE(Database::kSchemaVersion, 1);
+        QCOMPARE(Database::kSchemaVersion, 2);
         QVERIFY(!database.isPostgres());
         const std::optional<QList<DeviceSnapshot>> devices = database.loadDevices(&error);
         QVERIFY2(devices, qPrintable(error));
@@ -102,9 +102,10 @@ void TestDatabase::freshFile()
     TestSql::Connection check(file);
     QVERIFY(check.isOpen());
     QCOMPARE(check.rows(QStringLiteral("SELECT version FROM schema_version")),
-        QList<QVariantList>({{1}}));
+        QList<QVariantList>({{Database::kSchemaVersion}}));
     const QStringList tables = check.db().tables();
-    for (const char *table : {"schema_version", "devices", "system_metrics", "network_metrics"})
+    for (const char *table :
+        {"schema_version", "devices", "system_metrics", "network_metrics", "system_metrics_1m"})
         QVERIFY2(tables.contains(QLatin1String(table)), table);
 }
 
@@ -171,13 +172,13 @@ void TestDatabase::migrateTwiceIsNoOp()
             "INSERT INTO devices (uuid, device_id, created_at, updated_at, last_seen)"
             " VALUES ('0b7f3a52-5d1e-4c1a-9f7e-2f6a1d3c4b5a', 'dev-1', 1, 2, 3)")));
         QVERIFY2(database.migrate(&error), qPrintable(error));
-        QCOMPARE(database.schemaVersion(), 1);
+        QCOMPARE(database.schemaVersion(), Database::kSchemaVersion);
     }
     {
         // And again after a restart.
         Database database(QStringLiteral("twice-again"));
         QVERIFY2(database.open(path(), &error) && database.migrate(&error), qPrintable(error));
-        QCOMPARE(database.schemaVersion(), 1);
+        QCOMPARE(database.schemaVersion(), Database::kSchemaVersion);
         const auto devices = database.loadDevices(&error);
         QVERIFY2(devices, qPrintable(error));
         QCOMPARE(devices->size(), 1);
@@ -246,7 +247,7 @@ void TestDatabase::goldenFixture()
     QVERIFY2(database.open(path(), &error), qPrintable(error));
     QCOMPARE(database.schemaVersion(), 1);
     QVERIFY2(database.migrate(&error), qPrintable(error));
-    QCOMPARE(database.schemaVersion(), 1);
+    QCOMPARE(database.schemaVersion(), Database::kSchemaVersion);
 
     std::optional<QList<DeviceSnapshot>> devices = database.loadDevices(&error);
     QVERIFY2(devices, qPrintable(error));
@@ -278,6 +279,18 @@ void TestDatabase::goldenFixture()
     TestSql::Connection check(path());
     QCOMPARE(check.rows(sums), systemBefore);
     QCOMPARE(check.rows(networkSums), networkBefore);
+    // Version 2 added the per-minute rollup, computed from the stored rows:
+    // the pi's samples at :00 and :10 share a minute, the one at :20 starts the next.
+    QCOMPARE(check.rows(QStringLiteral(
+                 "SELECT device, ts, samples, first_ts, last_ts, cpu_percent_min,"
+                 " cpu_percent_max, cpu_percent_sum, uptime_seconds_max FROM system_metrics_1m"
+                 " ORDER BY device, ts")),
+        QList<QVariantList>({
+            {1, 1794999960000LL, 2, 1795000000000LL, 1795000010000LL, 12.5, 37.25, 49.75,
+                8640133.0},
+            {1, 1795000020000LL, 1, 1795000020000LL, 1795000020000LL, 5.0, 5.0, 5.0, 8640143.0},
+            {2, 1794999960000LL, 1, 1795000010000LL, 1795000010000LL, 2.75, 2.75, 2.75, 3600.0},
+        }));
 }
 
 void TestDatabase::refusesNonDatabaseFile()

@@ -216,6 +216,22 @@ void TestStoreWriter::verifyStored(const std::vector<AcceptedReport> &reports)
         QCOMPARE(row[9].toLongLong(), qint64(device.runId));
         QCOMPARE(row[10].toULongLong(), device.lastSequence);
     }
+
+    // The per-minute rollup says what the rows say, however the minutes were
+    // split across transactions.
+    const QString raw = QStringLiteral(
+        "SELECT device, (ts / 60000) * 60000 AS minute, COUNT(*), MIN(ts), MAX(ts),"
+        " MIN(cpu_percent), MAX(cpu_percent), ROUND(SUM(cpu_percent), 6), MIN(load_15),"
+        " MAX(memory_used_kb), ROUND(SUM(uptime_seconds), 6), MAX(disk_percent)"
+        " FROM system_metrics GROUP BY device, minute ORDER BY device, minute");
+    const QString rollup = QStringLiteral(
+        "SELECT device, ts, samples, first_ts, last_ts, cpu_percent_min, cpu_percent_max,"
+        " ROUND(cpu_percent_sum, 6), load_15_min, memory_used_kb_max,"
+        " ROUND(uptime_seconds_sum, 6), disk_percent_max FROM system_metrics_1m"
+        " ORDER BY device, ts");
+    const QList<QVariantList> expected = check.rows(raw);
+    QCOMPARE(check.rows(rollup).size(), expected.size());
+    QCOMPARE(check.rows(rollup), expected);
 }
 
 void TestStoreWriter::storesReports_data()

@@ -98,6 +98,7 @@ void TestViewQueries::systemHistoryKeepsMinAndMaxPerColumn_data()
     QTest::newRow("one column") << 1 << qint64(0);
     QTest::newRow("more columns than samples") << 1000 << qint64(0);
     QTest::newRow("range starts mid-way") << 37 << qint64(1234567);
+    QTest::newRow("mid-way, columns under a minute") << 400 << qint64(1234567);
 }
 
 void TestViewQueries::systemHistoryKeepsMinAndMaxPerColumn()
@@ -115,19 +116,31 @@ void TestViewQueries::systemHistoryKeepsMinAndMaxPerColumn()
     QCOMPARE(series->size(), ViewQueries::chartedMetrics().size());
 
     // The same extremes computed from the raw rows, on the test's own connection.
+    // Columns of a minute or more come from the per-minute rollup: a minute
+    // counts in the column of its first sample, and whole minutes are read.
+    const bool byMinute = to - from >= qint64(columns) * 60000;
+    const qint64 start = byMinute ? from - from % 60000 : from;
     TestSql::Connection sql(m_path);
     const QList<QVariantList> rows
         = sql.rows(QStringLiteral("SELECT ts, %1 FROM system_metrics WHERE device = 1 AND ts >= %2"
                                   " AND ts < %3 ORDER BY ts")
                        .arg(ViewQueries::chartedMetrics().join(QStringLiteral(", ")))
-                       .arg(from)
+                       .arg(start)
                        .arg(to));
     QVERIFY(rows.size() > 1);
+    std::map<qint64, qint64> firstOfMinute;
+    for (const QVariantList &row : rows) {
+        const qint64 ts = row.at(0).toLongLong();
+        firstOfMinute.emplace(ts - ts % 60000, ts); // rows come in time order
+    }
     const double width = double(to - from) / columns;
     for (int m = 0; m < series->size(); ++m) {
         std::map<int, std::pair<double, double>> expected;
         for (const QVariantList &row : rows) {
-            const int column = int((row.at(0).toLongLong() - from) * columns / (to - from));
+            qint64 ts = row.at(0).toLongLong();
+            if (byMinute)
+                ts = std::max(firstOfMinute.at(ts - ts % 60000), from);
+            const int column = int((ts - from) * columns / (to - from));
             const double value = row.at(1 + m).toDouble();
             auto it = expected.find(column);
             if (it == expected.end())

@@ -56,6 +56,7 @@ private slots:
     void initTestCase();
     void cleanupTestCase();
     void listsDevicesWithLatestMetrics();
+    void listIsGzippedWhenAccepted();
     void search_data();
     void search();
     void oneDevice();
@@ -195,6 +196,32 @@ void TestHttpApi::listsDevicesWithLatestMetrics()
     QCOMPARE(network[0][QStringLiteral("rx_bytes")].toDouble(), double(last.interfaces[0].rxBytes));
     QCOMPARE(network[0][QStringLiteral("mac_address")].toString(),
         QString::fromStdString(last.interfaces[0].macAddress));
+}
+
+void TestHttpApi::listIsGzippedWhenAccepted()
+{
+    // Raw bytes: QNetworkAccessManager would decompress when it asked itself.
+    auto get = [this](const QByteArray &acceptEncoding) {
+        QNetworkRequest req(
+            QUrl(QStringLiteral("http://127.0.0.1:%1/api/devices/").arg(m_service->httpPort())));
+        req.setRawHeader("Accept-Encoding", acceptEncoding);
+        QNetworkReply *reply = m_http.get(req);
+        QSignalSpy finished(reply, &QNetworkReply::finished);
+        if (!reply->isFinished())
+            finished.wait(20000);
+        reply->deleteLater();
+        return std::make_pair(reply->rawHeader("Content-Encoding"), reply->readAll());
+    };
+    const auto [plainEncoding, plain] = get("identity");
+    QCOMPARE(plainEncoding, QByteArray());
+    const auto [gzipEncoding, gzipped] = get("br, gzip;q=0.8");
+    QCOMPARE(gzipEncoding, QByteArray("gzip"));
+    QVERIFY2(gzipped.size() < plain.size(), qPrintable(QString::number(gzipped.size())));
+    QCOMPARE(gzipped.left(2), QByteArray("\x1f\x8b")); // the gzip magic number
+    QCOMPARE(get("gzip;q=0").first, QByteArray());
+    // The same list either way (one cached body; it may be a newer one).
+    const QJsonArray devices = QJsonDocument::fromJson(plain).array();
+    QCOMPARE(devices.size(), 2);
 }
 
 void TestHttpApi::search_data()

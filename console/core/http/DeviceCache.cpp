@@ -8,15 +8,6 @@
 #include <QJsonDocument>
 #include <algorithm>
 
-namespace {
-
-// Changes are shown this soon; a list untouched for a second is rebuilt anyway
-// because online turns into offline with time alone.
-constexpr qint64 kDirtyAgeMs = 250;
-constexpr qint64 kMaxAgeMs = 1000;
-
-} // namespace
-
 DeviceCache::DeviceCache(int offlineAfterSeconds)
     : m_offlineAfterSeconds(offlineAfterSeconds)
 { }
@@ -26,14 +17,14 @@ void DeviceCache::reset(const QList<DeviceOverview> &devices)
     m_devices.clear();
     for (const DeviceOverview &overview : devices)
         m_devices.insert(overview.device.uuid, overview);
-    m_dirty = true;
+    ++m_version;
 }
 
 void DeviceCache::updateDevices(const QList<DeviceSnapshot> &devices)
 {
     for (const DeviceSnapshot &device : devices)
         m_devices[device.uuid].device = device;
-    m_dirty = true;
+    ++m_version;
 }
 
 void DeviceCache::updateReports(const QList<AcceptedReport> &reports)
@@ -51,7 +42,7 @@ void DeviceCache::updateReports(const QList<AcceptedReport> &reports)
         if (!accepted.report.interfaces.empty())
             overview.interfaces = accepted.report.interfaces;
     }
-    m_dirty = true;
+    ++m_version;
 }
 
 void DeviceCache::setDatabaseId(const QString &uuid, qint64 id)
@@ -99,13 +90,11 @@ QByteArray DeviceCache::toJson(
     return QJsonDocument(array).toJson(QJsonDocument::Compact);
 }
 
-QByteArray DeviceCache::listJson(qint64 nowMs)
+std::vector<DeviceOverview> DeviceCache::sorted() const
 {
-    const qint64 age = m_listAge.isValid() ? m_listAge.elapsed() : kMaxAgeMs;
-    if (age >= kMaxAgeMs || (m_dirty && age >= kDirtyAgeMs)) {
-        m_listJson = toJson(search(QString()), *this, nowMs);
-        m_listAge.start();
-        m_dirty = false;
-    }
-    return m_listJson;
+    std::vector<DeviceOverview> copy;
+    copy.reserve(std::size_t(m_devices.size()));
+    for (const DeviceOverview *overview : search(QString()))
+        copy.push_back(*overview);
+    return copy;
 }

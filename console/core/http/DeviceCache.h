@@ -4,15 +4,14 @@
 #include "StoreReader.h"
 
 #include <QByteArray>
-#include <QElapsedTimer>
 #include <QHash>
 #include <QList>
 #include <vector>
 
 // Every device with its newest metrics, kept in memory on the HTTP thread:
 // loaded once from the database, then kept current from ingest's signals, so
-// that listing a thousand devices costs no SQL at all. The serialized list is
-// reused for up to a quarter of a second; nobody reads faster than that.
+// that listing a thousand devices costs no SQL at all (DeviceListBody
+// serializes the whole list).
 class DeviceCache
 {
 public:
@@ -31,16 +30,17 @@ public:
     std::vector<const DeviceOverview *> search(const QString &text) const;
     bool isOnline(const DeviceOverview &device, qint64 nowMs) const;
     int size() const { return int(m_devices.size()); }
+    int offlineAfterSeconds() const { return m_offlineAfterSeconds; }
+    // Grows with every change, so a copy can tell that it is behind.
+    quint64 version() const { return m_version; }
+    // A copy of every device, in search()'s order.
+    std::vector<DeviceOverview> sorted() const;
 
-    // The JSON array of GET /api/devices/ without a search.
-    QByteArray listJson(qint64 nowMs);
     static QByteArray toJson(
         const std::vector<const DeviceOverview *> &devices, const DeviceCache &cache, qint64 nowMs);
 
 private:
     int m_offlineAfterSeconds;
     QHash<QString, DeviceOverview> m_devices; // by uuid
-    QByteArray m_listJson;
-    QElapsedTimer m_listAge;
-    bool m_dirty = true;
+    quint64 m_version = 0;
 };

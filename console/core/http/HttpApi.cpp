@@ -3,9 +3,12 @@
 
 #include "ApiJson.h"
 #include "DeviceCache.h"
+#include "DeviceListBody.h"
+#include "Gzip.h"
 #include "IngestCounters.h"
 #include "LivePush.h"
 #include "Logging.h"
+#include "LowDelayTcpServer.h"
 #include "MetricsExport.h"
 #include "PrometheusText.h"
 #include "ReportParser.h"
@@ -161,6 +164,7 @@ bool HttpApi::start(QString *error)
     m_cache = std::make_unique<DeviceCache>(m_options.offlineAfterSeconds);
     m_cache->reset(*devices);
     m_push = new LivePush(m_cache.get(), this);
+    m_list = new DeviceListBody(m_cache.get(), this);
 
     m_server = new QHttpServer(this);
     m_server->setMissingHandler(
@@ -180,18 +184,18 @@ bool HttpApi::start(QString *error)
         });
     connect(
         m_server, &QAbstractHttpServer::newWebSocketConnection, this, &HttpApi::acceptWebSockets);
-    const quint16 port = m_server->listen(m_options.bind, m_options.port);
-    if (port == 0) {
+    auto *listener = new LowDelayTcpServer(m_server);
+    if (!listener->listen(m_options.bind, m_options.port)) {
         *error = QStringLiteral("cannot listen for HTTP on %1 port %2: %3")
                      .arg(m_options.bind.toString())
                      .arg(m_options.port)
-                     .arg(m_server->servers().isEmpty()
-                             ? QStringLiteral("unknown error")
-                             : m_server->servers().constFirst()->errorString());
+                     .arg(listener->errorString());
         delete m_server;
         m_server = nullptr;
         return false;
     }
+    m_server->bind(listener);
+    const quint16 port = listener->serverPort();
     m_port = port;
     qCInfo(lcHttp, "REST API and web page on http://%s:%u/ (%lld devices cached)",
         qPrintable(m_options.bind.protocol() == QAbstractSocket::IPv6Protocol
@@ -207,6 +211,8 @@ void HttpApi::stop()
 {
     delete m_push;
     m_push = nullptr;
+    delete m_list; // waits for a list being serialized
+    m_list = nullptr;
     delete m_server; // closes the listening socket and every connection
     m_server = nullptr;
     m_port = 0;
@@ -368,8 +374,16 @@ void HttpApi::listDevices(const QHttpServerRequest &request, QHttpServerResponde
 {
     const QString search
         = request.query().queryItemValue(QStringLiteral("search"), QUrl::FullyDecoded).trimmed();
-    if (search.isEmpty())
-        return replyJson(responder, m_cache->listJson(now()));
+    if (search.isEmpty()) {
+        const std::shared_ptr<const DeviceListBody::Body> body = m_list->current(now());
+        if (!body->gzip.isEmpty() && Gzip::accepted(header(request, "Accept-Encoding"))) {
+            return reply(responder, Status::Ok, "application/json", body->gzip,
+                {{"Content-Encoding", "gzip"}, {"Vary", "Accept-Encoding"},
+                    {"Cache-Control", "no-store"}});
+        }
+        return reply(responder, Status::Ok, "application/json", body->json,
+            {{"Vary", "Accept-Encoding"}, {"Cache-Control", "no-store"}});
+    }
     replyJson(responder, DeviceCache::toJson(m_cache->search(search), *m_cache, now()));
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 class DeviceCache;
+class DeviceListBody;
 class LivePush;
 class QHttpServer;
 class QHttpServerRequest;
@@ -109,6 +110,7 @@ private:
     std::unique_ptr<DeviceCache> m_cache;
     QHttpServer *m_server = nullptr;
     LivePush *m_push = nullptr;
+    DeviceListBody *m_list = nullptr;
     std::vector<Route> m_routes;
     QHash<int, quint64> m_responses; // by status code, for /metrics
     bool m_storeHealthy = true;

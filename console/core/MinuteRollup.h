@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "dmr/Report.h"
+
+#include <QSqlDatabase>
+#include <QStringList>
+#include <array>
+#include <map>
+#include <memory>
+#include <utility>
+
+class BulkInsert;
+
+// Table system_metrics_1m: per device and minute, the number of samples, the
+// first and last sample time, and the min, max and sum of every system metric.
+// A week of one device reporting every second is 10,080 rows there instead of
+// 604,800, so charts and history over long ranges read little. The store
+// writer folds each transaction's reports in (add(), then write() inside the
+// same transaction); readers use it when a bucket spans more than a minute.
+class MinuteRollup
+{
+public:
+    static constexpr qint64 kMinuteMs = 60000;
+    static constexpr int kMetricCount = 11;
+
+    static QString table() { return QStringLiteral("system_metrics_1m"); }
+    // StoreReader::systemMetrics(), in this order.
+    static std::array<double, kMetricCount> values(const dmr::SystemSample &sample);
+    static qint64 minuteOf(qint64 tsMs) { return tsMs - tsMs % kMinuteMs; }
+    // Migration: the table, and its rows computed from what system_metrics holds.
+    static QStringList createStatements();
+
+    explicit MinuteRollup(QSqlDatabase db);
+    ~MinuteRollup();
+    MinuteRollup(const MinuteRollup &) = delete;
+    MinuteRollup &operator=(const MinuteRollup &) = delete;
+
+    bool prepare(QString *error);
+    void add(qint64 deviceId, qint64 tsMs, const dmr::SystemSample &sample);
+    // Merges what was added into the table (an upsert per device and minute)
+    // and forgets it, also on failure: the caller rolls back and adds again.
+    bool write(QString *error);
+
+private:
+    struct Minute
+    {
+        qint64 samples = 0;
+        qint64 firstTs = 0;
+        qint64 lastTs = 0;
+        std::array<double, kMetricCount> min {};
+        std::array<double, kMetricCount> max {};
+        std::array<double, kMetricCount> sum {};
+    };
+
+    QSqlDatabase m_db;
+    std::unique_ptr<BulkInsert> m_upsert;
+    std::map<std::pair<qint64, qint64>, Minute> m_minutes; // (device, minute)
+};

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+#include "DeviceListBody.h"
+
+#include "ApiJson.h"
+#include "DeviceCache.h"
+#include "DeviceRegistry.h"
+#include "Gzip.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace {
+
+constexpr qint64 kChangedAgeMs = 250;
+constexpr qint64 kMaxAgeMs = 1000;
+
+std::shared_ptr<const DeviceListBody::Body> build(
+    const std::vector<DeviceOverview> &devices, int offlineAfterSeconds, qint64 nowMs)
+{
+    QJsonArray array;
+    for (const DeviceOverview &overview : devices)
+        array.append(ApiJson::device(
+            overview, DeviceRegistry::isOnline(overview.device, nowMs, offlineAfterSeconds)));
+    auto body = std::make_shared<DeviceListBody::Body>();
+    body->json = QJsonDocument(array).toJson(QJsonDocument::Compact);
+    body->gzip = Gzip::compress(body->json);
+    return body;
+}
+
+} // namespace
+
+DeviceListBody::DeviceListBody(const DeviceCache *cache, QObject *parent)
+    : QObject(parent)
+    , m_cache(cache)
+{
+    connect(&m_build, &QFutureWatcherBase::finished, this, [this] {
+        m_body = m_build.result();
+        m_age.start();
+    });
+}
+
+DeviceListBody::~DeviceListBody()
+{
+    m_build.waitForFinished(); // the build reads nothing of ours, but owns its result
+}
+
+std::shared_ptr<const DeviceListBody::Body> DeviceListBody::current(qint64 nowMs)
+{
+    if (!m_body) {
+        m_builtVersion = m_cache->version();
+        m_body = build(m_cache->sorted(), m_cache->offlineAfterSeconds(), nowMs);
+        m_age.start();
+        return m_body;
+    }
+    const qint64 age = m_age.elapsed();
+    const bool stale
+        = age >= kMaxAgeMs || (m_cache->version() != m_builtVersion && age >= kChangedAgeMs);
+    if (stale && !m_build.isRunning())
+        startBuild(nowMs);
+    return m_body;
+}
+
+void DeviceListBody::startBuild(qint64 nowMs)
+{
+    m_builtVersion = m_cache->version();
+    m_age.start(); // no second build while this one runs or right after it
+    m_build.setFuture(
+        QtConcurrent::run(build, m_cache->sorted(), m_cache->offlineAfterSeconds(), nowMs));
+}

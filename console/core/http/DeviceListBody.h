@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QFutureWatcher>
+#include <QObject>
+#include <memory>
+
+class DeviceCache;
+
+// The body of GET /api/devices/ without a search: every device as JSON, and
+// gzip-compressed for clients that accept it. Serializing a thousand devices
+// takes tens of milliseconds, so the body is rebuilt on a pool thread from a
+// copy of the cache while requests are answered with the previous one. A body
+// is at most a quarter of a second behind a change, and rebuilt at least once
+// a second, because online turns into offline with time alone.
+class DeviceListBody : public QObject
+{
+public:
+    struct Body
+    {
+        QByteArray json;
+        QByteArray gzip;
+    };
+
+    explicit DeviceListBody(const DeviceCache *cache, QObject *parent = nullptr);
+    ~DeviceListBody() override;
+
+    // The newest body; starts a rebuild when it is stale. The very first call
+    // builds on the calling thread, so there is always a body.
+    std::shared_ptr<const Body> current(qint64 nowMs);
+
+private:
+    void startBuild(qint64 nowMs);
+
+    const DeviceCache *m_cache;
+    std::shared_ptr<const Body> m_body;
+    QElapsedTimer m_age;
+    quint64 m_builtVersion = 0;
+    QFutureWatcher<std::shared_ptr<const DeviceListBody::Body>> m_build;
+};
