@@ -19,14 +19,14 @@ duration=30
 list_rate=500
 connections=16
 history_devices=10
-history_rate=50
-history_connections=4
+history_rate=20
+history_connections=2
 keep=no
 
 usage() {
     cat <<USAGE
 Usage: $0 [--devices N] [--rate R] [--duration S] [--list-rate Q] [--connections C]
-          [--history-devices H] [--history-rate Q] [--keep]
+          [--history-devices H] [--history-rate Q] [--history-connections C] [--keep]
 
 Runs a headless metrics-console from \$DMR_BUILD_DIR (default build/) on
 127.0.0.1. It first writes 24 hours of 10-second history for H devices
@@ -34,7 +34,8 @@ Runs a headless metrics-console from \$DMR_BUILD_DIR (default build/) on
 R reports/s from N devices (defaults $rate, $devices), runs wrk for S seconds (default
 $duration) on GET /api/devices/ at Q requests/s over C keep-alive connections
 (defaults $list_rate, $connections), then for S seconds on 24-hour history of the H devices
-downsampled to 1,000 points at $history_rate requests/s over $history_connections connections. Prints
+downsampled to 1,000 points at $history_rate requests/s over $history_connections connections (the
+--history-* options). Prints
   list_rps= list_p50_ms= list_p99_ms= list_errors= devices_listed=
   history_rps= history_p50_ms= history_p99_ms= history_errors= history_points=
   sent= stored= lost= rss_peak_kb=
@@ -45,7 +46,8 @@ USAGE
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
-    --devices | --rate | --duration | --list-rate | --connections | --history-devices | --history-rate)
+    --devices | --rate | --duration | --list-rate | --connections | --history-devices | \
+        --history-rate | --history-connections)
         [[ $# -ge 2 ]] || {
             usage >&2
             exit 2

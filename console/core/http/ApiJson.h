@@ -15,6 +15,9 @@ public:
     // "2026-11-28T12:39:14.950Z"; null for 0 (never).
     static QJsonValue time(qint64 ms);
     static QString timeText(qint64 ms);
+    static QByteArray timeLatin1(qint64 ms);
+    // A JSON number as QJsonDocument writes it (shortest exact form).
+    static QByteArray number(double value);
     // Milliseconds since the epoch from ISO 8601 (a zone-less time is UTC) or
     // from a plain integer of milliseconds.
     static std::optional<qint64> parseTime(const QString &text);

@@ -485,7 +485,11 @@ void HttpApi::history(
             return replyError(responder, Status::BadRequest,
                 QStringLiteral("points must be a whole number from 1 to %1").arg(kMaxPoints));
     }
-    QJsonArray array;
+    // Written by hand: a thousand buckets through QJsonObject took longer than
+    // the query. The uuid is a known one (checked above) and needs no escaping.
+    QByteArray body = "{\"uuid\":\"" + uuid.toLatin1() + "\",\"metric\":\"" + metric.toLatin1()
+        + "\",\"from\":\"" + ApiJson::timeLatin1(*from) + "\",\"to\":\"" + ApiJson::timeLatin1(*to)
+        + "\",\"points\":[";
     if (const qint64 id = databaseId(uuid)) {
         QString error;
         const std::optional<QList<HistoryBucket>> buckets
@@ -495,26 +499,19 @@ void HttpApi::history(
             return replyError(responder, Status::InternalServerError,
                 QStringLiteral("database error: %1").arg(error));
         }
+        body.reserve(body.size() + buckets->size() * 140);
         for (const HistoryBucket &bucket : *buckets) {
-            array.append(QJsonObject {
-                {QStringLiteral("start"), ApiJson::timeText(bucket.firstTs)},
-                {QStringLiteral("end"), ApiJson::timeText(bucket.lastTs)},
-                {QStringLiteral("min"), bucket.min},
-                {QStringLiteral("max"), bucket.max},
-                {QStringLiteral("avg"), bucket.avg},
-                {QStringLiteral("count"), double(bucket.count)},
-            });
+            if (body.back() != '[')
+                body += ',';
+            body += "{\"start\":\"" + ApiJson::timeLatin1(bucket.firstTs) + "\",\"end\":\""
+                + ApiJson::timeLatin1(bucket.lastTs) + "\",\"min\":" + ApiJson::number(bucket.min)
+                + ",\"max\":" + ApiJson::number(bucket.max)
+                + ",\"avg\":" + ApiJson::number(bucket.avg)
+                + ",\"count\":" + QByteArray::number(bucket.count) + '}';
         }
     }
-    replyJson(responder,
-        QJsonDocument(QJsonObject {
-                          {QStringLiteral("uuid"), uuid},
-                          {QStringLiteral("metric"), metric},
-                          {QStringLiteral("from"), ApiJson::timeText(*from)},
-                          {QStringLiteral("to"), ApiJson::timeText(*to)},
-                          {QStringLiteral("points"), array},
-                      })
-            .toJson(QJsonDocument::Compact));
+    body += "]}";
+    replyJson(responder, body);
 }
 
 void HttpApi::exportRows(const QHttpServerRequest &request, QHttpServerResponder &responder,
