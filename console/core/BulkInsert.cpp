@@ -78,6 +78,16 @@ void BulkInsert::bind(int index, const std::string &value)
         m_query->bindValue(index, QString::fromStdString(value));
 }
 
+void BulkInsert::bind(int index, std::optional<double> value)
+{
+    if (value)
+        bind(index, *value);
+    else if (m_statement)
+        sqlite3_bind_null(m_statement, index + 1);
+    else
+        m_query->bindValue(index, QVariant(QMetaType::fromType<double>()));
+}
+
 bool BulkInsert::exec(QString *error)
 {
     if (!m_statement) {

@@ -5,6 +5,7 @@
 #include <QSqlQuery>
 #include <QString>
 #include <memory>
+#include <optional>
 #include <string>
 
 struct sqlite3_stmt;
@@ -34,6 +35,7 @@ public:
     void bind(int index, qint64 value);
     void bind(int index, double value);
     void bind(int index, const std::string &value);
+    void bind(int index, std::optional<double> value); // NULL when empty
     bool exec(QString *error);
 
 private:

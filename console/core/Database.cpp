@@ -3,6 +3,7 @@
 
 #include "Logging.h"
 #include "MinuteRollup.h"
+#include "NetworkMinuteRollup.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -68,8 +69,8 @@ const QList<Migration> &migrations()
                 QStringLiteral(
                     "CREATE INDEX network_metrics_device_ts ON network_metrics (device, ts)"),
             }},
-        // Per-minute aggregates of system_metrics, filled from what is stored.
-        {2, MinuteRollup::createStatements()},
+        // Per-minute aggregates of both metrics tables, filled from what is stored.
+        {2, MinuteRollup::createStatements() + NetworkMinuteRollup::createStatements()},
     };
     return list;
 }

@@ -6,12 +6,14 @@
 #include "IngestCounters.h"
 #include "Logging.h"
 #include "MinuteRollup.h"
+#include "NetworkMinuteRollup.h"
 #include "ReportQueue.h"
 
 #include <QElapsedTimer>
 #include <QSqlError>
 #include <QThread>
 #include <QTimer>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -95,6 +97,7 @@ void StoreWriter::stop()
     m_networkMany.reset();
     m_networkOne.reset();
     m_rollup.reset();
+    m_networkRollup.reset();
     m_insertDevice.reset();
     m_selectDevice.reset();
     m_updateDevice.reset();
@@ -119,7 +122,8 @@ bool StoreWriter::prepare(QString *error)
         return true;
     };
     m_rollup = std::make_unique<MinuteRollup>(m_database->sql());
-    if (!m_rollup->prepare(error))
+    m_networkRollup = std::make_unique<NetworkMinuteRollup>(m_database->sql());
+    if (!m_rollup->prepare(error) || !m_networkRollup->prepare(error))
         return false;
     return bulk(m_systemMany, "system_metrics", kSystemColumns, kRowsPerStatement)
         && bulk(m_systemOne, "system_metrics", kSystemColumns, 1)
@@ -213,12 +217,14 @@ bool StoreWriter::writeBatch(std::vector<AcceptedReport> &batch, QString *error)
         return false;
     }
     const QHash<QString, qint64> idsBefore = m_ids;
+    m_networkRollup->begin();
     if (!upsertDevices(batch, error) || !insertSystem(batch, error) || !insertNetwork(batch, error)
         || !db.commit()) {
         if (error->isEmpty())
             *error = db.lastError().text();
         db.rollback();
         m_ids = idsBefore; // rows inserted in the rolled-back transaction are gone
+        m_networkRollup->rollback();
         return false;
     }
     m_counters->persisted.fetch_add(batch.size(), std::memory_order_relaxed);
@@ -368,5 +374,14 @@ bool StoreWriter::insertNetwork(const std::vector<AcceptedReport> &batch, QStrin
         insert.bind(base + 7, toSql(row.sample->rxPackets));
         insert.bind(base + 8, toSql(row.sample->txPackets));
     };
-    return insertRows(*m_networkMany, *m_networkOne, rows, bindRow, error);
+    if (!insertRows(*m_networkMany, *m_networkOne, rows, bindRow, error))
+        return false;
+    // Rates come from consecutive samples: in time order, whatever the arrival order.
+    std::stable_sort(
+        rows.begin(), rows.end(), [](const Row &a, const Row &b) { return a.ts < b.ts; });
+    for (const Row &row : rows) {
+        if (!m_networkRollup->add(row.device, row.ts, *row.sample, error))
+            return false;
+    }
+    return m_networkRollup->write(error);
 }

@@ -13,6 +13,7 @@
 class BulkInsert;
 class Database;
 class MinuteRollup;
+class NetworkMinuteRollup;
 class QTimer;
 class ReportQueue;
 struct IngestCounters;
@@ -64,6 +65,7 @@ private:
     QHash<QString, qint64> m_ids; // uuid -> devices.id
     std::unique_ptr<BulkInsert> m_systemMany, m_systemOne, m_networkMany, m_networkOne;
     std::unique_ptr<MinuteRollup> m_rollup;
+    std::unique_ptr<NetworkMinuteRollup> m_networkRollup;
     std::unique_ptr<QSqlQuery> m_insertDevice, m_selectDevice, m_updateDevice;
     bool m_healthy = true;
     QElapsedTimer m_lastErrorLog;

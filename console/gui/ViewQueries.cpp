@@ -3,6 +3,7 @@
 
 #include "Downsampler.h"
 #include "MinuteRollup.h"
+#include "NetworkMinuteRollup.h"
 
 #include <QHash>
 #include <QSet>
@@ -157,6 +158,8 @@ std::optional<QList<HistorySeries>> ViewQueries::systemHistoryByMinute(
 std::optional<QList<HistorySeries>> ViewQueries::networkHistory(
     qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
 {
+    if (toMs - fromMs >= qint64(columns) * MinuteRollup::kMinuteMs)
+        return networkHistoryByMinute(deviceId, fromMs, toMs, columns, error);
     // Rows in index order (no sort) and rates in C++: a window function
     // (LAG ... PARTITION BY interface) sorts every row first and took 8x longer.
     QSqlQuery query(m_db);
@@ -210,6 +213,51 @@ std::optional<QList<HistorySeries>> ViewQueries::networkHistory(
     for (const auto &[name, i] : perInterface) {
         series.append({name + QStringLiteral(" rx"), i.rx.points()});
         series.append({name + QStringLiteral(" tx"), i.tx.points()});
+    }
+    return series;
+}
+
+std::optional<QList<HistorySeries>> ViewQueries::networkHistoryByMinute(
+    qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
+{
+    // The per-minute rollup holds each minute's rate extremes already.
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral("SELECT first_ts, last_ts, interface, rx_rate_min, rx_rate_max,"
+                                 " tx_rate_min, tx_rate_max FROM %1"
+                                 " WHERE device = ? AND ts >= ? AND ts < ? ORDER BY ts")
+                      .arg(NetworkMinuteRollup::table()));
+    query.addBindValue(deviceId);
+    query.addBindValue(MinuteRollup::minuteOf(fromMs));
+    query.addBindValue(toMs);
+    if (!query.exec()) {
+        *error = query.lastError().text();
+        return std::nullopt;
+    }
+    std::map<QString, std::pair<Downsampler, Downsampler>> perInterface;
+    while (query.next()) {
+        const qint64 first = query.value(0).toLongLong();
+        if (query.value(1).toLongLong() < fromMs || first >= toMs)
+            continue;
+        auto it = perInterface.find(query.value(2).toString());
+        if (it == perInterface.end()) {
+            it = perInterface
+                     .emplace(query.value(2).toString(),
+                         std::make_pair(Downsampler(fromMs, toMs, columns),
+                             Downsampler(fromMs, toMs, columns)))
+                     .first;
+        }
+        auto &[rx, tx] = it->second;
+        const int column = rx.columnOf(std::max(first, fromMs));
+        if (!query.isNull(3))
+            rx.addColumn(column, query.value(3).toDouble(), query.value(4).toDouble());
+        if (!query.isNull(5))
+            tx.addColumn(column, query.value(5).toDouble(), query.value(6).toDouble());
+    }
+    QList<HistorySeries> series;
+    for (const auto &[name, samplers] : perInterface) {
+        series.append({name + QStringLiteral(" rx"), samplers.first.points()});
+        series.append({name + QStringLiteral(" tx"), samplers.second.points()});
     }
     return series;
 }

@@ -34,6 +34,8 @@ public:
 private:
     std::optional<QList<HistorySeries>> systemHistoryByMinute(
         qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error);
+    std::optional<QList<HistorySeries>> networkHistoryByMinute(
+        qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error);
 
     QSqlDatabase m_db;
 };

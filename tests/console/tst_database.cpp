@@ -291,6 +291,21 @@ void TestDatabase::goldenFixture()
             {1, 1795000020000LL, 1, 1795000020000LL, 1795000020000LL, 5.0, 5.0, 5.0, 8640143.0},
             {2, 1794999960000LL, 1, 1795000010000LL, 1795000010000LL, 2.75, 2.75, 2.75, 3600.0},
         }));
+    // And the network rates: the pi's eth0 moved 100,000 bytes each way
+    // in 10 s; an interface seen once has no rate yet.
+    const double none = -1; // NULL, through COALESCE
+    QCOMPARE(check.rows(QStringLiteral(
+                 "SELECT device, ts, interface, samples, first_ts, last_ts,"
+                 " COALESCE(rx_rate_min, -1), COALESCE(rx_rate_max, -1),"
+                 " COALESCE(tx_rate_min, -1), COALESCE(tx_rate_max, -1) FROM network_metrics_1m"
+                 " ORDER BY device, ts, interface")),
+        QList<QVariantList>({
+            {1, 1794999960000LL, "eth0", 2, 1795000000000LL, 1795000010000LL, 1e4, 1e4, 1e4, 1e4},
+            {1, 1794999960000LL, "wlan0", 1, 1795000000000LL, 1795000000000LL, none, none, none,
+                none},
+            {2, 1794999960000LL, "enp3s0", 1, 1795000010000LL, 1795000010000LL, none, none, none,
+                none},
+        }));
 }
 
 void TestDatabase::refusesNonDatabaseFile()

@@ -232,6 +232,27 @@ void TestStoreWriter::verifyStored(const std::vector<AcceptedReport> &reports)
     const QList<QVariantList> expected = check.rows(raw);
     QCOMPARE(check.rows(rollup).size(), expected.size());
     QCOMPARE(check.rows(rollup), expected);
+
+    // Network rates between consecutive samples of an interface, by the
+    // minute of the later one, as a window function finds them in the rows.
+    const QString rate
+        = QStringLiteral("CASE WHEN ts > LAG(ts) OVER w AND %1 >= LAG(%1) OVER w"
+                         " THEN (%1 - LAG(%1) OVER w) * 1000.0 / (ts - LAG(ts) OVER w) END");
+    const QString rawRates
+        = QStringLiteral(
+            "SELECT device, (ts / 60000) * 60000 AS minute, interface, COUNT(*), MIN(ts),"
+            " MAX(ts), ROUND(MIN(rx), 6), ROUND(MAX(rx), 6), ROUND(MIN(tx), 6), ROUND(MAX(tx), 6)"
+            " FROM (SELECT device, ts, interface, %1 AS rx, %2 AS tx FROM network_metrics"
+            " WINDOW w AS (PARTITION BY device, interface ORDER BY ts))"
+            " GROUP BY device, minute, interface ORDER BY device, minute, interface")
+              .arg(rate.arg(QStringLiteral("rx_bytes")), rate.arg(QStringLiteral("tx_bytes")));
+    const QString rolledRates = QStringLiteral(
+        "SELECT device, ts, interface, samples, first_ts, last_ts, ROUND(rx_rate_min, 6),"
+        " ROUND(rx_rate_max, 6), ROUND(tx_rate_min, 6), ROUND(tx_rate_max, 6)"
+        " FROM network_metrics_1m ORDER BY device, ts, interface");
+    const QList<QVariantList> expectedRates = check.rows(rawRates);
+    QCOMPARE(check.rows(rolledRates).size(), expectedRates.size());
+    QCOMPARE(check.rows(rolledRates), expectedRates);
 }
 
 void TestStoreWriter::storesReports_data()

@@ -20,6 +20,7 @@ private slots:
     void fleetHasNewestValues();
     void systemHistoryKeepsMinAndMaxPerColumn_data();
     void systemHistoryKeepsMinAndMaxPerColumn();
+    void networkRatesSurviveCounterResets_data();
     void networkRatesSurviveCounterResets();
     void countsRows();
 
@@ -165,13 +166,21 @@ void TestViewQueries::systemHistoryKeepsMinAndMaxPerColumn()
     }
 }
 
+void TestViewQueries::networkRatesSurviveCounterResets_data()
+{
+    QTest::addColumn<int>("columns");
+    QTest::newRow("from the rows") << 100;
+    QTest::newRow("from the per-minute rollup") << 20; // 200 s a column
+}
+
 void TestViewQueries::networkRatesSurviveCounterResets()
 {
+    QFETCH(int, columns);
     StoreReader reader(m_path, QStringLiteral("network"));
     QString error;
     QVERIFY2(reader.open(&error), qPrintable(error));
     ViewQueries queries(reader.sql());
-    const auto series = queries.networkHistory(2, m_first, m_last + 1, 100, &error);
+    const auto series = queries.networkHistory(2, m_first, m_last + 1, columns, &error);
     QVERIFY2(series, qPrintable(error));
     QCOMPARE(series->size(), 4); // eth0 rx, eth0 tx, wlan0 rx, wlan0 tx
     QCOMPARE(series->at(0).name, QStringLiteral("eth0 rx"));
