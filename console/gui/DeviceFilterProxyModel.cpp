@@ -16,8 +16,9 @@ void DeviceFilterProxyModel::setSourceModel(QAbstractItemModel *model)
     if (auto *old = qobject_cast<DeviceTableModel *>(sourceModel()))
         disconnect(old, &DeviceTableModel::refreshed, this, &DeviceFilterProxyModel::resort);
     QSortFilterProxyModel::setSourceModel(model);
-    if (auto *devices = qobject_cast<DeviceTableModel *>(model))
-        connect(devices, &DeviceTableModel::refreshed, this, &DeviceFilterProxyModel::resort);
+    m_devices = qobject_cast<DeviceTableModel *>(model);
+    if (m_devices)
+        connect(m_devices, &DeviceTableModel::refreshed, this, &DeviceFilterProxyModel::resort);
 }
 
 void DeviceFilterProxyModel::resort()
@@ -56,7 +57,7 @@ bool DeviceFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &
 
 bool DeviceFilterProxyModel::lessThan(const QModelIndex &left, const QModelIndex &right) const
 {
-    if (const auto *devices = qobject_cast<const DeviceTableModel *>(sourceModel()))
-        return devices->lessThan(left.row(), right.row(), left.column());
+    if (m_devices) // called ~140,000 times per sort of 10,000 rows: no cast each time
+        return m_devices->lessThan(left.row(), right.row(), left.column());
     return QSortFilterProxyModel::lessThan(left, right);
 }

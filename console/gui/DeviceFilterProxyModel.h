@@ -8,6 +8,8 @@
 // Sorting is not dynamic: when every row's CPU changes at once, Qt's dynamic
 // sort moves rows one by one (700 ms for 10,000 devices); one full re-sort
 // after each of the model's refreshes costs a fraction of that.
+class DeviceTableModel;
+
 class DeviceFilterProxyModel : public QSortFilterProxyModel
 {
     Q_OBJECT
@@ -28,4 +30,5 @@ protected:
 
 private:
     QString m_text;
+    const DeviceTableModel *m_devices = nullptr;
 };

@@ -85,10 +85,14 @@ private:
     };
     QVariant display(const Entry &entry, int column) const;
     QVariant sortValue(const Entry &entry, int column) const;
+    double numericKey(const Entry &entry, int column) const;
 
     Clock m_clock;
     int m_offlineAfterSeconds = 60;
     std::vector<Entry> m_entries;
+    // lessThan's numeric keys of m_sortKeyColumn, one per row; -1: none.
+    mutable std::vector<double> m_sortKeys;
+    mutable int m_sortKeyColumn = -1;
     QHash<QString, int> m_rowOf; // uuid -> row
     QHash<QString, DeviceRow> m_pending; // uuid -> newest not yet shown
     QTimer m_timer;

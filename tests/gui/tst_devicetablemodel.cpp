@@ -210,6 +210,15 @@ void TestDeviceTableModel::sortsOnRawValues()
     QCOMPARE(column(proxy, DeviceTableModel::Hostname),
         QStringList(
             {QStringLiteral("host-3"), QStringLiteral("host-2"), QStringLiteral("host-1")}));
+
+    // The numeric sort keys are the new values after a refresh, not the old.
+    proxy.sort(DeviceTableModel::Cpu, Qt::AscendingOrder);
+    m_now += 1000;
+    model.applyRows({row(1, kStart + 1000, 1)});
+    model.refresh();
+    QCOMPARE(column(proxy, DeviceTableModel::Hostname),
+        QStringList(
+            {QStringLiteral("host-1"), QStringLiteral("host-2"), QStringLiteral("host-3")}));
 }
 
 void TestDeviceTableModel::selectionSurvivesUpdates()
