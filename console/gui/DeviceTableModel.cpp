@@ -261,31 +261,17 @@ QVariant DeviceTableModel::display(const Entry &entry, int column) const
 
 QVariant DeviceTableModel::sortValue(const Entry &entry, int column) const
 {
-    const DeviceRow &row = entry.row;
-    const bool has = row.latestTs > 0;
     switch (column) {
-    case Status:
-        return entry.online ? 1 : 0;
-    case Cpu:
-        return has ? row.system.cpuPercent : -1.0;
-    case Memory:
-        return has ? row.system.memoryPercent() : -1.0;
-    case Disk:
-        return has ? row.system.diskPercent() : -1.0;
-    case Load1:
-        return has ? row.system.load1 : -1.0;
-    case Load5:
-        return has ? row.system.load5 : -1.0;
-    case Load15:
-        return has ? row.system.load15 : -1.0;
-    case Uptime:
-        return has ? qlonglong(row.system.uptimeSeconds) : qlonglong(-1);
-    case LastSeen:
-        return row.device.lastSeen;
-    case Lost:
-        return lostPercent(row.device);
-    default:
+    case Hostname:
+    case DeviceId:
+    case Uuid:
         return display(entry, column);
+    case Uptime:
+        return qlonglong(numericKey(entry, column));
+    case LastSeen:
+        return entry.row.device.lastSeen;
+    default:
+        return numericKey(entry, column);
     }
 }
 
