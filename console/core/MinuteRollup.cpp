@@ -2,7 +2,7 @@
 #include "MinuteRollup.h"
 
 #include "BulkInsert.h"
-#include "StoreReader.h"
+#include "SystemFields.h"
 
 #include <algorithm>
 
@@ -12,7 +12,7 @@ QStringList columns()
 {
     QStringList list = {QStringLiteral("device"), QStringLiteral("ts"), QStringLiteral("samples"),
         QStringLiteral("first_ts"), QStringLiteral("last_ts")};
-    for (const QString &metric : StoreReader::systemMetrics()) {
+    for (const QString &metric : SystemFields::names()) {
         list << metric + QStringLiteral("_min") << metric + QStringLiteral("_max")
              << metric + QStringLiteral("_sum");
     }
@@ -36,7 +36,7 @@ QString mergeClause()
         = [&t](const QString &c) { return QStringLiteral("%1 = %2.%1 + excluded.%1").arg(c, t); };
     QStringList set = {added(QStringLiteral("samples")), smaller(QStringLiteral("first_ts")),
         larger(QStringLiteral("last_ts"))};
-    for (const QString &metric : StoreReader::systemMetrics()) {
+    for (const QString &metric : SystemFields::names()) {
         set << smaller(metric + QStringLiteral("_min")) << larger(metric + QStringLiteral("_max"))
             << added(metric + QStringLiteral("_sum"));
     }
@@ -45,13 +45,6 @@ QString mergeClause()
 }
 
 } // namespace
-
-std::array<double, MinuteRollup::kMetricCount> MinuteRollup::values(const dmr::SystemSample &s)
-{
-    return {s.cpuPercent, s.memoryPercent(), double(s.memoryUsedKb), double(s.memoryTotalKb),
-        s.diskPercent(), double(s.diskUsedKb), double(s.diskTotalKb), s.load1, s.load5, s.load15,
-        double(s.uptimeSeconds)};
-}
 
 QStringList MinuteRollup::createStatements()
 {
@@ -63,7 +56,7 @@ QStringList MinuteRollup::createStatements()
                                     " last_ts BIGINT NOT NULL")
                          .arg(table());
     QString aggregates;
-    for (const QString &metric : StoreReader::systemMetrics()) {
+    for (const QString &metric : SystemFields::names()) {
         create += QStringLiteral(", %1_min DOUBLE PRECISION NOT NULL,"
                                  " %1_max DOUBLE PRECISION NOT NULL,"
                                  " %1_sum DOUBLE PRECISION NOT NULL")
@@ -93,7 +86,7 @@ bool MinuteRollup::prepare(QString *error)
 
 void MinuteRollup::add(qint64 deviceId, qint64 tsMs, const dmr::SystemSample &sample)
 {
-    const std::array<double, kMetricCount> v = values(sample);
+    const std::array<double, SystemFields::kCount> v = SystemFields::values(sample);
     Minute &m = m_minutes[{deviceId, minuteOf(tsMs)}];
     if (m.samples == 0) {
         m.firstTs = m.lastTs = tsMs;
@@ -101,12 +94,12 @@ void MinuteRollup::add(qint64 deviceId, qint64 tsMs, const dmr::SystemSample &sa
     } else {
         m.firstTs = std::min(m.firstTs, tsMs);
         m.lastTs = std::max(m.lastTs, tsMs);
-        for (int i = 0; i < kMetricCount; ++i) {
+        for (int i = 0; i < SystemFields::kCount; ++i) {
             m.min[std::size_t(i)] = std::min(m.min[std::size_t(i)], v[std::size_t(i)]);
             m.max[std::size_t(i)] = std::max(m.max[std::size_t(i)], v[std::size_t(i)]);
         }
     }
-    for (int i = 0; i < kMetricCount; ++i)
+    for (int i = 0; i < SystemFields::kCount; ++i)
         m.sum[std::size_t(i)] += v[std::size_t(i)];
     ++m.samples;
 }
@@ -121,7 +114,7 @@ bool MinuteRollup::write(QString *error)
         m_upsert->bind(2, m.samples);
         m_upsert->bind(3, m.firstTs);
         m_upsert->bind(4, m.lastTs);
-        for (int i = 0; i < kMetricCount; ++i) {
+        for (int i = 0; i < SystemFields::kCount; ++i) {
             m_upsert->bind(5 + 3 * i, m.min[std::size_t(i)]);
             m_upsert->bind(6 + 3 * i, m.max[std::size_t(i)]);
             m_upsert->bind(7 + 3 * i, m.sum[std::size_t(i)]);

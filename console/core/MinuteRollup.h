@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "dmr/Report.h"
+#include "SystemFields.h"
 
 #include <QSqlDatabase>
 #include <QStringList>
@@ -22,11 +22,8 @@ class MinuteRollup
 {
 public:
     static constexpr qint64 kMinuteMs = 60000;
-    static constexpr int kMetricCount = 11;
 
     static QString table() { return QStringLiteral("system_metrics_1m"); }
-    // StoreReader::systemMetrics(), in this order.
-    static std::array<double, kMetricCount> values(const dmr::SystemSample &sample);
     static qint64 minuteOf(qint64 tsMs) { return tsMs - tsMs % kMinuteMs; }
     // Migration: the table, and its rows computed from what system_metrics holds.
     static QStringList createStatements();
@@ -48,9 +45,9 @@ private:
         qint64 samples = 0;
         qint64 firstTs = 0;
         qint64 lastTs = 0;
-        std::array<double, kMetricCount> min {};
-        std::array<double, kMetricCount> max {};
-        std::array<double, kMetricCount> sum {};
+        std::array<double, SystemFields::kCount> min {};
+        std::array<double, SystemFields::kCount> max {};
+        std::array<double, SystemFields::kCount> sum {};
     };
 
     QSqlDatabase m_db;

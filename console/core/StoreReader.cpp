@@ -2,6 +2,7 @@
 #include "StoreReader.h"
 
 #include "MinuteRollup.h"
+#include "SystemFields.h"
 
 #include <QSqlError>
 #include <QSqlQuery>
@@ -43,20 +44,7 @@ QString failure(const QSqlQuery &query)
 
 const QStringList &StoreReader::systemMetrics()
 {
-    static const QStringList metrics = {
-        QStringLiteral("cpu_percent"),
-        QStringLiteral("memory_percent"),
-        QStringLiteral("memory_used_kb"),
-        QStringLiteral("memory_total_kb"),
-        QStringLiteral("disk_percent"),
-        QStringLiteral("disk_used_kb"),
-        QStringLiteral("disk_total_kb"),
-        QStringLiteral("load_1"),
-        QStringLiteral("load_5"),
-        QStringLiteral("load_15"),
-        QStringLiteral("uptime_seconds"),
-    };
-    return metrics;
+    return SystemFields::names();
 }
 
 QStringList StoreReader::systemColumns()
