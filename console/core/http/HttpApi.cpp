@@ -5,10 +5,10 @@
 #include "DeviceCache.h"
 #include "DeviceListBody.h"
 #include "Gzip.h"
+#include "HttpListener.h"
 #include "IngestCounters.h"
 #include "LivePush.h"
 #include "Logging.h"
-#include "LowDelayTcpServer.h"
 #include "MetricsExport.h"
 #include "PrometheusText.h"
 #include "ReportParser.h"
@@ -184,7 +184,13 @@ bool HttpApi::start(QString *error)
         });
     connect(
         m_server, &QAbstractHttpServer::newWebSocketConnection, this, &HttpApi::acceptWebSockets);
-    auto *listener = new LowDelayTcpServer(m_server);
+    auto *listener = new HttpListener(kMaxBodyBytes, m_server);
+    connect(
+        listener, &HttpListener::requestTooLarge, this, [this](const QString &peer, qint64 bytes) {
+            ++m_responses[int(Status::PayloadTooLarge)];
+            qCWarning(lcHttp, "refused a request of %lld bytes from %s: over %lld bytes",
+                qlonglong(bytes), qPrintable(peer), qlonglong(kMaxBodyBytes));
+        });
     if (!listener->listen(m_options.bind, m_options.port)) {
         *error = QStringLiteral("cannot listen for HTTP on %1 port %2: %3")
                      .arg(m_options.bind.toString())
