@@ -322,16 +322,18 @@ bool DeviceTableModel::lessThan(int leftRow, int rightRow, int column) const
         }
         return m_sortKeys[std::size_t(leftRow)] < m_sortKeys[std::size_t(rightRow)];
     }
-    const DeviceSnapshot &a = m_entries[std::size_t(leftRow)].row.device;
-    const DeviceSnapshot &b = m_entries[std::size_t(rightRow)].row.device;
-    switch (column) {
-    case Hostname:
-        return a.hostname.compare(b.hostname, Qt::CaseInsensitive) < 0;
-    case DeviceId:
-        return a.deviceId.compare(b.deviceId, Qt::CaseInsensitive) < 0;
-    default:
-        return a.uuid < b.uuid;
+    // Text: case-folded once per refresh, then compared as plain strings.
+    if (m_sortKeyColumn != column || m_sortTexts.size() != m_entries.size()) {
+        m_sortTexts.resize(m_entries.size());
+        for (std::size_t i = 0; i < m_entries.size(); ++i) {
+            const DeviceSnapshot &d = m_entries[i].row.device;
+            m_sortTexts[i] = column == Hostname ? d.hostname.toCaseFolded()
+                : column == DeviceId            ? d.deviceId.toCaseFolded()
+                                                : d.uuid;
+        }
+        m_sortKeyColumn = column;
     }
+    return m_sortTexts[std::size_t(leftRow)] < m_sortTexts[std::size_t(rightRow)];
 }
 
 QVariant DeviceTableModel::headerData(int section, Qt::Orientation orientation, int role) const

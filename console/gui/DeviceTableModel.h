@@ -92,6 +92,7 @@ private:
     std::vector<Entry> m_entries;
     // lessThan's numeric keys of m_sortKeyColumn, one per row; -1: none.
     mutable std::vector<double> m_sortKeys;
+    mutable std::vector<QString> m_sortTexts; // for the text columns
     mutable int m_sortKeyColumn = -1;
     QHash<QString, int> m_rowOf; // uuid -> row
     QHash<QString, DeviceRow> m_pending; // uuid -> newest not yet shown

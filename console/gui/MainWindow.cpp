@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "MainWindow.h"
 
+#include "CachedTextDelegate.h"
 #include "ConsoleService.h"
 #include "DeviceFilterProxyModel.h"
 #include "DeviceTableModel.h"
@@ -98,6 +99,7 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
     m_table->setAlternatingRowColors(true);
     m_table->setShowGrid(false);
     m_table->setWordWrap(false);
+    m_table->setItemDelegate(new CachedTextDelegate(m_table));
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_table->verticalHeader()->setDefaultSectionSize(
@@ -131,6 +133,16 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
     });
     setCentralWidget(m_tabs);
 
+    // Fixed sizes, wide enough for large fleets: a label whose text changes
+    // width would ask the whole window to lay out again each time.
+    const QFontMetrics metrics(m_countsLabel->font());
+    const int height = m_countsLabel->sizeHint().height();
+    const QString digits(7, QLatin1Char('0'));
+    m_countsLabel->setFixedSize(
+        metrics.horizontalAdvance(tr("%1 of %1 devices online").arg(digits)), height);
+    m_rateLabel->setFixedSize(metrics.horizontalAdvance(tr("%1 datagrams/s").arg(digits)), height);
+    m_rejectedLabel->setFixedSize(
+        metrics.horizontalAdvance(tr("%1 rejected").arg(QString(10, QLatin1Char('0')))), height);
     statusBar()->addWidget(m_countsLabel);
     statusBar()->addWidget(m_rateLabel);
     statusBar()->addWidget(m_rejectedLabel);
