@@ -23,10 +23,12 @@ void DeviceFilterProxyModel::setSourceModel(QAbstractItemModel *model)
 
 void DeviceFilterProxyModel::resort()
 {
-    // New rows must pass the filter too; invalidateFilter() also sorts.
-    if (!m_text.isEmpty())
+    // New rows must pass the filter too. The search is on names only, and
+    // sorted by name the order changes only with names: most refreshes need
+    // neither.
+    if (!m_text.isEmpty() && (!m_devices || m_devices->namesChanged()))
         invalidateFilter();
-    if (sortColumn() >= 0)
+    if (sortColumn() >= 0 && (!m_devices || m_devices->orderMayHaveChanged(sortColumn())))
         sort(sortColumn(), sortOrder());
 }
 

@@ -132,6 +132,8 @@ void DeviceTableModel::refresh()
         return;
     ++m_refreshes;
     m_now = now;
+    m_namesChanged = false;
+    m_onlineChanged = false;
     m_sortKeyColumn = -1; // values change below
 
     int firstChanged = int(m_entries.size());
@@ -143,13 +145,19 @@ void DeviceTableModel::refresh()
             added.push_back(it.value());
             continue;
         }
-        mergeRow(&m_entries[std::size_t(*row)].row, it.value());
+        DeviceRow &current = m_entries[std::size_t(*row)].row;
+        const QString hostname = current.device.hostname;
+        const QString deviceId = current.device.deviceId;
+        mergeRow(&current, it.value());
+        m_namesChanged = m_namesChanged || current.device.hostname != hostname
+            || current.device.deviceId != deviceId;
         firstChanged = std::min(firstChanged, *row);
         lastChanged = std::max(lastChanged, *row);
     }
     m_pending.clear();
 
     if (!added.empty()) {
+        m_namesChanged = true;
         const int first = int(m_entries.size());
         beginInsertRows({}, first, first + int(added.size()) - 1);
         for (DeviceRow &row : added) {
@@ -168,6 +176,7 @@ void DeviceTableModel::refresh()
             = DeviceRegistry::isOnline(entry.row.device, now, m_offlineAfterSeconds);
         if (isOnline != entry.online) {
             entry.online = isOnline;
+            m_onlineChanged = true;
             const DeviceSnapshot &d = entry.row.device;
             emit deviceOnlineChanged(
                 d.uuid, d.hostname.isEmpty() ? d.deviceId : d.hostname, isOnline);
@@ -272,6 +281,20 @@ QVariant DeviceTableModel::sortValue(const Entry &entry, int column) const
         return entry.row.device.lastSeen;
     default:
         return numericKey(entry, column);
+    }
+}
+
+bool DeviceTableModel::orderMayHaveChanged(int column) const
+{
+    switch (column) {
+    case Hostname:
+    case DeviceId:
+    case Uuid:
+        return m_namesChanged;
+    case Status:
+        return m_namesChanged || m_onlineChanged;
+    default:
+        return true;
     }
 }
 

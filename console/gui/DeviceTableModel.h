@@ -59,6 +59,11 @@ public:
     // SortRole's order without building QVariants: what a proxy sorting
     // 10,000 rows four times a second calls.
     bool lessThan(int leftRow, int rightRow, int column) const;
+    // Whether the last refresh can have changed the order by `column`, or
+    // which rows a search matches (rows added, a hostname or device_id
+    // changed, a status flipped): sorted by name, most refreshes need no sort.
+    bool orderMayHaveChanged(int column) const;
+    bool namesChanged() const { return m_namesChanged; }
     int onlineCount() const { return m_online; }
     quint64 refreshes() const { return m_refreshes; }
 
@@ -94,6 +99,8 @@ private:
     mutable std::vector<double> m_sortKeys;
     mutable std::vector<QString> m_sortTexts; // for the text columns
     mutable int m_sortKeyColumn = -1;
+    bool m_namesChanged = true;
+    bool m_onlineChanged = true;
     QHash<QString, int> m_rowOf; // uuid -> row
     QHash<QString, DeviceRow> m_pending; // uuid -> newest not yet shown
     QTimer m_timer;

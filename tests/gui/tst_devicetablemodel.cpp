@@ -60,6 +60,7 @@ private slots:
     void filtersAsYouType_data();
     void filtersAsYouType();
     void sortsOnRawValues();
+    void sortByNameFollowsRenamesAndNewRows();
     void selectionSurvivesUpdates();
     void goesOfflineAsTimePasses();
     void keepsTheNewestOfBothSources();
@@ -219,6 +220,46 @@ void TestDeviceTableModel::sortsOnRawValues()
     QCOMPARE(column(proxy, DeviceTableModel::Hostname),
         QStringList(
             {QStringLiteral("host-1"), QStringLiteral("host-2"), QStringLiteral("host-3")}));
+}
+
+// Sorted by hostname, a refresh that changes only numbers leaves the order
+// alone (no re-sort); a rename or a new device re-sorts, and a search sees them.
+void TestDeviceTableModel::sortByNameFollowsRenamesAndNewRows()
+{
+    DeviceTableModel model(clock());
+    model.setRefreshIntervalMs(0);
+    model.applyRows({row(1, kStart, 5), row(2, kStart, 6), row(3, kStart, 7)});
+    model.refresh();
+    DeviceFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.sort(DeviceTableModel::Hostname, Qt::AscendingOrder);
+    const QStringList sorted
+        = {QStringLiteral("host-1"), QStringLiteral("host-2"), QStringLiteral("host-3")};
+    QCOMPARE(column(proxy, DeviceTableModel::Hostname), sorted);
+
+    m_now += 1000;
+    model.applyRows({row(1, kStart + 1000, 50), row(3, kStart + 1000, 1)});
+    model.refresh();
+    QVERIFY(!model.orderMayHaveChanged(DeviceTableModel::Hostname));
+    QVERIFY(model.orderMayHaveChanged(DeviceTableModel::Cpu));
+    QCOMPARE(column(proxy, DeviceTableModel::Hostname), sorted);
+
+    DeviceRow renamed = row(1, kStart + 2000, 50);
+    renamed.device.hostname = QStringLiteral("host-9");
+    m_now += 1000;
+    model.applyRows({renamed, row(0, kStart + 2000, 3)});
+    model.refresh();
+    QVERIFY(model.orderMayHaveChanged(DeviceTableModel::Hostname));
+    QCOMPARE(column(proxy, DeviceTableModel::Hostname),
+        QStringList({QStringLiteral("host-0"), QStringLiteral("host-2"), QStringLiteral("host-3"),
+            QStringLiteral("host-9")}));
+
+    proxy.setSearchText(QStringLiteral("host-1"));
+    QCOMPARE(proxy.rowCount(), 0);
+    m_now += 1000;
+    model.applyRows({row(2, kStart + 3000, 9), row(11, kStart + 3000, 1)});
+    model.refresh();
+    QCOMPARE(column(proxy, DeviceTableModel::Hostname), QStringList({QStringLiteral("host-11")}));
 }
 
 void TestDeviceTableModel::selectionSurvivesUpdates()
