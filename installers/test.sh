@@ -32,7 +32,27 @@ say "Running the tests"
 test_status=0
 ctest --test-dir "$DMR_BUILD_DIR" --output-on-failure -j 2 --timeout 300 || test_status=$?
 
+# The codec under libFuzzer with AddressSanitizer and UBSan, from the seed
+# corpus; DMR_FUZZ_SECONDS=0 skips it.
+fuzz_status=0
+fuzz_seconds="${DMR_FUZZ_SECONDS:-60}"
+if [[ $fuzz_seconds -gt 0 ]]; then
+    say "Fuzzing the codec for $fuzz_seconds s (tests/fuzz/run-fuzz.sh)"
+    fuzz_log="$(mktemp)"
+    if "$DMR_ROOT/tests/fuzz/run-fuzz.sh" "$fuzz_seconds" >"$fuzz_log" 2>&1; then
+        grep -E '^(Done|stat::(number_of_executed_units|new_units_added))' "$fuzz_log" || true
+    else
+        fuzz_status=1
+        tail -n 100 "$fuzz_log" >&2
+        echo "The fuzzer failed; the input that did it is in build-fuzz/ (crash-*)." >&2
+    fi
+    rm -f "$fuzz_log"
+fi
+
 if [[ $test_status -ne 0 ]]; then
     exit "$test_status"
+fi
+if [[ $fuzz_status -ne 0 ]]; then
+    exit "$fuzz_status"
 fi
 exit "$format_status"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "dmr/Codec.h"
 
+#include <QFile>
 #include <QTest>
 #include <random>
 
@@ -57,6 +58,8 @@ class TestCodec : public QObject
 {
     Q_OBJECT
 private slots:
+    void fuzzSeeds_data();
+    void fuzzSeeds();
     void roundTrip_data();
     void roundTrip();
     void sizeBudget_data();
@@ -318,6 +321,37 @@ void TestCodec::survivesRandomBytes()
         const dmr::DecodeResult result = dmr::decode(garbage);
         QVERIFY(result.ok() || !result.detail.empty());
     }
+}
+
+// The fuzzer's seed corpus (tests/fuzz/make-seeds.py) still means what it
+// was made to mean: seeds that reach every path of decode().
+void TestCodec::fuzzSeeds_data()
+{
+    QTest::addColumn<QString>("seed");
+    QTest::addColumn<int>("reason");
+    QTest::addColumn<int>("interfaces");
+    const auto ok = int(dmr::RejectReason::None);
+    QTest::newRow("pi") << "pi-two-interfaces" << ok << 2;
+    QTest::newRow("hex id") << "hex-device-id" << ok << 1;
+    QTest::newRow("no interfaces") << "no-interfaces" << ok << 0;
+    QTest::newRow("many interfaces") << "many-interfaces" << ok << 12;
+    QTest::newRow("no system") << "no-system" << int(dmr::RejectReason::Invalid) << 0;
+    QTest::newRow("signed") << "signed" << int(dmr::RejectReason::Unsupported) << 0;
+    QTest::newRow("empty") << "empty-payload" << int(dmr::RejectReason::Empty) << 0;
+}
+
+void TestCodec::fuzzSeeds()
+{
+    QFETCH(QString, seed);
+    QFETCH(int, reason);
+    QFETCH(int, interfaces);
+    QFile file(QStringLiteral(DMR_TEST_DATA "/../fuzz/corpus/decode/") + seed);
+    QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
+    const QByteArray bytes = file.readAll();
+    const dmr::DecodeResult result = dmr::decode(bytes.constData(), std::size_t(bytes.size()));
+    QVERIFY2(int(result.reason) == reason, result.detail.c_str());
+    if (result.ok())
+        QCOMPARE(int(result.report->interfaces.size()), interfaces);
 }
 
 QTEST_GUILESS_MAIN(TestCodec)

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Builds the codec fuzz target with clang, libFuzzer, AddressSanitizer and
+# UndefinedBehaviorSanitizer, and fuzzes decode for SECONDS (default 60) from
+# the committed seed corpus. New inputs go to a scratch corpus, not the repo.
+# A crash leaves its input as build-fuzz/crash-* and fails the run.
+# Usage: tests/fuzz/run-fuzz.sh [SECONDS]
+set -euo pipefail
+seconds="${1:-60}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+build="${DMR_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+sanitizers="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_COMPILER=clang++ -DDMR_BUILD_CONSOLE=OFF -DDMR_BUILD_TESTS=OFF \
+    -DDMR_BUILD_AGENT=OFF -DDMR_STATIC_AGENT=OFF -DDMR_BUILD_FUZZ=ON \
+    "-DCMAKE_CXX_FLAGS=$sanitizers -fsanitize=fuzzer-no-link" >/dev/null
+cmake --build "$build" --target fuzz_decode -j "${DMR_JOBS:-2}"
+
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+cd "$build"
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ./tests/fuzz/fuzz_decode -max_total_time="$seconds" -max_len=2048 -print_final_stats=1 \
+    "$scratch" "$root/tests/fuzz/corpus/decode"
