@@ -73,6 +73,7 @@ private slots:
     void statsHealthAndMetrics();
     void staticPages();
     void webSocketPushesUpdates();
+    void healthzFailsWhileWritesFail();
 
 private:
     Response request(const QByteArray &method, const QString &path, const QByteArray &body = {},
@@ -750,6 +751,32 @@ void TestHttpApi::webSocketPushesUpdates()
     sendReports(TestReports::deviceId(2), 9, 5, 5);
     QTRY_VERIFY(!messages.isEmpty());
     socket.close();
+}
+
+// While the database refuses writes, /healthz says 503 and why; the reports
+// wait in the queue and are stored once writes work again.
+void TestHttpApi::healthzFailsWhileWritesFail()
+{
+    {
+        TestSql::Connection admin(m_dir.filePath(QStringLiteral("metrics.db")));
+        QVERIFY(admin.exec(QStringLiteral("CREATE TRIGGER refuse BEFORE INSERT ON system_metrics"
+                                          " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END")));
+    }
+    sendReports(TestReports::deviceId(2), 9, 6, 6);
+    Response health;
+    QTRY_COMPARE_WITH_TIMEOUT(
+        (health = request("GET", QStringLiteral("/healthz"))).status, 503, 10000);
+    QCOMPARE(health.json()[QStringLiteral("store_healthy")].toBool(), false);
+    QVERIFY2(health.json()[QStringLiteral("store_error")].toString().contains(
+                 QLatin1String("disk on fire")),
+        health.body.constData());
+    QVERIFY(m_service->counters().persisted.load() < m_service->counters().accepted.load());
+    {
+        TestSql::Connection admin(m_dir.filePath(QStringLiteral("metrics.db")));
+        QVERIFY(admin.exec(QStringLiteral("DROP TRIGGER refuse")));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(request("GET", QStringLiteral("/healthz")).status, 200, 10000);
+    QTRY_COMPARE(m_service->counters().persisted.load(), m_service->counters().accepted.load());
 }
 
 QTEST_GUILESS_MAIN(TestHttpApi)

@@ -598,12 +598,16 @@ void HttpApi::health(QHttpServerResponder &responder)
                 .toJson(QJsonDocument::Compact),
             Status::ServiceUnavailable);
     }
-    QJsonObject body {{QStringLiteral("status"), QStringLiteral("ok")},
+    // Readable but not writable (disk full, read-only file, locked): reports
+    // pile up in the queue, so a load balancer or a watchdog should know.
+    QJsonObject body {
+        {QStringLiteral("status"), m_storeHealthy ? QStringLiteral("ok") : QStringLiteral("error")},
         {QStringLiteral("database"), QStringLiteral("ok")},
         {QStringLiteral("store_healthy"), m_storeHealthy}};
     if (!m_storeHealthy)
         body.insert(QStringLiteral("store_error"), m_storeError);
-    replyJson(responder, QJsonDocument(body).toJson(QJsonDocument::Compact));
+    replyJson(responder, QJsonDocument(body).toJson(QJsonDocument::Compact),
+        m_storeHealthy ? Status::Ok : Status::ServiceUnavailable);
 }
 
 void HttpApi::metrics(QHttpServerResponder &responder)
