@@ -74,6 +74,7 @@ private slots:
     void staticPages();
     void webSocketPushesUpdates();
     void healthzFailsWhileWritesFail();
+    void occasionalClientGetsAFreshList();
 
 private:
     Response request(const QByteArray &method, const QString &path, const QByteArray &body = {},
@@ -777,6 +778,29 @@ void TestHttpApi::healthzFailsWhileWritesFail()
     }
     QTRY_COMPARE_WITH_TIMEOUT(request("GET", QStringLiteral("/healthz")).status, 200, 10000);
     QTRY_COMPARE(m_service->counters().persisted.load(), m_service->counters().accepted.load());
+}
+
+// The list body is rebuilt in the background under steady requests; a
+// client that asks after a quiet second still gets what is true now.
+void TestHttpApi::occasionalClientGetsAFreshList()
+{
+    const QString uuid = uuidOf(TestReports::deviceId(1));
+    auto receivedOf = [this, &uuid] {
+        for (const QJsonValue &device :
+            request("GET", QStringLiteral("/api/devices/")).json().array()) {
+            if (device[QStringLiteral("uuid")].toString() == uuid)
+                return device[QStringLiteral("reports_received")].toInt();
+        }
+        return -1;
+    };
+    QTRY_COMPARE(m_service->counters().persisted.load(), m_service->counters().accepted.load());
+    QTest::qWait(1200); // the last list body is over a second old now
+    const int received = receivedOf(); // rebuilt, so current
+    QTest::qWait(1200);
+    const quint64 before = m_service->counters().accepted.load();
+    sendReports(TestReports::deviceId(1), 5, 303, 303);
+    QTRY_COMPARE(m_service->counters().accepted.load(), before + 1);
+    QCOMPARE(receivedOf(), received + 1);
 }
 
 QTEST_GUILESS_MAIN(TestHttpApi)

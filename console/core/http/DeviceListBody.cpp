@@ -23,6 +23,7 @@ std::shared_ptr<const DeviceListBody::Body> build(
         array.append(ApiJson::device(
             overview, DeviceRegistry::isOnline(overview.device, nowMs, offlineAfterSeconds)));
     auto body = std::make_shared<DeviceListBody::Body>();
+    body->builtAtMs = nowMs;
     body->json = QJsonDocument(array).toJson(QJsonDocument::Compact);
     body->gzip = Gzip::compress(body->json);
     return body;
@@ -35,8 +36,12 @@ DeviceListBody::DeviceListBody(const DeviceCache *cache, QObject *parent)
     , m_cache(cache)
 {
     connect(&m_build, &QFutureWatcherBase::finished, this, [this] {
-        m_body = m_build.result();
-        m_age.start();
+        // A request may have built a newer one meanwhile.
+        const std::shared_ptr<const Body> built = m_build.result();
+        if (!m_body || built->builtAtMs >= m_body->builtAtMs) {
+            m_body = built;
+            m_age.start();
+        }
     });
 }
 
@@ -47,16 +52,17 @@ DeviceListBody::~DeviceListBody()
 
 std::shared_ptr<const DeviceListBody::Body> DeviceListBody::current(qint64 nowMs)
 {
-    if (!m_body) {
+    // Older than a second (nobody asked for a while): built now, so that an
+    // occasional client never gets an old list. Under steady requests the
+    // body is rebuilt in the background before it gets that old.
+    if (!m_body || m_age.elapsed() >= kMaxAgeMs) {
         m_builtVersion = m_cache->version();
         m_body = build(m_cache->sorted(), m_cache->offlineAfterSeconds(), nowMs);
         m_age.start();
         return m_body;
     }
-    const qint64 age = m_age.elapsed();
-    const bool stale
-        = age >= kMaxAgeMs || (m_cache->version() != m_builtVersion && age >= kChangedAgeMs);
-    if (stale && !m_build.isRunning())
+    if (m_cache->version() != m_builtVersion && m_age.elapsed() >= kChangedAgeMs
+        && !m_build.isRunning())
         startBuild(nowMs);
     return m_body;
 }

@@ -12,14 +12,16 @@ class DeviceCache;
 // The body of GET /api/devices/ without a search: every device as JSON, and
 // gzip-compressed for clients that accept it. Serializing a thousand devices
 // takes tens of milliseconds, so the body is rebuilt on a pool thread from a
-// copy of the cache while requests are answered with the previous one. A body
-// is at most a quarter of a second behind a change, and rebuilt at least once
-// a second, because online turns into offline with time alone.
+// copy of the cache while requests are answered with the previous one, at
+// most a quarter of a second behind a change. A body over a second old is
+// rebuilt before it is served, because online turns into offline with time
+// alone and an occasional client must not get an old list.
 class DeviceListBody : public QObject
 {
 public:
     struct Body
     {
+        qint64 builtAtMs = 0;
         QByteArray json;
         QByteArray gzip;
     };
