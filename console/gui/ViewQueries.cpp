@@ -12,6 +12,28 @@
 #include <algorithm>
 #include <map>
 
+namespace {
+
+// A row's (min, max) pairs, one per charted metric from value `first` on,
+// into `column` of each metric's sampler.
+void addExtremes(std::vector<Downsampler> &samplers, const QSqlQuery &query, int column, int first)
+{
+    for (std::size_t i = 0; i < samplers.size(); ++i) {
+        samplers[i].addColumn(column, query.value(first + int(2 * i)).toDouble(),
+            query.value(first + 1 + int(2 * i)).toDouble());
+    }
+}
+
+QList<HistorySeries> chartedSeries(const std::vector<Downsampler> &samplers)
+{
+    QList<HistorySeries> series;
+    for (int i = 0; i < ViewQueries::chartedMetrics().size(); ++i)
+        series.append({ViewQueries::chartedMetrics().at(i), samplers[std::size_t(i)].points()});
+    return series;
+}
+
+} // namespace
+
 ViewQueries::ViewQueries(QSqlDatabase db)
     : m_db(std::move(db))
 { }
@@ -101,19 +123,12 @@ std::optional<QList<HistorySeries>> ViewQueries::systemHistory(
         *error = query.lastError().text();
         return std::nullopt;
     }
-    std::vector<Downsampler> samplers;
-    for (int i = 0; i < chartedMetrics().size(); ++i)
-        samplers.emplace_back(fromMs, toMs, columns);
+    std::vector<Downsampler> samplers(
+        std::size_t(chartedMetrics().size()), Downsampler(fromMs, toMs, columns));
     while (query.next()) {
-        const int column = query.value(0).toInt();
-        for (std::size_t i = 0; i < samplers.size(); ++i)
-            samplers[i].addColumn(column, query.value(int(1 + 2 * i)).toDouble(),
-                query.value(int(2 + 2 * i)).toDouble());
+        addExtremes(samplers, query, query.value(0).toInt(), 1);
     }
-    QList<HistorySeries> series;
-    for (int i = 0; i < chartedMetrics().size(); ++i)
-        series.append({chartedMetrics().at(i), samplers[std::size_t(i)].points()});
-    return series;
+    return chartedSeries(samplers);
 }
 
 std::optional<QList<HistorySeries>> ViewQueries::systemHistoryByMinute(
@@ -137,22 +152,15 @@ std::optional<QList<HistorySeries>> ViewQueries::systemHistoryByMinute(
         *error = query.lastError().text();
         return std::nullopt;
     }
-    std::vector<Downsampler> samplers;
-    for (int i = 0; i < chartedMetrics().size(); ++i)
-        samplers.emplace_back(fromMs, toMs, columns);
+    std::vector<Downsampler> samplers(
+        std::size_t(chartedMetrics().size()), Downsampler(fromMs, toMs, columns));
     while (query.next()) {
         const qint64 first = query.value(0).toLongLong();
         if (query.value(1).toLongLong() < fromMs || first >= toMs)
             continue;
-        const int column = samplers.front().columnOf(std::max(first, fromMs));
-        for (std::size_t i = 0; i < samplers.size(); ++i)
-            samplers[i].addColumn(column, query.value(int(2 + 2 * i)).toDouble(),
-                query.value(int(3 + 2 * i)).toDouble());
+        addExtremes(samplers, query, samplers.front().columnOf(std::max(first, fromMs)), 2);
     }
-    QList<HistorySeries> series;
-    for (int i = 0; i < chartedMetrics().size(); ++i)
-        series.append({chartedMetrics().at(i), samplers[std::size_t(i)].points()});
-    return series;
+    return chartedSeries(samplers);
 }
 
 std::optional<QList<HistorySeries>> ViewQueries::networkHistory(

@@ -4,20 +4,19 @@
 // every row committed before the kill is still there, and a restarted
 // console stores a new datagram within 2 seconds of its start.
 // DMR_KILL_RUNS sets the number of kills (default 20; the benchmark uses 100).
+#include "ConsoleProcess.h"
 #include "TestReports.h"
 #include "TestSql.h"
 
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QRandomGenerator>
-#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUdpSocket>
 
 namespace {
 
-const QString kConsole = QStringLiteral(DMR_BINARY_DIR "/console/metrics-console");
 const QString kLoadgen = QStringLiteral(DMR_BINARY_DIR "/tests/bench/loadgen/metrics-loadgen");
 
 } // namespace
@@ -29,37 +28,11 @@ private slots:
     void killNineAtRandomMoments();
 
 private:
-    // Starts the console and returns its UDP port (0 on failure).
-    quint16 startConsole(QProcess *console, QByteArray *log);
     qint64 storedRows();
 
     QTemporaryDir m_dir;
     QString m_db;
 };
-
-quint16 TestCrashSafety::startConsole(QProcess *console, QByteArray *log)
-{
-    console->setProcessChannelMode(QProcess::MergedChannels);
-    console->start(kConsole,
-        {QStringLiteral("--headless"), QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
-            QStringLiteral("--udp-port"), QStringLiteral("0"), QStringLiteral("--http-port"),
-            QStringLiteral("0"), QStringLiteral("--flush-interval"), QStringLiteral("50"),
-            QStringLiteral("--db"), m_db, QStringLiteral("--log-file"), QStringLiteral("-"),
-            QStringLiteral("--env-file"), QStringLiteral("/dev/null")});
-    if (!console->waitForStarted())
-        return 0;
-    static const QRegularExpression portLine(QStringLiteral("UDP port (\\d+)"));
-    for (int i = 0; i < 200; ++i) {
-        console->waitForReadyRead(25);
-        *log += console->readAll();
-        const auto match = portLine.match(QString::fromUtf8(*log));
-        if (match.hasMatch())
-            return quint16(match.captured(1).toUInt());
-        if (console->state() == QProcess::NotRunning)
-            return 0;
-    }
-    return 0;
-}
 
 qint64 TestCrashSafety::storedRows()
 {
@@ -80,12 +53,12 @@ void TestCrashSafety::killNineAtRandomMoments()
     qint64 slowestStartMs = 0;
 
     for (int run = 0; run < runs; ++run) {
-        QProcess console;
-        QByteArray log;
+        ConsoleProcess console(m_db);
         QElapsedTimer sinceStart;
         sinceStart.start();
-        const quint16 port = startConsole(&console, &log);
-        QVERIFY2(port != 0, log.constData());
+        QVERIFY2(console.start({QStringLiteral("--flush-interval"), QStringLiteral("50")}),
+            console.log().constData());
+        const quint16 port = console.udpPort();
 
         // A restarted console ingests again within 2 s of its start.
         const qint64 before = storedRows();
@@ -93,7 +66,7 @@ void TestCrashSafety::killNineAtRandomMoments()
         const dmr::Report report
             = TestReports::makeReport(TestReports::deviceId(9), 1000u + quint32(run), 1);
         probe.writeDatagram(TestReports::encoded(report), QHostAddress::LocalHost, port);
-        QTRY_VERIFY2_WITH_TIMEOUT(storedRows() > before, log.constData(), 5000);
+        QTRY_VERIFY2_WITH_TIMEOUT(storedRows() > before, console.log().constData(), 5000);
         const qint64 startMs = sinceStart.elapsed();
         slowestStartMs = std::max(slowestStartMs, startMs);
         QVERIFY2(startMs < 2000,
@@ -108,9 +81,8 @@ void TestCrashSafety::killNineAtRandomMoments()
         QVERIFY(loadgen.waitForStarted());
         QTest::qWait(int(random.bounded(50, 900)));
         const qint64 committed = storedRows(); // what any reader could see: durable
-        QVERIFY(console.state() == QProcess::Running);
+        QVERIFY(console.isRunning());
         console.kill(); // SIGKILL: no flush, no cleanup
-        QVERIFY(console.waitForFinished(5000));
         loadgen.kill();
         loadgen.waitForFinished(5000);
 

@@ -4,6 +4,7 @@
 // reason), keeps accepted reports in its queue, and once the file system
 // grows it writes them all, and the database passes PRAGMA integrity_check.
 // Needs root to mount the tmpfs (CI runs as root); skipped otherwise.
+#include "ConsoleProcess.h"
 #include "TestSql.h"
 
 #include <QJsonDocument>
@@ -15,12 +16,10 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
-#include <csignal>
 #include <unistd.h>
 
 namespace {
 
-const QString kConsole = QStringLiteral(DMR_BINARY_DIR "/console/metrics-console");
 const QString kLoadgen = QStringLiteral(DMR_BINARY_DIR "/tests/bench/loadgen/metrics-loadgen");
 
 bool run(const QString &program, const QStringList &arguments)
@@ -87,35 +86,12 @@ QJsonObject TestDiskFull::getJson(const QString &path, int *status)
 void TestDiskFull::fullDiskKeepsReportsAndRecovers()
 {
     const QString db = m_mount + QStringLiteral("/metrics.db");
-    QProcess console;
-    console.setProcessChannelMode(QProcess::MergedChannels);
-    console.start(kConsole,
-        {QStringLiteral("--headless"), QStringLiteral("--bind"), QStringLiteral("127.0.0.1"),
-            QStringLiteral("--udp-port"), QStringLiteral("0"), QStringLiteral("--http-port"),
-            QStringLiteral("0"), QStringLiteral("--flush-interval"), QStringLiteral("50"),
-            QStringLiteral("--db"), db, QStringLiteral("--log-file"), QStringLiteral("-"),
-            QStringLiteral("--env-file"), QStringLiteral("/dev/null")});
-    QVERIFY(console.waitForStarted());
-    QByteArray log;
-    const auto stopConsole = qScopeGuard([&console] {
-        if (console.state() != QProcess::NotRunning) {
-            console.kill();
-            console.waitForFinished();
-        }
-    });
-    static const QRegularExpression udpLine(QStringLiteral("UDP port (\\d+)"));
-    static const QRegularExpression httpLine(QStringLiteral("http://127\\.0\\.0\\.1:(\\d+)/"));
-    quint16 udpPort = 0;
-    for (int i = 0; i < 200 && udpPort == 0; ++i) {
-        console.waitForReadyRead(25);
-        log += console.readAll();
-        const QString text = QString::fromUtf8(log);
-        if (const auto m = udpLine.match(text); m.hasMatch())
-            udpPort = quint16(m.captured(1).toUInt());
-        if (const auto m = httpLine.match(text); m.hasMatch())
-            m_httpPort = quint16(m.captured(1).toUInt());
-    }
-    QVERIFY2(udpPort != 0 && m_httpPort != 0, log.constData());
+    ConsoleProcess console(db);
+    QVERIFY2(console.start({QStringLiteral("--flush-interval"), QStringLiteral("50")}),
+        console.log().constData());
+    const quint16 udpPort = console.udpPort();
+    m_httpPort = console.httpPort();
+    QVERIFY2(m_httpPort != 0, console.log().constData());
 
     // About 60,000 rows: several times what fits in 1 MiB.
     QProcess loadgen;
@@ -135,7 +111,7 @@ void TestDiskFull::fullDiskKeepsReportsAndRecovers()
     QVERIFY2(health[QStringLiteral("store_error")].toString().contains(QLatin1String("full")),
         qPrintable(QJsonDocument(health).toJson()));
     qInfo("while full: %s", qPrintable(health[QStringLiteral("store_error")].toString()));
-    QVERIFY(console.state() == QProcess::Running);
+    QVERIFY(console.isRunning());
     QJsonObject stats = getJson(QStringLiteral("/api/stats/"), &status);
     QCOMPARE(status, 200);
     QVERIFY2(
@@ -160,10 +136,7 @@ void TestDiskFull::fullDiskKeepsReportsAndRecovers()
     QCOMPARE(persisted + dropped, accepted);
     QCOMPARE(dropped, 0); // the queue (200,000) held everything meanwhile
 
-    ::kill(pid_t(console.processId()), SIGTERM);
-    QVERIFY(console.waitForFinished(20000));
-    log += console.readAll();
-    QCOMPARE(console.exitCode(), 0);
+    QCOMPARE(console.terminate(), 0);
     TestSql::Connection sql(db);
     QCOMPARE(sql.value(QStringLiteral("PRAGMA integrity_check")).toString(), QStringLiteral("ok"));
     QCOMPARE(

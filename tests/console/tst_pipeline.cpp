@@ -2,6 +2,7 @@
 // End to end with the real programs: metrics-agent reading a fixture /proc
 // tree sends over real UDP to a headless metrics-console process, which
 // stores into a temporary SQLite file; SIGTERM must leave everything on disk.
+#include "ConsoleProcess.h"
 #include "TestSql.h"
 
 #include <QProcess>
@@ -9,11 +10,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUuid>
-#include <csignal>
+#include <memory>
 
 namespace {
 
-const QString kConsole = QStringLiteral(DMR_BINARY_DIR "/console/metrics-console");
 const QString kAgent = QStringLiteral(DMR_BINARY_DIR "/agent/metrics-agent");
 const QString kLoadgen = QStringLiteral(DMR_BINARY_DIR "/tests/bench/loadgen/metrics-loadgen");
 const QString kFixture = QStringLiteral(DMR_TEST_DATA "/proc-rpi");
@@ -30,67 +30,30 @@ private slots:
     void sigtermWritesEveryAcceptedReport();
 
 private:
-    quint16 startConsole(const QStringList &extra = {});
-    int stopConsole();
-
     QTemporaryDir m_dir;
     QString m_db;
-    QProcess m_console;
-    QByteArray m_consoleLog;
+    std::unique_ptr<ConsoleProcess> m_console;
 };
 
 void TestPipeline::init()
 {
     QVERIFY(m_dir.isValid());
     m_db = m_dir.filePath(QStringLiteral("pipeline-%1.db").arg(QTest::currentTestFunction()));
-    m_consoleLog.clear();
+    m_console = std::make_unique<ConsoleProcess>(m_db);
 }
 
 void TestPipeline::cleanup()
 {
-    if (m_console.state() != QProcess::NotRunning) {
-        m_console.kill();
-        m_console.waitForFinished();
-    }
+    m_console->kill();
     if (QTest::currentTestFailed())
-        qWarning("console log:\n%s", m_consoleLog.constData());
-}
-
-quint16 TestPipeline::startConsole(const QStringList &extra)
-{
-    m_console.setProcessChannelMode(QProcess::MergedChannels);
-    m_console.start(kConsole,
-        QStringList {QStringLiteral("--headless"), QStringLiteral("--bind"),
-            QStringLiteral("127.0.0.1"), QStringLiteral("--udp-port"), QStringLiteral("0"),
-            QStringLiteral("--http-port"), QStringLiteral("0"), QStringLiteral("--db"), m_db,
-            QStringLiteral("--log-file"), QStringLiteral("-")}
-            + extra);
-    if (!m_console.waitForStarted())
-        return 0;
-    const QRegularExpression portLine(QStringLiteral("UDP port (\\d+)"));
-    for (int i = 0; i < 100; ++i) {
-        m_console.waitForReadyRead(100);
-        m_consoleLog += m_console.readAll();
-        const auto match = portLine.match(QString::fromUtf8(m_consoleLog));
-        if (match.hasMatch())
-            return quint16(match.captured(1).toUInt());
-    }
-    return 0;
-}
-
-int TestPipeline::stopConsole()
-{
-    ::kill(pid_t(m_console.processId()), SIGTERM);
-    if (!m_console.waitForFinished(20000))
-        return -1;
-    m_consoleLog += m_console.readAll();
-    return m_console.exitStatus() == QProcess::NormalExit ? m_console.exitCode() : -1;
+        qWarning("console log:\n%s", m_console->log().constData());
 }
 
 void TestPipeline::agentToConsoleToSqlite()
 {
-    const quint16 port = startConsole({QStringLiteral("--flush-interval"), QStringLiteral("50")});
-    QVERIFY2(port != 0, m_consoleLog.constData());
+    QVERIFY2(m_console->start({QStringLiteral("--flush-interval"), QStringLiteral("50")}),
+        m_console->log().constData());
+    const quint16 port = m_console->udpPort();
 
     QProcess agent;
     agent.setProcessChannelMode(QProcess::MergedChannels);
@@ -102,7 +65,7 @@ void TestPipeline::agentToConsoleToSqlite()
     QVERIFY(agent.waitForFinished(15000));
     QCOMPARE(agent.exitCode(), 0);
     QTest::qWait(300); // the last datagram's transaction
-    QCOMPARE(stopConsole(), 0);
+    QCOMPARE(m_console->terminate(), 0);
 
     TestSql::Connection sql(m_db);
     // Identity and values come from the fixture tree (tests/data/proc-rpi).
@@ -160,9 +123,9 @@ void TestPipeline::agentToConsoleToSqlite()
 void TestPipeline::sigtermWritesEveryAcceptedReport()
 {
     // Nothing is committed on the timer within the test: only SIGTERM's flush writes.
-    const quint16 port
-        = startConsole({QStringLiteral("--flush-interval"), QStringLiteral("10000")});
-    QVERIFY2(port != 0, m_consoleLog.constData());
+    QVERIFY2(m_console->start({QStringLiteral("--flush-interval"), QStringLiteral("10000")}),
+        m_console->log().constData());
+    const quint16 port = m_console->udpPort();
 
     QProcess loadgen;
     loadgen.start(kLoadgen,
@@ -179,15 +142,15 @@ void TestPipeline::sigtermWritesEveryAcceptedReport()
     // backlog of many transactions' worth waiting for the flush.
     QVERIFY2(sent >= 2000, qPrintable(out));
 
-    QCOMPARE(stopConsole(), 0);
+    QCOMPARE(m_console->terminate(), 0);
     // The claim under test is "every accepted report is on disk after
     // SIGTERM". UDP may drop datagrams on a busy CI machine before the
     // console sees them; those are not accepted and are not counted here.
     const auto stopped
         = QRegularExpression(QStringLiteral("stopped: received=(\\d+) accepted=(\\d+)"
                                             ".* persisted=(\\d+) dropped=0"))
-              .match(QString::fromUtf8(m_consoleLog));
-    QVERIFY2(stopped.hasMatch(), m_consoleLog.right(2000).constData());
+              .match(QString::fromUtf8(m_console->log()));
+    QVERIFY2(stopped.hasMatch(), m_console->log().right(2000).constData());
     const int accepted = stopped.captured(2).toInt();
     QCOMPARE(stopped.captured(3).toInt(), accepted);
     QVERIFY2(
