@@ -5,9 +5,11 @@
 
 #include <QSqlDatabase>
 #include <QStringList>
+#include <algorithm>
 #include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <utility>
 
 class BulkInsert;
@@ -25,6 +27,17 @@ public:
 
     static QString table() { return QStringLiteral("system_metrics_1m"); }
     static qint64 minuteOf(qint64 tsMs) { return tsMs - tsMs % kMinuteMs; }
+    // How a reader places a minute row (its first and last sample time) in
+    // [fromMs, toMs): at its first sample, or at fromMs for the minute that
+    // straddles it; nothing when it lies outside. Readers select rows from
+    // minuteOf(fromMs) on, so a range widens to the whole minutes it touches.
+    static std::optional<qint64> placement(
+        qint64 firstTs, qint64 lastTs, qint64 fromMs, qint64 toMs)
+    {
+        if (lastTs < fromMs || firstTs >= toMs)
+            return std::nullopt;
+        return std::max(firstTs, fromMs);
+    }
     // Migration: the table, and its rows computed from what system_metrics holds.
     static QStringList createStatements();
 

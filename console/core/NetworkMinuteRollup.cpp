@@ -148,11 +148,10 @@ bool NetworkMinuteRollup::add(
     if (before && tsMs <= before->ts)
         return true;
     if (before) {
-        const double seconds = double(tsMs - before->ts) / 1000.0;
-        if (sample.rxBytes >= before->rx)
-            widen(m.rxMin, m.rxMax, double(sample.rxBytes - before->rx) / seconds);
-        if (sample.txBytes >= before->tx)
-            widen(m.txMin, m.txMax, double(sample.txBytes - before->tx) / seconds);
+        if (const auto rx = rate(before->ts, before->rx, tsMs, sample.rxBytes))
+            widen(m.rxMin, m.rxMax, *rx);
+        if (const auto tx = rate(before->ts, before->tx, tsMs, sample.txBytes))
+            widen(m.txMin, m.txMax, *tx);
     }
     m_previous.insert(
         {deviceId, QByteArray::fromStdString(sample.name)}, {tsMs, sample.rxBytes, sample.txBytes});

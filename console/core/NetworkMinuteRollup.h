@@ -27,6 +27,14 @@ public:
     static QString table() { return QStringLiteral("network_metrics_1m"); }
     // Migration: the table, and its rows computed from what network_metrics holds.
     static QStringList createStatements();
+    // Bytes/s from one sample of a counter to a later one; nothing when the
+    // counter went backwards (a restart starts it over) or time did not move.
+    static std::optional<double> rate(qint64 fromMs, quint64 from, qint64 toMs, quint64 to)
+    {
+        if (toMs <= fromMs || to < from)
+            return std::nullopt;
+        return double(to - from) * 1000.0 / double(toMs - fromMs);
+    }
 
     explicit NetworkMinuteRollup(QSqlDatabase db);
     ~NetworkMinuteRollup();

@@ -224,8 +224,7 @@ std::optional<QList<HistoryBucket>> StoreReader::historyByMinute(
     qint64 deviceId, const QString &metric, qint64 fromMs, qint64 toMs, int buckets, QString *error)
 {
     // Buckets of a minute or more: read the per-minute rollup, a sixtieth of
-    // the rows at one report a second. A minute belongs to the bucket of its
-    // first sample; the range widens to the whole minutes it touches.
+    // the rows at one report a second (placed by MinuteRollup::placement).
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
     query.prepare(QStringLiteral("SELECT first_ts, last_ts, samples, %1_min, %1_max, %1_sum"
@@ -244,14 +243,15 @@ std::optional<QList<HistoryBucket>> StoreReader::historyByMinute(
     while (query.next()) {
         const qint64 first = query.value(0).toLongLong();
         const qint64 last = query.value(1).toLongLong();
-        if (last < fromMs || first >= toMs)
+        const std::optional<qint64> at = MinuteRollup::placement(first, last, fromMs, toMs);
+        if (!at)
             continue;
         const qint64 count = query.value(2).toLongLong();
         const double min = query.value(3).toDouble();
         const double max = query.value(4).toDouble();
         const double sum = query.value(5).toDouble();
-        const int index = int(std::clamp<qint64>(
-            (std::max(first, fromMs) - fromMs) * buckets / (toMs - fromMs), 0, buckets - 1));
+        const int index
+            = int(std::clamp<qint64>((*at - fromMs) * buckets / (toMs - fromMs), 0, buckets - 1));
         if (index != lastIndex) {
             result.append({first, last, min, max, 0, count});
             sums.push_back(sum);

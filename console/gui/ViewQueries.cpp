@@ -32,6 +32,41 @@ QList<HistorySeries> chartedSeries(const std::vector<Downsampler> &samplers)
     return series;
 }
 
+// One interface's RX and TX rate series, and its previous sample while
+// rates are computed from raw counters.
+struct InterfaceRates
+{
+    Downsampler rx;
+    Downsampler tx;
+    qint64 lastTs = -1;
+    quint64 lastRx = 0;
+    quint64 lastTx = 0;
+};
+
+InterfaceRates &ratesOf(std::map<QString, InterfaceRates> *perInterface, const QString &name,
+    qint64 fromMs, qint64 toMs, int columns)
+{
+    auto it = perInterface->find(name);
+    if (it == perInterface->end()) {
+        it = perInterface
+                 ->emplace(name,
+                     InterfaceRates {
+                         Downsampler(fromMs, toMs, columns), Downsampler(fromMs, toMs, columns)})
+                 .first;
+    }
+    return it->second;
+}
+
+QList<HistorySeries> interfaceSeries(const std::map<QString, InterfaceRates> &perInterface)
+{
+    QList<HistorySeries> series;
+    for (const auto &[name, i] : perInterface) {
+        series.append({name + QStringLiteral(" rx"), i.rx.points()});
+        series.append({name + QStringLiteral(" tx"), i.tx.points()});
+    }
+    return series;
+}
+
 } // namespace
 
 ViewQueries::ViewQueries(QSqlDatabase db)
@@ -135,8 +170,8 @@ std::optional<QList<HistorySeries>> ViewQueries::systemHistoryByMinute(
     qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
 {
     // Columns of a minute or more: the per-minute rollup's extremes, a
-    // sixtieth of the rows at one report a second (a week: 10,080 rows). A
-    // minute lands in the column of its first sample.
+    // sixtieth of the rows at one report a second (a week: 10,080 rows),
+    // placed by MinuteRollup::placement.
     QString extremes;
     for (const QString &metric : chartedMetrics())
         extremes += QStringLiteral(", %1_min, %1_max").arg(metric);
@@ -155,10 +190,10 @@ std::optional<QList<HistorySeries>> ViewQueries::systemHistoryByMinute(
     std::vector<Downsampler> samplers(
         std::size_t(chartedMetrics().size()), Downsampler(fromMs, toMs, columns));
     while (query.next()) {
-        const qint64 first = query.value(0).toLongLong();
-        if (query.value(1).toLongLong() < fromMs || first >= toMs)
-            continue;
-        addExtremes(samplers, query, samplers.front().columnOf(std::max(first, fromMs)), 2);
+        const std::optional<qint64> at = MinuteRollup::placement(
+            query.value(0).toLongLong(), query.value(1).toLongLong(), fromMs, toMs);
+        if (at)
+            addExtremes(samplers, query, samplers.front().columnOf(*at), 2);
     }
     return chartedSeries(samplers);
 }
@@ -182,47 +217,26 @@ std::optional<QList<HistorySeries>> ViewQueries::networkHistory(
         *error = query.lastError().text();
         return std::nullopt;
     }
-    struct Interface
-    {
-        Downsampler rx;
-        Downsampler tx;
-        qint64 lastTs = -1;
-        quint64 lastRx = 0;
-        quint64 lastTx = 0;
-    };
-    std::map<QString, Interface> perInterface;
+    std::map<QString, InterfaceRates> perInterface;
     while (query.next()) {
         const qint64 ts = query.value(0).toLongLong();
-        const QString name = query.value(1).toString();
         const quint64 rx = query.value(2).toULongLong();
         const quint64 tx = query.value(3).toULongLong();
-        auto it = perInterface.find(name);
-        if (it == perInterface.end())
-            it = perInterface
-                     .emplace(name,
-                         Interface {Downsampler(fromMs, toMs, columns),
-                             Downsampler(fromMs, toMs, columns)})
-                     .first;
-        Interface &i = it->second;
+        InterfaceRates &i
+            = ratesOf(&perInterface, query.value(1).toString(), fromMs, toMs, columns);
         // A counter that goes backwards (agent or interface restart) starts
         // over: no rate is made up across the reset.
-        if (i.lastTs >= 0 && ts > i.lastTs) {
-            const double seconds = double(ts - i.lastTs) / 1000.0;
-            if (rx >= i.lastRx)
-                i.rx.add(ts, double(rx - i.lastRx) / seconds);
-            if (tx >= i.lastTx)
-                i.tx.add(ts, double(tx - i.lastTx) / seconds);
+        if (i.lastTs >= 0) {
+            if (const auto rate = NetworkMinuteRollup::rate(i.lastTs, i.lastRx, ts, rx))
+                i.rx.add(ts, *rate);
+            if (const auto rate = NetworkMinuteRollup::rate(i.lastTs, i.lastTx, ts, tx))
+                i.tx.add(ts, *rate);
         }
         i.lastTs = ts;
         i.lastRx = rx;
         i.lastTx = tx;
     }
-    QList<HistorySeries> series;
-    for (const auto &[name, i] : perInterface) {
-        series.append({name + QStringLiteral(" rx"), i.rx.points()});
-        series.append({name + QStringLiteral(" tx"), i.tx.points()});
-    }
-    return series;
+    return interfaceSeries(perInterface);
 }
 
 std::optional<QList<HistorySeries>> ViewQueries::networkHistoryByMinute(
@@ -242,32 +256,21 @@ std::optional<QList<HistorySeries>> ViewQueries::networkHistoryByMinute(
         *error = query.lastError().text();
         return std::nullopt;
     }
-    std::map<QString, std::pair<Downsampler, Downsampler>> perInterface;
+    std::map<QString, InterfaceRates> perInterface;
     while (query.next()) {
-        const qint64 first = query.value(0).toLongLong();
-        if (query.value(1).toLongLong() < fromMs || first >= toMs)
+        const std::optional<qint64> at = MinuteRollup::placement(
+            query.value(0).toLongLong(), query.value(1).toLongLong(), fromMs, toMs);
+        if (!at)
             continue;
-        auto it = perInterface.find(query.value(2).toString());
-        if (it == perInterface.end()) {
-            it = perInterface
-                     .emplace(query.value(2).toString(),
-                         std::make_pair(Downsampler(fromMs, toMs, columns),
-                             Downsampler(fromMs, toMs, columns)))
-                     .first;
-        }
-        auto &[rx, tx] = it->second;
-        const int column = rx.columnOf(std::max(first, fromMs));
+        InterfaceRates &i
+            = ratesOf(&perInterface, query.value(2).toString(), fromMs, toMs, columns);
+        const int column = i.rx.columnOf(*at);
         if (!query.isNull(3))
-            rx.addColumn(column, query.value(3).toDouble(), query.value(4).toDouble());
+            i.rx.addColumn(column, query.value(3).toDouble(), query.value(4).toDouble());
         if (!query.isNull(5))
-            tx.addColumn(column, query.value(5).toDouble(), query.value(6).toDouble());
+            i.tx.addColumn(column, query.value(5).toDouble(), query.value(6).toDouble());
     }
-    QList<HistorySeries> series;
-    for (const auto &[name, samplers] : perInterface) {
-        series.append({name + QStringLiteral(" rx"), samplers.first.points()});
-        series.append({name + QStringLiteral(" tx"), samplers.second.points()});
-    }
-    return series;
+    return interfaceSeries(perInterface);
 }
 
 std::optional<qint64> ViewQueries::countRows(
