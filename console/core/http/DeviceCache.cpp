@@ -82,11 +82,13 @@ bool DeviceCache::isOnline(const DeviceOverview &device, qint64 nowMs) const
 }
 
 QByteArray DeviceCache::toJson(
-    const std::vector<const DeviceOverview *> &devices, const DeviceCache &cache, qint64 nowMs)
+    const std::vector<const DeviceOverview *> &devices, int offlineAfterSeconds, qint64 nowMs)
 {
     QJsonArray array;
-    for (const DeviceOverview *overview : devices)
-        array.append(ApiJson::device(*overview, cache.isOnline(*overview, nowMs)));
+    for (const DeviceOverview *overview : devices) {
+        array.append(ApiJson::device(
+            *overview, DeviceRegistry::isOnline(overview->device, nowMs, offlineAfterSeconds)));
+    }
     return QJsonDocument(array).toJson(QJsonDocument::Compact);
 }
 

@@ -36,8 +36,9 @@ public:
     // A copy of every device, in search()'s order.
     std::vector<DeviceOverview> sorted() const;
 
+    // The JSON array of these devices, online as of nowMs.
     static QByteArray toJson(
-        const std::vector<const DeviceOverview *> &devices, const DeviceCache &cache, qint64 nowMs);
+        const std::vector<const DeviceOverview *> &devices, int offlineAfterSeconds, qint64 nowMs);
 
 private:
     int m_offlineAfterSeconds;

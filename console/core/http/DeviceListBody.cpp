@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "DeviceListBody.h"
 
-#include "ApiJson.h"
 #include "DeviceCache.h"
-#include "DeviceRegistry.h"
 #include "Gzip.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QtConcurrent/QtConcurrentRun>
 
 namespace {
@@ -18,13 +14,13 @@ constexpr qint64 kMaxAgeMs = 1000;
 std::shared_ptr<const DeviceListBody::Body> build(
     const std::vector<DeviceOverview> &devices, int offlineAfterSeconds, qint64 nowMs)
 {
-    QJsonArray array;
+    std::vector<const DeviceOverview *> list;
+    list.reserve(devices.size());
     for (const DeviceOverview &overview : devices)
-        array.append(ApiJson::device(
-            overview, DeviceRegistry::isOnline(overview.device, nowMs, offlineAfterSeconds)));
+        list.push_back(&overview);
     auto body = std::make_shared<DeviceListBody::Body>();
     body->builtAtMs = nowMs;
-    body->json = QJsonDocument(array).toJson(QJsonDocument::Compact);
+    body->json = DeviceCache::toJson(list, offlineAfterSeconds, nowMs);
     body->gzip = Gzip::compress(body->json);
     return body;
 }

@@ -390,7 +390,8 @@ void HttpApi::listDevices(const QHttpServerRequest &request, QHttpServerResponde
         return reply(responder, Status::Ok, "application/json", body->json,
             {{"Vary", "Accept-Encoding"}, {"Cache-Control", "no-store"}});
     }
-    replyJson(responder, DeviceCache::toJson(m_cache->search(search), *m_cache, now()));
+    replyJson(responder,
+        DeviceCache::toJson(m_cache->search(search), m_cache->offlineAfterSeconds(), now()));
 }
 
 void HttpApi::getDevice(QHttpServerResponder &responder, const QString &uuid)
