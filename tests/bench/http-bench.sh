@@ -12,6 +12,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$root/tests/bench"
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 build_dir="${DMR_BUILD_DIR:-$root/build}"
 devices=1000
 rate=10000
@@ -74,18 +76,8 @@ done
 console="$build_dir/console/metrics-console"
 loadgen="$build_dir/tests/bench/loadgen/metrics-loadgen"
 demo="$build_dir/tests/bench/gui-bench/gui-bench"
-for program in "$console" "$loadgen" "$demo"; do
-    [[ -x $program ]] || {
-        echo "error: $program is missing; run installers/build.sh" >&2
-        exit 1
-    }
-done
-for tool in wrk curl sqlite3 ss; do
-    command -v "$tool" >/dev/null || {
-        echo "error: $tool is needed (installers/deps.sh installs it)" >&2
-        exit 1
-    }
-done
+require_programs "$console" "$loadgen" "$demo"
+require_tools wrk curl sqlite3 ss
 
 scratch="$(mktemp -d -t dmr-http-bench.XXXXXX)"
 console_pid=""
@@ -103,19 +95,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Ports nobody listens on; fixed ones could meet a running console.
-free_port() {
-    local kind="$1" candidate
-    for _ in $(seq 1 50); do
-        candidate=$((20000 + RANDOM % 30000))
-        if ! ss -Hn"$kind"l "sport = :$candidate" 2>/dev/null | grep -q .; then
-            echo "$candidate"
-            return
-        fi
-    done
-    echo "error: found no free port" >&2
-    exit 1
-}
 udp_port="$(free_port u)"
 http_port="$(free_port t)"
 base="http://127.0.0.1:$http_port"

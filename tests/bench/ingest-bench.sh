@@ -7,6 +7,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=lib.sh
+source "$root/tests/bench/lib.sh"
 build_dir="${DMR_BUILD_DIR:-$root/build}"
 devices=1000
 rate=20000
@@ -54,16 +56,8 @@ done
 
 console="$build_dir/console/metrics-console"
 loadgen="$build_dir/tests/bench/loadgen/metrics-loadgen"
-for program in "$console" "$loadgen"; do
-    [[ -x $program ]] || {
-        echo "error: $program is missing; run installers/build.sh" >&2
-        exit 1
-    }
-done
-command -v sqlite3 >/dev/null || {
-    echo "error: sqlite3 is needed to count rows (apt-get install sqlite3)" >&2
-    exit 1
-}
+require_programs "$console" "$loadgen"
+require_tools sqlite3 ss
 
 scratch="$(mktemp -d -t dmr-bench.XXXXXX)"
 console_pid=""
@@ -80,19 +74,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A port nobody listens on; a fixed one could meet a running console.
-port=""
-for _ in $(seq 1 50); do
-    candidate=$((20000 + RANDOM % 30000))
-    if ! ss -Huln "sport = :$candidate" 2>/dev/null | grep -q .; then
-        port=$candidate
-        break
-    fi
-done
-[[ -n $port ]] || {
-    echo "error: found no free UDP port" >&2
-    exit 1
-}
+port="$(free_port u)"
 
 db="$scratch/metrics.db"
 "$console" --headless --bind 127.0.0.1 --udp-port "$port" --db "$db" \
