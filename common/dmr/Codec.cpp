@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "dmr/Codec.h"
 
+#include "dmr/Seal.h"
 #include "metrics.pb.h"
 
 #include <arpa/inet.h>
@@ -185,7 +186,7 @@ std::string validate(const Report &report)
     return {};
 }
 
-std::string encode(const Report &report)
+std::string encodeReport(const Report &report)
 {
     v1::Report wire;
     if (isLowerHex(report.deviceId))
@@ -223,14 +224,50 @@ std::string encode(const Report &report)
     }
 
     // Leave out trailing interfaces rather than send what every console refuses.
-    constexpr std::size_t kEnvelopeOverhead = 4;
-    while (wire.ByteSizeLong() + kEnvelopeOverhead > kMaxDatagramSize && wire.interfaces_size() > 0)
+    while (
+        wire.ByteSizeLong() + kMaxEnvelopeOverhead > kMaxDatagramSize && wire.interfaces_size() > 0)
         wire.mutable_interfaces()->RemoveLast();
+    return wire.SerializeAsString();
+}
 
-    v1::Datagram datagram;
-    datagram.set_security(v1::SECURITY_NONE);
-    wire.SerializeToString(datagram.mutable_payload());
-    return datagram.SerializeAsString();
+std::string encode(const Report &report)
+{
+    return seal(PayloadKind::Report, encodeReport(report), Security::None, nullptr, 0);
+}
+
+bool Ack::stored(std::uint64_t sequence) const
+{
+    if (sequence <= contiguous)
+        return true;
+    const std::uint64_t bit = sequence - contiguous - 2;
+    return sequence >= contiguous + 2 && bit < 64 && (storedAbove >> bit & 1);
+}
+
+bool Ack::operator==(const Ack &other) const
+{
+    return runId == other.runId && contiguous == other.contiguous
+        && storedAbove == other.storedAbove;
+}
+
+std::string encodeAck(const Ack &ack)
+{
+    v1::Ack wire;
+    wire.set_run_id(ack.runId);
+    wire.set_contiguous(ack.contiguous);
+    wire.set_stored_above(ack.storedAbove);
+    return wire.SerializeAsString();
+}
+
+std::optional<Ack> decodeAck(const std::string &payload)
+{
+    v1::Ack wire;
+    if (!wire.ParseFromString(payload))
+        return std::nullopt;
+    Ack ack;
+    ack.runId = wire.run_id();
+    ack.contiguous = wire.contiguous();
+    ack.storedAbove = wire.stored_above();
+    return ack;
 }
 
 DecodeResult decode(const void *data, std::size_t size)
@@ -248,15 +285,28 @@ DecodeResult decode(const void *data, std::size_t size)
             std::to_string(size) + " bytes is over the limit of "
                 + std::to_string(kMaxDatagramSize));
 
-    v1::Datagram datagram;
-    if (!datagram.ParseFromArray(data, static_cast<int>(size)))
+    std::optional<Envelope> envelope = parseEnvelope(data, size);
+    if (!envelope)
         return reject(RejectReason::Malformed, "not a protobuf datagram envelope");
-    if (datagram.security() != v1::SECURITY_NONE)
+    if (envelope->kind != PayloadKind::Report)
+        return reject(RejectReason::Malformed, "not a report (an acknowledgement)");
+    if (envelope->security != Security::None)
         return reject(RejectReason::Unsupported,
-            "security level " + std::to_string(datagram.security())
-                + " is not supported by this console");
+            std::string("a ") + securityName(envelope->security)
+                + " datagram needs the device's key");
+    return decodeReport(envelope->payload);
+}
+
+DecodeResult decodeReport(const std::string &payload)
+{
+    DecodeResult result;
+    auto reject = [&result](RejectReason reason, std::string detail) {
+        result.reason = reason;
+        result.detail = std::move(detail);
+        return result;
+    };
     v1::Report wire;
-    if (datagram.payload().empty() || !wire.ParseFromString(datagram.payload()))
+    if (payload.empty() || !wire.ParseFromString(payload))
         return reject(RejectReason::Malformed, "payload is not a protobuf report");
     if (!wire.has_system())
         return reject(RejectReason::Invalid, "report has no system metrics");

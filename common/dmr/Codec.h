@@ -24,6 +24,9 @@ constexpr int kRejectReasonCount = 6;
 const char *rejectReasonName(RejectReason reason);
 
 constexpr std::size_t kMaxDatagramSize = 1200;
+// Room left in a datagram for the envelope at its largest (Encrypt: nonce,
+// tag, key id, send time), so a report fits whatever the security level.
+constexpr std::size_t kMaxEnvelopeOverhead = 80;
 constexpr std::size_t kMaxInterfaces = 32;
 constexpr std::size_t kMaxDeviceIdLength = 64;
 constexpr std::size_t kMaxHostnameLength = 253;
@@ -39,18 +42,40 @@ struct DecodeResult
     bool ok() const { return report.has_value(); }
 };
 
-// Serializes a report into one datagram. The report must pass validate().
-// The datagram never exceeds kMaxDatagramSize: interfaces at the end of the
-// list that do not fit are left out, so put the important ones first.
+// Serializes a report into a payload for seal() (dmr/Seal.h). The report must
+// pass validate(). The sealed datagram never exceeds kMaxDatagramSize:
+// interfaces at the end of the list that do not fit are left out, so put the
+// important ones first.
+std::string encodeReport(const Report &report);
+// Parses and validates a report payload (an opened envelope's).
+DecodeResult decodeReport(const std::string &payload);
+
+// encodeReport() sealed with Security::None and no send time.
 std::string encode(const Report &report);
 
-// Parses and validates one datagram. Never throws; anything over
-// kMaxDatagramSize is refused before parsing, so memory use is bounded.
+// Parses and validates one unprotected datagram (Security::None; a signed or
+// encrypted one is Unsupported here: the console opens those with the
+// device's key first). Never throws; anything over kMaxDatagramSize is
+// refused before parsing, so memory use is bounded.
 DecodeResult decode(const void *data, std::size_t size);
 inline DecodeResult decode(const std::string &bytes)
 {
     return decode(bytes.data(), bytes.size());
 }
+
+// The console's acknowledgement of one agent run (proto/metrics.proto's Ack).
+struct Ack
+{
+    std::uint32_t runId = 0;
+    std::uint64_t contiguous = 0; // every sequence 1..contiguous is stored
+    std::uint64_t storedAbove = 0; // bit i: contiguous + 2 + i is stored too
+
+    // Whether the console has stored this sequence.
+    bool stored(std::uint64_t sequence) const;
+    bool operator==(const Ack &other) const;
+};
+std::string encodeAck(const Ack &ack);
+std::optional<Ack> decodeAck(const std::string &payload);
 
 // Checks ranges, lengths and required fields. Returns an empty string when
 // the report is valid, otherwise what is wrong.

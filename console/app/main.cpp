@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ConsoleConfig.h"
 #include "ConsoleService.h"
+#include "KeysCommand.h"
 #include "LogFile.h"
 #include "Logging.h"
 #include "MainWindow.h"
@@ -79,6 +80,10 @@ int main(int argc, char *argv[])
     // values stand in for unset environment variables.
     const QStringList arguments = argumentList(argc, argv);
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    if (arguments.value(1) == QLatin1String("keys")) {
+        QCoreApplication app(argc, argv);
+        return runKeysCommand(arguments, environment);
+    }
     QString error;
     int exitCode = 0;
     std::optional<ConsoleConfig> config

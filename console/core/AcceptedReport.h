@@ -3,6 +3,7 @@
 
 #include "dmr/Report.h"
 
+#include <QByteArray>
 #include <QString>
 
 // What the registry knows of a device right after one of its reports; the
@@ -21,6 +22,10 @@ struct DeviceSnapshot
     quint64 reportsLost = 0;
     quint32 runId = 0;
     quint64 lastSequence = 0;
+    // What of run `runId` is on disk (SequenceWindow's contiguous and bitmap):
+    // read at start so that the registry takes resends of the rest.
+    quint64 storedSequence = 0;
+    QByteArray storedAbove;
 };
 
 // A validated report on its way to the database.

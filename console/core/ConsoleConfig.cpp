@@ -6,6 +6,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
+#include <QFileInfo>
 #include <cstdio>
 #include <functional>
 
@@ -109,6 +110,34 @@ const QList<Key> &keys()
             [](ConsoleConfig &c, const QString &v) {
                 return toInt(v, 1, 10000, &c.flushIntervalMs);
             }},
+        {"security", "METRICS_SECURITY", "level",
+            "Least protection a report must have: none, sign (HMAC-SHA-256) or encrypt "
+            "(XChaCha20-Poly1305) (default none). Devices with a key must use their key's level "
+            "whatever this says.",
+            [](ConsoleConfig &c, const QString &v) {
+                const std::optional<dmr::Security> level = dmr::parseSecurity(v.toStdString());
+                c.security = level.value_or(dmr::Security::None);
+                return level.has_value();
+            }},
+        {"key-file", "METRICS_KEY_FILE", "path",
+            "Device keys, written by 'metrics-console keys add DEVICE_ID' (default: keys beside "
+            "the database).",
+            [](ConsoleConfig &c, const QString &v) {
+                c.keyFile = v;
+                return !v.isEmpty();
+            }},
+        {"max-clock-skew", "METRICS_MAX_CLOCK_SKEW", "seconds",
+            "Reports whose send time is further than this from the console's clock are refused "
+            "as stale or replayed (default 300).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 1, 86400 * 7, &c.maxClockSkewSeconds);
+            }},
+        {"ack-interval", "METRICS_ACK_INTERVAL", "seconds",
+            "How often each reporting agent is told what is stored, so that it resends what is "
+            "missing (default 2; 0 sends no acknowledgements).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 0, 3600, &c.ackIntervalSeconds);
+            }},
         {"receive-buffer", "METRICS_RECEIVE_BUFFER", "bytes",
             "Kernel receive buffer asked for the UDP socket (default 8388608).",
             [](ConsoleConfig &c, const QString &v) {
@@ -131,6 +160,11 @@ QString ConsoleConfig::defaultDatabasePath(const QProcessEnvironment &environmen
         dataHome = environment.value(QStringLiteral("HOME"), QDir::homePath())
             + QStringLiteral("/.local/share");
     return dataHome + QStringLiteral("/device-metrics-reporter/metrics.db");
+}
+
+QString ConsoleConfig::defaultKeyFile(const QString &databasePath)
+{
+    return QFileInfo(databasePath).absolutePath() + QStringLiteral("/keys");
 }
 
 std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
@@ -223,6 +257,8 @@ std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
             return std::nullopt;
         }
     }
+    if (config.keyFile.isEmpty())
+        config.keyFile = defaultKeyFile(config.database);
     *exitCode = 0;
     return config;
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "dmr/Seal.h"
+
 #include <QHostAddress>
 #include <QProcessEnvironment>
 #include <QString>
@@ -24,6 +26,12 @@ struct ConsoleConfig
     int queueCapacity = 200000; // reports held between ingest and the writer
     int flushIntervalMs = 1000; // longest time an accepted report waits for its transaction
     int receiveBufferBytes = 8 * 1024 * 1024;
+    // The least protection every datagram must have; devices with a key in
+    // the key file must use at least that key's level.
+    dmr::Security security = dmr::Security::None;
+    QString keyFile; // device keys (KeyStore); default: beside the database
+    int maxClockSkewSeconds = 300; // a report's send time may differ this much from ours
+    int ackIntervalSeconds = 2; // acknowledgements to agents; 0: none
 
     // Parses arguments (argv including the program name) and environment.
     // On --help or --version, prints and sets *exitCode to 0; on a bad value,
@@ -32,5 +40,6 @@ struct ConsoleConfig
         const QProcessEnvironment &environment, QString *error, int *exitCode);
 
     static QString defaultDatabasePath(const QProcessEnvironment &environment);
+    static QString defaultKeyFile(const QString &databasePath);
     static QString helpText();
 };

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "ConsoleService.h"
 
+#include "Acknowledger.h"
 #include "Database.h"
 #include "HttpApi.h"
 #include "Ingest.h"
+#include "KeyStore.h"
 #include "Logging.h"
 #include "ReportQueue.h"
 #include "StoreWriter.h"
@@ -43,6 +45,17 @@ bool ConsoleService::start(QString *error)
         devices = *loaded;
     }
 
+    auto keys = std::make_shared<KeyStore>();
+    if (!keys->load(m_config.keyFile, error))
+        return false;
+    if (keys->size() > 0 || m_config.security != dmr::Security::None)
+        qCInfo(lcIngest, "security: %s required, %d device keys from %s",
+            dmr::securityName(m_config.security), keys->size(), qPrintable(m_config.keyFile));
+    IngestPolicy policy;
+    policy.required = m_config.security;
+    policy.keys = std::move(keys);
+    policy.maxClockSkewMs = qint64(m_config.maxClockSkewSeconds) * 1000;
+
     m_queue = std::make_unique<ReportQueue>(std::size_t(m_config.queueCapacity));
 
     m_storeThread = new QThread(this);
@@ -58,13 +71,23 @@ bool ConsoleService::start(QString *error)
     m_ingestThread = new QThread(this);
     m_ingestThread->setObjectName(QStringLiteral("ingest"));
     m_receiver = new UdpReceiver({m_config.udpBind, m_config.udpPort, m_config.receiveBufferBytes});
-    m_ingest = new Ingest(m_queue.get(), &m_counters, m_clock);
+    m_ingest = new Ingest(m_queue.get(), &m_counters, m_clock, policy);
     m_ingest->restore(devices);
+    m_acknowledger = new Acknowledger(m_config.ackIntervalSeconds * 1000, m_clock);
     m_receiver->moveToThread(m_ingestThread);
     m_ingest->moveToThread(m_ingestThread);
+    m_acknowledger->moveToThread(m_ingestThread);
     // Same thread: a direct call, no copy through the event queue.
     connect(m_receiver, &UdpReceiver::datagramsReceived, m_ingest, &Ingest::ingest,
         Qt::DirectConnection);
+    if (m_config.ackIntervalSeconds > 0) {
+        connect(m_ingest, &Ingest::returnPathsSeen, m_acknowledger, &Acknowledger::noteReturnPaths,
+            Qt::DirectConnection);
+        connect(m_writer, &StoreWriter::runsStored, m_acknowledger, &Acknowledger::noteStored);
+        connect(m_acknowledger, &Acknowledger::acknowledgementsReady, m_receiver,
+            &UdpReceiver::send, Qt::DirectConnection);
+        QMetaObject::invokeMethod(m_acknowledger, &Acknowledger::start);
+    }
     connect(m_ingest, &Ingest::devicesUpdated, this, &ConsoleService::devicesUpdated);
     m_ingestThread->start();
 
@@ -107,13 +130,20 @@ void ConsoleService::stop()
     // Receiver and ingest first: once the socket is closed on its own
     // thread, every datagram read so far has gone through ingest.
     QMetaObject::invokeMethod(
-        m_receiver, [this] { m_receiver->stop(); }, Qt::BlockingQueuedConnection);
+        m_receiver,
+        [this] {
+            m_receiver->stop();
+            m_acknowledger->stop();
+        },
+        Qt::BlockingQueuedConnection);
     m_ingestThread->quit();
     m_ingestThread->wait();
     delete m_receiver;
     delete m_ingest;
+    delete m_acknowledger;
     m_receiver = nullptr;
     m_ingest = nullptr;
+    m_acknowledger = nullptr;
 
     bool flushed = true;
     QMetaObject::invokeMethod(
@@ -223,6 +253,9 @@ bool ConsoleService::rebindUdp(const QHostAddress &bind, quint16 port, QString *
         }
         connect(receiver, &UdpReceiver::datagramsReceived, m_ingest, &Ingest::ingest,
             Qt::DirectConnection);
+        if (m_config.ackIntervalSeconds > 0)
+            connect(m_acknowledger, &Acknowledger::acknowledgementsReady, receiver,
+                &UdpReceiver::send, Qt::DirectConnection);
         return receiver;
     };
     // The same port on another address: the old socket must let go first,

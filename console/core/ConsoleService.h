@@ -10,6 +10,7 @@
 #include <QObject>
 #include <memory>
 
+class Acknowledger;
 class HttpApi;
 class Ingest;
 class QThread;
@@ -70,6 +71,7 @@ private:
     QThread *m_storeThread = nullptr;
     UdpReceiver *m_receiver = nullptr;
     Ingest *m_ingest = nullptr;
+    Acknowledger *m_acknowledger = nullptr;
     StoreWriter *m_writer = nullptr;
     QThread *m_httpThread = nullptr;
     HttpApi *m_http = nullptr;

@@ -71,6 +71,17 @@ const QList<Migration> &migrations()
             }},
         // Per-minute aggregates of both metrics tables, filled from what is stored.
         {2, MinuteRollup::createStatements() + NetworkMinuteRollup::createStatements()},
+        // What of each device's current run is stored (SequenceWindow), for
+        // acknowledgements and for taking resends after a restart. Devices
+        // from before count as stored up to their last sequence.
+        {3,
+            {
+                QStringLiteral("ALTER TABLE devices ADD COLUMN stored_sequence BIGINT NOT NULL"
+                               " DEFAULT 0"),
+                QStringLiteral("ALTER TABLE devices ADD COLUMN stored_above TEXT NOT NULL"
+                               " DEFAULT ''"),
+                QStringLiteral("UPDATE devices SET stored_sequence = last_sequence"),
+            }},
     };
     return list;
 }
@@ -198,8 +209,8 @@ std::optional<QList<DeviceSnapshot>> Database::loadDevices(QString *error) const
     query.setForwardOnly(true);
     if (!query.exec(QStringLiteral(
             "SELECT uuid, device_id, hostname, agent_version, interval_seconds, created_at,"
-            " updated_at, last_seen, reports_received, reports_lost, run_id, last_sequence"
-            " FROM devices"))) {
+            " updated_at, last_seen, reports_received, reports_lost, run_id, last_sequence,"
+            " stored_sequence, stored_above FROM devices"))) {
         *error = QStringLiteral("cannot read devices: %1").arg(query.lastError().text());
         return std::nullopt;
     }
@@ -218,6 +229,8 @@ std::optional<QList<DeviceSnapshot>> Database::loadDevices(QString *error) const
         device.reportsLost = query.value(9).toULongLong();
         device.runId = quint32(query.value(10).toLongLong());
         device.lastSequence = query.value(11).toULongLong();
+        device.storedSequence = query.value(12).toULongLong();
+        device.storedAbove = query.value(13).toString().toLatin1();
         devices.append(device);
     }
     return devices;

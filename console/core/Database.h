@@ -15,7 +15,7 @@
 class Database
 {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     // connectionName must be unique per thread (QtSql connections are per thread).
     explicit Database(QString connectionName);

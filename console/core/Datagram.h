@@ -6,7 +6,8 @@
 #include <QList>
 #include <QMetaType>
 
-// One datagram as it came off the socket.
+// One datagram as it came off the socket (or is going out: then `sender` is
+// where it goes).
 struct Datagram
 {
     QByteArray bytes;

@@ -14,10 +14,29 @@ void DeviceRegistry::restore(const QList<DeviceSnapshot> &devices)
     for (const DeviceSnapshot &device : devices) {
         Entry entry;
         entry.snapshot = device;
-        // Only the newest sequence survives a restart; older ones count as seen.
-        entry.window = device.lastSequence > 0 ? ~quint64(0) : 0;
+        entry.window = SequenceWindow::fromHex(device.storedSequence, device.storedAbove);
         m_devices[device.deviceId.toStdString()] = entry;
     }
+}
+
+SequenceWindow *DeviceRegistry::windowOf(Entry &entry, quint32 runId)
+{
+    if (runId == entry.snapshot.runId)
+        return &entry.window;
+    for (Run &run : entry.previous) {
+        if (run.id == runId)
+            return &run.window;
+    }
+    return nullptr;
+}
+
+void DeviceRegistry::forget(const std::string &deviceId, quint32 runId, quint64 sequence)
+{
+    const auto it = m_devices.find(deviceId);
+    if (it == m_devices.end())
+        return;
+    if (SequenceWindow *window = windowOf(it->second, runId))
+        window->remove(sequence);
 }
 
 const DeviceSnapshot *DeviceRegistry::find(const std::string &deviceId) const
@@ -61,28 +80,37 @@ DeviceRegistry::Verdict DeviceRegistry::observe(
 
     if (source != Source::Datagram) {
         // No sequence to account for.
-    } else if (inserted || report.runId != device.runId) {
+    } else if (SequenceWindow *window = inserted ? nullptr : windowOf(entry, report.runId)) {
+        const quint64 highest = window->highest();
+        switch (window->insert(report.sequence)) {
+        case SequenceWindow::Insert::Duplicate:
+            return Verdict::Duplicate;
+        case SequenceWindow::Insert::Stale:
+            return Verdict::Stale;
+        case SequenceWindow::Insert::Added:
+            break;
+        }
+        if (window == &entry.window) {
+            if (report.sequence > highest) {
+                device.reportsLost += report.sequence - highest - 1;
+            } else if (device.reportsLost > 0) {
+                // A late arrival or a resend: it was counted lost when the gap opened.
+                --device.reportsLost;
+            }
+            device.lastSequence = window->highest();
+        }
+    } else {
         // A new agent run: its first datagrams before this one never arrived.
+        if (!inserted && device.runId != 0) {
+            entry.previous.insert(entry.previous.begin(), Run {device.runId, entry.window});
+            if (entry.previous.size() > kPreviousRuns)
+                entry.previous.pop_back();
+        }
         device.runId = report.runId;
         device.reportsLost += report.sequence - 1;
+        entry.window = SequenceWindow();
+        entry.window.insert(report.sequence);
         device.lastSequence = report.sequence;
-        entry.window = 1;
-    } else if (report.sequence > device.lastSequence) {
-        const quint64 advance = report.sequence - device.lastSequence;
-        device.reportsLost += advance - 1;
-        entry.window = advance >= kWindow ? 1 : (entry.window << advance) | 1;
-        device.lastSequence = report.sequence;
-    } else {
-        const quint64 age = device.lastSequence - report.sequence;
-        if (age >= kWindow)
-            return Verdict::Stale;
-        const quint64 bit = quint64(1) << age;
-        if (entry.window & bit)
-            return Verdict::Duplicate;
-        // A late arrival that was counted lost when the gap opened.
-        entry.window |= bit;
-        if (device.reportsLost > 0)
-            --device.reportsLost;
     }
 
     const bool keep = source != Source::Datagram;

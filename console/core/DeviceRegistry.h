@@ -2,6 +2,7 @@
 #pragma once
 
 #include "AcceptedReport.h"
+#include "SequenceWindow.h"
 
 #include <QList>
 #include <functional>
@@ -23,12 +24,20 @@ public:
     // registration (a device created over HTTP without metrics) is not a report.
     enum class Source { Datagram, Http, Registration };
 
-    static constexpr quint64 kWindow = 64; // late datagrams are accepted this far back
+    // Late and resent datagrams are accepted this far back.
+    static constexpr quint64 kWindow = SequenceWindow::kWidth;
+    // Runs before the current one whose windows are kept, so that a replay
+    // of an older run's datagram is still recognised.
+    static constexpr std::size_t kPreviousRuns = 3;
 
     explicit DeviceRegistry(Clock clock = {});
 
-    // Seeds the registry with devices read from the database at start.
+    // Seeds the registry with devices read from the database at start: what
+    // is stored of each device's run counts as received, the rest is welcome.
     void restore(const QList<DeviceSnapshot> &devices);
+    // Forgets that a report was received (it was dropped before it reached
+    // the disk), so that the agent's resend of it is accepted.
+    void forget(const std::string &deviceId, quint32 runId, quint64 sequence);
 
     // Records one report. On Accepted, *snapshot holds the device afterwards.
     // From HTTP, an empty hostname, a zero interval or agent version keep the
@@ -45,11 +54,18 @@ public:
     static bool isOnline(const DeviceSnapshot &device, qint64 nowMs, int offlineAfterSeconds = 60);
 
 private:
+    struct Run
+    {
+        quint32 id = 0;
+        SequenceWindow window;
+    };
     struct Entry
     {
         DeviceSnapshot snapshot;
-        quint64 window = 0; // bit i set: sequence (lastSequence - i) was received
+        SequenceWindow window; // of snapshot.runId
+        std::vector<Run> previous; // newest first, at most kPreviousRuns
     };
+    static SequenceWindow *windowOf(Entry &entry, quint32 runId);
 
     Clock m_clock;
     std::unordered_map<std::string, Entry> m_devices;

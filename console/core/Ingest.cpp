@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "Ingest.h"
 
-#include "IngestCounters.h"
+#include "KeyStore.h"
 #include "Logging.h"
 #include "ReportQueue.h"
 #include "dmr/Codec.h"
 
+#include <QDateTime>
 #include <QMetaMethod>
+#include <cstdlib>
 
 namespace {
 
@@ -34,14 +36,106 @@ Rejection toRejection(dmr::RejectReason reason)
 
 } // namespace
 
-Ingest::Ingest(
-    ReportQueue *queue, IngestCounters *counters, DeviceRegistry::Clock clock, QObject *parent)
+Ingest::Ingest(ReportQueue *queue, IngestCounters *counters, DeviceRegistry::Clock clock,
+    IngestPolicy policy, QObject *parent)
     : QObject(parent)
     , m_queue(queue)
     , m_counters(counters)
-    , m_registry(std::move(clock))
+    , m_clock(
+          clock ? clock : DeviceRegistry::Clock([] { return QDateTime::currentMSecsSinceEpoch(); }))
+    , m_policy(std::move(policy))
+    , m_registry(m_clock)
 {
     m_logWindow.start();
+}
+
+void Ingest::reject(const Datagram &datagram, Rejection reason, const QString &why)
+{
+    m_counters->reject(reason);
+    logRejection(datagram, rejectionName(reason) + QStringLiteral(": ") + why);
+}
+
+std::optional<Ingest::Opened> Ingest::open(const Datagram &datagram)
+{
+    std::optional<dmr::Envelope> envelope
+        = dmr::parseEnvelope(datagram.bytes.constData(), std::size_t(datagram.bytes.size()));
+    if (!envelope || envelope->kind != dmr::PayloadKind::Report) {
+        reject(datagram, Rejection::Malformed,
+            envelope ? QStringLiteral("an acknowledgement, not a report")
+                     : QStringLiteral("not a protobuf datagram envelope"));
+        return std::nullopt;
+    }
+    Opened opened;
+    const KeyStore::Entry *entry = nullptr;
+    if (envelope->security != dmr::Security::None) {
+        entry = m_policy.keys ? m_policy.keys->findKey(envelope->keyId) : nullptr;
+        if (!entry) {
+            reject(datagram, Rejection::UnknownDevice,
+                QStringLiteral("no device has key %1 (metrics-console keys add DEVICE_ID)")
+                    .arg(envelope->keyId));
+            return std::nullopt;
+        }
+        switch (dmr::open(*envelope, entry->key)) {
+        case dmr::OpenResult::Ok:
+            break;
+        case dmr::OpenResult::BadSignature:
+            reject(datagram, Rejection::BadSignature,
+                QStringLiteral("the signature does not match key %1 of device %2")
+                    .arg(envelope->keyId)
+                    .arg(entry->deviceId));
+            return std::nullopt;
+        case dmr::OpenResult::Undecryptable:
+            reject(datagram, Rejection::Undecryptable,
+                QStringLiteral("does not decrypt with key %1 of device %2")
+                    .arg(envelope->keyId)
+                    .arg(entry->deviceId));
+            return std::nullopt;
+        }
+        opened.path.key = entry->key;
+    }
+    dmr::DecodeResult decoded = dmr::decodeReport(envelope->payload);
+    if (!decoded.ok()) {
+        const Rejection reason = toRejection(decoded.reason);
+        reject(datagram, reason, QString::fromStdString(decoded.detail));
+        return std::nullopt;
+    }
+    opened.report = std::move(*decoded.report);
+    const QString deviceId = QString::fromStdString(opened.report.deviceId);
+    if (entry && entry->deviceId != deviceId) {
+        reject(datagram, Rejection::KeyMismatch,
+            QStringLiteral("key %1 belongs to device %2, not %3")
+                .arg(envelope->keyId)
+                .arg(entry->deviceId, deviceId));
+        return std::nullopt;
+    }
+    const dmr::Security required = std::max(
+        m_policy.required, m_policy.keys ? m_policy.keys->levelOf(deviceId) : dmr::Security::None);
+    if (envelope->security < required) {
+        reject(datagram, Rejection::Unsigned,
+            QStringLiteral("device %1 sent a %2 datagram; %3 is required")
+                .arg(deviceId, QLatin1String(dmr::securityName(envelope->security)),
+                    QLatin1String(dmr::securityName(required))));
+        return std::nullopt;
+    }
+    if (m_policy.maxClockSkewMs > 0
+        && (envelope->sentTimeMs != 0 || envelope->security != dmr::Security::None)) {
+        const qint64 now = m_clock();
+        const qint64 sent = envelope->sentTimeMs;
+        if (std::abs(now - sent) > m_policy.maxClockSkewMs
+            || opened.report.sampleTimeMs > now + m_policy.maxClockSkewMs) {
+            reject(datagram, Rejection::ClockSkew,
+                QStringLiteral("device %1 sent at %2 ms from now, more than the %3 s allowed")
+                    .arg(deviceId)
+                    .arg(sent - now)
+                    .arg(m_policy.maxClockSkewMs / 1000));
+            return std::nullopt;
+        }
+    }
+    opened.path.deviceId = deviceId;
+    opened.path.address = datagram.sender;
+    opened.path.port = datagram.senderPort;
+    opened.path.security = envelope->security;
+    return opened;
 }
 
 void Ingest::logRejection(const Datagram &datagram, const QString &why)
@@ -63,6 +157,11 @@ void Ingest::logRejection(const Datagram &datagram, const QString &why)
 
 void Ingest::ingest(const DatagramBatch &batch)
 {
+    // Reports the writer's queue dropped may be sent again by their agents.
+    for (const ReportQueue::Dropped &dropped : m_queue->takeDropped())
+        m_registry.forget(dropped.deviceId, dropped.runId, dropped.sequence);
+    const bool wantPaths = isSignalConnected(QMetaMethod::fromSignal(&Ingest::returnPathsSeen));
+    QHash<QString, DeviceReturnPath> paths;
     std::vector<AcceptedReport> accepted;
     accepted.reserve(batch.size());
     QHash<QString, int> seen; // uuid -> index in `accepted`, for devicesUpdated
@@ -74,18 +173,18 @@ void Ingest::ingest(const DatagramBatch &batch)
                 QStringLiteral("oversize: more than %1 bytes").arg(dmr::kMaxDatagramSize));
             continue;
         }
-        dmr::DecodeResult decoded
-            = dmr::decode(datagram.bytes.constData(), std::size_t(datagram.bytes.size()));
-        if (!decoded.ok()) {
-            const Rejection reason = toRejection(decoded.reason);
-            m_counters->reject(reason);
-            logRejection(datagram,
-                rejectionName(reason) + QStringLiteral(": ")
-                    + QString::fromStdString(decoded.detail));
+        if (datagram.bytes.isEmpty()) {
+            reject(datagram, Rejection::Empty, QStringLiteral("empty datagram"));
             continue;
         }
+        std::optional<Opened> opened = open(datagram);
+        if (!opened)
+            continue;
+        // Duplicates too: a resend whose acknowledgement was lost needs another.
+        if (wantPaths)
+            paths.insert(opened->path.deviceId, std::move(opened->path));
         AcceptedReport report;
-        report.report = std::move(*decoded.report);
+        report.report = std::move(opened->report);
         switch (m_registry.observe(report.report, &report.device)) {
         case DeviceRegistry::Verdict::Accepted:
             break;
@@ -107,6 +206,8 @@ void Ingest::ingest(const DatagramBatch &batch)
         seen.insert(report.device.uuid, int(accepted.size()));
         accepted.push_back(std::move(report));
     }
+    if (!paths.isEmpty())
+        emit returnPathsSeen(paths.values());
     if (accepted.empty())
         return;
 

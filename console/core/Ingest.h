@@ -3,12 +3,38 @@
 
 #include "Datagram.h"
 #include "DeviceRegistry.h"
+#include "IngestCounters.h"
+#include "dmr/Seal.h"
 
 #include <QElapsedTimer>
 #include <QObject>
+#include <memory>
+#include <optional>
 
-struct IngestCounters;
+class KeyStore;
 class ReportQueue;
+
+// What ingest demands of a datagram beyond a valid report.
+struct IngestPolicy
+{
+    dmr::Security required = dmr::Security::None;
+    std::shared_ptr<const KeyStore> keys; // may be null: no device has a key
+    // Bound on |send time - now|; 0 turns the check off. Checked when the
+    // datagram carries a send time or is signed or encrypted (an unprotected
+    // datagram without one, from an older agent or a test, is not).
+    qint64 maxClockSkewMs = 300000;
+};
+
+// Where a device's datagrams come from and how they were protected: what an
+// acknowledgement to it needs.
+struct DeviceReturnPath
+{
+    QString deviceId;
+    QHostAddress address;
+    quint16 port = 0;
+    dmr::Security security = dmr::Security::None;
+    dmr::Key key; // when security is not None
+};
 
 // Turns datagrams into accepted reports: decodes and validates them, asks
 // the registry about the device and its sequence, counts every refusal by
@@ -19,7 +45,7 @@ class Ingest : public QObject
     Q_OBJECT
 public:
     Ingest(ReportQueue *queue, IngestCounters *counters, DeviceRegistry::Clock clock = {},
-        QObject *parent = nullptr);
+        IngestPolicy policy = {}, QObject *parent = nullptr);
 
     void restore(const QList<DeviceSnapshot> &devices) { m_registry.restore(devices); }
     const DeviceRegistry &registry() const { return m_registry; }
@@ -39,13 +65,26 @@ signals:
     // show current values without asking the database (the HTTP API's cache).
     // Only built while something is connected.
     void reportsAccepted(const QList<AcceptedReport> &reports);
+    // Where each device of a batch reported from, for acknowledgements.
+    // Only built while something is connected.
+    void returnPathsSeen(const QList<DeviceReturnPath> &paths);
 
 private:
+    struct Opened
+    {
+        dmr::Report report;
+        DeviceReturnPath path;
+    };
+    // Envelope, key, report and clock checks; on failure counts and logs.
+    std::optional<Opened> open(const Datagram &datagram);
+    void reject(const Datagram &datagram, Rejection reason, const QString &why);
     void queue(std::vector<AcceptedReport> accepted);
     void logRejection(const Datagram &datagram, const QString &why);
 
     ReportQueue *m_queue;
     IngestCounters *m_counters;
+    DeviceRegistry::Clock m_clock;
+    IngestPolicy m_policy;
     DeviceRegistry m_registry;
     QElapsedTimer m_logWindow;
     QElapsedTimer m_dropLog;

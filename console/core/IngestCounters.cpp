@@ -20,6 +20,18 @@ QString rejectionName(Rejection reason)
         return QStringLiteral("duplicate");
     case Rejection::Stale:
         return QStringLiteral("stale");
+    case Rejection::Unsigned:
+        return QStringLiteral("unsigned");
+    case Rejection::BadSignature:
+        return QStringLiteral("bad_signature");
+    case Rejection::Undecryptable:
+        return QStringLiteral("undecryptable");
+    case Rejection::UnknownDevice:
+        return QStringLiteral("unknown_device");
+    case Rejection::KeyMismatch:
+        return QStringLiteral("key_mismatch");
+    case Rejection::ClockSkew:
+        return QStringLiteral("clock_skew");
     case Rejection::Count:
         break;
     }

@@ -13,8 +13,14 @@ enum class Rejection {
     Malformed,
     Unsupported,
     Invalid,
-    Duplicate, // a sequence number already seen in this run
+    Duplicate, // a sequence number already seen in this run: a replay or a resend
     Stale, // older than the replay window
+    Unsigned, // protected less than the console or the device requires
+    BadSignature, // signed, but the HMAC does not match
+    Undecryptable, // encrypted, but does not decrypt and authenticate
+    UnknownDevice, // names a key the console does not have
+    KeyMismatch, // the key belongs to another device than the report names
+    ClockSkew, // sent further from the console's time than the bound allows
     Count
 };
 

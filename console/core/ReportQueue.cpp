@@ -12,6 +12,9 @@ std::size_t ReportQueue::trimLocked()
 {
     std::size_t dropped = 0;
     while (m_reports.size() > m_capacity) {
+        const dmr::Report &report = m_reports.front().report;
+        if (report.sequence > 0 && m_dropped.size() < m_capacity)
+            m_dropped.push_back({report.deviceId, report.runId, report.sequence});
         m_reports.pop_front();
         ++dropped;
     }
@@ -44,6 +47,14 @@ std::vector<AcceptedReport> ReportQueue::take(std::size_t max)
     std::move(m_reports.begin(), m_reports.begin() + n, std::back_inserter(out));
     m_reports.erase(m_reports.begin(), m_reports.begin() + n);
     return out;
+}
+
+std::vector<ReportQueue::Dropped> ReportQueue::takeDropped()
+{
+    QMutexLocker lock(&m_mutex);
+    std::vector<Dropped> dropped;
+    dropped.swap(m_dropped);
+    return dropped;
 }
 
 std::size_t ReportQueue::size() const

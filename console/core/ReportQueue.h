@@ -5,6 +5,7 @@
 
 #include <QMutex>
 #include <deque>
+#include <string>
 #include <vector>
 
 // The bounded hand-over between the ingest thread and the store writer.
@@ -13,6 +14,14 @@
 class ReportQueue
 {
 public:
+    // A datagram's report that was dropped: its agent may send it again.
+    struct Dropped
+    {
+        std::string deviceId;
+        quint32 runId = 0;
+        quint64 sequence = 0;
+    };
+
     explicit ReportQueue(std::size_t capacity);
 
     // Appends; returns how many old reports were dropped to make room.
@@ -21,6 +30,9 @@ public:
     std::vector<AcceptedReport> take(std::size_t max);
     // Puts reports back at the front, after a failed write; drops the oldest beyond capacity.
     std::size_t pushFront(std::vector<AcceptedReport> &&reports);
+
+    // The datagram reports dropped since the last call (at most capacity()).
+    std::vector<Dropped> takeDropped();
 
     std::size_t size() const;
     std::size_t capacity() const { return m_capacity; }
@@ -31,4 +43,5 @@ private:
     const std::size_t m_capacity;
     mutable QMutex m_mutex;
     std::deque<AcceptedReport> m_reports;
+    std::vector<Dropped> m_dropped;
 };

@@ -10,6 +10,7 @@
 #include "ReportQueue.h"
 
 #include <QElapsedTimer>
+#include <QMetaMethod>
 #include <QSqlError>
 #include <QThread>
 #include <QTimer>
@@ -44,6 +45,18 @@ qint64 toSql(quint64 value)
     return static_cast<qint64>(std::min<quint64>(value, std::numeric_limits<qint64>::max()));
 }
 
+// stored_sequence and stored_above of a device's row: what is on disk of its
+// current run (nothing, if the run has just changed and none of it is).
+void bindStored(QSqlQuery &query, int first, const StoredRun &run, const DeviceSnapshot &device)
+{
+    const bool current = run.runId == device.runId;
+    query.bindValue(first, current ? toSql(run.window.contiguous()) : 0);
+    // Not null: the column is NOT NULL, and an empty map is "".
+    const QByteArray hex = current ? run.window.toHex() : QByteArray();
+    query.bindValue(
+        first + 1, hex.isEmpty() ? QString(QLatin1String("")) : QString::fromLatin1(hex));
+}
+
 } // namespace
 
 StoreWriter::StoreWriter(
@@ -72,9 +85,17 @@ bool StoreWriter::open(QString *error)
     {
         QSqlQuery query(m_database->sql());
         query.setForwardOnly(true);
-        query.exec(QStringLiteral("SELECT uuid, id FROM devices"));
-        while (query.next())
-            m_ids.insert(query.value(0).toString(), query.value(1).toLongLong());
+        query.exec(QStringLiteral(
+            "SELECT uuid, id, device_id, run_id, stored_sequence, stored_above FROM devices"));
+        while (query.next()) {
+            const QString uuid = query.value(0).toString();
+            m_ids.insert(uuid, query.value(1).toLongLong());
+            StoredRun &run = m_stored[uuid];
+            run.deviceId = query.value(2).toString();
+            run.runId = quint32(query.value(3).toLongLong());
+            run.window = SequenceWindow::fromHex(
+                query.value(4).toULongLong(), query.value(5).toString().toLatin1());
+        }
     }
     m_timer = new QTimer(this);
     m_timer->setInterval(m_options.flushIntervalMs);
@@ -132,14 +153,16 @@ bool StoreWriter::prepare(QString *error)
         && make(m_insertDevice,
             QStringLiteral("INSERT INTO devices (uuid, device_id, hostname, agent_version,"
                            " interval_seconds, created_at, updated_at, last_seen,"
-                           " reports_received, reports_lost, run_id, last_sequence)"
-                           " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"))
+                           " reports_received, reports_lost, run_id, last_sequence,"
+                           " stored_sequence, stored_above)"
+                           " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
         && make(m_selectDevice, QStringLiteral("SELECT id FROM devices WHERE uuid = ?"))
         && make(m_updateDevice,
             QStringLiteral("UPDATE devices SET hostname = ?, agent_version = ?,"
                            " interval_seconds = ?, updated_at = ?, last_seen = ?,"
                            " reports_received = ?, reports_lost = ?, run_id = ?,"
-                           " last_sequence = ? WHERE id = ?"));
+                           " last_sequence = ?, stored_sequence = ?, stored_above = ?"
+                           " WHERE id = ?"));
 }
 
 void StoreWriter::setHealthy(bool healthy, const QString &error)
@@ -217,9 +240,10 @@ bool StoreWriter::writeBatch(std::vector<AcceptedReport> &batch, QString *error)
         return false;
     }
     const QHash<QString, qint64> idsBefore = m_ids;
+    QHash<QString, StoredRun> stored = storedAfter(batch);
     m_networkRollup->begin();
-    if (!upsertDevices(batch, error) || !insertSystem(batch, error) || !insertNetwork(batch, error)
-        || !db.commit()) {
+    if (!upsertDevices(batch, stored, error) || !insertSystem(batch, error)
+        || !insertNetwork(batch, error) || !db.commit()) {
         if (error->isEmpty())
             *error = db.lastError().text();
         db.rollback();
@@ -228,10 +252,44 @@ bool StoreWriter::writeBatch(std::vector<AcceptedReport> &batch, QString *error)
         return false;
     }
     m_counters->persisted.fetch_add(batch.size(), std::memory_order_relaxed);
+    const bool announce = isSignalConnected(QMetaMethod::fromSignal(&StoreWriter::runsStored));
+    QList<StoredRun> runs;
+    for (auto it = stored.begin(); it != stored.end(); ++it) {
+        if (announce && it->window.highest() > 0)
+            runs.append(*it);
+        m_stored.insert(it.key(), std::move(*it));
+    }
+    if (!runs.isEmpty())
+        emit runsStored(runs);
     return true;
 }
 
-bool StoreWriter::upsertDevices(const std::vector<AcceptedReport> &batch, QString *error)
+QHash<QString, StoredRun> StoreWriter::storedAfter(const std::vector<AcceptedReport> &batch) const
+{
+    QHash<QString, StoredRun> after;
+    for (const AcceptedReport &accepted : batch) {
+        const dmr::Report &report = accepted.report;
+        auto it = after.find(accepted.device.uuid);
+        if (it == after.end()) {
+            it = after.insert(accepted.device.uuid, m_stored.value(accepted.device.uuid));
+            it->deviceId = accepted.device.deviceId;
+        }
+        if (report.sequence == 0)
+            continue; // over HTTP: not part of an agent run
+        if (report.runId != it->runId) {
+            // A report of an earlier run (resent late) leaves the current one alone.
+            if (report.runId != accepted.device.runId)
+                continue;
+            it->runId = report.runId;
+            it->window = SequenceWindow();
+        }
+        it->window.insert(report.sequence);
+    }
+    return after;
+}
+
+bool StoreWriter::upsertDevices(const std::vector<AcceptedReport> &batch,
+    const QHash<QString, StoredRun> &stored, QString *error)
 {
     // The newest snapshot of each device in the batch is what the row should say.
     QHash<QString, const DeviceSnapshot *> newest;
@@ -253,6 +311,7 @@ bool StoreWriter::upsertDevices(const std::vector<AcceptedReport> &batch, QStrin
             insert.bindValue(9, toSql(device->reportsLost));
             insert.bindValue(10, qint64(device->runId));
             insert.bindValue(11, toSql(device->lastSequence));
+            bindStored(insert, 12, stored.value(device->uuid), *device);
             QSqlQuery &select = *m_selectDevice;
             select.bindValue(0, device->uuid);
             if (!insert.exec() || !select.exec() || !select.next()) {
@@ -275,7 +334,8 @@ bool StoreWriter::upsertDevices(const std::vector<AcceptedReport> &batch, QStrin
         update.bindValue(6, toSql(device->reportsLost));
         update.bindValue(7, qint64(device->runId));
         update.bindValue(8, toSql(device->lastSequence));
-        update.bindValue(9, *id);
+        bindStored(update, 9, stored.value(device->uuid), *device);
+        update.bindValue(11, *id);
         if (!update.exec()) {
             *error = QStringLiteral("cannot update device %1: %2")
                          .arg(device->deviceId, update.lastError().text());

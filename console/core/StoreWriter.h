@@ -2,6 +2,7 @@
 #pragma once
 
 #include "AcceptedReport.h"
+#include "SequenceWindow.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -9,6 +10,15 @@
 #include <QSqlQuery>
 #include <memory>
 #include <vector>
+
+// What is on disk of one agent run: what an acknowledgement tells the agent.
+struct StoredRun
+{
+    QString deviceId;
+    quint32 runId = 0;
+    SequenceWindow window;
+};
+Q_DECLARE_METATYPE(QList<StoredRun>)
 
 class BulkInsert;
 class Database;
@@ -47,11 +57,17 @@ public:
 
 signals:
     void healthChanged(bool healthy, const QString &error);
+    // After each transaction: the runs it added to, as now stored. Only
+    // built while something is connected.
+    void runsStored(const QList<StoredRun> &runs);
 
 private:
     void flushSome();
     bool writeBatch(std::vector<AcceptedReport> &batch, QString *error);
-    bool upsertDevices(const std::vector<AcceptedReport> &batch, QString *error);
+    bool upsertDevices(const std::vector<AcceptedReport> &batch,
+        const QHash<QString, StoredRun> &stored, QString *error);
+    // The runs of `batch`'s devices once it is stored, by uuid.
+    QHash<QString, StoredRun> storedAfter(const std::vector<AcceptedReport> &batch) const;
     bool insertSystem(const std::vector<AcceptedReport> &batch, QString *error);
     bool insertNetwork(const std::vector<AcceptedReport> &batch, QString *error);
     bool prepare(QString *error);
@@ -63,6 +79,7 @@ private:
     std::unique_ptr<Database> m_database;
     QTimer *m_timer = nullptr;
     QHash<QString, qint64> m_ids; // uuid -> devices.id
+    QHash<QString, StoredRun> m_stored; // uuid -> its current run's stored sequences
     std::unique_ptr<BulkInsert> m_systemMany, m_systemOne, m_networkMany, m_networkOne;
     std::unique_ptr<MinuteRollup> m_rollup;
     std::unique_ptr<NetworkMinuteRollup> m_networkRollup;

@@ -38,6 +38,35 @@ QHostAddress toAddress(const sockaddr_storage &storage, quint16 *port)
     return {};
 }
 
+// The socket address of a peer, in the socket's family (an IPv4 peer of an
+// IPv6 socket as a v4-mapped address). False if it cannot be reached from it.
+bool toSockaddr(const QHostAddress &address, quint16 port, bool v6, sockaddr_storage *storage,
+    socklen_t *length)
+{
+    *storage = {};
+    bool isV4 = false;
+    const quint32 v4 = address.toIPv4Address(&isV4);
+    if (!v6) {
+        if (!isV4)
+            return false;
+        auto *in = reinterpret_cast<sockaddr_in *>(storage);
+        in->sin_family = AF_INET;
+        in->sin_port = htons(port);
+        in->sin_addr.s_addr = htonl(v4);
+        *length = sizeof(sockaddr_in);
+        return true;
+    }
+    auto *in6 = reinterpret_cast<sockaddr_in6 *>(storage);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(port);
+    const Q_IPV6ADDR raw = isV4
+        ? QHostAddress(QStringLiteral("::ffff:") + address.toString()).toIPv6Address()
+        : address.toIPv6Address();
+    std::memcpy(&in6->sin6_addr, &raw, sizeof raw);
+    *length = sizeof(sockaddr_in6);
+    return true;
+}
+
 } // namespace
 
 UdpReceiver::UdpReceiver(Options options, QObject *parent)
@@ -56,6 +85,7 @@ bool UdpReceiver::open(QString *error)
 {
     const bool v6 = m_options.bind.protocol() == QAbstractSocket::IPv6Protocol
         || m_options.bind == QHostAddress(QHostAddress::AnyIPv6);
+    m_v6 = v6;
     m_fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (m_fd < 0) {
         *error = QStringLiteral("cannot create UDP socket: %1").arg(qt_error_string(errno));
@@ -168,5 +198,46 @@ void UdpReceiver::drain()
         emit datagramsReceived(batch);
         if (n < kBatch)
             break;
+    }
+}
+
+void UdpReceiver::send(const DatagramBatch &datagrams)
+{
+    if (m_fd < 0)
+        return;
+    mmsghdr messages[kBatch];
+    iovec vectors[kBatch];
+    sockaddr_storage peers[kBatch];
+    for (qsizetype start = 0; start < datagrams.size(); start += kBatch) {
+        int n = 0;
+        for (qsizetype i = start; i < std::min(datagrams.size(), start + kBatch); ++i) {
+            const Datagram &datagram = datagrams[i];
+            socklen_t length = 0;
+            if (!toSockaddr(datagram.sender, datagram.senderPort, m_v6, &peers[n], &length))
+                continue;
+            vectors[n] = {
+                const_cast<char *>(datagram.bytes.constData()), std::size_t(datagram.bytes.size())};
+            messages[n].msg_hdr = {};
+            messages[n].msg_hdr.msg_iov = &vectors[n];
+            messages[n].msg_hdr.msg_iovlen = 1;
+            messages[n].msg_hdr.msg_name = &peers[n];
+            messages[n].msg_hdr.msg_namelen = length;
+            messages[n].msg_len = 0;
+            ++n;
+        }
+        int done = 0;
+        while (done < n) {
+            const int sent = ::sendmmsg(m_fd, messages + done, unsigned(n - done), MSG_DONTWAIT);
+            if (sent <= 0) {
+                if (sent < 0 && errno == EINTR)
+                    continue;
+                // A peer that went away (ECONNREFUSED from an earlier ICMP) or a
+                // full buffer: skip this one, the rest may still go.
+                ++done;
+                continue;
+            }
+            done += sent;
+            m_sent.fetch_add(quint64(sent), std::memory_order_relaxed);
+        }
     }
 }

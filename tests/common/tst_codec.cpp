@@ -179,8 +179,8 @@ void TestCodec::rejects_data()
         << QByteArray("\x0f\x01", 2) << dmr::RejectReason::Malformed << "";
     QTest::newRow("envelope without payload")
         << QByteArray("\x10\x00", 2) << dmr::RejectReason::Malformed << "payload";
-    QTest::newRow("signed, not supported") << QByteArray("\x0a\x02\x18\x01\x10\x01", 6)
-                                           << dmr::RejectReason::Unsupported << "security";
+    QTest::newRow("signed, not supported")
+        << QByteArray("\x0a\x02\x18\x01\x10\x01", 6) << dmr::RejectReason::Unsupported << "key";
     QTest::newRow("payload without system")
         << QByteArray("\x0a\x03\x1a\x01x", 5) << dmr::RejectReason::Invalid << "system";
     QTest::newRow("no device id") << withReport([](Report &r) { r.deviceId.clear(); })

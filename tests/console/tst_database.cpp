@@ -92,7 +92,7 @@ void TestDatabase::freshFile()
         QCOMPARE(database.schemaVersion(), 0);
         QVERIFY2(database.migrate(&error), qPrintable(error));
         QCOMPARE(database.schemaVersion(), Database::kSchemaVersion);
-        QCOMPARE(Database::kSchemaVersion, 2);
+        QCOMPARE(Database::kSchemaVersion, 3);
         QVERIFY(!database.isPostgres());
         const std::optional<QList<DeviceSnapshot>> devices = database.loadDevices(&error);
         QVERIFY2(devices, qPrintable(error));

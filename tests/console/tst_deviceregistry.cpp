@@ -50,15 +50,23 @@ void TestDeviceRegistry::sequences_data()
         << "1:1 1:2 1:3 1:1" << 3 << 1 << 0 << quint64(0) << quint64(3);
     QTest::newRow("duplicate of a late arrival")
         << "1:1 1:3 1:2 1:2" << 3 << 1 << 0 << quint64(0) << quint64(3);
-    QTest::newRow("age 63 is inside the window")
-        << "1:1 1:65 1:2" << 3 << 0 << 0 << quint64(62) << quint64(65);
-    QTest::newRow("age 64 is stale") << "1:1 1:66 1:2" << 2 << 0 << 1 << quint64(64) << quint64(66);
-    QTest::newRow("advance of 63 remembers the previous one")
-        << "1:1 1:64 1:1" << 2 << 1 << 0 << quint64(62) << quint64(64);
-    QTest::newRow("advance of 64 forgets it: stale, not duplicate")
-        << "1:1 1:65 1:1" << 2 << 0 << 1 << quint64(63) << quint64(65);
+    // The window is 8192 wide: an hour of resends at a 1-second interval.
+    QTest::newRow("age 8191 is inside the window")
+        << "1:1 1:8193 1:2" << 3 << 0 << 0 << quint64(8190) << quint64(8193);
+    QTest::newRow("age 8192 is stale")
+        << "1:1 1:8194 1:2" << 2 << 0 << 1 << quint64(8192) << quint64(8194);
+    QTest::newRow("advance of 8191 remembers the previous one")
+        << "1:1 1:8192 1:1" << 2 << 1 << 0 << quint64(8190) << quint64(8192);
+    QTest::newRow("advance of 8192 forgets it: stale, not duplicate")
+        << "1:1 1:8193 1:1" << 2 << 0 << 1 << quint64(8191) << quint64(8193);
     QTest::newRow("far behind is stale")
-        << "1:1 1:200 1:100" << 2 << 0 << 1 << quint64(198) << quint64(200);
+        << "1:1 1:20000 1:100" << 2 << 0 << 1 << quint64(19998) << quint64(20000);
+    QTest::newRow("resends fill an outage's gap")
+        << "1:1 1:2 1:60 1:61 1:3 1:4 1:5 1:3" << 7 << 1 << 0 << quint64(54) << quint64(61);
+    QTest::newRow("a replay of an earlier run is a duplicate")
+        << "1:1 1:2 2:1 2:2 1:2" << 4 << 1 << 0 << quint64(0) << quint64(2);
+    QTest::newRow("an earlier run's late report is taken")
+        << "1:1 1:3 2:1 1:2" << 4 << 0 << 0 << quint64(1) << quint64(1);
     QTest::newRow("late arrival after a long jump")
         << "1:1 1:200 1:199" << 3 << 0 << 0 << quint64(197) << quint64(200);
     QTest::newRow("first seen at 5: 4 lost") << "7:5" << 1 << 0 << 0 << quint64(4) << quint64(5);
@@ -249,6 +257,9 @@ void TestDeviceRegistry::restoreContinues()
               return device.deviceId == QString::fromStdString(kDevice);
           });
     QVERIFY(savedDevice != saved.cend());
+    // What the writer would have stored: 1, 2, then 4 and 5 above the gap.
+    saved[int(savedDevice - saved.cbegin())].storedSequence = 2;
+    saved[int(savedDevice - saved.cbegin())].storedAbove = "06"; // bits 1 and 2: 4 and 5
 
     now += 3600000;
     DeviceRegistry after([&now] { return now; });
@@ -275,10 +286,16 @@ void TestDeviceRegistry::restoreContinues()
     QCOMPARE(
         after.observe(makeReport(kDevice, 9, 6), &snapshot), DeviceRegistry::Verdict::Accepted);
     QCOMPARE(snapshot.reportsLost, quint64(1));
+    // So does the resend of one lost before the restart.
+    QCOMPARE(
+        after.observe(makeReport(kDevice, 9, 3), &snapshot), DeviceRegistry::Verdict::Accepted);
+    QCOMPARE(snapshot.reportsLost, quint64(0));
+    QCOMPARE(
+        after.observe(makeReport(kDevice, 9, 3), &snapshot), DeviceRegistry::Verdict::Duplicate);
     // And a restarted agent is a new run.
     QCOMPARE(
         after.observe(makeReport(kDevice, 10, 1), &snapshot), DeviceRegistry::Verdict::Accepted);
-    QCOMPARE(snapshot.reportsLost, quint64(1));
+    QCOMPARE(snapshot.reportsLost, quint64(0));
     QCOMPARE(snapshot.runId, 10u);
     QCOMPARE(snapshot.uuid, savedDevice->uuid);
 }

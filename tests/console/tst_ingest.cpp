@@ -2,6 +2,7 @@
 #include "Ingest.h"
 #include "IngestCounters.h"
 #include "ReportQueue.h"
+#include "SequenceWindow.h"
 #include "TestReports.h"
 
 #include <QSignalSpy>
@@ -15,6 +16,9 @@ namespace {
 
 const std::string kDevice = TestReports::deviceId(1);
 constexpr int kAccepted = -1; // in the `expected` column: no rejection
+// Where kDevice's run 1 stands before each test's datagram: far enough along
+// that a sequence can be older than the replay window (8192).
+constexpr quint64 kBase = 10000;
 
 Datagram datagram(const QByteArray &bytes, bool truncated = false)
 {
@@ -32,13 +36,13 @@ Datagram valid(const std::string &device, quint64 sequence, quint32 run = 1)
 }
 
 // One datagram of each kind the console must tell apart, for device kDevice
-// after it has sent sequence 100 of run 1.
+// after it has sent sequence kBase of run 1.
 Datagram ofKind(const QString &kind)
 {
     if (kind == QLatin1String("next sequence"))
-        return valid(kDevice, 101);
+        return valid(kDevice, kBase + 1);
     if (kind == QLatin1String("late sequence"))
-        return valid(kDevice, 99);
+        return valid(kDevice, kBase - 1);
     if (kind == QLatin1String("new run"))
         return valid(kDevice, 1, 2);
     if (kind == QLatin1String("other device"))
@@ -60,7 +64,7 @@ Datagram ofKind(const QString &kind)
     if (kind == QLatin1String("oversize"))
         return datagram(QByteArray(int(dmr::kMaxDatagramSize) + 1, '\x0a'));
     if (kind == QLatin1String("truncated by the socket"))
-        return datagram(encoded(makeReport(kDevice, 1, 101)), true);
+        return datagram(encoded(makeReport(kDevice, 1, kBase + 1)), true);
     if (kind == QLatin1String("sequence 0"))
         return datagram(encoded(makeReport(kDevice, 1, 0)));
     if (kind == QLatin1String("memory used over total")) {
@@ -74,15 +78,16 @@ Datagram ofKind(const QString &kind)
         return datagram(encoded(report));
     }
     if (kind == QLatin1String("signed")) {
-        // Field 2 (security) = 1 (SECURITY_SIGN) appended to a valid envelope.
-        return datagram(encoded(makeReport(kDevice, 1, 101)) + QByteArrayLiteral("\x10\x01"));
+        // Field 2 (security) = 1 (SECURITY_SIGN) appended to a valid envelope:
+        // signed, says the envelope, with key 0, which nobody has.
+        return datagram(encoded(makeReport(kDevice, 1, kBase + 1)) + QByteArrayLiteral("\x10\x01"));
     }
     if (kind == QLatin1String("payload not a report"))
         return datagram(QByteArrayLiteral("\x0a\x03\xff\xff\xff"));
     if (kind == QLatin1String("duplicate"))
-        return valid(kDevice, 100);
+        return valid(kDevice, kBase);
     if (kind == QLatin1String("stale"))
-        return valid(kDevice, 30);
+        return valid(kDevice, kBase - SequenceWindow::kWidth);
     qFatal("unknown kind %s", qPrintable(kind));
     return {};
 }
@@ -126,7 +131,7 @@ void TestIngest::oneOfEachKind_data()
     QTest::newRow("sequence 0") << "sequence 0" << int(Rejection::Invalid);
     QTest::newRow("memory used over total") << "memory used over total" << int(Rejection::Invalid);
     QTest::newRow("cpu over 100") << "cpu over 100" << int(Rejection::Invalid);
-    QTest::newRow("signed") << "signed" << int(Rejection::Unsupported);
+    QTest::newRow("signed with an unknown key") << "signed" << int(Rejection::UnknownDevice);
     QTest::newRow("payload not a report") << "payload not a report" << int(Rejection::Malformed);
     QTest::newRow("duplicate") << "duplicate" << int(Rejection::Duplicate);
     QTest::newRow("stale") << "stale" << int(Rejection::Stale);
@@ -140,7 +145,7 @@ void TestIngest::oneOfEachKind()
     ReportQueue queue(1000);
     IngestCounters counters;
     Ingest ingest(&queue, &counters, [] { return qint64(1795000000000LL); });
-    ingest.ingest({valid(kDevice, 100)});
+    ingest.ingest({valid(kDevice, kBase)});
     QCOMPARE(queue.size(), std::size_t(1));
 
     if (expected != kAccepted)
@@ -164,7 +169,7 @@ void TestIngest::mixedBatch()
     qint64 now = 1795000000000LL;
     Ingest ingest(&queue, &counters, [&now] { return now++; });
     QSignalSpy updated(&ingest, &Ingest::devicesUpdated);
-    ingest.ingest({valid(kDevice, 100)});
+    ingest.ingest({valid(kDevice, kBase)});
     QCOMPARE(updated.count(), 1);
     queue.take(1);
 
@@ -176,20 +181,20 @@ void TestIngest::mixedBatch()
         batch.append(valid(device, sequence));
         expectedQueue.append({device, sequence});
     };
-    addValid(kDevice, 101);
+    addValid(kDevice, kBase + 1);
     batch.append(ofKind(QStringLiteral("empty")));
     addValid(other, 1);
     batch.append(ofKind(QStringLiteral("random bytes")));
     batch.append(ofKind(QStringLiteral("truncated datagram")));
-    addValid(kDevice, 103);
+    addValid(kDevice, kBase + 3);
     batch.append(ofKind(QStringLiteral("oversize")));
     batch.append(ofKind(QStringLiteral("truncated by the socket")));
     addValid(third, 5);
     batch.append(ofKind(QStringLiteral("sequence 0")));
     batch.append(ofKind(QStringLiteral("signed")));
-    batch.append(valid(kDevice, 101)); // duplicate within the batch
+    batch.append(valid(kDevice, kBase + 1)); // duplicate within the batch
     batch.append(ofKind(QStringLiteral("stale")));
-    addValid(kDevice, 102); // late, fills the gap
+    addValid(kDevice, kBase + 2); // late, fills the gap
     addValid(other, 2);
     batch.append(valid(other, 2)); // duplicate
     batch.append(ofKind(QStringLiteral("text")));
@@ -208,7 +213,7 @@ void TestIngest::mixedBatch()
     QCOMPARE(counters.rejectedFor(Rejection::Malformed), quint64(3));
     QCOMPARE(counters.rejectedFor(Rejection::Oversize), quint64(2));
     QCOMPARE(counters.rejectedFor(Rejection::Invalid), quint64(1));
-    QCOMPARE(counters.rejectedFor(Rejection::Unsupported), quint64(1));
+    QCOMPARE(counters.rejectedFor(Rejection::UnknownDevice), quint64(1));
     QCOMPARE(counters.rejectedFor(Rejection::Duplicate), quint64(2));
     QCOMPARE(counters.rejectedFor(Rejection::Stale), quint64(1));
 
@@ -236,8 +241,8 @@ void TestIngest::mixedBatch()
     }
     const DeviceSnapshot *first = ingest.registry().find(kDevice);
     QCOMPARE(first->reportsReceived, quint64(4));
-    QCOMPARE(first->lastSequence, quint64(103));
-    QCOMPARE(first->reportsLost, quint64(99)); // first seen at 100; 102 came late
+    QCOMPARE(first->lastSequence, kBase + 3);
+    QCOMPARE(first->reportsLost, kBase - 1); // first seen at kBase; kBase + 2 came late
     QCOMPARE(ingest.registry().find(third)->reportsLost, quint64(4));
 }
 
