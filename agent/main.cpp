@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "AgentConfig.h"
 #include "Clock.h"
+#include "Delivery.h"
 #include "Logger.h"
 #include "ReportBuilder.h"
 #include "ReportJson.h"
@@ -70,6 +71,24 @@ bool sleepUntil(std::int64_t deadlineNs, const sigset_t &waitMask)
     return false;
 }
 
+// Sleeps until the monotonic deadline or until `fd` is readable (fd -1: no
+// socket yet); false if a stop signal came first.
+bool waitUntil(std::int64_t deadlineNs, int fd, const sigset_t &waitMask)
+{
+    while (!g_stopSignal) {
+        const std::int64_t left = deadlineNs - Clock::monotonicNs();
+        if (left <= 0)
+            return true;
+        struct timespec timeout;
+        timeout.tv_sec = time_t(left / 1000000000);
+        timeout.tv_nsec = long(left % 1000000000);
+        struct pollfd socket = {fd, POLLIN, 0};
+        if (ppoll(&socket, fd >= 0 ? 1 : 0, &timeout, &waitMask) > 0)
+            return !g_stopSignal;
+    }
+    return false;
+}
+
 std::string formatSeconds(double seconds)
 {
     char text[32];
@@ -127,7 +146,9 @@ int runBench(const AgentConfig &config)
             logger.logLimited(LogLevel::Error, report.error());
             continue;
         }
-        const std::string datagram = dmr::encode(report.value());
+        const std::string datagram
+            = dmr::seal(dmr::PayloadKind::Report, dmr::encodeReport(report.value()),
+                config.security, config.key ? &*config.key : nullptr, Clock::realtimeMs());
         bytes = datagram.size();
         sender.send(datagram);
     }
@@ -148,43 +169,61 @@ int runLoop(const AgentConfig &config, const sigset_t &waitMask)
 {
     Logger logger(Logger::Options {config.logFile, true});
     ReportBuilder builder(config);
-    Sender sender(config.serverHost, config.serverPort, logger);
+    Delivery delivery(config, builder.runId(), logger);
     char runId[16];
     std::snprintf(runId, sizeof runId, "%08x", builder.runId());
     logger.info("starting: version " + dmr::versionString(ReportBuilder::agentVersion())
-        + ", console " + sender.target() + ", interval " + formatSeconds(config.intervalSeconds)
-        + " s, device " + config.deviceId + ", run " + runId
+        + ", console " + delivery.sender().target() + ", interval "
+        + formatSeconds(config.intervalSeconds) + " s, device " + config.deviceId + ", run " + runId
+        + ", security " + dmr::securityName(config.security)
+        + (config.key ? " (key " + std::to_string(config.key->id) + ")" : std::string())
+        + ", resend buffer " + std::to_string(config.resendCapacity()) + " reports"
         + (config.envFile.empty() ? "" : ", settings from " + config.envFile));
 
     const std::int64_t intervalNs = std::int64_t(config.intervalSeconds * 1e9);
     builder.primeCpu();
     // Deadlines are start + k x interval on the monotonic clock, so slow
     // reports do not push later ones back; ticks missed while the machine
-    // was suspended are skipped, not sent in a burst.
+    // was suspended are skipped, not sent in a burst. Between them the agent
+    // reads acknowledgements and resends what they show missing.
     std::int64_t next = Clock::monotonicNs() + std::min(intervalNs, kFirstSampleGapNs);
     std::uint64_t sent = 0;
-    while (sleepUntil(next, waitMask)) {
-        const Result<dmr::Report> report = builder.build();
-        logProblems(logger, builder);
-        if (report.ok()) {
-            sender.send(dmr::encode(report.value()));
-            ++sent;
-        } else {
-            logger.logLimited(LogLevel::Error, report.error());
-        }
-        if (config.count > 0 && builder.builtCount() + builder.skippedCount() >= config.count)
+    bool done = false;
+    while (!done) {
+        std::int64_t wake = next;
+        const std::int64_t resendMs = delivery.nextResendMs(Clock::monotonicMs());
+        if (resendMs >= 0)
+            wake = std::min(wake, resendMs * 1000000);
+        if (!waitUntil(wake, delivery.fd(), waitMask))
             break;
-        next += intervalNs;
+        delivery.readAcknowledgements();
         const std::int64_t now = Clock::monotonicNs();
-        if (next <= now)
-            next += ((now - next) / intervalNs + 1) * intervalNs;
+        if (now >= next) {
+            const Result<dmr::Report> report = builder.build();
+            logProblems(logger, builder);
+            if (report.ok()) {
+                delivery.send(report.value(), Clock::realtimeMs(), now / 1000000);
+                ++sent;
+            } else {
+                logger.logLimited(LogLevel::Error, report.error());
+            }
+            if (config.count > 0 && builder.builtCount() + builder.skippedCount() >= config.count)
+                done = true;
+            next += intervalNs;
+            if (next <= now)
+                next += ((now - next) / intervalNs + 1) * intervalNs;
+        }
+        delivery.resendDue(Clock::realtimeMs(), Clock::monotonicMs());
     }
     const char *why = g_stopSignal == SIGTERM ? "SIGTERM"
         : g_stopSignal == SIGINT              ? "SIGINT"
                                               : "report count reached";
+    const Sender &sender = delivery.sender();
     logger.info(std::string("stopping (") + why + "): " + std::to_string(sent) + " reports built, "
         + std::to_string(builder.skippedCount()) + " skipped, " + std::to_string(sender.sentCount())
-        + " sent, " + std::to_string(sender.failedCount()) + " not sent");
+        + " datagrams sent (" + std::to_string(delivery.resentCount()) + " resent), "
+        + std::to_string(sender.failedCount()) + " not sent, "
+        + std::to_string(delivery.buffer().size()) + " not acknowledged");
     return 0;
 }
 

@@ -6,8 +6,13 @@
 #include "TextScanner.h"
 #include "dmr/Codec.h"
 
+#include <cerrno>
+#include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <map>
+#include <sys/stat.h>
+#include <tuple>
 
 namespace dmr::agent {
 
@@ -22,7 +27,20 @@ struct Key
     const char *flag;
 };
 
-enum KeyIndex { Server, Interval, DeviceId, DiskPath, ProcRoot, IncludeLo, LogFile, KeyCount };
+enum KeyIndex {
+    Server,
+    Interval,
+    DeviceId,
+    DiskPath,
+    ProcRoot,
+    IncludeLo,
+    LogFile,
+    SecurityLevel,
+    KeyFile,
+    ResendBuffer,
+    ResendRate,
+    KeyCount
+};
 
 constexpr Key kKeys[KeyCount] = {
     {"METRICS_SERVER", "--server"},
@@ -32,6 +50,10 @@ constexpr Key kKeys[KeyCount] = {
     {"METRICS_PROC_ROOT", "--root"},
     {"METRICS_INCLUDE_LO", "--include-lo"},
     {"METRICS_LOG_FILE", "--log-file"},
+    {"METRICS_SECURITY", "--security"},
+    {"METRICS_KEY_FILE", "--key-file"},
+    {"METRICS_RESEND_BUFFER", "--resend-buffer"},
+    {"METRICS_RESEND_RATE", "--resend-rate"},
 };
 
 // A raw value and where it came from, for error messages that send the user
@@ -220,6 +242,39 @@ Result<std::vector<AgentConfig::EnvEntry>> AgentConfig::parseEnvFile(
     return EnvResult::success(std::move(entries));
 }
 
+Result<dmr::Key> AgentConfig::readKeyFile(const std::string &path)
+{
+    using KeyResult = Result<dmr::Key>;
+    struct stat status = {};
+    if (::stat(path.c_str(), &status) != 0)
+        return KeyResult::failure("cannot read key file " + path + ": " + std::strerror(errno));
+    if (status.st_mode & 077)
+        return KeyResult::failure("key file " + path
+            + " can be read or written by others than its owner; fix with: chmod 600 " + path);
+    std::string text;
+    const std::string error = ProcFile::read(path, text, 64 * 1024);
+    if (!error.empty())
+        return KeyResult::failure("cannot read key file: " + error);
+    TextScanner lines(text);
+    while (!lines.atEnd()) {
+        std::string_view line = lines.nextLine();
+        line = TextScanner::trim(line.substr(0, line.find('#')));
+        if (line.empty())
+            continue;
+        const std::optional<dmr::Key> key = dmr::Key::fromText(std::string(line));
+        if (!key)
+            return KeyResult::failure("key file " + path
+                + ": expected one line KEY_ID:KEY_HEX as printed by 'metrics-console keys add'");
+        return KeyResult::success(*key);
+    }
+    return KeyResult::failure("key file " + path + " holds no key");
+}
+
+std::size_t AgentConfig::resendCapacity() const
+{
+    return std::size_t(std::ceil(resendBufferSeconds / intervalSeconds));
+}
+
 AgentConfig::Environment AgentConfig::processEnvironment()
 {
     return [](const std::string &name) -> std::optional<std::string> {
@@ -370,6 +425,39 @@ Result<AgentConfig> AgentConfig::parse(
     else if (isSystemdService(env))
         config.logFile.clear();
 
+    if (const std::optional<Raw> raw = resolve(KeyFile)) {
+        const Result<dmr::Key> key = readKeyFile(raw->value);
+        if (!key.ok())
+            return ConfigResult::failure(raw->source + ": " + key.error());
+        config.key = key.value();
+        config.keyFile = raw->value;
+        config.security = dmr::Security::Sign; // unless told otherwise below
+    }
+    if (const std::optional<Raw> raw = resolve(SecurityLevel)) {
+        const std::optional<dmr::Security> level
+            = dmr::parseSecurity(std::string(TextScanner::trim(raw->value)));
+        if (!level)
+            return ConfigResult::failure(
+                raw->source + ": '" + raw->value + "' is not none, sign or encrypt");
+        config.security = *level;
+        if (*level != dmr::Security::None && !config.key)
+            return ConfigResult::failure(raw->source + ": " + raw->value
+                + " needs a key: set METRICS_KEY_FILE (see 'metrics-console keys add')");
+    }
+    for (const auto &[index, target, what] :
+        {std::tuple {ResendBuffer, &config.resendBufferSeconds, "seconds from 0 to 604800"},
+            std::tuple {ResendRate, &config.resendRate, "reports per second from 0.1 to 100000"}}) {
+        if (const std::optional<Raw> raw = resolve(index)) {
+            double value = 0;
+            const bool isBuffer = index == ResendBuffer;
+            if (!TextScanner::parseDouble(TextScanner::trim(raw->value), value)
+                || value < (isBuffer ? 0 : 0.1) || value > (isBuffer ? 604800 : 100000))
+                return ConfigResult::failure(
+                    raw->source + ": '" + raw->value + "' is not a number of " + what);
+            *target = value;
+        }
+    }
+
     if (countFlag) {
         const std::optional<std::uint64_t> count = parsePositive(*countFlag);
         if (!count)
@@ -409,6 +497,14 @@ std::string AgentConfig::usage()
            "  --include-lo        METRICS_INCLUDE_LO  also report the loopback interface (0)\n"
            "  --log-file PATH     METRICS_LOG_FILE    log file (.log/metrics.log; \"-\" = stderr\n"
            "                                          only; under systemd stderr only)\n"
+           "  --security LEVEL    METRICS_SECURITY    none, sign (HMAC-SHA-256) or encrypt\n"
+           "                                          (XChaCha20-Poly1305) (sign with a key\n"
+           "                                          file, else none)\n"
+           "  --key-file PATH     METRICS_KEY_FILE    this device's key, the line printed by\n"
+           "                                          'metrics-console keys add'; mode 0600\n"
+           "  --resend-buffer S   METRICS_RESEND_BUFFER  seconds of reports kept until the\n"
+           "                                          console acknowledges them (3600; 0 = off)\n"
+           "  --resend-rate N     METRICS_RESEND_RATE resent reports per second at most (20)\n"
            "  --env-file PATH     read settings from PATH instead of ./.env\n"
            "  --once              send one report and exit\n"
            "  --count N           send N reports and exit\n"

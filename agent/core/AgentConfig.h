@@ -2,6 +2,7 @@
 #pragma once
 
 #include "Result.h"
+#include "dmr/Seal.h"
 
 #include <cstdint>
 #include <functional>
@@ -28,6 +29,11 @@ struct AgentConfig
     bool includeLoopback = false;
     std::string logFile = ".log/metrics.log"; // "" = stderr only
     std::string envFile; // the .env file read, "" if none
+    dmr::Security security = dmr::Security::None;
+    std::optional<dmr::Key> key; // from the key file; required unless security is None
+    std::string keyFile;
+    double resendBufferSeconds = 3600; // reports kept until acknowledged; 0 = none kept
+    double resendRate = 20; // resent reports per second at most
 
     bool once = false;
     bool print = false;
@@ -60,6 +66,11 @@ struct AgentConfig
     // `export ` prefix. name is used in error messages.
     static Result<std::vector<EnvEntry>> parseEnvFile(
         std::string_view text, const std::string &name);
+    // The key line ("KEY_ID:KEY_HEX", '#' comments) from a file that only its
+    // owner may read or write.
+    static Result<dmr::Key> readKeyFile(const std::string &path);
+    // How many reports the resend buffer holds: its seconds over the interval.
+    std::size_t resendCapacity() const;
 };
 
 } // namespace dmr::agent

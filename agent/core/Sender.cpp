@@ -135,7 +135,7 @@ bool Sender::send(const std::string &datagram)
         m_logger.logLimited(LogLevel::Warning,
             "console " + target()
                 + " is unreachable (connection refused); "
-                  "reports are dropped until it listens");
+                  "reports wait for it in the resend buffer");
     } else if (error == EAGAIN || error == EWOULDBLOCK || error == ENOBUFS) {
         m_logger.logLimited(
             LogLevel::Warning, "send buffer full, a report to " + target() + " was dropped");
@@ -146,6 +146,24 @@ bool Sender::send(const std::string &datagram)
         closeSocket();
     }
     return false;
+}
+
+bool Sender::receive(std::string *datagram)
+{
+    if (m_fd < 0)
+        return false;
+    char buffer[2048];
+    for (;;) {
+        const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, MSG_DONTWAIT);
+        if (n >= 0) {
+            datagram->assign(buffer, std::size_t(n));
+            return true;
+        }
+        // ECONNREFUSED here is the ICMP of an earlier send: not ours to report.
+        if (errno == EINTR || errno == ECONNREFUSED)
+            continue;
+        return false;
+    }
 }
 
 } // namespace dmr::agent

@@ -23,6 +23,11 @@ public:
 
     // true if the kernel accepted the datagram.
     bool send(const std::string &datagram);
+    // One datagram from the console (an acknowledgement), if one is waiting;
+    // never blocks. The socket is connected, so nobody else's reach us.
+    bool receive(std::string *datagram);
+    // The socket to wait on for receive(); -1 before the first send.
+    int fd() const { return m_fd; }
 
     std::string target() const;
     std::uint64_t sentCount() const { return m_sent; }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "dmr/Codec.h"
+#include "dmr/Seal.h"
 
 #include <QFile>
 #include <QTest>
@@ -71,6 +72,11 @@ private slots:
     void trimsInterfacesToFit();
     void survivesMutations();
     void survivesRandomBytes();
+    void sealRoundTrip_data();
+    void sealRoundTrip();
+    void keyText_data();
+    void keyText();
+    void ackRoundTrip();
 };
 
 void TestCodec::roundTrip_data()
@@ -352,6 +358,104 @@ void TestCodec::fuzzSeeds()
     QVERIFY2(int(result.reason) == reason, result.detail.c_str());
     if (result.ok())
         QCOMPARE(int(result.report->interfaces.size()), interfaces);
+}
+
+void TestCodec::sealRoundTrip_data()
+{
+    QTest::addColumn<int>("level");
+    QTest::addColumn<int>("interfaces");
+    for (dmr::Security level : {dmr::Security::None, dmr::Security::Sign, dmr::Security::Encrypt}) {
+        for (int interfaces : {0, 2, 32})
+            QTest::addRow("%s, %d interfaces", dmr::securityName(level), interfaces)
+                << int(level) << interfaces;
+    }
+}
+
+// Every level opens to the same report with the right key; the largest
+// report still fits one datagram; the ciphertext does not show the report.
+void TestCodec::sealRoundTrip()
+{
+    QFETCH(int, level);
+    QFETCH(int, interfaces);
+    const auto security = dmr::Security(level);
+    Report report = sampleReport(interfaces);
+    for (std::size_t i = 0; i < report.interfaces.size(); ++i) {
+        report.interfaces[i].name = "veth" + std::to_string(i);
+        report.interfaces[i].ipAddress = "fd00:1234:5678:9abc::" + std::to_string(i + 1);
+    }
+    const dmr::Key key = dmr::Key::generate();
+    const std::string payload = dmr::encodeReport(report);
+    const std::string bytes
+        = dmr::seal(dmr::PayloadKind::Report, payload, security, &key, 1795000000123LL);
+    QVERIFY2(bytes.size() <= dmr::kMaxDatagramSize, qPrintable(QString::number(bytes.size())));
+
+    std::optional<dmr::Envelope> envelope = dmr::parseEnvelope(bytes.data(), bytes.size());
+    QVERIFY(envelope);
+    QCOMPARE(envelope->security, security);
+    QCOMPARE(envelope->sentTimeMs, 1795000000123LL);
+    QCOMPARE(envelope->payload == payload, security != dmr::Security::Encrypt);
+    QCOMPARE(dmr::open(*envelope, key), dmr::OpenResult::Ok);
+    const dmr::DecodeResult decoded = dmr::decodeReport(envelope->payload);
+    QVERIFY2(decoded.ok(), decoded.detail.c_str());
+    QCOMPARE(dmr::encodeReport(*decoded.report), payload);
+    // Sealing twice gives different bytes when encrypting (a fresh nonce).
+    if (security == dmr::Security::Encrypt)
+        QVERIFY(
+            dmr::seal(dmr::PayloadKind::Report, payload, security, &key, 1795000000123LL) != bytes);
+}
+
+void TestCodec::keyText_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("valid");
+    const QString hex
+        = QStringLiteral("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+    QTest::newRow("valid") << QStringLiteral("42:") + hex << true;
+    QTest::newRow("upper-case hex") << QStringLiteral("42:") + hex.toUpper() << true;
+    QTest::newRow("largest id") << QStringLiteral("4294967295:") + hex << true;
+    QTest::newRow("id 0") << QStringLiteral("0:") + hex << false;
+    QTest::newRow("id too large") << QStringLiteral("4294967296:") + hex << false;
+    QTest::newRow("no id") << QStringLiteral(":") + hex << false;
+    QTest::newRow("short key") << QStringLiteral("42:") + hex.left(62) << false;
+    QTest::newRow("long key") << QStringLiteral("42:") + hex + QStringLiteral("00") << false;
+    QTest::newRow("not hex") << QStringLiteral("42:") + hex.left(62) + QStringLiteral("zz")
+                             << false;
+    QTest::newRow("no colon") << hex << false;
+}
+
+void TestCodec::keyText()
+{
+    QFETCH(QString, text);
+    QFETCH(bool, valid);
+    const std::optional<dmr::Key> key = dmr::Key::fromText(text.toStdString());
+    QCOMPARE(key.has_value(), valid);
+    if (valid)
+        QCOMPARE(QString::fromStdString(key->toText()), text.toLower());
+    const dmr::Key fresh = dmr::Key::generate();
+    QVERIFY(fresh.id != 0);
+    QCOMPARE(dmr::Key::fromText(fresh.toText())->bytes, fresh.bytes);
+}
+
+void TestCodec::ackRoundTrip()
+{
+    dmr::Ack ack;
+    ack.runId = 0xdeadbeef;
+    ack.contiguous = 12345;
+    ack.storedAbove = 0b1011;
+    const std::optional<dmr::Ack> back = dmr::decodeAck(dmr::encodeAck(ack));
+    QVERIFY(back);
+    QVERIFY(*back == ack);
+    QVERIFY(back->stored(12345));
+    QVERIFY(!back->stored(12346)); // contiguous + 1 is never stored
+    QVERIFY(back->stored(12347)); // bit 0
+    QVERIFY(back->stored(12348)); // bit 1
+    QVERIFY(!back->stored(12349)); // bit 2
+    QVERIFY(back->stored(12350)); // bit 3
+    QVERIFY(!back->stored(12347 + 64));
+    // A report is no acknowledgement, and not the other way round.
+    const std::string ackDatagram
+        = dmr::seal(dmr::PayloadKind::Ack, dmr::encodeAck(ack), dmr::Security::None, nullptr, 1);
+    QCOMPARE(dmr::decode(ackDatagram).reason, dmr::RejectReason::Malformed);
 }
 
 QTEST_GUILESS_MAIN(TestCodec)
