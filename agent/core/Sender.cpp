@@ -132,10 +132,7 @@ bool Sender::send(const std::string &datagram)
     ++m_failed;
     const int error = n < 0 ? errno : EMSGSIZE;
     if (error == ECONNREFUSED) {
-        m_logger.logLimited(LogLevel::Warning,
-            "console " + target()
-                + " is unreachable (connection refused); "
-                  "reports wait for it in the resend buffer");
+        logUnreachable();
     } else if (error == EAGAIN || error == EWOULDBLOCK || error == ENOBUFS) {
         m_logger.logLimited(
             LogLevel::Warning, "send buffer full, a report to " + target() + " was dropped");
@@ -146,6 +143,14 @@ bool Sender::send(const std::string &datagram)
         closeSocket();
     }
     return false;
+}
+
+void Sender::logUnreachable()
+{
+    m_logger.logLimited(LogLevel::Warning,
+        "console " + target()
+            + " is unreachable (connection refused); "
+              "reports wait for it in the resend buffer");
 }
 
 bool Sender::receive(std::string *datagram)
@@ -159,9 +164,13 @@ bool Sender::receive(std::string *datagram)
             datagram->assign(buffer, std::size_t(n));
             return true;
         }
-        // ECONNREFUSED here is the ICMP of an earlier send: not ours to report.
-        if (errno == EINTR || errno == ECONNREFUSED)
+        if (errno == EINTR)
             continue;
+        // The ICMP port-unreachable of an earlier send: nobody listens there.
+        if (errno == ECONNREFUSED) {
+            logUnreachable();
+            continue;
+        }
         return false;
     }
 }

@@ -38,6 +38,7 @@ public:
 private:
     bool connectSocket();
     void closeSocket();
+    void logUnreachable();
 
     std::string m_host;
     std::uint16_t m_port;

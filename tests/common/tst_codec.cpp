@@ -344,6 +344,9 @@ void TestCodec::fuzzSeeds_data()
     QTest::newRow("no system") << "no-system" << int(dmr::RejectReason::Invalid) << 0;
     QTest::newRow("signed") << "signed" << int(dmr::RejectReason::Unsupported) << 0;
     QTest::newRow("empty") << "empty-payload" << int(dmr::RejectReason::Empty) << 0;
+    // A bare Report parses as an envelope with junk fields: no payload.
+    QTest::newRow("report payload") << "report-payload" << int(dmr::RejectReason::Malformed) << 0;
+    QTest::newRow("ack") << "ack" << int(dmr::RejectReason::Malformed) << 0;
 }
 
 void TestCodec::fuzzSeeds()

@@ -43,6 +43,11 @@ seeds = {
     "signed": datagram(f'device_id: "pi" {head} {system}',
                        'security: SECURITY_SIGN tag: "0123456789abcdef0123456789abcdef" key_id: 7'),
     "empty-payload": encode("Datagram", 'payload: ""'),
+    # fuzz_decode also takes its input as a report payload and seals it.
+    "report-payload": encode("Report", f'device_id: "pi-garage" {head} {system} {eth0}'),
+    "ack": encode("Datagram", 'kind: KIND_ACK sent_time_ms: 1795000020000 payload: "'
+                  + escaped(encode("Ack", "run_id: 2654435769 contiguous: 41 stored_above: 5"))
+                  + '"'),
     "many-interfaces": datagram(f'device_id: "router" {head} {system} ' + " ".join(
         eth0.replace('"eth0"', f'"veth{i}"') for i in range(12))),
 }
