@@ -127,11 +127,13 @@ bool Database::open(const QString &path, QString *error)
         return false;
     }
     QSqlQuery query(m_db);
-    // WAL lets readers (HTTP, charts) run beside the writer; NORMAL syncs at
-    // checkpoints, which keeps committed data safe across a process crash.
+    // WAL lets readers (HTTP, charts) run beside the writer. FULL syncs the
+    // WAL at each commit: agents forget what the console acknowledges, so a
+    // committed report must survive a power cut too, not only a crash. The
+    // writer commits about once a second, so that is one fsync a second.
     // A 64 MiB page cache holds the newest index page of every device of a
     // large fleet, so inserts do not read pages back from the file.
-    for (const char *pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+    for (const char *pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
              "PRAGMA cache_size=-65536", "PRAGMA wal_autocheckpoint=16384"}) {
         if (!query.exec(QString::fromLatin1(pragma))) {
             *error = QStringLiteral("%1 failed on %2: %3")
