@@ -52,6 +52,7 @@ public:
     quint16 udpPort() const { return m_udpPort; }
     quint16 httpPort() const { return m_httpPort; }
     bool isRunning() const { return m_process.state() == QProcess::Running; }
+    qint64 processId() const { return m_process.processId(); }
 
     // SIGTERM, then its exit code; -1 for a crash or no exit within 20 s.
     int terminate()
