@@ -498,7 +498,7 @@ std::string AgentConfig::usage()
            "  --log-file PATH     METRICS_LOG_FILE    log file (.log/metrics.log; \"-\" = stderr\n"
            "                                          only; under systemd stderr only)\n"
            "  --security LEVEL    METRICS_SECURITY    none, sign (HMAC-SHA-256) or encrypt\n"
-           "                                          (XChaCha20-Poly1305) (sign with a key\n"
+           "                                          (AES-256-GCM) (sign with a key\n"
            "                                          file, else none)\n"
            "  --key-file PATH     METRICS_KEY_FILE    this device's key, the line printed by\n"
            "                                          'metrics-console keys add'; mode 0600\n"

@@ -4,33 +4,32 @@
 #include "metrics.pb.h"
 
 #include <cstdlib>
-#include <sodium.h>
+#include <cstring>
+#include <memory>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <unordered_map>
 
 namespace dmr {
 
 namespace {
 
 constexpr std::size_t kHeaderSize = 18;
-constexpr std::size_t kHmacSize = crypto_auth_hmacsha256_BYTES;
-constexpr std::size_t kAeadTagSize = crypto_aead_xchacha20poly1305_ietf_ABYTES;
-constexpr std::size_t kNonceSize = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
-static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == kKeySize);
-static_assert(crypto_auth_hmacsha256_KEYBYTES == kKeySize);
+constexpr std::size_t kHmacSize = 32;
+constexpr std::size_t kAeadTagSize = 16;
+constexpr std::size_t kNonceSize = 12;
+// Keys whose OpenSSL contexts a thread keeps ready (a console's whole fleet).
+constexpr std::size_t kCachedKeys = 65536;
 
-// libsodium must be initialised once before use; sodium_init() is thread-safe.
-void ensureSodium()
-{
-    static const bool ready = sodium_init() >= 0;
-    if (!ready)
-        std::abort(); // no entropy source: nothing secure can be done
-}
+using Header = std::array<unsigned char, kHeaderSize>;
 
 // "dmr1", kind, security, key id and send time: what the tag covers besides
 // the payload.
-std::array<unsigned char, kHeaderSize> header(
-    PayloadKind kind, Security security, std::uint32_t keyId, std::int64_t sentTimeMs)
+Header header(PayloadKind kind, Security security, std::uint32_t keyId, std::int64_t sentTimeMs)
 {
-    std::array<unsigned char, kHeaderSize> bytes {'d', 'm', 'r', '1'};
+    Header bytes {'d', 'm', 'r', '1'};
     bytes[4] = static_cast<unsigned char>(kind);
     bytes[5] = static_cast<unsigned char>(security);
     for (int i = 0; i < 4; ++i)
@@ -41,17 +40,70 @@ std::array<unsigned char, kHeaderSize> header(
     return bytes;
 }
 
-std::string hmac(
-    const std::array<unsigned char, kHeaderSize> &head, const std::string &payload, const Key &key)
+void randomBytes(unsigned char *out, std::size_t size)
 {
-    crypto_auth_hmacsha256_state state;
-    crypto_auth_hmacsha256_init(&state, key.bytes.data(), key.bytes.size());
-    crypto_auth_hmacsha256_update(&state, head.data(), head.size());
-    crypto_auth_hmacsha256_update(
-        &state, reinterpret_cast<const unsigned char *>(payload.data()), payload.size());
+    if (RAND_bytes(out, int(size)) != 1)
+        std::abort(); // no entropy: nothing secure can be done
+}
+
+// One key's OpenSSL contexts, keyed once and reused: setting a key up is most
+// of the cost of a short message (HMAC pads, AES key schedule).
+struct KeyContexts
+{
+    std::array<unsigned char, kKeySize> key {};
+    std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> mac {nullptr, EVP_MAC_CTX_free};
+    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> encrypt {
+        nullptr, EVP_CIPHER_CTX_free};
+    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> decrypt {
+        nullptr, EVP_CIPHER_CTX_free};
+};
+
+// Per thread, so no locks: ingest and the agent each use one thread.
+KeyContexts &contextsFor(const Key &key)
+{
+    thread_local std::unordered_map<std::uint32_t, std::unique_ptr<KeyContexts>> cache;
+    auto it = cache.find(key.id);
+    if (it != cache.end() && it->second->key == key.bytes)
+        return *it->second;
+    if (cache.size() >= kCachedKeys)
+        cache.clear();
+    auto contexts = std::make_unique<KeyContexts>();
+    contexts->key = key.bytes;
+    static EVP_MAC *const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    static EVP_CIPHER *const gcm = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+    if (!hmac || !gcm)
+        std::abort(); // libcrypto without HMAC or AES-GCM: a broken installation
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_end()};
+    contexts->mac.reset(EVP_MAC_CTX_new(hmac));
+    contexts->encrypt.reset(EVP_CIPHER_CTX_new());
+    contexts->decrypt.reset(EVP_CIPHER_CTX_new());
+    if (!contexts->mac || !contexts->encrypt || !contexts->decrypt
+        || EVP_MAC_init(contexts->mac.get(), key.bytes.data(), key.bytes.size(), params) != 1
+        || EVP_EncryptInit_ex2(contexts->encrypt.get(), gcm, key.bytes.data(), nullptr, nullptr)
+            != 1
+        || EVP_DecryptInit_ex2(contexts->decrypt.get(), gcm, key.bytes.data(), nullptr, nullptr)
+            != 1)
+        std::abort();
+    return *(cache[key.id] = std::move(contexts));
+}
+
+std::string hmac(const Header &head, const std::string &payload, const Key &key)
+{
+    EVP_MAC_CTX *ctx = contextsFor(key).mac.get();
     std::string tag(kHmacSize, '\0');
-    crypto_auth_hmacsha256_final(&state, reinterpret_cast<unsigned char *>(tag.data()));
-    sodium_memzero(&state, sizeof state);
+    std::size_t length = 0;
+    // Re-initialised without a key: the keyed state is reused.
+    if (EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1
+        || EVP_MAC_update(ctx, head.data(), head.size()) != 1
+        || EVP_MAC_update(
+               ctx, reinterpret_cast<const unsigned char *>(payload.data()), payload.size())
+            != 1
+        || EVP_MAC_final(ctx, reinterpret_cast<unsigned char *>(tag.data()), &length, tag.size())
+            != 1
+        || length != kHmacSize)
+        std::abort();
     return tag;
 }
 
@@ -129,12 +181,11 @@ std::optional<Key> Key::fromText(const std::string &text)
 
 Key Key::generate()
 {
-    ensureSodium();
     Key key;
     do
-        key.id = randombytes_random();
+        randomBytes(reinterpret_cast<unsigned char *>(&key.id), sizeof key.id);
     while (key.id == 0);
-    randombytes_buf(key.bytes.data(), key.bytes.size());
+    randomBytes(key.bytes.data(), key.bytes.size());
     return key;
 }
 
@@ -150,24 +201,30 @@ std::string seal(PayloadKind kind, const std::string &payload, Security security
         datagram.set_payload(payload);
         return datagram.SerializeAsString();
     }
-    ensureSodium();
     datagram.set_key_id(key->id);
-    const auto head = header(kind, security, key->id, sentTimeMs);
+    const Header head = header(kind, security, key->id, sentTimeMs);
     if (security == Security::Sign) {
         datagram.set_payload(payload);
         datagram.set_tag(hmac(head, payload, *key));
         return datagram.SerializeAsString();
     }
     std::string nonce(kNonceSize, '\0');
-    randombytes_buf(nonce.data(), nonce.size());
+    randomBytes(reinterpret_cast<unsigned char *>(nonce.data()), nonce.size());
     std::string cipher(payload.size(), '\0');
     std::string tag(kAeadTagSize, '\0');
-    crypto_aead_xchacha20poly1305_ietf_encrypt_detached(
-        reinterpret_cast<unsigned char *>(cipher.data()),
-        reinterpret_cast<unsigned char *>(tag.data()), nullptr,
-        reinterpret_cast<const unsigned char *>(payload.data()), payload.size(), head.data(),
-        head.size(), nullptr, reinterpret_cast<const unsigned char *>(nonce.data()),
-        key->bytes.data());
+    EVP_CIPHER_CTX *ctx = contextsFor(*key).encrypt.get();
+    int length = 0;
+    unsigned char scratch[16]; // GCM's final step writes nothing
+    if (EVP_EncryptInit_ex2(
+            ctx, nullptr, nullptr, reinterpret_cast<const unsigned char *>(nonce.data()), nullptr)
+            != 1
+        || EVP_EncryptUpdate(ctx, nullptr, &length, head.data(), int(head.size())) != 1
+        || EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char *>(cipher.data()), &length,
+               reinterpret_cast<const unsigned char *>(payload.data()), int(payload.size()))
+            != 1
+        || EVP_EncryptFinal_ex(ctx, scratch, &length) != 1
+        || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, int(tag.size()), tag.data()) != 1)
+        std::abort();
     datagram.set_payload(std::move(cipher));
     datagram.set_tag(std::move(tag));
     datagram.set_nonce(std::move(nonce));
@@ -196,27 +253,39 @@ OpenResult open(Envelope &envelope, const Key &key)
 {
     if (envelope.security == Security::None)
         return OpenResult::Ok;
-    ensureSodium();
-    const auto head = header(envelope.kind, envelope.security, envelope.keyId, envelope.sentTimeMs);
+    const Header head
+        = header(envelope.kind, envelope.security, envelope.keyId, envelope.sentTimeMs);
     if (envelope.security == Security::Sign) {
         if (envelope.tag.size() != kHmacSize)
             return OpenResult::BadSignature;
         const std::string expected = hmac(head, envelope.payload, key);
-        return sodium_memcmp(expected.data(), envelope.tag.data(), kHmacSize) == 0
+        return CRYPTO_memcmp(expected.data(), envelope.tag.data(), kHmacSize) == 0
             ? OpenResult::Ok
             : OpenResult::BadSignature;
     }
-    if (envelope.tag.size() != kAeadTagSize || envelope.nonce.size() != kNonceSize)
+    if (envelope.tag.size() != kAeadTagSize || envelope.nonce.size() != kNonceSize
+        || envelope.payload.size() > std::size_t(INT32_MAX))
         return OpenResult::Undecryptable;
     std::string plain(envelope.payload.size(), '\0');
-    if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
-            reinterpret_cast<unsigned char *>(plain.data()), nullptr,
-            reinterpret_cast<const unsigned char *>(envelope.payload.data()),
-            envelope.payload.size(), reinterpret_cast<const unsigned char *>(envelope.tag.data()),
-            head.data(), head.size(),
-            reinterpret_cast<const unsigned char *>(envelope.nonce.data()), key.bytes.data())
-        != 0)
+    EVP_CIPHER_CTX *ctx = contextsFor(key).decrypt.get();
+    int length = 0;
+    unsigned char scratch[16]; // GCM's final step writes nothing
+    const bool ok = EVP_DecryptInit_ex2(ctx, nullptr, nullptr,
+                        reinterpret_cast<const unsigned char *>(envelope.nonce.data()), nullptr)
+            == 1
+        && EVP_DecryptUpdate(ctx, nullptr, &length, head.data(), int(head.size())) == 1
+        && EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char *>(plain.data()), &length,
+               reinterpret_cast<const unsigned char *>(envelope.payload.data()),
+               int(envelope.payload.size()))
+            == 1
+        && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, int(kAeadTagSize),
+               const_cast<char *>(envelope.tag.data()))
+            == 1
+        && EVP_DecryptFinal_ex(ctx, scratch, &length) == 1;
+    if (!ok) {
+        OPENSSL_cleanse(plain.data(), plain.size()); // unauthenticated: never used
         return OpenResult::Undecryptable;
+    }
     envelope.payload = std::move(plain);
     return OpenResult::Ok;
 }

@@ -20,7 +20,7 @@ enum class PayloadKind : std::uint8_t { Report = 0, Ack = 1 };
 
 constexpr std::size_t kKeySize = 32;
 
-// One device's secret: HMAC-SHA-256 key for Sign, XChaCha20-Poly1305 key for
+// One device's secret: HMAC-SHA-256 key for Sign, AES-256-GCM key for
 // Encrypt. The id travels in clear so the console can find the key.
 struct Key
 {
@@ -30,7 +30,7 @@ struct Key
     // "id:64 hex digits", the form of key files and of the agent's config.
     std::string toText() const;
     static std::optional<Key> fromText(const std::string &text);
-    // A fresh random key (libsodium's CSPRNG) with a random non-zero id.
+    // A fresh random key (OpenSSL's CSPRNG) with a random non-zero id.
     static Key generate();
 };
 

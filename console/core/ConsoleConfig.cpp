@@ -112,7 +112,7 @@ const QList<Key> &keys()
             }},
         {"security", "METRICS_SECURITY", "level",
             "Least protection a report must have: none, sign (HMAC-SHA-256) or encrypt "
-            "(XChaCha20-Poly1305) (default none). Devices with a key must use their key's level "
+            "(AES-256-GCM) (default none). Devices with a key must use their key's level "
             "whatever this says.",
             [](ConsoleConfig &c, const QString &v) {
                 const std::optional<dmr::Security> level = dmr::parseSecurity(v.toStdString());

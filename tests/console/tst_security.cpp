@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Signed and encrypted datagrams through ingest with real keys (libsodium):
+// Signed and encrypted datagrams through ingest with real keys (libcrypto):
 // every way a datagram can fail its key, its level or the clock is refused
 // and counted under its own reason, and nothing of it reaches the queue.
 #include "Ingest.h"
