@@ -32,6 +32,16 @@ say "Running the tests"
 test_status=0
 ctest --test-dir "$DMR_BUILD_DIR" --output-on-failure -j 2 --timeout 300 || test_status=$?
 
+# The whole suite once more under AddressSanitizer and UBSan: in CI, or when
+# asked with DMR_SANITIZE=1 (a second full build: about 10 minutes on 2 cores).
+# That build holds the fuzz target too, so the fuzzer below uses it.
+sanitize_status=0
+if [[ ${DMR_SANITIZE:-${CI:+1}} == 1 ]]; then
+    say "Running the suite under AddressSanitizer and UBSan (tests/sanitize/run-sanitized.sh)"
+    "$DMR_ROOT/tests/sanitize/run-sanitized.sh" || sanitize_status=$?
+    export DMR_FUZZ_BUILD_DIR="${DMR_SANITIZE_BUILD_DIR:-$DMR_ROOT/build-sanitize}"
+fi
+
 # The codec under libFuzzer with AddressSanitizer and UBSan, from the seed
 # corpus; DMR_FUZZ_SECONDS=0 skips it.
 fuzz_status=0
@@ -44,15 +54,14 @@ if [[ $fuzz_seconds -gt 0 ]]; then
     else
         fuzz_status=1
         tail -n 100 "$fuzz_log" >&2
-        echo "The fuzzer failed; the input that did it is in build-fuzz/ (crash-*)." >&2
+        echo "The fuzzer failed; the input that did it is in ${DMR_FUZZ_BUILD_DIR:-build-fuzz}/ (crash-*)." >&2
     fi
     rm -f "$fuzz_log"
 fi
 
-if [[ $test_status -ne 0 ]]; then
-    exit "$test_status"
-fi
-if [[ $fuzz_status -ne 0 ]]; then
-    exit "$fuzz_status"
-fi
+for status in "$test_status" "$sanitize_status" "$fuzz_status"; do
+    if [[ $status -ne 0 ]]; then
+        exit "$status"
+    fi
+done
 exit "$format_status"

@@ -4,6 +4,8 @@
 # UndefinedBehaviorSanitizer, and fuzzes decode for SECONDS (default 60) from
 # the committed seed corpus. New inputs go to a scratch corpus, not the repo.
 # A crash leaves its input as build-fuzz/crash-* and fails the run.
+# With DMR_FUZZ_BUILD_DIR naming a build that already has the target (the
+# sanitized build of tests/sanitize/run-sanitized.sh), that one is used.
 # Usage: tests/fuzz/run-fuzz.sh [SECONDS]
 set -euo pipefail
 seconds="${1:-60}"
@@ -11,11 +13,13 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${DMR_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 sanitizers="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_COMPILER=clang++ -DDMR_BUILD_CONSOLE=OFF -DDMR_BUILD_TESTS=OFF \
-    -DDMR_BUILD_AGENT=OFF -DDMR_STATIC_AGENT=OFF -DDMR_BUILD_FUZZ=ON \
-    "-DCMAKE_CXX_FLAGS=$sanitizers -fsanitize=fuzzer-no-link" >/dev/null
-cmake --build "$build" --target fuzz_decode -j "${DMR_JOBS:-2}"
+if [[ ! -x "$build/tests/fuzz/fuzz_decode" || -z ${DMR_FUZZ_BUILD_DIR:-} ]]; then
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCMAKE_CXX_COMPILER=clang++ -DDMR_BUILD_CONSOLE=OFF -DDMR_BUILD_TESTS=OFF \
+        -DDMR_BUILD_AGENT=OFF -DDMR_STATIC_AGENT=OFF -DDMR_BUILD_FUZZ=ON \
+        "-DCMAKE_CXX_FLAGS=$sanitizers -fsanitize=fuzzer-no-link" >/dev/null
+    cmake --build "$build" --target fuzz_decode -j "${DMR_JOBS:-2}"
+fi
 
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT

@@ -5,15 +5,18 @@
 # test it happens in. The long end-to-end tests run shorter here (they are
 # slower under the sanitizers and run in full in the normal build): a 20 s
 # outage, a 10 s flood, 5 kills. Leak detection is off: Qt keeps global
-# objects alive until exit, which LeakSanitizer reports.
+# objects alive until exit, which LeakSanitizer reports. The build also holds
+# the codec's libFuzzer target, which installers/test.sh then runs from here
+# (DMR_FUZZ_BUILD_DIR) instead of building it again.
 # Usage: tests/sanitize/run-sanitized.sh [CTEST_ARGS...]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${DMR_SANITIZE_BUILD_DIR:-$root/build-sanitize}"
-flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1 -g1"
+flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+flags+=" -fsanitize=fuzzer-no-link -O1 -gline-tables-only"
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=None \
-    -DCMAKE_CXX_COMPILER=clang++ -DDMR_STATIC_AGENT=OFF \
+    -DCMAKE_CXX_COMPILER=clang++ -DDMR_STATIC_AGENT=OFF -DDMR_BUILD_FUZZ=ON \
     "-DCMAKE_CXX_FLAGS=$flags" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined" >/dev/null
 cmake --build "$build" -j "${DMR_JOBS:-2}"
 
