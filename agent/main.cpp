@@ -56,21 +56,6 @@ sigset_t installSignalHandlers()
     return previous;
 }
 
-// Sleeps until the monotonic deadline; false if a stop signal came first.
-bool sleepUntil(std::int64_t deadlineNs, const sigset_t &waitMask)
-{
-    while (!g_stopSignal) {
-        const std::int64_t left = deadlineNs - Clock::monotonicNs();
-        if (left <= 0)
-            return true;
-        struct timespec timeout;
-        timeout.tv_sec = time_t(left / 1000000000);
-        timeout.tv_nsec = long(left % 1000000000);
-        ppoll(nullptr, 0, &timeout, &waitMask);
-    }
-    return false;
-}
-
 // Sleeps until the monotonic deadline or until `fd` is readable (fd -1: no
 // socket yet); false if a stop signal came first.
 bool waitUntil(std::int64_t deadlineNs, int fd, const sigset_t &waitMask)
@@ -107,7 +92,7 @@ int runPrint(const AgentConfig &config, const sigset_t &waitMask)
     Logger logger(Logger::Options {std::string(), true});
     ReportBuilder builder(config);
     builder.primeCpu();
-    if (!sleepUntil(Clock::monotonicNs() + kFirstSampleGapNs, waitMask))
+    if (!waitUntil(Clock::monotonicNs() + kFirstSampleGapNs, -1, waitMask))
         return 0;
     const Result<dmr::Report> report = builder.build();
     logProblems(logger, builder);

@@ -5,6 +5,7 @@
 #include "ProcFile.h"
 #include "TextScanner.h"
 #include "dmr/Codec.h"
+#include "dmr/Hex.h"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -32,17 +33,6 @@ bool isGlobalIpv6(const in6_addr &address)
     return !IN6_IS_ADDR_LINKLOCAL(&address) && !IN6_IS_ADDR_LOOPBACK(&address)
         && !IN6_IS_ADDR_UNSPECIFIED(&address) && !IN6_IS_ADDR_MULTICAST(&address)
         && !IN6_IS_ADDR_SITELOCAL(&address) && !IN6_IS_ADDR_V4MAPPED(&address);
-}
-
-int hexDigit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 } // namespace

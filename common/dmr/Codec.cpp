@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "dmr/Codec.h"
 
+#include "dmr/Hex.h"
 #include "dmr/Seal.h"
 #include "metrics.pb.h"
 
@@ -37,16 +38,11 @@ bool isLowerHex(const std::string &text)
     return true;
 }
 
-int hexValue(char c)
-{
-    return c <= '9' ? c - '0' : c - 'a' + 10;
-}
-
 std::string hexToBytes(const std::string &hex)
 {
     std::string bytes(hex.size() / 2, '\0');
     for (std::size_t i = 0; i < bytes.size(); ++i)
-        bytes[i] = char(hexValue(hex[2 * i]) << 4 | hexValue(hex[2 * i + 1]));
+        bytes[i] = char(hexDigit(hex[2 * i]) << 4 | hexDigit(hex[2 * i + 1]));
     return bytes;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "dmr/Seal.h"
 
+#include "dmr/Hex.h"
 #include "metrics.pb.h"
 
 #include <cstdlib>
@@ -105,17 +106,6 @@ std::string hmac(const Header &head, const std::string &payload, const Key &key)
         || length != kHmacSize)
         std::abort();
     return tag;
-}
-
-int hexDigit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 } // namespace
