@@ -21,6 +21,17 @@ void DeviceFilterProxyModel::setSourceModel(QAbstractItemModel *model)
         connect(m_devices, &DeviceTableModel::refreshed, this, &DeviceFilterProxyModel::resort);
 }
 
+void DeviceFilterProxyModel::multiData(
+    const QModelIndex &index, QModelRoleDataSpan roleDataSpan) const
+{
+    if (!sourceModel() || !index.isValid() || index.model() != this) {
+        for (QModelRoleData &data : roleDataSpan)
+            data.clearData();
+        return;
+    }
+    sourceModel()->multiData(mapToSource(index), roleDataSpan);
+}
+
 void DeviceFilterProxyModel::resort()
 {
     // New rows must pass the filter too. The search is on names only, and

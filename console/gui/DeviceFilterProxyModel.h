@@ -18,6 +18,8 @@ public:
 
     QString searchText() const { return m_text; }
     void setSourceModel(QAbstractItemModel *model) override;
+    // One mapping per cell instead of one per role.
+    void multiData(const QModelIndex &index, QModelRoleDataSpan roleDataSpan) const override;
 
 public slots:
     void setSearchText(const QString &text);

@@ -84,6 +84,14 @@ void DeviceTableModel::setRefreshIntervalMs(int ms)
         m_timer.start(ms);
 }
 
+QModelIndex DeviceTableModel::index(int row, int column, const QModelIndex &parent) const
+{
+    if (parent.isValid() || row < 0 || row >= int(m_entries.size()) || column < 0
+        || column >= ColumnCount)
+        return {};
+    return createIndex(row, column);
+}
+
 int DeviceTableModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_entries.size());
@@ -100,35 +108,52 @@ const DeviceRow *DeviceTableModel::rowFor(const QString &uuid) const
     return it == m_rowOf.constEnd() ? nullptr : &m_entries[std::size_t(*it)].row;
 }
 
+void DeviceTableModel::stage(const DeviceRow &update)
+{
+    const auto row = m_rowOf.constFind(update.device.uuid);
+    if (row == m_rowOf.constEnd()) {
+        auto it = m_added.find(update.device.uuid);
+        if (it == m_added.end())
+            m_added.insert(update.device.uuid, update);
+        else
+            mergeRow(&*it, update);
+        return;
+    }
+    Entry &entry = m_entries[std::size_t(*row)];
+    // The store's rows (all of them, every second) are often older than what
+    // the live snapshots already brought: nothing to merge, nothing to copy.
+    const DeviceRow &newest = entry.pending ? entry.next : entry.row;
+    if (update.device.lastSeen < newest.device.lastSeen && update.latestTs <= newest.latestTs
+        && (update.id == 0 || update.id == newest.id))
+        return;
+    if (!entry.pending) {
+        entry.next = entry.row;
+        entry.pending = true;
+        m_pendingRows.push_back(*row);
+    }
+    mergeRow(&entry.next, update);
+}
+
 void DeviceTableModel::applySnapshots(const QList<DeviceSnapshot> &devices)
 {
+    DeviceRow row;
     for (const DeviceSnapshot &device : devices) {
-        DeviceRow row;
         row.device = device;
-        auto it = m_pending.find(device.uuid);
-        if (it == m_pending.end())
-            m_pending.insert(device.uuid, row);
-        else
-            mergeRow(&*it, row);
+        stage(row);
     }
 }
 
 void DeviceTableModel::applyRows(const QList<DeviceRow> &rows)
 {
-    for (const DeviceRow &row : rows) {
-        auto it = m_pending.find(row.device.uuid);
-        if (it == m_pending.end())
-            m_pending.insert(row.device.uuid, row);
-        else
-            mergeRow(&*it, row);
-    }
+    for (const DeviceRow &row : rows)
+        stage(row);
 }
 
 void DeviceTableModel::refresh()
 {
     const qint64 now = m_clock();
     const bool tick = now - m_lastTick >= kTickMs || now < m_lastTick;
-    if (m_pending.isEmpty() && !tick)
+    if (m_pendingRows.empty() && m_added.isEmpty() && !tick)
         return;
     ++m_refreshes;
     m_now = now;
@@ -138,35 +163,30 @@ void DeviceTableModel::refresh()
 
     int firstChanged = int(m_entries.size());
     int lastChanged = -1;
-    std::vector<DeviceRow> added;
-    for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it) {
-        const auto row = m_rowOf.constFind(it.key());
-        if (row == m_rowOf.constEnd()) {
-            added.push_back(it.value());
-            continue;
-        }
-        DeviceRow &current = m_entries[std::size_t(*row)].row;
-        const QString hostname = current.device.hostname;
-        const QString deviceId = current.device.deviceId;
-        mergeRow(&current, it.value());
-        m_namesChanged = m_namesChanged || current.device.hostname != hostname
-            || current.device.deviceId != deviceId;
-        firstChanged = std::min(firstChanged, *row);
-        lastChanged = std::max(lastChanged, *row);
+    for (const int row : m_pendingRows) {
+        Entry &entry = m_entries[std::size_t(row)];
+        m_namesChanged = m_namesChanged || entry.next.device.hostname != entry.row.device.hostname
+            || entry.next.device.deviceId != entry.row.device.deviceId;
+        entry.row = std::move(entry.next);
+        entry.next = DeviceRow();
+        entry.pending = false;
+        firstChanged = std::min(firstChanged, row);
+        lastChanged = std::max(lastChanged, row);
     }
-    m_pending.clear();
+    m_pendingRows.clear();
 
-    if (!added.empty()) {
+    if (!m_added.isEmpty()) {
         m_namesChanged = true;
         const int first = int(m_entries.size());
-        beginInsertRows({}, first, first + int(added.size()) - 1);
-        for (DeviceRow &row : added) {
-            m_rowOf.insert(row.device.uuid, int(m_entries.size()));
+        beginInsertRows({}, first, first + int(m_added.size()) - 1);
+        for (auto it = m_added.begin(); it != m_added.end(); ++it) {
+            m_rowOf.insert(it.key(), int(m_entries.size()));
             Entry entry;
-            entry.row = std::move(row);
+            entry.row = std::move(*it);
             entry.online = DeviceRegistry::isOnline(entry.row.device, now, m_offlineAfterSeconds);
             m_entries.push_back(std::move(entry));
         }
+        m_added.clear();
         endInsertRows();
     }
 
@@ -201,26 +221,42 @@ QVariant DeviceTableModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
+    return roleData(m_entries[std::size_t(index.row())], index.column(), role);
+}
+
+void DeviceTableModel::multiData(const QModelIndex &index, QModelRoleDataSpan roleDataSpan) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) {
+        for (QModelRoleData &data : roleDataSpan)
+            data.clearData();
+        return;
+    }
     const Entry &entry = m_entries[std::size_t(index.row())];
+    for (QModelRoleData &data : roleDataSpan)
+        data.setData(roleData(entry, index.column(), data.role()));
+}
+
+QVariant DeviceTableModel::roleData(const Entry &entry, int column, int role) const
+{
     switch (role) {
     case Qt::DisplayRole:
-        return display(entry, index.column());
+        return display(entry, column);
     case SortRole:
-        return sortValue(entry, index.column());
+        return sortValue(entry, column);
     case UuidRole:
         return entry.row.device.uuid;
     case OnlineRole:
         return entry.online;
     case Qt::DecorationRole:
-        if (index.column() == Status)
+        if (column == Status)
             return statusIcon(entry.online);
         return {};
     case Qt::ToolTipRole:
-        if (index.column() == Status || index.column() == LastSeen)
+        if (column == Status || column == LastSeen)
             return HumanFormat::isoUtc(entry.row.device.lastSeen);
         return {};
     case Qt::TextAlignmentRole:
-        if (index.column() >= Cpu)
+        if (column >= Cpu)
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case Qt::ForegroundRole:

@@ -5,6 +5,7 @@
 #include "ConsoleService.h"
 #include "DeviceFilterProxyModel.h"
 #include "DeviceTableModel.h"
+#include "DeviceTableView.h"
 #include "DeviceView.h"
 #include "ExportDialog.h"
 #include "SettingsDialog.h"
@@ -43,7 +44,7 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
     , m_worker(new StoreWorker(service->config().database))
     , m_tabs(new QTabWidget(this))
     , m_search(new QLineEdit(this))
-    , m_table(new QTableView(this))
+    , m_table(new DeviceTableView(this))
     , m_countsLabel(new QLabel(this))
     , m_rateLabel(new QLabel(this))
     , m_rejectedLabel(new QLabel(this))

@@ -3,9 +3,11 @@
 #include "DeviceTableModel.h"
 
 #include <QAbstractItemModelTester>
+#include <QIcon>
 #include <QItemSelectionModel>
 #include <QSignalSpy>
 #include <QTest>
+#include <array>
 
 namespace {
 
@@ -161,6 +163,24 @@ void TestDeviceTableModel::showsValuesForPeople()
     QCOMPARE(text(DeviceTableModel::Lost), QStringLiteral("2.9 %")); // 3 of 103
     QCOMPARE(text(DeviceTableModel::Status), QStringLiteral("online"));
     QVERIFY(!model.index(0, DeviceTableModel::Status).data(Qt::DecorationRole).isNull());
+
+    // What a delegate asks for in one call, through the proxy, is what data() says.
+    DeviceFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    for (int column = 0; column < DeviceTableModel::ColumnCount; ++column) {
+        const QModelIndex index = proxy.index(0, column);
+        std::array<QModelRoleData, 5> roles = {QModelRoleData(Qt::DisplayRole),
+            QModelRoleData(Qt::DecorationRole), QModelRoleData(Qt::TextAlignmentRole),
+            QModelRoleData(Qt::ForegroundRole), QModelRoleData(DeviceTableModel::SortRole)};
+        index.multiData(roles);
+        for (const QModelRoleData &role : roles) {
+            if (role.role() == Qt::DecorationRole) // QIcon has no operator==
+                QCOMPARE(role.data().value<QIcon>().cacheKey(),
+                    index.data(role.role()).value<QIcon>().cacheKey());
+            else
+                QCOMPARE(role.data(), index.data(role.role()));
+        }
+    }
 }
 
 void TestDeviceTableModel::filtersAsYouType_data()
@@ -363,6 +383,22 @@ void TestDeviceTableModel::keepsTheNewestOfBothSources()
     QCOMPARE(r->device.reportsReceived, quint64(500));
     QCOMPARE(r->system.cpuPercent, 33.0);
     QCOMPARE(r->id, qint64(2));
+
+    // Once shown, an update waits for the next refresh, and an older store
+    // row never undoes a newer live one.
+    m_now += 1000;
+    DeviceSnapshot later = live;
+    later.lastSeen = kStart + 6000;
+    later.reportsReceived = 600;
+    model.applySnapshots({later});
+    model.applyRows({row(1, kStart + 5500, 44)});
+    model.applyRows({row(1, kStart, 33)});
+    QCOMPARE(model.rowFor(live.uuid)->device.reportsReceived, quint64(500));
+    QCOMPARE(model.rowFor(live.uuid)->system.cpuPercent, 33.0);
+    model.refresh();
+    QCOMPARE(model.rowFor(live.uuid)->device.lastSeen, kStart + 6000);
+    QCOMPARE(model.rowFor(live.uuid)->device.reportsReceived, quint64(600));
+    QCOMPARE(model.rowFor(live.uuid)->system.cpuPercent, 44.0);
 }
 
 QTEST_MAIN(TestDeviceTableModel)
