@@ -225,9 +225,9 @@ int tableBench(int devices, int rate, int duration)
             QString::number(rate), QStringLiteral("--duration"), QString::number(duration),
             QStringLiteral("--target"), QStringLiteral("127.0.0.1:%1").arg(service.udpPort())});
     // Sorted by CPU, the column that changes most: the proxy re-sorts on every refresh.
+    const int sortColumn = qEnvironmentVariableIntValue("GUI_BENCH_SORT_COLUMN");
     window.deviceTable()->sortByColumn(
-        qEnvironmentVariableIntValue("GUI_BENCH_SORT_COLUMN") ?: int(DeviceTableModel::Cpu),
-        Qt::DescendingOrder);
+        sortColumn != 0 ? sortColumn : int(DeviceTableModel::Cpu), Qt::DescendingOrder);
     QElapsedTimer elapsed;
     elapsed.start();
     const quint64 refreshesBefore = window.deviceModel()->refreshes();
