@@ -113,6 +113,7 @@ int main(int argc, char *argv[])
 
     installSignalHandlers(app.get());
     ConsoleService service(*config);
+    service.setBackgroundThreadsLowered(window);
     if (!service.start(&error)) {
         qCCritical(lcConfig, "cannot start: %s", qPrintable(error));
         std::fprintf(stderr, "metrics-console: %s\n", qPrintable(error));

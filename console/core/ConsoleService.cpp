@@ -9,6 +9,7 @@
 #include "Logging.h"
 #include "ReportQueue.h"
 #include "StoreWriter.h"
+#include "ThreadPriority.h"
 #include "UdpReceiver.h"
 
 #include <QThread>
@@ -67,6 +68,8 @@ bool ConsoleService::start(QString *error)
     m_writer->moveToThread(m_storeThread);
     connect(m_writer, &StoreWriter::healthChanged, this, &ConsoleService::storeHealthChanged);
     m_storeThread->start();
+    if (m_lowered)
+        QMetaObject::invokeMethod(m_writer, &lowerCurrentThreadPriority);
 
     m_ingestThread = new QThread(this);
     m_ingestThread->setObjectName(QStringLiteral("ingest"));
@@ -90,6 +93,8 @@ bool ConsoleService::start(QString *error)
     }
     connect(m_ingest, &Ingest::devicesUpdated, this, &ConsoleService::devicesUpdated);
     m_ingestThread->start();
+    if (m_lowered)
+        QMetaObject::invokeMethod(m_ingest, &lowerCurrentThreadPriority);
 
     bool ok = false;
     QMetaObject::invokeMethod(
@@ -188,6 +193,8 @@ void ConsoleService::startHttp()
     connect(m_ingest, &Ingest::reportsAccepted, m_http, &HttpApi::updateReports);
     connect(m_writer, &StoreWriter::healthChanged, m_http, &HttpApi::setStoreHealth);
     m_httpThread->start();
+    if (m_lowered)
+        QMetaObject::invokeMethod(m_http, &lowerCurrentThreadPriority);
     bool listening = false;
     QString error;
     QMetaObject::invokeMethod(

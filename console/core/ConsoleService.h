@@ -35,6 +35,10 @@ public:
     bool start(QString *error);
     // Stops receiving, writes every accepted report to disk, joins the threads.
     void stop();
+    // Runs the receiving, storing and HTTP threads at a lower priority than
+    // the GUI thread (ThreadPriority.h); call before start(). The desktop
+    // window does, so that a busy machine does not make it stutter.
+    void setBackgroundThreadsLowered(bool lowered) { m_lowered = lowered; }
     // Moves report reception to another address or port while running (the
     // settings dialog). Waits briefly for the ingest thread; on failure keeps
     // the current socket and says why.
@@ -77,6 +81,7 @@ private:
     HttpApi *m_http = nullptr;
     QTimer *m_statsTimer = nullptr;
     bool m_running = false;
+    bool m_lowered = false;
     QElapsedTimer m_rateClock;
     quint64 m_lastReceived = 0;
 };

@@ -3,6 +3,7 @@
 
 #include "HumanFormat.h"
 #include "StoreReader.h"
+#include "ThreadPriority.h"
 #include "ViewQueries.h"
 
 #include <QDir>
@@ -133,6 +134,7 @@ QStringList Exporter::outputFiles(const ExportRequest &request)
 
 void Exporter::run(const ExportRequest &request)
 {
+    lowerCurrentThreadPriority(); // the window stays smooth while it runs
     m_cancelled.store(false);
     QString error;
     const auto fail = [this](const QString &why) { emit finished(false, why, 0); };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "StoreWorker.h"
 
+#include "ThreadPriority.h"
 #include "ViewQueries.h"
 
 #include <QElapsedTimer>
@@ -25,6 +26,8 @@ StoreWorker::~StoreWorker() = default;
 
 void StoreWorker::open()
 {
+    // A background reader of the window: the GUI thread comes first.
+    lowerCurrentThreadPriority();
     ensureOpen();
 }
 

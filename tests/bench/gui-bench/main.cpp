@@ -49,6 +49,8 @@ public:
             const qint64 now = m_clock.nsecsElapsed();
             if (m_last > 0) {
                 const double stall = double(now - m_last) / 1e6 - 5.0;
+                if (stall > m_max)
+                    m_maxAt = double(now) / 1e9;
                 m_max = std::max(m_max, stall);
                 m_stalls.push_back(stall);
             }
@@ -58,12 +60,15 @@ public:
     void start()
     {
         m_max = 0;
+        m_maxAt = 0;
         m_last = 0;
         m_stalls.clear();
         m_clock.start();
         m_timer.start(5);
     }
     double max() const { return m_max; }
+    // Seconds after start() at which the longest stall ended.
+    double maxAt() const { return m_maxAt; }
     double percentile(double p)
     {
         if (m_stalls.empty())
@@ -82,6 +87,7 @@ private:
     QElapsedTimer m_clock;
     qint64 m_last = 0;
     double m_max = 0;
+    double m_maxAt = 0;
     std::vector<double> m_stalls;
 };
 
@@ -209,6 +215,7 @@ int tableBench(int devices, int rate, int duration)
     config.httpPort = 0;
     config.statsIntervalSeconds = 0;
     ConsoleService service(config);
+    service.setBackgroundThreadsLowered(true); // as the desktop console runs it
     QString error;
     if (!service.start(&error)) {
         std::fprintf(stderr, "%s\n", qPrintable(error));
@@ -238,9 +245,10 @@ int tableBench(int devices, int rate, int duration)
     const double seconds = elapsed.elapsed() / 1000.0;
     const quint64 refreshes = window.deviceModel()->refreshes() - refreshesBefore;
     std::printf("table: %d devices at %d reports/s for %.1f s: %d rows, %.2f refreshes/s, "
-                "GUI stall max %.1f ms, p99 %.1f ms, %d stalls over 50 ms, received %llu\n",
+                "GUI stall max %.1f ms (at %.1f s), p99 %.1f ms, %d stalls over 50 ms, "
+                "received %llu\n",
         devices, rate, seconds, window.deviceModel()->rowCount(), double(refreshes) / seconds,
-        watch.max(), watch.percentile(0.99), watch.over(50),
+        watch.max(), watch.maxAt(), watch.percentile(0.99), watch.over(50),
         qulonglong(service.counters().received.load()));
     return 0;
 }
