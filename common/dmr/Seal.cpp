@@ -11,7 +11,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <unordered_map>
 
 namespace dmr {
 
@@ -21,8 +20,6 @@ constexpr std::size_t kHeaderSize = 18;
 constexpr std::size_t kHmacSize = 32;
 constexpr std::size_t kAeadTagSize = 16;
 constexpr std::size_t kNonceSize = 12;
-// Keys whose OpenSSL contexts a thread keeps ready (a console's whole fleet).
-constexpr std::size_t kCachedKeys = 65536;
 
 using Header = std::array<unsigned char, kHeaderSize>;
 
@@ -47,63 +44,53 @@ void randomBytes(unsigned char *out, std::size_t size)
         std::abort(); // no entropy: nothing secure can be done
 }
 
-// One key's OpenSSL contexts, keyed once and reused: setting a key up is most
-// of the cost of a short message (HMAC pads, AES key schedule).
-struct KeyContexts
+// One set of OpenSSL contexts per thread, keyed afresh for each message:
+// HMAC's pads and AES's key schedule cost a fraction of a microsecond with
+// SHA-NI and AES-NI, less than fetching per-key contexts of a whole fleet
+// back into the cache.
+struct Contexts
 {
-    std::array<unsigned char, kKeySize> key {};
     std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> mac {nullptr, EVP_MAC_CTX_free};
-    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> encrypt {
+    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> cipher {
         nullptr, EVP_CIPHER_CTX_free};
-    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> decrypt {
-        nullptr, EVP_CIPHER_CTX_free};
+    EVP_CIPHER *gcm = nullptr;
 };
 
-// Per thread, so no locks: ingest and the agent each use one thread.
-KeyContexts &contextsFor(const Key &key)
+Contexts &contexts()
 {
-    thread_local std::unordered_map<std::uint32_t, std::unique_ptr<KeyContexts>> cache;
-    auto it = cache.find(key.id);
-    if (it != cache.end() && it->second->key == key.bytes)
-        return *it->second;
-    if (cache.size() >= kCachedKeys)
-        cache.clear();
-    auto contexts = std::make_unique<KeyContexts>();
-    contexts->key = key.bytes;
-    static EVP_MAC *const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    static EVP_CIPHER *const gcm = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
-    if (!hmac || !gcm)
-        std::abort(); // libcrypto without HMAC or AES-GCM: a broken installation
-    char digest[] = "SHA256";
-    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_end()};
-    contexts->mac.reset(EVP_MAC_CTX_new(hmac));
-    contexts->encrypt.reset(EVP_CIPHER_CTX_new());
-    contexts->decrypt.reset(EVP_CIPHER_CTX_new());
-    if (!contexts->mac || !contexts->encrypt || !contexts->decrypt
-        || EVP_MAC_init(contexts->mac.get(), key.bytes.data(), key.bytes.size(), params) != 1
-        || EVP_EncryptInit_ex2(contexts->encrypt.get(), gcm, key.bytes.data(), nullptr, nullptr)
-            != 1
-        || EVP_DecryptInit_ex2(contexts->decrypt.get(), gcm, key.bytes.data(), nullptr, nullptr)
-            != 1)
-        std::abort();
-    return *(cache[key.id] = std::move(contexts));
+    thread_local Contexts contexts = [] {
+        Contexts made;
+        static EVP_MAC *const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+        static EVP_CIPHER *const gcm = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+        if (!hmac || !gcm)
+            std::abort(); // libcrypto without HMAC or AES-GCM: a broken installation
+        made.mac.reset(EVP_MAC_CTX_new(hmac));
+        made.cipher.reset(EVP_CIPHER_CTX_new());
+        made.gcm = gcm;
+        char digest[] = "SHA256";
+        const OSSL_PARAM params[]
+            = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                OSSL_PARAM_construct_end()};
+        if (!made.mac || !made.cipher || EVP_MAC_CTX_set_params(made.mac.get(), params) != 1)
+            std::abort();
+        return made;
+    }();
+    return contexts;
 }
 
-std::string hmac(const Header &head, const std::string &payload, const Key &key)
+using Hmac = std::array<unsigned char, kHmacSize>;
+
+Hmac hmac(const Header &head, const std::string &payload, const Key &key)
 {
-    EVP_MAC_CTX *ctx = contextsFor(key).mac.get();
-    std::string tag(kHmacSize, '\0');
+    EVP_MAC_CTX *ctx = contexts().mac.get();
+    Hmac tag;
     std::size_t length = 0;
-    // Re-initialised without a key: the keyed state is reused.
-    if (EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1
+    if (EVP_MAC_init(ctx, key.bytes.data(), key.bytes.size(), nullptr) != 1
         || EVP_MAC_update(ctx, head.data(), head.size()) != 1
         || EVP_MAC_update(
                ctx, reinterpret_cast<const unsigned char *>(payload.data()), payload.size())
             != 1
-        || EVP_MAC_final(ctx, reinterpret_cast<unsigned char *>(tag.data()), &length, tag.size())
-            != 1
-        || length != kHmacSize)
+        || EVP_MAC_final(ctx, tag.data(), &length, tag.size()) != 1 || length != kHmacSize)
         std::abort();
     return tag;
 }
@@ -195,18 +182,20 @@ std::string seal(PayloadKind kind, const std::string &payload, Security security
     const Header head = header(kind, security, key->id, sentTimeMs);
     if (security == Security::Sign) {
         datagram.set_payload(payload);
-        datagram.set_tag(hmac(head, payload, *key));
+        const Hmac tag = hmac(head, payload, *key);
+        datagram.set_tag(tag.data(), tag.size());
         return datagram.SerializeAsString();
     }
     std::string nonce(kNonceSize, '\0');
     randomBytes(reinterpret_cast<unsigned char *>(nonce.data()), nonce.size());
     std::string cipher(payload.size(), '\0');
     std::string tag(kAeadTagSize, '\0');
-    EVP_CIPHER_CTX *ctx = contextsFor(*key).encrypt.get();
+    Contexts &openssl = contexts();
+    EVP_CIPHER_CTX *ctx = openssl.cipher.get();
     int length = 0;
     unsigned char scratch[16]; // GCM's final step writes nothing
-    if (EVP_EncryptInit_ex2(
-            ctx, nullptr, nullptr, reinterpret_cast<const unsigned char *>(nonce.data()), nullptr)
+    if (EVP_EncryptInit_ex2(ctx, openssl.gcm, key->bytes.data(),
+            reinterpret_cast<const unsigned char *>(nonce.data()), nullptr)
             != 1
         || EVP_EncryptUpdate(ctx, nullptr, &length, head.data(), int(head.size())) != 1
         || EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char *>(cipher.data()), &length,
@@ -248,7 +237,7 @@ OpenResult open(Envelope &envelope, const Key &key)
     if (envelope.security == Security::Sign) {
         if (envelope.tag.size() != kHmacSize)
             return OpenResult::BadSignature;
-        const std::string expected = hmac(head, envelope.payload, key);
+        const Hmac expected = hmac(head, envelope.payload, key);
         return CRYPTO_memcmp(expected.data(), envelope.tag.data(), kHmacSize) == 0
             ? OpenResult::Ok
             : OpenResult::BadSignature;
@@ -257,10 +246,11 @@ OpenResult open(Envelope &envelope, const Key &key)
         || envelope.payload.size() > std::size_t(INT32_MAX))
         return OpenResult::Undecryptable;
     std::string plain(envelope.payload.size(), '\0');
-    EVP_CIPHER_CTX *ctx = contextsFor(key).decrypt.get();
+    Contexts &openssl = contexts();
+    EVP_CIPHER_CTX *ctx = openssl.cipher.get();
     int length = 0;
     unsigned char scratch[16]; // GCM's final step writes nothing
-    const bool ok = EVP_DecryptInit_ex2(ctx, nullptr, nullptr,
+    const bool ok = EVP_DecryptInit_ex2(ctx, openssl.gcm, key.bytes.data(),
                         reinterpret_cast<const unsigned char *>(envelope.nonce.data()), nullptr)
             == 1
         && EVP_DecryptUpdate(ctx, nullptr, &length, head.data(), int(head.size())) == 1

@@ -108,8 +108,11 @@ std::optional<Ingest::Opened> Ingest::open(const Datagram &datagram)
                 .arg(entry->deviceId, deviceId));
         return std::nullopt;
     }
-    const dmr::Security required = std::max(
-        m_policy.required, m_policy.keys ? m_policy.keys->levelOf(deviceId) : dmr::Security::None);
+    // A keyed datagram's key is this device's (checked above): its level is the device's.
+    const dmr::Security deviceLevel = entry ? entry->level
+        : m_policy.keys                     ? m_policy.keys->levelOf(deviceId)
+                                            : dmr::Security::None;
+    const dmr::Security required = std::max(m_policy.required, deviceLevel);
     if (envelope->security < required) {
         reject(datagram, Rejection::Unsigned,
             QStringLiteral("device %1 sent a %2 datagram; %3 is required")
