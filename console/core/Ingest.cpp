@@ -8,7 +8,6 @@
 
 #include <QDateTime>
 #include <QMetaMethod>
-#include <cstdlib>
 
 namespace {
 
@@ -123,14 +122,16 @@ std::optional<Ingest::Opened> Ingest::open(const Datagram &datagram)
     if (m_policy.maxClockSkewMs > 0
         && (envelope->sentTimeMs != 0 || envelope->security != dmr::Security::None)) {
         const qint64 now = m_clock();
+        const qint64 skew = m_policy.maxClockSkewMs;
         const qint64 sent = envelope->sentTimeMs;
-        if (std::abs(now - sent) > m_policy.maxClockSkewMs
-            || opened.report.sampleTimeMs > now + m_policy.maxClockSkewMs) {
+        // Compared, not subtracted: the send time is any 64-bit number a
+        // sender likes, and now - sent could overflow.
+        if (sent < now - skew || sent > now + skew || opened.report.sampleTimeMs > now + skew) {
             reject(datagram, Rejection::ClockSkew,
-                QStringLiteral("device %1 sent at %2 ms from now, more than the %3 s allowed")
+                QStringLiteral("device %1 sent at %2 s from now, more than the %3 s allowed")
                     .arg(deviceId)
-                    .arg(sent - now)
-                    .arg(m_policy.maxClockSkewMs / 1000));
+                    .arg((double(sent) - double(now)) / 1000.0, 0, 'g', 6)
+                    .arg(skew / 1000));
             return std::nullopt;
         }
     }

@@ -12,6 +12,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <limits>
 #include <sys/stat.h>
 
 using TestReports::makeReport;
@@ -163,6 +164,12 @@ void TestSecurity::rejections_data()
         sealed(kSigner, 50 - 360, dmr::Security::Sign, &m_signKey, kNow), accepted);
     row("unprotected, sent 6 minutes ago", "none",
         sealed(kStranger, 50, dmr::Security::None, nullptr, kNow - 360000),
+        int(Rejection::ClockSkew));
+    row("unprotected, sent at the start of time", "none",
+        sealed(kStranger, 50, dmr::Security::None, nullptr, std::numeric_limits<qint64>::min()),
+        int(Rejection::ClockSkew));
+    row("unprotected, sent at the end of time", "none",
+        sealed(kStranger, 50, dmr::Security::None, nullptr, std::numeric_limits<qint64>::max()),
         int(Rejection::ClockSkew));
     row("an acknowledgement sent to the console", "none",
         dmr::seal(dmr::PayloadKind::Ack, dmr::encodeAck({}), dmr::Security::Sign, &m_signKey, kNow),
