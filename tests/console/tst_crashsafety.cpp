@@ -11,11 +11,11 @@
 #include "dmr/Seal.h"
 
 #include <QElapsedTimer>
+#include <QNetworkDatagram>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QNetworkDatagram>
 #include <QTimer>
 #include <QUdpSocket>
 #include <set>
