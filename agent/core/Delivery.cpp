@@ -45,7 +45,6 @@ std::size_t Delivery::readAcknowledgements()
                     && dmr::open(*envelope, *m_key) == dmr::OpenResult::Ok));
         const std::optional<dmr::Ack> ack = ours ? dmr::decodeAck(envelope->payload) : std::nullopt;
         if (!ack) {
-            ++m_badAcks;
             m_logger.logLimited(LogLevel::Warning,
                 "ignored a datagram from the console that is not a valid acknowledgement");
             continue;

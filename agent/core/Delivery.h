@@ -39,7 +39,6 @@ public:
     Sender &sender() { return m_sender; }
     const ResendBuffer &buffer() const { return m_buffer; }
     std::uint64_t resentCount() const { return m_resent; }
-    std::uint64_t badAcknowledgements() const { return m_badAcks; }
 
 private:
     std::string seal(const std::string &payload, std::int64_t wallMs) const;
@@ -53,7 +52,6 @@ private:
     double m_tokens = 0;
     std::int64_t m_tokensAtMs = 0;
     std::uint64_t m_resent = 0;
-    std::uint64_t m_badAcks = 0;
 };
 
 } // namespace dmr::agent

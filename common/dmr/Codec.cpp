@@ -48,15 +48,12 @@ std::string hexToBytes(const std::string &hex)
 
 std::string bytesToHex(const std::string &bytes, char separator = 0)
 {
-    static const char digits[] = "0123456789abcdef";
     std::string hex;
     hex.reserve(bytes.size() * 3);
     for (std::size_t i = 0; i < bytes.size(); ++i) {
         if (separator && i > 0)
             hex += separator;
-        const auto byte = static_cast<unsigned char>(bytes[i]);
-        hex += digits[byte >> 4];
-        hex += digits[byte & 0xf];
+        appendHex(hex, static_cast<unsigned char>(bytes[i]));
     }
     return hex;
 }

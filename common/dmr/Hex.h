@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <string>
+
 namespace dmr {
 
 // The value of one hexadecimal digit (either case), or -1.
@@ -13,6 +15,14 @@ inline int hexDigit(char c)
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
+}
+
+// Appends a byte as two lowercase hexadecimal digits.
+inline void appendHex(std::string &out, unsigned char byte)
+{
+    static const char digits[] = "0123456789abcdef";
+    out += digits[byte >> 4];
+    out += digits[byte & 0xf];
 }
 
 } // namespace dmr

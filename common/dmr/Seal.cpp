@@ -5,7 +5,6 @@
 #include "metrics.pb.h"
 
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -134,12 +133,9 @@ std::optional<Security> parseSecurity(const std::string &name)
 
 std::string Key::toText() const
 {
-    static const char digits[] = "0123456789abcdef";
     std::string text = std::to_string(id) + ':';
-    for (unsigned char byte : bytes) {
-        text += digits[byte >> 4];
-        text += digits[byte & 0xf];
-    }
+    for (unsigned char byte : bytes)
+        appendHex(text, byte);
     return text;
 }
 

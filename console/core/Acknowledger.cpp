@@ -70,8 +70,6 @@ void Acknowledger::sendDue()
         out.append(std::move(datagram));
         peer.heard = peer.changed = false;
     }
-    if (out.isEmpty())
-        return;
-    m_sent += quint64(out.size());
-    emit acknowledgementsReady(out);
+    if (!out.isEmpty())
+        emit acknowledgementsReady(out);
 }

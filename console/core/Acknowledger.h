@@ -30,7 +30,6 @@ public:
     void start();
     // Stops the timer; call on the ingest thread before it ends.
     void stop();
-    quint64 sentCount() const { return m_sent; }
 
 public slots:
     void noteReturnPaths(const QList<DeviceReturnPath> &paths);
@@ -56,5 +55,4 @@ private:
     Clock m_clock;
     QTimer *m_timer = nullptr;
     QHash<QString, Peer> m_peers; // by device_id
-    quint64 m_sent = 0;
 };

@@ -24,8 +24,6 @@ public:
     // registration (a device created over HTTP without metrics) is not a report.
     enum class Source { Datagram, Http, Registration };
 
-    // Late and resent datagrams are accepted this far back.
-    static constexpr quint64 kWindow = SequenceWindow::kWidth;
     // Runs before the current one whose windows are kept, so that a replay
     // of an older run's datagram is still recognised.
     static constexpr std::size_t kPreviousRuns = 3;

@@ -311,7 +311,8 @@ bool StoreWriter::upsertDevices(const std::vector<AcceptedReport> &batch,
             insert.bindValue(9, toSql(device->reportsLost));
             insert.bindValue(10, qint64(device->runId));
             insert.bindValue(11, toSql(device->lastSequence));
-            bindStored(insert, 12, stored.value(device->uuid), *device);
+            // storedAfter() holds every device of the batch.
+            bindStored(insert, 12, *stored.constFind(device->uuid), *device);
             QSqlQuery &select = *m_selectDevice;
             select.bindValue(0, device->uuid);
             if (!insert.exec() || !select.exec() || !select.next()) {
@@ -334,7 +335,7 @@ bool StoreWriter::upsertDevices(const std::vector<AcceptedReport> &batch,
         update.bindValue(6, toSql(device->reportsLost));
         update.bindValue(7, qint64(device->runId));
         update.bindValue(8, toSql(device->lastSequence));
-        bindStored(update, 9, stored.value(device->uuid), *device);
+        bindStored(update, 9, *stored.constFind(device->uuid), *device);
         update.bindValue(11, *id);
         if (!update.exec()) {
             *error = QStringLiteral("cannot update device %1: %2")

@@ -237,7 +237,6 @@ void UdpReceiver::send(const DatagramBatch &datagrams)
                 continue;
             }
             done += sent;
-            m_sent.fetch_add(quint64(sent), std::memory_order_relaxed);
         }
     }
 }

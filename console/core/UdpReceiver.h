@@ -30,7 +30,6 @@ public:
     // The port actually bound (useful with port 0); 0 before start(). Thread-safe.
     quint16 boundPort() const { return m_boundPort.load(); }
     quint64 receivedCount() const { return m_received.load(); }
-    quint64 sentCount() const { return m_sent.load(); }
 
     // Creates and binds the socket; call on the receiver's thread.
     bool open(QString *error);
@@ -53,7 +52,6 @@ private:
     QSocketNotifier *m_notifier = nullptr;
     std::atomic<quint16> m_boundPort {0};
     std::atomic<quint64> m_received {0};
-    std::atomic<quint64> m_sent {0};
     bool m_v6 = false;
     std::vector<char> m_buffers;
 };
