@@ -14,16 +14,20 @@ devices=1000
 rate=20000
 duration=10
 interfaces=2
+security=none
 keep=no
 
 usage() {
     cat <<USAGE
-Usage: $0 [--devices N] [--rate R] [--duration S] [--interfaces K] [--keep]
+Usage: $0 [--devices N] [--rate R] [--duration S] [--interfaces K]
+          [--security none|sign|encrypt] [--keep]
 
 Runs a headless metrics-console from \$DMR_BUILD_DIR (default build/) on
 127.0.0.1 and a scratch database, sends it R reports/s from N simulated devices
 for S seconds (defaults $devices, $rate, $duration), and prints
   sent= stored= lost= loadgen_rate_per_s= stored_per_s= stop_s= db_bytes=
+--security signs or encrypts every report with its device's key, and the
+console requires that level (its key file is made by metrics-loadgen).
 --keep leaves the scratch folder (database, console log) for a look.
 Needs sqlite3 to count the rows.
 USAGE
@@ -31,7 +35,7 @@ USAGE
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
-    --devices | --rate | --duration | --interfaces)
+    --devices | --rate | --duration | --interfaces | --security)
         [[ $# -ge 2 ]] || {
             usage >&2
             exit 2
@@ -77,7 +81,12 @@ trap cleanup EXIT
 port="$(free_port u)"
 
 db="$scratch/metrics.db"
-"$console" --headless --bind 127.0.0.1 --udp-port "$port" --db "$db" \
+security_options=(--security "$security")
+if [[ $security != none ]]; then
+    "$loadgen" --devices "$devices" --security "$security" --write-keys "$scratch/keys"
+    security_options+=(--key-file "$scratch/keys")
+fi
+"$console" --headless --bind 127.0.0.1 --udp-port "$port" --db "$db" "${security_options[@]}" \
     --log-file "$scratch/console.log" --stats-interval 1 --env-file /dev/null &
 console_pid=$!
 for _ in $(seq 1 50); do
@@ -101,7 +110,7 @@ rss_log="$scratch/rss.txt"
 sampler_pid=$!
 
 summary="$("$loadgen" --devices "$devices" --rate "$rate" --duration "$duration" \
-    --interfaces "$interfaces" --target "127.0.0.1:$port")"
+    --interfaces "$interfaces" --security "$security" --target "127.0.0.1:$port")"
 sent="$(sed -n 's/.*\bsent=\([0-9]*\).*/\1/p' <<<"$summary")"
 loadgen_rate="$(sed -n 's/.*\brate_per_s=\([0-9.]*\).*/\1/p' <<<"$summary")"
 

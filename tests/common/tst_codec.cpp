@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QTest>
 #include <random>
+#include <thread>
 
 using dmr::Report;
 
@@ -74,6 +75,8 @@ private slots:
     void survivesRandomBytes();
     void sealRoundTrip_data();
     void sealRoundTrip();
+    void sealWithManyKeys_data();
+    void sealWithManyKeys();
     void keyText_data();
     void keyText();
     void ackRoundTrip();
@@ -405,6 +408,78 @@ void TestCodec::sealRoundTrip()
     if (security == dmr::Security::Encrypt)
         QVERIFY(
             dmr::seal(dmr::PayloadKind::Report, payload, security, &key, 1795000000123LL) != bytes);
+}
+
+void TestCodec::sealWithManyKeys_data()
+{
+    QTest::addColumn<int>("level");
+    QTest::newRow("sign") << int(dmr::Security::Sign);
+    QTest::newRow("encrypt") << int(dmr::Security::Encrypt);
+}
+
+// Each thread keeps OpenSSL contexts keyed per key (up to a few thousand
+// keys) and re-keys one shared context for the rest. Sealed on one thread
+// and opened on another, so neither side's contexts can hide the other's
+// mistakes: every datagram of 5,000 keys opens, twice; a forged one does not
+// and leaves the key's context good; a key id given new bytes (a reloaded key
+// file) is not opened with the old ones.
+void TestCodec::sealWithManyKeys()
+{
+    QFETCH(int, level);
+    const auto security = dmr::Security(level);
+    constexpr int kKeys = 5000;
+    std::vector<dmr::Key> keys(kKeys);
+    for (int i = 0; i < kKeys; ++i) {
+        keys[std::size_t(i)] = dmr::Key::generate();
+        keys[std::size_t(i)].id = std::uint32_t(i + 1);
+    }
+    auto payloadOf = [](int i, int round) {
+        return "report " + std::to_string(i) + " of round " + std::to_string(round);
+    };
+    for (int round = 0; round < 2; ++round) {
+        std::vector<std::string> sealed(kKeys);
+        std::thread sealer([&] {
+            for (int i = 0; i < kKeys; ++i)
+                sealed[std::size_t(i)] = dmr::seal(dmr::PayloadKind::Report, payloadOf(i, round),
+                    security, &keys[std::size_t(i)], 1795000000123LL);
+        });
+        sealer.join();
+        for (int i = 0; i < kKeys; ++i) {
+            const std::string &bytes = sealed[std::size_t(i)];
+            std::optional<dmr::Envelope> forged = dmr::parseEnvelope(bytes.data(), bytes.size());
+            QVERIFY(forged);
+            forged->tag[0] = char(forged->tag[0] ^ 1);
+            QVERIFY(dmr::open(*forged, keys[std::size_t(i)]) != dmr::OpenResult::Ok);
+            std::optional<dmr::Envelope> envelope = dmr::parseEnvelope(bytes.data(), bytes.size());
+            QVERIFY(envelope);
+            QCOMPARE(envelope->keyId, keys[std::size_t(i)].id);
+            QCOMPARE(dmr::open(*envelope, keys[std::size_t(i)]), dmr::OpenResult::Ok);
+            QCOMPARE(envelope->payload, payloadOf(i, round));
+        }
+    }
+
+    // Key 1 (cached on both threads by now) gets new bytes under the same id.
+    const dmr::Key old = keys[0];
+    dmr::Key renewed = dmr::Key::generate();
+    renewed.id = old.id;
+    const std::string byOld
+        = dmr::seal(dmr::PayloadKind::Report, "old", security, &old, 1795000000123LL);
+    const std::string byRenewed
+        = dmr::seal(dmr::PayloadKind::Report, "renewed", security, &renewed, 1795000000123LL);
+    std::optional<dmr::Envelope> envelope = dmr::parseEnvelope(byOld.data(), byOld.size());
+    QVERIFY(envelope);
+    QVERIFY(dmr::open(*envelope, renewed) != dmr::OpenResult::Ok);
+    envelope = dmr::parseEnvelope(byRenewed.data(), byRenewed.size());
+    QVERIFY(envelope);
+    QCOMPARE(dmr::open(*envelope, renewed), dmr::OpenResult::Ok);
+    QCOMPARE(envelope->payload, std::string("renewed"));
+    envelope = dmr::parseEnvelope(byRenewed.data(), byRenewed.size());
+    QVERIFY(envelope);
+    QVERIFY(dmr::open(*envelope, old) != dmr::OpenResult::Ok);
+    envelope = dmr::parseEnvelope(byOld.data(), byOld.size());
+    QVERIFY(envelope);
+    QCOMPARE(dmr::open(*envelope, old), dmr::OpenResult::Ok);
+    QCOMPARE(envelope->payload, std::string("old"));
 }
 
 void TestCodec::keyText_data()

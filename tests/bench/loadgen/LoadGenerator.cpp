@@ -5,11 +5,16 @@
 #include "dmr/Codec.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <fcntl.h>
 #include <random>
+#include <sys/stat.h>
 #include <thread>
+#include <unistd.h>
 
 namespace dmr::bench {
 
@@ -28,6 +33,35 @@ std::int64_t epochMilliseconds()
 }
 
 } // namespace
+
+std::string LoadGenerator::writeKeyFile(const LoadOptions &options)
+{
+    std::string text;
+    for (std::uint32_t i = 0; i < options.devices; ++i)
+        text += SimulatedDevice::deviceIdFor(options.seed, i) + ' '
+            + SimulatedDevice::keyFor(options.seed, i).toText() + ' '
+            + securityName(options.security) + '\n';
+    const int fd = ::open(options.writeKeysPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0)
+        return options.writeKeysPath + ": " + std::strerror(errno);
+    std::size_t written = 0;
+    while (written < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            const std::string error = options.writeKeysPath + ": " + std::strerror(errno);
+            ::close(fd);
+            return error;
+        }
+        written += std::size_t(n);
+    }
+    // A file that existed keeps its mode through O_CREAT; the console refuses
+    // one others can read.
+    if (::fchmod(fd, 0600) != 0 || ::close(fd) != 0)
+        return options.writeKeysPath + ": " + std::strerror(errno);
+    return {};
+}
 
 std::string LoadSummary::machineLine() const
 {
@@ -48,6 +82,11 @@ LoadGenerator::LoadGenerator(const LoadOptions &options)
     for (std::uint32_t i = 0; i < options.devices; ++i)
         m_devices.emplace_back(options.seed, i, options.interfaces, options.intervalSeconds(),
             options.runId.value_or(runIds()));
+    if (options.security != Security::None) {
+        m_keys.reserve(options.devices);
+        for (std::uint32_t i = 0; i < options.devices; ++i)
+            m_keys.push_back(SimulatedDevice::keyFor(options.seed, i));
+    }
 }
 
 std::string LoadGenerator::run(const std::atomic<bool> &stop, LoadSummary &summary)
@@ -100,7 +139,10 @@ std::string LoadGenerator::run(const std::atomic<bool> &stop, LoadSummary &summa
             = static_cast<std::size_t>(std::min<std::uint64_t>(due - produced, kMaxBatch));
         const std::int64_t nowMs = epochMilliseconds();
         for (std::size_t i = 0; i < count; ++i) {
-            batch[i] = encode(m_devices[cursor].next(nowMs));
+            const Report &report = m_devices[cursor].next(nowMs);
+            batch[i] = m_keys.empty() ? encode(report)
+                                      : seal(PayloadKind::Report, encodeReport(report),
+                                          m_options.security, &m_keys[cursor], nowMs);
             bytes += batch[i].size();
             cursor = cursor + 1 == m_devices.size() ? 0 : cursor + 1;
         }

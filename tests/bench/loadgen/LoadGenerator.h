@@ -31,6 +31,10 @@ class LoadGenerator
 public:
     explicit LoadGenerator(const LoadOptions &options);
 
+    // The console's key file for the options' devices, mode 0600. Returns an
+    // empty string or what went wrong.
+    static std::string writeKeyFile(const LoadOptions &options);
+
     // Runs for the options' duration or until stop turns true. Returns an
     // empty string or why the socket could not be opened.
     std::string run(const std::atomic<bool> &stop, LoadSummary &summary);
@@ -38,6 +42,7 @@ public:
 private:
     LoadOptions m_options;
     std::vector<SimulatedDevice> m_devices;
+    std::vector<Key> m_keys; // per device, when sealing
 };
 
 } // namespace dmr::bench

@@ -104,6 +104,10 @@ std::string LoadOptions::usage(const char *program)
           "  --seed X            device ids and values derive from it, so reruns with the\n"
           "                      same seed report as the same devices (default 1)\n"
           "  --run-id X          run id every device reports (default: random per device)\n"
+          "  --security LEVEL    none, sign or encrypt each report with its device's bench\n"
+          "                      key, derived from the seed: it protects nothing (default none)\n"
+          "  --write-keys FILE   write the console's key file (--key-file) for these devices\n"
+          "                      at --security's level, then exit without sending\n"
           "  -h, --help          show this help\n";
 }
 
@@ -149,6 +153,16 @@ LoadOptions::ParseResult LoadOptions::parse(int argc, char **argv)
                 const auto id = parseUnsigned(v, UINT32_MAX);
                 return id ? (options.runId = std::uint32_t(*id), true) : false;
             }},
+        {"--security",
+            [&options](const std::string &v) {
+                const auto level = parseSecurity(v);
+                return level ? (options.security = *level, true) : false;
+            }},
+        {"--write-keys",
+            [&options](const std::string &v) {
+                options.writeKeysPath = v;
+                return !v.empty();
+            }},
     };
 
     for (int i = 1; i < argc; ++i) {
@@ -175,6 +189,8 @@ LoadOptions::ParseResult LoadOptions::parse(int argc, char **argv)
         if (!setter->second(value))
             return fail("invalid value for " + arg + ": '" + value + "'");
     }
+    if (!options.writeKeysPath.empty() && options.security == Security::None)
+        return fail("--write-keys needs --security sign or encrypt");
     if (options.totalReports() == 0)
         return fail("--rate x --duration is less than one report");
     result.options = options;

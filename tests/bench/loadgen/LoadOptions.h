@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "dmr/Seal.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,6 +22,11 @@ struct LoadOptions
     // Every device reports this run id when set; otherwise each draws its own,
     // as agents do on every start.
     std::optional<std::uint32_t> runId;
+    // Sign or encrypt each report with its device's bench key (see
+    // SimulatedDevice::keyFor); the console needs the file --write-keys makes.
+    Security security = Security::None;
+    // Write the console's key file for these devices and exit, sending nothing.
+    std::string writeKeysPath;
 
     // The number of reports the run sends when it keeps pace.
     std::uint64_t totalReports() const;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace dmr::bench {
 
@@ -37,6 +38,18 @@ std::string SimulatedDevice::deviceIdFor(std::uint64_t seed, std::uint32_t index
     std::snprintf(id, sizeof id, "%016llx%016llx", static_cast<unsigned long long>(splitMix(state)),
         static_cast<unsigned long long>(splitMix(state)));
     return id;
+}
+
+Key SimulatedDevice::keyFor(std::uint64_t seed, std::uint32_t index)
+{
+    Key key;
+    key.id = index + 1;
+    std::uint64_t state = deviceState(seed, index) ^ 0x6b65790000000000ULL; // "key"
+    for (std::size_t i = 0; i < kKeySize; i += 8) {
+        const std::uint64_t word = splitMix(state);
+        std::memcpy(key.bytes.data() + i, &word, sizeof word);
+    }
+    return key;
 }
 
 SimulatedDevice::SimulatedDevice(std::uint64_t seed, std::uint32_t index, std::uint32_t interfaces,

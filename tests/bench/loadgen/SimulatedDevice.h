@@ -2,6 +2,7 @@
 #pragma once
 
 #include "dmr/Report.h"
+#include "dmr/Seal.h"
 
 #include <cstdint>
 #include <string>
@@ -23,6 +24,10 @@ public:
     const Report &next(std::int64_t nowMs);
 
     static std::string deviceIdFor(std::uint64_t seed, std::uint32_t index);
+    // The device's key for --security: id index + 1, bytes from (seed, index),
+    // so the key file and the sender agree without sharing anything.
+    // Predictable: for benchmarks only.
+    static Key keyFor(std::uint64_t seed, std::uint32_t index);
 
 private:
     // SplitMix64: eight bytes of state per device, where a std::mt19937 would

@@ -35,6 +35,13 @@ int main(int argc, char **argv)
         return 2;
     }
     const LoadOptions &options = *parsed.options;
+    if (!options.writeKeysPath.empty()) {
+        if (const std::string error = LoadGenerator::writeKeyFile(options); !error.empty()) {
+            std::fprintf(stderr, "metrics-loadgen: %s\n", error.c_str());
+            return 1;
+        }
+        return 0;
+    }
     std::signal(SIGINT, requestStop);
     std::signal(SIGTERM, requestStop);
 
