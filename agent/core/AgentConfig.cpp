@@ -39,6 +39,7 @@ enum KeyIndex {
     KeyFile,
     ResendBuffer,
     ResendRate,
+    SpillPath,
     KeyCount
 };
 
@@ -54,6 +55,7 @@ constexpr Key kKeys[KeyCount] = {
     {"METRICS_KEY_FILE", "--key-file"},
     {"METRICS_RESEND_BUFFER", "--resend-buffer"},
     {"METRICS_RESEND_RATE", "--resend-rate"},
+    {"METRICS_SPILL_FILE", "--spill-file"},
 };
 
 // A raw value and where it came from, for error messages that send the user
@@ -458,6 +460,9 @@ Result<AgentConfig> AgentConfig::parse(
         }
     }
 
+    if (const std::optional<Raw> raw = resolve(SpillPath))
+        config.spillFile = raw->value;
+
     if (countFlag) {
         const std::optional<std::uint64_t> count = parsePositive(*countFlag);
         if (!count)
@@ -505,6 +510,8 @@ std::string AgentConfig::usage()
            "  --resend-buffer S   METRICS_RESEND_BUFFER  seconds of reports kept until the\n"
            "                                          console acknowledges them (3600; 0 = off)\n"
            "  --resend-rate N     METRICS_RESEND_RATE resent reports per second at most (20)\n"
+           "  --spill-file PATH   METRICS_SPILL_FILE  keep unacknowledged reports in PATH\n"
+           "                                          across restarts (off)\n"
            "  --env-file PATH     read settings from PATH instead of ./.env\n"
            "  --once              send one report and exit\n"
            "  --count N           send N reports and exit\n"

@@ -34,6 +34,7 @@ struct AgentConfig
     std::string keyFile;
     double resendBufferSeconds = 3600; // reports kept until acknowledged; 0 = none kept
     double resendRate = 20; // resent reports per second at most
+    std::string spillFile; // where the resend buffer survives restarts; "" = nowhere
 
     bool once = false;
     bool print = false;

@@ -31,6 +31,11 @@ void Delivery::send(const dmr::Report &report, std::int64_t wallMs, std::int64_t
     m_buffer.add(report.sequence, std::move(payload), monotonicMs);
 }
 
+void Delivery::restore(std::uint64_t sequence, std::string payload, std::int64_t monotonicMs)
+{
+    m_buffer.add(sequence, std::move(payload), monotonicMs - kResendAfterMs);
+}
+
 std::size_t Delivery::readAcknowledgements()
 {
     std::size_t taken = 0;

@@ -28,6 +28,10 @@ public:
 
     // Seals and sends one report, and keeps it for resending.
     void send(const dmr::Report &report, std::int64_t wallMs, std::int64_t monotonicMs);
+    // Puts back a report an earlier process of this run sent (the spill
+    // file's), as if sent long ago: the first acknowledgement then shows
+    // whether the console has it, and if not it goes with the usual pacing.
+    void restore(std::uint64_t sequence, std::string payload, std::int64_t monotonicMs);
     // Reads every datagram waiting from the console; returns the acks taken.
     std::size_t readAcknowledgements();
     // Resends what is due and the rate allows; returns how many went.

@@ -58,6 +58,12 @@ void ReportBuilder::primeCpu()
     m_cpu.collect();
 }
 
+void ReportBuilder::continueRun(std::uint32_t runId, std::uint64_t nextSequence)
+{
+    m_runId = runId;
+    m_sequence = nextSequence - 1;
+}
+
 Result<dmr::Report> ReportBuilder::build()
 {
     m_problems.clear();
@@ -140,6 +146,7 @@ Result<dmr::Report> ReportBuilder::build()
         return Result<dmr::Report>::failure("report skipped: " + invalid);
     }
     m_sequence = report.sequence;
+    ++m_built;
     return Result<dmr::Report>::success(std::move(report));
 }
 

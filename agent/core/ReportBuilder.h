@@ -31,11 +31,17 @@ public:
     // Takes a CPU sample without building a report, so that the next build()
     // measures CPU use since now rather than since boot.
     void primeCpu();
+    // Carries on a run an earlier process started (the spill file's): its
+    // run id, and sequences from nextSequence on.
+    void continueRun(std::uint32_t runId, std::uint64_t nextSequence);
 
     // What went wrong in the last build(), one sentence each.
     const std::vector<std::string> &problems() const { return m_problems; }
     std::uint32_t runId() const { return m_runId; }
-    std::uint64_t builtCount() const { return m_sequence; }
+    // The sequence the next report gets.
+    std::uint64_t nextSequence() const { return m_sequence + 1; }
+    // Reports built by this process, whether it continues a run or not.
+    std::uint64_t builtCount() const { return m_built; }
     std::uint64_t skippedCount() const { return m_skipped; }
 
     static std::uint32_t agentVersion();
@@ -52,7 +58,8 @@ private:
     UptimeCollector m_uptime;
     NetworkCollector m_network;
     std::uint32_t m_runId;
-    std::uint64_t m_sequence = 0;
+    std::uint64_t m_sequence = 0; // the last one used
+    std::uint64_t m_built = 0;
     std::uint64_t m_skipped = 0;
     std::vector<std::string> m_problems;
 };

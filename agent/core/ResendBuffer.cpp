@@ -19,6 +19,7 @@ void ResendBuffer::add(std::uint64_t sequence, std::string payload, std::int64_t
         ++m_evicted;
     }
     m_entries.push_back({sequence, std::move(payload), nowMs});
+    ++m_changes;
 }
 
 std::size_t ResendBuffer::acknowledge(const dmr::Ack &ack)
@@ -32,6 +33,7 @@ std::size_t ResendBuffer::acknowledge(const dmr::Ack &ack)
         m_entries.end());
     const std::size_t removed = before - m_entries.size();
     m_acknowledged += removed;
+    m_changes += removed;
     return removed;
 }
 

@@ -38,11 +38,15 @@ public:
     std::vector<const Entry *> takeDue(std::int64_t nowMs, std::int64_t afterMs, std::size_t max);
     bool hasDue(std::int64_t nowMs, std::int64_t afterMs) const;
 
+    const std::deque<Entry> &entries() const { return m_entries; }
     std::size_t size() const { return m_entries.size(); }
     std::size_t capacity() const { return m_capacity; }
     std::uint64_t evicted() const { return m_evicted; }
     std::uint64_t acknowledged() const { return m_acknowledged; }
     bool heardFromConsole() const { return m_heard; }
+    // Goes up whenever an entry comes or goes (not when one is resent), so
+    // that a copy on disk can tell whether it is out of date.
+    std::uint64_t changes() const { return m_changes; }
 
 private:
     std::size_t m_capacity;
@@ -51,6 +55,7 @@ private:
     bool m_heard = false;
     std::uint64_t m_evicted = 0;
     std::uint64_t m_acknowledged = 0;
+    std::uint64_t m_changes = 0;
 };
 
 } // namespace dmr::agent

@@ -293,6 +293,39 @@ private slots:
         QTEST(QString::fromStdString(result.value().logFile), "logFile");
     }
 
+    void spillFile_data()
+    {
+        QTest::addColumn<QString>("args");
+        QTest::addColumn<QStringList>("env");
+        QTest::addColumn<QByteArray>("dotenv");
+        QTest::addColumn<QString>("spillFile");
+        QTest::newRow("off by default") << "" << QStringList() << QByteArray() << "";
+        QTest::newRow(".env") << "" << QStringList() << QByteArray("METRICS_SPILL_FILE=/a\n")
+                              << "/a";
+        QTest::newRow("environment over .env") << "" << QStringList {"METRICS_SPILL_FILE=/b"}
+                                               << QByteArray("METRICS_SPILL_FILE=/a\n") << "/b";
+        QTest::newRow("flag over environment")
+            << "--spill-file /c" << QStringList {"METRICS_SPILL_FILE=/b"} << QByteArray() << "/c";
+        QTest::newRow("empty variable is off")
+            << "" << QStringList {"METRICS_SPILL_FILE="} << QByteArray() << "";
+    }
+    void spillFile()
+    {
+        QFETCH(QString, args);
+        QFETCH(QStringList, env);
+        QFETCH(QByteArray, dotenv);
+        Env values {{"METRICS_PROC_ROOT", root().toStdString()}};
+        for (const QString &pair : env)
+            values[pair.section('=', 0, 0).toStdString()] = pair.section('=', 1).toStdString();
+        const QString envFile
+            = dotenv.isEmpty() ? m_dir.filePath("does-not-exist") : writeEnvFile(dotenv);
+        auto result = AgentConfig::parse(split(args), fakeEnv(values), envFile.toStdString());
+        QVERIFY2(result.ok(), result.error().c_str());
+        QTEST(QString::fromStdString(result.value().spillFile), "spillFile");
+        // An empty flag is a mistake, not a way to turn it off.
+        QVERIFY(!AgentConfig::parse(split("--spill-file="), fakeEnv(values), "").ok());
+    }
+
     void flagsAndActions()
     {
         const Env env {{"METRICS_PROC_ROOT", root().toStdString()}};

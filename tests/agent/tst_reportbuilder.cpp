@@ -100,6 +100,22 @@ private slots:
         QCOMPARE(builder.builtCount(), std::uint64_t(5));
     }
 
+    void continuedRunKeepsItsIdAndSequence()
+    {
+        ReportBuilder builder(configFor("proc-laptop"), addresses);
+        builder.continueRun(0xfeedbeef, 42);
+        QCOMPARE(builder.nextSequence(), std::uint64_t(42));
+        for (std::uint64_t expected = 42; expected <= 43; ++expected) {
+            auto report = builder.build();
+            QVERIFY(report.ok());
+            QCOMPARE(report.value().runId, std::uint32_t(0xfeedbeef));
+            QCOMPARE(report.value().sequence, expected);
+        }
+        QCOMPARE(builder.runId(), std::uint32_t(0xfeedbeef));
+        // --count counts this process's reports, not the run's.
+        QCOMPARE(builder.builtCount(), std::uint64_t(2));
+    }
+
     void twoInterfaceReportIsSmallAndRoundTrips()
     {
         ReportBuilder builder(configFor("proc-rpi"), addresses);

@@ -14,6 +14,7 @@ private slots:
     void missingReportsAreDueAfterAWhile();
     void fullBufferDropsTheOldest();
     void ackOfAnotherRunIsIgnored();
+    void changesCountComingAndGoing();
 };
 
 namespace {
@@ -97,6 +98,20 @@ void TestResendBuffer::ackOfAnotherRunIsIgnored()
     QCOMPARE(buffer.acknowledge(ack(10, 0, kRun + 1)), std::size_t(0));
     QCOMPARE(buffer.size(), std::size_t(10));
     QVERIFY(!buffer.heardFromConsole());
+}
+
+void TestResendBuffer::changesCountComingAndGoing()
+{
+    ResendBuffer buffer = filled(3, 5);
+    QCOMPARE(buffer.changes(), quint64(5)); // evictions ride on the adds
+    buffer.acknowledge(ack(0));
+    QCOMPARE(buffer.changes(), quint64(5)); // nothing removed
+    // Resending changes nothing a copy on disk holds.
+    QCOMPARE(buffer.takeDue(100000, 10000, 10).size(), std::size_t(3));
+    QCOMPARE(buffer.changes(), quint64(5));
+    buffer.acknowledge(ack(4)); // 3 and 4 go
+    QCOMPARE(buffer.changes(), quint64(7));
+    QCOMPARE(buffer.entries().front().sequence, quint64(5));
 }
 
 QTEST_APPLESS_MAIN(TestResendBuffer)

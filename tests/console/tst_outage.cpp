@@ -5,6 +5,7 @@
 // agent resends what the console's acknowledgements show missing, and
 // afterwards every sample of the run, those of the outage included, is in
 // the database exactly once.
+#include "AgentProcess.h"
 #include "ConsoleProcess.h"
 #include "TestSql.h"
 
@@ -20,7 +21,6 @@ namespace {
 
 const QString kConsole = QStringLiteral(DMR_BINARY_DIR "/console/metrics-console");
 const QString kAgent = QStringLiteral(DMR_BINARY_DIR "/agent/metrics-agent");
-const QString kFixture = QStringLiteral(DMR_TEST_DATA "/proc-rpi");
 const QString kDevice = QStringLiteral("outage-test-device");
 
 int outageSeconds()
@@ -53,21 +53,9 @@ void TestOutage::initTestCase()
     QVERIFY(m_dir.isValid());
     m_keys = m_dir.filePath(QStringLiteral("keys"));
     m_agentKey = m_dir.filePath(QStringLiteral("agent.key"));
-    // The key as users make it: `metrics-console keys add`, its line into the agent's file.
-    QProcess keys;
-    keys.start(kConsole,
-        {QStringLiteral("keys"), QStringLiteral("add"), kDevice, QStringLiteral("--security"),
-            QStringLiteral("encrypt"), QStringLiteral("--key-file"), m_keys,
-            QStringLiteral("--env-file"), QStringLiteral("/dev/null")});
-    QVERIFY(keys.waitForFinished(10000));
-    QCOMPARE(keys.exitCode(), 0);
-    const QByteArray line = keys.readAllStandardOutput().trimmed();
-    QVERIFY2(line.contains(':') && line.size() > 64, line.constData());
-    QFile file(m_agentKey);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    QVERIFY(file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner));
-    file.write(line + '\n');
-    file.close();
+    const QByteArray error
+        = AgentProcess::addKey(m_keys, kDevice, QStringLiteral("encrypt"), m_agentKey);
+    QVERIFY2(error.isEmpty(), error.constData());
 }
 
 void TestOutage::agentRefusesAKeyFileOthersCanRead()
@@ -102,16 +90,10 @@ void TestOutage::everySampleOfTheOutageArrivesOnce()
     QVERIFY2(console.start(consoleOptions), console.log().constData());
     const quint16 port = console.udpPort();
 
-    QProcess agent;
-    agent.setProcessChannelMode(QProcess::MergedChannels);
-    agent.start(kAgent,
-        {QStringLiteral("--root"), kFixture, QStringLiteral("--server"),
-            QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--interval"),
-            QStringLiteral("1"), QStringLiteral("--device-id"), kDevice,
-            QStringLiteral("--key-file"), m_agentKey, QStringLiteral("--security"),
-            QStringLiteral("encrypt"), QStringLiteral("--log-file"), QStringLiteral("-"),
-            QStringLiteral("--env-file"), QStringLiteral("/dev/null")});
-    QVERIFY(agent.waitForStarted());
+    AgentProcess agent;
+    QVERIFY(agent.start(port, kDevice,
+        {QStringLiteral("--interval"), QStringLiteral("1"), QStringLiteral("--key-file"),
+            m_agentKey, QStringLiteral("--security"), QStringLiteral("encrypt")}));
 
     // A few reports stored, then the outage.
     QTRY_VERIFY_WITH_TIMEOUT(stored().value(0).value(0).toInt() >= 5, 15000);
@@ -139,9 +121,8 @@ void TestOutage::everySampleOfTheOutageArrivesOnce()
     } while (waited.elapsed() < 90000
         && !(after[0][0] == after[0][2]
             && after[0][2].toInt() >= before[0][2].toInt() + outageReports + 5));
-    ::kill(pid_t(agent.processId()), SIGTERM);
-    QVERIFY(agent.waitForFinished(10000));
-    const QByteArray agentLog = agent.readAll();
+    QCOMPARE(agent.terminate(), 0);
+    const QByteArray agentLog = agent.log();
     QTest::qWait(500);
     QCOMPARE(again.terminate(), 0);
 
