@@ -6,9 +6,15 @@
 #include "NetworkMinuteRollup.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 namespace {
 
@@ -106,6 +112,51 @@ bool Database::isPostgres() const
     return m_db.driverName() == QLatin1String("QPSQL");
 }
 
+QString Database::fileSystemProblem(const QString &path)
+{
+    if (path == QLatin1String(":memory:"))
+        return QString();
+    const QString folder = QFileInfo(path).absolutePath();
+    struct statvfs fs
+    {
+    };
+    if (::statvfs(QFile::encodeName(folder).constData(), &fs) != 0)
+        return QString(); // not a file (PostgreSQL), or no folder to look at
+    if (fs.f_flag & ST_RDONLY)
+        return QStringLiteral("the file system of %1 is read-only").arg(folder);
+    if (fs.f_bavail == 0)
+        return QStringLiteral("the file system of %1 is full").arg(folder);
+    // A file system that went read-only on an error need not say so in its
+    // flags (ext4 since Linux 6.10 does not), and SQLite calls what follows
+    // a "disk I/O error": one byte written beside the database tells.
+    const QByteArray probe = QFile::encodeName(path + QStringLiteral("-probe"));
+    int error = 0;
+    const int fd = ::open(probe.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        error = errno == EEXIST ? 0 : errno;
+    } else {
+        if (::write(fd, "x", 1) != 1)
+            error = errno;
+        ::close(fd);
+        ::unlink(probe.constData());
+    }
+    switch (error) {
+    case 0:
+        return QString();
+    case EROFS:
+        return QStringLiteral("the file system of %1 is read-only").arg(folder);
+    case ENOSPC:
+    case EDQUOT:
+        return QStringLiteral("the file system of %1 is full").arg(folder);
+    case EACCES:
+    case EPERM:
+        return QStringLiteral("the console may not write in %1").arg(folder);
+    default:
+        return QStringLiteral("writing in %1 fails: %2")
+            .arg(folder, QString::fromLocal8Bit(std::strerror(error)));
+    }
+}
+
 bool Database::open(const QString &path, QString *error)
 {
     if (path != QLatin1String(":memory:")) {
@@ -124,6 +175,8 @@ bool Database::open(const QString &path, QString *error)
     m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
     if (!m_db.open()) {
         *error = QStringLiteral("cannot open %1: %2").arg(path, m_db.lastError().text());
+        if (const QString problem = fileSystemProblem(path); !problem.isEmpty())
+            *error = problem + QStringLiteral(": ") + *error;
         return false;
     }
     QSqlQuery query(m_db);
@@ -138,6 +191,8 @@ bool Database::open(const QString &path, QString *error)
         if (!query.exec(QString::fromLatin1(pragma))) {
             *error = QStringLiteral("%1 failed on %2: %3")
                          .arg(QString::fromLatin1(pragma), path, query.lastError().text());
+            if (const QString problem = fileSystemProblem(path); !problem.isEmpty())
+                *error = problem + QStringLiteral(": ") + *error;
             return false;
         }
     }
