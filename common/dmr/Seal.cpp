@@ -345,7 +345,8 @@ OpenResult open(Envelope &envelope, const Key &key)
     if (envelope.tag.size() != kAeadTagSize || envelope.nonce.size() != kNonceSize
         || envelope.payload.size() > std::size_t(INT32_MAX))
         return OpenResult::Undecryptable;
-    std::string plain(envelope.payload.size(), '\0');
+    // In place: GCM decrypts a byte from the byte at the same offset.
+    auto *text = reinterpret_cast<unsigned char *>(envelope.payload.data());
     bool keyNeeded = false;
     EVP_CIPHER_CTX *ctx = contexts().cipher(key, &keyNeeded);
     int length = 0;
@@ -355,19 +356,17 @@ OpenResult open(Envelope &envelope, const Key &key)
                         reinterpret_cast<const unsigned char *>(envelope.nonce.data()), nullptr)
             == 1
         && EVP_DecryptUpdate(ctx, nullptr, &length, head.data(), int(head.size())) == 1
-        && EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char *>(plain.data()), &length,
-               reinterpret_cast<const unsigned char *>(envelope.payload.data()),
-               int(envelope.payload.size()))
-            == 1
+        && EVP_DecryptUpdate(ctx, text, &length, text, int(envelope.payload.size())) == 1
         && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, int(kAeadTagSize),
                const_cast<char *>(envelope.tag.data()))
             == 1
         && EVP_DecryptFinal_ex(ctx, scratch, &length) == 1;
     if (!ok) {
-        OPENSSL_cleanse(plain.data(), plain.size()); // unauthenticated: never used
+        // Unauthenticated plaintext: never to be used.
+        OPENSSL_cleanse(envelope.payload.data(), envelope.payload.size());
+        envelope.payload.clear();
         return OpenResult::Undecryptable;
     }
-    envelope.payload = std::move(plain);
     return OpenResult::Ok;
 }
 

@@ -57,7 +57,8 @@ std::optional<Envelope> parseEnvelope(const void *data, std::size_t size);
 enum class OpenResult { Ok, BadSignature, Undecryptable };
 
 // Checks the tag with `key` (the one envelope.keyId names) and, for Encrypt,
-// replaces the payload with its plaintext. A None envelope opens as it is.
+// replaces the payload with its plaintext (emptied if it does not open). A
+// None envelope opens as it is.
 OpenResult open(Envelope &envelope, const Key &key);
 
 } // namespace dmr

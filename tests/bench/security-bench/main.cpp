@@ -4,10 +4,11 @@
 // registry, queue), on batches of 64 datagrams as the receiver hands them
 // over, for 1,000 devices with their own keys. Sockets and the database are
 // left out: they cost the same at every level. Each level runs ROUNDS times,
-// interleaved, and the median rate counts; rates are per second of the
-// thread's CPU time.
+// interleaved; a level's ratio is the median of its ratios to `none` in the
+// same round, which cancels the drift of a shared machine. Rates are per
+// second of the thread's CPU time.
 //
-// Usage: security-bench [REPORTS_PER_ROUND] [ROUNDS]   (default 200000 5)
+// Usage: security-bench [REPORTS_PER_ROUND] [ROUNDS]   (default 20000 31)
 #include "Ingest.h"
 #include "KeyStore.h"
 #include "ReportQueue.h"
@@ -125,8 +126,8 @@ Round runLevel(dmr::Security level, const std::vector<dmr::Key> &keys,
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
-    const int reports = argc > 1 ? std::max(kBatch, std::atoi(argv[1])) : 200000;
-    const int rounds = argc > 2 ? std::max(1, std::atoi(argv[2])) : 5;
+    const int reports = argc > 1 ? std::max(kBatch, std::atoi(argv[1])) : 20000;
+    const int rounds = argc > 2 ? std::max(1, std::atoi(argv[2])) : 31;
 
     // 1,000 device keys in a key file, read the way the console reads it.
     QTemporaryDir dir;
@@ -153,6 +154,7 @@ int main(int argc, char **argv)
     const dmr::Security levels[]
         = {dmr::Security::None, dmr::Security::Sign, dmr::Security::Encrypt};
     std::map<dmr::Security, std::vector<double>> rates;
+    std::map<dmr::Security, std::vector<double>> ratios; // to `none` of the same round
     std::map<dmr::Security, double> bytes;
     quint64 sequence = 1;
     for (int round = 0; round < rounds; ++round) {
@@ -165,20 +167,23 @@ int main(int argc, char **argv)
                 return 1;
             }
             rates[level].push_back(result.rate);
+            ratios[level].push_back(result.rate / rates[dmr::Security::None].back());
             bytes[level] = result.bytes;
         }
     }
-    auto median = [](std::vector<double> values) {
+    // The value at fraction q of the sorted values (0.5: the median).
+    auto quantile = [](std::vector<double> values, double q) {
         std::sort(values.begin(), values.end());
-        return values[values.size() / 2];
+        return values[std::size_t(q * double(values.size() - 1) + 0.5)];
     };
-    const double none = median(rates[dmr::Security::None]);
-    std::printf(
-        "ingest of %d reports from %d devices, %d rounds, median:\n", reports, kDevices, rounds);
+    std::printf("ingest of %d reports from %d devices, %d rounds; medians, and the middle half "
+                "of the rounds' ratios to none:\n",
+        reports, kDevices, rounds);
     for (dmr::Security level : levels) {
-        const double rate = median(rates[level]);
-        std::printf("  %-8s %9.0f reports/s  ratio %.2f  %5.1f bytes/datagram (+%.1f)\n",
-            dmr::securityName(level), rate, rate / none, bytes[level],
+        std::printf(
+            "  %-8s %9.0f reports/s  ratio %.2f (%.2f-%.2f)  %5.1f bytes/datagram (+%.1f)\n",
+            dmr::securityName(level), quantile(rates[level], 0.5), quantile(ratios[level], 0.5),
+            quantile(ratios[level], 0.25), quantile(ratios[level], 0.75), bytes[level],
             bytes[level] - bytes[dmr::Security::None]);
     }
     return 0;
