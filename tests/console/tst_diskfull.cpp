@@ -5,15 +5,13 @@
 // grows it writes them all, and the database passes PRAGMA integrity_check.
 // Needs root to mount the tmpfs (CI runs as root); skipped otherwise.
 #include "ConsoleProcess.h"
+#include "HttpJson.h"
 #include "TestSql.h"
 
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
-#include <QNetworkReply>
 #include <QProcess>
 #include <QRegularExpression>
-#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <unistd.h>
@@ -41,8 +39,6 @@ private slots:
     void fullDiskKeepsReportsAndRecovers();
 
 private:
-    QJsonObject getJson(const QString &path, int *status);
-
     QTemporaryDir m_dir;
     QString m_mount;
     bool m_mounted = false;
@@ -70,19 +66,6 @@ void TestDiskFull::cleanupTestCase()
         run(QStringLiteral("umount"), {QStringLiteral("-l"), m_mount});
 }
 
-QJsonObject TestDiskFull::getJson(const QString &path, int *status)
-{
-    QNetworkReply *reply = m_http.get(
-        QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(m_httpPort).arg(path))));
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    if (!reply->isFinished())
-        finished.wait(10000);
-    *status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QJsonObject body = QJsonDocument::fromJson(reply->readAll()).object();
-    reply->deleteLater();
-    return body;
-}
-
 void TestDiskFull::fullDiskKeepsReportsAndRecovers()
 {
     const QString db = m_mount + QStringLiteral("/metrics.db");
@@ -107,12 +90,13 @@ void TestDiskFull::fullDiskKeepsReportsAndRecovers()
     int status = 0;
     QJsonObject health;
     QTRY_COMPARE_WITH_TIMEOUT(
-        (health = getJson(QStringLiteral("/healthz"), &status), status), 503, 10000);
+        (health = getJson(m_http, m_httpPort, QStringLiteral("/healthz"), &status), status), 503,
+        10000);
     QVERIFY2(health[QStringLiteral("store_error")].toString().contains(QLatin1String("full")),
         qPrintable(QJsonDocument(health).toJson()));
     qInfo("while full: %s", qPrintable(health[QStringLiteral("store_error")].toString()));
     QVERIFY(console.isRunning());
-    QJsonObject stats = getJson(QStringLiteral("/api/stats/"), &status);
+    QJsonObject stats = getJson(m_http, m_httpPort, QStringLiteral("/api/stats/"), &status);
     QCOMPARE(status, 200);
     QVERIFY2(
         stats[QStringLiteral("queued")].toDouble() > 0, qPrintable(QJsonDocument(stats).toJson()));
@@ -120,11 +104,12 @@ void TestDiskFull::fullDiskKeepsReportsAndRecovers()
     // Room again: everything waiting is written, and the console is healthy.
     QVERIFY(run(QStringLiteral("mount"),
         {QStringLiteral("-o"), QStringLiteral("remount,size=64m"), m_mount}));
-    QTRY_COMPARE_WITH_TIMEOUT((getJson(QStringLiteral("/healthz"), &status), status), 200, 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        (getJson(m_http, m_httpPort, QStringLiteral("/healthz"), &status), status), 200, 15000);
     // Everything accepted is written (or counted as dropped): the queue and
     // the batch in the writer's hands are empty.
     auto settled = [&] {
-        stats = getJson(QStringLiteral("/api/stats/"), &status);
+        stats = getJson(m_http, m_httpPort, QStringLiteral("/api/stats/"), &status);
         return stats[QStringLiteral("persisted")].toDouble()
             + stats[QStringLiteral("dropped")].toDouble()
             == stats[QStringLiteral("accepted")].toDouble();

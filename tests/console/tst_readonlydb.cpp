@@ -12,16 +12,14 @@
 // Needs root, loop devices and mkfs.ext4 (CI has them); skipped otherwise.
 #include "AgentProcess.h"
 #include "ConsoleProcess.h"
+#include "HttpJson.h"
 #include "TestSql.h"
 
 #include <QDir>
 #include <QFile>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
-#include <QNetworkReply>
 #include <QProcess>
-#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <unistd.h>
@@ -55,7 +53,6 @@ private slots:
 
 private:
     bool mount();
-    QJsonObject getJson(quint16 port, const QString &path, int *status);
     // The console's /api/stats/ figure `name`.
     qint64 stat(quint16 port, const char *name);
 
@@ -102,24 +99,12 @@ void TestReadOnlyDb::cleanupTestCase()
         run(QStringLiteral("umount"), {QStringLiteral("-l"), m_mount});
 }
 
-QJsonObject TestReadOnlyDb::getJson(quint16 port, const QString &path, int *status)
-{
-    QNetworkReply *reply = m_http.get(
-        QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(path))));
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    if (!reply->isFinished())
-        finished.wait(10000);
-    *status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QJsonObject body = QJsonDocument::fromJson(reply->readAll()).object();
-    reply->deleteLater();
-    return body;
-}
-
 qint64 TestReadOnlyDb::stat(quint16 port, const char *name)
 {
     int status = 0;
     return qint64(
-        getJson(port, QStringLiteral("/api/stats/"), &status)[QLatin1String(name)].toDouble(-1));
+        getJson(m_http, port, QStringLiteral("/api/stats/"), &status)[QLatin1String(name)].toDouble(
+            -1));
 }
 
 void TestReadOnlyDb::readOnlyFileSystemLosesNothing()
@@ -153,7 +138,8 @@ void TestReadOnlyDb::readOnlyFileSystemLosesNothing()
     int status = 0;
     QJsonObject health;
     QTRY_COMPARE_WITH_TIMEOUT(
-        (health = getJson(httpPort, QStringLiteral("/healthz"), &status), status), 503, 10000);
+        (health = getJson(m_http, httpPort, QStringLiteral("/healthz"), &status), status), 503,
+        10000);
     const QString why = health[QStringLiteral("store_error")].toString();
     qInfo("while read-only: %s", qPrintable(why));
     QVERIFY2(why.contains(QLatin1String("read-only")), qPrintable(why));
