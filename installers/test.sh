@@ -47,10 +47,10 @@ fi
 fuzz_status=0
 fuzz_seconds="${DMR_FUZZ_SECONDS:-60}"
 if [[ $fuzz_seconds -gt 0 ]]; then
-    say "Fuzzing the codec for $fuzz_seconds s (tests/fuzz/run-fuzz.sh)"
+    say "Fuzzing the codec and the console's ingest for $fuzz_seconds s each (tests/fuzz/run-fuzz.sh)"
     fuzz_log="$(mktemp)"
     if "$DMR_ROOT/tests/fuzz/run-fuzz.sh" "$fuzz_seconds" >"$fuzz_log" 2>&1; then
-        grep -E '^(Done|stat::(number_of_executed_units|new_units_added))' "$fuzz_log" || true
+        grep -E "^(== |Done|stat::(number_of_executed_units|new_units_added))" "$fuzz_log" || true
     else
         fuzz_status=1
         tail -n 100 "$fuzz_log" >&2

@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Writes the seed corpus of fuzz_decode (tests/fuzz/corpus/decode/) from
-text-format messages, with protoc --encode. Run from anywhere; needs protoc."""
+"""Writes the seed corpora of fuzz_decode (tests/fuzz/corpus/decode/) and
+fuzz_ingest (tests/fuzz/corpus/ingest/) from text-format messages, with
+protoc --encode. Run from anywhere; needs protoc."""
+import hashlib
+import hmac
 import pathlib
 import subprocess
 
 root = pathlib.Path(__file__).resolve().parents[2]
 proto = root / "proto"
 out = root / "tests" / "fuzz" / "corpus" / "decode"
+ingest_out = root / "tests" / "fuzz" / "corpus" / "ingest"
 
 
 def encode(message, text):
@@ -51,7 +55,39 @@ seeds = {
     "many-interfaces": datagram(f'device_id: "router" {head} {system} ' + " ".join(
         eth0.replace('"eth0"', f'"veth{i}"') for i in range(12))),
 }
-out.mkdir(parents=True, exist_ok=True)
-for name, data in seeds.items():
-    (out / name).write_bytes(data)
-    print(f"{name}: {len(data)} bytes")
+
+# fuzz_ingest: datagrams of its console's one keyed device, signed as
+# common/dmr/Seal.cpp does (HMAC-SHA-256 over "dmr1", kind, level, key id and
+# send time, big-endian, then the payload), at the target's fixed now.
+FUZZ_KEY = bytes(range(32))
+FUZZ_KEY_ID = 7
+NOW_MS = 1795000000000
+SEPARATOR = b"\xff\xfeDMR"
+
+
+def signed(sequence, sent=NOW_MS, key=FUZZ_KEY):
+    payload = encode("Report", f'device_id: "fuzz-device" hostname: "fuzz" agent_version: 256'
+                     f' interval_seconds: 1 run_id: 77 sequence: {sequence}'
+                     f' sample_time_ms: {sent} {system} {eth0}')
+    header = (b"dmr1" + bytes([0, 1]) + FUZZ_KEY_ID.to_bytes(4, "big")
+              + sent.to_bytes(8, "big"))
+    tag = hmac.new(key, header + payload, hashlib.sha256).digest()
+    return encode("Datagram", f'payload: "{escaped(payload)}" security: SECURITY_SIGN'
+                  f' key_id: {FUZZ_KEY_ID} tag: "{escaped(tag)}" sent_time_ms: {sent}')
+
+
+ingest_seeds = {
+    # A run with a gap, a late arrival and a replay.
+    "signed-run": SEPARATOR.join([signed(1), signed(2), signed(4), signed(3), signed(2)]),
+    "signed-one": signed(1),
+    "signed-far-future": signed(1, sent=NOW_MS + 3600 * 1000),
+    "signed-wrong-key": signed(1, key=bytes(32)),
+    "unsigned-from-keyed-device": datagram(f'device_id: "fuzz-device" {head} {system}'),
+    "garbage-between": SEPARATOR.join([signed(1), b"\x08\x01garbage", signed(2)]),
+}
+
+for folder, corpus in ((out, seeds), (ingest_out, ingest_seeds)):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in corpus.items():
+        (folder / name).write_bytes(data)
+        print(f"{folder.name}/{name}: {len(data)} bytes")

@@ -3,6 +3,8 @@
 # Builds the codec fuzz target with clang, libFuzzer, AddressSanitizer and
 # UndefinedBehaviorSanitizer, and fuzzes decode for SECONDS (default 60) from
 # the committed seed corpus. New inputs go to a scratch corpus, not the repo.
+# Where the build has the console too (the sanitized build), the console's
+# ingest stage (fuzz_ingest) is fuzzed for SECONDS after it.
 # A crash leaves its input as build-fuzz/crash-* and fails the run.
 # With DMR_FUZZ_BUILD_DIR naming a build that already has the target (the
 # sanitized build of tests/sanitize/run-sanitized.sh), that one is used.
@@ -24,6 +26,17 @@ fi
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 cd "$build"
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ./tests/fuzz/fuzz_decode -max_total_time="$seconds" -max_len=2048 -print_final_stats=1 \
-    "$scratch" "$root/tests/fuzz/corpus/decode"
+# One target, from its scratch corpus and the committed seeds.
+fuzz() {
+    local target="$1"
+    shift
+    echo "== $target"
+    mkdir -p "$scratch/$target"
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        "./tests/fuzz/$target" -max_total_time="$seconds" -max_len=2048 -print_final_stats=1 \
+        "$scratch/$target" "$@"
+}
+fuzz fuzz_decode "$root/tests/fuzz/corpus/decode"
+if [[ -x tests/fuzz/fuzz_ingest ]]; then
+    fuzz fuzz_ingest "$root/tests/fuzz/corpus/ingest" "$root/tests/fuzz/corpus/decode"
+fi

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "Datagram.h"
+
+#include <QByteArray>
+
+// The console of fuzz_ingest: one device key (make-seeds.py signs with it),
+// as a line of the console's key file, and a fixed "now" (2026-11-20) so
+// that a run does not depend on the day.
+constexpr char kFuzzKeyFileLine[]
+    = "fuzz-device 7:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f sign\n";
+constexpr qint64 kFuzzNowMs = 1795000000000LL;
+
+// How fuzz_ingest reads an input: datagrams cut at each "\xff\xfeDMR", at
+// most 32, as if from 127.0.0.1:40000. tst_security reads the seed corpus
+// the same way to check what each seed means.
+inline DatagramBatch ingestInput(const QByteArray &input)
+{
+    static const QByteArray separator = QByteArrayLiteral("\xff\xfe"
+                                                          "DMR");
+    constexpr int kMaxDatagrams = 32;
+    DatagramBatch batch;
+    qsizetype start = 0;
+    while (batch.size() < kMaxDatagrams) {
+        const qsizetype end = input.indexOf(separator, start);
+        Datagram datagram;
+        datagram.bytes = input.mid(start, end < 0 ? -1 : end - start);
+        datagram.sender = QHostAddress::LocalHost;
+        datagram.senderPort = 40000;
+        batch.append(std::move(datagram));
+        if (end < 0)
+            break;
+        start = end + separator.size();
+    }
+    return batch;
+}
