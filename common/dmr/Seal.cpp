@@ -272,11 +272,14 @@ std::string seal(PayloadKind kind, const std::string &payload, Security security
     datagram.set_kind(static_cast<v1::Kind>(kind));
     datagram.set_security(static_cast<v1::Security>(security));
     datagram.set_sent_time_ms(sentTimeMs);
-    if (security == Security::None || !key) {
-        datagram.set_security(v1::SECURITY_NONE);
+    if (security == Security::None) {
         datagram.set_payload(payload);
         return datagram.SerializeAsString();
     }
+    // A caller's mistake; sealing as None instead would send in clear what
+    // was meant to be protected.
+    if (!key)
+        std::abort();
     datagram.set_key_id(key->id);
     const Header head = header(kind, security, key->id, sentTimeMs);
     if (security == Security::Sign) {

@@ -46,7 +46,8 @@ struct Envelope
     std::string nonce;
 };
 
-// Wraps a payload: signs or encrypts it with `key` (ignored for None).
+// Wraps a payload: signs or encrypts it with `key`, which Sign and Encrypt
+// require (a null one aborts: a programming error); None ignores it.
 // sentTimeMs goes into the authenticated header.
 std::string seal(PayloadKind kind, const std::string &payload, Security security, const Key *key,
     std::int64_t sentTimeMs);
