@@ -6,7 +6,7 @@
 // with its memory bounded by its queue, and account for every datagram it
 // received: received = persisted + dropped + rejected, exactly, with the
 // database holding exactly `persisted` reports. The offered load over the
-// console's storing rate is printed (10.1-11.9x on the 2-core development
+// console's storing rate is printed (10.1-12.7x on the 2-core development
 // machine, where the load generator, the test and the console share the
 // cores: 16 interfaces make a report 17 rows for the writer and one 810-byte
 // datagram for the load generator, which is how one machine floods itself).
