@@ -294,16 +294,9 @@ void TestSecurity::fuzzSeedsMeanWhatTheySay()
     QFETCH(QString, seed);
     QFETCH(int, accepted);
     QFETCH(QList<int>, rejections);
-    const QString keyPath = m_dir.filePath(QStringLiteral("fuzz.keys"));
-    {
-        QFile file(keyPath);
-        QVERIFY(file.open(QIODevice::WriteOnly)
-            && file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner));
-        file.write(kFuzzKeyFileLine);
-    }
-    auto keys = std::make_shared<KeyStore>();
     QString error;
-    QVERIFY2(keys->load(keyPath, &error), qPrintable(error));
+    const std::shared_ptr<const KeyStore> keys = fuzzKeys(m_dir.path(), &error);
+    QVERIFY2(keys, qPrintable(error));
     QFile file(QStringLiteral(DMR_TEST_DATA "/../fuzz/corpus/ingest/") + seed);
     QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
 

@@ -2,8 +2,11 @@
 #pragma once
 
 #include "Datagram.h"
+#include "KeyStore.h"
 
 #include <QByteArray>
+#include <QFile>
+#include <memory>
 
 // The console of fuzz_ingest: one device key (make-seeds.py signs with it),
 // as a line of the console's key file, and a fixed "now" (2026-11-20) so
@@ -11,6 +14,23 @@
 constexpr char kFuzzKeyFileLine[]
     = "fuzz-device 7:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f sign\n";
 constexpr qint64 kFuzzNowMs = 1795000000000LL;
+
+// That console's key store, read the way the console reads it, from a key
+// file written into `folder`; null, with *error, if that fails.
+inline std::shared_ptr<const KeyStore> fuzzKeys(const QString &folder, QString *error)
+{
+    const QString path = folder + QStringLiteral("/fuzz.keys");
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly)
+        || !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)
+        || file.write(kFuzzKeyFileLine) < 0) {
+        *error = path + QStringLiteral(": ") + file.errorString();
+        return nullptr;
+    }
+    file.close();
+    auto keys = std::make_shared<KeyStore>();
+    return keys->load(path, error) ? keys : nullptr;
+}
 
 // How fuzz_ingest reads an input: datagrams cut at each "\xff\xfeDMR", at
 // most 32, as if from 127.0.0.1:40000. tst_security reads the seed corpus

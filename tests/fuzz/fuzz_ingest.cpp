@@ -14,14 +14,11 @@
 // accepted report is in the writer's queue.
 #include "Ingest.h"
 #include "IngestInput.h"
-#include "KeyStore.h"
 #include "ReportQueue.h"
 
 #include <QByteArray>
-#include <QCoreApplication>
-#include <QDir>
-#include <QFile>
 #include <QLoggingCategory>
+#include <QTemporaryDir>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -36,18 +33,10 @@ void check(bool condition)
 
 std::shared_ptr<const KeyStore> loadKeys()
 {
-    // The console reads keys from a file only; one written for the run.
-    const QString path = QDir::tempPath()
-        + QStringLiteral("/fuzz_ingest-%1.keys").arg(QCoreApplication::applicationPid());
-    QFile file(path);
-    check(file.open(QIODevice::WriteOnly)
-        && file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner));
-    file.write(kFuzzKeyFileLine);
-    file.close();
-    auto keys = std::make_shared<KeyStore>();
+    QTemporaryDir folder;
     QString error;
-    check(keys->load(path, &error));
-    QFile::remove(path);
+    std::shared_ptr<const KeyStore> keys = fuzzKeys(folder.path(), &error);
+    check(keys != nullptr);
     return keys;
 }
 
