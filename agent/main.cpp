@@ -6,11 +6,10 @@
 #include "ReportBuilder.h"
 #include "ReportJson.h"
 #include "Sender.h"
-#include "SpillFile.h"
+#include "SpillKeeper.h"
 #include "dmr/Codec.h"
 
 #include <cerrno>
-#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -27,13 +26,6 @@ namespace {
 // The gap between the two CPU samples of --once and of the first report, long
 // enough for a meaningful percentage and short enough not to feel slow.
 constexpr std::int64_t kFirstSampleGapNs = 250 * 1000000LL;
-
-// While running, the spill file is rewritten at most this often, and only
-// when the resend buffer changed: devices keep it on flash cards, which wear
-// out by rewrites, so a report every second must not cost a write every
-// second. A power loss then costs at most the last minute's reports; a
-// graceful stop (SIGTERM, SIGINT) always saves.
-constexpr std::int64_t kSpillPeriodMs = 60 * 1000;
 
 volatile std::sig_atomic_t g_stopSignal = 0;
 
@@ -160,109 +152,13 @@ int runBench(const AgentConfig &config)
     return 0;
 }
 
-// The agent's side of its spill file (--spill-file): what is on disk.
-struct Spill
-{
-    std::optional<SpillFile> file;
-    std::uint64_t savedChanges = 0; // the buffer's changes() at the last save
-    std::int64_t savedAtMs = 0; // monotonic
-    // The sequence a restart would continue at, per the file on disk; 0 when
-    // no file of this run is there, and a restart would start a new run.
-    std::uint64_t reservedUntil = 0;
-};
-
-// Sequences a save while running reserves beyond the next one: two save
-// periods' worth. A restart after a power loss continues after them, so it
-// never reuses a number the lost process may have sent with another sample
-// (the console would refuse that sample as a duplicate, then acknowledge it,
-// and it would be lost unseen). The reserved numbers that were never used
-// count as lost at the console once.
-std::uint64_t spillReserve(const AgentConfig &config)
-{
-    return 2 * std::uint64_t(std::ceil(kSpillPeriodMs / 1000.0 / config.intervalSeconds)) + 1;
-}
-
-// Reads the spill file at start. A valid one of this device continues its
-// run: the console acknowledges only a device's current run and keeps its
-// replay window per run, so a new run could never get the old one's reports
-// acknowledged. Anything else starts a new run, as without a spill file.
-// Returns what the start line says about it.
-std::string restoreSpill(Spill &spill, const AgentConfig &config, ReportBuilder &builder,
-    std::optional<Delivery> &delivery, Logger &logger)
-{
-    SpillFile::Loaded loaded;
-    if (spill.file) {
-        loaded = spill.file->load(config.deviceId, config.resendCapacity());
-        if (loaded.status == SpillFile::Status::Unusable) {
-            const std::string aside = spill.file->setAside();
-            logger.warning("ignoring the spill file, starting a new run: " + loaded.error
-                + (aside.empty() ? " (moved aside to " + spill.file->path() + ".bad)"
-                                 : " (" + aside + ")"));
-        } else if (loaded.status == SpillFile::Status::Loaded) {
-            builder.continueRun(loaded.state.header.runId, loaded.state.header.nextSequence);
-        }
-    }
-    delivery.emplace(config, builder.runId(), logger);
-    if (loaded.status != SpillFile::Status::Loaded)
-        return spill.file ? ", spill file " + spill.file->path() : std::string();
-    spill.reservedUntil = builder.nextSequence();
-    const std::int64_t now = Clock::monotonicMs();
-    for (SpillFile::Entry &entry : loaded.state.entries)
-        delivery->restore(entry.sequence, std::move(entry.payload), now);
-    return ", continuing the run of spill file " + spill.file->path() + " at sequence "
-        + std::to_string(builder.nextSequence()) + " with "
-        + std::to_string(loaded.state.entries.size()) + " unacknowledged reports"
-        + (loaded.dropped > 0 ? " (" + std::to_string(loaded.dropped)
-                    + " older ones over the buffer's size dropped)"
-                              : std::string());
-}
-
-// Saves when the buffer changed and the last save is a period old, or at
-// once when the next report would use a sequence the file on disk does not
-// reserve; `final` (a graceful stop) saves in any case, with the exact next
-// sequence.
-void keepSpill(Spill &spill, const AgentConfig &config, const ReportBuilder &builder,
-    const Delivery &delivery, Logger &logger, std::int64_t nowMs, bool final)
-{
-    if (!spill.file)
-        return;
-    const ResendBuffer &buffer = delivery.buffer();
-    const bool forced = spill.reservedUntil != 0 && builder.nextSequence() >= spill.reservedUntil;
-    const bool due
-        = buffer.changes() != spill.savedChanges && nowMs - spill.savedAtMs >= kSpillPeriodMs;
-    if (!final && !forced && !due)
-        return;
-    SpillFile::Header header;
-    header.deviceId = config.deviceId;
-    header.runId = builder.runId();
-    header.nextSequence = builder.nextSequence() + (final ? 0 : spillReserve(config));
-    const std::string error = spill.file->save(header, buffer.entries());
-    spill.savedAtMs = nowMs;
-    if (error.empty()) {
-        spill.savedChanges = buffer.changes();
-        spill.reservedUntil = header.nextSequence;
-        if (final)
-            logger.info("saved " + std::to_string(buffer.size()) + " unacknowledged reports to "
-                + spill.file->path());
-        return;
-    }
-    logger.logLimited(LogLevel::Error, "cannot save the spill file: " + error);
-    // The file on disk (if any) would have a restart reuse sequences from now
-    // on; without it a restart starts a new run instead.
-    if (forced && spill.file->remove().empty())
-        spill.reservedUntil = 0;
-}
-
 int runLoop(const AgentConfig &config, const sigset_t &waitMask)
 {
     Logger logger(Logger::Options {config.logFile, true});
     ReportBuilder builder(config);
-    Spill spill;
-    // One-shot runs (--once, --count) have no later in which to resend.
-    if (!config.spillFile.empty() && config.count == 0)
-        spill.file.emplace(config.spillFile);
+    SpillKeeper spill(config, logger);
     std::optional<Delivery> delivered;
-    const std::string spillText = restoreSpill(spill, config, builder, delivered, logger);
+    const std::string spillText = spill.restore(builder, delivered);
     Delivery &delivery = *delivered;
     char runId[16];
     std::snprintf(runId, sizeof runId, "%08x", builder.runId());
@@ -274,12 +170,7 @@ int runLoop(const AgentConfig &config, const sigset_t &waitMask)
         + ", resend buffer " + std::to_string(config.resendCapacity()) + " reports" + spillText
         + (config.envFile.empty() ? "" : ", settings from " + config.envFile));
 
-    // A continued run saves at once (its file reserves no more sequences),
-    // so that a crash right away does not have the next start reuse the
-    // sequences this one is about to send.
-    spill.savedChanges = delivery.buffer().changes();
-    spill.savedAtMs = Clock::monotonicMs();
-    keepSpill(spill, config, builder, delivery, logger, spill.savedAtMs, false);
+    spill.start(builder, delivery, Clock::monotonicMs());
 
     const std::int64_t intervalNs = std::int64_t(config.intervalSeconds * 1e9);
     builder.primeCpu();
@@ -315,7 +206,7 @@ int runLoop(const AgentConfig &config, const sigset_t &waitMask)
                 next += ((now - next) / intervalNs + 1) * intervalNs;
         }
         delivery.resendDue(Clock::realtimeMs(), Clock::monotonicMs());
-        keepSpill(spill, config, builder, delivery, logger, Clock::monotonicMs(), false);
+        spill.keep(builder, delivery, Clock::monotonicMs(), false);
     }
     const char *why = g_stopSignal == SIGTERM ? "SIGTERM"
         : g_stopSignal == SIGINT              ? "SIGINT"
@@ -326,7 +217,7 @@ int runLoop(const AgentConfig &config, const sigset_t &waitMask)
         + " datagrams sent (" + std::to_string(delivery.resentCount()) + " resent), "
         + std::to_string(sender.failedCount()) + " not sent, "
         + std::to_string(delivery.buffer().size()) + " not acknowledged");
-    keepSpill(spill, config, builder, delivery, logger, Clock::monotonicMs(), true);
+    spill.keep(builder, delivery, Clock::monotonicMs(), true);
     return 0;
 }
 
