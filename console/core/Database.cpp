@@ -92,27 +92,9 @@ const QList<Migration> &migrations()
     return list;
 }
 
-} // namespace
-
-Database::Database(QString connectionName)
-    : m_connectionName(std::move(connectionName))
-{ }
-
-Database::~Database()
-{
-    if (m_db.isValid()) {
-        m_db.close();
-        m_db = QSqlDatabase();
-        QSqlDatabase::removeDatabase(m_connectionName);
-    }
-}
-
-bool Database::isPostgres() const
-{
-    return m_db.driverName() == QLatin1String("QPSQL");
-}
-
-QString Database::fileSystemProblem(const QString &path)
+// What is wrong with the file system a SQLite file is on, as a sentence;
+// empty when nothing is.
+QString fileSystemProblem(const QString &path)
 {
     if (path == QLatin1String(":memory:"))
         return QString();
@@ -157,6 +139,32 @@ QString Database::fileSystemProblem(const QString &path)
     }
 }
 
+} // namespace
+
+Database::Database(QString connectionName)
+    : m_connectionName(std::move(connectionName))
+{ }
+
+Database::~Database()
+{
+    if (m_db.isValid()) {
+        m_db.close();
+        m_db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(m_connectionName);
+    }
+}
+
+bool Database::isPostgres() const
+{
+    return m_db.driverName() == QLatin1String("QPSQL");
+}
+
+QString Database::withFileSystemProblem(const QString &path, const QString &error)
+{
+    const QString problem = fileSystemProblem(path);
+    return problem.isEmpty() ? error : problem + QStringLiteral(": ") + error;
+}
+
 bool Database::open(const QString &path, QString *error)
 {
     if (path != QLatin1String(":memory:")) {
@@ -174,9 +182,8 @@ bool Database::open(const QString &path, QString *error)
     m_db.setDatabaseName(path);
     m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
     if (!m_db.open()) {
-        *error = QStringLiteral("cannot open %1: %2").arg(path, m_db.lastError().text());
-        if (const QString problem = fileSystemProblem(path); !problem.isEmpty())
-            *error = problem + QStringLiteral(": ") + *error;
+        *error = withFileSystemProblem(
+            path, QStringLiteral("cannot open %1: %2").arg(path, m_db.lastError().text()));
         return false;
     }
     QSqlQuery query(m_db);
@@ -189,10 +196,9 @@ bool Database::open(const QString &path, QString *error)
     for (const char *pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
              "PRAGMA cache_size=-65536", "PRAGMA wal_autocheckpoint=16384"}) {
         if (!query.exec(QString::fromLatin1(pragma))) {
-            *error = QStringLiteral("%1 failed on %2: %3")
-                         .arg(QString::fromLatin1(pragma), path, query.lastError().text());
-            if (const QString problem = fileSystemProblem(path); !problem.isEmpty())
-                *error = problem + QStringLiteral(": ") + *error;
+            *error = withFileSystemProblem(path,
+                QStringLiteral("%1 failed on %2: %3")
+                    .arg(QString::fromLatin1(pragma), path, query.lastError().text()));
             return false;
         }
     }

@@ -31,10 +31,11 @@ public:
 
     std::optional<QList<DeviceSnapshot>> loadDevices(QString *error) const;
 
-    // What is wrong with the file system a SQLite file is on, if it is
-    // read-only or full, as a sentence; empty otherwise. SQLite calls a
-    // read-only file system "disk I/O error"; this names it.
-    static QString fileSystemProblem(const QString &path);
+    // A failed open or write of a SQLite file, explained: `error` with what
+    // is wrong with the file system the file is on (read-only, full, not
+    // writable) put in front, or `error` alone. SQLite calls a read-only file
+    // system "disk I/O error"; this names it.
+    static QString withFileSystemProblem(const QString &path, const QString &error);
 
     QSqlDatabase &sql() { return m_db; }
     bool isPostgres() const;

@@ -187,9 +187,7 @@ void StoreWriter::flushSome()
         QString error;
         if (!writeBatch(batch, &error)) {
             m_counters->writeErrors.fetch_add(1, std::memory_order_relaxed);
-            if (const QString problem = Database::fileSystemProblem(m_options.databasePath);
-                !problem.isEmpty())
-                error = problem + QStringLiteral(": ") + error;
+            error = Database::withFileSystemProblem(m_options.databasePath, error);
             // The first failure, then at most one line per 10 s while it lasts.
             if (m_healthy || m_lastErrorLog.elapsed() > 10000) {
                 qCCritical(lcStore,
