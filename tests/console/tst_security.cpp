@@ -300,17 +300,13 @@ void TestSecurity::fuzzSeedsMeanWhatTheySay()
     QFile file(QStringLiteral(DMR_TEST_DATA "/../fuzz/corpus/ingest/") + seed);
     QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
 
-    IngestPolicy policy;
-    policy.keys = keys;
-    ReportQueue queue(100);
-    IngestCounters counters;
-    Ingest ingest(
-        &queue, &counters, [] { return kFuzzNowMs; }, policy);
+    FuzzConsole console(keys);
     const DatagramBatch batch = ingestInput(file.readAll());
-    ingest.ingest(batch);
+    console.ingest.ingest(batch);
+    const IngestCounters &counters = console.counters;
     QCOMPARE(counters.received.load(), quint64(batch.size()));
     QCOMPARE(counters.accepted.load(), quint64(accepted));
-    QCOMPARE(queue.size(), std::size_t(accepted));
+    QCOMPARE(console.queue.size(), std::size_t(accepted));
     for (int reason = 0; reason < int(Rejection::Count); ++reason)
         QCOMPARE(counters.rejectedFor(Rejection(reason)), quint64(rejections.count(reason)));
 }

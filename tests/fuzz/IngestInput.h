@@ -2,7 +2,9 @@
 #pragma once
 
 #include "Datagram.h"
+#include "Ingest.h"
 #include "KeyStore.h"
+#include "ReportQueue.h"
 
 #include <QByteArray>
 #include <QFile>
@@ -31,6 +33,26 @@ inline std::shared_ptr<const KeyStore> fuzzKeys(const QString &folder, QString *
     auto keys = std::make_shared<KeyStore>();
     return keys->load(path, error) ? keys : nullptr;
 }
+
+// That console's ingest stage, with the queue and counters it fills.
+struct FuzzConsole
+{
+    static IngestPolicy policy(std::shared_ptr<const KeyStore> keys)
+    {
+        IngestPolicy made;
+        made.keys = std::move(keys);
+        return made;
+    }
+
+    explicit FuzzConsole(std::shared_ptr<const KeyStore> keys)
+        : ingest(
+            &queue, &counters, [] { return kFuzzNowMs; }, policy(std::move(keys)))
+    { }
+
+    ReportQueue queue {1000};
+    IngestCounters counters;
+    Ingest ingest;
+};
 
 // How fuzz_ingest reads an input: datagrams cut at each "\xff\xfeDMR", at
 // most 32, as if from 127.0.0.1:40000. tst_security reads the seed corpus

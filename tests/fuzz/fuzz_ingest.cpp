@@ -12,9 +12,7 @@
 // one device key (sign level, the key of fuzz_decode's seeds). Checked
 // besides the sanitizers: received = accepted + rejected, exactly, and every
 // accepted report is in the writer's queue.
-#include "Ingest.h"
 #include "IngestInput.h"
-#include "ReportQueue.h"
 
 #include <QByteArray>
 #include <QLoggingCategory>
@@ -52,19 +50,14 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
     static const std::shared_ptr<const KeyStore> keys = loadKeys();
-    IngestPolicy policy;
-    policy.keys = keys;
-    ReportQueue queue(1000);
-    IngestCounters counters;
-    Ingest ingest(
-        &queue, &counters, [] { return kFuzzNowMs; }, policy);
-
+    FuzzConsole console(keys);
     const DatagramBatch batch = ingestInput(
         QByteArray::fromRawData(reinterpret_cast<const char *>(data), qsizetype(size)));
-    ingest.ingest(batch);
+    console.ingest.ingest(batch);
 
+    const IngestCounters &counters = console.counters;
     check(counters.received.load() == quint64(batch.size()));
     check(counters.accepted.load() + counters.rejectedTotal() == counters.received.load());
-    check(queue.size() == counters.accepted.load());
+    check(console.queue.size() == counters.accepted.load());
     return 0;
 }
