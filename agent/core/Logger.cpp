@@ -2,6 +2,7 @@
 #include "Logger.h"
 
 #include "Clock.h"
+#include "WriteAll.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -30,19 +31,6 @@ bool makeParentDirectories(const std::string &filePath, std::string &error)
         slash = filePath.find('/', slash + 1);
     }
     return true;
-}
-
-void writeAll(int fd, const char *data, std::size_t size)
-{
-    while (size > 0) {
-        const ssize_t n = ::write(fd, data, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        data += n;
-        size -= std::size_t(n);
-    }
 }
 
 } // namespace
@@ -126,12 +114,12 @@ void Logger::writeLine(const std::string &line)
         if (m_fileSize > 0 && m_fileSize + line.size() > m_options.maxBytes)
             rotate();
         if (m_fd >= 0) {
-            writeAll(m_fd, line.data(), line.size());
+            writeAll(m_fd, line);
             m_fileSize += line.size();
         }
     }
     if (m_options.toStderr)
-        writeAll(STDERR_FILENO, line.data(), line.size());
+        writeAll(STDERR_FILENO, line);
 }
 
 void Logger::log(LogLevel level, std::string_view message)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "SpillFile.h"
 
+#include "WriteAll.h"
 #include "dmr/Codec.h"
 
 #include <array>
@@ -76,20 +77,6 @@ private:
 std::string errorText(const char *what, const std::string &path)
 {
     return std::string(what) + ' ' + path + ": " + std::strerror(errno);
-}
-
-bool writeAll(int fd, std::string_view bytes)
-{
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        done += std::size_t(n);
-    }
-    return true;
 }
 
 std::string folderOf(const std::string &path)
