@@ -173,28 +173,28 @@ void TestReadOnlyDb::readOnlyFileSystemLosesNothing()
     // downtime's included, once the agent's resends (10 s after sending)
     // are in.
     auto query = [&db](const QString &text) { return TestSql::Connection(db).rows(text); };
-    const QString runs = QStringLiteral("SELECT count(*), count(DISTINCT sequence), min(sequence),"
-                                        " max(sequence) FROM system_metrics");
-    const qint64 persistedAtRestart = persistedBefore;
+    const QString stored
+        = QStringLiteral("SELECT count(*), count(DISTINCT sequence), min(sequence),"
+                         " max(sequence) FROM system_metrics");
     QList<QVariantList> rows;
     QElapsedTimer waited;
     waited.start();
     do {
         QTest::qWait(500);
-        rows = query(runs);
+        rows = query(stored);
     } while (waited.elapsed() < 40000
         && !(rows.size() == 1 && rows[0][0] == rows[0][3]
-            && rows[0][3].toLongLong() >= persistedAtRestart + 12));
+            && rows[0][3].toLongLong() >= persistedBefore + 12));
     QCOMPARE(agent.terminate(), 0);
     QCOMPARE(again.terminate(), 0);
-    rows = query(runs);
+    rows = query(stored);
     QCOMPARE(rows.size(), 1);
     qInfo("stored %lld rows, sequences %lld to %lld; %lld were stored before the error",
         rows[0][0].toLongLong(), rows[0][2].toLongLong(), rows[0][3].toLongLong(), persistedBefore);
     QCOMPARE(rows[0][1], rows[0][0]); // never twice
     QCOMPARE(rows[0][2].toLongLong(), 1);
     QCOMPARE(rows[0][0], rows[0][3]); // nothing lost
-    QVERIFY(rows[0][3].toLongLong() >= persistedAtRestart + 12);
+    QVERIFY(rows[0][3].toLongLong() >= persistedBefore + 12);
     QCOMPARE(TestSql::Connection(db).value(QStringLiteral("PRAGMA integrity_check")).toString(),
         QStringLiteral("ok"));
 }
