@@ -119,21 +119,17 @@ public:
     EVP_MAC_CTX *mac(const Key &key)
     {
         KeyedContexts *keyed = find(key);
-        if (!keyed) {
-            if (!m_sharedMac)
-                m_sharedMac = newMacContext();
-            if (EVP_MAC_init(m_sharedMac.get(), key.bytes.data(), key.bytes.size(), nullptr) != 1)
-                std::abort();
-            return m_sharedMac.get();
-        }
-        if (!keyed->mac) {
-            keyed->mac = newMacContext();
-            if (EVP_MAC_init(keyed->mac.get(), key.bytes.data(), key.bytes.size(), nullptr) != 1)
-                std::abort();
-        } else if (EVP_MAC_init(keyed->mac.get(), nullptr, 0, nullptr) != 1) {
-            std::abort(); // starts over with the key it has
-        }
-        return keyed->mac.get();
+        MacContext &slot = keyed ? keyed->mac : m_sharedMac;
+        // The shared context takes each message's key; a key's own only its first.
+        const bool keyNeeded = !keyed || !slot;
+        if (!slot)
+            slot = newMacContext();
+        // Without a key, HMAC starts over with the one it has.
+        if (EVP_MAC_init(slot.get(), keyNeeded ? key.bytes.data() : nullptr,
+                keyNeeded ? key.bytes.size() : 0, nullptr)
+            != 1)
+            std::abort();
+        return slot.get();
     }
 
     // A context for `key`; the caller's Init_ex2 passes the nonce, and the
@@ -141,16 +137,11 @@ public:
     EVP_CIPHER_CTX *cipher(const Key &key, bool *keyNeeded)
     {
         KeyedContexts *keyed = find(key);
-        if (!keyed) {
-            if (!m_sharedCipher)
-                m_sharedCipher = newCipherContext();
-            *keyNeeded = true;
-            return m_sharedCipher.get();
-        }
-        *keyNeeded = !keyed->cipher;
-        if (!keyed->cipher)
-            keyed->cipher = newCipherContext();
-        return keyed->cipher.get();
+        CipherContext &slot = keyed ? keyed->cipher : m_sharedCipher;
+        *keyNeeded = !keyed || !slot;
+        if (!slot)
+            slot = newCipherContext();
+        return slot.get();
     }
 
 private:
