@@ -226,7 +226,7 @@ void DeviceView::showHistory(const HistoryResult &result)
 void DeviceView::showDevice(const DeviceOverview &device)
 {
     if (device.device.uuid == m_uuid)
-        m_interfaces->setInterfaces(device.interfaces);
+        m_interfaces->setInterfaces(device.interfaces, device.latestTs);
 }
 
 void DeviceView::updateTitle()

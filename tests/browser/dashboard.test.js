@@ -67,6 +67,19 @@ async function main() {
       for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) drawn++;
       return drawn > 500;
     }, null, {timeout: 20000});
+    // The time axis spans the whole range chosen, not just the 40 s of data
+    // the device has: ten minutes live, an hour for "1 h".
+    const span = () => page.evaluate(() => {
+      const x = document.querySelector('#chart-usage').uplot.scales.x;
+      return x.max - x.min;
+    });
+    const live = await span();
+    assert.ok(Math.abs(live - 600) < 5, `the live chart spans 600 s, not ${live}`);
+    await page.click('[data-range="3600"]');
+    await page.waitForFunction(() => {
+      const x = document.querySelector('#chart-usage').uplot.scales.x;
+      return Math.abs(x.max - x.min - 3600) < 5;
+    }, null, {timeout: 10000});
     const href = await page.locator('#csv').getAttribute('href');
     assert.match(href, new RegExp(`/api/devices/${uuid}/export\\.csv\\?from=`));
 
