@@ -92,10 +92,9 @@ Result<dmr::Report> ReportBuilder::build()
 
     const Result<DiskUsage> disk = m_disk.collect();
     if (disk.ok()) {
-        // The wire's total is used + available, so that used/total is df's
-        // Use% and the blocks reserved for root do not count as free.
         system.diskUsedKb = disk.value().usedKb;
-        system.diskTotalKb = disk.value().usedKb + disk.value().availableKb;
+        system.diskTotalKb = disk.value().totalKb;
+        system.diskAvailableKb = disk.value().availableKb;
     } else {
         m_problems.push_back(disk.error());
     }

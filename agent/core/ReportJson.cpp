@@ -105,6 +105,7 @@ std::string ReportJson::format(const dmr::Report &report)
     w.field("disk_percent", number(s.diskPercent()), 2);
     w.field("disk_used_kb", std::to_string(s.diskUsedKb), 2);
     w.field("disk_total_kb", std::to_string(s.diskTotalKb), 2);
+    w.field("disk_available_kb", std::to_string(s.diskAvailableKb), 2);
     w.field("load_1", number(s.load1), 2);
     w.field("load_5", number(s.load5), 2);
     w.field("load_15", number(s.load15), 2);

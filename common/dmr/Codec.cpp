@@ -163,8 +163,8 @@ std::string validate(const Report &report)
         return "cpu_percent must be 0 to 100";
     if (s.memoryTotalKb == 0 || s.memoryUsedKb > s.memoryTotalKb)
         return "memory_used_kb must not exceed a non-zero memory_total_kb";
-    if (s.diskUsedKb > s.diskTotalKb)
-        return "disk_used_kb must not exceed disk_total_kb";
+    if (s.diskUsedKb > s.diskTotalKb || s.diskAvailableKb > s.diskTotalKb - s.diskUsedKb)
+        return "disk_used_kb + disk_available_kb must not exceed disk_total_kb";
     for (double load : {s.load1, s.load5, s.load15}) {
         if (!(load >= 0 && load < kMaxLoad))
             return "load averages must be 0 to 1000000";
@@ -200,6 +200,11 @@ std::string encodeReport(const Report &report)
     system->set_memory_total_kb(s.memoryTotalKb);
     system->set_disk_used_kb(s.diskUsedKb);
     system->set_disk_total_kb(s.diskTotalKb);
+    // Absent means nothing is reserved for root (available = total - used),
+    // which is also how older agents' reports read: two bytes saved where
+    // that holds, and encoding stays canonical.
+    if (s.diskAvailableKb != s.diskTotalKb - s.diskUsedKb)
+        system->set_disk_available_kb(s.diskAvailableKb);
     system->set_load_1_centi(toCenti(s.load1));
     system->set_load_5_centi(toCenti(s.load5));
     system->set_load_15_centi(toCenti(s.load15));
@@ -333,6 +338,11 @@ DecodeResult decodeReport(const std::string &payload)
     s.memoryTotalKb = system.memory_total_kb();
     s.diskUsedKb = system.disk_used_kb();
     s.diskTotalKb = system.disk_total_kb();
+    // An older agent sent total = used + available and no available.
+    if (system.has_disk_available_kb())
+        s.diskAvailableKb = system.disk_available_kb();
+    else if (s.diskTotalKb >= s.diskUsedKb)
+        s.diskAvailableKb = s.diskTotalKb - s.diskUsedKb;
     s.load1 = fromCenti(system.load_1_centi());
     s.load5 = fromCenti(system.load_5_centi());
     s.load15 = fromCenti(system.load_15_centi());

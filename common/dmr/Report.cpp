@@ -28,15 +28,16 @@ double SystemSample::memoryPercent() const
 
 double SystemSample::diskPercent() const
 {
-    return percentOf(diskUsedKb, diskTotalKb);
+    return percentOf(diskUsedKb, diskUsedKb + diskAvailableKb);
 }
 
 bool SystemSample::operator==(const SystemSample &other) const
 {
     return cpuPercent == other.cpuPercent && memoryUsedKb == other.memoryUsedKb
         && memoryTotalKb == other.memoryTotalKb && diskUsedKb == other.diskUsedKb
-        && diskTotalKb == other.diskTotalKb && load1 == other.load1 && load5 == other.load5
-        && load15 == other.load15 && uptimeSeconds == other.uptimeSeconds;
+        && diskTotalKb == other.diskTotalKb && diskAvailableKb == other.diskAvailableKb
+        && load1 == other.load1 && load5 == other.load5 && load15 == other.load15
+        && uptimeSeconds == other.uptimeSeconds;
 }
 
 bool Report::operator==(const Report &other) const

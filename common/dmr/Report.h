@@ -28,13 +28,18 @@ struct SystemSample
     std::uint64_t memoryUsedKb = 0;
     std::uint64_t memoryTotalKb = 0;
     std::uint64_t diskUsedKb = 0;
-    std::uint64_t diskTotalKb = 0; // used + available to unprivileged users, as df counts
+    // As df counts them: the file system's size, (blocks - free) x fragment
+    // size, and what unprivileged users can still write. Root's reserved
+    // blocks are in total alone, so used + available <= total.
+    std::uint64_t diskTotalKb = 0;
+    std::uint64_t diskAvailableKb = 0;
     double load1 = 0;
     double load5 = 0;
     double load15 = 0;
     std::uint64_t uptimeSeconds = 0;
 
-    // Both rounded to hundredths, as stored and shown.
+    // Both rounded to hundredths, as stored and shown. diskPercent() is df's
+    // Use%: used / (used + available).
     double memoryPercent() const;
     double diskPercent() const;
     bool operator==(const SystemSample &other) const;

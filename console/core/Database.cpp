@@ -24,6 +24,14 @@ struct Migration
     QStringList statements;
 };
 
+// The system fields when migration 2 made the minute rollup: later fields
+// are added by their own migrations.
+const QStringList kSystemFieldsOfVersion1 = {QStringLiteral("cpu_percent"),
+    QStringLiteral("memory_percent"), QStringLiteral("memory_used_kb"),
+    QStringLiteral("memory_total_kb"), QStringLiteral("disk_percent"),
+    QStringLiteral("disk_used_kb"), QStringLiteral("disk_total_kb"), QStringLiteral("load_1"),
+    QStringLiteral("load_5"), QStringLiteral("load_15"), QStringLiteral("uptime_seconds")};
+
 // Append new migrations; never edit one that has shipped.
 const QList<Migration> &migrations()
 {
@@ -76,7 +84,9 @@ const QList<Migration> &migrations()
                     "CREATE INDEX network_metrics_device_ts ON network_metrics (device, ts)"),
             }},
         // Per-minute aggregates of both metrics tables, filled from what is stored.
-        {2, MinuteRollup::createStatements() + NetworkMinuteRollup::createStatements()},
+        {2,
+            MinuteRollup::createStatements(kSystemFieldsOfVersion1)
+                + NetworkMinuteRollup::createStatements()},
         // What of each device's current run is stored (SequenceWindow), for
         // acknowledgements and for taking resends after a restart. Devices
         // from before count as stored up to their last sequence.
@@ -88,6 +98,15 @@ const QList<Migration> &migrations()
                                " DEFAULT ''"),
                 QStringLiteral("UPDATE devices SET stored_sequence = last_sequence"),
             }},
+        // What unprivileged users can still write of the disk (df's Avail).
+        // Rows from before were sent with disk_total_kb = used + available.
+        {4,
+            QStringList {
+                QStringLiteral("ALTER TABLE system_metrics ADD COLUMN disk_available_kb BIGINT"
+                               " NOT NULL DEFAULT 0"),
+                QStringLiteral("UPDATE system_metrics SET disk_available_kb"
+                               " = disk_total_kb - disk_used_kb"),
+            } + MinuteRollup::addMetricStatements(QStringLiteral("disk_available_kb"))},
     };
     return list;
 }

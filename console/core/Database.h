@@ -15,7 +15,7 @@
 class Database
 {
 public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     // connectionName must be unique per thread (QtSql connections are per thread).
     explicit Database(QString connectionName);

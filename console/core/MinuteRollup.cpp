@@ -46,7 +46,7 @@ QString mergeClause()
 
 } // namespace
 
-QStringList MinuteRollup::createStatements()
+QStringList MinuteRollup::createStatements(const QStringList &metrics)
 {
     QString create = QStringLiteral("CREATE TABLE %1 ("
                                     " device BIGINT NOT NULL REFERENCES devices(id),"
@@ -56,7 +56,7 @@ QStringList MinuteRollup::createStatements()
                                     " last_ts BIGINT NOT NULL")
                          .arg(table());
     QString aggregates;
-    for (const QString &metric : SystemFields::names()) {
+    for (const QString &metric : metrics) {
         create += QStringLiteral(", %1_min DOUBLE PRECISION NOT NULL,"
                                  " %1_max DOUBLE PRECISION NOT NULL,"
                                  " %1_sum DOUBLE PRECISION NOT NULL")
@@ -64,11 +64,37 @@ QStringList MinuteRollup::createStatements()
         aggregates += QStringLiteral(", MIN(%1), MAX(%1), SUM(%1)").arg(metric);
     }
     create += QStringLiteral(", PRIMARY KEY (device, ts))");
+    QStringList names = {QStringLiteral("device"), QStringLiteral("ts"), QStringLiteral("samples"),
+        QStringLiteral("first_ts"), QStringLiteral("last_ts")};
+    for (const QString &metric : metrics) {
+        names << metric + QStringLiteral("_min") << metric + QStringLiteral("_max")
+              << metric + QStringLiteral("_sum");
+    }
     const QString minute = QStringLiteral("(ts / %1) * %1").arg(kMinuteMs);
     return {create,
         QStringLiteral("INSERT INTO %1 (%2) SELECT device, %3, COUNT(*), MIN(ts), MAX(ts)%4"
                        " FROM system_metrics GROUP BY device, %3")
-            .arg(table(), columns().join(QStringLiteral(", ")), minute, aggregates)};
+            .arg(table(), names.join(QStringLiteral(", ")), minute, aggregates)};
+}
+
+QStringList MinuteRollup::addMetricStatements(const QString &metric)
+{
+    QStringList statements;
+    QStringList set;
+    for (const QString &aggregate :
+        {QStringLiteral("MIN"), QStringLiteral("MAX"), QStringLiteral("SUM")}) {
+        const QString column = QStringLiteral("%1_%2").arg(metric, aggregate.toLower());
+        statements << QStringLiteral("ALTER TABLE %1 ADD COLUMN %2 DOUBLE PRECISION NOT NULL"
+                                     " DEFAULT 0")
+                          .arg(table(), column);
+        set << QStringLiteral("%1 = COALESCE((SELECT %2(s.%3) FROM system_metrics s"
+                              " WHERE s.device = %4.device AND s.ts >= %4.ts"
+                              " AND s.ts < %4.ts + %5), 0)")
+                   .arg(column, aggregate, metric, table())
+                   .arg(kMinuteMs);
+    }
+    statements << QStringLiteral("UPDATE %1 SET %2").arg(table(), set.join(QStringLiteral(", ")));
+    return statements;
 }
 
 MinuteRollup::MinuteRollup(QSqlDatabase db)

@@ -38,8 +38,13 @@ public:
             return std::nullopt;
         return std::max(firstTs, fromMs);
     }
-    // Migration: the table, and its rows computed from what system_metrics holds.
-    static QStringList createStatements();
+    // Migration: the table with the aggregates of `metrics` (the system
+    // fields as they were at that schema version), and its rows computed from
+    // what system_metrics holds.
+    static QStringList createStatements(const QStringList &metrics);
+    // Migration: the aggregates of a system field added to system_metrics
+    // later, computed from what system_metrics holds.
+    static QStringList addMetricStatements(const QString &metric);
 
     explicit MinuteRollup(QSqlDatabase db);
     ~MinuteRollup();

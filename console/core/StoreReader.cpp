@@ -100,16 +100,7 @@ bool StoreReader::fillLatest(DeviceOverview *overview, QString *error)
     if (!system.next())
         return true;
     overview->latestTs = system.value(0).toLongLong();
-    dmr::SystemSample &s = overview->system;
-    s.cpuPercent = system.value(1).toDouble();
-    s.memoryUsedKb = system.value(3).toULongLong();
-    s.memoryTotalKb = system.value(4).toULongLong();
-    s.diskUsedKb = system.value(6).toULongLong();
-    s.diskTotalKb = system.value(7).toULongLong();
-    s.load1 = system.value(8).toDouble();
-    s.load5 = system.value(9).toDouble();
-    s.load15 = system.value(10).toDouble();
-    s.uptimeSeconds = system.value(11).toULongLong();
+    overview->system = SystemFields::fromQuery(system, 1);
 
     QSqlQuery network(m_db);
     network.setForwardOnly(true);

@@ -30,8 +30,9 @@ const QStringList kSystemColumns = {QStringLiteral("device"), QStringLiteral("ts
     QStringLiteral("cpu_percent"), QStringLiteral("memory_percent"),
     QStringLiteral("memory_used_kb"), QStringLiteral("memory_total_kb"),
     QStringLiteral("disk_percent"), QStringLiteral("disk_used_kb"), QStringLiteral("disk_total_kb"),
-    QStringLiteral("load_1"), QStringLiteral("load_5"), QStringLiteral("load_15"),
-    QStringLiteral("uptime_seconds"), QStringLiteral("run_id"), QStringLiteral("sequence")};
+    QStringLiteral("disk_available_kb"), QStringLiteral("load_1"), QStringLiteral("load_5"),
+    QStringLiteral("load_15"), QStringLiteral("uptime_seconds"), QStringLiteral("run_id"),
+    QStringLiteral("sequence")};
 const int kSystemColumnCount = int(kSystemColumns.size());
 const QStringList kNetworkColumns
     = {QStringLiteral("device"), QStringLiteral("ts"), QStringLiteral("interface"),
@@ -393,12 +394,13 @@ bool StoreWriter::insertSystem(const std::vector<AcceptedReport> &batch, QString
         insert.bind(base + 6, s.diskPercent());
         insert.bind(base + 7, toSql(s.diskUsedKb));
         insert.bind(base + 8, toSql(s.diskTotalKb));
-        insert.bind(base + 9, s.load1);
-        insert.bind(base + 10, s.load5);
-        insert.bind(base + 11, s.load15);
-        insert.bind(base + 12, toSql(s.uptimeSeconds));
-        insert.bind(base + 13, qint64(r.runId));
-        insert.bind(base + 14, toSql(r.sequence));
+        insert.bind(base + 9, toSql(s.diskAvailableKb));
+        insert.bind(base + 10, s.load1);
+        insert.bind(base + 11, s.load5);
+        insert.bind(base + 12, s.load15);
+        insert.bind(base + 13, toSql(s.uptimeSeconds));
+        insert.bind(base + 14, qint64(r.runId));
+        insert.bind(base + 15, toSql(r.sequence));
     };
     if (!insertRows(*m_systemMany, *m_systemOne, rows, bindRow, error))
         return false;

@@ -3,6 +3,7 @@
 
 #include "dmr/Report.h"
 
+#include <QSqlQuery>
 #include <QStringList>
 #include <array>
 
@@ -10,9 +11,12 @@
 // lists them: DESIGN.md's column names, and a sample's values in that order.
 namespace SystemFields {
 
-constexpr int kCount = 11;
+constexpr int kCount = 12;
 
 const QStringList &names();
 std::array<double, kCount> values(const dmr::SystemSample &sample);
+// The sample in a query's columns first .. first + kCount - 1, selected in
+// names()' order (the percentages are derived, so not read back).
+dmr::SystemSample fromQuery(const QSqlQuery &query, int first);
 
 } // namespace SystemFields

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "Exporter.h"
 
+#include "ExportCsv.h"
 #include "HumanFormat.h"
 #include "StoreReader.h"
 #include "ThreadPriority.h"
@@ -18,15 +19,6 @@ constexpr qsizetype kFlushBytes = 1 << 20;
 constexpr qint64 kProgressEveryMs = 100;
 
 std::atomic<int> g_connections {0};
-
-QByteArray csvField(const QString &text)
-{
-    QByteArray bytes = text.toUtf8();
-    if (!bytes.contains(',') && !bytes.contains('"') && !bytes.contains('\n'))
-        return bytes;
-    bytes.replace("\"", "\"\"");
-    return '"' + bytes + '"';
-}
 
 QByteArray jsonString(const QString &text)
 {
@@ -158,16 +150,17 @@ void Exporter::run(const ExportRequest &request)
     if (devices.isEmpty())
         return fail(tr("no such device"));
 
-    // Column positions in StoreReader's streamed rows.
+    // The REST export's CSV, with the chosen metrics; JSON rows the same
+    // columns by the same names.
+    const ExportCsv systemCsv(ExportCsv::Table::System, request.systemMetrics);
+    if (!systemCsv.unknown().isEmpty())
+        return fail(tr("unknown metric %1").arg(systemCsv.unknown().first()));
+    const ExportCsv networkCsv(ExportCsv::Table::Network);
     const QStringList systemColumns = StoreReader::systemColumns();
     QList<int> picked;
-    for (const QString &metric : request.systemMetrics) {
-        const int index = systemColumns.indexOf(metric);
-        if (index < 1)
-            return fail(tr("unknown metric %1").arg(metric));
-        picked.append(index);
-    }
-    const bool system = !picked.isEmpty();
+    for (const QString &metric : systemCsv.columns().mid(4))
+        picked.append(int(systemColumns.indexOf(metric)));
+    const bool system = !request.systemMetrics.isEmpty();
     if (!system && !request.network)
         return fail(tr("nothing to export: choose metrics or network"));
     const QStringList networkColumns = StoreReader::networkColumns();
@@ -218,17 +211,11 @@ void Exporter::run(const ExportRequest &request)
         return !m_cancelled.load();
     };
 
-    // Headers: DESIGN.md's names, the device's identity on every row.
     if (!json) {
-        if (systemOut) {
-            QByteArray header = "uuid,device_id,hostname,ts";
-            for (const QString &metric : request.systemMetrics)
-                header += ',' + metric.toLatin1();
-            systemOut->append(header + '\n');
-        }
+        if (systemOut)
+            systemOut->append(systemCsv.header());
         if (networkOut)
-            networkOut->append(
-                "uuid,device_id,hostname," + networkColumns.join(',').toLatin1() + '\n');
+            networkOut->append(networkCsv.header());
     } else {
         systemOut->append("{\"from\":\"" + isoTime(request.fromMs) + "\",\"to\":\""
             + isoTime(request.toMs) + "\",\"devices\":[");
@@ -243,8 +230,8 @@ void Exporter::run(const ExportRequest &request)
                 + jsonString(device.uuid) + ",\"device_id\":" + jsonString(device.deviceId)
                 + ",\"hostname\":" + jsonString(device.hostname));
         }
-        const QByteArray identity = csvField(device.uuid) + ',' + csvField(device.deviceId) + ','
-            + csvField(device.hostname) + ',';
+        const QByteArray identity
+            = ExportCsv::identity(device.uuid, device.deviceId, device.hostname);
         if (system) {
             bool first = true;
             if (json)
@@ -254,17 +241,14 @@ void Exporter::run(const ExportRequest &request)
                 [&](const QVariantList &row) {
                     QByteArray line;
                     if (json) {
-                        line = (first ? "\n{\"ts\":\"" : ",\n{\"ts\":\"")
+                        line = (first ? "\n{\"sample_time\":\"" : ",\n{\"sample_time\":\"")
                             + isoTime(row.at(0).toLongLong()) + '"';
-                        for (int i = 0; i < picked.size(); ++i)
-                            line += ",\"" + request.systemMetrics.at(i).toLatin1()
-                                + "\":" + number(row.at(picked.at(i)));
+                        for (int index : std::as_const(picked))
+                            line += ",\"" + systemColumns.at(index).toLatin1()
+                                + "\":" + number(row.at(index));
                         line += '}';
                     } else {
-                        line = identity + isoTime(row.at(0).toLongLong());
-                        for (int index : std::as_const(picked))
-                            line += ',' + number(row.at(index));
-                        line += '\n';
+                        systemCsv.appendRow(&line, identity, [&row](int i) { return row.at(i); });
                     }
                     first = false;
                     systemOut->append(line);
@@ -284,7 +268,7 @@ void Exporter::run(const ExportRequest &request)
                 [&](const QVariantList &row) {
                     QByteArray line;
                     if (json) {
-                        line = (first ? "\n{\"ts\":\"" : ",\n{\"ts\":\"")
+                        line = (first ? "\n{\"sample_time\":\"" : ",\n{\"sample_time\":\"")
                             + isoTime(row.at(0).toLongLong()) + '"';
                         for (int i = 1; i < networkColumns.size(); ++i) {
                             line += ",\"" + networkColumns.at(i).toLatin1() + "\":";
@@ -292,11 +276,7 @@ void Exporter::run(const ExportRequest &request)
                         }
                         line += '}';
                     } else {
-                        line = identity + isoTime(row.at(0).toLongLong());
-                        for (int i = 1; i < networkColumns.size(); ++i)
-                            line += ','
-                                + (i <= 3 ? csvField(row.at(i).toString()) : number(row.at(i)));
-                        line += '\n';
+                        networkCsv.appendRow(&line, identity, [&row](int i) { return row.at(i); });
                     }
                     first = false;
                     out->append(line);

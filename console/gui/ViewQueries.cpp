@@ -4,6 +4,7 @@
 #include "Downsampler.h"
 #include "MinuteRollup.h"
 #include "NetworkMinuteRollup.h"
+#include "SystemFields.h"
 
 #include <QHash>
 #include <QSet>
@@ -86,13 +87,16 @@ std::optional<QList<DeviceRow>> ViewQueries::fleet(QString *error)
     // The newest row per device is one index seek on (device, ts).
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
+    QStringList system;
+    for (const QString &field : SystemFields::names())
+        system << QStringLiteral("s.") + field;
     if (!query.exec(QStringLiteral(
             "SELECT d.id, d.uuid, d.device_id, d.hostname, d.agent_version, d.interval_seconds,"
             " d.created_at, d.updated_at, d.last_seen, d.reports_received, d.reports_lost,"
-            " s.ts, s.cpu_percent, s.memory_used_kb, s.memory_total_kb, s.disk_used_kb,"
-            " s.disk_total_kb, s.load_1, s.load_5, s.load_15, s.uptime_seconds"
+            " s.ts, %1"
             " FROM devices d LEFT JOIN system_metrics s ON s.device = d.id"
-            " AND s.ts = (SELECT MAX(m.ts) FROM system_metrics m WHERE m.device = d.id)"))) {
+            " AND s.ts = (SELECT MAX(m.ts) FROM system_metrics m WHERE m.device = d.id)")
+                        .arg(system.join(QStringLiteral(", "))))) {
         *error = query.lastError().text();
         return std::nullopt;
     }
@@ -117,16 +121,7 @@ std::optional<QList<DeviceRow>> ViewQueries::fleet(QString *error)
         d.reportsLost = query.value(10).toULongLong();
         if (!query.isNull(11)) {
             row.latestTs = query.value(11).toLongLong();
-            dmr::SystemSample &s = row.system;
-            s.cpuPercent = query.value(12).toDouble();
-            s.memoryUsedKb = query.value(13).toULongLong();
-            s.memoryTotalKb = query.value(14).toULongLong();
-            s.diskUsedKb = query.value(15).toULongLong();
-            s.diskTotalKb = query.value(16).toULongLong();
-            s.load1 = query.value(17).toDouble();
-            s.load5 = query.value(18).toDouble();
-            s.load15 = query.value(19).toDouble();
-            s.uptimeSeconds = query.value(20).toULongLong();
+            row.system = SystemFields::fromQuery(query, 12);
         }
         rows.append(row);
     }

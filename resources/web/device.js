@@ -7,6 +7,10 @@
   const uuid = location.pathname.split('/').filter(Boolean)[1];
   const api = `/api/devices/${uuid}/`;
   let range = 600; // seconds shown
+  // The x axis spans the whole range chosen (seconds), not just the data
+  // there is: ten minutes of a device that reported for one are still ten
+  // minutes, with whole-minute ticks.
+  let view = {from: Date.now() / 1000 - range, to: Date.now() / 1000};
   let device = null;
   const charts = {};
   const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -22,17 +26,20 @@
     const colors = [css('--s1'), css('--s2'), css('--s3')];
     const opts = {
       width: Math.max(300, element.clientWidth), height: 260,
-      scales: {x: {time: true}, y: yRange ? {range: yRange} : {}},
+      scales: {x: {time: true, range: () => [view.from, view.to]},
+        y: yRange ? {range: yRange} : {}},
       axes: [{stroke: css('--muted'), grid: {stroke: css('--grid')}},
         {stroke: css('--muted'), grid: {stroke: css('--grid')}}],
       series: [{}, ...metrics.map((m, i) => ({label: labels[m], stroke: colors[i], width: 2,
         points: {show: false}, spanGaps: false}))],
     };
     charts[key] = new uPlot(opts, data[key], element);
+    element.uplot = charts[key]; // for the browser test to read its scales
   };
 
   const loadHistory = async () => {
     const to = Date.now() + 1000, from = to - range * 1000;
+    view = {from: from / 1000, to: to / 1000};
     const points = 600;
     const fetchMetric = (metric) => dmr.json(`${api}history/?metric=${metric}&from=${from}&to=${to}&points=${points}`);
     const all = await Promise.all([...usageSeries, ...loadSeries].map(fetchMetric));
@@ -59,12 +66,14 @@
   const appendLive = (d) => {
     if (range !== 600 || !d.system) return;
     const t = Date.parse(d.system.sample_time) / 1000;
+    const now = Math.max(t, Date.now() / 1000);
+    view = {from: now - range, to: now};
     for (const [key, metrics] of [['usage', usageSeries], ['load', loadSeries]]) {
       const series = data[key];
       if (series[0].length && t <= series[0][series[0].length - 1]) continue;
       series[0].push(t);
       metrics.forEach((m, i) => series[i + 1].push(d.system[m]));
-      while (series[0].length && series[0][0] < t - range) series.forEach((s) => s.shift());
+      while (series[0].length && series[0][0] < view.from) series.forEach((s) => s.shift());
       charts[key].setData(series);
     }
   };
@@ -90,7 +99,9 @@
     document.getElementById('tiles').replaceChildren(
       tile('CPU', dmr.percent(s.cpu_percent)),
       tile(`Memory of ${dmr.kib(s.memory_total_kb)}`, dmr.percent(s.memory_percent)),
-      tile(`Disk of ${dmr.kib(s.disk_total_kb)}`, dmr.percent(s.disk_percent)),
+      tile(`Disk of ${dmr.kib(s.disk_total_kb)}` +
+        (s.disk_available_kb == null ? '' : `, ${dmr.kib(s.disk_available_kb)} free`),
+        dmr.percent(s.disk_percent)),
       tile('Load 1 / 5 / 15', s.load_1 == null ? '–' : `${s.load_1} / ${s.load_5} / ${s.load_15}`),
       tile('Uptime', dmr.duration(s.uptime_seconds)));
     document.getElementById('interfaces').replaceChildren(...(d.network || []).map((n) =>

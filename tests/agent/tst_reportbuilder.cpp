@@ -2,7 +2,9 @@
 #include "ReportBuilder.h"
 #include "dmr/Codec.h"
 
+#include <QProcess>
 #include <QTest>
+#include <cmath>
 
 using dmr::agent::AgentConfig;
 using dmr::agent::ReportBuilder;
@@ -80,6 +82,39 @@ private slots:
         QCOMPARE(s.uptimeSeconds, std::uint64_t(123456));
         QCOMPARE(report.value().interfaces[0].ipAddress, std::string("192.168.1.23"));
         QVERIFY(builder.problems().empty());
+    }
+
+    // The disk as df shows it: Size is the file system's size, Use% is used /
+    // (used + available). Measured on the disk the test runs on, so this
+    // tells the two apart wherever root has blocks reserved (ext4's 5 %).
+    void diskAgreesWithDf()
+    {
+        QProcess df;
+        df.start(QStringLiteral("df"),
+            {QStringLiteral("-k"), QStringLiteral("--output=size,used,avail,pcent"),
+                QStringLiteral("/")});
+        if (!df.waitForFinished(10000) || df.exitCode() != 0)
+            QSKIP("GNU df is not available");
+        ReportBuilder builder(configFor(QStringLiteral("proc-rpi")), addresses);
+        auto report = builder.build();
+        QVERIFY(report.ok());
+        const QStringList fields = QString::fromUtf8(df.readAllStandardOutput())
+                                       .split(QLatin1Char('\n'))
+                                       .value(1)
+                                       .simplified()
+                                       .remove(QLatin1Char('%'))
+                                       .split(QLatin1Char(' '));
+        QCOMPARE(fields.size(), 4);
+        const dmr::SystemSample &s = report.value().system;
+        QCOMPARE(s.diskTotalKb, fields[0].toULongLong());
+        // Used and available move while the test runs: a few MB apart at most.
+        constexpr qint64 kSlackKb = 64 * 1024;
+        QVERIFY(qAbs(qint64(s.diskUsedKb) - fields[1].toLongLong()) < kSlackKb);
+        QVERIFY(qAbs(qint64(s.diskAvailableKb) - fields[2].toLongLong()) < kSlackKb);
+        // df rounds Use% up to a whole percent.
+        QVERIFY2(qAbs(std::ceil(s.diskPercent()) - fields[3].toDouble()) <= 1,
+            qPrintable(QStringLiteral("%1 %2").arg(s.diskPercent()).arg(fields[3])));
+        QCOMPARE(dmr::validate(report.value()), std::string());
     }
 
     void sequenceIncrementsAndRunIdStays()

@@ -46,7 +46,8 @@ private slots:
         report.system.memoryUsedKb = 250;
         report.system.memoryTotalKb = 1000;
         report.system.diskUsedKb = 1;
-        report.system.diskTotalKb = 3;
+        report.system.diskTotalKb = 4;
+        report.system.diskAvailableKb = 2; // one block reserved for root
         report.system.load1 = 0.5;
         report.system.uptimeSeconds = 42;
         report.interfaces.push_back({"eth0", "10.0.0.1", "aa:bb:cc:dd:ee:ff", 1, 2, 3, 4});
@@ -64,6 +65,8 @@ private slots:
         QCOMPARE(o.value("cpu_percent").toDouble(), 12.35);
         QCOMPARE(o.value("memory_percent").toDouble(), 25.0);
         QCOMPARE(o.value("disk_percent").toDouble(), 33.33);
+        QCOMPARE(o.value("disk_total_kb").toDouble(), 4.0);
+        QCOMPARE(o.value("disk_available_kb").toDouble(), 2.0);
         QCOMPARE(o.value("network").toArray().size(), 1);
         const QJsonObject eth0 = o.value("network").toArray().at(0).toObject();
         QCOMPARE(eth0.keys(),

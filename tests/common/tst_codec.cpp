@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "dmr/Codec.h"
 #include "dmr/Seal.h"
+#include "metrics.pb.h"
 
 #include <QFile>
 #include <QTest>
@@ -29,6 +30,7 @@ Report sampleReport(int interfaces = 2)
     report.system.memoryTotalKb = 3884084;
     report.system.diskUsedKb = 18453120;
     report.system.diskTotalKb = 30044096;
+    report.system.diskAvailableKb = 30044096 - 1502204 - 18453120; // 5 % reserved for root
     report.system.load1 = 1.42;
     report.system.load5 = 0.97;
     report.system.load15 = 0.65;
@@ -71,6 +73,7 @@ private slots:
     void validate_data();
     void validate();
     void trimsInterfacesToFit();
+    void olderAgentsDiskKeepsItsUse();
     void survivesMutations();
     void survivesRandomBytes();
     void sealRoundTrip_data();
@@ -150,6 +153,7 @@ void TestCodec::sizeBudget()
         report.sequence = 3'153'600;
         report.system.memoryTotalKb = report.system.memoryUsedKb = 64ULL * 1024 * 1024;
         report.system.diskTotalKb = report.system.diskUsedKb = 4ULL * 1024 * 1024 * 1024;
+        report.system.diskAvailableKb = 0;
         report.system.uptimeSeconds = 31'536'000;
         report.system.load1 = 12.5;
         for (auto &sample : report.interfaces) {
@@ -242,6 +246,8 @@ void TestCodec::validate_data()
     QTest::newRow("negative load") << "load" << false;
     QTest::newRow("NaN cpu") << "cpu" << false;
     QTest::newRow("65-char device id") << "id" << false;
+    QTest::newRow("used + available over size") << "disk" << false;
+    QTest::newRow("nothing reserved") << "disk reserved" << true;
 }
 
 void TestCodec::validate()
@@ -259,7 +265,32 @@ void TestCodec::validate()
         report.system.cpuPercent = std::nan("");
     else if (field == QLatin1String("id"))
         report.deviceId = std::string(65, 'a');
+    else if (field == QLatin1String("disk"))
+        report.system.diskAvailableKb = report.system.diskTotalKb - report.system.diskUsedKb + 1;
+    else if (field == QLatin1String("disk reserved"))
+        report.system.diskAvailableKb = report.system.diskTotalKb - report.system.diskUsedKb;
     QCOMPARE(dmr::validate(report).empty(), valid);
+}
+
+// An older agent sent disk_total_kb = used + available and no
+// disk_available_kb: its available is then what used leaves of the total, so
+// the console shows the same Use% it always did.
+void TestCodec::olderAgentsDiskKeepsItsUse()
+{
+    const Report report = sampleReport();
+    dmr::v1::Report wire;
+    QVERIFY(wire.ParseFromString(dmr::encodeReport(report)));
+    QVERIFY(wire.system().has_disk_available_kb());
+    QCOMPARE(wire.system().disk_available_kb(), report.system.diskAvailableKb);
+    wire.mutable_system()->clear_disk_available_kb();
+    wire.mutable_system()->set_disk_total_kb(
+        report.system.diskUsedKb + report.system.diskAvailableKb);
+    const dmr::DecodeResult old = dmr::decodeReport(wire.SerializeAsString());
+    QVERIFY2(old.ok(), old.detail.c_str());
+    QCOMPARE(old.report->system.diskAvailableKb, report.system.diskAvailableKb);
+    QCOMPARE(old.report->system.diskPercent(), report.system.diskPercent());
+    // df's Use% is of used + available: 18453120 / 28541892, not of the size.
+    QCOMPARE(report.system.diskPercent(), 64.65);
 }
 
 void TestCodec::trimsInterfacesToFit()

@@ -31,6 +31,8 @@ inline dmr::Report makeReport(
     report.system.memoryUsedKb = 1000000 + s * 1234 % 2000000;
     report.system.diskTotalKb = 30044096;
     report.system.diskUsedKb = 18453120 + s % 1000;
+    // ext4's 5 % reserved for root: in the size, neither used nor available.
+    report.system.diskAvailableKb = 30044096 - 1502204 - report.system.diskUsedKb;
     report.system.load1 = double(s % 400) / 100.0;
     report.system.load5 = double(s % 300) / 100.0;
     report.system.load15 = double(s % 200) / 100.0;

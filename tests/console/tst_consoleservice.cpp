@@ -28,6 +28,7 @@ dmr::Report makeReport(const std::string &deviceId, quint32 runId, quint64 seque
     report.system.memoryTotalKb = 8000;
     report.system.diskUsedKb = 500;
     report.system.diskTotalKb = 1000;
+    report.system.diskAvailableKb = 500;
     report.system.load1 = 0.25;
     report.system.load5 = 0.5;
     report.system.load15 = 0.75;

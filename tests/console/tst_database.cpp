@@ -92,7 +92,7 @@ void TestDatabase::freshFile()
         QCOMPARE(database.schemaVersion(), 0);
         QVERIFY2(database.migrate(&error), qPrintable(error));
         QCOMPARE(database.schemaVersion(), Database::kSchemaVersion);
-        QCOMPARE(Database::kSchemaVersion, 3);
+        QCOMPARE(Database::kSchemaVersion, 4);
         QVERIFY(!database.isPostgres());
         const std::optional<QList<DeviceSnapshot>> devices = database.loadDevices(&error);
         QVERIFY2(devices, qPrintable(error));
@@ -120,8 +120,8 @@ void TestDatabase::columns_data()
     QTest::newRow("system_metrics")
         << "system_metrics"
         << QStringList {"device", "ts", "cpu_percent", "memory_percent", "memory_used_kb",
-               "memory_total_kb", "disk_percent", "disk_used_kb", "disk_total_kb", "load_1",
-               "load_5", "load_15", "uptime_seconds"};
+               "memory_total_kb", "disk_percent", "disk_used_kb", "disk_total_kb",
+               "disk_available_kb", "load_1", "load_5", "load_15", "uptime_seconds"};
     QTest::newRow("network_metrics")
         << "network_metrics"
         << QStringList {"device", "ts", "interface", "ip_address", "mac_address", "rx_bytes",
@@ -305,6 +305,22 @@ void TestDatabase::goldenFixture()
                 none},
             {2, 1794999960000LL, "enp3s0", 1, 1795000010000LL, 1795000010000LL, none, none, none,
                 none},
+        }));
+    // Version 4 added disk_available_kb: rows from older agents, whose total
+    // was used + available, get total - used, so their Use% stays as stored.
+    QCOMPARE(check.rows(QStringLiteral("SELECT ts, disk_available_kb, disk_percent FROM"
+                                       " system_metrics WHERE device = 1 ORDER BY ts")),
+        QList<QVariantList>({
+            {1795000000000LL, 11590976LL, 61.42},
+            {1795000010000LL, 11590896LL, 61.42},
+            {1795000020000LL, 11590796LL, 61.42},
+        }));
+    QCOMPARE(check.rows(QStringLiteral(
+                 "SELECT ts, disk_available_kb_min, disk_available_kb_max, disk_available_kb_sum"
+                 " FROM system_metrics_1m WHERE device = 1 ORDER BY ts")),
+        QList<QVariantList>({
+            {1794999960000LL, 11590896.0, 11590976.0, 23181872.0},
+            {1795000020000LL, 11590796.0, 11590796.0, 11590796.0},
         }));
 }
 

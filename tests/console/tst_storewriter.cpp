@@ -133,9 +133,9 @@ void TestStoreWriter::verifyStored(const std::vector<AcceptedReport> &reports)
     for (const QVariantList &row : check.rows(QStringLiteral(
              "SELECT d.uuid, s.sequence, s.ts, s.cpu_percent, s.memory_percent, s.memory_used_kb,"
              " s.memory_total_kb, s.disk_percent, s.disk_used_kb, s.disk_total_kb, s.load_1,"
-             " s.load_5, s.load_15, s.uptime_seconds, s.run_id"
+             " s.load_5, s.load_15, s.uptime_seconds, s.run_id, s.disk_available_kb"
              " FROM system_metrics s JOIN devices d ON d.id = s.device"))) {
-        QCOMPARE(row.size(), 15);
+        QCOMPARE(row.size(), 16);
         systemRows.insert(row[0].toString() + QLatin1Char('/') + row[1].toString(), row);
     }
     QCOMPARE(systemRows.size(), qsizetype(reports.size()));
@@ -164,7 +164,8 @@ void TestStoreWriter::verifyStored(const std::vector<AcceptedReport> &reports)
         QCOMPARE(row[4].toDouble(), rounded(s.memoryUsedKb, s.memoryTotalKb));
         QCOMPARE(row[5].toULongLong(), s.memoryUsedKb);
         QCOMPARE(row[6].toULongLong(), s.memoryTotalKb);
-        QCOMPARE(row[7].toDouble(), rounded(s.diskUsedKb, s.diskTotalKb));
+        // df's Use%: of used + available, not of the size (root's reserve).
+        QCOMPARE(row[7].toDouble(), rounded(s.diskUsedKb, s.diskUsedKb + s.diskAvailableKb));
         QCOMPARE(row[8].toULongLong(), s.diskUsedKb);
         QCOMPARE(row[9].toULongLong(), s.diskTotalKb);
         QCOMPARE(row[10].toDouble(), s.load1);
@@ -172,6 +173,7 @@ void TestStoreWriter::verifyStored(const std::vector<AcceptedReport> &reports)
         QCOMPARE(row[12].toDouble(), s.load15);
         QCOMPARE(row[13].toULongLong(), s.uptimeSeconds);
         QCOMPARE(row[14].toLongLong(), qint64(r.runId));
+        QCOMPARE(row[15].toULongLong(), s.diskAvailableKb);
 
         for (const dmr::InterfaceSample &sample : r.interfaces) {
             const QVariantList n = networkRows.value(accepted.device.uuid + QLatin1Char('/')

@@ -37,6 +37,7 @@ DeviceRow row(int n, qint64 lastSeen, double cpu)
     r.system.memoryUsedKb = 500;
     r.system.diskTotalKb = 1000;
     r.system.diskUsedKb = 250;
+    r.system.diskAvailableKb = 750;
     r.system.uptimeSeconds = 90061;
     return r;
 }

@@ -12,8 +12,10 @@
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
@@ -71,6 +73,7 @@ private slots:
     void exportStreamsEveryRow_data();
     void exportStreamsEveryRow();
     void statsHealthAndMetrics();
+    void metricsPassPromtool();
     void staticPages();
     void webSocketPushesUpdates();
     void healthzFailsWhileWritesFail();
@@ -338,6 +341,13 @@ void TestHttpApi::storesPostedMetricsLikeDatagrams()
                                       " AND memory_percent = 25 AND sequence = 0")
                            .arg(uuid)),
         qint64(1));
+    // Without disk_available_kb nothing is reserved: available = total - used.
+    QCOMPARE(count(QStringLiteral("SELECT disk_available_kb FROM system_metrics s JOIN devices d"
+                                  " ON d.id = s.device WHERE d.uuid = '%1' AND cpu_percent = 77.5")
+                       .arg(uuid)),
+        qint64(90));
+    QCOMPARE(
+        system.json()[QStringLiteral("system")][QStringLiteral("disk_available_kb")].toInt(), 90);
 
     const QByteArray network = R"([{"interface": "wwan0", "ip_address": "2001:db8::1",
         "mac_address": "", "rx_bytes": 10, "tx_bytes": 20, "rx_packets": 1, "tx_packets": 2}])";
@@ -403,6 +413,12 @@ void TestHttpApi::errors_data()
         << QByteArray("POST") << known
         << systemBody().replace("\"memory_used_kb\":1000", "\"memory_used_kb\":5000") << kToken
         << 400 << "memory_used_kb must not exceed";
+    QTest::newRow("used + available over total")
+        << QByteArray("POST") << known
+        << systemBody().replace("\"disk_total_kb\":100",
+               "\"disk_total_kb\":100,"
+               "\"disk_available_kb\":91")
+        << kToken << 400 << "disk_used_kb + disk_available_kb must not exceed disk_total_kb";
     QTest::newRow("missing field")
         << QByteArray("POST") << known << systemBody().replace("\"load_5\":0.25,", "") << kToken
         << 400 << "load_5 is required";
@@ -632,8 +648,18 @@ void TestHttpApi::exportStreamsEveryRow()
     QVERIFY(response.headers.value("content-disposition").startsWith("attachment"));
     if (format == QLatin1String("csv")) {
         const QList<QByteArray> lines = response.body.trimmed().split('\n');
-        QVERIFY(lines.first().startsWith("sample_time,"));
+        // The desktop's export writes the same header (tst_exporter).
+        QCOMPARE(lines.first(),
+            table == QLatin1String("system")
+                ? QByteArray("uuid,device_id,hostname,sample_time,cpu_percent,memory_percent,"
+                             "memory_used_kb,memory_total_kb,disk_percent,disk_used_kb,"
+                             "disk_total_kb,disk_available_kb,load_1,load_5,load_15,"
+                             "uptime_seconds")
+                : QByteArray("uuid,device_id,hostname,sample_time,interface,ip_address,"
+                             "mac_address,rx_bytes,tx_bytes,rx_packets,tx_packets"));
         QCOMPARE(qint64(lines.size() - 1), expected);
+        QVERIFY(lines.at(1).startsWith(uuid.toLatin1() + ','
+            + QByteArray::fromStdString(TestReports::deviceId(1)) + ",host-"));
     } else {
         const QJsonArray rows = response.json().array();
         QCOMPARE(qint64(rows.size()), expected);
@@ -695,6 +721,45 @@ void TestHttpApi::statsHealthAndMetrics()
         }
     }
     QVERIFY(found);
+}
+
+// Prometheus's own linter (promtool check metrics, from Debian's prometheus
+// package) on the live page: it prints a line for each finding, such as
+// abbreviated units (_kb) or a gauge named like a counter.
+void TestHttpApi::metricsPassPromtool()
+{
+    const QString promtool = QStandardPaths::findExecutable(QStringLiteral("promtool"));
+    if (promtool.isEmpty())
+        QSKIP("promtool is not installed (Debian: prometheus)");
+    const Response metrics = request("GET", QStringLiteral("/metrics"));
+    QCOMPARE(metrics.status, 200);
+    QProcess check;
+    check.setProcessChannelMode(QProcess::MergedChannels);
+    check.start(promtool, {QStringLiteral("check"), QStringLiteral("metrics")});
+    QVERIFY(check.waitForStarted());
+    check.write(metrics.body);
+    check.closeWriteChannel();
+    QVERIFY(check.waitForFinished(30000));
+    const QByteArray findings = check.readAll();
+    QVERIFY2(findings.trimmed().isEmpty(), findings.constData());
+    QCOMPARE(check.exitCode(), 0);
+
+    // Base units: a device's disk and memory sizes in bytes, usage as ratios.
+    const dmr::SystemSample s = TestReports::makeReport(TestReports::deviceId(1), 5, 300).system;
+    const QString labels = QStringLiteral("{uuid=\"%1\"").arg(uuidOf(TestReports::deviceId(1)));
+    auto valueOf = [&metrics, &labels](const char *name) -> std::optional<double> {
+        for (const QByteArray &line : metrics.body.split('\n')) {
+            if (line.startsWith(name + labels.toUtf8()))
+                return line.mid(line.lastIndexOf(' ') + 1).toDouble();
+        }
+        return std::nullopt;
+    };
+    QCOMPARE(valueOf("dmr_device_disk_size_bytes"), double(s.diskTotalKb) * 1024);
+    QCOMPARE(valueOf("dmr_device_disk_available_bytes"), double(s.diskAvailableKb) * 1024);
+    QCOMPARE(valueOf("dmr_device_memory_size_bytes"), double(s.memoryTotalKb) * 1024);
+    const std::optional<double> ratio = valueOf("dmr_device_disk_usage_ratio");
+    QVERIFY(ratio);
+    QCOMPARE(*ratio, s.diskPercent() / 100); // fuzzy: the page prints 15 digits
 }
 
 void TestHttpApi::staticPages()

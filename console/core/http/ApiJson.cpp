@@ -94,6 +94,7 @@ QJsonObject ApiJson::system(const dmr::SystemSample &s, qint64 ts)
         {QStringLiteral("disk_percent"), s.diskPercent()},
         {QStringLiteral("disk_used_kb"), double(s.diskUsedKb)},
         {QStringLiteral("disk_total_kb"), double(s.diskTotalKb)},
+        {QStringLiteral("disk_available_kb"), double(s.diskAvailableKb)},
         {QStringLiteral("load_1"), s.load1},
         {QStringLiteral("load_5"), s.load5},
         {QStringLiteral("load_15"), s.load15},

@@ -97,6 +97,17 @@ QByteArray header(const QHttpServerRequest &request, const QByteArray &name)
     return {};
 }
 
+// Prometheus's base units: bytes, not KiB; ratios, not percentages.
+double bytes(std::uint64_t kib)
+{
+    return double(kib) * 1024.0;
+}
+
+double ratio(double percent)
+{
+    return percent / 100.0;
+}
+
 } // namespace
 
 HttpApi::HttpApi(Options options, const IngestCounters *counters, Submit submit, QueueSize queued,
@@ -524,7 +535,8 @@ void HttpApi::history(
 void HttpApi::exportRows(const QHttpServerRequest &request, QHttpServerResponder &responder,
     const QString &uuid, bool csv)
 {
-    if (!deviceOr404(uuid, responder))
+    const DeviceOverview *device = deviceOr404(uuid, responder);
+    if (!device)
         return;
     const QUrlQuery query = request.query();
     auto value = [&query](const char *key) {
@@ -532,6 +544,8 @@ void HttpApi::exportRows(const QHttpServerRequest &request, QHttpServerResponder
     };
     MetricsExport::Request exportRequest;
     exportRequest.uuid = uuid;
+    exportRequest.deviceId = device->device.deviceId;
+    exportRequest.hostname = device->device.hostname;
     exportRequest.format = csv ? MetricsExport::Format::Csv : MetricsExport::Format::Json;
     const QString table
         = query.hasQueryItem(QStringLiteral("table")) ? value("table") : QStringLiteral("system");
@@ -552,8 +566,8 @@ void HttpApi::exportRows(const QHttpServerRequest &request, QHttpServerResponder
         return replyError(responder, Status::BadRequest, QStringLiteral("from must be before to"));
     exportRequest.fromMs = *from;
     exportRequest.toMs = *to;
-    exportRequest.deviceId = databaseId(uuid);
-    if (exportRequest.deviceId == 0) // not stored yet: an empty export
+    exportRequest.id = databaseId(uuid);
+    if (exportRequest.id == 0) // not stored yet: an empty export
         exportRequest.toMs = exportRequest.fromMs + 1;
     ++m_responses[200];
     auto *stream = new MetricsExport(exportRequest, m_reader->sql(), std::move(responder), this);
@@ -658,33 +672,38 @@ void HttpApi::metrics(QHttpServerResponder &responder)
         {"dmr_device_online", "gauge", "1 while the device reports in time.",
             [this, t](const DeviceOverview &d) { return m_cache->isOnline(d, t) ? 1.0 : 0.0; },
             false},
-        {"dmr_device_last_seen_seconds", "gauge", "Time of the last report, seconds since epoch.",
+        {"dmr_device_last_seen_timestamp_seconds", "gauge",
+            "Time of the last report, seconds since the Unix epoch.",
             [](const DeviceOverview &d) { return double(d.device.lastSeen) / 1000.0; }, false},
         {"dmr_device_reports_received_total", "counter", "Reports received from the device.",
             [](const DeviceOverview &d) { return double(d.device.reportsReceived); }, false},
         {"dmr_device_reports_lost_total", "counter", "Reports lost on the way (sequence gaps).",
             [](const DeviceOverview &d) { return double(d.device.reportsLost); }, false},
-        {"dmr_device_cpu_percent", "gauge", "CPU use, percent.",
-            [](const DeviceOverview &d) { return d.system.cpuPercent; }, true},
-        {"dmr_device_memory_percent", "gauge", "Memory use, percent.",
-            [](const DeviceOverview &d) { return d.system.memoryPercent(); }, true},
-        {"dmr_device_memory_used_kb", "gauge", "Memory used, KiB.",
-            [](const DeviceOverview &d) { return double(d.system.memoryUsedKb); }, true},
-        {"dmr_device_memory_total_kb", "gauge", "Memory total, KiB.",
-            [](const DeviceOverview &d) { return double(d.system.memoryTotalKb); }, true},
-        {"dmr_device_disk_percent", "gauge", "Disk use, percent.",
-            [](const DeviceOverview &d) { return d.system.diskPercent(); }, true},
-        {"dmr_device_disk_used_kb", "gauge", "Disk used, KiB.",
-            [](const DeviceOverview &d) { return double(d.system.diskUsedKb); }, true},
-        {"dmr_device_disk_total_kb", "gauge", "Disk total, KiB.",
-            [](const DeviceOverview &d) { return double(d.system.diskTotalKb); }, true},
-        {"dmr_device_load_1", "gauge", "Load average, 1 minute.",
+        {"dmr_device_cpu_usage_ratio", "gauge", "CPU busy, 0 to 1.",
+            [](const DeviceOverview &d) { return ratio(d.system.cpuPercent); }, true},
+        {"dmr_device_memory_usage_ratio", "gauge", "Memory used of the total, 0 to 1.",
+            [](const DeviceOverview &d) { return ratio(d.system.memoryPercent()); }, true},
+        {"dmr_device_memory_used_bytes", "gauge", "Memory used (total less available).",
+            [](const DeviceOverview &d) { return bytes(d.system.memoryUsedKb); }, true},
+        {"dmr_device_memory_size_bytes", "gauge", "Memory total.",
+            [](const DeviceOverview &d) { return bytes(d.system.memoryTotalKb); }, true},
+        {"dmr_device_disk_usage_ratio", "gauge",
+            "Disk used of used + available, 0 to 1 (df's Use%).",
+            [](const DeviceOverview &d) { return ratio(d.system.diskPercent()); }, true},
+        {"dmr_device_disk_used_bytes", "gauge", "Disk used (size less free).",
+            [](const DeviceOverview &d) { return bytes(d.system.diskUsedKb); }, true},
+        {"dmr_device_disk_size_bytes", "gauge", "Size of the disk's file system (df's Size).",
+            [](const DeviceOverview &d) { return bytes(d.system.diskTotalKb); }, true},
+        {"dmr_device_disk_available_bytes", "gauge",
+            "Disk space unprivileged users can still write (df's Avail).",
+            [](const DeviceOverview &d) { return bytes(d.system.diskAvailableKb); }, true},
+        {"dmr_device_load1", "gauge", "Load average, 1 minute.",
             [](const DeviceOverview &d) { return d.system.load1; }, true},
-        {"dmr_device_load_5", "gauge", "Load average, 5 minutes.",
+        {"dmr_device_load5", "gauge", "Load average, 5 minutes.",
             [](const DeviceOverview &d) { return d.system.load5; }, true},
-        {"dmr_device_load_15", "gauge", "Load average, 15 minutes.",
+        {"dmr_device_load15", "gauge", "Load average, 15 minutes.",
             [](const DeviceOverview &d) { return d.system.load15; }, true},
-        {"dmr_device_uptime_seconds", "gauge", "Uptime, seconds.",
+        {"dmr_device_uptime_seconds", "gauge", "Time since the device booted.",
             [](const DeviceOverview &d) { return double(d.system.uptimeSeconds); }, true},
     };
     for (const Gauge &gauge : gauges) {

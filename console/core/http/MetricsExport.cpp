@@ -2,6 +2,7 @@
 #include "MetricsExport.h"
 
 #include "ApiJson.h"
+#include "ExportCsv.h"
 #include "Logging.h"
 #include "StoreReader.h"
 
@@ -16,20 +17,6 @@ namespace {
 // Pages are written while less than this waits in the socket's send buffer.
 constexpr qint64 kLowWater = 256 * 1024;
 
-QByteArray csvField(const QVariant &value)
-{
-    if (value.typeId() == QMetaType::QString) {
-        QString text = value.toString();
-        if (text.contains(QLatin1Char(',')) || text.contains(QLatin1Char('"'))
-            || text.contains(QLatin1Char('\n')))
-            return '"' + text.replace(QLatin1Char('"'), QStringLiteral("\"\"")).toUtf8() + '"';
-        return text.toUtf8();
-    }
-    if (value.typeId() == QMetaType::Double)
-        return QByteArray::number(value.toDouble(), 'g', 15);
-    return value.toString().toUtf8();
-}
-
 } // namespace
 
 MetricsExport::MetricsExport(
@@ -40,6 +27,8 @@ MetricsExport::MetricsExport(
     , m_responder(std::move(responder))
     , m_socket(m_responder.socket())
     , m_lastTs(m_request.fromMs - 1)
+    , m_csv(m_request.table == Table::System ? ExportCsv::Table::System : ExportCsv::Table::Network)
+    , m_identity(ExportCsv::identity(m_request.uuid, m_request.deviceId, m_request.hostname))
 { }
 
 void MetricsExport::start()
@@ -57,10 +46,7 @@ void MetricsExport::start()
         {QByteArrayLiteral("Transfer-Encoding"), QByteArrayLiteral("chunked")},
         {QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-store")},
     });
-    QStringList columns = m_request.table == Table::System ? StoreReader::systemColumns()
-                                                           : StoreReader::networkColumns();
-    columns[0] = QStringLiteral("sample_time");
-    writeChunk(csv ? columns.join(QLatin1Char(',')).toUtf8() + '\n' : QByteArrayLiteral("["));
+    writeChunk(csv ? m_csv.header() : QByteArrayLiteral("["));
     if (!m_socket) {
         deleteLater();
         return;
@@ -100,7 +86,7 @@ bool MetricsExport::writePage(QString *error)
                                      " AND ts < ? ORDER BY ts LIMIT %2")
                           .arg(columns)
                           .arg(kPageRows));
-        query.addBindValue(m_request.deviceId);
+        query.addBindValue(m_request.id);
         query.addBindValue(m_lastTs);
         query.addBindValue(m_request.toMs);
     } else {
@@ -109,7 +95,7 @@ bool MetricsExport::writePage(QString *error)
                                      " ORDER BY ts, interface LIMIT %2")
                           .arg(columns)
                           .arg(kPageRows));
-        query.addBindValue(m_request.deviceId);
+        query.addBindValue(m_request.id);
         query.addBindValue(m_lastTs);
         query.addBindValue(m_lastTs);
         query.addBindValue(m_lastInterface);
@@ -129,12 +115,7 @@ bool MetricsExport::writePage(QString *error)
         if (!system)
             m_lastInterface = query.value(1).toString();
         if (csv) {
-            out += ApiJson::timeText(m_lastTs).toLatin1();
-            for (int i = 1; i < names.size(); ++i) {
-                out += ',';
-                out += csvField(query.value(i));
-            }
-            out += '\n';
+            m_csv.appendRow(&out, m_identity, [&query](int i) { return query.value(i); });
         } else {
             QJsonObject object {{QStringLiteral("sample_time"), ApiJson::timeText(m_lastTs)}};
             for (int i = 1; i < names.size(); ++i)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "ExportCsv.h"
+
 #include <QHttpServerResponder>
 #include <QObject>
 #include <QPointer>
@@ -24,8 +26,10 @@ public:
 
     struct Request
     {
-        qint64 deviceId = 0; // devices.id
+        qint64 id = 0; // devices.id
         QString uuid;
+        QString deviceId;
+        QString hostname;
         qint64 fromMs = 0;
         qint64 toMs = 0;
         Format format = Format::Csv;
@@ -52,6 +56,8 @@ private:
     QPointer<QTcpSocket> m_socket;
     qint64 m_lastTs;
     QString m_lastInterface;
+    ExportCsv m_csv;
+    QByteArray m_identity; // the device's columns on every CSV row
     bool m_firstRow = true;
     bool m_done = false;
 };

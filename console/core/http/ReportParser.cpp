@@ -18,8 +18,9 @@ const QStringList &systemFields()
 {
     static const QStringList fields = {QStringLiteral("cpu_percent"),
         QStringLiteral("memory_used_kb"), QStringLiteral("memory_total_kb"),
-        QStringLiteral("disk_used_kb"), QStringLiteral("disk_total_kb"), QStringLiteral("load_1"),
-        QStringLiteral("load_5"), QStringLiteral("load_15"), QStringLiteral("uptime_seconds")};
+        QStringLiteral("disk_used_kb"), QStringLiteral("disk_total_kb"),
+        QStringLiteral("disk_available_kb"), QStringLiteral("load_1"), QStringLiteral("load_5"),
+        QStringLiteral("load_15"), QStringLiteral("uptime_seconds")};
     return fields;
 }
 
@@ -157,6 +158,18 @@ bool ReportParser::readSystem(
     if (s.diskUsedKb > s.diskTotalKb) {
         *error = QStringLiteral("disk_used_kb must not exceed disk_total_kb");
         return false;
+    }
+    // Optional, as for older agents: without it, nothing of the disk is
+    // reserved for root, and available is what used leaves of total.
+    s.diskAvailableKb = s.diskTotalKb - s.diskUsedKb;
+    if (object.contains(QStringLiteral("disk_available_kb"))) {
+        if (!readCount(object, QStringLiteral("disk_available_kb"), &s.diskAvailableKb, error))
+            return false;
+        if (s.diskAvailableKb > s.diskTotalKb - s.diskUsedKb) {
+            *error
+                = QStringLiteral("disk_used_kb + disk_available_kb must not exceed disk_total_kb");
+            return false;
+        }
     }
     // memory_percent and disk_percent, if sent, are derived values: the stored
     // ones are computed from used and total, as for datagrams.

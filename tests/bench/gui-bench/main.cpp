@@ -161,6 +161,7 @@ int demoData(const QString &path, int devices, double hours, double interval, in
             r.system.diskTotalKb = 60000000;
             r.system.diskUsedKb
                 = quint64(60000000 * std::min(0.99, f.disk + double(ts - start) / 1e12));
+            r.system.diskAvailableKb = r.system.diskTotalKb - r.system.diskUsedKb;
             r.system.load1 = std::round(std::max(0.0, cpu / 25 + 0.3 * noise(random)) * 100) / 100;
             r.system.load5 = std::round(std::max(0.0, cpu / 25 + 0.1 * wave) * 100) / 100;
             r.system.load15 = std::round(std::max(0.0, f.base / 25 + 0.1 * day) * 100) / 100;

@@ -29,6 +29,13 @@ constexpr std::uint64_t kMemorySizesKb[]
 constexpr std::uint64_t kDiskSizesKb[]
     = {16ULL << 20, 32ULL << 20, 128ULL << 20, 256ULL << 20, 512ULL << 20, 1024ULL << 20};
 
+// What df calls available: ext4 keeps 5 % of the size for root.
+std::uint64_t availableKb(const SystemSample &s)
+{
+    const std::uint64_t usable = s.diskTotalKb - s.diskTotalKb / 20;
+    return usable > s.diskUsedKb ? usable - s.diskUsedKb : 0;
+}
+
 } // namespace
 
 std::string SimulatedDevice::deviceIdFor(std::uint64_t seed, std::uint32_t index)
@@ -69,6 +76,7 @@ SimulatedDevice::SimulatedDevice(std::uint64_t seed, std::uint32_t index, std::u
     s.memoryUsedKb = static_cast<std::uint64_t>(double(s.memoryTotalKb) * uniform(0.2, 0.7));
     s.diskTotalKb = kDiskSizesKb[random() % std::size(kDiskSizesKb)];
     s.diskUsedKb = static_cast<std::uint64_t>(double(s.diskTotalKb) * uniform(0.1, 0.8));
+    s.diskAvailableKb = availableKb(s);
     s.cpuPercent = uniform(2, 40);
     s.load1 = s.load5 = s.load15 = uniform(0.05, 2.0);
     m_bootUptimeSeconds = static_cast<std::uint64_t>(uniform(600, 90 * 86400));
@@ -128,6 +136,7 @@ const Report &SimulatedDevice::next(std::int64_t nowMs)
     s.diskUsedKb = std::min(s.diskTotalKb, s.diskUsedKb + random() % 4096);
     if (s.diskUsedKb > s.diskTotalKb * 95 / 100)
         s.diskUsedKb = s.diskTotalKb / 2;
+    s.diskAvailableKb = availableKb(s);
     // Loads follow the CPU with the kernel's 1, 5 and 15 minute inertia.
     const double busy = s.cpuPercent / 25.0 + uniform(0, 0.3);
     s.load1 += (busy - s.load1) * 0.3;
