@@ -18,8 +18,8 @@ and a metrics-agent on this machine reporting to it. Ctrl-C stops both.
   --install   install system-wide under /usr/local with systemd units instead
               (see installers/install.sh --help)
 
-Environment: METRICS_UDP_PORT (47800), METRICS_DB, and every other setting the
-two programs read (see README).
+Environment: METRICS_UDP_PORT (47800), METRICS_HTTP_PORT (8000), METRICS_DB,
+and every other setting the two programs read (see README).
 USAGE
 }
 
@@ -48,11 +48,20 @@ agent="$DMR_BUILD_DIR/agent/metrics-agent"
 [[ -x $agent ]] || die "$agent was not built"
 
 port="${METRICS_UDP_PORT:-47800}"
+http_port="${METRICS_HTTP_PORT:-8000}"
+# The console serves this machine only unless METRICS_HTTP_BIND says otherwise;
+# a wildcard address answers on localhost too.
+http_bind="${METRICS_HTTP_BIND:-127.0.0.1}"
+case $http_bind in
+127.0.0.1 | localhost | 0.0.0.0 | '*' | any | ::) http_host=localhost ;;
+*:*) http_host="[$http_bind]" ;;
+*) http_host="$http_bind" ;;
+esac
 data_dir="${XDG_DATA_HOME:-$HOME/.local/share}/device-metrics-reporter"
 db="${METRICS_DB:-$data_dir/metrics.db}"
 mkdir -p "$(dirname "$db")"
 
-console_args=(--db "$db" --udp-port "$port")
+console_args=(--db "$db" --udp-port "$port" --http-port "$http_port")
 if [[ -n ${DISPLAY:-} || -n ${WAYLAND_DISPLAY:-} ]]; then
     mode="window"
 else
@@ -107,12 +116,10 @@ cat >&2 <<INFO
   Database:  $db
   Logs:      $DMR_ROOT/.log/metrics.log
   Reports:   UDP $port; other machines can run metrics-agent --server <this host>:$port
+  Web:       http://$http_host:$http_port/ (dashboard; REST API under /api/)
+  Press Ctrl-C to stop both.
+
 INFO
-if [[ $mode == headless ]]; then
-    echo "  Web:       the dashboard will be at http://localhost:8000 (when the HTTP API is built)" >&2
-fi
-echo "  Press Ctrl-C to stop both." >&2
-echo >&2
 
 # Whichever stops first (a crash, a taken port), the other follows.
 status=0

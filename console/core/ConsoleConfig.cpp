@@ -147,6 +147,41 @@ const QList<Key> &keys()
     return table;
 }
 
+// The console's options, in the order --help lists them.
+struct Options
+{
+    QCommandLineOption help;
+    QCommandLineOption version;
+    QCommandLineOption headless;
+    QCommandLineOption envFile;
+    QList<QCommandLineOption> keys; // one per entry of keys(), in its order
+};
+
+Options addOptions(QCommandLineParser &parser)
+{
+    parser.setApplicationDescription(QStringLiteral(
+        "Device Metrics Reporter console: receives metrics reports from metrics-agent over UDP, "
+        "stores them and shows them.\nEvery option can also be set by the environment variable "
+        "named in brackets, or in a .env file."));
+    Options options {parser.addHelpOption(), parser.addVersionOption(),
+        QCommandLineOption(QStringLiteral("headless"),
+            QStringLiteral("Run without the desktop window. [METRICS_HEADLESS=1]")),
+        QCommandLineOption(QStringLiteral("env-file"),
+            QStringLiteral("Read settings from this file instead of ./.env."),
+            QStringLiteral("path")),
+        {}};
+    parser.addOption(options.headless);
+    parser.addOption(options.envFile);
+    for (const Key &key : keys()) {
+        options.keys.append(QCommandLineOption(QString::fromLatin1(key.flag),
+            QStringLiteral("%1 [%2]").arg(
+                QString::fromLatin1(key.help), QString::fromLatin1(key.env)),
+            QString::fromLatin1(key.valueName)));
+        parser.addOption(options.keys.last());
+    }
+    return options;
+}
+
 } // namespace
 
 QString ConsoleConfig::defaultDatabasePath(const QProcessEnvironment &environment)
@@ -167,44 +202,35 @@ QString ConsoleConfig::defaultKeyFile(const QString &databasePath)
     return QFileInfo(databasePath).absolutePath() + QStringLiteral("/keys");
 }
 
+QString ConsoleConfig::helpText()
+{
+    QCommandLineParser parser;
+    addOptions(parser);
+    // Qt names the program after the application object's argv[0], or
+    // "<executable_name>" while there is none, as when main() parses to
+    // choose which application object to make. The name is fixed; say it.
+    const QString text = parser.helpText();
+    return QStringLiteral("Usage: metrics-console [options]")
+        + text.mid(text.indexOf(QLatin1Char('\n')));
+}
+
 std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
     const QProcessEnvironment &environment, QString *error, int *exitCode)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Device Metrics Reporter console: receives metrics reports from metrics-agent over UDP, "
-        "stores them and shows them.\nEvery option can also be set by the environment variable "
-        "named in brackets, or in a .env file."));
-    const QCommandLineOption helpOption = parser.addHelpOption();
-    const QCommandLineOption versionOption = parser.addVersionOption();
-    const QCommandLineOption headlessOption(QStringLiteral("headless"),
-        QStringLiteral("Run without the desktop window. [METRICS_HEADLESS=1]"));
-    const QCommandLineOption envFileOption(QStringLiteral("env-file"),
-        QStringLiteral("Read settings from this file instead "
-                       "of ./.env."),
-        QStringLiteral("path"));
-    parser.addOption(headlessOption);
-    parser.addOption(envFileOption);
-    QList<QCommandLineOption> options;
-    for (const Key &key : keys()) {
-        options.append(QCommandLineOption(QString::fromLatin1(key.flag),
-            QStringLiteral("%1 [%2]").arg(
-                QString::fromLatin1(key.help), QString::fromLatin1(key.env)),
-            QString::fromLatin1(key.valueName)));
-        parser.addOption(options.last());
-    }
+    const Options options = addOptions(parser);
 
     *exitCode = 2;
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
         return std::nullopt;
     }
-    if (parser.isSet(helpOption)) {
-        std::fputs(qPrintable(parser.helpText()), stdout);
+    if (parser.isSet(options.help)) {
+        std::fputs(qPrintable(helpText()), stdout);
         *exitCode = 0;
         return std::nullopt;
     }
-    if (parser.isSet(versionOption)) {
+    if (parser.isSet(options.version)) {
         std::printf("%s %s\n", qPrintable(QCoreApplication::applicationName()),
             qPrintable(QCoreApplication::applicationVersion()));
         *exitCode = 0;
@@ -217,10 +243,10 @@ std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
     }
 
     const QString envPath
-        = parser.isSet(envFileOption) ? parser.value(envFileOption) : QStringLiteral(".env");
+        = parser.isSet(options.envFile) ? parser.value(options.envFile) : QStringLiteral(".env");
     QString envError;
     const std::optional<EnvFile> envFile = EnvFile::load(envPath, &envError);
-    if (!envFile && parser.isSet(envFileOption)) {
+    if (!envFile && parser.isSet(options.envFile)) {
         *error = envError;
         return std::nullopt;
     }
@@ -232,7 +258,7 @@ std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
         headless = environment.value(headlessName);
     else if (envFile)
         headless = envFile->value(headlessName);
-    config.headless = parser.isSet(headlessOption) || headless == QLatin1String("1");
+    config.headless = parser.isSet(options.headless) || headless == QLatin1String("1");
     config.database = defaultDatabasePath(environment);
     config.logFile = QString();
     for (int i = 0; i < keys().size(); ++i) {
@@ -240,8 +266,8 @@ std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
         const QString envName = QString::fromLatin1(key.env);
         QString value;
         QString source;
-        if (parser.isSet(options.at(i))) {
-            value = parser.value(options.at(i));
+        if (parser.isSet(options.keys.at(i))) {
+            value = parser.value(options.keys.at(i));
             source = QStringLiteral("--") + QString::fromLatin1(key.flag);
         } else if (environment.contains(envName)) {
             value = environment.value(envName);

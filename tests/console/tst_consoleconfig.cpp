@@ -3,6 +3,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 #include <memory>
@@ -65,6 +66,8 @@ private slots:
     void invalidValues();
     void helpAndVersion_data();
     void helpAndVersion();
+    void helpNamesTheProgram();
+    void helpOfTheProgram();
     void badArguments_data();
     void badArguments();
     void envFileOption();
@@ -299,6 +302,35 @@ void TestConsoleConfig::helpAndVersion()
     QVERIFY(!parse({flag}, {QStringLiteral("METRICS_UDP_PORT=70000")}, &error, &exitCode));
     QCOMPARE(exitCode, 0);
     QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
+void TestConsoleConfig::helpNamesTheProgram()
+{
+    // Qt would name the program after this test's argv[0] here, and
+    // "<executable_name>" in metrics-console, which parses before it has an
+    // application object.
+    const QString help = ConsoleConfig::helpText();
+    QVERIFY2(help.startsWith(QLatin1String("Usage: metrics-console [options]\n")),
+        qPrintable(help.left(200)));
+    QVERIFY2(!help.contains(QLatin1String("<executable_name>")), qPrintable(help.left(200)));
+    for (const char *name :
+        {"--headless", "--env-file", "METRICS_HEADLESS", "METRICS_API_TOKEN", "METRICS_SECURITY",
+            "METRICS_KEY_FILE", "METRICS_MAX_CLOCK_SKEW", "METRICS_ACK_INTERVAL"})
+        QVERIFY2(help.contains(QLatin1String(name)), name);
+}
+
+void TestConsoleConfig::helpOfTheProgram()
+{
+    QProcess console;
+    console.start(
+        QStringLiteral(DMR_BINARY_DIR "/console/metrics-console"), {QStringLiteral("--help")});
+    QVERIFY2(console.waitForFinished(30000), qPrintable(console.errorString()));
+    QCOMPARE(console.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(console.exitCode(), 0);
+    const QString help = QString::fromLocal8Bit(console.readAllStandardOutput());
+    QVERIFY2(help.startsWith(QLatin1String("Usage: metrics-console [options]\n")),
+        qPrintable(help.left(200)));
+    QVERIFY2(help.contains(QLatin1String("METRICS_API_TOKEN")), qPrintable(help));
 }
 
 void TestConsoleConfig::badArguments_data()
