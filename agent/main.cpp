@@ -166,7 +166,9 @@ int runLoop(const AgentConfig &config, const sigset_t &waitMask)
         + ", console " + delivery.sender().target() + ", interval "
         + formatSeconds(config.intervalSeconds) + " s, device " + config.deviceId + ", run " + runId
         + ", security " + dmr::securityName(config.security)
-        + (config.key ? " (key " + std::to_string(config.key->id) + ")" : std::string())
+        + (config.key
+                ? " (key " + std::to_string(config.key->id) + " from " + config.keySource + ")"
+                : std::string())
         + ", resend buffer " + std::to_string(config.resendCapacity()) + " reports" + spillText
         + (config.envFile.empty() ? "" : ", settings from " + config.envFile));
 

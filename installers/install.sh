@@ -99,6 +99,7 @@ systemctl --no-pager --lines=0 status "${units[@]/%/.service}" || true
 cat >&2 <<INFO
 
   Settings:  $config_dir/{console,agent}.env, then: sudo systemctl restart ${units[*]}
+  Agent key: /etc/metrics-agent/key, mode 0600 (README: Security and delivery)
   Data:      /var/lib/device-metrics-reporter/metrics.db
   Logs:      journalctl ${units[*]/#/-u } -f
   Remove:    installers/uninstall.sh   (add --purge to delete data and settings)

@@ -14,8 +14,9 @@ usage() {
 Usage: $0 [--prefix DIR] [--purge]
 
 Stops and disables metrics-console and metrics-agent, removes their units and
-the installed programs. Keeps /var/lib/device-metrics-reporter (the database)
-and /etc/device-metrics-reporter (settings) unless --purge.
+the installed programs. Keeps /var/lib/device-metrics-reporter (the database),
+/etc/device-metrics-reporter (settings) and /etc/metrics-agent (the agent's
+key) unless --purge.
 USAGE
 }
 
@@ -69,10 +70,10 @@ for file in "${files[@]}"; do
 done
 
 if [[ $purge == yes ]]; then
-    say "Purging the database and settings"
+    say "Purging the database, settings and the agent's key"
     # DynamicUser= keeps the real folder under /var/lib/private.
     as_root rm -rf /var/lib/device-metrics-reporter /var/lib/private/device-metrics-reporter \
-        /etc/device-metrics-reporter
+        /etc/device-metrics-reporter /etc/metrics-agent
 else
-    say "Kept /var/lib/device-metrics-reporter and /etc/device-metrics-reporter (--purge removes them)"
+    say "Kept /var/lib/device-metrics-reporter, /etc/device-metrics-reporter and /etc/metrics-agent (--purge removes them)"
 fi

@@ -117,6 +117,54 @@ std::optional<std::uint16_t> parsePort(std::string_view text)
     return static_cast<std::uint16_t>(value);
 }
 
+// Mode bits that get a key refused. A key file: any bit for others than its
+// owner. A credential may also be readable by its group: where the file system
+// has ACLs (tmpfs), systemd gives the service's user read access by an ACL,
+// whose mask shows as the group bits, and the credentials directory keeps
+// everyone else out.
+constexpr mode_t kKeyFileOpenBits = 077;
+constexpr mode_t kCredentialOpenBits = 037;
+
+// What installers/systemd/metrics-agent.service's SetCredential= puts in the
+// credential when /etc/metrics-agent/key does not exist: no key.
+constexpr std::string_view kNoKeyCredential = "none";
+
+// The text of a key file or credential; `what` names it in errors.
+Result<std::string> readSecret(const std::string &path, const std::string &what, mode_t openBits)
+{
+    using TextResult = Result<std::string>;
+    struct stat status = {};
+    if (::stat(path.c_str(), &status) != 0)
+        return TextResult::failure(
+            "cannot read " + what + ' ' + path + ": " + std::strerror(errno));
+    if (status.st_mode & openBits)
+        return TextResult::failure(what + ' ' + path
+            + " can be read or written by others than its owner; fix with: chmod 600 " + path);
+    std::string text;
+    const std::string error = ProcFile::read(path, text, 64 * 1024);
+    if (!error.empty())
+        return TextResult::failure("cannot read " + what + ": " + error);
+    return TextResult::success(std::move(text));
+}
+
+Result<dmr::Key> parseKey(std::string_view text, const std::string &name)
+{
+    using KeyResult = Result<dmr::Key>;
+    TextScanner lines(text);
+    while (!lines.atEnd()) {
+        std::string_view line = lines.nextLine();
+        line = TextScanner::trim(line.substr(0, line.find('#')));
+        if (line.empty())
+            continue;
+        const std::optional<dmr::Key> key = dmr::Key::fromText(std::string(line));
+        if (!key)
+            return KeyResult::failure(name
+                + ": expected one line KEY_ID:KEY_HEX as printed by 'metrics-console keys add'");
+        return KeyResult::success(*key);
+    }
+    return KeyResult::failure(name + " holds no key");
+}
+
 bool isSystemdService(const AgentConfig::Environment &env)
 {
     for (const char *name : {"INVOCATION_ID", "JOURNAL_STREAM"}) {
@@ -246,30 +294,31 @@ Result<std::vector<AgentConfig::EnvEntry>> AgentConfig::parseEnvFile(
 
 Result<dmr::Key> AgentConfig::readKeyFile(const std::string &path)
 {
-    using KeyResult = Result<dmr::Key>;
+    const Result<std::string> text = readSecret(path, "key file", kKeyFileOpenBits);
+    if (!text.ok())
+        return Result<dmr::Key>::failure(text.error());
+    return parseKey(text.value(), "key file " + path);
+}
+
+Result<std::optional<dmr::Key>> AgentConfig::readKeyCredential(const std::string &directory)
+{
+    using CredentialResult = Result<std::optional<dmr::Key>>;
+    if (directory.empty())
+        return CredentialResult::success(std::nullopt);
+    const std::string path = ProcFile::join(directory, kKeyCredential);
     struct stat status = {};
-    if (::stat(path.c_str(), &status) != 0)
-        return KeyResult::failure("cannot read key file " + path + ": " + std::strerror(errno));
-    if (status.st_mode & 077)
-        return KeyResult::failure("key file " + path
-            + " can be read or written by others than its owner; fix with: chmod 600 " + path);
-    std::string text;
-    const std::string error = ProcFile::read(path, text, 64 * 1024);
-    if (!error.empty())
-        return KeyResult::failure("cannot read key file: " + error);
-    TextScanner lines(text);
-    while (!lines.atEnd()) {
-        std::string_view line = lines.nextLine();
-        line = TextScanner::trim(line.substr(0, line.find('#')));
-        if (line.empty())
-            continue;
-        const std::optional<dmr::Key> key = dmr::Key::fromText(std::string(line));
-        if (!key)
-            return KeyResult::failure("key file " + path
-                + ": expected one line KEY_ID:KEY_HEX as printed by 'metrics-console keys add'");
-        return KeyResult::success(*key);
-    }
-    return KeyResult::failure("key file " + path + " holds no key");
+    if (::stat(path.c_str(), &status) != 0 && errno == ENOENT)
+        return CredentialResult::success(std::nullopt);
+    const std::string what = "systemd credential";
+    const Result<std::string> text = readSecret(path, what, kCredentialOpenBits);
+    if (!text.ok())
+        return CredentialResult::failure(text.error());
+    if (TextScanner::trim(text.value()) == kNoKeyCredential)
+        return CredentialResult::success(std::nullopt);
+    const Result<dmr::Key> key = parseKey(text.value(), what + ' ' + path);
+    if (!key.ok())
+        return CredentialResult::failure(key.error());
+    return CredentialResult::success(key.value());
 }
 
 std::size_t AgentConfig::resendCapacity() const
@@ -427,14 +476,29 @@ Result<AgentConfig> AgentConfig::parse(
     else if (isSystemdService(env))
         config.logFile.clear();
 
+    // Only systemd sets this, and only for a unit with credentials.
+    const std::string credentials = env("CREDENTIALS_DIRECTORY").value_or(std::string());
     if (const std::optional<Raw> raw = resolve(KeyFile)) {
         const Result<dmr::Key> key = readKeyFile(raw->value);
-        if (!key.ok())
-            return ConfigResult::failure(raw->source + ": " + key.error());
+        if (!key.ok()) {
+            std::string error = raw->source + ": " + key.error();
+            if (!credentials.empty())
+                error += " (without a key file the agent would read "
+                    + ProcFile::join(credentials, kKeyCredential) + ')';
+            return ConfigResult::failure(error);
+        }
         config.key = key.value();
-        config.keyFile = raw->value;
-        config.security = dmr::Security::Sign; // unless told otherwise below
+        config.keySource = raw->value;
+    } else {
+        const Result<std::optional<dmr::Key>> key = readKeyCredential(credentials);
+        if (!key.ok())
+            return ConfigResult::failure(key.error());
+        config.key = key.value();
+        if (config.key)
+            config.keySource = "systemd credential " + ProcFile::join(credentials, kKeyCredential);
     }
+    if (config.key)
+        config.security = dmr::Security::Sign; // unless told otherwise below
     if (const std::optional<Raw> raw = resolve(SecurityLevel)) {
         const std::optional<dmr::Security> level
             = dmr::parseSecurity(std::string(TextScanner::trim(raw->value)));
@@ -444,7 +508,9 @@ Result<AgentConfig> AgentConfig::parse(
         config.security = *level;
         if (*level != dmr::Security::None && !config.key)
             return ConfigResult::failure(raw->source + ": " + raw->value
-                + " needs a key: set METRICS_KEY_FILE (see 'metrics-console keys add')");
+                + " needs a key: set METRICS_KEY_FILE or, under systemd, put it in "
+                  "/etc/metrics-agent/key, which the unit passes as a credential (see "
+                  "'metrics-console keys add')");
     }
     for (const auto &[index, target, what] :
         {std::tuple {ResendBuffer, &config.resendBufferSeconds, "seconds from 0 to 604800"},
@@ -507,6 +573,8 @@ std::string AgentConfig::usage()
            "                                          file, else none)\n"
            "  --key-file PATH     METRICS_KEY_FILE    this device's key, the line printed by\n"
            "                                          'metrics-console keys add'; mode 0600\n"
+           "                                          ($CREDENTIALS_DIRECTORY/metrics-agent.key,\n"
+           "                                          systemd's credential, if that exists)\n"
            "  --resend-buffer S   METRICS_RESEND_BUFFER  seconds of reports kept until the\n"
            "                                          console acknowledges them (3600; 0 = off)\n"
            "  --resend-rate N     METRICS_RESEND_RATE resent reports per second at most (20)\n"

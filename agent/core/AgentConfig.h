@@ -15,10 +15,15 @@ namespace dmr::agent {
 
 // Everything the agent is told, resolved once at start. Each key comes from
 // the first of: command-line flag, environment variable, `.env` file (the
-// current directory's, or --env-file PATH), built-in default. Values are
-// checked here, at the edge; past parse() nothing re-checks them.
+// current directory's, or --env-file PATH), built-in default. Without a key
+// file, the key is the systemd credential kKeyCredential when there is one.
+// Values are checked here, at the edge; past parse() nothing re-checks them.
 struct AgentConfig
 {
+    // The credential that holds the key under systemd (LoadCredential= in
+    // installers/systemd/metrics-agent.service): $CREDENTIALS_DIRECTORY/this.
+    static constexpr const char *kKeyCredential = "metrics-agent.key";
+
     std::string serverHost = "127.0.0.1";
     std::uint16_t serverPort = 47800;
     bool serverGiven = false; // by flag, environment or .env
@@ -30,8 +35,8 @@ struct AgentConfig
     std::string logFile = ".log/metrics.log"; // "" = stderr only
     std::string envFile; // the .env file read, "" if none
     dmr::Security security = dmr::Security::None;
-    std::optional<dmr::Key> key; // from the key file; required unless security is None
-    std::string keyFile;
+    std::optional<dmr::Key> key; // required unless security is None
+    std::string keySource; // the key file's path, or "systemd credential PATH"
     double resendBufferSeconds = 3600; // reports kept until acknowledged; 0 = none kept
     double resendRate = 20; // resent reports per second at most
     std::string spillFile; // where the resend buffer survives restarts; "" = nowhere
@@ -70,6 +75,11 @@ struct AgentConfig
     // The key line ("KEY_ID:KEY_HEX", '#' comments) from a file that only its
     // owner may read or write.
     static Result<dmr::Key> readKeyFile(const std::string &path);
+    // The key in directory/kKeyCredential, a file that others than its owner
+    // may not write and only its group may also read (systemd's ACL for the
+    // service's user shows as group bits). None when directory is "", the file
+    // does not exist, or it holds just "none" (the unit's fallback).
+    static Result<std::optional<dmr::Key>> readKeyCredential(const std::string &directory);
     // How many reports the resend buffer holds: its seconds over the interval.
     std::size_t resendCapacity() const;
 };

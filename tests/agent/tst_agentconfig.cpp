@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "AgentConfig.h"
+#include "dmr/Seal.h"
 
+#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 #include <map>
+#include <sys/stat.h>
 
 using dmr::agent::AgentConfig;
 
@@ -51,6 +54,27 @@ private:
 
     // A fixture root so the default device id does not depend on this machine.
     static QString root() { return QStringLiteral(DMR_TEST_DATA "/proc-rpi"); }
+
+    // A file with `text` and exactly `mode`, as systemd or a user made it.
+    static bool writeSecret(const QString &path, const QByteArray &text, mode_t mode)
+    {
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size())
+            return false;
+        file.close();
+        return ::chmod(QFile::encodeName(path).constData(), mode) == 0;
+    }
+    // A fresh, empty folder under m_dir, like the one systemd makes per unit.
+    QString newFolder()
+    {
+        const QString path = m_dir.filePath(QString("dir-%1").arg(m_files++));
+        QDir().mkpath(path);
+        return path;
+    }
+    static QString credentialIn(const QString &directory)
+    {
+        return directory + QLatin1Char('/') + QLatin1String(AgentConfig::kKeyCredential);
+    }
 
 private slots:
     void precedence_data()
@@ -348,6 +372,134 @@ private slots:
         auto help = AgentConfig::parse(split("--interval 0 --help"), fakeEnv({}), "");
         QVERIFY(help.ok() && help.value().help);
         QVERIFY(AgentConfig::usage().find("METRICS_SERVER") != std::string::npos);
+    }
+
+    // systemd's LoadCredential= copies the key into $CREDENTIALS_DIRECTORY,
+    // where the agent under DynamicUser= can read it.
+    void keyFromCredential_data()
+    {
+        QTest::addColumn<QString>("directory"); // CREDENTIALS_DIRECTORY; FOLDER: a new one
+        QTest::addColumn<bool>("exists");
+        QTest::addColumn<QByteArray>("text"); // "KEY" becomes the key's line
+        QTest::addColumn<int>("mode");
+        QTest::addColumn<bool>("keyExpected");
+        QTest::addColumn<QString>("errorPart"); // "" when the configuration is valid
+
+        QTest::newRow("owner only (systemd on ramfs: the service's user owns it)")
+            << "FOLDER" << true << QByteArray("KEY\n") << 0400 << true << "";
+        QTest::newRow("group can read (systemd on tmpfs: an ACL, whose mask is the group bits)")
+            << "FOLDER" << true << QByteArray("KEY\n") << 0440 << true << "";
+        QTest::newRow("set up by hand, owner read-write")
+            << "FOLDER" << true << QByteArray("# device 7\nKEY\n") << 0600 << true << "";
+        QTest::newRow("no such credential: no key, as without systemd")
+            << "FOLDER" << false << QByteArray() << 0400 << false << "";
+        QTest::newRow("CREDENTIALS_DIRECTORY unset")
+            << "UNSET" << false << QByteArray() << 0400 << false << "";
+        QTest::newRow("CREDENTIALS_DIRECTORY empty")
+            << "" << false << QByteArray() << 0400 << false << "";
+        QTest::newRow("\"none\": the unit's fallback without /etc/metrics-agent/key")
+            << "FOLDER" << true << QByteArray("none\n") << 0400 << false << "";
+        QTest::newRow("others can read") << "FOLDER" << true << QByteArray("KEY\n") << 0444 << false
+                                         << "can be read or written by others than its owner";
+        QTest::newRow("group can write")
+            << "FOLDER" << true << QByteArray("KEY\n") << 0460 << false << "chmod 600";
+        QTest::newRow("not a key") << "FOLDER" << true << QByteArray("secret\n") << 0400 << false
+                                   << "expected one line KEY_ID:KEY_HEX";
+        QTest::newRow("only a comment")
+            << "FOLDER" << true << QByteArray("# todo\n") << 0400 << false << "holds no key";
+    }
+    void keyFromCredential()
+    {
+        QFETCH(QString, directory);
+        QFETCH(bool, exists);
+        QFETCH(QByteArray, text);
+        QFETCH(int, mode);
+        QFETCH(bool, keyExpected);
+        QFETCH(QString, errorPart);
+        const dmr::Key key = dmr::Key::generate();
+        if (directory == "FOLDER")
+            directory = newFolder();
+        const QString path = credentialIn(directory);
+        if (exists)
+            QVERIFY(writeSecret(path, text.replace("KEY", key.toText().c_str()), mode_t(mode)));
+        Env env {{"METRICS_PROC_ROOT", root().toStdString()}};
+        if (directory != "UNSET")
+            env["CREDENTIALS_DIRECTORY"] = directory.toStdString();
+
+        auto result = AgentConfig::parse({}, fakeEnv(env), "");
+        if (!errorPart.isEmpty()) {
+            QVERIFY(!result.ok());
+            const QString error = QString::fromStdString(result.error());
+            QVERIFY2(error.contains("systemd credential " + path), qPrintable(error));
+            QVERIFY2(error.contains(errorPart), qPrintable(error));
+            return;
+        }
+        QVERIFY2(result.ok(), result.error().c_str());
+        const AgentConfig &config = result.value();
+        QCOMPARE(config.key.has_value(), keyExpected);
+        if (keyExpected) {
+            QCOMPARE(config.key->toText(), key.toText());
+            QCOMPARE(config.security, dmr::Security::Sign);
+            QCOMPARE(QString::fromStdString(config.keySource), "systemd credential " + path);
+        } else {
+            QCOMPARE(config.security, dmr::Security::None);
+            QVERIFY(config.keySource.empty());
+        }
+    }
+
+    void keyFileWinsOverCredential()
+    {
+        const dmr::Key credentialKey = dmr::Key::generate();
+        const dmr::Key fileKey = dmr::Key::generate();
+        const QString directory = newFolder();
+        QVERIFY(writeSecret(credentialIn(directory), credentialKey.toText().c_str(), 0400));
+        const QString keyFile = m_dir.filePath("device.key");
+        QVERIFY(writeSecret(keyFile, fileKey.toText().c_str(), 0600));
+        const Env credentials {{"METRICS_PROC_ROOT", root().toStdString()},
+            {"CREDENTIALS_DIRECTORY", directory.toStdString()}};
+
+        Env env = credentials;
+        env["METRICS_KEY_FILE"] = keyFile.toStdString();
+        auto fromEnvironment = AgentConfig::parse({}, fakeEnv(env), "");
+        QVERIFY2(fromEnvironment.ok(), fromEnvironment.error().c_str());
+        QCOMPARE(fromEnvironment.value().key->toText(), fileKey.toText());
+        QCOMPARE(QString::fromStdString(fromEnvironment.value().keySource), keyFile);
+
+        auto fromFlag
+            = AgentConfig::parse({"--key-file", keyFile.toStdString()}, fakeEnv(credentials), "");
+        QVERIFY2(fromFlag.ok(), fromFlag.error().c_str());
+        QCOMPARE(fromFlag.value().key->toText(), fileKey.toText());
+
+        // A configured key file that fails is an error, not a reason to take
+        // the credential instead; the message says where that one is.
+        env["METRICS_KEY_FILE"] = m_dir.filePath("no-such.key").toStdString();
+        auto missing = AgentConfig::parse({}, fakeEnv(env), "");
+        QVERIFY(!missing.ok());
+        const QString error = QString::fromStdString(missing.error());
+        QVERIFY2(error.startsWith("METRICS_KEY_FILE (environment): cannot read key file"),
+            qPrintable(error));
+        QVERIFY2(error.contains(credentialIn(directory)), qPrintable(error));
+    }
+
+    void securityLevelWithCredential()
+    {
+        const dmr::Key key = dmr::Key::generate();
+        const QString directory = newFolder();
+        QVERIFY(writeSecret(credentialIn(directory), key.toText().c_str(), 0400));
+        Env env {{"METRICS_PROC_ROOT", root().toStdString()},
+            {"CREDENTIALS_DIRECTORY", directory.toStdString()}, {"METRICS_SECURITY", "encrypt"}};
+        auto encrypt = AgentConfig::parse({}, fakeEnv(env), "");
+        QVERIFY2(encrypt.ok(), encrypt.error().c_str());
+        QCOMPARE(encrypt.value().security, dmr::Security::Encrypt);
+        QCOMPARE(encrypt.value().key->toText(), key.toText());
+
+        // Without a key anywhere, the error names both places one can be.
+        env["CREDENTIALS_DIRECTORY"] = newFolder().toStdString();
+        auto keyless = AgentConfig::parse({}, fakeEnv(env), "");
+        QVERIFY(!keyless.ok());
+        const QString error = QString::fromStdString(keyless.error());
+        QVERIFY2(error.contains("METRICS_KEY_FILE") && error.contains("/etc/metrics-agent/key"),
+            qPrintable(error));
     }
 
     void deviceIdFallsBackToHostname()

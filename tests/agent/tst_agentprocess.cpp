@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Runs the real metrics-agent binary: what users and the installers see.
 #include "dmr/Codec.h"
+#include "dmr/Seal.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -11,6 +12,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUdpSocket>
+#include <sys/stat.h>
 
 class TestAgentProcess : public QObject
 {
@@ -28,7 +30,8 @@ private:
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         for (const QString &key : env.keys()) {
             if (key.startsWith("METRICS_") || key == "DEVICE_ID" || key == "DISK_PATH"
-                || key == "INVOCATION_ID" || key == "JOURNAL_STREAM")
+                || key == "INVOCATION_ID" || key == "JOURNAL_STREAM"
+                || key == "CREDENTIALS_DIRECTORY")
                 env.remove(key);
         }
         env.insert("METRICS_LOG_FILE", "-");
@@ -218,14 +221,57 @@ private slots:
         QVERIFY(agent.waitForFinished(5000));
         QCOMPARE(agent.exitCode(), 0);
         const QByteArray help = agent.readAllStandardOutput();
-        for (const char *key :
-            {"METRICS_SERVER", "METRICS_INTERVAL", "DEVICE_ID", "DISK_PATH", "--once", "--print"})
+        for (const char *key : {"METRICS_SERVER", "METRICS_INTERVAL", "DEVICE_ID", "DISK_PATH",
+                 "--once", "--print", "$CREDENTIALS_DIRECTORY/metrics-agent.key"})
             QVERIFY2(help.contains(key), key);
 
         agent.setArguments({"--version"});
         agent.start();
         QVERIFY(agent.waitForFinished(5000));
         QCOMPARE(agent.readAllStandardOutput().trimmed(), QByteArray("metrics-agent 0.1.0"));
+    }
+
+    // As under systemd's LoadCredential=: no key file configured, the key in
+    // $CREDENTIALS_DIRECTORY/metrics-agent.key, mode 0400.
+    void signsWithKeyFromCredentialsDirectory()
+    {
+        const dmr::Key key = dmr::Key::generate();
+        QTemporaryDir credentials;
+        const QString keyPath = credentials.filePath("metrics-agent.key");
+        QFile file(keyPath);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QByteArray::fromStdString(key.toText()) + '\n');
+        file.close();
+        QCOMPARE(::chmod(QFile::encodeName(keyPath).constData(), 0400), 0);
+
+        QUdpSocket console;
+        QVERIFY(console.bind(QHostAddress::LocalHost, 0));
+        QProcess agent;
+        setUp(agent);
+        QProcessEnvironment env = agent.processEnvironment();
+        env.insert("CREDENTIALS_DIRECTORY", credentials.path());
+        agent.setProcessEnvironment(env);
+        agent.setArguments({"--server", QString("127.0.0.1:%1").arg(console.localPort()),
+            "--interval", "0.1", "--count", "1", "--root", fixture("proc-rpi")});
+        agent.start();
+        QVERIFY(agent.waitForFinished(5000));
+        const QByteArray log = agent.readAllStandardError();
+        QVERIFY2(agent.exitCode() == 0, log.constData());
+        QVERIFY2(log.contains("security sign (key " + QByteArray::number(key.id)
+                     + " from systemd credential " + QFile::encodeName(keyPath) + ")"),
+            log.constData());
+
+        QTRY_VERIFY_WITH_TIMEOUT(console.hasPendingDatagrams(), 2000);
+        const QByteArray datagram = console.receiveDatagram().data();
+        std::optional<dmr::Envelope> envelope
+            = dmr::parseEnvelope(datagram.constData(), std::size_t(datagram.size()));
+        QVERIFY(envelope);
+        QCOMPARE(envelope->security, dmr::Security::Sign);
+        QCOMPARE(envelope->keyId, key.id);
+        QCOMPARE(dmr::open(*envelope, key), dmr::OpenResult::Ok);
+        const dmr::DecodeResult report = dmr::decodeReport(envelope->payload);
+        QVERIFY2(report.ok(), report.detail.c_str());
+        QCOMPARE(report.report->deviceId, std::string("5c0a9f2e1b7d4e3a8c6f0d2b4a1e9c7f"));
     }
 
     void dotenvInWorkingDirectoryIsRead()
