@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-#include "ConsoleConfig.h"
-#include "ConsoleService.h"
-#include "KeysCommand.h"
-#include "LogFile.h"
-#include "Logging.h"
-#include "MainWindow.h"
-#include "SavedSettings.h"
-#include "ScreenshotTour.h"
+#include "config/ConsoleConfig.h"
+#include "config/KeysCommand.h"
+#include "config/LogFile.h"
+#include "config/Logging.h"
+#include "gui/MainWindow.h"
+#include "gui/SavedSettings.h"
+#include "gui/ScreenshotTour.h"
+#include "service/ConsoleService.h"
 
 #include <QApplication>
 #include <QCoreApplication>

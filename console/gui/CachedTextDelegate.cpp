@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "CachedTextDelegate.h"
+#include "gui/CachedTextDelegate.h"
 
 #include <QApplication>
 #include <QPainter>

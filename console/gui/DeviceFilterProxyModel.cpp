@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "DeviceFilterProxyModel.h"
+#include "gui/DeviceFilterProxyModel.h"
 
-#include "DeviceTableModel.h"
+#include "gui/DeviceTableModel.h"
 
 DeviceFilterProxyModel::DeviceFilterProxyModel(QObject *parent)
     : QSortFilterProxyModel(parent)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "AcceptedReport.h"
+#include "ingest/AcceptedReport.h"
 
 #include <QList>
 #include <QMetaType>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-#include "DeviceTableModel.h"
+#include "gui/DeviceTableModel.h"
 
-#include "DeviceRegistry.h"
-#include "HumanFormat.h"
+#include "gui/HumanFormat.h"
+#include "ingest/DeviceRegistry.h"
 
 #include <QBrush>
 #include <QColor>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "DeviceRow.h"
+#include "gui/DeviceRow.h"
 
 #include <QAbstractTableModel>
 #include <QElapsedTimer>

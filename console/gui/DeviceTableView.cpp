@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "DeviceTableView.h"
+#include "gui/DeviceTableView.h"
 
 #include <QHeaderView>
 

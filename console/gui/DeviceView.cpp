@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "DeviceView.h"
+#include "gui/DeviceView.h"
 
-#include "DeviceTableModel.h"
-#include "HumanFormat.h"
-#include "InterfaceTableModel.h"
-#include "MetricChart.h"
-#include "StoreWorker.h"
+#include "gui/DeviceTableModel.h"
+#include "gui/HumanFormat.h"
+#include "gui/InterfaceTableModel.h"
+#include "gui/MetricChart.h"
+#include "gui/StoreWorker.h"
 
 #include <QComboBox>
 #include <QDateTime>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "HistoryRequest.h"
+#include "gui/HistoryRequest.h"
 
 #include <QElapsedTimer>
 #include <QTimer>

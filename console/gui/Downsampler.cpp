@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "Downsampler.h"
+#include "gui/Downsampler.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include "ExportDialog.h"
+#include "gui/ExportDialog.h"
 
-#include "DeviceTableModel.h"
-#include "Exporter.h"
-#include "StoreReader.h"
+#include "gui/DeviceTableModel.h"
+#include "gui/Exporter.h"
+#include "store/StoreReader.h"
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "ExportRequest.h"
+#include "gui/ExportRequest.h"
 
 #include <QDialog>
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-#include "Exporter.h"
+#include "gui/Exporter.h"
 
-#include "ExportCsv.h"
-#include "HumanFormat.h"
-#include "StoreReader.h"
-#include "ThreadPriority.h"
-#include "ViewQueries.h"
+#include "gui/HumanFormat.h"
+#include "gui/ViewQueries.h"
+#include "http/ExportCsv.h"
+#include "service/ThreadPriority.h"
+#include "store/StoreReader.h"
 
 #include <QDir>
 #include <QElapsedTimer>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "HumanFormat.h"
+#include "gui/HumanFormat.h"
 
 #include <QDateTime>
 #include <QTimeZone>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "InterfaceTableModel.h"
+#include "gui/InterfaceTableModel.h"
 
-#include "HumanFormat.h"
+#include "gui/HumanFormat.h"
 
 #include <QLocale>
 

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: MIT
-#include "MainWindow.h"
+#include "gui/MainWindow.h"
 
-#include "CachedTextDelegate.h"
-#include "ConsoleService.h"
-#include "DeviceFilterProxyModel.h"
-#include "DeviceTableModel.h"
-#include "DeviceTableView.h"
-#include "DeviceView.h"
-#include "ExportDialog.h"
-#include "SettingsDialog.h"
-#include "StoreWorker.h"
-#include "TrayNotifier.h"
+#include "gui/CachedTextDelegate.h"
+#include "gui/DeviceFilterProxyModel.h"
+#include "gui/DeviceTableModel.h"
+#include "gui/DeviceTableView.h"
+#include "gui/DeviceView.h"
+#include "gui/ExportDialog.h"
+#include "gui/SettingsDialog.h"
+#include "gui/StoreWorker.h"
+#include "gui/TrayNotifier.h"
+#include "service/ConsoleService.h"
 
 #include <QAction>
 #include <QApplication>

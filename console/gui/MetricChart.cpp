@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "MetricChart.h"
+#include "gui/MetricChart.h"
 
-#include "HumanFormat.h"
+#include "gui/HumanFormat.h"
 
 #include <QChart>
 #include <QCursor>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "SavedSettings.h"
+#include "gui/SavedSettings.h"
 
 const QStringList &SavedSettings::keys()
 {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-#include "ScreenshotTour.h"
+#include "gui/ScreenshotTour.h"
 
-#include "DeviceFilterProxyModel.h"
-#include "DeviceTableModel.h"
-#include "DeviceView.h"
-#include "MainWindow.h"
+#include "gui/DeviceFilterProxyModel.h"
+#include "gui/DeviceTableModel.h"
+#include "gui/DeviceView.h"
+#include "gui/MainWindow.h"
 
 #include <QApplication>
 #include <QDir>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-#include "SettingsDialog.h"
+#include "gui/SettingsDialog.h"
 
-#include "ConsoleService.h"
-#include "SavedSettings.h"
+#include "gui/SavedSettings.h"
+#include "service/ConsoleService.h"
 
 #include <QDialogButtonBox>
 #include <QFormLayout>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-#include "StoreWorker.h"
+#include "gui/StoreWorker.h"
 
-#include "ThreadPriority.h"
-#include "ViewQueries.h"
+#include "gui/ViewQueries.h"
+#include "service/ThreadPriority.h"
 
 #include <QElapsedTimer>
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "DeviceRow.h"
-#include "HistoryRequest.h"
-#include "StoreReader.h"
+#include "gui/DeviceRow.h"
+#include "gui/HistoryRequest.h"
+#include "store/StoreReader.h"
 
 #include <QHash>
 #include <QObject>

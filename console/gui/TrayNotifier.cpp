@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "TrayNotifier.h"
+#include "gui/TrayNotifier.h"
 
 #include <QSystemTrayIcon>
 

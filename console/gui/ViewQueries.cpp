@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-#include "ViewQueries.h"
+#include "gui/ViewQueries.h"
 
-#include "Downsampler.h"
-#include "MinuteRollup.h"
-#include "NetworkMinuteRollup.h"
-#include "SystemFields.h"
+#include "gui/Downsampler.h"
+#include "store/MinuteRollup.h"
+#include "store/NetworkMinuteRollup.h"
+#include "store/SystemFields.h"
 
 #include <QHash>
 #include <QSet>

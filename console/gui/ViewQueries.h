@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "DeviceRow.h"
-#include "HistoryRequest.h"
+#include "gui/DeviceRow.h"
+#include "gui/HistoryRequest.h"
 
 #include <QSqlDatabase>
 #include <optional>

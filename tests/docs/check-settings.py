@@ -4,7 +4,7 @@
 programs read, and nothing else.
 
 The variables a program reads are the string literals in its configuration
-code that look like environment variable names (console/core/ConsoleConfig.cpp,
+code that look like environment variable names (console/config/ConsoleConfig.cpp,
 agent/core/AgentConfig.cpp), so a new setting cannot be added there without
 this check seeing it. Each must be
   * in the README, as `NAME` or `NAME=...` in code;
@@ -21,7 +21,7 @@ import re
 import sys
 
 PROGRAMS = {
-    "metrics-console": ("console/core/ConsoleConfig.cpp", "installers/systemd/console.env.example"),
+    "metrics-console": ("console/config/ConsoleConfig.cpp", "installers/systemd/console.env.example"),
     "metrics-agent": ("agent/core/AgentConfig.cpp", "installers/systemd/agent.env.example"),
 }
 

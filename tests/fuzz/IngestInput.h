@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "Datagram.h"
-#include "Ingest.h"
-#include "KeyStore.h"
-#include "ReportQueue.h"
+#include "ingest/Datagram.h"
+#include "ingest/Ingest.h"
+#include "ingest/KeyStore.h"
+#include "ingest/ReportQueue.h"
 
 #include <QByteArray>
 #include <QFile>

@@ -12,7 +12,7 @@
 // one device key (sign level, the key of fuzz_decode's seeds). Checked
 // besides the sanitizers: received = accepted + rejected, exactly, and every
 // accepted report is in the writer's queue.
-#include "IngestInput.h"
+#include "fuzz/IngestInput.h"
 
 #include <QByteArray>
 #include <QLoggingCategory>

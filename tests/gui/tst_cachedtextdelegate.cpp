@@ -2,7 +2,7 @@
 // CachedTextDelegate paints a cell's text where QStyledItemDelegate would:
 // inside the cell, aligned as the model says, elided when too narrow, after
 // the icon; and lays each distinct text out once.
-#include "CachedTextDelegate.h"
+#include "gui/CachedTextDelegate.h"
 
 #include <QApplication>
 #include <QImage>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "DeviceFilterProxyModel.h"
-#include "DeviceTableModel.h"
+#include "gui/DeviceFilterProxyModel.h"
+#include "gui/DeviceTableModel.h"
 
 #include <QAbstractItemModelTester>
 #include <QIcon>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "DeviceFilterProxyModel.h"
-#include "DeviceTableModel.h"
-#include "DeviceTableView.h"
+#include "gui/DeviceFilterProxyModel.h"
+#include "gui/DeviceTableModel.h"
+#include "gui/DeviceTableView.h"
 
 #include <QHeaderView>
 #include <QScrollBar>

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-#include "DeviceRegistry.h"
-#include "Exporter.h"
-#include "HumanFormat.h"
-#include "IngestCounters.h"
-#include "ReportQueue.h"
-#include "StoreReader.h"
-#include "StoreWriter.h"
-#include "TestReports.h"
-#include "TestSql.h"
+#include "gui/Exporter.h"
+#include "gui/HumanFormat.h"
+#include "ingest/DeviceRegistry.h"
+#include "ingest/IngestCounters.h"
+#include "ingest/ReportQueue.h"
+#include "store/StoreReader.h"
+#include "store/StoreWriter.h"
+#include "support/TestReports.h"
+#include "support/TestSql.h"
 
 #include <QDateTime>
 #include <QFile>

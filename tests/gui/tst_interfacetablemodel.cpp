@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "InterfaceTableModel.h"
+#include "gui/InterfaceTableModel.h"
 
 #include <QAbstractItemModelTester>
 #include <QLocale>

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-#include "ConsoleService.h"
-#include "DeviceFilterProxyModel.h"
-#include "DeviceTableModel.h"
-#include "DeviceView.h"
-#include "InterfaceTableModel.h"
-#include "MainWindow.h"
-#include "MetricChart.h"
-#include "TestReports.h"
+#include "gui/DeviceFilterProxyModel.h"
+#include "gui/DeviceTableModel.h"
+#include "gui/DeviceView.h"
+#include "gui/InterfaceTableModel.h"
+#include "gui/MainWindow.h"
+#include "gui/MetricChart.h"
+#include "service/ConsoleService.h"
+#include "support/TestReports.h"
 
 #include <QDateTime>
 #include <QLabel>

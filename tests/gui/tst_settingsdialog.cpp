@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-#include "ConsoleService.h"
-#include "SavedSettings.h"
-#include "SettingsDialog.h"
-#include "TestReports.h"
+#include "gui/SavedSettings.h"
+#include "gui/SettingsDialog.h"
+#include "service/ConsoleService.h"
+#include "support/TestReports.h"
 
 #include <QLineEdit>
 #include <QSettings>

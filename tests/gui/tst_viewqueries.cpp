@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-#include "DeviceRegistry.h"
-#include "IngestCounters.h"
-#include "ReportQueue.h"
-#include "StoreReader.h"
-#include "StoreWriter.h"
-#include "TestReports.h"
-#include "TestSql.h"
-#include "ViewQueries.h"
+#include "gui/ViewQueries.h"
+#include "ingest/DeviceRegistry.h"
+#include "ingest/IngestCounters.h"
+#include "ingest/ReportQueue.h"
+#include "store/StoreReader.h"
+#include "store/StoreWriter.h"
+#include "support/TestReports.h"
+#include "support/TestSql.h"
 
 #include <QTemporaryDir>
 #include <QTest>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // ApiJson's hand-made time text says what QDateTime says, and its numbers
 // read back as the same doubles.
-#include "ApiJson.h"
+#include "http/ApiJson.h"
 
 #include <QDateTime>
 #include <QJsonArray>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Gzip: what zlib's own inflate reads back, and Accept-Encoding parsing.
-#include "Gzip.h"
+#include "http/Gzip.h"
 
 #include <QTest>
 #include <zlib.h>

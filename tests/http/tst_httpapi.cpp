@@ -2,10 +2,10 @@
 // The REST API, live push and their errors, as a client sees them: a real
 // console (UDP, ingest, writer, HTTP) on 127.0.0.1 with port 0, a real HTTP
 // client, and the database read back with SQL of the test's own.
-#include "ConsoleService.h"
-#include "HttpApi.h"
-#include "TestReports.h"
-#include "TestSql.h"
+#include "http/HttpApi.h"
+#include "service/ConsoleService.h"
+#include "support/TestReports.h"
+#include "support/TestSql.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // RequestSizeGuard::declaredLength reads Content-Length out of a request head.
-#include "RequestSizeGuard.h"
+#include "http/RequestSizeGuard.h"
 
 #include <QTest>
 

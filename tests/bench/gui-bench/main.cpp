@@ -8,16 +8,16 @@
 //     A device view of the first device: range pick to painted chart, and stalls.
 // gui-bench --export --db PATH --out FILE.csv
 //     Every row of every device to CSV on a worker thread: time, GUI stalls, peak memory.
-#include "ConsoleService.h"
-#include "DeviceTableModel.h"
-#include "DeviceView.h"
-#include "Exporter.h"
-#include "IngestCounters.h"
-#include "MainWindow.h"
-#include "MetricChart.h"
-#include "ReportQueue.h"
-#include "StoreReader.h"
-#include "StoreWriter.h"
+#include "gui/DeviceTableModel.h"
+#include "gui/DeviceView.h"
+#include "gui/Exporter.h"
+#include "gui/MainWindow.h"
+#include "gui/MetricChart.h"
+#include "ingest/IngestCounters.h"
+#include "ingest/ReportQueue.h"
+#include "service/ConsoleService.h"
+#include "store/StoreReader.h"
+#include "store/StoreWriter.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

@@ -9,10 +9,10 @@
 // second of the thread's CPU time.
 //
 // Usage: security-bench [REPORTS_PER_ROUND] [ROUNDS]   (default 20000 31)
-#include "Ingest.h"
-#include "KeyStore.h"
-#include "ReportQueue.h"
 #include "dmr/Codec.h"
+#include "ingest/Ingest.h"
+#include "ingest/KeyStore.h"
+#include "ingest/ReportQueue.h"
 
 #include <QCoreApplication>
 #include <QDateTime>

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+#include "config/ConsoleConfig.h"
+
+#include "config/EnvFile.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <cstdio>
+#include <functional>
+
+namespace {
+
+struct Key
+{
+    const char *flag;
+    const char *env;
+    const char *valueName;
+    const char *help;
+    std::function<bool(ConsoleConfig &, const QString &)> apply;
+};
+
+bool toPort(const QString &text, quint16 *port)
+{
+    bool ok = false;
+    const uint value = text.toUInt(&ok);
+    if (!ok || value > 65535)
+        return false;
+    *port = static_cast<quint16>(value);
+    return true;
+}
+
+bool toInt(const QString &text, int minimum, int maximum, int *out)
+{
+    bool ok = false;
+    const int value = text.toInt(&ok);
+    if (!ok || value < minimum || value > maximum)
+        return false;
+    *out = value;
+    return true;
+}
+
+bool toAddress(const QString &text, QHostAddress *out)
+{
+    QHostAddress address;
+    if (text == QLatin1String("*") || text == QLatin1String("any"))
+        address = QHostAddress::Any;
+    else if (text == QLatin1String("localhost"))
+        address = QHostAddress::LocalHost;
+    else if (!address.setAddress(text))
+        return false;
+    *out = address;
+    return true;
+}
+
+const QList<Key> &keys()
+{
+    static const QList<Key> table = {
+        {"udp-port", "METRICS_UDP_PORT", "port", "UDP port for agent reports (default 47800).",
+            [](ConsoleConfig &c, const QString &v) { return toPort(v, &c.udpPort); }},
+        {"bind", "METRICS_BIND", "address",
+            "Address to receive reports on (default 0.0.0.0, all IPv4; :: for IPv6 too).",
+            [](ConsoleConfig &c, const QString &v) { return toAddress(v, &c.udpBind); }},
+        {"http-port", "METRICS_HTTP_PORT", "port",
+            "HTTP port of the REST API and web page (default 8000).",
+            [](ConsoleConfig &c, const QString &v) { return toPort(v, &c.httpPort); }},
+        {"http-bind", "METRICS_HTTP_BIND", "address",
+            "Address the HTTP server binds (default 127.0.0.1).",
+            [](ConsoleConfig &c, const QString &v) { return toAddress(v, &c.httpBind); }},
+        {"api-token", "METRICS_API_TOKEN", "token",
+            "Bearer token that POST requests to the REST API must carry (default none: POSTs "
+            "are refused). Prefer the variable or .env: a flag shows in the process list.",
+            [](ConsoleConfig &c, const QString &v) {
+                c.apiToken = v;
+                return v.size() >= 8;
+            }},
+        {"db", "METRICS_DB", "path",
+            "SQLite database file (default $XDG_DATA_HOME/device-metrics-reporter/metrics.db).",
+            [](ConsoleConfig &c, const QString &v) {
+                c.database = v;
+                return !v.isEmpty();
+            }},
+        {"log-file", "METRICS_LOG_FILE", "path",
+            "Log file, rotated by size; - for stderr only (default .log/metrics.log, stderr under "
+            "systemd).",
+            [](ConsoleConfig &c, const QString &v) {
+                c.logFile = v;
+                return !v.isEmpty();
+            }},
+        {"stats-interval", "METRICS_STATS_INTERVAL", "seconds",
+            "How often the ingest counters are logged (default 60; 0 turns it off).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 0, 86400, &c.statsIntervalSeconds);
+            }},
+        {"offline-after", "METRICS_OFFLINE_AFTER", "seconds",
+            "A device is offline when silent for max(this, 3 x its interval) (default 60).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 1, 86400 * 7, &c.offlineAfterSeconds);
+            }},
+        {"queue-capacity", "METRICS_QUEUE_CAPACITY", "reports",
+            "Reports held in memory between ingest and the database writer (default 200000).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 1000, 100000000, &c.queueCapacity);
+            }},
+        {"flush-interval", "METRICS_FLUSH_INTERVAL_MS", "ms",
+            "Longest time an accepted report waits for its database transaction (default 1000). "
+            "Every transaction rewrites the newest page of each device, so fewer, larger "
+            "transactions are what lets a large fleet be stored.",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 1, 10000, &c.flushIntervalMs);
+            }},
+        {"security", "METRICS_SECURITY", "level",
+            "Least protection a report must have: none, sign (HMAC-SHA-256) or encrypt "
+            "(AES-256-GCM) (default none). Devices with a key must use their key's level "
+            "whatever this says.",
+            [](ConsoleConfig &c, const QString &v) {
+                const std::optional<dmr::Security> level = dmr::parseSecurity(v.toStdString());
+                c.security = level.value_or(dmr::Security::None);
+                return level.has_value();
+            }},
+        {"key-file", "METRICS_KEY_FILE", "path",
+            "Device keys, written by 'metrics-console keys add DEVICE_ID' (default: keys beside "
+            "the database).",
+            [](ConsoleConfig &c, const QString &v) {
+                c.keyFile = v;
+                return !v.isEmpty();
+            }},
+        {"max-clock-skew", "METRICS_MAX_CLOCK_SKEW", "seconds",
+            "Reports whose send time is further than this from the console's clock are refused "
+            "as stale or replayed (default 300).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 1, 86400 * 7, &c.maxClockSkewSeconds);
+            }},
+        {"ack-interval", "METRICS_ACK_INTERVAL", "seconds",
+            "How often each reporting agent is told what is stored, so that it resends what is "
+            "missing (default 2; 0 sends no acknowledgements).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 0, 3600, &c.ackIntervalSeconds);
+            }},
+        {"receive-buffer", "METRICS_RECEIVE_BUFFER", "bytes",
+            "Kernel receive buffer asked for the UDP socket (default 8388608).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 65536, 1 << 30, &c.receiveBufferBytes);
+            }},
+    };
+    return table;
+}
+
+// The console's options, in the order --help lists them.
+struct Options
+{
+    QCommandLineOption help;
+    QCommandLineOption version;
+    QCommandLineOption headless;
+    QCommandLineOption envFile;
+    QList<QCommandLineOption> keys; // one per entry of keys(), in its order
+};
+
+Options addOptions(QCommandLineParser &parser)
+{
+    parser.setApplicationDescription(QStringLiteral(
+        "Device Metrics Reporter console: receives metrics reports from metrics-agent over UDP, "
+        "stores them and shows them.\nEvery option can also be set by the environment variable "
+        "named in brackets, or in a .env file."));
+    Options options {parser.addHelpOption(), parser.addVersionOption(),
+        QCommandLineOption(QStringLiteral("headless"),
+            QStringLiteral("Run without the desktop window. [METRICS_HEADLESS=1]")),
+        QCommandLineOption(QStringLiteral("env-file"),
+            QStringLiteral("Read settings from this file instead of ./.env."),
+            QStringLiteral("path")),
+        {}};
+    parser.addOption(options.headless);
+    parser.addOption(options.envFile);
+    for (const Key &key : keys()) {
+        options.keys.append(QCommandLineOption(QString::fromLatin1(key.flag),
+            QStringLiteral("%1 [%2]").arg(
+                QString::fromLatin1(key.help), QString::fromLatin1(key.env)),
+            QString::fromLatin1(key.valueName)));
+        parser.addOption(options.keys.last());
+    }
+    return options;
+}
+
+} // namespace
+
+QString ConsoleConfig::defaultDatabasePath(const QProcessEnvironment &environment)
+{
+    // systemd's StateDirectory= hands the service its own writable folder.
+    const QString stateDirectory = environment.value(QStringLiteral("STATE_DIRECTORY"));
+    if (!stateDirectory.isEmpty())
+        return stateDirectory.split(QLatin1Char(':')).first() + QStringLiteral("/metrics.db");
+    QString dataHome = environment.value(QStringLiteral("XDG_DATA_HOME"));
+    if (dataHome.isEmpty())
+        dataHome = environment.value(QStringLiteral("HOME"), QDir::homePath())
+            + QStringLiteral("/.local/share");
+    return dataHome + QStringLiteral("/device-metrics-reporter/metrics.db");
+}
+
+QString ConsoleConfig::defaultKeyFile(const QString &databasePath)
+{
+    return QFileInfo(databasePath).absolutePath() + QStringLiteral("/keys");
+}
+
+QString ConsoleConfig::helpText()
+{
+    QCommandLineParser parser;
+    addOptions(parser);
+    // Qt names the program after the application object's argv[0], or
+    // "<executable_name>" while there is none, as when main() parses to
+    // choose which application object to make. The name is fixed; say it.
+    const QString text = parser.helpText();
+    return QStringLiteral("Usage: metrics-console [options]")
+        + text.mid(text.indexOf(QLatin1Char('\n')));
+}
+
+std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
+    const QProcessEnvironment &environment, QString *error, int *exitCode)
+{
+    QCommandLineParser parser;
+    const Options options = addOptions(parser);
+
+    *exitCode = 2;
+    if (!parser.parse(arguments)) {
+        *error = parser.errorText();
+        return std::nullopt;
+    }
+    if (parser.isSet(options.help)) {
+        std::fputs(qPrintable(helpText()), stdout);
+        *exitCode = 0;
+        return std::nullopt;
+    }
+    if (parser.isSet(options.version)) {
+        std::printf("%s %s\n", qPrintable(QCoreApplication::applicationName()),
+            qPrintable(QCoreApplication::applicationVersion()));
+        *exitCode = 0;
+        return std::nullopt;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        *error
+            = QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first());
+        return std::nullopt;
+    }
+
+    const QString envPath
+        = parser.isSet(options.envFile) ? parser.value(options.envFile) : QStringLiteral(".env");
+    QString envError;
+    const std::optional<EnvFile> envFile = EnvFile::load(envPath, &envError);
+    if (!envFile && parser.isSet(options.envFile)) {
+        *error = envError;
+        return std::nullopt;
+    }
+
+    ConsoleConfig config;
+    const QString headlessName = QStringLiteral("METRICS_HEADLESS");
+    QString headless;
+    if (environment.contains(headlessName))
+        headless = environment.value(headlessName);
+    else if (envFile)
+        headless = envFile->value(headlessName);
+    config.headless = parser.isSet(options.headless) || headless == QLatin1String("1");
+    config.database = defaultDatabasePath(environment);
+    config.logFile = QString();
+    for (int i = 0; i < keys().size(); ++i) {
+        const Key &key = keys().at(i);
+        const QString envName = QString::fromLatin1(key.env);
+        QString value;
+        QString source;
+        if (parser.isSet(options.keys.at(i))) {
+            value = parser.value(options.keys.at(i));
+            source = QStringLiteral("--") + QString::fromLatin1(key.flag);
+        } else if (environment.contains(envName)) {
+            value = environment.value(envName);
+            source = envName;
+        } else if (envFile && envFile->contains(envName)) {
+            value = envFile->value(envName);
+            source = envName + QStringLiteral(" in ") + envPath;
+        } else {
+            continue;
+        }
+        if (!key.apply(config, value)) {
+            *error = QStringLiteral("invalid value '%1' for %2").arg(value, source);
+            return std::nullopt;
+        }
+    }
+    if (config.keyFile.isEmpty())
+        config.keyFile = defaultKeyFile(config.database);
+    *exitCode = 0;
+    return config;
+}

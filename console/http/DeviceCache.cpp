@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+#include "http/DeviceCache.h"
+
+#include "http/ApiJson.h"
+#include "ingest/DeviceRegistry.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <algorithm>
+
+DeviceCache::DeviceCache(int offlineAfterSeconds)
+    : m_offlineAfterSeconds(offlineAfterSeconds)
+{ }
+
+void DeviceCache::reset(const QList<DeviceOverview> &devices)
+{
+    m_devices.clear();
+    for (const DeviceOverview &overview : devices)
+        m_devices.insert(overview.device.uuid, overview);
+    ++m_version;
+}
+
+void DeviceCache::updateDevices(const QList<DeviceSnapshot> &devices)
+{
+    for (const DeviceSnapshot &device : devices)
+        m_devices[device.uuid].device = device;
+    ++m_version;
+}
+
+void DeviceCache::updateReports(const QList<AcceptedReport> &reports)
+{
+    for (const AcceptedReport &accepted : reports) {
+        DeviceOverview &overview = m_devices[accepted.device.uuid];
+        overview.device = accepted.device;
+        const qint64 ts = accepted.report.sampleTimeMs;
+        if (ts < overview.latestTs)
+            continue;
+        if (accepted.hasSystem) {
+            overview.latestTs = ts;
+            overview.system = accepted.report.system;
+        }
+        if (!accepted.report.interfaces.empty())
+            overview.interfaces = accepted.report.interfaces;
+    }
+    ++m_version;
+}
+
+void DeviceCache::setDatabaseId(const QString &uuid, qint64 id)
+{
+    const auto it = m_devices.find(uuid);
+    if (it != m_devices.end())
+        it->id = id;
+}
+
+const DeviceOverview *DeviceCache::find(const QString &uuid) const
+{
+    const auto it = m_devices.constFind(uuid);
+    return it == m_devices.constEnd() ? nullptr : &*it;
+}
+
+std::vector<const DeviceOverview *> DeviceCache::search(const QString &text) const
+{
+    std::vector<const DeviceOverview *> found;
+    found.reserve(std::size_t(m_devices.size()));
+    for (const DeviceOverview &overview : m_devices) {
+        const DeviceSnapshot &d = overview.device;
+        if (text.isEmpty() || d.uuid.contains(text, Qt::CaseInsensitive)
+            || d.deviceId.contains(text, Qt::CaseInsensitive)
+            || d.hostname.contains(text, Qt::CaseInsensitive))
+            found.push_back(&overview);
+    }
+    std::sort(found.begin(), found.end(), [](const DeviceOverview *a, const DeviceOverview *b) {
+        const int byHost = a->device.hostname.compare(b->device.hostname);
+        return byHost != 0 ? byHost < 0 : a->device.deviceId < b->device.deviceId;
+    });
+    return found;
+}
+
+bool DeviceCache::isOnline(const DeviceOverview &device, qint64 nowMs) const
+{
+    return DeviceRegistry::isOnline(device.device, nowMs, m_offlineAfterSeconds);
+}
+
+QByteArray DeviceCache::toJson(
+    const std::vector<const DeviceOverview *> &devices, int offlineAfterSeconds, qint64 nowMs)
+{
+    QJsonArray array;
+    for (const DeviceOverview *overview : devices) {
+        array.append(ApiJson::device(
+            *overview, DeviceRegistry::isOnline(overview->device, nowMs, offlineAfterSeconds)));
+    }
+    return QJsonDocument(array).toJson(QJsonDocument::Compact);
+}
+
+std::vector<DeviceOverview> DeviceCache::sorted() const
+{
+    std::vector<DeviceOverview> copy;
+    copy.reserve(std::size_t(m_devices.size()));
+    for (const DeviceOverview *overview : search(QString()))
+        copy.push_back(*overview);
+    return copy;
+}

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "store/StoreReader.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QList>
+#include <vector>
+
+// Every device with its newest metrics, kept in memory on the HTTP thread:
+// loaded once from the database, then kept current from ingest's signals, so
+// that listing a thousand devices costs no SQL at all (DeviceListBody
+// serializes the whole list).
+class DeviceCache
+{
+public:
+    explicit DeviceCache(int offlineAfterSeconds);
+
+    void reset(const QList<DeviceOverview> &devices);
+    // The registry's view of devices (uuid, counters, last_seen).
+    void updateDevices(const QList<DeviceSnapshot> &devices);
+    // Newest values; a late report older than what is shown changes nothing.
+    void updateReports(const QList<AcceptedReport> &reports);
+    void setDatabaseId(const QString &uuid, qint64 id);
+
+    const DeviceOverview *find(const QString &uuid) const;
+    // Sorted by hostname, then device_id. An empty text matches all; else a
+    // case-insensitive substring of uuid, device_id or hostname.
+    std::vector<const DeviceOverview *> search(const QString &text) const;
+    bool isOnline(const DeviceOverview &device, qint64 nowMs) const;
+    int size() const { return int(m_devices.size()); }
+    int offlineAfterSeconds() const { return m_offlineAfterSeconds; }
+    // Grows with every change, so a copy can tell that it is behind.
+    quint64 version() const { return m_version; }
+    // A copy of every device, in search()'s order.
+    std::vector<DeviceOverview> sorted() const;
+
+    // The JSON array of these devices, online as of nowMs.
+    static QByteArray toJson(
+        const std::vector<const DeviceOverview *> &devices, int offlineAfterSeconds, qint64 nowMs);
+
+private:
+    int m_offlineAfterSeconds;
+    QHash<QString, DeviceOverview> m_devices; // by uuid
+    quint64 m_version = 0;
+};

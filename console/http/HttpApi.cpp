@@ -1,0 +1,749 @@
+// SPDX-License-Identifier: MIT
+#include "http/HttpApi.h"
+
+#include "http/ApiJson.h"
+#include "http/DeviceCache.h"
+#include "http/DeviceListBody.h"
+#include "http/Gzip.h"
+#include "http/HttpListener.h"
+#include "http/HttpLogging.h"
+#include "http/LivePush.h"
+#include "http/MetricsExport.h"
+#include "http/PrometheusText.h"
+#include "http/ReportParser.h"
+#include "ingest/IngestCounters.h"
+#include "store/StoreReader.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QHttpServer>
+#include <QHttpServerRequest>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTcpServer>
+#include <QWebSocket>
+
+namespace {
+
+using Method = QHttpServerRequest::Method;
+
+constexpr qint64 kDayMs = 24 * 3600 * 1000LL;
+constexpr int kDefaultPoints = 500;
+constexpr int kMaxPoints = 10000;
+
+qint64 now()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+QByteArray methodName(int method)
+{
+    switch (Method(method)) {
+    case Method::Get:
+        return "GET";
+    case Method::Post:
+        return "POST";
+    case Method::Put:
+        return "PUT";
+    case Method::Delete:
+        return "DELETE";
+    case Method::Head:
+        return "HEAD";
+    case Method::Options:
+        return "OPTIONS";
+    case Method::Patch:
+        return "PATCH";
+    default:
+        break;
+    }
+    return "UNKNOWN";
+}
+
+QByteArray contentTypeOf(const QString &path)
+{
+    if (path.endsWith(QLatin1String(".html")))
+        return "text/html; charset=utf-8";
+    if (path.endsWith(QLatin1String(".css")))
+        return "text/css; charset=utf-8";
+    if (path.endsWith(QLatin1String(".js")))
+        return "text/javascript; charset=utf-8";
+    if (path.endsWith(QLatin1String(".svg")))
+        return "image/svg+xml";
+    if (path.endsWith(QLatin1String(".png")))
+        return "image/png";
+    return "text/plain; charset=utf-8";
+}
+
+// Compares without an early exit, so that timing tells nothing about the token.
+bool sameToken(const QByteArray &a, const QByteArray &b)
+{
+    if (a.size() != b.size())
+        return false;
+    unsigned char diff = 0;
+    for (qsizetype i = 0; i < a.size(); ++i)
+        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+QByteArray header(const QHttpServerRequest &request, const QByteArray &name)
+{
+    for (const auto &[key, value] : request.headers()) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+// Prometheus's base units: bytes, not KiB; ratios, not percentages.
+double bytes(std::uint64_t kib)
+{
+    return double(kib) * 1024.0;
+}
+
+double ratio(double percent)
+{
+    return percent / 100.0;
+}
+
+} // namespace
+
+HttpApi::HttpApi(Options options, const IngestCounters *counters, Submit submit, QueueSize queued,
+    QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_counters(counters)
+    , m_submit(std::move(submit))
+    , m_queued(std::move(queued))
+{
+    const QString uuid = QStringLiteral("([^/]+)");
+    addRoute(int(Method::Get), QStringLiteral("/"),
+        [this](auto &, auto &r, auto &) { staticFile(r, QStringLiteral(":/web/index.html")); });
+    addRoute(int(Method::Get), QStringLiteral("/device/%1/").arg(uuid),
+        [this](auto &, auto &r, auto &) { staticFile(r, QStringLiteral(":/web/device.html")); });
+    addRoute(int(Method::Get), QStringLiteral("/static/([A-Za-z0-9_./-]+)"),
+        [this](auto &, auto &r, const QStringList &c) {
+            if (c.at(0).contains(QLatin1String("..")))
+                return replyError(r, Status::NotFound, QStringLiteral("no such file"));
+            staticFile(r, QStringLiteral(":/web/") + c.at(0));
+        });
+    addRoute(int(Method::Get), QStringLiteral("/healthz"),
+        [this](auto &, auto &r, auto &) { health(r); });
+    addRoute(int(Method::Get), QStringLiteral("/metrics"),
+        [this](auto &, auto &r, auto &) { metrics(r); });
+    addRoute(int(Method::Get), QStringLiteral("/api/stats/"),
+        [this](auto &, auto &r, auto &) { stats(r); });
+    addRoute(int(Method::Get), QStringLiteral("/api/devices/"),
+        [this](auto &q, auto &r, auto &) { listDevices(q, r); });
+    addRoute(int(Method::Post), QStringLiteral("/api/devices/"),
+        [this](auto &q, auto &r, auto &) { postDevice(q, r); });
+    addRoute(int(Method::Get), QStringLiteral("/api/devices/%1/").arg(uuid),
+        [this](auto &, auto &r, const QStringList &c) { getDevice(r, c.at(0)); });
+    addRoute(int(Method::Post), QStringLiteral("/api/devices/%1/system-metrics/").arg(uuid),
+        [this](auto &q, auto &r, const QStringList &c) { postMetrics(q, r, c.at(0), true); });
+    addRoute(int(Method::Post), QStringLiteral("/api/devices/%1/network-metrics/").arg(uuid),
+        [this](auto &q, auto &r, const QStringList &c) { postMetrics(q, r, c.at(0), false); });
+    addRoute(int(Method::Get), QStringLiteral("/api/devices/%1/history/").arg(uuid),
+        [this](auto &q, auto &r, const QStringList &c) { history(q, r, c.at(0)); });
+    addRoute(int(Method::Get), QStringLiteral("/api/devices/%1/export\\.csv").arg(uuid),
+        [this](auto &q, auto &r, const QStringList &c) { exportRows(q, r, c.at(0), true); });
+    addRoute(int(Method::Get), QStringLiteral("/api/devices/%1/export\\.json").arg(uuid),
+        [this](auto &q, auto &r, const QStringList &c) { exportRows(q, r, c.at(0), false); });
+}
+
+HttpApi::~HttpApi()
+{
+    stop();
+}
+
+void HttpApi::addRoute(int method, const QString &pattern, Handler handler)
+{
+    m_routes.push_back({QRegularExpression(QLatin1Char('^') + pattern + QLatin1Char('$')), method,
+        std::move(handler)});
+}
+
+bool HttpApi::start(QString *error)
+{
+    m_reader = std::make_unique<StoreReader>(m_options.databasePath, QStringLiteral("http-api"));
+    if (!m_reader->open(error))
+        return false;
+    const std::optional<QList<DeviceOverview>> devices = m_reader->devices(error);
+    if (!devices)
+        return false;
+    m_cache = std::make_unique<DeviceCache>(m_options.offlineAfterSeconds);
+    m_cache->reset(*devices);
+    m_push = new LivePush(m_cache.get(), this);
+    m_list = new DeviceListBody(m_cache.get(), this);
+
+    m_server = new QHttpServer(this);
+    m_server->setMissingHandler(
+        [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            dispatch(request, std::move(responder));
+        });
+    // Qt 6.4 hands a connection to its WebSocket server only when a route
+    // took the upgrade request and wrote nothing back; every other path is
+    // refused (logged by qt.httpserver and closed).
+    m_server->route(QStringLiteral("/ws"),
+        [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            if (header(request, "Upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
+                return;
+            replyError(responder, Status::UpgradeRequired,
+                QStringLiteral("/ws is a WebSocket endpoint; connect with a WebSocket client"),
+                {{"Upgrade", "websocket"}});
+        });
+    connect(
+        m_server, &QAbstractHttpServer::newWebSocketConnection, this, &HttpApi::acceptWebSockets);
+    auto *listener = new HttpListener(kMaxBodyBytes, m_server);
+    connect(
+        listener, &HttpListener::requestTooLarge, this, [this](const QString &peer, qint64 bytes) {
+            ++m_responses[int(Status::PayloadTooLarge)];
+            qCWarning(lcHttp, "refused a request of %lld bytes from %s: over %lld bytes",
+                qlonglong(bytes), qPrintable(peer), qlonglong(kMaxBodyBytes));
+        });
+    if (!listener->listen(m_options.bind, m_options.port)) {
+        *error = QStringLiteral("cannot listen for HTTP on %1 port %2: %3")
+                     .arg(m_options.bind.toString())
+                     .arg(m_options.port)
+                     .arg(listener->errorString());
+        delete m_server;
+        m_server = nullptr;
+        return false;
+    }
+    m_server->bind(listener);
+    const quint16 port = listener->serverPort();
+    m_port = port;
+    qCInfo(lcHttp, "REST API and web page on http://%s:%u/ (%lld devices cached)",
+        qPrintable(m_options.bind.protocol() == QAbstractSocket::IPv6Protocol
+                ? QLatin1Char('[') + m_options.bind.toString() + QLatin1Char(']')
+                : m_options.bind.toString()),
+        port, qlonglong(devices->size()));
+    if (m_options.apiToken.isEmpty())
+        qCInfo(lcHttp, "no API token configured (METRICS_API_TOKEN): POST requests are refused");
+    return true;
+}
+
+void HttpApi::stop()
+{
+    delete m_push;
+    m_push = nullptr;
+    delete m_list; // waits for a list being serialized
+    m_list = nullptr;
+    delete m_server; // closes the listening socket and every connection
+    m_server = nullptr;
+    m_port = 0;
+    m_reader.reset();
+    // Updates queued before the thread quits still arrive: they find no cache.
+    m_cache.reset();
+}
+
+void HttpApi::updateDevices(const QList<DeviceSnapshot> &devices)
+{
+    if (!m_cache || !m_push)
+        return;
+    m_cache->updateDevices(devices);
+    QStringList uuids;
+    for (const DeviceSnapshot &device : devices)
+        uuids.append(device.uuid);
+    m_push->devicesChanged(uuids);
+}
+
+void HttpApi::updateReports(const QList<AcceptedReport> &reports)
+{
+    if (m_cache)
+        m_cache->updateReports(reports);
+}
+
+void HttpApi::setStoreHealth(bool healthy, const QString &error)
+{
+    m_storeHealthy = healthy;
+    m_storeError = error;
+}
+
+void HttpApi::acceptWebSockets()
+{
+    while (m_server->hasPendingWebSocketConnections()) {
+        std::unique_ptr<QWebSocket> socket = m_server->nextPendingWebSocketConnection();
+        if (socket->requestUrl().path() != QLatin1String("/ws")) {
+            socket->close(QWebSocketProtocol::CloseCodePolicyViolated,
+                QStringLiteral("WebSocket connections are served on /ws only"));
+            socket.release()->deleteLater();
+            continue;
+        }
+        m_push->add(std::move(socket));
+    }
+}
+
+void HttpApi::dispatch(const QHttpServerRequest &request, QHttpServerResponder &&responder)
+{
+    const QString path = request.url().path();
+    QByteArray allowed;
+    for (const Route &route : m_routes) {
+        const QRegularExpressionMatch match = route.pattern.match(path);
+        if (!match.hasMatch())
+            continue;
+        if (route.method != int(request.method())) {
+            if (!allowed.contains(methodName(route.method)))
+                allowed += (allowed.isEmpty() ? "" : ", ") + methodName(route.method);
+            continue;
+        }
+        QStringList captured = match.capturedTexts();
+        captured.removeFirst();
+        route.handler(request, responder, captured);
+        return;
+    }
+    if (!allowed.isEmpty()) {
+        replyError(responder, Status::MethodNotAllowed,
+            QStringLiteral("%1 is not allowed on %2; allowed: %3")
+                .arg(QString::fromLatin1(methodName(int(request.method()))), path,
+                    QString::fromLatin1(allowed)),
+            {{"Allow", allowed}});
+        return;
+    }
+    QString message = QStringLiteral("no such resource: %1").arg(path);
+    if (path.startsWith(QLatin1String("/api/")) && !path.endsWith(QLatin1Char('/'))
+        && !path.contains(QLatin1String("/export."))) {
+        message += QStringLiteral(" (API paths end with a slash: %1/)").arg(path);
+    }
+    replyError(responder, Status::NotFound, message);
+}
+
+void HttpApi::reply(QHttpServerResponder &responder, Status status, const QByteArray &contentType,
+    const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &extra)
+{
+    ++m_responses[int(status)];
+    responder.writeStatusLine(status);
+    responder.writeHeader("Content-Type", contentType);
+    responder.writeHeader("Content-Length", QByteArray::number(body.size()));
+    for (const auto &[key, value] : extra)
+        responder.writeHeader(key, value);
+    responder.writeBody(body);
+}
+
+void HttpApi::replyJson(QHttpServerResponder &responder, const QByteArray &json, Status status)
+{
+    reply(responder, status, "application/json", json, {{"Cache-Control", "no-store"}});
+}
+
+void HttpApi::replyError(QHttpServerResponder &responder, Status status, const QString &message,
+    const QList<QPair<QByteArray, QByteArray>> &extra)
+{
+    qCDebug(lcHttp, "%d: %s", int(status), qPrintable(message));
+    reply(responder, status, "application/json", ApiJson::error(message), extra);
+}
+
+bool HttpApi::authorized(const QHttpServerRequest &request, QHttpServerResponder &responder)
+{
+    const QList<QPair<QByteArray, QByteArray>> challenge = {{"WWW-Authenticate", "Bearer"}};
+    if (m_options.apiToken.isEmpty()) {
+        replyError(responder, Status::Unauthorized,
+            QStringLiteral("writes are disabled: the console has no API token (set "
+                           "METRICS_API_TOKEN or --api-token)"),
+            challenge);
+        return false;
+    }
+    const QByteArray authorization = header(request, "Authorization");
+    if (authorization.isEmpty()) {
+        replyError(responder, Status::Unauthorized,
+            QStringLiteral("missing Authorization header; send Authorization: Bearer <token>"),
+            challenge);
+        return false;
+    }
+    if (!authorization.startsWith("Bearer ")
+        || !sameToken(authorization.mid(7).trimmed(), m_options.apiToken.toUtf8())) {
+        replyError(responder, Status::Unauthorized, QStringLiteral("invalid API token"), challenge);
+        return false;
+    }
+    if (request.body().size() > kMaxBodyBytes) {
+        replyError(responder, Status::PayloadTooLarge,
+            QStringLiteral("request body of %1 bytes is over the limit of %2 bytes")
+                .arg(request.body().size())
+                .arg(kMaxBodyBytes));
+        return false;
+    }
+    return true;
+}
+
+const DeviceOverview *HttpApi::deviceOr404(const QString &uuid, QHttpServerResponder &responder)
+{
+    const DeviceOverview *device = m_cache->find(uuid);
+    if (!device)
+        replyError(responder, Status::NotFound, QStringLiteral("no device with uuid %1").arg(uuid));
+    return device;
+}
+
+qint64 HttpApi::databaseId(const QString &uuid)
+{
+    const DeviceOverview *cached = m_cache->find(uuid);
+    if (cached && cached->id > 0)
+        return cached->id;
+    // A device first seen since start gets its row id when the writer stores it.
+    QString error;
+    const std::optional<DeviceOverview> stored = m_reader->device(uuid, &error);
+    if (!stored)
+        return 0;
+    m_cache->setDatabaseId(uuid, stored->id);
+    return stored->id;
+}
+
+void HttpApi::listDevices(const QHttpServerRequest &request, QHttpServerResponder &responder)
+{
+    const QString search
+        = request.query().queryItemValue(QStringLiteral("search"), QUrl::FullyDecoded).trimmed();
+    if (search.isEmpty()) {
+        const std::shared_ptr<const DeviceListBody::Body> body = m_list->current(now());
+        if (!body->gzip.isEmpty() && Gzip::accepted(header(request, "Accept-Encoding"))) {
+            return reply(responder, Status::Ok, "application/json", body->gzip,
+                {{"Content-Encoding", "gzip"}, {"Vary", "Accept-Encoding"},
+                    {"Cache-Control", "no-store"}});
+        }
+        return reply(responder, Status::Ok, "application/json", body->json,
+            {{"Vary", "Accept-Encoding"}, {"Cache-Control", "no-store"}});
+    }
+    replyJson(responder,
+        DeviceCache::toJson(m_cache->search(search), m_cache->offlineAfterSeconds(), now()));
+}
+
+void HttpApi::getDevice(QHttpServerResponder &responder, const QString &uuid)
+{
+    if (const DeviceOverview *device = deviceOr404(uuid, responder)) {
+        replyJson(responder,
+            QJsonDocument(ApiJson::device(*device, m_cache->isOnline(*device, now())))
+                .toJson(QJsonDocument::Compact));
+    }
+}
+
+void HttpApi::postDevice(const QHttpServerRequest &request, QHttpServerResponder &responder)
+{
+    if (!authorized(request, responder))
+        return;
+    QString error;
+    std::optional<AcceptedReport> report = ReportParser(now()).parseDevice(request.body(), &error);
+    if (!report)
+        return replyError(responder, Status::BadRequest, error);
+    const QString deviceId = QString::fromStdString(report->report.deviceId);
+    bool existed = false;
+    for (const DeviceOverview *device : m_cache->search(deviceId))
+        existed = existed || device->device.deviceId == deviceId;
+    const bool withMetrics = report->hasSystem || !report->report.interfaces.empty();
+    report->device = m_submit(
+        *report, withMetrics ? DeviceRegistry::Source::Http : DeviceRegistry::Source::Registration);
+    m_cache->updateDevices({report->device});
+    if (withMetrics)
+        m_cache->updateReports({*report});
+    m_push->devicesChanged({report->device.uuid});
+    const DeviceOverview *device = m_cache->find(report->device.uuid);
+    qCInfo(lcHttp, "device %s (%s) %s over HTTP", qPrintable(deviceId),
+        qPrintable(report->device.uuid), existed ? "updated" : "created");
+    replyJson(responder,
+        QJsonDocument(ApiJson::device(*device, m_cache->isOnline(*device, now())))
+            .toJson(QJsonDocument::Compact),
+        existed ? Status::Ok : Status::Created);
+}
+
+void HttpApi::postMetrics(const QHttpServerRequest &request, QHttpServerResponder &responder,
+    const QString &uuid, bool system)
+{
+    if (!authorized(request, responder))
+        return;
+    const DeviceOverview *device = deviceOr404(uuid, responder);
+    if (!device)
+        return;
+    QString error;
+    const ReportParser parser(now());
+    std::optional<AcceptedReport> report = system
+        ? parser.parseSystem(request.body(), device->device.deviceId, &error)
+        : parser.parseNetwork(request.body(), device->device.deviceId, &error);
+    if (!report)
+        return replyError(responder, Status::BadRequest, error);
+    report->device = m_submit(*report, DeviceRegistry::Source::Http);
+    m_cache->updateDevices({report->device});
+    m_cache->updateReports({*report});
+    m_push->devicesChanged({uuid});
+    device = m_cache->find(uuid);
+    replyJson(responder,
+        QJsonDocument(ApiJson::device(*device, m_cache->isOnline(*device, now())))
+            .toJson(QJsonDocument::Compact),
+        Status::Created);
+}
+
+void HttpApi::history(
+    const QHttpServerRequest &request, QHttpServerResponder &responder, const QString &uuid)
+{
+    if (!deviceOr404(uuid, responder))
+        return;
+    const QUrlQuery query = request.query();
+    auto value = [&query](const char *key) {
+        return query.queryItemValue(QLatin1String(key), QUrl::FullyDecoded);
+    };
+    const QString metric = query.hasQueryItem(QStringLiteral("metric"))
+        ? value("metric")
+        : QStringLiteral("cpu_percent");
+    if (!StoreReader::systemMetrics().contains(metric)) {
+        return replyError(responder, Status::BadRequest,
+            QStringLiteral("unknown metric '%1'; one of: %2")
+                .arg(metric, StoreReader::systemMetrics().join(QStringLiteral(", "))));
+    }
+    std::optional<qint64> to = now() + 1;
+    if (query.hasQueryItem(QStringLiteral("to")) && !(to = ApiJson::parseTime(value("to"))))
+        return replyError(responder, Status::BadRequest,
+            QStringLiteral("to must be an ISO 8601 time or milliseconds since the epoch"));
+    std::optional<qint64> from = *to - kDayMs;
+    if (query.hasQueryItem(QStringLiteral("from")) && !(from = ApiJson::parseTime(value("from"))))
+        return replyError(responder, Status::BadRequest,
+            QStringLiteral("from must be an ISO 8601 time or milliseconds since the epoch"));
+    if (*from >= *to)
+        return replyError(responder, Status::BadRequest, QStringLiteral("from must be before to"));
+    int points = kDefaultPoints;
+    if (query.hasQueryItem(QStringLiteral("points"))) {
+        bool ok = false;
+        points = value("points").toInt(&ok);
+        if (!ok || points < 1 || points > kMaxPoints)
+            return replyError(responder, Status::BadRequest,
+                QStringLiteral("points must be a whole number from 1 to %1").arg(kMaxPoints));
+    }
+    // Written by hand: a thousand buckets through QJsonObject took longer than
+    // the query. The uuid is a known one (checked above) and needs no escaping.
+    QByteArray body = "{\"uuid\":\"" + uuid.toLatin1() + "\",\"metric\":\"" + metric.toLatin1()
+        + "\",\"from\":\"" + ApiJson::timeLatin1(*from) + "\",\"to\":\"" + ApiJson::timeLatin1(*to)
+        + "\",\"points\":[";
+    if (const qint64 id = databaseId(uuid)) {
+        QString error;
+        const std::optional<QList<HistoryBucket>> buckets
+            = m_reader->history(id, metric, *from, *to, points, &error);
+        if (!buckets) {
+            qCWarning(lcHttp, "history of %s: %s", qPrintable(uuid), qPrintable(error));
+            return replyError(responder, Status::InternalServerError,
+                QStringLiteral("database error: %1").arg(error));
+        }
+        body.reserve(body.size() + buckets->size() * 140);
+        for (const HistoryBucket &bucket : *buckets) {
+            if (body.back() != '[')
+                body += ',';
+            body += "{\"start\":\"" + ApiJson::timeLatin1(bucket.firstTs) + "\",\"end\":\""
+                + ApiJson::timeLatin1(bucket.lastTs) + "\",\"min\":" + ApiJson::number(bucket.min)
+                + ",\"max\":" + ApiJson::number(bucket.max)
+                + ",\"avg\":" + ApiJson::number(bucket.avg)
+                + ",\"count\":" + QByteArray::number(bucket.count) + '}';
+        }
+    }
+    body += "]}";
+    replyJson(responder, body);
+}
+
+void HttpApi::exportRows(const QHttpServerRequest &request, QHttpServerResponder &responder,
+    const QString &uuid, bool csv)
+{
+    const DeviceOverview *device = deviceOr404(uuid, responder);
+    if (!device)
+        return;
+    const QUrlQuery query = request.query();
+    auto value = [&query](const char *key) {
+        return query.queryItemValue(QLatin1String(key), QUrl::FullyDecoded);
+    };
+    MetricsExport::Request exportRequest;
+    exportRequest.uuid = uuid;
+    exportRequest.deviceId = device->device.deviceId;
+    exportRequest.hostname = device->device.hostname;
+    exportRequest.format = csv ? MetricsExport::Format::Csv : MetricsExport::Format::Json;
+    const QString table
+        = query.hasQueryItem(QStringLiteral("table")) ? value("table") : QStringLiteral("system");
+    if (table == QLatin1String("network"))
+        exportRequest.table = MetricsExport::Table::Network;
+    else if (table != QLatin1String("system"))
+        return replyError(responder, Status::BadRequest,
+            QStringLiteral("table must be system or network, not '%1'").arg(table));
+    std::optional<qint64> from = 0;
+    std::optional<qint64> to = std::numeric_limits<qint64>::max();
+    if (query.hasQueryItem(QStringLiteral("from")) && !(from = ApiJson::parseTime(value("from"))))
+        return replyError(responder, Status::BadRequest,
+            QStringLiteral("from must be an ISO 8601 time or milliseconds since the epoch"));
+    if (query.hasQueryItem(QStringLiteral("to")) && !(to = ApiJson::parseTime(value("to"))))
+        return replyError(responder, Status::BadRequest,
+            QStringLiteral("to must be an ISO 8601 time or milliseconds since the epoch"));
+    if (*from >= *to)
+        return replyError(responder, Status::BadRequest, QStringLiteral("from must be before to"));
+    exportRequest.fromMs = *from;
+    exportRequest.toMs = *to;
+    exportRequest.id = databaseId(uuid);
+    if (exportRequest.id == 0) // not stored yet: an empty export
+        exportRequest.toMs = exportRequest.fromMs + 1;
+    ++m_responses[200];
+    auto *stream = new MetricsExport(exportRequest, m_reader->sql(), std::move(responder), this);
+    stream->start();
+}
+
+void HttpApi::stats(QHttpServerResponder &responder)
+{
+    const IngestCounters &c = *m_counters;
+    QJsonObject reasons;
+    for (int i = 0; i < int(Rejection::Count); ++i)
+        reasons.insert(rejectionName(Rejection(i)), double(c.rejected[std::size_t(i)].load()));
+    int online = 0;
+    const qint64 t = now();
+    for (const DeviceOverview *device : m_cache->search(QString()))
+        online += m_cache->isOnline(*device, t) ? 1 : 0;
+    replyJson(responder,
+        QJsonDocument(QJsonObject {
+                          {QStringLiteral("received"), double(c.received.load())},
+                          {QStringLiteral("accepted"), double(c.accepted.load())},
+                          {QStringLiteral("rejected"), double(c.rejectedTotal())},
+                          {QStringLiteral("rejected_by_reason"), reasons},
+                          {QStringLiteral("persisted"), double(c.persisted.load())},
+                          {QStringLiteral("dropped"), double(c.dropped.load())},
+                          {QStringLiteral("write_errors"), double(c.writeErrors.load())},
+                          {QStringLiteral("queued"), double(m_queued ? m_queued() : 0)},
+                          {QStringLiteral("devices"), m_cache->size()},
+                          {QStringLiteral("devices_online"), online},
+                          {QStringLiteral("store_healthy"), m_storeHealthy},
+                          {QStringLiteral("websocket_clients"), m_push->clientCount()},
+                      })
+            .toJson(QJsonDocument::Compact));
+}
+
+void HttpApi::health(QHttpServerResponder &responder)
+{
+    QSqlQuery query(m_reader->sql());
+    if (!query.exec(QStringLiteral("SELECT COUNT(*) FROM devices")) || !query.next()) {
+        return replyJson(responder,
+            QJsonDocument(QJsonObject {{QStringLiteral("status"), QStringLiteral("error")},
+                              {QStringLiteral("database"), QStringLiteral("unreachable")},
+                              {QStringLiteral("error"), query.lastError().text()}})
+                .toJson(QJsonDocument::Compact),
+            Status::ServiceUnavailable);
+    }
+    // Readable but not writable (disk full, read-only file, locked): reports
+    // pile up in the queue, so a load balancer or a watchdog should know.
+    QJsonObject body {
+        {QStringLiteral("status"), m_storeHealthy ? QStringLiteral("ok") : QStringLiteral("error")},
+        {QStringLiteral("database"), QStringLiteral("ok")},
+        {QStringLiteral("store_healthy"), m_storeHealthy}};
+    if (!m_storeHealthy)
+        body.insert(QStringLiteral("store_error"), m_storeError);
+    replyJson(responder, QJsonDocument(body).toJson(QJsonDocument::Compact),
+        m_storeHealthy ? Status::Ok : Status::ServiceUnavailable);
+}
+
+void HttpApi::metrics(QHttpServerResponder &responder)
+{
+    const IngestCounters &c = *m_counters;
+    PrometheusText page;
+    page.family("dmr_reports_received_total", "counter", "Reports received (datagrams and HTTP).");
+    page.sample("dmr_reports_received_total", double(c.received.load()));
+    page.family("dmr_reports_accepted_total", "counter", "Reports that passed validation.");
+    page.sample("dmr_reports_accepted_total", double(c.accepted.load()));
+    page.family("dmr_reports_rejected_total", "counter", "Reports refused, by reason.");
+    for (int i = 0; i < int(Rejection::Count); ++i)
+        page.sample("dmr_reports_rejected_total", {{"reason", rejectionName(Rejection(i))}},
+            double(c.rejected[std::size_t(i)].load()));
+    page.family("dmr_reports_persisted_total", "counter", "Reports written to the database.");
+    page.sample("dmr_reports_persisted_total", double(c.persisted.load()));
+    page.family(
+        "dmr_reports_dropped_total", "counter", "Accepted reports dropped on queue overflow.");
+    page.sample("dmr_reports_dropped_total", double(c.dropped.load()));
+    page.family("dmr_store_write_errors_total", "counter", "Failed database transactions.");
+    page.sample("dmr_store_write_errors_total", double(c.writeErrors.load()));
+    page.family("dmr_queue_reports", "gauge", "Reports waiting for the database writer.");
+    page.sample("dmr_queue_reports", double(m_queued ? m_queued() : 0));
+    page.family("dmr_store_healthy", "gauge", "1 while database writes succeed.");
+    page.sample("dmr_store_healthy", m_storeHealthy ? 1 : 0);
+    page.family("dmr_http_responses_total", "counter", "HTTP responses sent, by status code.");
+    for (auto it = m_responses.cbegin(); it != m_responses.cend(); ++it)
+        page.sample(
+            "dmr_http_responses_total", {{"code", QString::number(it.key())}}, double(it.value()));
+    page.family("dmr_websocket_clients", "gauge", "Connected live-push clients.");
+    page.sample("dmr_websocket_clients", m_push->clientCount());
+
+    const qint64 t = now();
+    const std::vector<const DeviceOverview *> devices = m_cache->search(QString());
+    page.family("dmr_devices", "gauge", "Devices known.");
+    page.sample("dmr_devices", double(devices.size()));
+
+    struct Gauge
+    {
+        const char *name;
+        const char *type;
+        const char *help;
+        std::function<double(const DeviceOverview &)> value;
+        bool needsMetrics;
+    };
+    const std::vector<Gauge> gauges = {
+        {"dmr_device_online", "gauge", "1 while the device reports in time.",
+            [this, t](const DeviceOverview &d) { return m_cache->isOnline(d, t) ? 1.0 : 0.0; },
+            false},
+        {"dmr_device_last_seen_timestamp_seconds", "gauge",
+            "Time of the last report, seconds since the Unix epoch.",
+            [](const DeviceOverview &d) { return double(d.device.lastSeen) / 1000.0; }, false},
+        {"dmr_device_reports_received_total", "counter", "Reports received from the device.",
+            [](const DeviceOverview &d) { return double(d.device.reportsReceived); }, false},
+        {"dmr_device_reports_lost_total", "counter", "Reports lost on the way (sequence gaps).",
+            [](const DeviceOverview &d) { return double(d.device.reportsLost); }, false},
+        {"dmr_device_cpu_usage_ratio", "gauge", "CPU busy, 0 to 1.",
+            [](const DeviceOverview &d) { return ratio(d.system.cpuPercent); }, true},
+        {"dmr_device_memory_usage_ratio", "gauge", "Memory used of the total, 0 to 1.",
+            [](const DeviceOverview &d) { return ratio(d.system.memoryPercent()); }, true},
+        {"dmr_device_memory_used_bytes", "gauge", "Memory used (total less available).",
+            [](const DeviceOverview &d) { return bytes(d.system.memoryUsedKb); }, true},
+        {"dmr_device_memory_size_bytes", "gauge", "Memory total.",
+            [](const DeviceOverview &d) { return bytes(d.system.memoryTotalKb); }, true},
+        {"dmr_device_disk_usage_ratio", "gauge",
+            "Disk used of used + available, 0 to 1 (df's Use%).",
+            [](const DeviceOverview &d) { return ratio(d.system.diskPercent()); }, true},
+        {"dmr_device_disk_used_bytes", "gauge", "Disk used (size less free).",
+            [](const DeviceOverview &d) { return bytes(d.system.diskUsedKb); }, true},
+        {"dmr_device_disk_size_bytes", "gauge", "Size of the disk's file system (df's Size).",
+            [](const DeviceOverview &d) { return bytes(d.system.diskTotalKb); }, true},
+        {"dmr_device_disk_available_bytes", "gauge",
+            "Disk space unprivileged users can still write (df's Avail).",
+            [](const DeviceOverview &d) { return bytes(d.system.diskAvailableKb); }, true},
+        {"dmr_device_load1", "gauge", "Load average, 1 minute.",
+            [](const DeviceOverview &d) { return d.system.load1; }, true},
+        {"dmr_device_load5", "gauge", "Load average, 5 minutes.",
+            [](const DeviceOverview &d) { return d.system.load5; }, true},
+        {"dmr_device_load15", "gauge", "Load average, 15 minutes.",
+            [](const DeviceOverview &d) { return d.system.load15; }, true},
+        {"dmr_device_uptime_seconds", "gauge", "Time since the device booted.",
+            [](const DeviceOverview &d) { return double(d.system.uptimeSeconds); }, true},
+    };
+    for (const Gauge &gauge : gauges) {
+        page.family(gauge.name, gauge.type, gauge.help);
+        for (const DeviceOverview *d : devices) {
+            if (gauge.needsMetrics && d->latestTs == 0)
+                continue;
+            page.sample(gauge.name,
+                {{"uuid", d->device.uuid}, {"device_id", d->device.deviceId},
+                    {"hostname", d->device.hostname}},
+                gauge.value(*d));
+        }
+    }
+    using Counter = std::uint64_t dmr::InterfaceSample::*;
+    const std::vector<std::tuple<const char *, const char *, Counter>> counters = {
+        {"dmr_device_network_rx_bytes_total", "Bytes received.", &dmr::InterfaceSample::rxBytes},
+        {"dmr_device_network_tx_bytes_total", "Bytes sent.", &dmr::InterfaceSample::txBytes},
+        {"dmr_device_network_rx_packets_total", "Packets received.",
+            &dmr::InterfaceSample::rxPackets},
+        {"dmr_device_network_tx_packets_total", "Packets sent.", &dmr::InterfaceSample::txPackets},
+    };
+    for (const auto &[name, help, member] : counters) {
+        page.family(name, "counter", help);
+        for (const DeviceOverview *d : devices) {
+            for (const dmr::InterfaceSample &sample : d->interfaces)
+                page.sample(name,
+                    {{"uuid", d->device.uuid}, {"hostname", d->device.hostname},
+                        {"interface", QString::fromStdString(sample.name)}},
+                    double(sample.*member));
+        }
+    }
+    reply(responder, Status::Ok, "text/plain; version=0.0.4; charset=utf-8", page.text());
+}
+
+void HttpApi::staticFile(QHttpServerResponder &responder, const QString &resource)
+{
+    QFile file(resource);
+    if (!file.open(QIODevice::ReadOnly))
+        return replyError(
+            responder, Status::NotFound, QStringLiteral("no such file: %1").arg(resource.mid(6)));
+    reply(responder, Status::Ok, contentTypeOf(resource), file.readAll(),
+        {{"Cache-Control", "no-cache"}});
+}

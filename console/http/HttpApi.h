@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "ingest/AcceptedReport.h"
+#include "ingest/DeviceRegistry.h"
+
+#include <QHash>
+#include <QHostAddress>
+#include <QHttpServerResponder>
+#include <QObject>
+#include <QRegularExpression>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <vector>
+
+class DeviceCache;
+class DeviceListBody;
+class LivePush;
+class QHttpServer;
+class QHttpServerRequest;
+class StoreReader;
+struct DeviceOverview;
+struct IngestCounters;
+
+// The REST API, the web page and the WebSocket push, on a QHttpServer. Lives
+// on a thread of its own with its own read-only database connection and an
+// in-memory cache of the devices, so that no request waits for ingest or the
+// window and ingest never waits for a request. Writes (POST) go through the
+// same ingest path as datagrams, via the `Submit` function it is given.
+class HttpApi : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        QHostAddress bind = QHostAddress::LocalHost;
+        quint16 port = 8000; // 0: any free port
+        QString databasePath;
+        QString apiToken; // empty: every POST is refused
+        int offlineAfterSeconds = 60;
+    };
+    // Hands a validated report to ingest and returns the device afterwards.
+    // Thread-safe; may block briefly.
+    using Submit = std::function<DeviceSnapshot(const AcceptedReport &, DeviceRegistry::Source)>;
+    using QueueSize = std::function<std::size_t()>;
+
+    static constexpr qint64 kMaxBodyBytes = 64 * 1024;
+
+    HttpApi(Options options, const IngestCounters *counters, Submit submit, QueueSize queued,
+        QObject *parent = nullptr);
+    ~HttpApi() override;
+
+    // Opens the database, fills the cache and listens. Call on the API's thread.
+    bool start(QString *error);
+    // Closes every connection. Call on the API's thread.
+    void stop();
+    // The bound port; readable from any thread.
+    quint16 port() const { return m_port.load(); }
+
+public slots:
+    void updateDevices(const QList<DeviceSnapshot> &devices);
+    void updateReports(const QList<AcceptedReport> &reports);
+    void setStoreHealth(bool healthy, const QString &error);
+
+private:
+    using Status = QHttpServerResponder::StatusCode;
+    using Handler = std::function<void(
+        const QHttpServerRequest &, QHttpServerResponder &, const QStringList &captured)>;
+    struct Route
+    {
+        QRegularExpression pattern;
+        int method; // QHttpServerRequest::Method
+        Handler handler;
+    };
+
+    void addRoute(int method, const QString &pattern, Handler handler);
+    void dispatch(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    bool authorized(const QHttpServerRequest &request, QHttpServerResponder &responder);
+    const DeviceOverview *deviceOr404(const QString &uuid, QHttpServerResponder &responder);
+    qint64 databaseId(const QString &uuid);
+
+    void reply(QHttpServerResponder &responder, Status status, const QByteArray &contentType,
+        const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &extra = {});
+    void replyJson(
+        QHttpServerResponder &responder, const QByteArray &json, Status status = Status::Ok);
+    void replyError(QHttpServerResponder &responder, Status status, const QString &message,
+        const QList<QPair<QByteArray, QByteArray>> &extra = {});
+
+    void listDevices(const QHttpServerRequest &request, QHttpServerResponder &responder);
+    void postDevice(const QHttpServerRequest &request, QHttpServerResponder &responder);
+    void getDevice(QHttpServerResponder &responder, const QString &uuid);
+    void postMetrics(const QHttpServerRequest &request, QHttpServerResponder &responder,
+        const QString &uuid, bool system);
+    void history(
+        const QHttpServerRequest &request, QHttpServerResponder &responder, const QString &uuid);
+    void exportRows(const QHttpServerRequest &request, QHttpServerResponder &responder,
+        const QString &uuid, bool csv);
+    void stats(QHttpServerResponder &responder);
+    void health(QHttpServerResponder &responder);
+    void metrics(QHttpServerResponder &responder);
+    void staticFile(QHttpServerResponder &responder, const QString &resource);
+    void acceptWebSockets();
+
+    Options m_options;
+    const IngestCounters *m_counters;
+    Submit m_submit;
+    QueueSize m_queued;
+    std::unique_ptr<StoreReader> m_reader;
+    std::unique_ptr<DeviceCache> m_cache;
+    QHttpServer *m_server = nullptr;
+    LivePush *m_push = nullptr;
+    DeviceListBody *m_list = nullptr;
+    std::vector<Route> m_routes;
+    QHash<int, quint64> m_responses; // by status code, for /metrics
+    bool m_storeHealthy = true;
+    QString m_storeError;
+    std::atomic<quint16> m_port {0};
+};

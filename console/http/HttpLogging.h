@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QLoggingCategory>
+
+// The REST API's, web page's and live push's category
+// ("console.http.debug=true" in QT_LOGGING_RULES).
+Q_DECLARE_LOGGING_CATEGORY(lcHttp)

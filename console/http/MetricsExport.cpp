@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+#include "http/MetricsExport.h"
+
+#include "http/ApiJson.h"
+#include "http/ExportCsv.h"
+#include "http/HttpLogging.h"
+#include "store/StoreReader.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTcpSocket>
+
+namespace {
+
+// Pages are written while less than this waits in the socket's send buffer.
+constexpr qint64 kLowWater = 256 * 1024;
+
+} // namespace
+
+MetricsExport::MetricsExport(
+    Request request, QSqlDatabase database, QHttpServerResponder &&responder, QObject *parent)
+    : QObject(parent)
+    , m_request(std::move(request))
+    , m_db(std::move(database))
+    , m_responder(std::move(responder))
+    , m_socket(m_responder.socket())
+    , m_lastTs(m_request.fromMs - 1)
+    , m_csv(m_request.table == Table::System ? ExportCsv::Table::System : ExportCsv::Table::Network)
+    , m_identity(ExportCsv::identity(m_request.uuid, m_request.deviceId, m_request.hostname))
+{ }
+
+void MetricsExport::start()
+{
+    const bool csv = m_request.format == Format::Csv;
+    const QByteArray name = QByteArrayLiteral("device-") + m_request.uuid.toLatin1() + '-'
+        + (m_request.table == Table::System ? "system" : "network") + (csv ? ".csv" : ".json");
+    m_responder.writeStatusLine(QHttpServerResponder::StatusCode::Ok);
+    m_responder.writeHeaders({
+        {QByteArrayLiteral("Content-Type"),
+            csv ? QByteArrayLiteral("text/csv; charset=utf-8")
+                : QByteArrayLiteral("application/json")},
+        {QByteArrayLiteral("Content-Disposition"),
+            QByteArrayLiteral("attachment; filename=\"") + name + '"'},
+        {QByteArrayLiteral("Transfer-Encoding"), QByteArrayLiteral("chunked")},
+        {QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-store")},
+    });
+    writeChunk(csv ? m_csv.header() : QByteArrayLiteral("["));
+    if (!m_socket) {
+        deleteLater();
+        return;
+    }
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &MetricsExport::pump);
+    connect(m_socket, &QTcpSocket::disconnected, this, &MetricsExport::deleteLater);
+    connect(m_socket, &QObject::destroyed, this, &MetricsExport::deleteLater);
+    pump();
+}
+
+void MetricsExport::pump()
+{
+    while (!m_done && m_socket && m_socket->bytesToWrite() < kLowWater) {
+        QString error;
+        if (!writePage(&error)) {
+            // Headers are gone already: all that is left is to cut the stream
+            // short, which the client sees as an incomplete chunked body.
+            qCWarning(
+                lcHttp, "export of %s failed: %s", qPrintable(m_request.uuid), qPrintable(error));
+            m_done = true;
+            m_socket->abort();
+        }
+    }
+    if (m_done && (!m_socket || m_socket->bytesToWrite() == 0))
+        deleteLater();
+}
+
+bool MetricsExport::writePage(QString *error)
+{
+    const bool system = m_request.table == Table::System;
+    const QStringList names = system ? StoreReader::systemColumns() : StoreReader::networkColumns();
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    const QString columns = names.join(QStringLiteral(", "));
+    if (system) {
+        query.prepare(QStringLiteral("SELECT %1 FROM system_metrics WHERE device = ? AND ts > ?"
+                                     " AND ts < ? ORDER BY ts LIMIT %2")
+                          .arg(columns)
+                          .arg(kPageRows));
+        query.addBindValue(m_request.id);
+        query.addBindValue(m_lastTs);
+        query.addBindValue(m_request.toMs);
+    } else {
+        query.prepare(QStringLiteral("SELECT %1 FROM network_metrics WHERE device = ?"
+                                     " AND (ts > ? OR (ts = ? AND interface > ?)) AND ts < ?"
+                                     " ORDER BY ts, interface LIMIT %2")
+                          .arg(columns)
+                          .arg(kPageRows));
+        query.addBindValue(m_request.id);
+        query.addBindValue(m_lastTs);
+        query.addBindValue(m_lastTs);
+        query.addBindValue(m_lastInterface);
+        query.addBindValue(m_request.toMs);
+    }
+    if (!query.exec()) {
+        *error = query.lastError().text();
+        return false;
+    }
+    const bool csv = m_request.format == Format::Csv;
+    QByteArray out;
+    out.reserve(kPageRows * 160);
+    int rows = 0;
+    while (query.next()) {
+        ++rows;
+        m_lastTs = query.value(0).toLongLong();
+        if (!system)
+            m_lastInterface = query.value(1).toString();
+        if (csv) {
+            m_csv.appendRow(&out, m_identity, [&query](int i) { return query.value(i); });
+        } else {
+            QJsonObject object {{QStringLiteral("sample_time"), ApiJson::timeText(m_lastTs)}};
+            for (int i = 1; i < names.size(); ++i)
+                object.insert(names.at(i), QJsonValue::fromVariant(query.value(i)));
+            if (!m_firstRow)
+                out += ',';
+            out += QJsonDocument(object).toJson(QJsonDocument::Compact);
+        }
+        m_firstRow = false;
+    }
+    if (rows < kPageRows) {
+        if (!csv)
+            out += "]\n";
+        m_done = true;
+    }
+    writeChunk(out);
+    if (m_done)
+        finish();
+    return true;
+}
+
+void MetricsExport::writeChunk(const QByteArray &data)
+{
+    if (data.isEmpty() || !m_socket)
+        return;
+    m_responder.writeBody(QByteArray::number(data.size(), 16) + "\r\n" + data + "\r\n");
+}
+
+void MetricsExport::finish()
+{
+    if (m_socket)
+        m_responder.writeBody(QByteArrayLiteral("0\r\n\r\n"));
+}

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "http/ExportCsv.h"
+
+#include <QHttpServerResponder>
+#include <QObject>
+#include <QPointer>
+#include <QSqlDatabase>
+#include <QString>
+#include <memory>
+
+class QTcpSocket;
+
+// One streamed download of GET /api/devices/{uuid}/export.csv or .json: rows
+// are read a page at a time (keyset pagination, so each page is an index
+// seek) and written as HTTP chunks only while the socket's send buffer is
+// low, so a year of samples never sits in memory. Deletes itself when done or
+// when the client goes away.
+class MetricsExport : public QObject
+{
+    Q_OBJECT
+public:
+    enum class Format { Csv, Json };
+    enum class Table { System, Network };
+
+    struct Request
+    {
+        qint64 id = 0; // devices.id
+        QString uuid;
+        QString deviceId;
+        QString hostname;
+        qint64 fromMs = 0;
+        qint64 toMs = 0;
+        Format format = Format::Csv;
+        Table table = Table::System;
+    };
+
+    MetricsExport(Request request, QSqlDatabase database, QHttpServerResponder &&responder,
+        QObject *parent = nullptr);
+
+    // Sends the headers and the first pages; the rest follows as the client reads.
+    void start();
+
+    static constexpr int kPageRows = 2000;
+
+private:
+    void pump();
+    bool writePage(QString *error);
+    void writeChunk(const QByteArray &data);
+    void finish();
+
+    Request m_request;
+    QSqlDatabase m_db;
+    QHttpServerResponder m_responder;
+    QPointer<QTcpSocket> m_socket;
+    qint64 m_lastTs;
+    QString m_lastInterface;
+    ExportCsv m_csv;
+    QByteArray m_identity; // the device's columns on every CSV row
+    bool m_firstRow = true;
+    bool m_done = false;
+};

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: MIT
+#include "service/ConsoleService.h"
+
+#include "config/Logging.h"
+#include "http/HttpApi.h"
+#include "http/HttpLogging.h"
+#include "ingest/Acknowledger.h"
+#include "ingest/Ingest.h"
+#include "ingest/IngestLogging.h"
+#include "ingest/KeyStore.h"
+#include "ingest/ReportQueue.h"
+#include "ingest/UdpReceiver.h"
+#include "service/ThreadPriority.h"
+#include "store/Database.h"
+#include "store/StoreLogging.h"
+#include "store/StoreWriter.h"
+
+#include <QThread>
+#include <QTimer>
+
+ConsoleService::ConsoleService(ConsoleConfig config, DeviceRegistry::Clock clock, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+    , m_clock(std::move(clock))
+{
+    qRegisterMetaType<QList<DeviceSnapshot>>();
+    qRegisterMetaType<QList<AcceptedReport>>();
+}
+
+ConsoleService::~ConsoleService()
+{
+    stop();
+}
+
+bool ConsoleService::start(QString *error)
+{
+    if (m_running)
+        return true;
+
+    // Read the known devices before any datagram can arrive, so that a
+    // returning device keeps its uuid and its sequence bookkeeping.
+    QList<DeviceSnapshot> devices;
+    {
+        Database database(QStringLiteral("console-startup"));
+        std::optional<QList<DeviceSnapshot>> loaded;
+        if (!database.open(m_config.database, error) || !database.migrate(error)
+            || !(loaded = database.loadDevices(error)))
+            return false;
+        devices = *loaded;
+    }
+
+    auto keys = std::make_shared<KeyStore>();
+    if (!keys->load(m_config.keyFile, error))
+        return false;
+    if (keys->size() > 0 || m_config.security != dmr::Security::None)
+        qCInfo(lcIngest, "security: %s required, %d device keys from %s",
+            dmr::securityName(m_config.security), keys->size(), qPrintable(m_config.keyFile));
+    IngestPolicy policy;
+    policy.required = m_config.security;
+    policy.keys = std::move(keys);
+    policy.maxClockSkewMs = qint64(m_config.maxClockSkewSeconds) * 1000;
+
+    m_queue = std::make_unique<ReportQueue>(std::size_t(m_config.queueCapacity));
+
+    m_storeThread = new QThread(this);
+    m_storeThread->setObjectName(QStringLiteral("store"));
+    StoreWriter::Options writerOptions;
+    writerOptions.databasePath = m_config.database;
+    writerOptions.flushIntervalMs = m_config.flushIntervalMs;
+    m_writer = new StoreWriter(writerOptions, m_queue.get(), &m_counters);
+    m_writer->moveToThread(m_storeThread);
+    connect(m_writer, &StoreWriter::healthChanged, this, &ConsoleService::storeHealthChanged);
+    m_storeThread->start();
+    if (m_lowered)
+        QMetaObject::invokeMethod(m_writer, &lowerCurrentThreadPriority);
+
+    m_ingestThread = new QThread(this);
+    m_ingestThread->setObjectName(QStringLiteral("ingest"));
+    m_receiver = new UdpReceiver({m_config.udpBind, m_config.udpPort, m_config.receiveBufferBytes});
+    m_ingest = new Ingest(m_queue.get(), &m_counters, m_clock, policy);
+    m_ingest->restore(devices);
+    m_acknowledger = new Acknowledger(m_config.ackIntervalSeconds * 1000, m_clock);
+    m_receiver->moveToThread(m_ingestThread);
+    m_ingest->moveToThread(m_ingestThread);
+    m_acknowledger->moveToThread(m_ingestThread);
+    // Same thread: a direct call, no copy through the event queue.
+    connect(m_receiver, &UdpReceiver::datagramsReceived, m_ingest, &Ingest::ingest,
+        Qt::DirectConnection);
+    if (m_config.ackIntervalSeconds > 0) {
+        connect(m_ingest, &Ingest::returnPathsSeen, m_acknowledger, &Acknowledger::noteReturnPaths,
+            Qt::DirectConnection);
+        connect(m_writer, &StoreWriter::runsStored, m_acknowledger, &Acknowledger::noteStored);
+        connect(m_acknowledger, &Acknowledger::acknowledgementsReady, m_receiver,
+            &UdpReceiver::send, Qt::DirectConnection);
+        QMetaObject::invokeMethod(m_acknowledger, &Acknowledger::start);
+    }
+    connect(m_ingest, &Ingest::devicesUpdated, this, &ConsoleService::devicesUpdated);
+    m_ingestThread->start();
+    if (m_lowered)
+        QMetaObject::invokeMethod(m_ingest, &lowerCurrentThreadPriority);
+
+    bool ok = false;
+    QMetaObject::invokeMethod(
+        m_writer, [&] { ok = m_writer->open(error); }, Qt::BlockingQueuedConnection);
+    // Before the first datagram, so that the API's cache misses no update.
+    if (ok)
+        startHttp();
+    if (ok)
+        QMetaObject::invokeMethod(
+            m_receiver, [&] { ok = m_receiver->open(error); }, Qt::BlockingQueuedConnection);
+    m_running = true;
+    if (!ok) {
+        stop();
+        return false;
+    }
+    qCInfo(lcIngest, "%lld known devices restored", qlonglong(devices.size()));
+
+    m_rateClock.start();
+    if (m_config.statsIntervalSeconds > 0) {
+        m_statsTimer = new QTimer(this);
+        connect(m_statsTimer, &QTimer::timeout, this,
+            [this] { qCInfo(lcStats, "%s", qPrintable(statsLine())); });
+        m_statsTimer->start(m_config.statsIntervalSeconds * 1000);
+    }
+    return true;
+}
+
+void ConsoleService::stop()
+{
+    if (!m_running)
+        return;
+    m_running = false;
+    delete m_statsTimer;
+    m_statsTimer = nullptr;
+    // First, so that no request is waiting on ingest when it stops.
+    stopHttp();
+
+    // Receiver and ingest first: once the socket is closed on its own
+    // thread, every datagram read so far has gone through ingest.
+    QMetaObject::invokeMethod(
+        m_receiver,
+        [this] {
+            m_receiver->stop();
+            m_acknowledger->stop();
+        },
+        Qt::BlockingQueuedConnection);
+    m_ingestThread->quit();
+    m_ingestThread->wait();
+    delete m_receiver;
+    delete m_ingest;
+    delete m_acknowledger;
+    m_receiver = nullptr;
+    m_ingest = nullptr;
+    m_acknowledger = nullptr;
+
+    bool flushed = true;
+    QMetaObject::invokeMethod(
+        m_writer,
+        [this, &flushed] {
+            flushed = m_writer->flushAll();
+            m_writer->stop();
+        },
+        Qt::BlockingQueuedConnection);
+    m_storeThread->quit();
+    m_storeThread->wait();
+    delete m_writer;
+    m_writer = nullptr;
+    if (!flushed)
+        qCCritical(
+            lcStore, "%zu accepted reports could not be written before exit", m_queue->size());
+    qCInfo(lcStats, "stopped: %s", qPrintable(m_counters.summary()));
+    delete m_ingestThread;
+    delete m_storeThread;
+    m_ingestThread = nullptr;
+    m_storeThread = nullptr;
+}
+
+void ConsoleService::startHttp()
+{
+    HttpApi::Options options;
+    options.bind = m_config.httpBind;
+    options.port = m_config.httpPort;
+    options.databasePath = m_config.database;
+    options.apiToken = m_config.apiToken;
+    options.offlineAfterSeconds = m_config.offlineAfterSeconds;
+    m_httpThread = new QThread(this);
+    m_httpThread->setObjectName(QStringLiteral("http"));
+    m_http = new HttpApi(
+        options, &m_counters,
+        [this](const AcceptedReport &report, DeviceRegistry::Source source) {
+            return submitReport(report, source);
+        },
+        [this] { return queuedReports(); });
+    m_http->moveToThread(m_httpThread);
+    connect(m_ingest, &Ingest::devicesUpdated, m_http, &HttpApi::updateDevices);
+    connect(m_ingest, &Ingest::reportsAccepted, m_http, &HttpApi::updateReports);
+    connect(m_writer, &StoreWriter::healthChanged, m_http, &HttpApi::setStoreHealth);
+    m_httpThread->start();
+    if (m_lowered)
+        QMetaObject::invokeMethod(m_http, &lowerCurrentThreadPriority);
+    bool listening = false;
+    QString error;
+    QMetaObject::invokeMethod(
+        m_http, [&] { listening = m_http->start(&error); }, Qt::BlockingQueuedConnection);
+    if (!listening) {
+        // Receiving and storing reports matters more than the web page: the
+        // console runs on, and says loudly why there is no API.
+        qCCritical(lcHttp, "no REST API or web page: %s", qPrintable(error));
+        stopHttp();
+    }
+}
+
+void ConsoleService::stopHttp()
+{
+    if (!m_http)
+        return;
+    QMetaObject::invokeMethod(
+        m_http, [this] { m_http->stop(); }, Qt::BlockingQueuedConnection);
+    m_httpThread->quit();
+    m_httpThread->wait();
+    delete m_http;
+    delete m_httpThread;
+    m_http = nullptr;
+    m_httpThread = nullptr;
+}
+
+quint16 ConsoleService::httpPort() const
+{
+    return m_http ? m_http->port() : 0;
+}
+
+DeviceSnapshot ConsoleService::submitReport(
+    const AcceptedReport &report, DeviceRegistry::Source source)
+{
+    DeviceSnapshot device;
+    QMetaObject::invokeMethod(
+        m_ingest, [&] { device = m_ingest->submit(report, source); }, Qt::BlockingQueuedConnection);
+    return device;
+}
+
+quint16 ConsoleService::udpPort() const
+{
+    return m_receiver ? m_receiver->boundPort() : 0;
+}
+
+bool ConsoleService::rebindUdp(const QHostAddress &bind, quint16 port, QString *error)
+{
+    if (!m_running) {
+        *error = QStringLiteral("the console is not running");
+        return false;
+    }
+    UdpReceiver *old = m_receiver;
+    const quint16 oldPort = old->boundPort();
+    const auto open = [this](const QHostAddress &address, quint16 number, QString *why) {
+        auto *receiver = new UdpReceiver({address, number, m_config.receiveBufferBytes});
+        receiver->moveToThread(m_ingestThread);
+        bool opened = false;
+        QMetaObject::invokeMethod(
+            receiver, [&] { opened = receiver->open(why); }, Qt::BlockingQueuedConnection);
+        if (!opened) {
+            receiver->deleteLater();
+            return static_cast<UdpReceiver *>(nullptr);
+        }
+        connect(receiver, &UdpReceiver::datagramsReceived, m_ingest, &Ingest::ingest,
+            Qt::DirectConnection);
+        if (m_config.ackIntervalSeconds > 0)
+            connect(m_acknowledger, &Acknowledger::acknowledgementsReady, receiver,
+                &UdpReceiver::send, Qt::DirectConnection);
+        return receiver;
+    };
+    // The same port on another address: the old socket must let go first,
+    // and comes back if the new one cannot bind.
+    const bool samePort = port != 0 && port == oldPort;
+    if (samePort)
+        QMetaObject::invokeMethod(
+            old, [old] { old->stop(); }, Qt::BlockingQueuedConnection);
+    UdpReceiver *replacement = open(bind, port, error);
+    if (!replacement) {
+        if (samePort) {
+            QString ignored;
+            if (UdpReceiver *restored = open(m_config.udpBind, oldPort, &ignored)) {
+                old->deleteLater();
+                m_receiver = restored;
+            }
+        }
+        return false;
+    }
+    if (!samePort)
+        QMetaObject::invokeMethod(
+            old, [old] { old->stop(); }, Qt::BlockingQueuedConnection);
+    old->deleteLater();
+    m_receiver = replacement;
+    m_config.udpBind = bind;
+    m_config.udpPort = replacement->boundPort();
+    qCInfo(lcUdp, "now receiving reports on %s port %u", qPrintable(bind.toString()),
+        unsigned(m_config.udpPort));
+    return true;
+}
+
+std::size_t ConsoleService::queuedReports() const
+{
+    return m_queue ? m_queue->size() : 0;
+}
+
+QString ConsoleService::statsLine()
+{
+    const quint64 received = m_counters.received.load();
+    const double seconds = m_rateClock.isValid() ? m_rateClock.restart() / 1000.0 : 0;
+    const double rate = seconds > 0 ? double(received - m_lastReceived) / seconds : 0;
+    m_lastReceived = received;
+    return QStringLiteral("%1 queued=%2 rate=%3/s")
+        .arg(m_counters.summary())
+        .arg(queuedReports())
+        .arg(rate, 0, 'f', 1);
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "config/ConsoleConfig.h"
+#include "ingest/AcceptedReport.h"
+#include "ingest/DeviceRegistry.h"
+#include "ingest/IngestCounters.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <memory>
+
+class Acknowledger;
+class HttpApi;
+class Ingest;
+class QThread;
+class QTimer;
+class ReportQueue;
+class StoreWriter;
+class UdpReceiver;
+
+// The console without its window: receiver and ingest on one thread, the
+// store writer on another, wired so that data flows one way. Used by
+// `metrics-console --headless`, by the desktop window and by the tests.
+class ConsoleService : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ConsoleService(
+        ConsoleConfig config, DeviceRegistry::Clock clock = {}, QObject *parent = nullptr);
+    ~ConsoleService() override;
+
+    // Opens (and migrates) the database, restores known devices, binds the
+    // UDP port and starts the threads. On failure says why and starts nothing.
+    bool start(QString *error);
+    // Stops receiving, writes every accepted report to disk, joins the threads.
+    void stop();
+    // Runs the receiving, storing and HTTP threads at a lower priority than
+    // the GUI thread (ThreadPriority.h); call before start(). The desktop
+    // window does, so that a busy machine does not make it stutter.
+    void setBackgroundThreadsLowered(bool lowered) { m_lowered = lowered; }
+    // Moves report reception to another address or port while running (the
+    // settings dialog). Waits briefly for the ingest thread; on failure keeps
+    // the current socket and says why.
+    bool rebindUdp(const QHostAddress &bind, quint16 port, QString *error);
+
+    bool isRunning() const { return m_running; }
+    quint16 udpPort() const;
+    // The REST API's port; 0 when it could not listen (the rest still runs).
+    quint16 httpPort() const;
+    const IngestCounters &counters() const { return m_counters; }
+    std::size_t queuedReports() const;
+    const ConsoleConfig &config() const { return m_config; }
+    // "received=... accepted=... persisted=..." plus the rate since the last call.
+    QString statsLine();
+
+    // Hands a report that arrived by other means than a datagram (the REST
+    // API) to ingest, which registers and stores it like a datagram's.
+    // Blocks until ingest took it; never call it on the ingest thread.
+    DeviceSnapshot submitReport(const AcceptedReport &report, DeviceRegistry::Source source);
+
+signals:
+    void devicesUpdated(const QList<DeviceSnapshot> &devices);
+    void storeHealthChanged(bool healthy, const QString &error);
+
+private:
+    void startHttp();
+    void stopHttp();
+
+    ConsoleConfig m_config;
+    DeviceRegistry::Clock m_clock;
+    IngestCounters m_counters;
+    std::unique_ptr<ReportQueue> m_queue;
+    QThread *m_ingestThread = nullptr;
+    QThread *m_storeThread = nullptr;
+    UdpReceiver *m_receiver = nullptr;
+    Ingest *m_ingest = nullptr;
+    Acknowledger *m_acknowledger = nullptr;
+    StoreWriter *m_writer = nullptr;
+    QThread *m_httpThread = nullptr;
+    HttpApi *m_http = nullptr;
+    QTimer *m_statsTimer = nullptr;
+    bool m_running = false;
+    bool m_lowered = false;
+    QElapsedTimer m_rateClock;
+    quint64 m_lastReceived = 0;
+};

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: MIT
+#include "store/Database.h"
+
+#include "store/MinuteRollup.h"
+#include "store/NetworkMinuteRollup.h"
+#include "store/StoreLogging.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+namespace {
+
+struct Migration
+{
+    int version;
+    QStringList statements;
+};
+
+// The system fields when migration 2 made the minute rollup: later fields
+// are added by their own migrations.
+const QStringList kSystemFieldsOfVersion1 = {QStringLiteral("cpu_percent"),
+    QStringLiteral("memory_percent"), QStringLiteral("memory_used_kb"),
+    QStringLiteral("memory_total_kb"), QStringLiteral("disk_percent"),
+    QStringLiteral("disk_used_kb"), QStringLiteral("disk_total_kb"), QStringLiteral("load_1"),
+    QStringLiteral("load_5"), QStringLiteral("load_15"), QStringLiteral("uptime_seconds")};
+
+// Append new migrations; never edit one that has shipped.
+const QList<Migration> &migrations()
+{
+    static const QList<Migration> list = {
+        {1,
+            {
+                QStringLiteral("CREATE TABLE devices ("
+                               " id {{ID}},"
+                               " uuid VARCHAR(36) NOT NULL UNIQUE,"
+                               " device_id VARCHAR(64) NOT NULL UNIQUE,"
+                               " hostname VARCHAR(253) NOT NULL DEFAULT '',"
+                               " agent_version VARCHAR(32) NOT NULL DEFAULT '',"
+                               " interval_seconds INTEGER NOT NULL DEFAULT 10,"
+                               " created_at BIGINT NOT NULL,"
+                               " updated_at BIGINT NOT NULL,"
+                               " last_seen BIGINT NOT NULL,"
+                               " reports_received BIGINT NOT NULL DEFAULT 0,"
+                               " reports_lost BIGINT NOT NULL DEFAULT 0,"
+                               " run_id BIGINT NOT NULL DEFAULT 0,"
+                               " last_sequence BIGINT NOT NULL DEFAULT 0)"),
+                QStringLiteral("CREATE TABLE system_metrics ("
+                               " device BIGINT NOT NULL REFERENCES devices(id),"
+                               " ts BIGINT NOT NULL,"
+                               " cpu_percent DOUBLE PRECISION NOT NULL,"
+                               " memory_percent DOUBLE PRECISION NOT NULL,"
+                               " memory_used_kb BIGINT NOT NULL,"
+                               " memory_total_kb BIGINT NOT NULL,"
+                               " disk_percent DOUBLE PRECISION NOT NULL,"
+                               " disk_used_kb BIGINT NOT NULL,"
+                               " disk_total_kb BIGINT NOT NULL,"
+                               " load_1 DOUBLE PRECISION NOT NULL,"
+                               " load_5 DOUBLE PRECISION NOT NULL,"
+                               " load_15 DOUBLE PRECISION NOT NULL,"
+                               " uptime_seconds BIGINT NOT NULL,"
+                               " run_id BIGINT NOT NULL,"
+                               " sequence BIGINT NOT NULL)"),
+                QStringLiteral(
+                    "CREATE INDEX system_metrics_device_ts ON system_metrics (device, ts)"),
+                QStringLiteral("CREATE TABLE network_metrics ("
+                               " device BIGINT NOT NULL REFERENCES devices(id),"
+                               " ts BIGINT NOT NULL,"
+                               " interface VARCHAR(15) NOT NULL,"
+                               " ip_address VARCHAR(45) NOT NULL,"
+                               " mac_address VARCHAR(59) NOT NULL,"
+                               " rx_bytes BIGINT NOT NULL,"
+                               " tx_bytes BIGINT NOT NULL,"
+                               " rx_packets BIGINT NOT NULL,"
+                               " tx_packets BIGINT NOT NULL)"),
+                QStringLiteral(
+                    "CREATE INDEX network_metrics_device_ts ON network_metrics (device, ts)"),
+            }},
+        // Per-minute aggregates of both metrics tables, filled from what is stored.
+        {2,
+            MinuteRollup::createStatements(kSystemFieldsOfVersion1)
+                + NetworkMinuteRollup::createStatements()},
+        // What of each device's current run is stored (SequenceWindow), for
+        // acknowledgements and for taking resends after a restart. Devices
+        // from before count as stored up to their last sequence.
+        {3,
+            {
+                QStringLiteral("ALTER TABLE devices ADD COLUMN stored_sequence BIGINT NOT NULL"
+                               " DEFAULT 0"),
+                QStringLiteral("ALTER TABLE devices ADD COLUMN stored_above TEXT NOT NULL"
+                               " DEFAULT ''"),
+                QStringLiteral("UPDATE devices SET stored_sequence = last_sequence"),
+            }},
+        // What unprivileged users can still write of the disk (df's Avail).
+        // Rows from before were sent with disk_total_kb = used + available.
+        {4,
+            QStringList {
+                QStringLiteral("ALTER TABLE system_metrics ADD COLUMN disk_available_kb BIGINT"
+                               " NOT NULL DEFAULT 0"),
+                QStringLiteral("UPDATE system_metrics SET disk_available_kb"
+                               " = disk_total_kb - disk_used_kb"),
+            } + MinuteRollup::addMetricStatements(QStringLiteral("disk_available_kb"))},
+    };
+    return list;
+}
+
+// What is wrong with the file system a SQLite file is on, as a sentence;
+// empty when nothing is.
+QString fileSystemProblem(const QString &path)
+{
+    if (path == QLatin1String(":memory:"))
+        return QString();
+    const QString folder = QFileInfo(path).absolutePath();
+    struct statvfs fs
+    {
+    };
+    if (::statvfs(QFile::encodeName(folder).constData(), &fs) != 0)
+        return QString(); // not a file (PostgreSQL), or no folder to look at
+    if (fs.f_flag & ST_RDONLY)
+        return QStringLiteral("the file system of %1 is read-only").arg(folder);
+    if (fs.f_bavail == 0)
+        return QStringLiteral("the file system of %1 is full").arg(folder);
+    // A file system that went read-only on an error need not say so in its
+    // flags (ext4 since Linux 6.10 does not), and SQLite calls what follows
+    // a "disk I/O error": one byte written beside the database tells.
+    const QByteArray probe = QFile::encodeName(path + QStringLiteral("-probe"));
+    int error = 0;
+    const int fd = ::open(probe.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        error = errno == EEXIST ? 0 : errno;
+    } else {
+        if (::write(fd, "x", 1) != 1)
+            error = errno;
+        ::close(fd);
+        ::unlink(probe.constData());
+    }
+    switch (error) {
+    case 0:
+        return QString();
+    case EROFS:
+        return QStringLiteral("the file system of %1 is read-only").arg(folder);
+    case ENOSPC:
+    case EDQUOT:
+        return QStringLiteral("the file system of %1 is full").arg(folder);
+    case EACCES:
+    case EPERM:
+        return QStringLiteral("the console may not write in %1").arg(folder);
+    default:
+        return QStringLiteral("writing in %1 fails: %2")
+            .arg(folder, QString::fromLocal8Bit(std::strerror(error)));
+    }
+}
+
+} // namespace
+
+Database::Database(QString connectionName)
+    : m_connectionName(std::move(connectionName))
+{ }
+
+Database::~Database()
+{
+    if (m_db.isValid()) {
+        m_db.close();
+        m_db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(m_connectionName);
+    }
+}
+
+bool Database::isPostgres() const
+{
+    return m_db.driverName() == QLatin1String("QPSQL");
+}
+
+QString Database::withFileSystemProblem(const QString &path, const QString &error)
+{
+    const QString problem = fileSystemProblem(path);
+    return problem.isEmpty() ? error : problem + QStringLiteral(": ") + error;
+}
+
+bool Database::open(const QString &path, QString *error)
+{
+    if (path != QLatin1String(":memory:")) {
+        const QFileInfo info(path);
+        if (!QDir().mkpath(info.absolutePath())) {
+            *error = QStringLiteral("cannot create the folder %1").arg(info.absolutePath());
+            return false;
+        }
+    }
+    m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    if (!m_db.isValid()) {
+        *error = QStringLiteral("the Qt SQLite driver (QSQLITE) is not installed");
+        return false;
+    }
+    m_db.setDatabaseName(path);
+    m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    if (!m_db.open()) {
+        *error = withFileSystemProblem(
+            path, QStringLiteral("cannot open %1: %2").arg(path, m_db.lastError().text()));
+        return false;
+    }
+    QSqlQuery query(m_db);
+    // WAL lets readers (HTTP, charts) run beside the writer. FULL syncs the
+    // WAL at each commit: agents forget what the console acknowledges, so a
+    // committed report must survive a power cut too, not only a crash. The
+    // writer commits about once a second, so that is one fsync a second.
+    // A 64 MiB page cache holds the newest index page of every device of a
+    // large fleet, so inserts do not read pages back from the file.
+    for (const char *pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+             "PRAGMA cache_size=-65536", "PRAGMA wal_autocheckpoint=16384"}) {
+        if (!query.exec(QString::fromLatin1(pragma))) {
+            *error = withFileSystemProblem(path,
+                QStringLiteral("%1 failed on %2: %3")
+                    .arg(QString::fromLatin1(pragma), path, query.lastError().text()));
+            return false;
+        }
+    }
+    return true;
+}
+
+int Database::schemaVersion() const
+{
+    QSqlQuery query(m_db);
+    if (!query.exec(QStringLiteral("SELECT version FROM schema_version")) || !query.next())
+        return 0;
+    return query.value(0).toInt();
+}
+
+bool Database::migrate(QString *error)
+{
+    QSqlQuery query(m_db);
+    if (!m_db.tables().contains(QStringLiteral("schema_version"))) {
+        // Table and row together, so that a crash cannot leave a version table without a version.
+        m_db.transaction();
+        if (!query.exec(QStringLiteral("CREATE TABLE schema_version (version INTEGER NOT NULL)"))
+            || !query.exec(QStringLiteral("INSERT INTO schema_version (version) VALUES (0)"))
+            || !m_db.commit()) {
+            *error
+                = QStringLiteral("cannot create schema_version: %1").arg(query.lastError().text());
+            m_db.rollback();
+            return false;
+        }
+    }
+    const int current = schemaVersion();
+    if (current > kSchemaVersion) {
+        *error = QStringLiteral("the database has schema version %1, newer than this console's %2; "
+                                "upgrade the console")
+                     .arg(current)
+                     .arg(kSchemaVersion);
+        return false;
+    }
+    const QString idColumn = isPostgres() ? QStringLiteral("BIGSERIAL PRIMARY KEY")
+                                          : QStringLiteral("INTEGER PRIMARY KEY");
+    for (const Migration &migration : migrations()) {
+        if (migration.version <= current)
+            continue;
+        m_db.transaction();
+        for (QString statement : migration.statements) {
+            statement.replace(QStringLiteral("{{ID}}"), idColumn);
+            if (!query.exec(statement)) {
+                *error = QStringLiteral("migration to version %1 failed: %2 (%3)")
+                             .arg(migration.version)
+                             .arg(query.lastError().text(), statement);
+                m_db.rollback();
+                return false;
+            }
+        }
+        query.prepare(QStringLiteral("UPDATE schema_version SET version = ?"));
+        query.addBindValue(migration.version);
+        if (!query.exec() || !m_db.commit()) {
+            *error = QStringLiteral("migration to version %1 failed: %2")
+                         .arg(migration.version)
+                         .arg(m_db.lastError().text());
+            m_db.rollback();
+            return false;
+        }
+        qCInfo(lcStore, "database schema migrated to version %d", migration.version);
+    }
+    return true;
+}
+
+std::optional<QList<DeviceSnapshot>> Database::loadDevices(QString *error) const
+{
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    if (!query.exec(QStringLiteral(
+            "SELECT uuid, device_id, hostname, agent_version, interval_seconds, created_at,"
+            " updated_at, last_seen, reports_received, reports_lost, run_id, last_sequence,"
+            " stored_sequence, stored_above FROM devices"))) {
+        *error = QStringLiteral("cannot read devices: %1").arg(query.lastError().text());
+        return std::nullopt;
+    }
+    QList<DeviceSnapshot> devices;
+    while (query.next()) {
+        DeviceSnapshot device;
+        device.uuid = query.value(0).toString();
+        device.deviceId = query.value(1).toString();
+        device.hostname = query.value(2).toString();
+        device.agentVersion = query.value(3).toString();
+        device.intervalSeconds = query.value(4).toUInt();
+        device.createdAt = query.value(5).toLongLong();
+        device.updatedAt = query.value(6).toLongLong();
+        device.lastSeen = query.value(7).toLongLong();
+        device.reportsReceived = query.value(8).toULongLong();
+        device.reportsLost = query.value(9).toULongLong();
+        device.runId = quint32(query.value(10).toLongLong());
+        device.lastSequence = query.value(11).toULongLong();
+        device.storedSequence = query.value(12).toULongLong();
+        device.storedAbove = query.value(13).toString().toLatin1();
+        devices.append(device);
+    }
+    return devices;
+}

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "ingest/AcceptedReport.h"
+
+#include <QList>
+#include <QSqlDatabase>
+#include <QString>
+#include <optional>
+
+// One QtSql connection to the metrics database, owned by the thread that
+// opened it. Knows the schema and brings any older database up to date.
+// The SQL is kept to what SQLite and PostgreSQL (QPSQL) both accept; the one
+// difference, the auto-increment key, is spelled per driver.
+class Database
+{
+public:
+    static constexpr int kSchemaVersion = 4;
+
+    // connectionName must be unique per thread (QtSql connections are per thread).
+    explicit Database(QString connectionName);
+    ~Database();
+    Database(const Database &) = delete;
+    Database &operator=(const Database &) = delete;
+
+    // Opens a SQLite file (creating its folder), in WAL mode.
+    bool open(const QString &path, QString *error);
+    // Creates or upgrades the schema. Refuses a database from a newer version.
+    bool migrate(QString *error);
+    int schemaVersion() const;
+
+    std::optional<QList<DeviceSnapshot>> loadDevices(QString *error) const;
+
+    // A failed open or write of a SQLite file, explained: `error` with what
+    // is wrong with the file system the file is on (read-only, full, not
+    // writable) put in front, or `error` alone. SQLite calls a read-only file
+    // system "disk I/O error"; this names it.
+    static QString withFileSystemProblem(const QString &path, const QString &error);
+
+    QSqlDatabase &sql() { return m_db; }
+    bool isPostgres() const;
+
+private:
+    QString m_connectionName;
+    QSqlDatabase m_db;
+};

@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QLoggingCategory>
+
+// The store's category ("console.store.debug=true" in QT_LOGGING_RULES).
+Q_DECLARE_LOGGING_CATEGORY(lcStore)

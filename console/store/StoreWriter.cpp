@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: MIT
+#include "store/StoreWriter.h"
+
+#include "ingest/IngestCounters.h"
+#include "ingest/ReportQueue.h"
+#include "store/BulkInsert.h"
+#include "store/Database.h"
+#include "store/MinuteRollup.h"
+#include "store/NetworkMinuteRollup.h"
+#include "store/StoreLogging.h"
+
+#include <QElapsedTimer>
+#include <QMetaMethod>
+#include <QSqlError>
+#include <QThread>
+#include <QTimer>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace {
+
+// Rows per multi-row INSERT; fewer statements per transaction is most of the
+// speed QtSql can give.
+constexpr int kRowsPerStatement = 16;
+// Work done per timer tick before the event loop gets a turn.
+constexpr qint64 kTickBudgetMs = 250;
+
+const QStringList kSystemColumns = {QStringLiteral("device"), QStringLiteral("ts"),
+    QStringLiteral("cpu_percent"), QStringLiteral("memory_percent"),
+    QStringLiteral("memory_used_kb"), QStringLiteral("memory_total_kb"),
+    QStringLiteral("disk_percent"), QStringLiteral("disk_used_kb"), QStringLiteral("disk_total_kb"),
+    QStringLiteral("disk_available_kb"), QStringLiteral("load_1"), QStringLiteral("load_5"),
+    QStringLiteral("load_15"), QStringLiteral("uptime_seconds"), QStringLiteral("run_id"),
+    QStringLiteral("sequence")};
+const int kSystemColumnCount = int(kSystemColumns.size());
+const QStringList kNetworkColumns
+    = {QStringLiteral("device"), QStringLiteral("ts"), QStringLiteral("interface"),
+        QStringLiteral("ip_address"), QStringLiteral("mac_address"), QStringLiteral("rx_bytes"),
+        QStringLiteral("tx_bytes"), QStringLiteral("rx_packets"), QStringLiteral("tx_packets")};
+const int kNetworkColumnCount = int(kNetworkColumns.size());
+
+// SQL has no unsigned 64-bit type; counters never get near 2^63 in practice.
+qint64 toSql(quint64 value)
+{
+    return static_cast<qint64>(std::min<quint64>(value, std::numeric_limits<qint64>::max()));
+}
+
+// stored_sequence and stored_above of a device's row: what is on disk of its
+// current run (nothing, if the run has just changed and none of it is).
+void bindStored(QSqlQuery &query, int first, const StoredRun &run, const DeviceSnapshot &device)
+{
+    const bool current = run.runId == device.runId;
+    query.bindValue(first, current ? toSql(run.window.contiguous()) : 0);
+    // Not null: the column is NOT NULL, and an empty map is "".
+    const QByteArray hex = current ? run.window.toHex() : QByteArray();
+    query.bindValue(
+        first + 1, hex.isEmpty() ? QString(QLatin1String("")) : QString::fromLatin1(hex));
+}
+
+} // namespace
+
+StoreWriter::StoreWriter(
+    Options options, ReportQueue *queue, IngestCounters *counters, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_queue(queue)
+    , m_counters(counters)
+{ }
+
+StoreWriter::~StoreWriter()
+{
+    stop();
+}
+
+bool StoreWriter::open(QString *error)
+{
+    const QString name = QStringLiteral("store-writer-%1")
+                             .arg(reinterpret_cast<quintptr>(QThread::currentThread()), 0, 16);
+    m_database = std::make_unique<Database>(name);
+    if (!m_database->open(m_options.databasePath, error) || !m_database->migrate(error)
+        || !prepare(error)) {
+        m_database.reset();
+        return false;
+    }
+    {
+        QSqlQuery query(m_database->sql());
+        query.setForwardOnly(true);
+        query.exec(QStringLiteral(
+            "SELECT uuid, id, device_id, run_id, stored_sequence, stored_above FROM devices"));
+        while (query.next()) {
+            const QString uuid = query.value(0).toString();
+            m_ids.insert(uuid, query.value(1).toLongLong());
+            StoredRun &run = m_stored[uuid];
+            run.deviceId = query.value(2).toString();
+            run.runId = quint32(query.value(3).toLongLong());
+            run.window = SequenceWindow::fromHex(
+                query.value(4).toULongLong(), query.value(5).toString().toLatin1());
+        }
+    }
+    m_timer = new QTimer(this);
+    m_timer->setInterval(m_options.flushIntervalMs);
+    connect(m_timer, &QTimer::timeout, this, &StoreWriter::flushSome);
+    m_timer->start();
+    m_lastErrorLog.start();
+    qCInfo(lcStore, "writing to %s", qPrintable(m_options.databasePath));
+    return true;
+}
+
+void StoreWriter::stop()
+{
+    if (m_timer) {
+        m_timer->stop();
+        delete m_timer;
+        m_timer = nullptr;
+    }
+    m_systemMany.reset();
+    m_systemOne.reset();
+    m_networkMany.reset();
+    m_networkOne.reset();
+    m_rollup.reset();
+    m_networkRollup.reset();
+    m_insertDevice.reset();
+    m_selectDevice.reset();
+    m_updateDevice.reset();
+    m_database.reset();
+}
+
+bool StoreWriter::prepare(QString *error)
+{
+    auto bulk = [this, error](std::unique_ptr<BulkInsert> &insert, const char *table,
+                    const QStringList &columns, int rows) {
+        insert = std::make_unique<BulkInsert>(
+            m_database->sql(), QString::fromLatin1(table), columns, rows);
+        return insert->prepare(error);
+    };
+    auto make = [this, error](std::unique_ptr<QSqlQuery> &query, const QString &sql) {
+        query = std::make_unique<QSqlQuery>(m_database->sql());
+        if (!query->prepare(sql)) {
+            *error = QStringLiteral("cannot prepare %1: %2")
+                         .arg(sql.left(60), query->lastError().text());
+            return false;
+        }
+        return true;
+    };
+    m_rollup = std::make_unique<MinuteRollup>(m_database->sql());
+    m_networkRollup = std::make_unique<NetworkMinuteRollup>(m_database->sql());
+    if (!m_rollup->prepare(error) || !m_networkRollup->prepare(error))
+        return false;
+    return bulk(m_systemMany, "system_metrics", kSystemColumns, kRowsPerStatement)
+        && bulk(m_systemOne, "system_metrics", kSystemColumns, 1)
+        && bulk(m_networkMany, "network_metrics", kNetworkColumns, kRowsPerStatement)
+        && bulk(m_networkOne, "network_metrics", kNetworkColumns, 1)
+        && make(m_insertDevice,
+            QStringLiteral("INSERT INTO devices (uuid, device_id, hostname, agent_version,"
+                           " interval_seconds, created_at, updated_at, last_seen,"
+                           " reports_received, reports_lost, run_id, last_sequence,"
+                           " stored_sequence, stored_above)"
+                           " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
+        && make(m_selectDevice, QStringLiteral("SELECT id FROM devices WHERE uuid = ?"))
+        && make(m_updateDevice,
+            QStringLiteral("UPDATE devices SET hostname = ?, agent_version = ?,"
+                           " interval_seconds = ?, updated_at = ?, last_seen = ?,"
+                           " reports_received = ?, reports_lost = ?, run_id = ?,"
+                           " last_sequence = ?, stored_sequence = ?, stored_above = ?"
+                           " WHERE id = ?"));
+}
+
+void StoreWriter::setHealthy(bool healthy, const QString &error)
+{
+    if (healthy == m_healthy)
+        return;
+    m_healthy = healthy;
+    if (healthy)
+        qCInfo(lcStore, "writing to the database again");
+    emit healthChanged(healthy, error);
+}
+
+void StoreWriter::flushSome()
+{
+    if (!m_database)
+        return;
+    QElapsedTimer budget;
+    budget.start();
+    while (m_queue->size() > 0 && budget.elapsed() < kTickBudgetMs) {
+        std::vector<AcceptedReport> batch
+            = m_queue->take(std::size_t(m_options.maxReportsPerTransaction));
+        QString error;
+        if (!writeBatch(batch, &error)) {
+            m_counters->writeErrors.fetch_add(1, std::memory_order_relaxed);
+            error = Database::withFileSystemProblem(m_options.databasePath, error);
+            // The first failure, then at most one line per 10 s while it lasts.
+            if (m_healthy || m_lastErrorLog.elapsed() > 10000) {
+                qCCritical(lcStore,
+                    "cannot write to the database, keeping %zu reports queued and "
+                    "retrying: %s",
+                    batch.size() + m_queue->size(), qPrintable(error));
+                m_lastErrorLog.restart();
+            }
+            setHealthy(false, error);
+            if (const std::size_t dropped = m_queue->pushFront(std::move(batch)))
+                m_counters->dropped.fetch_add(dropped, std::memory_order_relaxed);
+            m_timer->start(m_options.retryIntervalMs);
+            return;
+        }
+        setHealthy(true, QString());
+    }
+    if (m_timer->interval() != m_options.flushIntervalMs)
+        m_timer->setInterval(m_options.flushIntervalMs);
+    // Still behind: come back as soon as other events have had their turn.
+    if (m_queue->size() > 0)
+        QTimer::singleShot(0, this, &StoreWriter::flushSome);
+}
+
+bool StoreWriter::flushAll()
+{
+    if (!m_database)
+        return m_queue->size() == 0;
+    for (int attempt = 0; m_queue->size() > 0;) {
+        std::vector<AcceptedReport> batch
+            = m_queue->take(std::size_t(m_options.maxReportsPerTransaction));
+        QString error;
+        if (!writeBatch(batch, &error)) {
+            m_counters->writeErrors.fetch_add(1, std::memory_order_relaxed);
+            qCCritical(lcStore, "final flush failed: %s", qPrintable(error));
+            m_queue->pushFront(std::move(batch));
+            if (++attempt >= 3)
+                return false;
+            QThread::msleep(200);
+        }
+    }
+    return true;
+}
+
+bool StoreWriter::writeBatch(std::vector<AcceptedReport> &batch, QString *error)
+{
+    if (batch.empty())
+        return true;
+    QSqlDatabase &db = m_database->sql();
+    if (!db.transaction()) {
+        *error = db.lastError().text();
+        return false;
+    }
+    const QHash<QString, qint64> idsBefore = m_ids;
+    QHash<QString, StoredRun> stored = storedAfter(batch);
+    m_networkRollup->begin();
+    if (!upsertDevices(batch, stored, error) || !insertSystem(batch, error)
+        || !insertNetwork(batch, error) || !db.commit()) {
+        if (error->isEmpty())
+            *error = db.lastError().text();
+        db.rollback();
+        m_ids = idsBefore; // rows inserted in the rolled-back transaction are gone
+        m_networkRollup->rollback();
+        return false;
+    }
+    m_counters->persisted.fetch_add(batch.size(), std::memory_order_relaxed);
+    const bool announce = isSignalConnected(QMetaMethod::fromSignal(&StoreWriter::runsStored));
+    QList<StoredRun> runs;
+    for (auto it = stored.begin(); it != stored.end(); ++it) {
+        if (announce && it->window.highest() > 0)
+            runs.append(*it);
+        m_stored.insert(it.key(), std::move(*it));
+    }
+    if (!runs.isEmpty())
+        emit runsStored(runs);
+    return true;
+}
+
+QHash<QString, StoredRun> StoreWriter::storedAfter(const std::vector<AcceptedReport> &batch) const
+{
+    QHash<QString, StoredRun> after;
+    for (const AcceptedReport &accepted : batch) {
+        const dmr::Report &report = accepted.report;
+        auto it = after.find(accepted.device.uuid);
+        if (it == after.end()) {
+            it = after.insert(accepted.device.uuid, m_stored.value(accepted.device.uuid));
+            it->deviceId = accepted.device.deviceId;
+        }
+        if (report.sequence == 0)
+            continue; // over HTTP: not part of an agent run
+        if (report.runId != it->runId) {
+            // A report of an earlier run (resent late) leaves the current one alone.
+            if (report.runId != accepted.device.runId)
+                continue;
+            it->runId = report.runId;
+            it->window = SequenceWindow();
+        }
+        it->window.insert(report.sequence);
+    }
+    return after;
+}
+
+bool StoreWriter::upsertDevices(const std::vector<AcceptedReport> &batch,
+    const QHash<QString, StoredRun> &stored, QString *error)
+{
+    // The newest snapshot of each device in the batch is what the row should say.
+    QHash<QString, const DeviceSnapshot *> newest;
+    for (const AcceptedReport &report : batch)
+        newest.insert(report.device.uuid, &report.device);
+    for (const DeviceSnapshot *device : std::as_const(newest)) {
+        const auto id = m_ids.constFind(device->uuid);
+        if (id == m_ids.constEnd()) {
+            QSqlQuery &insert = *m_insertDevice;
+            insert.bindValue(0, device->uuid);
+            insert.bindValue(1, device->deviceId);
+            insert.bindValue(2, device->hostname);
+            insert.bindValue(3, device->agentVersion);
+            insert.bindValue(4, device->intervalSeconds);
+            insert.bindValue(5, device->createdAt);
+            insert.bindValue(6, device->updatedAt);
+            insert.bindValue(7, device->lastSeen);
+            insert.bindValue(8, toSql(device->reportsReceived));
+            insert.bindValue(9, toSql(device->reportsLost));
+            insert.bindValue(10, qint64(device->runId));
+            insert.bindValue(11, toSql(device->lastSequence));
+            // storedAfter() holds every device of the batch.
+            bindStored(insert, 12, *stored.constFind(device->uuid), *device);
+            QSqlQuery &select = *m_selectDevice;
+            select.bindValue(0, device->uuid);
+            if (!insert.exec() || !select.exec() || !select.next()) {
+                *error = QStringLiteral("cannot add device %1: %2")
+                             .arg(device->deviceId,
+                                 insert.lastError().text() + select.lastError().text());
+                return false;
+            }
+            m_ids.insert(device->uuid, select.value(0).toLongLong());
+            select.finish();
+            continue;
+        }
+        QSqlQuery &update = *m_updateDevice;
+        update.bindValue(0, device->hostname);
+        update.bindValue(1, device->agentVersion);
+        update.bindValue(2, device->intervalSeconds);
+        update.bindValue(3, device->updatedAt);
+        update.bindValue(4, device->lastSeen);
+        update.bindValue(5, toSql(device->reportsReceived));
+        update.bindValue(6, toSql(device->reportsLost));
+        update.bindValue(7, qint64(device->runId));
+        update.bindValue(8, toSql(device->lastSequence));
+        bindStored(update, 9, *stored.constFind(device->uuid), *device);
+        update.bindValue(11, *id);
+        if (!update.exec()) {
+            *error = QStringLiteral("cannot update device %1: %2")
+                         .arg(device->deviceId, update.lastError().text());
+            return false;
+        }
+    }
+    return true;
+}
+
+namespace {
+
+// Binds rows kRowsPerStatement at a time, then the remainder one by one.
+template<typename Row, typename Bind>
+bool insertRows(
+    BulkInsert &many, BulkInsert &one, const std::vector<Row> &rows, Bind bindRow, QString *error)
+{
+    std::size_t i = 0;
+    for (; i + kRowsPerStatement <= rows.size(); i += kRowsPerStatement) {
+        for (int row = 0; row < kRowsPerStatement; ++row)
+            bindRow(many, row, rows[i + std::size_t(row)]);
+        if (!many.exec(error))
+            return false;
+    }
+    for (; i < rows.size(); ++i) {
+        bindRow(one, 0, rows[i]);
+        if (!one.exec(error))
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+bool StoreWriter::insertSystem(const std::vector<AcceptedReport> &batch, QString *error)
+{
+    std::vector<const AcceptedReport *> rows;
+    rows.reserve(batch.size());
+    for (const AcceptedReport &accepted : batch) {
+        if (accepted.hasSystem)
+            rows.push_back(&accepted);
+    }
+    auto bindRow = [this](BulkInsert &insert, int row, const AcceptedReport *report) {
+        const AcceptedReport &accepted = *report;
+        const dmr::Report &r = accepted.report;
+        const dmr::SystemSample &s = r.system;
+        const int base = row * kSystemColumnCount;
+        insert.bind(base + 0, m_ids.value(accepted.device.uuid));
+        insert.bind(base + 1, qint64(r.sampleTimeMs));
+        insert.bind(base + 2, s.cpuPercent);
+        insert.bind(base + 3, s.memoryPercent());
+        insert.bind(base + 4, toSql(s.memoryUsedKb));
+        insert.bind(base + 5, toSql(s.memoryTotalKb));
+        insert.bind(base + 6, s.diskPercent());
+        insert.bind(base + 7, toSql(s.diskUsedKb));
+        insert.bind(base + 8, toSql(s.diskTotalKb));
+        insert.bind(base + 9, toSql(s.diskAvailableKb));
+        insert.bind(base + 10, s.load1);
+        insert.bind(base + 11, s.load5);
+        insert.bind(base + 12, s.load15);
+        insert.bind(base + 13, toSql(s.uptimeSeconds));
+        insert.bind(base + 14, qint64(r.runId));
+        insert.bind(base + 15, toSql(r.sequence));
+    };
+    if (!insertRows(*m_systemMany, *m_systemOne, rows, bindRow, error))
+        return false;
+    for (const AcceptedReport *accepted : rows) {
+        m_rollup->add(m_ids.value(accepted->device.uuid), qint64(accepted->report.sampleTimeMs),
+            accepted->report.system);
+    }
+    return m_rollup->write(error);
+}
+
+bool StoreWriter::insertNetwork(const std::vector<AcceptedReport> &batch, QString *error)
+{
+    struct Row
+    {
+        qint64 device;
+        qint64 ts;
+        const dmr::InterfaceSample *sample;
+    };
+    std::vector<Row> rows;
+    rows.reserve(batch.size() * 2);
+    for (const AcceptedReport &accepted : batch) {
+        const qint64 device = m_ids.value(accepted.device.uuid);
+        for (const dmr::InterfaceSample &sample : accepted.report.interfaces)
+            rows.push_back({device, accepted.report.sampleTimeMs, &sample});
+    }
+    auto bindRow = [](BulkInsert &insert, int index, const Row &row) {
+        const int base = index * kNetworkColumnCount;
+        insert.bind(base + 0, row.device);
+        insert.bind(base + 1, row.ts);
+        insert.bind(base + 2, row.sample->name);
+        insert.bind(base + 3, row.sample->ipAddress);
+        insert.bind(base + 4, row.sample->macAddress);
+        insert.bind(base + 5, toSql(row.sample->rxBytes));
+        insert.bind(base + 6, toSql(row.sample->txBytes));
+        insert.bind(base + 7, toSql(row.sample->rxPackets));
+        insert.bind(base + 8, toSql(row.sample->txPackets));
+    };
+    if (!insertRows(*m_networkMany, *m_networkOne, rows, bindRow, error))
+        return false;
+    // Rates come from consecutive samples: in time order, whatever the arrival order.
+    std::stable_sort(
+        rows.begin(), rows.end(), [](const Row &a, const Row &b) { return a.ts < b.ts; });
+    for (const Row &row : rows) {
+        if (!m_networkRollup->add(row.device, row.ts, *row.sample, error))
+            return false;
+    }
+    return m_networkRollup->write(error);
+}

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "ingest/AcceptedReport.h"
+#include "ingest/StoredRun.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QSqlQuery>
+#include <memory>
+#include <vector>
+
+class BulkInsert;
+class Database;
+class MinuteRollup;
+class NetworkMinuteRollup;
+class QTimer;
+class ReportQueue;
+struct IngestCounters;
+
+// Moves accepted reports from the queue into the database. Lives on its own
+// thread with its own connection (opened in start()), and writes in batched
+// transactions with prepared multi-row INSERTs. A failed transaction puts its
+// reports back in the queue and is retried; nothing accepted is thrown away
+// unless the queue overflows, which is counted as dropped.
+class StoreWriter : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        QString databasePath;
+        int flushIntervalMs = 1000;
+        int maxReportsPerTransaction = 100000;
+        int retryIntervalMs = 1000;
+    };
+
+    StoreWriter(
+        Options options, ReportQueue *queue, IngestCounters *counters, QObject *parent = nullptr);
+    ~StoreWriter() override;
+
+    // Opens the connection and starts the flush timer; call on the writer's thread.
+    bool open(QString *error);
+    // Writes everything queued now; used at shutdown. Returns false if a write failed.
+    bool flushAll();
+    void stop();
+
+signals:
+    void healthChanged(bool healthy, const QString &error);
+    // After each transaction: the runs it added to, as now stored. Only
+    // built while something is connected.
+    void runsStored(const QList<StoredRun> &runs);
+
+private:
+    void flushSome();
+    bool writeBatch(std::vector<AcceptedReport> &batch, QString *error);
+    bool upsertDevices(const std::vector<AcceptedReport> &batch,
+        const QHash<QString, StoredRun> &stored, QString *error);
+    // The runs of `batch`'s devices once it is stored, by uuid.
+    QHash<QString, StoredRun> storedAfter(const std::vector<AcceptedReport> &batch) const;
+    bool insertSystem(const std::vector<AcceptedReport> &batch, QString *error);
+    bool insertNetwork(const std::vector<AcceptedReport> &batch, QString *error);
+    bool prepare(QString *error);
+    void setHealthy(bool healthy, const QString &error);
+
+    Options m_options;
+    ReportQueue *m_queue;
+    IngestCounters *m_counters;
+    std::unique_ptr<Database> m_database;
+    QTimer *m_timer = nullptr;
+    QHash<QString, qint64> m_ids; // uuid -> devices.id
+    QHash<QString, StoredRun> m_stored; // uuid -> its current run's stored sequences
+    std::unique_ptr<BulkInsert> m_systemMany, m_systemOne, m_networkMany, m_networkOne;
+    std::unique_ptr<MinuteRollup> m_rollup;
+    std::unique_ptr<NetworkMinuteRollup> m_networkRollup;
+    std::unique_ptr<QSqlQuery> m_insertDevice, m_selectDevice, m_updateDevice;
+    bool m_healthy = true;
+    QElapsedTimer m_lastErrorLog;
+};
