@@ -18,7 +18,7 @@ constexpr int kTickMs = 1000; // status and "last seen" move on with time
 
 // Newest of both: the registry's state and the store's latest values arrive
 // on separate paths, each possibly behind the other.
-void mergeRow(DeviceRow *into, const DeviceRow &from)
+void mergeRow(DeviceOverview *into, const DeviceOverview &from)
 {
     if (from.id != 0)
         into->id = from.id;
@@ -102,13 +102,13 @@ int DeviceTableModel::columnCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : ColumnCount;
 }
 
-const DeviceRow *DeviceTableModel::rowFor(const QString &uuid) const
+const DeviceOverview *DeviceTableModel::rowFor(const QString &uuid) const
 {
     const auto it = m_rowOf.constFind(uuid);
     return it == m_rowOf.constEnd() ? nullptr : &m_entries[std::size_t(*it)].row;
 }
 
-void DeviceTableModel::stage(const DeviceRow &update)
+void DeviceTableModel::stage(const DeviceOverview &update)
 {
     const auto row = m_rowOf.constFind(update.device.uuid);
     if (row == m_rowOf.constEnd()) {
@@ -122,7 +122,7 @@ void DeviceTableModel::stage(const DeviceRow &update)
     Entry &entry = m_entries[std::size_t(*row)];
     // The store's rows (all of them, every second) are often older than what
     // the live snapshots already brought: nothing to merge, nothing to copy.
-    const DeviceRow &newest = entry.pending ? entry.next : entry.row;
+    const DeviceOverview &newest = entry.pending ? entry.next : entry.row;
     if (update.device.lastSeen < newest.device.lastSeen && update.latestTs <= newest.latestTs
         && (update.id == 0 || update.id == newest.id))
         return;
@@ -136,16 +136,16 @@ void DeviceTableModel::stage(const DeviceRow &update)
 
 void DeviceTableModel::applySnapshots(const QList<DeviceSnapshot> &devices)
 {
-    DeviceRow row;
+    DeviceOverview row;
     for (const DeviceSnapshot &device : devices) {
         row.device = device;
         stage(row);
     }
 }
 
-void DeviceTableModel::applyRows(const QList<DeviceRow> &rows)
+void DeviceTableModel::applyRows(const QList<DeviceOverview> &rows)
 {
-    for (const DeviceRow &row : rows)
+    for (const DeviceOverview &row : rows)
         stage(row);
 }
 
@@ -168,7 +168,7 @@ void DeviceTableModel::refresh()
         m_namesChanged = m_namesChanged || entry.next.device.hostname != entry.row.device.hostname
             || entry.next.device.deviceId != entry.row.device.deviceId;
         entry.row = std::move(entry.next);
-        entry.next = DeviceRow();
+        entry.next = DeviceOverview();
         entry.pending = false;
         firstChanged = std::min(firstChanged, row);
         lastChanged = std::max(lastChanged, row);
@@ -270,7 +270,7 @@ QVariant DeviceTableModel::roleData(const Entry &entry, int column, int role) co
 
 QVariant DeviceTableModel::display(const Entry &entry, int column) const
 {
-    const DeviceRow &row = entry.row;
+    const DeviceOverview &row = entry.row;
     const bool has = row.latestTs > 0;
     switch (column) {
     case Status:
@@ -336,7 +336,7 @@ bool DeviceTableModel::orderMayHaveChanged(int column) const
 
 double DeviceTableModel::numericKey(const Entry &entry, int column) const
 {
-    const DeviceRow &row = entry.row;
+    const DeviceOverview &row = entry.row;
     switch (column) {
     case Status:
         return entry.online ? 1 : 0;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "gui/DeviceRow.h"
+#include "store/DeviceOverview.h"
 
 #include <QAbstractTableModel>
 #include <QElapsedTimer>
@@ -60,7 +60,7 @@ public:
     QVariant headerData(
         int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
-    const DeviceRow *rowFor(const QString &uuid) const;
+    const DeviceOverview *rowFor(const QString &uuid) const;
     // SortRole's order without building QVariants: what a proxy sorting
     // 10,000 rows four times a second calls.
     bool lessThan(int leftRow, int rightRow, int column) const;
@@ -76,7 +76,7 @@ public slots:
     // Live registry state (ConsoleService::devicesUpdated).
     void applySnapshots(const QList<DeviceSnapshot> &devices);
     // Rows read from the store, with the newest values.
-    void applyRows(const QList<DeviceRow> &rows);
+    void applyRows(const QList<DeviceOverview> &rows);
     // Applies what is pending and re-evaluates the status of every device.
     void refresh();
 
@@ -90,14 +90,14 @@ signals:
 private:
     struct Entry
     {
-        DeviceRow row; // what the view shows
+        DeviceOverview row; // what the view shows
         // The newest values, shown at the next refresh; valid while pending.
-        DeviceRow next;
+        DeviceOverview next;
         bool pending = false;
         bool online = false;
     };
     // Merges an update into its row's pending values, or into m_added.
-    void stage(const DeviceRow &update);
+    void stage(const DeviceOverview &update);
     QVariant roleData(const Entry &entry, int column, int role) const;
     QVariant display(const Entry &entry, int column) const;
     QVariant sortValue(const Entry &entry, int column) const;
@@ -117,7 +117,7 @@ private:
     // refresh only copies the changed rows over instead of looking each one
     // up again.
     std::vector<int> m_pendingRows;
-    QHash<QString, DeviceRow> m_added; // uuid -> new device, not yet shown
+    QHash<QString, DeviceOverview> m_added; // uuid -> new device, not yet shown
     QTimer m_timer;
     qint64 m_lastTick = 0;
     qint64 m_now = 0; // the clock at the last refresh: what the view shows

@@ -231,7 +231,7 @@ void DeviceView::showDevice(const DeviceOverview &device)
 
 void DeviceView::updateTitle()
 {
-    const DeviceRow *row = m_devices ? m_devices->rowFor(m_uuid) : nullptr;
+    const DeviceOverview *row = m_devices ? m_devices->rowFor(m_uuid) : nullptr;
     if (!row) {
         m_title->setText(m_uuid);
         return;

@@ -2,7 +2,6 @@
 #include "gui/Exporter.h"
 
 #include "gui/HumanFormat.h"
-#include "gui/ViewQueries.h"
 #include "http/ExportCsv.h"
 #include "service/ThreadPriority.h"
 #include "store/StoreReader.h"
@@ -134,16 +133,15 @@ void Exporter::run(const ExportRequest &request)
     StoreReader reader(m_path, QStringLiteral("export-%1").arg(g_connections.fetch_add(1)));
     if (!reader.open(&error))
         return fail(error);
-    ViewQueries queries(reader.sql());
-    const auto fleet = queries.fleet(&error);
+    const auto fleet = reader.fleet(&error);
     if (!fleet)
         return fail(error);
-    QList<DeviceRow> devices;
-    for (const DeviceRow &row : *fleet) {
+    QList<DeviceOverview> devices;
+    for (const DeviceOverview &row : *fleet) {
         if (request.uuids.isEmpty() || request.uuids.contains(row.device.uuid))
             devices.append(row);
     }
-    std::sort(devices.begin(), devices.end(), [](const DeviceRow &a, const DeviceRow &b) {
+    std::sort(devices.begin(), devices.end(), [](const DeviceOverview &a, const DeviceOverview &b) {
         return a.device.hostname == b.device.hostname ? a.device.uuid < b.device.uuid
                                                       : a.device.hostname < b.device.hostname;
     });
@@ -166,16 +164,16 @@ void Exporter::run(const ExportRequest &request)
     const QStringList networkColumns = StoreReader::networkColumns();
 
     qint64 total = 0;
-    for (const DeviceRow &device : std::as_const(devices)) {
+    for (const DeviceOverview &device : std::as_const(devices)) {
         if (system) {
-            const auto n = queries.countRows(
+            const auto n = reader.countRows(
                 QStringLiteral("system_metrics"), device.id, request.fromMs, request.toMs, &error);
             if (!n)
                 return fail(error);
             total += *n;
         }
         if (request.network) {
-            const auto n = queries.countRows(
+            const auto n = reader.countRows(
                 QStringLiteral("network_metrics"), device.id, request.fromMs, request.toMs, &error);
             if (!n)
                 return fail(error);

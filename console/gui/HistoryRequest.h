@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "store/HistorySeries.h"
+
 #include <QList>
 #include <QMetaType>
 #include <QPointF>
@@ -16,13 +18,6 @@ struct HistoryRequest
     qint64 fromMs = 0;
     qint64 toMs = 0;
     int columns = 800;
-};
-
-// One chart line: a metric or an interface's rate, at most two points a column.
-struct HistorySeries
-{
-    QString name; // "cpu_percent", "load_1", "eth0 rx" ...
-    QList<QPointF> points; // x: ms since the epoch
 };
 
 struct HistoryResult

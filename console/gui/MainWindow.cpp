@@ -68,7 +68,7 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
     connect(m_storeThread, &QThread::started, m_worker, &StoreWorker::open);
     connect(m_storeThread, &QThread::finished, m_worker, &QObject::deleteLater);
     connect(this, &MainWindow::fleetRequested, m_worker, &StoreWorker::refreshFleet);
-    connect(m_worker, &StoreWorker::fleetLoaded, this, [this](const QList<DeviceRow> &rows) {
+    connect(m_worker, &StoreWorker::fleetLoaded, this, [this](const QList<DeviceOverview> &rows) {
         m_fleetInFlight = false;
         m_model->applyRows(rows);
     });
@@ -221,7 +221,7 @@ DeviceView *MainWindow::openDevice(const QString &uuid)
         return existing;
     }
     auto *view = new DeviceView(uuid, m_service->config().database, m_model, m_tabs);
-    const DeviceRow *row = m_model->rowFor(uuid);
+    const DeviceOverview *row = m_model->rowFor(uuid);
     const QString name
         = row && !row->device.hostname.isEmpty() ? row->device.hostname : uuid.left(8);
     m_tabs->setCurrentIndex(m_tabs->addTab(view, name));

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "gui/StoreWorker.h"
 
-#include "gui/ViewQueries.h"
 #include "service/ThreadPriority.h"
+#include "store/StoreReader.h"
 
 #include <QElapsedTimer>
 
@@ -16,7 +16,7 @@ StoreWorker::StoreWorker(QString databasePath, QObject *parent)
     : QObject(parent)
     , m_path(std::move(databasePath))
 {
-    qRegisterMetaType<QList<DeviceRow>>();
+    qRegisterMetaType<QList<DeviceOverview>>();
     qRegisterMetaType<HistoryRequest>();
     qRegisterMetaType<HistoryResult>();
     qRegisterMetaType<DeviceOverview>();
@@ -33,7 +33,7 @@ void StoreWorker::open()
 
 bool StoreWorker::ensureOpen()
 {
-    if (m_queries)
+    if (m_reader)
         return true;
     auto reader = std::make_unique<StoreReader>(
         m_path, QStringLiteral("gui-reader-%1").arg(g_connections.fetch_add(1)));
@@ -47,7 +47,6 @@ bool StoreWorker::ensureOpen()
     }
     m_lastError.clear();
     m_reader = std::move(reader);
-    m_queries = std::make_unique<ViewQueries>(m_reader->sql());
     return true;
 }
 
@@ -58,7 +57,7 @@ void StoreWorker::refreshFleet()
     QElapsedTimer timer;
     timer.start();
     QString error;
-    const std::optional<QList<DeviceRow>> rows = m_queries->fleet(&error);
+    const std::optional<QList<DeviceOverview>> rows = m_reader->fleet(&error);
     if (!rows) {
         emit failed(error);
         return;
@@ -94,7 +93,7 @@ void StoreWorker::loadHistory(const HistoryRequest &request)
     QString error;
     if (key != 0) {
         const auto system
-            = m_queries->systemHistory(key, request.fromMs, request.toMs, request.columns, &error);
+            = m_reader->systemChart(key, request.fromMs, request.toMs, request.columns, &error);
         if (!system) {
             emit failed(error);
             return;
@@ -107,7 +106,7 @@ void StoreWorker::loadHistory(const HistoryRequest &request)
         return;
 
     const auto network
-        = m_queries->networkHistory(key, request.fromMs, request.toMs, request.columns, &error);
+        = m_reader->networkChart(key, request.fromMs, request.toMs, request.columns, &error);
     if (!network) {
         emit failed(error);
         return;

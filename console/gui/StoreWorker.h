@@ -1,23 +1,20 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "gui/DeviceRow.h"
 #include "gui/HistoryRequest.h"
-#include "store/StoreReader.h"
+#include "store/DeviceOverview.h"
 
 #include <QHash>
 #include <QObject>
 #include <atomic>
 #include <memory>
 
-class ViewQueries;
+class StoreReader;
 
 // The window's reads from the store, on a thread of their own so that the GUI
 // thread never waits on SQL: move it to a QThread, connect QThread::started
 // to open() and QThread::finished to deleteLater(), then call its slots by
 // queued signals. Answers come back as signals.
-Q_DECLARE_METATYPE(DeviceOverview)
-
 class StoreWorker : public QObject
 {
     Q_OBJECT
@@ -37,7 +34,7 @@ public slots:
     void loadDevice(const QString &uuid);
 
 signals:
-    void fleetLoaded(const QList<DeviceRow> &rows, qint64 elapsedMs);
+    void fleetLoaded(const QList<DeviceOverview> &rows, qint64 elapsedMs);
     void historyLoaded(const HistoryResult &result);
     void deviceLoaded(const DeviceOverview &device);
     void failed(const QString &error);
@@ -48,7 +45,6 @@ private:
 
     QString m_path;
     std::unique_ptr<StoreReader> m_reader;
-    std::unique_ptr<ViewQueries> m_queries;
     QHash<QString, qint64> m_keys; // uuid -> devices.id
     std::atomic<quint64> m_latest {0};
     QString m_lastError;

@@ -21,8 +21,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSqlError>
-#include <QSqlQuery>
 #include <QTcpServer>
 #include <QWebSocket>
 
@@ -233,6 +231,8 @@ void HttpApi::stop()
     delete m_server; // closes the listening socket and every connection
     m_server = nullptr;
     m_port = 0;
+    // Exports read through m_reader: they go first.
+    qDeleteAll(findChildren<MetricsExport *>(Qt::FindDirectChildrenOnly));
     m_reader.reset();
     // Updates queued before the thread quits still arrive: they find no cache.
     m_cache.reset();
@@ -570,7 +570,7 @@ void HttpApi::exportRows(const QHttpServerRequest &request, QHttpServerResponder
     if (exportRequest.id == 0) // not stored yet: an empty export
         exportRequest.toMs = exportRequest.fromMs + 1;
     ++m_responses[200];
-    auto *stream = new MetricsExport(exportRequest, m_reader->sql(), std::move(responder), this);
+    auto *stream = new MetricsExport(exportRequest, m_reader.get(), std::move(responder), this);
     stream->start();
 }
 
@@ -604,12 +604,12 @@ void HttpApi::stats(QHttpServerResponder &responder)
 
 void HttpApi::health(QHttpServerResponder &responder)
 {
-    QSqlQuery query(m_reader->sql());
-    if (!query.exec(QStringLiteral("SELECT COUNT(*) FROM devices")) || !query.next()) {
+    QString error;
+    if (!m_reader->deviceCount(&error)) {
         return replyJson(responder,
             QJsonDocument(QJsonObject {{QStringLiteral("status"), QStringLiteral("error")},
                               {QStringLiteral("database"), QStringLiteral("unreachable")},
-                              {QStringLiteral("error"), query.lastError().text()}})
+                              {QStringLiteral("error"), error}})
                 .toJson(QJsonDocument::Compact),
             Status::ServiceUnavailable);
     }

@@ -8,8 +8,6 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSqlError>
-#include <QSqlQuery>
 #include <QTcpSocket>
 
 namespace {
@@ -20,10 +18,10 @@ constexpr qint64 kLowWater = 256 * 1024;
 } // namespace
 
 MetricsExport::MetricsExport(
-    Request request, QSqlDatabase database, QHttpServerResponder &&responder, QObject *parent)
+    Request request, StoreReader *reader, QHttpServerResponder &&responder, QObject *parent)
     : QObject(parent)
     , m_request(std::move(request))
-    , m_db(std::move(database))
+    , m_reader(reader)
     , m_responder(std::move(responder))
     , m_socket(m_responder.socket())
     , m_lastTs(m_request.fromMs - 1)
@@ -78,54 +76,34 @@ bool MetricsExport::writePage(QString *error)
 {
     const bool system = m_request.table == Table::System;
     const QStringList names = system ? StoreReader::systemColumns() : StoreReader::networkColumns();
-    QSqlQuery query(m_db);
-    query.setForwardOnly(true);
-    const QString columns = names.join(QStringLiteral(", "));
-    if (system) {
-        query.prepare(QStringLiteral("SELECT %1 FROM system_metrics WHERE device = ? AND ts > ?"
-                                     " AND ts < ? ORDER BY ts LIMIT %2")
-                          .arg(columns)
-                          .arg(kPageRows));
-        query.addBindValue(m_request.id);
-        query.addBindValue(m_lastTs);
-        query.addBindValue(m_request.toMs);
-    } else {
-        query.prepare(QStringLiteral("SELECT %1 FROM network_metrics WHERE device = ?"
-                                     " AND (ts > ? OR (ts = ? AND interface > ?)) AND ts < ?"
-                                     " ORDER BY ts, interface LIMIT %2")
-                          .arg(columns)
-                          .arg(kPageRows));
-        query.addBindValue(m_request.id);
-        query.addBindValue(m_lastTs);
-        query.addBindValue(m_lastTs);
-        query.addBindValue(m_lastInterface);
-        query.addBindValue(m_request.toMs);
-    }
-    if (!query.exec()) {
-        *error = query.lastError().text();
-        return false;
-    }
     const bool csv = m_request.format == Format::Csv;
     QByteArray out;
     out.reserve(kPageRows * 160);
     int rows = 0;
-    while (query.next()) {
+    const StoreReader::Row row = [&](const QVariantList &values) {
         ++rows;
-        m_lastTs = query.value(0).toLongLong();
+        m_lastTs = values.at(0).toLongLong();
         if (!system)
-            m_lastInterface = query.value(1).toString();
+            m_lastInterface = values.at(1).toString();
         if (csv) {
-            m_csv.appendRow(&out, m_identity, [&query](int i) { return query.value(i); });
+            m_csv.appendRow(&out, m_identity, [&values](int i) { return values.at(i); });
         } else {
             QJsonObject object {{QStringLiteral("sample_time"), ApiJson::timeText(m_lastTs)}};
             for (int i = 1; i < names.size(); ++i)
-                object.insert(names.at(i), QJsonValue::fromVariant(query.value(i)));
+                object.insert(names.at(i), QJsonValue::fromVariant(values.at(i)));
             if (!m_firstRow)
                 out += ',';
             out += QJsonDocument(object).toJson(QJsonDocument::Compact);
         }
         m_firstRow = false;
-    }
+        return true;
+    };
+    const bool read = system
+        ? m_reader->systemPage(m_request.id, m_lastTs, m_request.toMs, kPageRows, row, error)
+        : m_reader->networkPage(
+            m_request.id, m_lastTs, m_lastInterface, m_request.toMs, kPageRows, row, error);
+    if (!read)
+        return false;
     if (rows < kPageRows) {
         if (!csv)
             out += "]\n";

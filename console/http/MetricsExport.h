@@ -6,17 +6,17 @@
 #include <QHttpServerResponder>
 #include <QObject>
 #include <QPointer>
-#include <QSqlDatabase>
 #include <QString>
 #include <memory>
 
 class QTcpSocket;
+class StoreReader;
 
 // One streamed download of GET /api/devices/{uuid}/export.csv or .json: rows
-// are read a page at a time (keyset pagination, so each page is an index
-// seek) and written as HTTP chunks only while the socket's send buffer is
-// low, so a year of samples never sits in memory. Deletes itself when done or
-// when the client goes away.
+// are read a page at a time (StoreReader's keyset pages, so each page is an
+// index seek) and written as HTTP chunks only while the socket's send buffer
+// is low, so a year of samples never sits in memory. Deletes itself when done
+// or when the client goes away; `reader` must outlive it.
 class MetricsExport : public QObject
 {
     Q_OBJECT
@@ -36,7 +36,7 @@ public:
         Table table = Table::System;
     };
 
-    MetricsExport(Request request, QSqlDatabase database, QHttpServerResponder &&responder,
+    MetricsExport(Request request, StoreReader *reader, QHttpServerResponder &&responder,
         QObject *parent = nullptr);
 
     // Sends the headers and the first pages; the rest follows as the client reads.
@@ -51,7 +51,7 @@ private:
     void finish();
 
     Request m_request;
-    QSqlDatabase m_db;
+    StoreReader *m_reader;
     QHttpServerResponder m_responder;
     QPointer<QTcpSocket> m_socket;
     qint64 m_lastTs;

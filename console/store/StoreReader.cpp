@@ -1,38 +1,54 @@
 // SPDX-License-Identifier: MIT
 #include "store/StoreReader.h"
 
+#include "store/Downsampler.h"
 #include "store/MinuteRollup.h"
+#include "store/NetworkMinuteRollup.h"
 #include "store/SystemFields.h"
 
+#include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <algorithm>
+#include <map>
 
 namespace {
 
-const char kDeviceColumns[]
-    = "id, uuid, device_id, hostname, agent_version, interval_seconds, created_at,"
-      " updated_at, last_seen, reports_received, reports_lost, run_id, last_sequence";
+// What a reader shows of a `devices` row, in deviceFromQuery's order. The
+// run's sequence state (run_id, last_sequence, ...) is the writer's: it
+// restores it itself (Database::loadDevices), and no reader shows it.
+const char kDeviceColumns[] = "id, uuid, device_id, hostname, agent_version, interval_seconds,"
+                              " created_at, updated_at, last_seen, reports_received, reports_lost";
+constexpr int kDeviceColumnCount = 11;
 
-DeviceOverview deviceFromQuery(const QSqlQuery &query)
+// The one mapping of a `devices` row: kDeviceColumns from value `first` on.
+DeviceOverview deviceFromQuery(const QSqlQuery &query, int first = 0)
 {
+    const auto value = [&](int i) { return query.value(first + i); };
     DeviceOverview overview;
-    overview.id = query.value(0).toLongLong();
+    overview.id = value(0).toLongLong();
     DeviceSnapshot &d = overview.device;
-    d.uuid = query.value(1).toString();
-    d.deviceId = query.value(2).toString();
-    d.hostname = query.value(3).toString();
-    d.agentVersion = query.value(4).toString();
-    d.intervalSeconds = query.value(5).toUInt();
-    d.createdAt = query.value(6).toLongLong();
-    d.updatedAt = query.value(7).toLongLong();
-    d.lastSeen = query.value(8).toLongLong();
-    d.reportsReceived = query.value(9).toULongLong();
-    d.reportsLost = query.value(10).toULongLong();
-    d.runId = quint32(query.value(11).toLongLong());
-    d.lastSequence = query.value(12).toULongLong();
+    d.uuid = value(1).toString();
+    d.deviceId = value(2).toString();
+    d.hostname = value(3).toString();
+    d.agentVersion = value(4).toString();
+    d.intervalSeconds = value(5).toUInt();
+    d.createdAt = value(6).toLongLong();
+    d.updatedAt = value(7).toLongLong();
+    d.lastSeen = value(8).toLongLong();
+    d.reportsReceived = value(9).toULongLong();
+    d.reportsLost = value(10).toULongLong();
     return overview;
+}
+
+// kDeviceColumns of table alias `alias`.
+QString deviceColumns(const QString &alias)
+{
+    QStringList columns = QString::fromLatin1(kDeviceColumns).split(QStringLiteral(", "));
+    for (QString &column : columns)
+        column.prepend(alias + QLatin1Char('.'));
+    return columns.join(QStringLiteral(", "));
 }
 
 QString failure(const QSqlQuery &query)
@@ -40,11 +56,79 @@ QString failure(const QSqlQuery &query)
     return query.lastError().text();
 }
 
+// Buckets of a minute or more are read from the per-minute rollups, a
+// sixtieth of the rows at one report a second.
+bool readsMinutes(qint64 fromMs, qint64 toMs, int buckets)
+{
+    return toMs - fromMs >= qint64(buckets) * MinuteRollup::kMinuteMs;
+}
+
+// A row's (min, max) pairs, one per charted metric from value `first` on,
+// into `column` of each metric's sampler.
+void addExtremes(std::vector<Downsampler> &samplers, const QSqlQuery &query, int column, int first)
+{
+    for (std::size_t i = 0; i < samplers.size(); ++i) {
+        samplers[i].addColumn(column, query.value(first + int(2 * i)).toDouble(),
+            query.value(first + 1 + int(2 * i)).toDouble());
+    }
+}
+
+QList<HistorySeries> chartedSeries(const std::vector<Downsampler> &samplers)
+{
+    QList<HistorySeries> series;
+    for (int i = 0; i < StoreReader::chartedMetrics().size(); ++i)
+        series.append({StoreReader::chartedMetrics().at(i), samplers[std::size_t(i)].points()});
+    return series;
+}
+
+// One interface's RX and TX rate series, and its previous sample while
+// rates are computed from raw counters.
+struct InterfaceRates
+{
+    Downsampler rx;
+    Downsampler tx;
+    qint64 lastTs = -1;
+    quint64 lastRx = 0;
+    quint64 lastTx = 0;
+};
+
+InterfaceRates &ratesOf(std::map<QString, InterfaceRates> *perInterface, const QString &name,
+    qint64 fromMs, qint64 toMs, int columns)
+{
+    auto it = perInterface->find(name);
+    if (it == perInterface->end()) {
+        it = perInterface
+                 ->emplace(name,
+                     InterfaceRates {
+                         Downsampler(fromMs, toMs, columns), Downsampler(fromMs, toMs, columns)})
+                 .first;
+    }
+    return it->second;
+}
+
+QList<HistorySeries> interfaceSeries(const std::map<QString, InterfaceRates> &perInterface)
+{
+    QList<HistorySeries> series;
+    for (const auto &[name, i] : perInterface) {
+        series.append({name + QStringLiteral(" rx"), i.rx.points()});
+        series.append({name + QStringLiteral(" tx"), i.tx.points()});
+    }
+    return series;
+}
+
 } // namespace
 
 const QStringList &StoreReader::systemMetrics()
 {
     return SystemFields::names();
+}
+
+const QStringList &StoreReader::chartedMetrics()
+{
+    static const QStringList metrics = {QStringLiteral("cpu_percent"),
+        QStringLiteral("memory_percent"), QStringLiteral("disk_percent"), QStringLiteral("load_1"),
+        QStringLiteral("load_5"), QStringLiteral("load_15")};
+    return metrics;
 }
 
 QStringList StoreReader::systemColumns()
@@ -85,6 +169,8 @@ bool StoreReader::open(QString *error)
     }
     return true;
 }
+
+// Devices
 
 bool StoreReader::fillLatest(DeviceOverview *overview, QString *error)
 {
@@ -165,6 +251,93 @@ std::optional<DeviceOverview> StoreReader::device(const QString &uuid, QString *
     return overview;
 }
 
+std::optional<QList<DeviceOverview>> StoreReader::fleet(QString *error)
+{
+    // The newest row per device is one index seek on (device, ts).
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    QStringList system;
+    for (const QString &field : SystemFields::names())
+        system << QStringLiteral("s.") + field;
+    static const QString devices = deviceColumns(QStringLiteral("d"));
+    if (!query.exec(QStringLiteral(
+            "SELECT %1, s.ts, %2"
+            " FROM devices d LEFT JOIN system_metrics s ON s.device = d.id"
+            " AND s.ts = (SELECT MAX(m.ts) FROM system_metrics m WHERE m.device = d.id)")
+                        .arg(devices, system.join(QStringLiteral(", "))))) {
+        *error = failure(query);
+        return std::nullopt;
+    }
+    QList<DeviceOverview> rows;
+    QSet<qint64> seen; // two samples of one device may share the newest ts
+    while (query.next()) {
+        const qint64 id = query.value(0).toLongLong();
+        if (seen.contains(id))
+            continue;
+        seen.insert(id);
+        DeviceOverview row = deviceFromQuery(query);
+        if (!query.isNull(kDeviceColumnCount)) {
+            row.latestTs = query.value(kDeviceColumnCount).toLongLong();
+            row.system = SystemFields::fromQuery(query, kDeviceColumnCount + 1);
+        }
+        rows.append(row);
+    }
+    return rows;
+}
+
+std::optional<qint64> StoreReader::deviceCount(QString *error)
+{
+    QSqlQuery query(m_db);
+    if (!query.exec(QStringLiteral("SELECT COUNT(*) FROM devices")) || !query.next()) {
+        *error = failure(query);
+        return std::nullopt;
+    }
+    return query.value(0).toLongLong();
+}
+
+// Histories
+
+bool StoreReader::execBuckets(QSqlQuery &query, const QString &aggregates, qint64 deviceId,
+    qint64 fromMs, qint64 toMs, int buckets, QString *error)
+{
+    // Bucket arithmetic in integers, the same in SQLite and PostgreSQL, and
+    // the same as Downsampler::columnOf, so both agree on borders.
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral("SELECT (ts - ?) * ? / ? AS bucket%1 FROM system_metrics"
+                                 " WHERE device = ? AND ts >= ? AND ts < ?"
+                                 " GROUP BY bucket ORDER BY bucket")
+                      .arg(aggregates));
+    query.addBindValue(fromMs);
+    query.addBindValue(qint64(buckets));
+    query.addBindValue(toMs - fromMs);
+    query.addBindValue(deviceId);
+    query.addBindValue(fromMs);
+    query.addBindValue(toMs);
+    if (!query.exec()) {
+        *error = failure(query);
+        return false;
+    }
+    return true;
+}
+
+bool StoreReader::execMinutes(QSqlQuery &query, const QString &table, const QString &columns,
+    qint64 deviceId, qint64 fromMs, qint64 toMs, QString *error)
+{
+    // From the minute fromMs falls in: its row is placed by MinuteRollup::placement.
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral("SELECT first_ts, last_ts%1 FROM %2"
+                                 " WHERE device = ? AND ts >= ? AND ts < ? ORDER BY ts")
+                      .arg(columns, table));
+    query.addBindValue(deviceId);
+    query.addBindValue(MinuteRollup::minuteOf(fromMs));
+    query.addBindValue(toMs);
+    if (!query.exec()) {
+        *error = failure(query);
+        return false;
+    }
+    return true;
+}
+
 std::optional<QList<HistoryBucket>> StoreReader::history(
     qint64 deviceId, const QString &metric, qint64 fromMs, qint64 toMs, int buckets, QString *error)
 {
@@ -176,27 +349,13 @@ std::optional<QList<HistoryBucket>> StoreReader::history(
         *error = QStringLiteral("empty time range or no buckets");
         return std::nullopt;
     }
-    if (toMs - fromMs >= qint64(buckets) * MinuteRollup::kMinuteMs)
+    if (readsMinutes(fromMs, toMs, buckets))
         return historyByMinute(deviceId, metric, fromMs, toMs, buckets, error);
-    // Bucket arithmetic in integers, the same in SQLite and PostgreSQL.
     QSqlQuery query(m_db);
-    query.setForwardOnly(true);
-    query.prepare(
-        QStringLiteral("SELECT (ts - ?) * ? / ? AS bucket, MIN(ts), MAX(ts), MIN(%1), MAX(%1),"
-                       " AVG(%1), COUNT(*) FROM system_metrics"
-                       " WHERE device = ? AND ts >= ? AND ts < ?"
-                       " GROUP BY bucket ORDER BY bucket")
-            .arg(metric));
-    query.addBindValue(fromMs);
-    query.addBindValue(qint64(buckets));
-    query.addBindValue(toMs - fromMs);
-    query.addBindValue(deviceId);
-    query.addBindValue(fromMs);
-    query.addBindValue(toMs);
-    if (!query.exec()) {
-        *error = failure(query);
+    if (!execBuckets(query,
+            QStringLiteral(", MIN(ts), MAX(ts), MIN(%1), MAX(%1), AVG(%1), COUNT(*)").arg(metric),
+            deviceId, fromMs, toMs, buckets, error))
         return std::nullopt;
-    }
     QList<HistoryBucket> result;
     while (query.next()) {
         HistoryBucket bucket;
@@ -214,20 +373,11 @@ std::optional<QList<HistoryBucket>> StoreReader::history(
 std::optional<QList<HistoryBucket>> StoreReader::historyByMinute(
     qint64 deviceId, const QString &metric, qint64 fromMs, qint64 toMs, int buckets, QString *error)
 {
-    // Buckets of a minute or more: read the per-minute rollup, a sixtieth of
-    // the rows at one report a second (placed by MinuteRollup::placement).
     QSqlQuery query(m_db);
-    query.setForwardOnly(true);
-    query.prepare(QStringLiteral("SELECT first_ts, last_ts, samples, %1_min, %1_max, %1_sum"
-                                 " FROM %2 WHERE device = ? AND ts >= ? AND ts < ? ORDER BY ts")
-                      .arg(metric, MinuteRollup::table()));
-    query.addBindValue(deviceId);
-    query.addBindValue(MinuteRollup::minuteOf(fromMs));
-    query.addBindValue(toMs);
-    if (!query.exec()) {
-        *error = failure(query);
+    if (!execMinutes(query, MinuteRollup::table(),
+            QStringLiteral(", samples, %1_min, %1_max, %1_sum").arg(metric), deviceId, fromMs, toMs,
+            error))
         return std::nullopt;
-    }
     QList<HistoryBucket> result;
     std::vector<double> sums;
     int lastIndex = -1;
@@ -261,15 +411,144 @@ std::optional<QList<HistoryBucket>> StoreReader::historyByMinute(
     return result;
 }
 
-bool StoreReader::forEachRow(const QString &sql, qint64 deviceId, qint64 fromMs, qint64 toMs,
-    const std::function<bool(const QVariantList &)> &row, QString *error)
+std::optional<QList<HistorySeries>> StoreReader::systemChart(
+    qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
+{
+    if (readsMinutes(fromMs, toMs, columns))
+        return systemChartByMinute(deviceId, fromMs, toMs, columns, error);
+    // One scan for all metrics.
+    QString aggregates;
+    for (const QString &metric : chartedMetrics())
+        aggregates += QStringLiteral(", MIN(%1), MAX(%1)").arg(metric);
+    QSqlQuery query(m_db);
+    if (!execBuckets(query, aggregates, deviceId, fromMs, toMs, columns, error))
+        return std::nullopt;
+    std::vector<Downsampler> samplers(
+        std::size_t(chartedMetrics().size()), Downsampler(fromMs, toMs, columns));
+    while (query.next())
+        addExtremes(samplers, query, query.value(0).toInt(), 1);
+    return chartedSeries(samplers);
+}
+
+std::optional<QList<HistorySeries>> StoreReader::systemChartByMinute(
+    qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
+{
+    // The rollup's extremes: a week at one report a second is 10,080 rows.
+    QString extremes;
+    for (const QString &metric : chartedMetrics())
+        extremes += QStringLiteral(", %1_min, %1_max").arg(metric);
+    QSqlQuery query(m_db);
+    if (!execMinutes(query, MinuteRollup::table(), extremes, deviceId, fromMs, toMs, error))
+        return std::nullopt;
+    std::vector<Downsampler> samplers(
+        std::size_t(chartedMetrics().size()), Downsampler(fromMs, toMs, columns));
+    while (query.next()) {
+        const std::optional<qint64> at = MinuteRollup::placement(
+            query.value(0).toLongLong(), query.value(1).toLongLong(), fromMs, toMs);
+        if (at)
+            addExtremes(samplers, query, samplers.front().columnOf(*at), 2);
+    }
+    return chartedSeries(samplers);
+}
+
+std::optional<QList<HistorySeries>> StoreReader::networkChart(
+    qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
+{
+    if (readsMinutes(fromMs, toMs, columns))
+        return networkChartByMinute(deviceId, fromMs, toMs, columns, error);
+    // Rows in index order (no sort) and rates in C++: a window function
+    // (LAG ... PARTITION BY interface) sorts every row first and took 8x longer.
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    query.prepare(
+        QStringLiteral("SELECT ts, interface, rx_bytes, tx_bytes FROM network_metrics"
+                       " WHERE device = ? AND ts >= ? AND ts < ? ORDER BY ts, interface"));
+    query.addBindValue(deviceId);
+    query.addBindValue(fromMs);
+    query.addBindValue(toMs);
+    if (!query.exec()) {
+        *error = failure(query);
+        return std::nullopt;
+    }
+    std::map<QString, InterfaceRates> perInterface;
+    while (query.next()) {
+        const qint64 ts = query.value(0).toLongLong();
+        const quint64 rx = query.value(2).toULongLong();
+        const quint64 tx = query.value(3).toULongLong();
+        InterfaceRates &i
+            = ratesOf(&perInterface, query.value(1).toString(), fromMs, toMs, columns);
+        // A counter that goes backwards (agent or interface restart) starts
+        // over: no rate is made up across the reset.
+        if (i.lastTs >= 0) {
+            if (const auto rate = NetworkMinuteRollup::rate(i.lastTs, i.lastRx, ts, rx))
+                i.rx.add(ts, *rate);
+            if (const auto rate = NetworkMinuteRollup::rate(i.lastTs, i.lastTx, ts, tx))
+                i.tx.add(ts, *rate);
+        }
+        i.lastTs = ts;
+        i.lastRx = rx;
+        i.lastTx = tx;
+    }
+    return interfaceSeries(perInterface);
+}
+
+std::optional<QList<HistorySeries>> StoreReader::networkChartByMinute(
+    qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
+{
+    // The per-minute rollup holds each minute's rate extremes already.
+    QSqlQuery query(m_db);
+    if (!execMinutes(query, NetworkMinuteRollup::table(),
+            QStringLiteral(", interface, rx_rate_min, rx_rate_max, tx_rate_min, tx_rate_max"),
+            deviceId, fromMs, toMs, error))
+        return std::nullopt;
+    std::map<QString, InterfaceRates> perInterface;
+    while (query.next()) {
+        const std::optional<qint64> at = MinuteRollup::placement(
+            query.value(0).toLongLong(), query.value(1).toLongLong(), fromMs, toMs);
+        if (!at)
+            continue;
+        InterfaceRates &i
+            = ratesOf(&perInterface, query.value(2).toString(), fromMs, toMs, columns);
+        const int column = i.rx.columnOf(*at);
+        if (!query.isNull(3))
+            i.rx.addColumn(column, query.value(3).toDouble(), query.value(4).toDouble());
+        if (!query.isNull(5))
+            i.tx.addColumn(column, query.value(5).toDouble(), query.value(6).toDouble());
+    }
+    return interfaceSeries(perInterface);
+}
+
+// Rows
+
+std::optional<qint64> StoreReader::countRows(
+    const QString &table, qint64 deviceId, qint64 fromMs, qint64 toMs, QString *error)
+{
+    if (table != QLatin1String("system_metrics") && table != QLatin1String("network_metrics")) {
+        *error = QStringLiteral("unknown table %1").arg(table);
+        return std::nullopt;
+    }
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral("SELECT COUNT(*) FROM %1 WHERE device = ? AND ts >= ? AND ts < ?")
+                      .arg(table));
+    query.addBindValue(deviceId);
+    query.addBindValue(fromMs);
+    query.addBindValue(toMs);
+    if (!query.exec() || !query.next()) {
+        *error = failure(query);
+        return std::nullopt;
+    }
+    return query.value(0).toLongLong();
+}
+
+bool StoreReader::forEachRow(
+    const QString &sql, const QVariantList &bindings, const Row &row, QString *error)
 {
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
     query.prepare(sql);
-    query.addBindValue(deviceId);
-    query.addBindValue(fromMs);
-    query.addBindValue(toMs);
+    for (const QVariant &value : bindings)
+        query.addBindValue(value);
     if (!query.exec()) {
         *error = failure(query);
         return false;
@@ -286,20 +565,41 @@ bool StoreReader::forEachRow(const QString &sql, qint64 deviceId, qint64 fromMs,
     return true;
 }
 
-bool StoreReader::forEachSystemRow(qint64 deviceId, qint64 fromMs, qint64 toMs,
-    const std::function<bool(const QVariantList &)> &row, QString *error)
+bool StoreReader::forEachSystemRow(
+    qint64 deviceId, qint64 fromMs, qint64 toMs, const Row &row, QString *error)
 {
     return forEachRow(QStringLiteral("SELECT ") + systemColumns().join(QStringLiteral(", "))
             + QStringLiteral(" FROM system_metrics WHERE device = ? AND ts >= ? AND ts < ?"
                              " ORDER BY ts"),
-        deviceId, fromMs, toMs, row, error);
+        {deviceId, fromMs, toMs}, row, error);
 }
 
-bool StoreReader::forEachNetworkRow(qint64 deviceId, qint64 fromMs, qint64 toMs,
-    const std::function<bool(const QVariantList &)> &row, QString *error)
+bool StoreReader::forEachNetworkRow(
+    qint64 deviceId, qint64 fromMs, qint64 toMs, const Row &row, QString *error)
 {
     return forEachRow(QStringLiteral("SELECT ") + networkColumns().join(QStringLiteral(", "))
             + QStringLiteral(" FROM network_metrics WHERE device = ? AND ts >= ? AND ts < ?"
                              " ORDER BY ts, interface"),
-        deviceId, fromMs, toMs, row, error);
+        {deviceId, fromMs, toMs}, row, error);
+}
+
+bool StoreReader::systemPage(
+    qint64 deviceId, qint64 afterTs, qint64 toMs, int limit, const Row &row, QString *error)
+{
+    return forEachRow(QStringLiteral("SELECT %1 FROM system_metrics WHERE device = ? AND ts > ?"
+                                     " AND ts < ? ORDER BY ts LIMIT %2")
+                          .arg(systemColumns().join(QStringLiteral(", ")))
+                          .arg(limit),
+        {deviceId, afterTs, toMs}, row, error);
+}
+
+bool StoreReader::networkPage(qint64 deviceId, qint64 afterTs, const QString &afterInterface,
+    qint64 toMs, int limit, const Row &row, QString *error)
+{
+    return forEachRow(QStringLiteral("SELECT %1 FROM network_metrics WHERE device = ?"
+                                     " AND (ts > ? OR (ts = ? AND interface > ?)) AND ts < ?"
+                                     " ORDER BY ts, interface LIMIT %2")
+                          .arg(networkColumns().join(QStringLiteral(", ")))
+                          .arg(limit),
+        {deviceId, afterTs, afterTs, afterInterface, toMs}, row, error);
 }

@@ -1,25 +1,18 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "ingest/AcceptedReport.h"
+#include "store/DeviceOverview.h"
+#include "store/HistorySeries.h"
 
 #include <QList>
 #include <QSqlDatabase>
 #include <QString>
 #include <QStringList>
+#include <QVariantList>
 #include <functional>
 #include <optional>
-#include <vector>
 
-// A device as readers show it: its registry row and its newest metrics.
-struct DeviceOverview
-{
-    qint64 id = 0; // devices.id, for further queries
-    DeviceSnapshot device;
-    qint64 latestTs = 0; // 0: no metrics stored yet
-    dmr::SystemSample system;
-    std::vector<dmr::InterfaceSample> interfaces;
-};
+class QSqlQuery;
 
 // One bucket of a downsampled series: min and max keep the spikes a chart
 // must show, avg the trend; first/last time bound where the bucket's samples lie.
@@ -33,14 +26,29 @@ struct HistoryBucket
     qint64 count = 0;
 };
 
-// Read-only queries over the metrics database, on a connection of its own.
-// One instance per thread (QtSql connections belong to the thread that opened
-// them); never used by the writer.
+// The read side of the store: every query the REST API, the window's store
+// worker and its exporter make, on a read-only connection of its own that
+// never leaves this class. One instance per thread (QtSql connections belong
+// to the thread that opened them); never used by the writer. Portable SQL.
+//
+// Histories come in two shapes from one scan: the REST API's buckets of one
+// metric (history()) and the window's charts, min/max per pixel column of
+// every charted metric (systemChart(), networkChart()). Both read raw rows
+// bucketed in SQL while a bucket is shorter than a minute, and the
+// per-minute rollups (MinuteRollup::placement) when it is longer.
 class StoreReader
 {
 public:
+    // One stored row, with the columns of systemColumns() or networkColumns();
+    // returns false to stop early.
+    using Row = std::function<bool(const QVariantList &row)>;
+
     // The system_metrics columns a history can be asked for.
     static const QStringList &systemMetrics();
+    // The series systemChart returns, in this order.
+    static const QStringList &chartedMetrics();
+    static QStringList systemColumns(); // names of a system Row's values, ts first
+    static QStringList networkColumns(); // names of a network Row's values, ts first
 
     StoreReader(QString databasePath, QString connectionName);
     ~StoreReader();
@@ -49,33 +57,64 @@ public:
 
     bool open(QString *error);
 
+    // Every device with its newest system values and interfaces, sorted by
+    // hostname, then device_id.
     std::optional<QList<DeviceOverview>> devices(QString *error);
     // nullopt with an empty error: no such device.
     std::optional<DeviceOverview> device(const QString &uuid, QString *error);
+    // Every device with its newest system values (no interfaces) in one
+    // statement: a fleet of 10,000 in one round trip, for the device table.
+    std::optional<QList<DeviceOverview>> fleet(QString *error);
+    // How many devices are stored; the health check's probe of the database.
+    std::optional<qint64> deviceCount(QString *error);
 
     // `metric` over [fromMs, toMs) in at most `buckets` equal time buckets;
     // empty buckets are left out.
     std::optional<QList<HistoryBucket>> history(qint64 deviceId, const QString &metric,
         qint64 fromMs, qint64 toMs, int buckets, QString *error);
+    // min/max of every charted system metric per column.
+    std::optional<QList<HistorySeries>> systemChart(
+        qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error);
+    // RX and TX bytes/s of every interface, min/max per column; a counter
+    // that goes backwards gives no rate for that step.
+    std::optional<QList<HistorySeries>> networkChart(
+        qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error);
 
-    // Streams rows of system_metrics (with DESIGN.md's column names, ts first)
-    // over [fromMs, toMs) in time order, without holding them all; `row`
-    // returns false to stop early. Returns false on a database error.
-    bool forEachSystemRow(qint64 deviceId, qint64 fromMs, qint64 toMs,
-        const std::function<bool(const QVariantList &row)> &row, QString *error);
-    bool forEachNetworkRow(qint64 deviceId, qint64 fromMs, qint64 toMs,
-        const std::function<bool(const QVariantList &row)> &row, QString *error);
-    static QStringList systemColumns(); // names of forEachSystemRow's values
-    static QStringList networkColumns(); // names of forEachNetworkRow's values
-
-    QSqlDatabase &sql() { return m_db; }
+    // Rows of `table` (system_metrics or network_metrics) a device has in the range.
+    std::optional<qint64> countRows(
+        const QString &table, qint64 deviceId, qint64 fromMs, qint64 toMs, QString *error);
+    // Streams the rows over [fromMs, toMs) in time order (network rows: then
+    // by interface), without holding them all. Returns false on a database error.
+    bool forEachSystemRow(
+        qint64 deviceId, qint64 fromMs, qint64 toMs, const Row &row, QString *error);
+    bool forEachNetworkRow(
+        qint64 deviceId, qint64 fromMs, qint64 toMs, const Row &row, QString *error);
+    // One page of those rows, at most `limit`, after the last one of the page
+    // before (keyset pagination: each page is an index seek, and no read
+    // stays open between pages). The first page starts after fromMs - 1.
+    bool systemPage(
+        qint64 deviceId, qint64 afterTs, qint64 toMs, int limit, const Row &row, QString *error);
+    bool networkPage(qint64 deviceId, qint64 afterTs, const QString &afterInterface, qint64 toMs,
+        int limit, const Row &row, QString *error);
 
 private:
+    bool fillLatest(DeviceOverview *overview, QString *error);
     std::optional<QList<HistoryBucket>> historyByMinute(qint64 deviceId, const QString &metric,
         qint64 fromMs, qint64 toMs, int buckets, QString *error);
-    bool fillLatest(DeviceOverview *overview, QString *error);
-    bool forEachRow(const QString &sql, qint64 deviceId, qint64 fromMs, qint64 toMs,
-        const std::function<bool(const QVariantList &)> &row, QString *error);
+    std::optional<QList<HistorySeries>> systemChartByMinute(
+        qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error);
+    std::optional<QList<HistorySeries>> networkChartByMinute(
+        qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error);
+    // system_metrics grouped into `buckets` over [fromMs, toMs): the bucket
+    // index, then `aggregates` (", MIN(x), MAX(x)..."), in bucket order.
+    bool execBuckets(QSqlQuery &query, const QString &aggregates, qint64 deviceId, qint64 fromMs,
+        qint64 toMs, int buckets, QString *error);
+    // The rows of a per-minute rollup `table` that [fromMs, toMs) touches, in
+    // time order: first_ts, last_ts, then `columns` (", x_min, x_max...").
+    bool execMinutes(QSqlQuery &query, const QString &table, const QString &columns,
+        qint64 deviceId, qint64 fromMs, qint64 toMs, QString *error);
+    bool forEachRow(
+        const QString &sql, const QVariantList &bindings, const Row &row, QString *error);
 
     QString m_path;
     QString m_connectionName;

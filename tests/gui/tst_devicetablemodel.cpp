@@ -26,9 +26,9 @@ DeviceSnapshot snapshot(int n, qint64 lastSeen, quint32 interval = 10)
     return d;
 }
 
-DeviceRow row(int n, qint64 lastSeen, double cpu)
+DeviceOverview row(int n, qint64 lastSeen, double cpu)
 {
-    DeviceRow r;
+    DeviceOverview r;
     r.id = n + 1;
     r.device = snapshot(n, lastSeen);
     r.latestTs = lastSeen;
@@ -93,7 +93,7 @@ void TestDeviceTableModel::passesModelTester()
     QAbstractItemModelTester proxyTester(
         &proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
 
-    QList<DeviceRow> rows;
+    QList<DeviceOverview> rows;
     for (int n = 0; n < 50; ++n)
         rows.append(row(n, kStart, n * 1.5));
     model.applyRows(rows);
@@ -265,7 +265,7 @@ void TestDeviceTableModel::sortByNameFollowsRenamesAndNewRows()
     QVERIFY(model.orderMayHaveChanged(DeviceTableModel::Cpu));
     QCOMPARE(column(proxy, DeviceTableModel::Hostname), sorted);
 
-    DeviceRow renamed = row(1, kStart + 2000, 50);
+    DeviceOverview renamed = row(1, kStart + 2000, 50);
     renamed.device.hostname = QStringLiteral("host-9");
     m_now += 1000;
     model.applyRows({renamed, row(0, kStart + 2000, 3)});
@@ -287,7 +287,7 @@ void TestDeviceTableModel::selectionSurvivesUpdates()
 {
     DeviceTableModel model(clock());
     model.setRefreshIntervalMs(0);
-    QList<DeviceRow> rows;
+    QList<DeviceOverview> rows;
     for (int n = 0; n < 10; ++n)
         rows.append(row(n, kStart, n));
     model.applyRows(rows);
@@ -302,7 +302,7 @@ void TestDeviceTableModel::selectionSurvivesUpdates()
         proxy.index(2, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
 
     // Its CPU jumps to the top, others change, new devices arrive.
-    QList<DeviceRow> update;
+    QList<DeviceOverview> update;
     for (int n = 0; n < 15; ++n)
         update.append(row(n, kStart + 1000, n == 2 ? 99.0 : n + 0.5));
     m_now += 1000;
@@ -378,7 +378,7 @@ void TestDeviceTableModel::keepsTheNewestOfBothSources()
     model.applySnapshots({live});
     model.applyRows({row(1, kStart, 33)}); // the store is a little behind
     model.refresh();
-    const DeviceRow *r = model.rowFor(live.uuid);
+    const DeviceOverview *r = model.rowFor(live.uuid);
     QVERIFY(r);
     QCOMPARE(r->device.lastSeen, kStart + 5000);
     QCOMPARE(r->device.reportsReceived, quint64(500));

@@ -11,9 +11,9 @@ namespace {
 
 constexpr qint64 kStart = 1795000000000LL;
 
-DeviceRow row(int n, qint64 lastSeen, double cpu)
+DeviceOverview row(int n, qint64 lastSeen, double cpu)
 {
-    DeviceRow r;
+    DeviceOverview r;
     r.id = n + 1;
     r.device.uuid = QStringLiteral("00000000-0000-4000-8000-%1").arg(n, 12, 10, QLatin1Char('0'));
     r.device.deviceId = QStringLiteral("machine%1").arg(n, 4, 10, QLatin1Char('0'));
@@ -25,9 +25,9 @@ DeviceRow row(int n, qint64 lastSeen, double cpu)
     return r;
 }
 
-QList<DeviceRow> rows(int from, int to, qint64 lastSeen, double offset)
+QList<DeviceOverview> rows(int from, int to, qint64 lastSeen, double offset)
 {
-    QList<DeviceRow> list;
+    QList<DeviceOverview> list;
     for (int n = from; n < to; ++n)
         list.append(row(n, lastSeen, std::fmod(n * 7.3 + offset, 100.0)));
     return list;

@@ -9,6 +9,7 @@
 
 #include <QTemporaryDir>
 #include <QTest>
+#include <map>
 
 class TestStoreReader : public QObject
 {
@@ -21,12 +22,30 @@ private slots:
     void historyKeepsMinAndMax();
     void historyRejectsBadInput();
     void streamsEveryRow();
+    void pagesReadEveryRowOnce_data();
+    void pagesReadEveryRowOnce();
+    void countsDevices();
+    // The window's reads (once ViewQueries), on a database of their own.
+    void fleetHasNewestValues();
+    void systemHistoryKeepsMinAndMaxPerColumn_data();
+    void systemHistoryKeepsMinAndMaxPerColumn();
+    void networkRatesSurviveCounterResets_data();
+    void networkRatesSurviveCounterResets();
+    void countsRows();
 
 private:
+    void writeChartData();
+
     QTemporaryDir m_dir;
     QString m_path;
     qint64 m_firstTs = 0;
     static constexpr int kReports = 1000;
+    // The charts' database: three devices whose counters start over midway.
+    QString m_chartPath;
+    qint64 m_chartFirst = 0;
+    qint64 m_chartLast = 0;
+    static constexpr int kChartReports = 400;
+    static constexpr int kResetAt = 200; // counters start over here (agent restart)
 };
 
 // Two devices, 1,000 reports each, written by the real writer.
@@ -57,6 +76,7 @@ void TestStoreReader::initTestCase()
     QVERIFY(writer.flushAll());
     writer.stop();
     QCOMPARE(counters.persisted.load(), quint64(2 * kReports));
+    writeChartData();
 }
 
 void TestStoreReader::devicesWithLatestMetrics()
@@ -179,6 +199,240 @@ void TestStoreReader::streamsEveryRow()
     QVERIFY(reader.forEachSystemRow(
         2, from, to, [&](const QVariantList &) { return ++stoppedAfter < 5; }, &error));
     QCOMPARE(stoppedAfter, 5);
+}
+
+void TestStoreReader::pagesReadEveryRowOnce_data()
+{
+    QTest::addColumn<bool>("network");
+    QTest::addColumn<int>("limit");
+    QTest::newRow("system, 7 a page") << false << 7;
+    QTest::newRow("system, one page") << false << 1000;
+    QTest::newRow("network, 7 a page") << true << 7; // pages end between two interfaces
+    QTest::newRow("network, one a page") << true << 1;
+}
+
+// The REST export's pages: together the rows forEach*Row streams, in its
+// order, none twice, whatever the page size.
+void TestStoreReader::pagesReadEveryRowOnce()
+{
+    QFETCH(bool, network);
+    QFETCH(int, limit);
+    StoreReader reader(m_path, QStringLiteral("reader"));
+    QString error;
+    QVERIFY(reader.open(&error));
+    const qint64 from = m_firstTs + 100 * 10000;
+    const qint64 to = m_firstTs + 300 * 10000;
+    QList<QVariantList> streamed;
+    const StoreReader::Row collect = [&](const QVariantList &row) {
+        streamed.append(row);
+        return true;
+    };
+    QVERIFY(network ? reader.forEachNetworkRow(2, from, to, collect, &error)
+                    : reader.forEachSystemRow(2, from, to, collect, &error));
+    QCOMPARE(streamed.size(), network ? 400 : 200);
+
+    QList<QVariantList> paged;
+    qint64 afterTs = from - 1;
+    QString afterInterface;
+    for (int pages = 0; pages <= streamed.size(); ++pages) {
+        int rows = 0;
+        const StoreReader::Row page = [&](const QVariantList &row) {
+            ++rows;
+            paged.append(row);
+            afterTs = row.at(0).toLongLong();
+            if (network)
+                afterInterface = row.at(1).toString();
+            return true;
+        };
+        QVERIFY2(network ? reader.networkPage(2, afterTs, afterInterface, to, limit, page, &error)
+                         : reader.systemPage(2, afterTs, to, limit, page, &error),
+            qPrintable(error));
+        QVERIFY(rows <= limit);
+        if (rows < limit)
+            break;
+    }
+    QCOMPARE(paged, streamed);
+}
+
+void TestStoreReader::countsDevices()
+{
+    StoreReader reader(m_path, QStringLiteral("reader"));
+    QString error;
+    QVERIFY(reader.open(&error));
+    QCOMPARE(reader.deviceCount(&error), std::optional<qint64>(2));
+}
+
+void TestStoreReader::writeChartData()
+{
+    QVERIFY(m_dir.isValid());
+    m_chartPath = m_dir.filePath(QStringLiteral("view.db"));
+    IngestCounters counters;
+    ReportQueue queue(100000);
+    DeviceRegistry registry;
+    std::vector<AcceptedReport> batch;
+    for (int device = 0; device < 3; ++device) {
+        for (quint64 seq = 1; seq <= kChartReports; ++seq) {
+            AcceptedReport accepted;
+            accepted.report = TestReports::makeReport(TestReports::deviceId(device), 1, seq);
+            if (seq >= kResetAt) {
+                for (dmr::InterfaceSample &i : accepted.report.interfaces) {
+                    i.rxBytes = (seq - kResetAt) * 1000;
+                    i.txBytes = (seq - kResetAt) * 500;
+                }
+            }
+            QVERIFY(registry.observe(accepted.report, &accepted.device)
+                == DeviceRegistry::Verdict::Accepted);
+            batch.push_back(std::move(accepted));
+        }
+    }
+    m_chartFirst = batch.front().report.sampleTimeMs;
+    m_chartLast = batch.back().report.sampleTimeMs;
+    queue.push(std::move(batch));
+    StoreWriter::Options options;
+    options.databasePath = m_chartPath;
+    StoreWriter writer(options, &queue, &counters);
+    QString error;
+    QVERIFY2(writer.open(&error), qPrintable(error));
+    QVERIFY(writer.flushAll());
+    writer.stop();
+}
+
+void TestStoreReader::fleetHasNewestValues()
+{
+    StoreReader reader(m_chartPath, QStringLiteral("fleet"));
+    QString error;
+    QVERIFY2(reader.open(&error), qPrintable(error));
+    const auto fleet = reader.fleet(&error);
+    QVERIFY2(fleet, qPrintable(error));
+    QCOMPARE(fleet->size(), 3);
+    const auto overviews = reader.devices(&error);
+    QVERIFY(overviews);
+    for (const DeviceOverview &overview : *overviews) {
+        const auto it = std::find_if(fleet->cbegin(), fleet->cend(),
+            [&](const DeviceOverview &row) { return row.device.uuid == overview.device.uuid; });
+        QVERIFY(it != fleet->cend());
+        QCOMPARE(it->id, overview.id);
+        QCOMPARE(it->latestTs, overview.latestTs);
+        QVERIFY(it->system == overview.system);
+        QCOMPARE(it->device.lastSeen, overview.device.lastSeen);
+        QCOMPARE(it->device.hostname, overview.device.hostname);
+    }
+}
+
+void TestStoreReader::systemHistoryKeepsMinAndMaxPerColumn_data()
+{
+    QTest::addColumn<int>("columns");
+    QTest::addColumn<qint64>("fromOffset");
+    QTest::newRow("7 samples a column") << 57 << qint64(0);
+    QTest::newRow("one column") << 1 << qint64(0);
+    QTest::newRow("more columns than samples") << 1000 << qint64(0);
+    QTest::newRow("range starts mid-way") << 37 << qint64(1234567);
+    QTest::newRow("mid-way, columns under a minute") << 400 << qint64(1234567);
+}
+
+void TestStoreReader::systemHistoryKeepsMinAndMaxPerColumn()
+{
+    QFETCH(int, columns);
+    QFETCH(qint64, fromOffset);
+    StoreReader reader(m_chartPath, QStringLiteral("history"));
+    QString error;
+    QVERIFY2(reader.open(&error), qPrintable(error));
+    const qint64 from = m_chartFirst + fromOffset;
+    const qint64 to = m_chartLast + 1;
+    const auto series = reader.systemChart(1, from, to, columns, &error);
+    QVERIFY2(series, qPrintable(error));
+    QCOMPARE(series->size(), StoreReader::chartedMetrics().size());
+
+    // The same extremes computed from the raw rows, on the test's own connection.
+    // Columns of a minute or more come from the per-minute rollup: a minute
+    // counts in the column of its first sample, and whole minutes are read.
+    const bool byMinute = to - from >= qint64(columns) * 60000;
+    const qint64 start = byMinute ? from - from % 60000 : from;
+    TestSql::Connection sql(m_chartPath);
+    const QList<QVariantList> rows
+        = sql.rows(QStringLiteral("SELECT ts, %1 FROM system_metrics WHERE device = 1 AND ts >= %2"
+                                  " AND ts < %3 ORDER BY ts")
+                       .arg(StoreReader::chartedMetrics().join(QStringLiteral(", ")))
+                       .arg(start)
+                       .arg(to));
+    QVERIFY(rows.size() > 1);
+    std::map<qint64, qint64> firstOfMinute;
+    for (const QVariantList &row : rows) {
+        const qint64 ts = row.at(0).toLongLong();
+        firstOfMinute.emplace(ts - ts % 60000, ts); // rows come in time order
+    }
+    const double width = double(to - from) / columns;
+    for (int m = 0; m < series->size(); ++m) {
+        std::map<int, std::pair<double, double>> expected;
+        for (const QVariantList &row : rows) {
+            qint64 ts = row.at(0).toLongLong();
+            if (byMinute)
+                ts = std::max(firstOfMinute.at(ts - ts % 60000), from);
+            const int column = int((ts - from) * columns / (to - from));
+            const double value = row.at(1 + m).toDouble();
+            auto it = expected.find(column);
+            if (it == expected.end())
+                expected.emplace(column, std::make_pair(value, value));
+            else
+                it->second
+                    = {std::min(it->second.first, value), std::max(it->second.second, value)};
+        }
+        std::map<int, std::pair<double, double>> got;
+        const QList<QPointF> &points = series->at(m).points;
+        QVERIFY(points.size() <= 2 * columns);
+        for (const QPointF &p : points) {
+            const int column = int((p.x() - double(from)) / width);
+            auto it = got.find(column);
+            if (it == got.end())
+                got.emplace(column, std::make_pair(p.y(), p.y()));
+            else
+                it->second
+                    = {std::min(it->second.first, p.y()), std::max(it->second.second, p.y())};
+        }
+        QCOMPARE(got, expected);
+    }
+}
+
+void TestStoreReader::networkRatesSurviveCounterResets_data()
+{
+    QTest::addColumn<int>("columns");
+    QTest::newRow("from the rows") << 100;
+    QTest::newRow("from the per-minute rollup") << 20; // 200 s a column
+}
+
+void TestStoreReader::networkRatesSurviveCounterResets()
+{
+    QFETCH(int, columns);
+    StoreReader reader(m_chartPath, QStringLiteral("network"));
+    QString error;
+    QVERIFY2(reader.open(&error), qPrintable(error));
+    const auto series = reader.networkChart(2, m_chartFirst, m_chartLast + 1, columns, &error);
+    QVERIFY2(series, qPrintable(error));
+    QCOMPARE(series->size(), 4); // eth0 rx, eth0 tx, wlan0 rx, wlan0 tx
+    QCOMPARE(series->at(0).name, QStringLiteral("eth0 rx"));
+    QCOMPARE(series->at(1).name, QStringLiteral("eth0 tx"));
+    // 1000 and 500 bytes every 10 s; the step where the counters start over
+    // is left out rather than shown as a negative or huge rate.
+    for (int i = 0; i < series->size(); ++i) {
+        const double rate = i % 2 == 0 ? 100.0 : 50.0;
+        QVERIFY(!series->at(i).points.isEmpty());
+        for (const QPointF &p : series->at(i).points)
+            QCOMPARE(p.y(), rate);
+    }
+}
+
+void TestStoreReader::countsRows()
+{
+    StoreReader reader(m_chartPath, QStringLiteral("count"));
+    QString error;
+    QVERIFY2(reader.open(&error), qPrintable(error));
+    QCOMPARE(reader.countRows(
+                 QStringLiteral("system_metrics"), 1, m_chartFirst, m_chartLast + 1, &error),
+        std::optional<qint64>(kChartReports));
+    QCOMPARE(reader.countRows(
+                 QStringLiteral("network_metrics"), 1, m_chartFirst, m_chartLast + 1, &error),
+        std::optional<qint64>(2 * kChartReports));
+    QVERIFY(!reader.countRows(QStringLiteral("devices; DROP"), 1, 0, 1, &error));
 }
 
 QTEST_GUILESS_MAIN(TestStoreReader)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "gui/Downsampler.h"
+#include "store/Downsampler.h"
 
 #include <QTest>
 #include <algorithm>

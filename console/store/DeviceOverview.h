@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "ingest/AcceptedReport.h"
+
+#include <QList>
+#include <QMetaType>
+#include <vector>
+
+// A device as readers show it: its registry row and its newest metrics. The
+// window's device table, the REST API's cache and its device bodies all hold
+// this; StoreReader maps a `devices` row into it in one place.
+struct DeviceOverview
+{
+    qint64 id = 0; // devices.id, for further queries; 0 until the store has the device
+    DeviceSnapshot device;
+    qint64 latestTs = 0; // 0: no metrics stored yet
+    dmr::SystemSample system;
+    // The interfaces of the newest report; StoreReader::fleet() leaves them
+    // out (the device table shows none).
+    std::vector<dmr::InterfaceSample> interfaces;
+};
+
+Q_DECLARE_METATYPE(DeviceOverview)
