@@ -19,6 +19,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+using namespace dmr::console;
+
 namespace {
 
 int g_signalPipe[2] = {-1, -1};

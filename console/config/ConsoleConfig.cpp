@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <functional>
 
+namespace dmr::console {
+
 namespace {
 
 struct Key
@@ -288,3 +290,5 @@ std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
     *exitCode = 0;
     return config;
 }
+
+} // namespace dmr::console

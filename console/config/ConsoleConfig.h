@@ -9,6 +9,8 @@
 #include <QStringList>
 #include <optional>
 
+namespace dmr::console {
+
 // Everything the console can be told, resolved with the precedence
 // command-line flag > environment variable > .env file > default.
 struct ConsoleConfig
@@ -43,3 +45,5 @@ struct ConsoleConfig
     static QString defaultKeyFile(const QString &databasePath);
     static QString helpText();
 };
+
+} // namespace dmr::console

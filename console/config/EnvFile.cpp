@@ -3,6 +3,8 @@
 
 #include <QFile>
 
+namespace dmr::console {
+
 std::optional<EnvFile> EnvFile::load(const QString &path, QString *error)
 {
     QFile file(path);
@@ -42,3 +44,5 @@ EnvFile EnvFile::parse(const QByteArray &text)
     }
     return env;
 }
+
+} // namespace dmr::console

@@ -5,6 +5,8 @@
 #include <QString>
 #include <optional>
 
+namespace dmr::console {
+
 // A .env file: KEY=VALUE lines, # comments, optional quotes and `export `.
 class EnvFile
 {
@@ -19,3 +21,5 @@ public:
 private:
     QHash<QString, QString> m_values;
 };
+
+} // namespace dmr::console

@@ -6,6 +6,8 @@
 
 #include <cstdio>
 
+namespace dmr::console {
+
 namespace {
 
 int usage()
@@ -68,3 +70,5 @@ int runKeysCommand(const QStringList &arguments, const QProcessEnvironment &envi
     std::printf("%s\n", qPrintable(KeyStore::agentLine(*entry)));
     return 0;
 }
+
+} // namespace dmr::console

@@ -7,6 +7,8 @@
 #include <QMutexLocker>
 #include <cstdio>
 
+namespace dmr::console {
+
 namespace {
 
 LogFile *g_installed = nullptr;
@@ -117,3 +119,5 @@ void LogFile::rotate()
     QFile::rename(base, base + QStringLiteral(".1"));
     m_file.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Text);
 }
+
+} // namespace dmr::console

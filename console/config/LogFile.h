@@ -5,6 +5,8 @@
 #include <QMutex>
 #include <QString>
 
+namespace dmr::console {
+
 // Where the console's log lines go: a size-rotated file when run by hand
 // (.log/metrics.log, as users of the old design expect), stderr under systemd
 // so that journald keeps them. Installed once, as Qt's message handler.
@@ -39,3 +41,5 @@ private:
     QMutex m_mutex;
     QFile m_file;
 };
+
+} // namespace dmr::console

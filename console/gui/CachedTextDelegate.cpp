@@ -4,6 +4,8 @@
 #include <QApplication>
 #include <QPainter>
 
+namespace dmr::console {
+
 namespace {
 
 // Enough for every visible cell of many sorts; cleared, not evicted, when full.
@@ -89,3 +91,5 @@ void CachedTextDelegate::paint(
         style->drawPrimitive(QStyle::PE_FrameFocusRect, &focus, painter, widget);
     }
 }
+
+} // namespace dmr::console

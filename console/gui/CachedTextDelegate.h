@@ -6,6 +6,8 @@
 #include <QStaticText>
 #include <QStyledItemDelegate>
 
+namespace dmr::console {
+
 // Paints plain-text cells like QStyledItemDelegate, but through a cache of
 // laid-out text (QStaticText). The style lays out and shapes every cell's text
 // on every paint; with ten thousand devices sorted by a live column, every
@@ -29,3 +31,5 @@ private:
     mutable QHash<QString, QStaticText> m_texts;
     mutable QFont m_font;
 };
+
+} // namespace dmr::console

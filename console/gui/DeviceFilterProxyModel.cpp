@@ -3,6 +3,8 @@
 
 #include "gui/DeviceTableModel.h"
 
+namespace dmr::console {
+
 DeviceFilterProxyModel::DeviceFilterProxyModel(QObject *parent)
     : QSortFilterProxyModel(parent)
 {
@@ -74,3 +76,5 @@ bool DeviceFilterProxyModel::lessThan(const QModelIndex &left, const QModelIndex
         return m_devices->lessThan(left.row(), right.row(), left.column());
     return QSortFilterProxyModel::lessThan(left, right);
 }
+
+} // namespace dmr::console

@@ -3,6 +3,8 @@
 
 #include <QSortFilterProxyModel>
 
+namespace dmr::console {
+
 // The device table as the user narrows it: rows whose uuid, device_id or
 // hostname contain the search text (any case), sorted on raw values.
 // Sorting is not dynamic: when every row's CPU changes at once, Qt's dynamic
@@ -34,3 +36,5 @@ private:
     QString m_text;
     const DeviceTableModel *m_devices = nullptr;
 };
+
+} // namespace dmr::console

@@ -11,6 +11,8 @@
 #include <QPainter>
 #include <QPixmap>
 
+namespace dmr::console {
+
 namespace {
 
 constexpr int kRefreshMs = 250; // at most four refreshes a second
@@ -407,3 +409,5 @@ QVariant DeviceTableModel::headerData(int section, Qt::Orientation orientation, 
         return {};
     return tr(names[section]);
 }
+
+} // namespace dmr::console

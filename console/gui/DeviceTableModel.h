@@ -10,6 +10,8 @@
 #include <functional>
 #include <vector>
 
+namespace dmr::console {
+
 // Every known device, one row each, with its live status. Updates arrive in
 // bursts (one per datagram batch, hundreds a second, and a store snapshot a
 // second); they are collected and applied at most four times a second, and
@@ -124,3 +126,5 @@ private:
     int m_online = 0;
     quint64 m_refreshes = 0;
 };
+
+} // namespace dmr::console

@@ -3,6 +3,8 @@
 
 #include <QHeaderView>
 
+namespace dmr::console {
+
 bool DeviceTableView::Geometry::operator==(const Geometry &other) const
 {
     return size == other.size && viewport == other.viewport && rows == other.rows
@@ -38,3 +40,5 @@ void DeviceTableView::updateGeometries()
     QTableView::updateGeometries();
     m_laidOut = current();
 }
+
+} // namespace dmr::console

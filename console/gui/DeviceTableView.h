@@ -3,6 +3,8 @@
 
 #include <QTableView>
 
+namespace dmr::console {
+
 // The device table. Each re-sort is a layoutChanged, after which QTableView
 // lays out its headers, scroll bars and viewport again; in Qt 6.4 that
 // repaints the whole view, scroll bars and frames included, even when no
@@ -40,3 +42,5 @@ private:
     Geometry m_laidOut;
     int m_skipped = 0;
 };
+
+} // namespace dmr::console

@@ -19,6 +19,8 @@
 #include <QThread>
 #include <QVBoxLayout>
 
+namespace dmr::console {
+
 namespace {
 
 constexpr int kLiveRefreshMs = 2000;
@@ -241,3 +243,5 @@ void DeviceView::updateTitle()
                          .arg(d.hostname.toHtmlEscaped(), d.deviceId.toHtmlEscaped(), d.uuid,
                              HumanFormat::ago(d.lastSeen, QDateTime::currentMSecsSinceEpoch())));
 }
+
+} // namespace dmr::console

@@ -7,14 +7,17 @@
 #include <QTimer>
 #include <QWidget>
 
-class DeviceTableModel;
-class InterfaceTableModel;
-class MetricChart;
 class QComboBox;
 class QDateTimeEdit;
 class QLabel;
 class QPushButton;
 class QThread;
+
+namespace dmr::console {
+
+class DeviceTableModel;
+class InterfaceTableModel;
+class MetricChart;
 class StoreWorker;
 struct DeviceOverview;
 
@@ -76,3 +79,5 @@ private:
     MetricChart *m_network;
     InterfaceTableModel *m_interfaces;
 };
+
+} // namespace dmr::console

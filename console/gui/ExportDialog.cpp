@@ -25,6 +25,8 @@
 #include <QThread>
 #include <QVBoxLayout>
 
+namespace dmr::console {
+
 namespace {
 
 enum RangeChoice { LastHour, LastDay, LastWeek, Everything, Custom };
@@ -207,3 +209,5 @@ void ExportDialog::accept()
     thread->start();
     QMetaObject::invokeMethod(exporter, [exporter, job] { exporter->run(job); });
 }
+
+} // namespace dmr::console

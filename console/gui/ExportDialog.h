@@ -5,12 +5,15 @@
 
 #include <QDialog>
 
-class DeviceTableModel;
 class QCheckBox;
 class QComboBox;
 class QDateTimeEdit;
 class QLabel;
 class QLineEdit;
+
+namespace dmr::console {
+
+class DeviceTableModel;
 
 // Asks what to export (the selected devices, or all; a range; metrics; CSV or
 // JSON; where), then runs an Exporter on a worker thread behind a progress
@@ -40,3 +43,5 @@ private:
     QComboBox *m_format;
     QLineEdit *m_path;
 };
+
+} // namespace dmr::console

@@ -5,6 +5,8 @@
 #include <QString>
 #include <QStringList>
 
+namespace dmr::console {
+
 // What to export: devices, a time range, which columns, in which format.
 struct ExportRequest
 {
@@ -21,4 +23,6 @@ struct ExportRequest
     QString path;
 };
 
-Q_DECLARE_METATYPE(ExportRequest)
+} // namespace dmr::console
+
+Q_DECLARE_METATYPE(dmr::console::ExportRequest)

@@ -12,6 +12,8 @@
 #include <QSaveFile>
 #include <memory>
 
+namespace dmr::console {
+
 namespace {
 
 constexpr qsizetype kFlushBytes = 1 << 20;
@@ -308,3 +310,5 @@ void Exporter::run(const ExportRequest &request)
     emit finished(
         true, tr("%1 rows written to %2").arg(done).arg(files.join(QStringLiteral(", "))), done);
 }
+
+} // namespace dmr::console

@@ -6,6 +6,8 @@
 #include <QObject>
 #include <atomic>
 
+namespace dmr::console {
+
 // Writes stored rows to CSV or JSON, streaming: rows go from the query to the
 // file through a small buffer, so a million rows never sit in memory. Runs on
 // the thread it is called on (the export dialog moves it to a worker thread).
@@ -33,3 +35,5 @@ private:
     QString m_path;
     std::atomic<bool> m_cancelled {false};
 };
+
+} // namespace dmr::console

@@ -9,6 +9,8 @@
 #include <QString>
 #include <QStringList>
 
+namespace dmr::console {
+
 // What a device view asks the store for: every chart of one device over
 // [fromMs, toMs), in at most `columns` pixel columns.
 struct HistoryRequest
@@ -31,5 +33,7 @@ struct HistoryResult
     qint64 elapsedMs = 0; // time spent on the worker
 };
 
-Q_DECLARE_METATYPE(HistoryRequest)
-Q_DECLARE_METATYPE(HistoryResult)
+} // namespace dmr::console
+
+Q_DECLARE_METATYPE(dmr::console::HistoryRequest)
+Q_DECLARE_METATYPE(dmr::console::HistoryResult)

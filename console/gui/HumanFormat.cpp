@@ -4,6 +4,8 @@
 #include <QDateTime>
 #include <QTimeZone>
 
+namespace dmr::console {
+
 namespace HumanFormat {
 
 QString duration(quint64 seconds)
@@ -60,3 +62,5 @@ QString isoUtc(qint64 ms)
 }
 
 } // namespace HumanFormat
+
+} // namespace dmr::console

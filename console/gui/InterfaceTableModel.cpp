@@ -5,6 +5,8 @@
 
 #include <QLocale>
 
+namespace dmr::console {
+
 namespace {
 
 std::optional<double> rateOf(quint64 before, quint64 after, qint64 elapsedMs)
@@ -147,3 +149,5 @@ QVariant InterfaceTableModel::headerData(int section, Qt::Orientation orientatio
     }
     return QAbstractTableModel::headerData(section, orientation, role);
 }
+
+} // namespace dmr::console

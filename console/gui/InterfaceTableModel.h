@@ -8,6 +8,8 @@
 #include <optional>
 #include <vector>
 
+namespace dmr::console {
+
 // The interfaces of one device as last reported: name, addresses, traffic as
 // people read it (totals in kB/MB/GB, rates from the last two reports), and
 // the raw counters in each cell's tooltip, as the web page shows them.
@@ -59,3 +61,5 @@ private:
     std::vector<Row> m_rows;
     QHash<QString, Previous> m_previous; // by interface name
 };
+
+} // namespace dmr::console

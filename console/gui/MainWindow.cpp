@@ -29,6 +29,8 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+namespace dmr::console {
+
 namespace {
 
 constexpr int kFleetRefreshMs = 1000;
@@ -275,3 +277,5 @@ void MainWindow::updateStatus()
             ? tr("UDP %1 · %2").arg(m_service->udpPort()).arg(m_service->config().database)
             : tr("Store error: %1").arg(m_storeError));
 }
+
+} // namespace dmr::console

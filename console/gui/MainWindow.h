@@ -5,15 +5,18 @@
 #include <QMainWindow>
 #include <QTimer>
 
-class ConsoleService;
-class DeviceFilterProxyModel;
-class DeviceTableModel;
-class DeviceView;
 class QLabel;
 class QLineEdit;
 class QTabWidget;
 class QTableView;
 class QThread;
+
+namespace dmr::console {
+
+class ConsoleService;
+class DeviceFilterProxyModel;
+class DeviceTableModel;
+class DeviceView;
 class StoreWorker;
 class TrayNotifier;
 
@@ -70,3 +73,5 @@ private:
     QLabel *m_rejectedLabel;
     QLabel *m_storeLabel;
 };
+
+} // namespace dmr::console

@@ -13,6 +13,8 @@
 #include <QValueAxis>
 #include <cmath>
 
+namespace dmr::console {
+
 MetricChart::MetricChart(const QString &title, Kind kind, QWidget *parent)
     : QChartView(parent)
     , m_kind(kind)
@@ -133,3 +135,5 @@ void MetricChart::showValue(const QString &name, const QPointF &point, bool stat
     QToolTip::showText(
         QCursor::pos(), QStringLiteral("%1: %2\n%3").arg(name, format(point.y()), time), this);
 }
+
+} // namespace dmr::console

@@ -10,6 +10,8 @@ class QDateTimeAxis;
 class QLineSeries;
 class QValueAxis;
 
+namespace dmr::console {
+
 // One chart of a device view: a few lines over time, pushed in one call per
 // line (QXYSeries::replace), hover shows the value and time. Holds no data
 // of its own beyond what the series draw.
@@ -48,3 +50,5 @@ private:
     QDateTimeAxis *m_time;
     QValueAxis *m_values;
 };
+
+} // namespace dmr::console

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "gui/SavedSettings.h"
 
+namespace dmr::console {
+
 const QStringList &SavedSettings::keys()
 {
     static const QStringList list
@@ -36,3 +38,5 @@ QProcessEnvironment SavedSettings::mergedInto(QProcessEnvironment environment) c
     }
     return environment;
 }
+
+} // namespace dmr::console

@@ -4,6 +4,8 @@
 #include <QProcessEnvironment>
 #include <QSettings>
 
+namespace dmr::console {
+
 // What the settings dialog saves (QSettings, ~/.config/device-metrics-reporter/
 // metrics-console.conf), as the environment variables ConsoleConfig reads.
 // Saved values take the place of an environment variable that is not set, so
@@ -23,3 +25,5 @@ public:
 private:
     QSettings *m_settings;
 };
+
+} // namespace dmr::console

@@ -12,6 +12,8 @@
 #include <QTableView>
 #include <QTimer>
 
+namespace dmr::console {
+
 namespace {
 
 constexpr int kSettleMs = 3000; // a few fleet refreshes and status ticks
@@ -68,3 +70,5 @@ void ScreenshotTour::shootDeviceView()
         Qt::SingleShotConnection);
     view->setRange(DeviceView::Range::Day);
 }
+
+} // namespace dmr::console

@@ -4,6 +4,8 @@
 #include <QObject>
 #include <QString>
 
+namespace dmr::console {
+
 class MainWindow;
 
 // Takes the README's screenshots of the running program: the main window,
@@ -24,3 +26,5 @@ private:
     MainWindow *m_window;
     QString m_folder;
 };
+
+} // namespace dmr::console

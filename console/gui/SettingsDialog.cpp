@@ -12,6 +12,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+namespace dmr::console {
+
 SettingsDialog::SettingsDialog(ConsoleService *service, QSettings *settings, QWidget *parent)
     : QDialog(parent)
     , m_service(service)
@@ -92,3 +94,5 @@ void SettingsDialog::accept()
     }
     QDialog::accept();
 }
+
+} // namespace dmr::console

@@ -3,10 +3,13 @@
 
 #include <QDialog>
 
-class ConsoleService;
 class QLineEdit;
 class QSettings;
 class QSpinBox;
+
+namespace dmr::console {
+
+class ConsoleService;
 
 // Ports, bind addresses, database and offline threshold. Saved with
 // QSettings (SavedSettings); a new UDP port or address applies at once, the
@@ -40,3 +43,5 @@ private:
     QLineEdit *m_database;
     QSpinBox *m_offlineAfter;
 };
+
+} // namespace dmr::console

@@ -6,6 +6,8 @@
 
 #include <QElapsedTimer>
 
+namespace dmr::console {
+
 namespace {
 
 std::atomic<int> g_connections {0};
@@ -128,3 +130,5 @@ void StoreWorker::loadDevice(const QString &uuid)
     else if (!error.isEmpty())
         emit failed(error);
 }
+
+} // namespace dmr::console

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <memory>
 
+namespace dmr::console {
+
 class StoreReader;
 
 // The window's reads from the store, on a thread of their own so that the GUI
@@ -49,3 +51,5 @@ private:
     std::atomic<quint64> m_latest {0};
     QString m_lastError;
 };
+
+} // namespace dmr::console

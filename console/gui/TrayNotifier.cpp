@@ -3,6 +3,8 @@
 
 #include <QSystemTrayIcon>
 
+namespace dmr::console {
+
 namespace {
 
 constexpr int kCollectMs = 1500;
@@ -66,3 +68,5 @@ void TrayNotifier::flush()
                                                   : QSystemTrayIcon::Information);
     emit notified(title, m_lastMessage);
 }
+
+} // namespace dmr::console

@@ -8,6 +8,8 @@
 
 class QSystemTrayIcon;
 
+namespace dmr::console {
+
 // The console's tray icon. Tells when a device goes offline or comes back;
 // transitions that happen together (a switch failing takes many devices with
 // it) become one notification instead of a flood.
@@ -37,3 +39,5 @@ private:
     QTimer m_collect;
     QString m_lastMessage;
 };
+
+} // namespace dmr::console

@@ -7,6 +7,8 @@
 #include <QLocale>
 #include <QTimeZone>
 
+namespace dmr::console {
+
 QJsonValue ApiJson::time(qint64 ms)
 {
     return ms > 0 ? QJsonValue(timeText(ms)) : QJsonValue(QJsonValue::Null);
@@ -145,3 +147,5 @@ QByteArray ApiJson::error(const QString &message)
     return QJsonDocument(QJsonObject {{QStringLiteral("error"), message}})
         .toJson(QJsonDocument::Compact);
 }
+
+} // namespace dmr::console

@@ -7,6 +7,8 @@
 #include <QJsonObject>
 #include <QString>
 
+namespace dmr::console {
+
 // DESIGN.md's JSON shapes for the REST API and the live push, in one place so
 // that both say the same thing: field names as in SQL, times as ISO 8601 UTC.
 class ApiJson
@@ -29,3 +31,5 @@ public:
     // {"error": "..."}, compact, for every 4xx and 5xx.
     static QByteArray error(const QString &message);
 };
+
+} // namespace dmr::console

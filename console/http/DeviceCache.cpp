@@ -8,6 +8,8 @@
 #include <QJsonDocument>
 #include <algorithm>
 
+namespace dmr::console {
+
 DeviceCache::DeviceCache(int offlineAfterSeconds)
     : m_offlineAfterSeconds(offlineAfterSeconds)
 { }
@@ -100,3 +102,5 @@ std::vector<DeviceOverview> DeviceCache::sorted() const
         copy.push_back(*overview);
     return copy;
 }
+
+} // namespace dmr::console

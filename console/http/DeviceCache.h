@@ -8,6 +8,8 @@
 #include <QList>
 #include <vector>
 
+namespace dmr::console {
+
 // Every device with its newest metrics, kept in memory on the HTTP thread:
 // loaded once from the database, then kept current from ingest's signals, so
 // that listing a thousand devices costs no SQL at all (DeviceListBody
@@ -45,3 +47,5 @@ private:
     QHash<QString, DeviceOverview> m_devices; // by uuid
     quint64 m_version = 0;
 };
+
+} // namespace dmr::console

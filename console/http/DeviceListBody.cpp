@@ -6,6 +6,8 @@
 
 #include <QtConcurrent/QtConcurrentRun>
 
+namespace dmr::console {
+
 namespace {
 
 constexpr qint64 kChangedAgeMs = 250;
@@ -70,3 +72,5 @@ void DeviceListBody::startBuild(qint64 nowMs)
     m_build.setFuture(
         QtConcurrent::run(build, m_cache->sorted(), m_cache->offlineAfterSeconds(), nowMs));
 }
+
+} // namespace dmr::console

@@ -7,6 +7,8 @@
 #include <QObject>
 #include <memory>
 
+namespace dmr::console {
+
 class DeviceCache;
 
 // The body of GET /api/devices/ without a search: every device as JSON, and
@@ -42,3 +44,5 @@ private:
     quint64 m_builtVersion = 0;
     QFutureWatcher<std::shared_ptr<const DeviceListBody::Body>> m_build;
 };
+
+} // namespace dmr::console

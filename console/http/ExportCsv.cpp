@@ -4,6 +4,8 @@
 #include "http/ApiJson.h"
 #include "store/StoreReader.h"
 
+namespace dmr::console {
+
 namespace {
 
 const QStringList kIdentity
@@ -68,3 +70,5 @@ void ExportCsv::appendTime(QByteArray *out, qint64 ms)
 {
     *out += ApiJson::timeLatin1(ms);
 }
+
+} // namespace dmr::console

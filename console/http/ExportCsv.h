@@ -7,6 +7,8 @@
 #include <QStringList>
 #include <QVariant>
 
+namespace dmr::console {
+
 // The one CSV of an export, written by the REST export and the desktop's
 // alike: per kind of export one header, in the REST API's field names, and
 // the device's identity on every row, so files from either concatenate and
@@ -54,3 +56,5 @@ private:
     QList<int> m_stored; // per column after sample_time, its index in the stored row
     QStringList m_unknown;
 };
+
+} // namespace dmr::console

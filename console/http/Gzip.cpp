@@ -4,6 +4,8 @@
 #include <QList>
 #include <zlib.h>
 
+namespace dmr::console {
+
 namespace Gzip {
 
 QByteArray compress(const QByteArray &data)
@@ -44,3 +46,5 @@ bool accepted(const QByteArray &acceptEncoding)
 }
 
 } // namespace Gzip
+
+} // namespace dmr::console

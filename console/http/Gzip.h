@@ -3,6 +3,8 @@
 
 #include <QByteArray>
 
+namespace dmr::console {
+
 // gzip (RFC 1952) for HTTP's Content-Encoding, through zlib.
 namespace Gzip {
 
@@ -13,3 +15,5 @@ QByteArray compress(const QByteArray &data);
 bool accepted(const QByteArray &acceptEncoding);
 
 } // namespace Gzip
+
+} // namespace dmr::console

@@ -24,6 +24,8 @@
 #include <QTcpServer>
 #include <QWebSocket>
 
+namespace dmr::console {
+
 namespace {
 
 using Method = QHttpServerRequest::Method;
@@ -747,3 +749,5 @@ void HttpApi::staticFile(QHttpServerResponder &responder, const QString &resourc
     reply(responder, Status::Ok, contentTypeOf(resource), file.readAll(),
         {{"Cache-Control", "no-cache"}});
 }
+
+} // namespace dmr::console

@@ -14,11 +14,14 @@
 #include <memory>
 #include <vector>
 
+class QHttpServer;
+class QHttpServerRequest;
+
+namespace dmr::console {
+
 class DeviceCache;
 class DeviceListBody;
 class LivePush;
-class QHttpServer;
-class QHttpServerRequest;
 class StoreReader;
 struct DeviceOverview;
 struct IngestCounters;
@@ -117,3 +120,5 @@ private:
     QString m_storeError;
     std::atomic<quint16> m_port {0};
 };
+
+} // namespace dmr::console

@@ -5,6 +5,8 @@
 
 #include <QTcpSocket>
 
+namespace dmr::console {
+
 HttpListener::HttpListener(qint64 maxBodyBytes, QObject *parent)
     : QTcpServer(parent)
     , m_maxBodyBytes(maxBodyBytes)
@@ -23,3 +25,5 @@ void HttpListener::incomingConnection(qintptr socketDescriptor)
     connect(guard, &RequestSizeGuard::refused, this, &HttpListener::requestTooLarge);
     addPendingConnection(socket);
 }
+
+} // namespace dmr::console

@@ -3,6 +3,8 @@
 
 #include <QTcpServer>
 
+namespace dmr::console {
+
 // The HTTP API's listening socket. Its connections send without Nagle's delay
 // (TCP_NODELAY): QHttpServer writes a response's headers and body in separate
 // writes, and with Nagle the tail of a large body waited for the client's
@@ -25,3 +27,5 @@ protected:
 private:
     qint64 m_maxBodyBytes;
 };
+
+} // namespace dmr::console

@@ -11,6 +11,8 @@
 #include <QTimer>
 #include <QWebSocket>
 
+namespace dmr::console {
+
 namespace {
 
 constexpr int kFlushMs = 250;
@@ -148,3 +150,5 @@ void LivePush::send(QWebSocket *socket, const QByteArray &text)
     }
     socket->sendTextMessage(QString::fromUtf8(text));
 }
+
+} // namespace dmr::console

@@ -7,9 +7,12 @@
 #include <QString>
 #include <memory>
 
-class DeviceCache;
 class QTimer;
 class QWebSocket;
+
+namespace dmr::console {
+
+class DeviceCache;
 
 // The WebSocket side of the API (/ws): every client first gets the whole
 // device list, then the devices that changed, at most four times a second so
@@ -40,3 +43,5 @@ private:
     QTimer *m_flushTimer;
     QTimer *m_statusTimer;
 };
+
+} // namespace dmr::console

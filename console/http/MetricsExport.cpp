@@ -10,6 +10,8 @@
 #include <QJsonObject>
 #include <QTcpSocket>
 
+namespace dmr::console {
+
 namespace {
 
 // Pages are written while less than this waits in the socket's send buffer.
@@ -127,3 +129,5 @@ void MetricsExport::finish()
     if (m_socket)
         m_responder.writeBody(QByteArrayLiteral("0\r\n\r\n"));
 }
+
+} // namespace dmr::console

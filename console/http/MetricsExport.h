@@ -10,6 +10,9 @@
 #include <memory>
 
 class QTcpSocket;
+
+namespace dmr::console {
+
 class StoreReader;
 
 // One streamed download of GET /api/devices/{uuid}/export.csv or .json: rows
@@ -61,3 +64,5 @@ private:
     bool m_firstRow = true;
     bool m_done = false;
 };
+
+} // namespace dmr::console

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+namespace dmr::console {
+
 void PrometheusText::family(const char *name, const char *type, const char *help)
 {
     m_text += QByteArrayLiteral("# HELP ") + name + ' ' + help + '\n';
@@ -51,3 +53,5 @@ QByteArray PrometheusText::escape(const QString &labelValue)
     }
     return out;
 }
+
+} // namespace dmr::console

@@ -6,6 +6,8 @@
 #include <initializer_list>
 #include <utility>
 
+namespace dmr::console {
+
 // Builds a page in the Prometheus text exposition format (version 0.0.4):
 // each family's HELP and TYPE once, then its samples.
 class PrometheusText
@@ -23,3 +25,5 @@ public:
 private:
     QByteArray m_text;
 };
+
+} // namespace dmr::console

@@ -9,6 +9,8 @@
 #include <QRegularExpression>
 #include <cmath>
 
+namespace dmr::console {
+
 namespace {
 
 // Integers above 2^53 do not survive a JSON double.
@@ -407,3 +409,5 @@ std::optional<AcceptedReport> ReportParser::parseNetwork(
         return std::nullopt;
     return accepted;
 }
+
+} // namespace dmr::console

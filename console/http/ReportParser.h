@@ -8,6 +8,8 @@
 #include <QString>
 #include <optional>
 
+namespace dmr::console {
+
 // Parses the JSON bodies of the REST API's POSTs into reports, at the edge:
 // wrong types, missing fields and out-of-range values come back as nullopt and
 // a message naming the field; what comes out has passed dmr::validate(), so it
@@ -42,3 +44,5 @@ private:
 
     qint64 m_nowMs;
 };
+
+} // namespace dmr::console

@@ -6,6 +6,8 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+namespace dmr::console {
+
 namespace {
 
 // Room for a request head (QHttpServer itself takes heads of any size).
@@ -72,3 +74,5 @@ void RequestSizeGuard::refuse(qint64 bytes)
     QTcpSocket *socket = m_socket;
     QTimer::singleShot(200, socket, [socket] { socket->abort(); });
 }
+
+} // namespace dmr::console

@@ -5,6 +5,8 @@
 
 class QTcpSocket;
 
+namespace dmr::console {
+
 // Refuses an HTTP request whose body is over the limit before it is read:
 // QHttpServer 6.4 keeps a whole request in memory before any handler runs, so
 // a 10 GB upload would take 10 GB (20 on the way). Connected to the socket's
@@ -35,3 +37,5 @@ private:
     qint64 m_maxBodyBytes;
     qint64 m_unanswered = 0; // bytes received since the last response went out
 };
+
+} // namespace dmr::console

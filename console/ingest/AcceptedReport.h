@@ -6,6 +6,8 @@
 #include <QByteArray>
 #include <QString>
 
+namespace dmr::console {
+
 // What the registry knows of a device right after one of its reports; the
 // store writer copies it into the `devices` row.
 struct DeviceSnapshot
@@ -37,3 +39,5 @@ struct AcceptedReport
     // registration, or network counters alone): no system_metrics row is written.
     bool hasSystem = true;
 };
+
+} // namespace dmr::console

@@ -6,6 +6,8 @@
 #include <QDateTime>
 #include <QTimer>
 
+namespace dmr::console {
+
 Acknowledger::Acknowledger(int intervalMs, Clock clock, QObject *parent)
     : QObject(parent)
     , m_intervalMs(intervalMs)
@@ -73,3 +75,5 @@ void Acknowledger::sendDue()
     if (!out.isEmpty())
         emit acknowledgementsReady(out);
 }
+
+} // namespace dmr::console

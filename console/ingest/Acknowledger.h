@@ -11,6 +11,8 @@
 
 class QTimer;
 
+namespace dmr::console {
+
 // Tells agents what the console has stored, so that they forget it and
 // resend the rest. Every interval, each device that reported since the last
 // acknowledgement, or whose stored state changed, gets one Ack datagram for
@@ -56,3 +58,5 @@ private:
     QTimer *m_timer = nullptr;
     QHash<QString, Peer> m_peers; // by device_id
 };
+
+} // namespace dmr::console

@@ -6,6 +6,8 @@
 #include <QList>
 #include <QMetaType>
 
+namespace dmr::console {
+
 // One datagram as it came off the socket (or is going out: then `sender` is
 // where it goes).
 struct Datagram
@@ -17,4 +19,7 @@ struct Datagram
 };
 
 using DatagramBatch = QList<Datagram>;
-Q_DECLARE_METATYPE(DatagramBatch)
+
+} // namespace dmr::console
+
+Q_DECLARE_METATYPE(dmr::console::DatagramBatch)

@@ -5,6 +5,8 @@
 #include <QUuid>
 #include <algorithm>
 
+namespace dmr::console {
+
 DeviceRegistry::DeviceRegistry(Clock clock)
     : m_clock(clock ? std::move(clock) : Clock([] { return QDateTime::currentMSecsSinceEpoch(); }))
 { }
@@ -136,3 +138,5 @@ DeviceRegistry::Verdict DeviceRegistry::observe(
     *snapshot = device;
     return Verdict::Accepted;
 }
+
+} // namespace dmr::console

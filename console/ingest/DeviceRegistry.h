@@ -9,6 +9,8 @@
 #include <string>
 #include <unordered_map>
 
+namespace dmr::console {
+
 // Every device the console knows, by device_id: its uuid, when it was first
 // and last seen, and the sequence bookkeeping that counts lost datagrams and
 // refuses duplicates. Lives on the ingest thread; not thread-safe.
@@ -68,3 +70,5 @@ private:
     Clock m_clock;
     std::unordered_map<std::string, Entry> m_devices;
 };
+
+} // namespace dmr::console

@@ -9,6 +9,8 @@
 #include <QDateTime>
 #include <QMetaMethod>
 
+namespace dmr::console {
+
 namespace {
 
 // Rejections logged per 10 s; the rest are only counted, so that a flood of
@@ -260,3 +262,5 @@ void Ingest::queue(std::vector<AcceptedReport> accepted)
         }
     }
 }
+
+} // namespace dmr::console

@@ -11,6 +11,8 @@
 #include <memory>
 #include <optional>
 
+namespace dmr::console {
+
 class KeyStore;
 class ReportQueue;
 
@@ -91,3 +93,5 @@ private:
     int m_loggedInWindow = 0;
     quint64 m_suppressed = 0;
 };
+
+} // namespace dmr::console

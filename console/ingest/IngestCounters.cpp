@@ -3,6 +3,8 @@
 
 #include <QStringList>
 
+namespace dmr::console {
+
 QString rejectionName(Rejection reason)
 {
     switch (reason) {
@@ -64,3 +66,5 @@ QString IngestCounters::summary() const
         text += QStringLiteral(" write_errors=%1").arg(errors);
     return text;
 }
+
+} // namespace dmr::console

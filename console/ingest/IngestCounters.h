@@ -5,6 +5,8 @@
 #include <array>
 #include <atomic>
 
+namespace dmr::console {
+
 // Why the console refused a datagram: the codec's reasons plus the ones the
 // device registry adds. Each has its own counter.
 enum class Rejection {
@@ -50,3 +52,5 @@ struct IngestCounters
     // "received=10 accepted=9 rejected=1 (malformed=1) persisted=9 dropped=0"
     QString summary() const;
 };
+
+} // namespace dmr::console

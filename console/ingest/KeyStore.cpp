@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <sys/stat.h>
 
+namespace dmr::console {
+
 namespace {
 
 bool readableByOthers(const QString &path)
@@ -156,3 +158,5 @@ QString KeyStore::agentLine(const Entry &entry)
 {
     return QString::fromStdString(entry.key.toText());
 }
+
+} // namespace dmr::console

@@ -7,6 +7,8 @@
 #include <QString>
 #include <optional>
 
+namespace dmr::console {
+
 // The console's device keys, one line each in its key file:
 //
 //     DEVICE_ID KEY_ID:KEY_HEX [LEVEL]
@@ -45,3 +47,5 @@ private:
     QHash<quint32, Entry> m_byKey;
     QHash<QString, quint32> m_byDevice;
 };
+
+} // namespace dmr::console

@@ -4,6 +4,8 @@
 #include <QMutexLocker>
 #include <iterator>
 
+namespace dmr::console {
+
 ReportQueue::ReportQueue(std::size_t capacity)
     : m_capacity(capacity)
 { }
@@ -62,3 +64,5 @@ std::size_t ReportQueue::size() const
     QMutexLocker lock(&m_mutex);
     return m_reports.size();
 }
+
+} // namespace dmr::console

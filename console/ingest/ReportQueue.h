@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+namespace dmr::console {
+
 // The bounded hand-over between the ingest thread and the store writer.
 // When the writer falls behind and the queue is full, the oldest reports are
 // dropped (and counted): memory stays bounded whatever arrives.
@@ -45,3 +47,5 @@ private:
     std::deque<AcceptedReport> m_reports;
     std::vector<Dropped> m_dropped;
 };
+
+} // namespace dmr::console

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+namespace dmr::console {
+
 bool SequenceWindow::bit(std::uint64_t index) const
 {
     const std::size_t word = std::size_t(index / 64);
@@ -168,3 +170,5 @@ bool SequenceWindow::operator==(const SequenceWindow &other) const
 {
     return m_base == other.m_base && m_highest == other.m_highest && m_bits == other.m_bits;
 }
+
+} // namespace dmr::console

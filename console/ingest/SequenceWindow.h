@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+namespace dmr::console {
+
 // The sequence numbers of one agent run that have been seen: every number up
 // to contiguous(), plus a bitmap of those above it, at most kWidth wide. Used
 // twice: by the registry to refuse replays and duplicates (what was
@@ -48,3 +50,5 @@ private:
     std::uint64_t m_highest = 0;
     std::vector<std::uint64_t> m_bits; // bit i: m_base + 1 + i is in
 };
+
+} // namespace dmr::console

@@ -7,6 +7,8 @@
 #include <QMetaType>
 #include <QString>
 
+namespace dmr::console {
+
 // What is on disk of one agent run: what an acknowledgement tells the agent.
 // The store writer reports it after each transaction; the acknowledger,
 // upstream of the store, only reads it, so it lives here with ingest's types.
@@ -16,4 +18,7 @@ struct StoredRun
     quint32 runId = 0;
     SequenceWindow window;
 };
-Q_DECLARE_METATYPE(QList<StoredRun>)
+
+} // namespace dmr::console
+
+Q_DECLARE_METATYPE(QList<dmr::console::StoredRun>)

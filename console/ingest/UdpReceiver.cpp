@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+namespace dmr::console {
+
 namespace {
 
 constexpr int kBatch = 64;
@@ -240,3 +242,5 @@ void UdpReceiver::send(const DatagramBatch &datagrams)
         }
     }
 }
+
+} // namespace dmr::console

@@ -10,6 +10,8 @@
 
 class QSocketNotifier;
 
+namespace dmr::console {
+
 // Owns the UDP socket. Lives on its own thread (moved there before start());
 // drains the socket with recvmmsg() in batches and hands each batch on with
 // datagramsReceived(). Does not look inside the datagrams.
@@ -55,3 +57,5 @@ private:
     bool m_v6 = false;
     std::vector<char> m_buffers;
 };
+
+} // namespace dmr::console

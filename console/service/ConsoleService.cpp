@@ -18,6 +18,8 @@
 #include <QThread>
 #include <QTimer>
 
+namespace dmr::console {
+
 ConsoleService::ConsoleService(ConsoleConfig config, DeviceRegistry::Clock clock, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
@@ -313,3 +315,5 @@ QString ConsoleService::statsLine()
         .arg(queuedReports())
         .arg(rate, 0, 'f', 1);
 }
+
+} // namespace dmr::console

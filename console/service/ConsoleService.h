@@ -10,11 +10,14 @@
 #include <QObject>
 #include <memory>
 
+class QThread;
+class QTimer;
+
+namespace dmr::console {
+
 class Acknowledger;
 class HttpApi;
 class Ingest;
-class QThread;
-class QTimer;
 class ReportQueue;
 class StoreWriter;
 class UdpReceiver;
@@ -85,3 +88,5 @@ private:
     QElapsedTimer m_rateClock;
     quint64 m_lastReceived = 0;
 };
+
+} // namespace dmr::console

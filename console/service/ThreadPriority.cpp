@@ -5,6 +5,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+namespace dmr::console {
+
 void lowerCurrentThreadPriority()
 {
     constexpr int kNice = 5;
@@ -13,3 +15,5 @@ void lowerCurrentThreadPriority()
     // Best effort: a failure leaves the thread as it was.
     ::setpriority(PRIO_PROCESS, thread, current < kNice ? kNice : current);
 }
+
+} // namespace dmr::console

@@ -6,6 +6,8 @@
 #include <QStringList>
 #include <sqlite3.h>
 
+namespace dmr::console {
+
 BulkInsert::BulkInsert(QSqlDatabase db, const QString &table, const QStringList &columns, int rows,
     Binding binding, const QString &suffix)
     : m_db(std::move(db))
@@ -102,3 +104,5 @@ bool BulkInsert::exec(QString *error)
     sqlite3_reset(m_statement);
     return status == SQLITE_DONE;
 }
+
+} // namespace dmr::console

@@ -10,6 +10,8 @@
 
 struct sqlite3_stmt;
 
+namespace dmr::console {
+
 // One prepared multi-row INSERT, bound value by value. On SQLite it binds
 // through the native statement of the QtSql connection (QSqlDriver::handle()),
 // skipping QtSql's per-value placeholder bookkeeping, which costs more than the
@@ -46,3 +48,5 @@ private:
     sqlite3_stmt *m_statement = nullptr;
     std::unique_ptr<QSqlQuery> m_query;
 };
+
+} // namespace dmr::console

@@ -16,6 +16,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+namespace dmr::console {
+
 namespace {
 
 struct Migration
@@ -317,3 +319,5 @@ std::optional<QList<DeviceSnapshot>> Database::loadDevices(QString *error) const
     }
     return devices;
 }
+
+} // namespace dmr::console

@@ -8,6 +8,8 @@
 #include <QString>
 #include <optional>
 
+namespace dmr::console {
+
 // One QtSql connection to the metrics database, owned by the thread that
 // opened it. Knows the schema and brings any older database up to date.
 // The SQL is kept to what SQLite and PostgreSQL (QPSQL) both accept; the one
@@ -44,3 +46,5 @@ private:
     QString m_connectionName;
     QSqlDatabase m_db;
 };
+
+} // namespace dmr::console

@@ -7,6 +7,8 @@
 #include <QMetaType>
 #include <vector>
 
+namespace dmr::console {
+
 // A device as readers show it: its registry row and its newest metrics. The
 // window's device table, the REST API's cache and its device bodies all hold
 // this; StoreReader maps a `devices` row into it in one place.
@@ -21,4 +23,6 @@ struct DeviceOverview
     std::vector<dmr::InterfaceSample> interfaces;
 };
 
-Q_DECLARE_METATYPE(DeviceOverview)
+} // namespace dmr::console
+
+Q_DECLARE_METATYPE(dmr::console::DeviceOverview)

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+namespace dmr::console {
+
 Downsampler::Downsampler(qint64 fromMs, qint64 toMs, int columns)
     : m_from(fromMs)
     , m_to(std::max(toMs, fromMs + 1))
@@ -62,3 +64,5 @@ QList<QPointF> Downsampler::points() const
     }
     return result;
 }
+
+} // namespace dmr::console

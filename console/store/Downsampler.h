@@ -5,6 +5,8 @@
 #include <QPointF>
 #include <vector>
 
+namespace dmr::console {
+
 // Reduces a series to at most two points per pixel column over [fromMs, toMs):
 // the minimum and the maximum of each column, so that spikes survive however
 // far the chart is zoomed out. Streams: memory is per column, not per sample.
@@ -35,3 +37,5 @@ private:
     qint64 m_to;
     std::vector<Column> m_columns;
 };
+
+} // namespace dmr::console

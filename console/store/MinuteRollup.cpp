@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+namespace dmr::console {
+
 namespace {
 
 QStringList columns()
@@ -150,3 +152,5 @@ bool MinuteRollup::write(QString *error)
     }
     return true;
 }
+
+} // namespace dmr::console

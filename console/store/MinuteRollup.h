@@ -12,6 +12,8 @@
 #include <optional>
 #include <utility>
 
+namespace dmr::console {
+
 class BulkInsert;
 
 // Table system_metrics_1m: per device and minute, the number of samples, the
@@ -72,3 +74,5 @@ private:
     std::unique_ptr<BulkInsert> m_upsert;
     std::map<std::pair<qint64, qint64>, Minute> m_minutes; // (device, minute)
 };
+
+} // namespace dmr::console

@@ -8,6 +8,8 @@
 #include <QSqlQuery>
 #include <algorithm>
 
+namespace dmr::console {
+
 namespace {
 
 const QStringList kColumns = {QStringLiteral("device"), QStringLiteral("ts"),
@@ -177,3 +179,5 @@ bool NetworkMinuteRollup::write(QString *error)
     m_minutes.clear();
     return true;
 }
+
+} // namespace dmr::console

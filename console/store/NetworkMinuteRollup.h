@@ -11,8 +11,11 @@
 #include <optional>
 #include <tuple>
 
-class BulkInsert;
 class QSqlQuery;
+
+namespace dmr::console {
+
+class BulkInsert;
 
 // Table network_metrics_1m: per device, minute and interface, the number of
 // samples, the first and last sample time, and the min and max RX and TX
@@ -73,3 +76,5 @@ private:
     QHash<QPair<qint64, QByteArray>, Previous> m_previous, m_previousAtBegin;
     std::map<Key, Minute> m_minutes;
 };
+
+} // namespace dmr::console

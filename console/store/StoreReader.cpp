@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <map>
 
+namespace dmr::console {
+
 namespace {
 
 // What a reader shows of a `devices` row, in deviceFromQuery's order. The
@@ -603,3 +605,5 @@ bool StoreReader::networkPage(qint64 deviceId, qint64 afterTs, const QString &af
                           .arg(limit),
         {deviceId, afterTs, afterTs, afterInterface, toMs}, row, error);
 }
+
+} // namespace dmr::console

@@ -14,6 +14,8 @@
 
 class QSqlQuery;
 
+namespace dmr::console {
+
 // One bucket of a downsampled series: min and max keep the spikes a chart
 // must show, avg the trend; first/last time bound where the bucket's samples lie.
 struct HistoryBucket
@@ -120,3 +122,5 @@ private:
     QString m_connectionName;
     QSqlDatabase m_db;
 };
+
+} // namespace dmr::console

@@ -18,6 +18,8 @@
 #include <cmath>
 #include <limits>
 
+namespace dmr::console {
+
 namespace {
 
 // Rows per multi-row INSERT; fewer statements per transaction is most of the
@@ -449,3 +451,5 @@ bool StoreWriter::insertNetwork(const std::vector<AcceptedReport> &batch, QStrin
     }
     return m_networkRollup->write(error);
 }
+
+} // namespace dmr::console

@@ -11,11 +11,14 @@
 #include <memory>
 #include <vector>
 
+class QTimer;
+
+namespace dmr::console {
+
 class BulkInsert;
 class Database;
 class MinuteRollup;
 class NetworkMinuteRollup;
-class QTimer;
 class ReportQueue;
 struct IngestCounters;
 
@@ -78,3 +81,5 @@ private:
     bool m_healthy = true;
     QElapsedTimer m_lastErrorLog;
 };
+
+} // namespace dmr::console

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "store/SystemFields.h"
 
+namespace dmr::console {
+
 namespace SystemFields {
 
 const QStringList &names()
@@ -48,3 +50,5 @@ dmr::SystemSample fromQuery(const QSqlQuery &query, int first)
 }
 
 } // namespace SystemFields
+
+} // namespace dmr::console

@@ -7,6 +7,8 @@
 #include <QStringList>
 #include <array>
 
+namespace dmr::console {
+
 // The system metrics as stored, in one order for every table and query that
 // lists them: DESIGN.md's column names, and a sample's values in that order.
 namespace SystemFields {
@@ -20,3 +22,5 @@ std::array<double, kCount> values(const dmr::SystemSample &sample);
 dmr::SystemSample fromQuery(const QSqlQuery &query, int first);
 
 } // namespace SystemFields
+
+} // namespace dmr::console

@@ -8,6 +8,8 @@
 #include <QTest>
 #include <memory>
 
+using namespace dmr::console;
+
 namespace {
 
 // One configuration key as a string, whatever its type, for table-driven checks.

@@ -5,6 +5,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using namespace dmr::console;
+
 class TestEnvFile : public QObject
 {
     Q_OBJECT

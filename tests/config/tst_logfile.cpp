@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <unistd.h>
 
+using namespace dmr::console;
+
 namespace {
 
 // Two of the console's categories, by name: LogFile routes whatever category

@@ -19,7 +19,7 @@ constexpr qint64 kFuzzNowMs = 1795000000000LL;
 
 // That console's key store, read the way the console reads it, from a key
 // file written into `folder`; null, with *error, if that fails.
-inline std::shared_ptr<const KeyStore> fuzzKeys(const QString &folder, QString *error)
+inline std::shared_ptr<const dmr::console::KeyStore> fuzzKeys(const QString &folder, QString *error)
 {
     const QString path = folder + QStringLiteral("/fuzz.keys");
     QFile file(path);
@@ -30,43 +30,43 @@ inline std::shared_ptr<const KeyStore> fuzzKeys(const QString &folder, QString *
         return nullptr;
     }
     file.close();
-    auto keys = std::make_shared<KeyStore>();
+    auto keys = std::make_shared<dmr::console::KeyStore>();
     return keys->load(path, error) ? keys : nullptr;
 }
 
 // That console's ingest stage, with the queue and counters it fills.
 struct FuzzConsole
 {
-    static IngestPolicy policy(std::shared_ptr<const KeyStore> keys)
+    static dmr::console::IngestPolicy policy(std::shared_ptr<const dmr::console::KeyStore> keys)
     {
-        IngestPolicy made;
+        dmr::console::IngestPolicy made;
         made.keys = std::move(keys);
         return made;
     }
 
-    explicit FuzzConsole(std::shared_ptr<const KeyStore> keys)
+    explicit FuzzConsole(std::shared_ptr<const dmr::console::KeyStore> keys)
         : ingest(
             &queue, &counters, [] { return kFuzzNowMs; }, policy(std::move(keys)))
     { }
 
-    ReportQueue queue {1000};
-    IngestCounters counters;
-    Ingest ingest;
+    dmr::console::ReportQueue queue {1000};
+    dmr::console::IngestCounters counters;
+    dmr::console::Ingest ingest;
 };
 
 // How fuzz_ingest reads an input: datagrams cut at each "\xff\xfeDMR", at
 // most 32, as if from 127.0.0.1:40000. tst_security reads the seed corpus
 // the same way to check what each seed means.
-inline DatagramBatch ingestInput(const QByteArray &input)
+inline dmr::console::DatagramBatch ingestInput(const QByteArray &input)
 {
     static const QByteArray separator = QByteArrayLiteral("\xff\xfe"
                                                           "DMR");
     constexpr int kMaxDatagrams = 32;
-    DatagramBatch batch;
+    dmr::console::DatagramBatch batch;
     qsizetype start = 0;
     while (batch.size() < kMaxDatagrams) {
         const qsizetype end = input.indexOf(separator, start);
-        Datagram datagram;
+        dmr::console::Datagram datagram;
         datagram.bytes = input.mid(start, end < 0 ? -1 : end - start);
         datagram.sender = QHostAddress::LocalHost;
         datagram.senderPort = 40000;

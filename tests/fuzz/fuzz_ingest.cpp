@@ -21,6 +21,8 @@
 #include <cstdlib>
 #include <memory>
 
+using namespace dmr::console;
+
 namespace {
 
 void check(bool condition)

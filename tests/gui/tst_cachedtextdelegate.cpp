@@ -11,6 +11,8 @@
 #include <QTableView>
 #include <QTest>
 
+using namespace dmr::console;
+
 class TestCachedTextDelegate : public QObject
 {
     Q_OBJECT

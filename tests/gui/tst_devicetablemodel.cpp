@@ -9,6 +9,8 @@
 #include <QTest>
 #include <array>
 
+using namespace dmr::console;
+
 namespace {
 
 constexpr qint64 kStart = 1795000000000LL;

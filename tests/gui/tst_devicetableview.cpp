@@ -7,6 +7,8 @@
 #include <QScrollBar>
 #include <QTest>
 
+using namespace dmr::console;
+
 namespace {
 
 constexpr qint64 kStart = 1795000000000LL;

@@ -19,6 +19,8 @@
 #include <QTest>
 #include <algorithm>
 
+using namespace dmr::console;
+
 class TestExporter : public QObject
 {
     Q_OBJECT

@@ -5,6 +5,8 @@
 #include <QLocale>
 #include <QTest>
 
+using namespace dmr::console;
+
 namespace {
 
 dmr::InterfaceSample eth0(quint64 rx, quint64 tx)

@@ -19,6 +19,8 @@
 #include <QTest>
 #include <QUdpSocket>
 
+using namespace dmr::console;
+
 // The window offscreen, with a device reporting to the real service over UDP.
 class TestMainWindow : public QObject
 {

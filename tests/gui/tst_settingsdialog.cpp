@@ -12,6 +12,8 @@
 #include <QTest>
 #include <QUdpSocket>
 
+using namespace dmr::console;
+
 class TestSettingsDialog : public QObject
 {
     Q_OBJECT

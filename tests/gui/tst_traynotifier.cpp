@@ -4,6 +4,8 @@
 #include <QSignalSpy>
 #include <QTest>
 
+using namespace dmr::console;
+
 class TestTrayNotifier : public QObject
 {
     Q_OBJECT

@@ -9,6 +9,8 @@
 #include <QRandomGenerator>
 #include <QTest>
 
+using namespace dmr::console;
+
 class TestApiJson : public QObject
 {
     Q_OBJECT

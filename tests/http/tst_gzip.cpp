@@ -5,6 +5,8 @@
 #include <QTest>
 #include <zlib.h>
 
+using namespace dmr::console;
+
 class TestGzip : public QObject
 {
     Q_OBJECT

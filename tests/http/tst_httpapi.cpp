@@ -22,6 +22,8 @@
 #include <QUdpSocket>
 #include <QWebSocket>
 
+using namespace dmr::console;
+
 namespace {
 
 const QByteArray kToken = "test-token-0123456789";

@@ -4,6 +4,8 @@
 
 #include <QTest>
 
+using namespace dmr::console;
+
 class TestRequestSizeGuard : public QObject
 {
     Q_OBJECT

@@ -7,6 +7,8 @@
 #include <QUuid>
 #include <algorithm>
 
+using namespace dmr::console;
+
 using TestReports::makeReport;
 
 namespace {

@@ -9,6 +9,8 @@
 #include <QTest>
 #include <random>
 
+using namespace dmr::console;
+
 using TestReports::encoded;
 using TestReports::makeReport;
 

@@ -5,6 +5,8 @@
 #include <QTest>
 #include <QThread>
 
+using namespace dmr::console;
+
 class TestIngestCounters : public QObject
 {
     Q_OBJECT

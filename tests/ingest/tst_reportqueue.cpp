@@ -6,6 +6,8 @@
 #include <QTest>
 #include <QThread>
 
+using namespace dmr::console;
+
 namespace {
 
 // Reports numbered by their sequence, so that order is easy to check.

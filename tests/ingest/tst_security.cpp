@@ -16,6 +16,8 @@
 #include <limits>
 #include <sys/stat.h>
 
+using namespace dmr::console;
+
 using TestReports::makeReport;
 
 namespace {

@@ -5,6 +5,8 @@
 #include <random>
 #include <set>
 
+using namespace dmr::console;
+
 class TestSequenceWindow : public QObject
 {
     Q_OBJECT

@@ -7,6 +7,8 @@
 #include <QUdpSocket>
 #include <memory>
 
+using namespace dmr::console;
+
 namespace {
 
 // A receiver on its own thread, opened and stopped there, as the console runs it.

@@ -10,6 +10,8 @@
 #include <QTest>
 #include <QUdpSocket>
 
+using namespace dmr::console;
+
 namespace {
 
 dmr::Report makeReport(const std::string &deviceId, quint32 runId, quint64 sequence)

@@ -6,7 +6,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-Q_DECLARE_METATYPE(BulkInsert::Binding)
+using namespace dmr::console;
+
+Q_DECLARE_METATYPE(dmr::console::BulkInsert::Binding)
 
 class TestBulkInsert : public QObject
 {

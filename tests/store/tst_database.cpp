@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <memory>
 
+using namespace dmr::console;
+
 namespace {
 
 QByteArray fileHash(const QString &path)

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+using namespace dmr::console;
+
 class TestDownsampler : public QObject
 {
     Q_OBJECT

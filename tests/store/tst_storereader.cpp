@@ -11,6 +11,8 @@
 #include <QTest>
 #include <map>
 
+using namespace dmr::console;
+
 class TestStoreReader : public QObject
 {
     Q_OBJECT

@@ -15,6 +15,8 @@
 #include <cmath>
 #include <memory>
 
+using namespace dmr::console;
+
 namespace {
 
 constexpr int kDevices = 3;

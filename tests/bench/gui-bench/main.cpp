@@ -35,6 +35,8 @@
 #include <random>
 #include <sys/resource.h>
 
+using namespace dmr::console;
+
 namespace {
 
 // Measures how late a 5 ms timer fires on the GUI thread: the longest time

@@ -24,6 +24,8 @@
 #include <map>
 #include <vector>
 
+using namespace dmr::console;
+
 namespace {
 
 constexpr int kDevices = 1000;
