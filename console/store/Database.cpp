@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "store/Database.h"
 
+#include "store/ChunkTable.h"
 #include "store/MinuteRollup.h"
 #include "store/NetworkMinuteRollup.h"
 #include "store/StoreLogging.h"
@@ -109,6 +110,10 @@ const QList<Migration> &migrations()
                 QStringLiteral("UPDATE system_metrics SET disk_available_kb"
                                " = disk_total_kb - disk_used_kb"),
             } + MinuteRollup::addMetricStatements(QStringLiteral("disk_available_kb"))},
+        // Closed two-hour windows of history as compact BLOBs (ChunkTable);
+        // the writer's Compactor moves rows there in small steps, existing
+        // history included, after this migration.
+        {5, ChunkTable::createStatements()},
     };
     return list;
 }
@@ -214,8 +219,11 @@ bool Database::open(const QString &path, QString *error)
     // writer commits about once a second, so that is one fsync a second.
     // A 64 MiB page cache holds the newest index page of every device of a
     // large fleet, so inserts do not read pages back from the file.
-    for (const char *pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-             "PRAGMA cache_size=-65536", "PRAGMA wal_autocheckpoint=16384"}) {
+    // auto_vacuum first: it takes only on a new, empty file, where it lets the
+    // writer give the pages of deleted rows back (PRAGMA incremental_vacuum).
+    for (const char *pragma :
+        {"PRAGMA auto_vacuum=INCREMENTAL", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+            "PRAGMA cache_size=-65536", "PRAGMA wal_autocheckpoint=16384"}) {
         if (!query.exec(QString::fromLatin1(pragma))) {
             *error = withFileSystemProblem(path,
                 QStringLiteral("%1 failed on %2: %3")
@@ -265,6 +273,8 @@ bool Database::migrate(QString *error)
         m_db.transaction();
         for (QString statement : migration.statements) {
             statement.replace(QStringLiteral("{{ID}}"), idColumn);
+            statement.replace(QStringLiteral("{{BLOB}}"),
+                isPostgres() ? QStringLiteral("BYTEA") : QStringLiteral("BLOB"));
             if (!query.exec(statement)) {
                 *error = QStringLiteral("migration to version %1 failed: %2 (%3)")
                              .arg(migration.version)

@@ -353,6 +353,43 @@ std::optional<QList<HistoryBucket>> StoreReader::history(
     }
     if (readsMinutes(fromMs, toMs, buckets))
         return historyByMinute(deviceId, metric, fromMs, toMs, buckets, error);
+    const std::optional<bool> chunked
+        = hasChunks(ChunkTable::Kind::System, deviceId, fromMs, toMs, error);
+    if (!chunked)
+        return std::nullopt;
+    if (*chunked) {
+        // Closed windows are BLOBs: bucket their decoded rows here, with the
+        // same integer arithmetic as the SQL below.
+        const int column = 1 + int(systemMetrics().indexOf(metric));
+        QList<HistoryBucket> result;
+        std::vector<double> sums;
+        qint64 lastBucket = -1;
+        const bool ok = forEachSystemRow(
+            deviceId, fromMs, toMs,
+            [&](const QVariantList &row) {
+                const qint64 ts = row.at(0).toLongLong();
+                const double value = row.at(column).toDouble();
+                const qint64 bucket = (ts - fromMs) * buckets / (toMs - fromMs);
+                if (bucket != lastBucket) {
+                    result.append({ts, ts, value, value, 0, 0});
+                    sums.push_back(0);
+                    lastBucket = bucket;
+                }
+                HistoryBucket &b = result.last();
+                b.lastTs = ts;
+                b.min = std::min(b.min, value);
+                b.max = std::max(b.max, value);
+                ++b.count;
+                sums.back() += value;
+                return true;
+            },
+            error);
+        if (!ok)
+            return std::nullopt;
+        for (qsizetype i = 0; i < result.size(); ++i)
+            result[i].avg = sums[std::size_t(i)] / double(result[i].count);
+        return result;
+    }
     QSqlQuery query(m_db);
     if (!execBuckets(query,
             QStringLiteral(", MIN(ts), MAX(ts), MIN(%1), MAX(%1), AVG(%1), COUNT(*)").arg(metric),
@@ -418,6 +455,29 @@ std::optional<QList<HistorySeries>> StoreReader::systemChart(
 {
     if (readsMinutes(fromMs, toMs, columns))
         return systemChartByMinute(deviceId, fromMs, toMs, columns, error);
+    const std::optional<bool> chunked
+        = hasChunks(ChunkTable::Kind::System, deviceId, fromMs, toMs, error);
+    if (!chunked)
+        return std::nullopt;
+    if (*chunked) {
+        std::vector<Downsampler> samplers(
+            std::size_t(chartedMetrics().size()), Downsampler(fromMs, toMs, columns));
+        std::vector<int> indexes;
+        for (const QString &metric : chartedMetrics())
+            indexes.push_back(1 + int(systemMetrics().indexOf(metric)));
+        const bool ok = forEachSystemRow(
+            deviceId, fromMs, toMs,
+            [&](const QVariantList &row) {
+                const qint64 ts = row.at(0).toLongLong();
+                for (std::size_t i = 0; i < samplers.size(); ++i)
+                    samplers[i].add(ts, row.at(indexes[i]).toDouble());
+                return true;
+            },
+            error);
+        if (!ok)
+            return std::nullopt;
+        return chartedSeries(samplers);
+    }
     // One scan for all metrics.
     QString aggregates;
     for (const QString &metric : chartedMetrics())
@@ -458,39 +518,33 @@ std::optional<QList<HistorySeries>> StoreReader::networkChart(
 {
     if (readsMinutes(fromMs, toMs, columns))
         return networkChartByMinute(deviceId, fromMs, toMs, columns, error);
-    // Rows in index order (no sort) and rates in C++: a window function
-    // (LAG ... PARTITION BY interface) sorts every row first and took 8x longer.
-    QSqlQuery query(m_db);
-    query.setForwardOnly(true);
-    query.prepare(
-        QStringLiteral("SELECT ts, interface, rx_bytes, tx_bytes FROM network_metrics"
-                       " WHERE device = ? AND ts >= ? AND ts < ? ORDER BY ts, interface"));
-    query.addBindValue(deviceId);
-    query.addBindValue(fromMs);
-    query.addBindValue(toMs);
-    if (!query.exec()) {
-        *error = failure(query);
-        return std::nullopt;
-    }
+    // Rows in time order (chunks and row table alike) and rates in C++: a
+    // window function (LAG ... PARTITION BY interface) sorts every row first
+    // and took 8x longer.
     std::map<QString, InterfaceRates> perInterface;
-    while (query.next()) {
-        const qint64 ts = query.value(0).toLongLong();
-        const quint64 rx = query.value(2).toULongLong();
-        const quint64 tx = query.value(3).toULongLong();
-        InterfaceRates &i
-            = ratesOf(&perInterface, query.value(1).toString(), fromMs, toMs, columns);
-        // A counter that goes backwards (agent or interface restart) starts
-        // over: no rate is made up across the reset.
-        if (i.lastTs >= 0) {
-            if (const auto rate = NetworkMinuteRollup::rate(i.lastTs, i.lastRx, ts, rx))
-                i.rx.add(ts, *rate);
-            if (const auto rate = NetworkMinuteRollup::rate(i.lastTs, i.lastTx, ts, tx))
-                i.tx.add(ts, *rate);
-        }
-        i.lastTs = ts;
-        i.lastRx = rx;
-        i.lastTx = tx;
-    }
+    const bool ok = forEachNetworkRow(
+        deviceId, fromMs, toMs,
+        [&](const QVariantList &row) {
+            const qint64 ts = row.at(0).toLongLong();
+            const quint64 rx = row.at(4).toULongLong();
+            const quint64 tx = row.at(5).toULongLong();
+            InterfaceRates &i = ratesOf(&perInterface, row.at(1).toString(), fromMs, toMs, columns);
+            // A counter that goes backwards (agent or interface restart) starts
+            // over: no rate is made up across the reset.
+            if (i.lastTs >= 0) {
+                if (const auto rate = NetworkMinuteRollup::rate(i.lastTs, i.lastRx, ts, rx))
+                    i.rx.add(ts, *rate);
+                if (const auto rate = NetworkMinuteRollup::rate(i.lastTs, i.lastTx, ts, tx))
+                    i.tx.add(ts, *rate);
+            }
+            i.lastTs = ts;
+            i.lastRx = rx;
+            i.lastTx = tx;
+            return true;
+        },
+        error);
+    if (!ok)
+        return std::nullopt;
     return interfaceSeries(perInterface);
 }
 
@@ -529,6 +583,64 @@ std::optional<qint64> StoreReader::countRows(
         *error = QStringLiteral("unknown table %1").arg(table);
         return std::nullopt;
     }
+    const ChunkTable::Kind kind = table == QLatin1String("system_metrics")
+        ? ChunkTable::Kind::System
+        : ChunkTable::Kind::Network;
+    // Whole chunks by their count; the at most two that the range cuts, row by row.
+    qint64 inChunks = 0;
+    {
+        QSqlQuery chunks(m_db);
+        chunks.setForwardOnly(true);
+        chunks.prepare(QStringLiteral("SELECT start_ts, first_ts, last_ts, row_count FROM %1"
+                                      " WHERE device = ? AND kind = ? AND start_ts > ?"
+                                      " AND start_ts < ?")
+                           .arg(ChunkTable::table()));
+        chunks.addBindValue(deviceId);
+        chunks.addBindValue(int(kind));
+        chunks.addBindValue(ChunkTable::windowOf(fromMs) - 1);
+        chunks.addBindValue(toMs);
+        if (!chunks.exec()) {
+            *error = failure(chunks);
+            return std::nullopt;
+        }
+        std::vector<std::pair<qint64, qint64>> cut;
+        while (chunks.next()) {
+            const qint64 first = chunks.value(1).toLongLong();
+            const qint64 last = chunks.value(2).toLongLong();
+            if (first >= fromMs && last < toMs) {
+                inChunks += chunks.value(3).toLongLong();
+            } else if (last >= fromMs && first < toMs) {
+                const qint64 start = chunks.value(0).toLongLong();
+                cut.emplace_back(
+                    std::max(fromMs, start), std::min(toMs, start + ChunkTable::kWindowMs));
+            }
+        }
+        for (const auto &[from, to] : cut) {
+            // Decoding counts the row table's rows of that window too: take
+            // them off again below by counting the row table outside the cuts.
+            qint64 rows = 0;
+            if (!ChunkTable::forEachRow(
+                    m_db, kind, deviceId, from, to,
+                    [&rows](const QVariantList &) {
+                        ++rows;
+                        return true;
+                    },
+                    error))
+                return std::nullopt;
+            QSqlQuery plain(m_db);
+            plain.prepare(
+                QStringLiteral("SELECT COUNT(*) FROM %1 WHERE device = ? AND ts >= ? AND ts < ?")
+                    .arg(table));
+            plain.addBindValue(deviceId);
+            plain.addBindValue(from);
+            plain.addBindValue(to);
+            if (!plain.exec() || !plain.next()) {
+                *error = failure(plain);
+                return std::nullopt;
+            }
+            inChunks += rows - plain.value(0).toLongLong();
+        }
+    }
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
     query.prepare(QStringLiteral("SELECT COUNT(*) FROM %1 WHERE device = ? AND ts >= ? AND ts < ?")
@@ -540,70 +652,66 @@ std::optional<qint64> StoreReader::countRows(
         *error = failure(query);
         return std::nullopt;
     }
-    return query.value(0).toLongLong();
+    return inChunks + query.value(0).toLongLong();
 }
 
-bool StoreReader::forEachRow(
-    const QString &sql, const QVariantList &bindings, const Row &row, QString *error)
+std::optional<bool> StoreReader::hasChunks(
+    ChunkTable::Kind kind, qint64 deviceId, qint64 fromMs, qint64 toMs, QString *error)
 {
+    // One index seek: most reads are of recent rows, which no chunk holds.
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
-    query.prepare(sql);
-    for (const QVariant &value : bindings)
-        query.addBindValue(value);
+    query.prepare(QStringLiteral("SELECT 1 FROM %1 WHERE device = ? AND kind = ? AND start_ts > ?"
+                                 " AND start_ts < ? LIMIT 1")
+                      .arg(ChunkTable::table()));
+    query.addBindValue(deviceId);
+    query.addBindValue(int(kind));
+    query.addBindValue(ChunkTable::windowOf(fromMs) - 1);
+    query.addBindValue(toMs);
     if (!query.exec()) {
         *error = failure(query);
-        return false;
+        return std::nullopt;
     }
-    const int columns = query.record().count();
-    QVariantList values;
-    while (query.next()) {
-        values.clear();
-        for (int i = 0; i < columns; ++i)
-            values.append(query.value(i));
-        if (!row(values))
-            break;
-    }
-    return true;
+    return query.next();
 }
 
 bool StoreReader::forEachSystemRow(
     qint64 deviceId, qint64 fromMs, qint64 toMs, const Row &row, QString *error)
 {
-    return forEachRow(QStringLiteral("SELECT ") + systemColumns().join(QStringLiteral(", "))
-            + QStringLiteral(" FROM system_metrics WHERE device = ? AND ts >= ? AND ts < ?"
-                             " ORDER BY ts"),
-        {deviceId, fromMs, toMs}, row, error);
+    return ChunkTable::forEachRow(
+        m_db, ChunkTable::Kind::System, deviceId, fromMs, toMs, row, error);
 }
 
 bool StoreReader::forEachNetworkRow(
     qint64 deviceId, qint64 fromMs, qint64 toMs, const Row &row, QString *error)
 {
-    return forEachRow(QStringLiteral("SELECT ") + networkColumns().join(QStringLiteral(", "))
-            + QStringLiteral(" FROM network_metrics WHERE device = ? AND ts >= ? AND ts < ?"
-                             " ORDER BY ts, interface"),
-        {deviceId, fromMs, toMs}, row, error);
+    return ChunkTable::forEachRow(
+        m_db, ChunkTable::Kind::Network, deviceId, fromMs, toMs, row, error);
 }
 
 bool StoreReader::systemPage(
     qint64 deviceId, qint64 afterTs, qint64 toMs, int limit, const Row &row, QString *error)
 {
-    return forEachRow(QStringLiteral("SELECT %1 FROM system_metrics WHERE device = ? AND ts > ?"
-                                     " AND ts < ? ORDER BY ts LIMIT %2")
-                          .arg(systemColumns().join(QStringLiteral(", ")))
-                          .arg(limit),
-        {deviceId, afterTs, toMs}, row, error);
+    // Keyset pages over chunks and rows alike: a page decodes at most the
+    // windows its rows are in.
+    int left = limit;
+    return forEachSystemRow(
+        deviceId, afterTs + 1, toMs,
+        [&](const QVariantList &values) { return row(values) && --left > 0; }, error);
 }
 
 bool StoreReader::networkPage(qint64 deviceId, qint64 afterTs, const QString &afterInterface,
     qint64 toMs, int limit, const Row &row, QString *error)
 {
-    return forEachRow(QStringLiteral("SELECT %1 FROM network_metrics WHERE device = ?"
-                                     " AND (ts > ? OR (ts = ? AND interface > ?)) AND ts < ?"
-                                     " ORDER BY ts, interface LIMIT %2")
-                          .arg(networkColumns().join(QStringLiteral(", ")))
-                          .arg(limit),
-        {deviceId, afterTs, afterTs, afterInterface, toMs}, row, error);
+    int left = limit;
+    return forEachNetworkRow(
+        deviceId, afterTs, toMs,
+        [&](const QVariantList &values) {
+            if (values.at(0).toLongLong() == afterTs && values.at(1).toString() <= afterInterface)
+                return true; // on the page before
+            return row(values) && --left > 0;
+        },
+        error);
 }
 
 } // namespace dmr::console

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "store/ChunkTable.h"
 #include "store/DeviceOverview.h"
 #include "store/HistorySeries.h"
 
@@ -115,8 +116,10 @@ private:
     // time order: first_ts, last_ts, then `columns` (", x_min, x_max...").
     bool execMinutes(QSqlQuery &query, const QString &table, const QString &columns,
         qint64 deviceId, qint64 fromMs, qint64 toMs, QString *error);
-    bool forEachRow(
-        const QString &sql, const QVariantList &bindings, const Row &row, QString *error);
+    // Whether closed windows (chunks) hold any of the device's rows in the
+    // range; the rows alone are read in SQL when not.
+    std::optional<bool> hasChunks(
+        ChunkTable::Kind kind, qint64 deviceId, qint64 fromMs, qint64 toMs, QString *error);
 
     QString m_path;
     QString m_connectionName;

@@ -4,6 +4,7 @@
 #include "ingest/IngestCounters.h"
 #include "ingest/ReportQueue.h"
 #include "store/BulkInsert.h"
+#include "store/Compactor.h"
 #include "store/Database.h"
 #include "store/MinuteRollup.h"
 #include "store/NetworkMinuteRollup.h"
@@ -27,6 +28,11 @@ namespace {
 constexpr int kRowsPerStatement = 16;
 // Work done per timer tick before the event loop gets a turn.
 constexpr qint64 kTickBudgetMs = 250;
+// Compaction per tick, only once the queue is empty: ingest comes first.
+constexpr qint64 kCompactBudgetMs = 100;
+// Free pages kept for the next inserts; beyond them compaction's and
+// retention's pages go back to the file system.
+constexpr qint64 kKeptFreePages = 4096;
 
 const QStringList kSystemColumns = {QStringLiteral("device"), QStringLiteral("ts"),
     QStringLiteral("cpu_percent"), QStringLiteral("memory_percent"),
@@ -105,6 +111,14 @@ bool StoreWriter::open(QString *error)
     connect(m_timer, &QTimer::timeout, this, &StoreWriter::flushSome);
     m_timer->start();
     m_lastErrorLog.start();
+    if (m_options.compact) {
+        m_compactor = std::make_unique<Compactor>(m_database->sql(), m_options.compactGraceMs);
+        // What an earlier run, or a database from before chunks, left as rows.
+        QString scanError;
+        if (!m_compactor->scanAll(&scanError))
+            qCWarning(lcStore, "cannot look for history to compact: %s", qPrintable(scanError));
+        m_lastCompactionLog.start();
+    }
     qCInfo(lcStore, "writing to %s", qPrintable(m_options.databasePath));
     return true;
 }
@@ -122,6 +136,7 @@ void StoreWriter::stop()
     m_networkOne.reset();
     m_rollup.reset();
     m_networkRollup.reset();
+    m_compactor.reset();
     m_insertDevice.reset();
     m_selectDevice.reset();
     m_updateDevice.reset();
@@ -207,11 +222,55 @@ void StoreWriter::flushSome()
         }
         setHealthy(true, QString());
     }
+    if (m_queue->size() == 0 && m_compactor && m_compactor->pending()) {
+        QString error;
+        if (!compact(kCompactBudgetMs, &error))
+            qCWarning(lcStore, "compaction failed, will retry: %s", qPrintable(error));
+    }
     if (m_timer->interval() != m_options.flushIntervalMs)
         m_timer->setInterval(m_options.flushIntervalMs);
     // Still behind: come back as soon as other events have had their turn.
     if (m_queue->size() > 0)
         QTimer::singleShot(0, this, &StoreWriter::flushSome);
+}
+
+bool StoreWriter::compact(qint64 budgetMs, QString *error)
+{
+    if (!m_compactor)
+        return true;
+    QElapsedTimer budget;
+    budget.start();
+    bool ok = true;
+    while (budgetMs < 0 || budget.elapsed() < budgetMs) {
+        const std::optional<Compactor::Step> step = m_compactor->step(error);
+        if (!step) {
+            ok = error->isEmpty();
+            break;
+        }
+        ++m_compactedWindows;
+        m_compactedRows += step->rows;
+    }
+    if (ok) {
+        // Give what deleted rows freed back, beyond a reserve for new rows.
+        QSqlQuery query(m_database->sql());
+        if (query.exec(QStringLiteral("PRAGMA freelist_count")) && query.next()) {
+            const qint64 spare = query.value(0).toLongLong() - kKeptFreePages;
+            query.finish();
+            if (spare > 0)
+                query.exec(QStringLiteral("PRAGMA incremental_vacuum(%1)").arg(spare));
+        }
+    }
+    // Progress of a long compaction (a database from before chunks) in the
+    // log, at most every 10 s.
+    if (m_compactedWindows > 0
+        && (m_lastCompactionLog.elapsed() > 10000 || !m_compactor->pending())) {
+        qCInfo(lcStore, "compacted %lld windows of history (%lld rows) into chunks%s",
+            static_cast<long long>(m_compactedWindows), static_cast<long long>(m_compactedRows),
+            m_compactor->pending() ? ", more to go" : "");
+        m_compactedWindows = m_compactedRows = 0;
+        m_lastCompactionLog.restart();
+    }
+    return ok;
 }
 
 bool StoreWriter::flushAll()
@@ -256,6 +315,15 @@ bool StoreWriter::writeBatch(std::vector<AcceptedReport> &batch, QString *error)
         return false;
     }
     m_counters->persisted.fetch_add(batch.size(), std::memory_order_relaxed);
+    if (m_compactor) {
+        QHash<qint64, qint64> newest; // device -> newest sample time in the batch
+        for (const AcceptedReport &accepted : batch) {
+            qint64 &ts = newest[m_ids.value(accepted.device.uuid)];
+            ts = std::max(ts, qint64(accepted.report.sampleTimeMs));
+        }
+        for (auto it = newest.cbegin(); it != newest.cend(); ++it)
+            m_compactor->noteNewest(it.key(), it.value());
+    }
     const bool announce = isSignalConnected(QMetaMethod::fromSignal(&StoreWriter::runsStored));
     QList<StoredRun> runs;
     for (auto it = stored.begin(); it != stored.end(); ++it) {

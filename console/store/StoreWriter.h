@@ -16,6 +16,7 @@ class QTimer;
 namespace dmr::console {
 
 class BulkInsert;
+class Compactor;
 class Database;
 class MinuteRollup;
 class NetworkMinuteRollup;
@@ -37,6 +38,10 @@ public:
         int flushIntervalMs = 1000;
         int maxReportsPerTransaction = 100000;
         int retryIntervalMs = 1000;
+        // Closes devices' history into compact chunks between batches
+        // (Compactor); off only for tests of the row tables themselves.
+        bool compact = true;
+        qint64 compactGraceMs = 10 * 60 * 1000;
     };
 
     StoreWriter(
@@ -47,6 +52,9 @@ public:
     bool open(QString *error);
     // Writes everything queued now; used at shutdown. Returns false if a write failed.
     bool flushAll();
+    // Closes windows into chunks for up to budgetMs (all there are when
+    // negative), each in its own transaction. False on a database error.
+    bool compact(qint64 budgetMs, QString *error);
     void stop();
 
 signals:
@@ -77,6 +85,10 @@ private:
     std::unique_ptr<BulkInsert> m_systemMany, m_systemOne, m_networkMany, m_networkOne;
     std::unique_ptr<MinuteRollup> m_rollup;
     std::unique_ptr<NetworkMinuteRollup> m_networkRollup;
+    std::unique_ptr<Compactor> m_compactor;
+    qint64 m_compactedWindows = 0; // since the last progress line
+    qint64 m_compactedRows = 0;
+    QElapsedTimer m_lastCompactionLog;
     std::unique_ptr<QSqlQuery> m_insertDevice, m_selectDevice, m_updateDevice;
     bool m_healthy = true;
     QElapsedTimer m_lastErrorLog;

@@ -94,7 +94,7 @@ void TestDatabase::freshFile()
         QCOMPARE(database.schemaVersion(), 0);
         QVERIFY2(database.migrate(&error), qPrintable(error));
         QCOMPARE(database.schemaVersion(), Database::kSchemaVersion);
-        QCOMPARE(Database::kSchemaVersion, 4);
+        QCOMPARE(Database::kSchemaVersion, 5);
         QVERIFY(!database.isPostgres());
         const std::optional<QList<DeviceSnapshot>> devices = database.loadDevices(&error);
         QVERIFY2(devices, qPrintable(error));
