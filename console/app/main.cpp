@@ -7,6 +7,7 @@
 #include "gui/SavedSettings.h"
 #include "gui/ScreenshotTour.h"
 #include "service/ConsoleService.h"
+#include "service/DbCommand.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -85,6 +86,10 @@ int main(int argc, char *argv[])
     if (arguments.value(1) == QLatin1String("keys")) {
         QCoreApplication app(argc, argv);
         return runKeysCommand(arguments, environment);
+    }
+    if (arguments.value(1) == QLatin1String("db")) {
+        QCoreApplication app(argc, argv);
+        return runDbCommand(arguments, environment);
     }
     QString error;
     int exitCode = 0;

@@ -6,6 +6,8 @@
 #include "store/NetworkMinuteRollup.h"
 #include "store/SystemFields.h"
 
+#include <QFileInfo>
+#include <QHash>
 #include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -295,6 +297,88 @@ std::optional<qint64> StoreReader::deviceCount(QString *error)
         return std::nullopt;
     }
     return query.value(0).toLongLong();
+}
+
+std::optional<StoreStats> StoreReader::stats(QString *error)
+{
+    StoreStats stats;
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    auto one = [&](const QString &sql) -> std::optional<QVariantList> {
+        if (!query.exec(sql) || !query.next()) {
+            *error = QStringLiteral("%1: %2").arg(sql, failure(query));
+            return std::nullopt;
+        }
+        QVariantList values;
+        for (int i = 0; i < query.record().count(); ++i)
+            values.append(query.value(i));
+        query.finish();
+        return values;
+    };
+    const auto pageSize = one(QStringLiteral("PRAGMA page_size"));
+    const auto freePages = one(QStringLiteral("PRAGMA freelist_count"));
+    if (!pageSize || !freePages)
+        return std::nullopt;
+    stats.freeBytes = pageSize->at(0).toLongLong() * freePages->at(0).toLongLong();
+    stats.fileBytes = QFileInfo(m_path).size() + QFileInfo(m_path + QStringLiteral("-wal")).size();
+
+    // Bytes per table and index, and which tables make a part.
+    QHash<QString, qint64> bytes;
+    if (!query.exec(QStringLiteral("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"))) {
+        *error = QStringLiteral("dbstat: %1").arg(failure(query));
+        return std::nullopt;
+    }
+    while (query.next())
+        bytes.insert(query.value(0).toString(), query.value(1).toLongLong());
+    query.finish();
+    auto bytesOf = [&bytes](const QString &table) {
+        qint64 sum = 0;
+        for (auto it = bytes.cbegin(); it != bytes.cend(); ++it) {
+            if (it.key() == table || it.key().startsWith(table + QLatin1Char('_'))
+                || it.key() == QStringLiteral("sqlite_autoindex_%1_1").arg(table))
+                sum += it.value();
+        }
+        return sum;
+    };
+    struct Source
+    {
+        const char *name;
+        QString table;
+        QString rows; // what counts the samples
+    };
+    const QString chunks = ChunkTable::table();
+    const std::vector<Source> sources = {
+        {"raw rows", QStringLiteral("system_metrics"), QStringLiteral("COUNT(*)")},
+        {"raw chunks", chunks, QStringLiteral("SUM(row_count)")},
+        {"minute rows", MinuteRollup::table(), QStringLiteral("COUNT(*)")},
+        {"network raw rows", QStringLiteral("network_metrics"), QStringLiteral("COUNT(*)")},
+        {"network minute rows", NetworkMinuteRollup::table(), QStringLiteral("COUNT(*)")},
+    };
+    for (const Source &source : sources) {
+        StoreStats::Part part;
+        part.name = QString::fromLatin1(source.name);
+        const bool isChunks = source.table == chunks;
+        const QString where = isChunks ? QStringLiteral(" WHERE kind = 1") : QString();
+        const auto values = one(
+            QStringLiteral("SELECT %1, MIN(%2), MAX(%3) FROM %4%5")
+                .arg(source.rows, isChunks ? QStringLiteral("first_ts") : QStringLiteral("ts"),
+                    isChunks ? QStringLiteral("last_ts") : QStringLiteral("ts"), source.table,
+                    where));
+        if (!values)
+            return std::nullopt;
+        part.rows = values->at(0).toLongLong();
+        part.oldestTs = values->at(1).toLongLong();
+        part.newestTs = values->at(2).toLongLong();
+        part.bytes = bytesOf(source.table);
+        if (source.table == QLatin1String("system_metrics")
+            || source.table == QLatin1String("network_metrics"))
+            part.bytes = bytes.value(source.table)
+                + bytes.value(source.table + QStringLiteral("_device_ts"));
+        if (source.name == QLatin1String("raw rows") || isChunks)
+            stats.reports += part.rows;
+        stats.parts.append(part);
+    }
+    return stats;
 }
 
 // Histories

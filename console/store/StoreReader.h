@@ -29,6 +29,23 @@ struct HistoryBucket
     qint64 count = 0;
 };
 
+// What the database holds, for `metrics-console db stats`.
+struct StoreStats
+{
+    struct Part
+    {
+        QString name; // "raw rows", "raw chunks", "minute rows", ...
+        qint64 rows = 0; // samples it holds (a chunk counts its rows)
+        qint64 bytes = 0; // pages of its tables and indexes
+        qint64 oldestTs = 0;
+        qint64 newestTs = 0;
+    };
+    qint64 fileBytes = 0; // the database file and its WAL
+    qint64 freeBytes = 0; // free pages inside the file
+    qint64 reports = 0; // system samples stored, rows and chunks
+    QList<Part> parts;
+};
+
 // The read side of the store: every query the REST API, the window's store
 // worker and its exporter make, on a read-only connection of its own that
 // never leaves this class. One instance per thread (QtSql connections belong
@@ -70,6 +87,9 @@ public:
     std::optional<QList<DeviceOverview>> fleet(QString *error);
     // How many devices are stored; the health check's probe of the database.
     std::optional<qint64> deviceCount(QString *error);
+    // Sizes and spans of every part of the store. Reads every page (SQLite's
+    // dbstat): for the operator's command, not for a scrape.
+    std::optional<StoreStats> stats(QString *error);
 
     // `metric` over [fromMs, toMs) in at most `buckets` equal time buckets;
     // empty buckets are left out.

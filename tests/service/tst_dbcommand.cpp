@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+#include "ingest/DeviceRegistry.h"
+#include "ingest/IngestCounters.h"
+#include "ingest/ReportQueue.h"
+#include "store/StoreWriter.h"
+#include "support/TestReports.h"
+#include "support/TestSql.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace dmr::console;
+
+namespace {
+
+constexpr int kReports = 2000; // five and a half hours at 10 s
+
+struct Run
+{
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+Run console(const QStringList &arguments)
+{
+    QProcess process;
+    process.setProcessEnvironment(QProcessEnvironment());
+    process.start(QStringLiteral(DMR_BINARY_DIR "/console/metrics-console"),
+        arguments + QStringList {QStringLiteral("--env-file"), QStringLiteral("/dev/null")});
+    if (!process.waitForFinished(60000))
+        return {};
+    return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+}
+
+QJsonObject partOf(const QJsonObject &stats, const QString &name)
+{
+    for (const QJsonValue &part : stats.value(QLatin1String("parts")).toArray()) {
+        if (part.toObject().value(QLatin1String("name")).toString() == name)
+            return part.toObject();
+    }
+    return {};
+}
+
+} // namespace
+
+class TestDbCommand : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void statsThenMaintain()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("metrics.db"));
+        {
+            // Rows only, as a console before chunks (or with its newest
+            // windows still open) leaves them.
+            ReportQueue queue(kReports);
+            IngestCounters counters;
+            qint64 now = 1795000000000;
+            DeviceRegistry registry([&now] { return now; });
+            StoreWriter::Options options;
+            options.databasePath = path;
+            options.compact = false;
+            StoreWriter writer(options, &queue, &counters);
+            QString error;
+            QVERIFY2(writer.open(&error), qPrintable(error));
+            std::vector<AcceptedReport> batch;
+            for (int s = 1; s <= kReports; ++s) {
+                AcceptedReport accepted;
+                accepted.report = TestReports::makeReport(TestReports::deviceId(1), 5, quint64(s));
+                now = accepted.report.sampleTimeMs;
+                QCOMPARE(registry.observe(accepted.report, &accepted.device),
+                    DeviceRegistry::Verdict::Accepted);
+                batch.push_back(std::move(accepted));
+            }
+            queue.push(std::move(batch));
+            QVERIFY(writer.flushAll());
+        }
+        const QStringList db = {QStringLiteral("--db"), path};
+
+        Run before = console(
+            QStringList {QStringLiteral("db"), QStringLiteral("stats"), QStringLiteral("--json")}
+            + db);
+        QCOMPARE(before.exitCode, 0);
+        QJsonObject stats = QJsonDocument::fromJson(before.out).object();
+        QCOMPARE(stats.value(QLatin1String("reports")).toInt(), kReports);
+        QCOMPARE(partOf(stats, QStringLiteral("raw rows")).value(QLatin1String("samples")).toInt(),
+            kReports);
+        QCOMPARE(
+            partOf(stats, QStringLiteral("raw chunks")).value(QLatin1String("samples")).toInt(), 0);
+        QVERIFY(stats.value(QLatin1String("bytes_per_report")).toDouble() > 100);
+
+        Run maintain = console(QStringList {QStringLiteral("db"), QStringLiteral("maintain")} + db);
+        QVERIFY2(maintain.exitCode == 0, maintain.err.constData());
+
+        Run after = console(
+            QStringList {QStringLiteral("db"), QStringLiteral("stats"), QStringLiteral("--json")}
+            + db);
+        QCOMPARE(after.exitCode, 0);
+        stats = QJsonDocument::fromJson(after.out).object();
+        // Nothing lost; all but the newest window in chunks.
+        QCOMPARE(stats.value(QLatin1String("reports")).toInt(), kReports);
+        const int rows
+            = partOf(stats, QStringLiteral("raw rows")).value(QLatin1String("samples")).toInt();
+        const int chunked
+            = partOf(stats, QStringLiteral("raw chunks")).value(QLatin1String("samples")).toInt();
+        QCOMPARE(rows + chunked, kReports);
+        QVERIFY2(rows > 0 && rows <= 720, qPrintable(QString::number(rows)));
+        QCOMPARE(
+            partOf(stats, QStringLiteral("raw chunks")).value(QLatin1String("oldest")).toString(),
+            QStringLiteral("2026-11-18T11:06:50Z"));
+
+        // The table for people.
+        Run text = console(QStringList {QStringLiteral("db"), QStringLiteral("stats")} + db);
+        QCOMPARE(text.exitCode, 0);
+        QVERIFY2(text.out.contains("2000 reports"), text.out.constData());
+        QVERIFY(text.out.contains("raw chunks"));
+    }
+
+    void refusesWhatItCannotDo()
+    {
+        QCOMPARE(console({QStringLiteral("db")}).exitCode, 2);
+        QCOMPARE(console({QStringLiteral("db"), QStringLiteral("shrink")}).exitCode, 2);
+        const Run missing = console({QStringLiteral("db"), QStringLiteral("maintain"),
+            QStringLiteral("--db"), QStringLiteral("/nonexistent/metrics.db")});
+        QCOMPARE(missing.exitCode, 1);
+        QVERIFY(missing.err.contains("no database"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDbCommand)
+#include "tst_dbcommand.moc"
