@@ -4,7 +4,7 @@
 // compaction running as it does in the console. Prints the database file's
 // size (indexes and free pages included) and each table's share per report.
 //
-//   store-bench [--devices 30] [--days 7] [--interval 10] [--db PATH] [--keep]
+//   store-bench [--devices 30] [--days 7] [--interval 10] [--db PATH] [--no-compact]
 #include "RealisticDevice.h"
 #include "ingest/IngestCounters.h"
 #include "ingest/ReportQueue.h"
@@ -96,6 +96,8 @@ int main(int argc, char **argv)
         QStringLiteral("S"), QStringLiteral("10")});
     parser.addOption({QStringLiteral("db"),
         QStringLiteral("Database file (default: a scratch one)."), QStringLiteral("PATH")});
+    parser.addOption({QStringLiteral("no-compact"),
+        QStringLiteral("Keep every report as rows, as before chunks (the baseline).")});
     parser.addOption({QStringLiteral("seed"), QStringLiteral("Random seed."), QStringLiteral("N"),
         QStringLiteral("42")});
     parser.process(app);
@@ -125,6 +127,7 @@ int main(int argc, char **argv)
     IngestCounters counters;
     StoreWriter::Options options;
     options.databasePath = path;
+    options.compact = !parser.isSet(QStringLiteral("no-compact"));
     StoreWriter writer(options, &queue, &counters);
     QString error;
     if (!writer.open(&error)) {
