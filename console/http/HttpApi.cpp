@@ -586,6 +586,8 @@ void HttpApi::stats(QHttpServerResponder &responder)
     const qint64 t = now();
     for (const DeviceOverview *device : m_cache->search(QString()))
         online += m_cache->isOnline(*device, t) ? 1 : 0;
+    QString error;
+    const std::optional<StoreStats> sizes = m_reader->sizes(&error);
     replyJson(responder,
         QJsonDocument(QJsonObject {
                           {QStringLiteral("received"), double(c.received.load())},
@@ -600,6 +602,10 @@ void HttpApi::stats(QHttpServerResponder &responder)
                           {QStringLiteral("devices_online"), online},
                           {QStringLiteral("store_healthy"), m_storeHealthy},
                           {QStringLiteral("websocket_clients"), m_push->clientCount()},
+                          {QStringLiteral("database_bytes"),
+                              sizes ? QJsonValue(double(sizes->fileBytes)) : QJsonValue()},
+                          {QStringLiteral("database_free_bytes"),
+                              sizes ? QJsonValue(double(sizes->freeBytes)) : QJsonValue()},
                       })
             .toJson(QJsonDocument::Compact));
 }
@@ -656,6 +662,13 @@ void HttpApi::metrics(QHttpServerResponder &responder)
             "dmr_http_responses_total", {{"code", QString::number(it.key())}}, double(it.value()));
     page.family("dmr_websocket_clients", "gauge", "Connected live-push clients.");
     page.sample("dmr_websocket_clients", m_push->clientCount());
+    QString sizeError;
+    if (const std::optional<StoreStats> sizes = m_reader->sizes(&sizeError)) {
+        page.family("dmr_store_file_bytes", "gauge", "The database file and its WAL.");
+        page.sample("dmr_store_file_bytes", double(sizes->fileBytes));
+        page.family("dmr_store_free_bytes", "gauge", "Free pages inside the database file.");
+        page.sample("dmr_store_free_bytes", double(sizes->freeBytes));
+    }
 
     const qint64 t = now();
     const std::vector<const DeviceOverview *> devices = m_cache->search(QString());

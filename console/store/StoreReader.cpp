@@ -299,9 +299,31 @@ std::optional<qint64> StoreReader::deviceCount(QString *error)
     return query.value(0).toLongLong();
 }
 
+std::optional<StoreStats> StoreReader::sizes(QString *error)
+{
+    QSqlQuery query(m_db);
+    qint64 values[2] = {0, 0};
+    const char *const pragmas[2] = {"PRAGMA page_size", "PRAGMA freelist_count"};
+    for (int i = 0; i < 2; ++i) {
+        if (!query.exec(QString::fromLatin1(pragmas[i])) || !query.next()) {
+            *error = failure(query);
+            return std::nullopt;
+        }
+        values[i] = query.value(0).toLongLong();
+        query.finish();
+    }
+    StoreStats stats;
+    stats.freeBytes = values[0] * values[1];
+    stats.fileBytes = QFileInfo(m_path).size() + QFileInfo(m_path + QStringLiteral("-wal")).size();
+    return stats;
+}
+
 std::optional<StoreStats> StoreReader::stats(QString *error)
 {
-    StoreStats stats;
+    std::optional<StoreStats> sized = sizes(error);
+    if (!sized)
+        return std::nullopt;
+    StoreStats stats = *sized;
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
     auto one = [&](const QString &sql) -> std::optional<QVariantList> {
@@ -315,13 +337,6 @@ std::optional<StoreStats> StoreReader::stats(QString *error)
         query.finish();
         return values;
     };
-    const auto pageSize = one(QStringLiteral("PRAGMA page_size"));
-    const auto freePages = one(QStringLiteral("PRAGMA freelist_count"));
-    if (!pageSize || !freePages)
-        return std::nullopt;
-    stats.freeBytes = pageSize->at(0).toLongLong() * freePages->at(0).toLongLong();
-    stats.fileBytes = QFileInfo(m_path).size() + QFileInfo(m_path + QStringLiteral("-wal")).size();
-
     // Bytes per table and index, and which tables make a part.
     QHash<QString, qint64> bytes;
     if (!query.exec(QStringLiteral("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"))) {

@@ -90,6 +90,9 @@ public:
     // Sizes and spans of every part of the store. Reads every page (SQLite's
     // dbstat): for the operator's command, not for a scrape.
     std::optional<StoreStats> stats(QString *error);
+    // The file's size and its free pages alone (no parts): cheap enough for
+    // /metrics and /api/stats.
+    std::optional<StoreStats> sizes(QString *error);
 
     // `metric` over [fromMs, toMs) in at most `buckets` equal time buckets;
     // empty buckets are left out.

@@ -711,6 +711,10 @@ void TestHttpApi::statsHealthAndMetrics()
     QCOMPARE(values.value(QStringLiteral("dmr_reports_received_total")),
         double(m_service->counters().received.load()));
     QCOMPARE(values.value(QStringLiteral("dmr_devices")), 4.0);
+    // The database's size, as the file system sees it.
+    QVERIFY(values.value(QStringLiteral("dmr_store_file_bytes")) >= 4096);
+    QVERIFY(values.contains(QStringLiteral("dmr_store_free_bytes")));
+    QVERIFY(stats.json()[QStringLiteral("database_bytes")].toDouble() >= 4096);
     const QString uuid = uuidOf(TestReports::deviceId(1));
     bool found = false;
     for (auto it = values.cbegin(); it != values.cend(); ++it) {
