@@ -216,6 +216,16 @@ QString ConsoleConfig::helpText()
         + text.mid(text.indexOf(QLatin1Char('\n')));
 }
 
+std::optional<ConsoleConfig> ConsoleConfig::parseForCommand(const QStringList &arguments,
+    const QProcessEnvironment &environment, const char *command, int *exitCode)
+{
+    QString error;
+    std::optional<ConsoleConfig> config = parse(arguments, environment, &error, exitCode);
+    if (!config && !error.isEmpty())
+        std::fprintf(stderr, "metrics-console %s: %s\n", command, qPrintable(error));
+    return config;
+}
+
 std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
     const QProcessEnvironment &environment, QString *error, int *exitCode)
 {

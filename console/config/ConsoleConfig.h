@@ -40,6 +40,10 @@ struct ConsoleConfig
     // sets *error and *exitCode to 2. Returns nullopt in both cases.
     static std::optional<ConsoleConfig> parse(const QStringList &arguments,
         const QProcessEnvironment &environment, QString *error, int *exitCode);
+    // parse() for an operator command (`keys`, `db`): a bad value is printed
+    // as "metrics-console COMMAND: why" on stderr.
+    static std::optional<ConsoleConfig> parseForCommand(const QStringList &arguments,
+        const QProcessEnvironment &environment, const char *command, int *exitCode);
 
     static QString defaultDatabasePath(const QProcessEnvironment &environment);
     static QString defaultKeyFile(const QString &databasePath);

@@ -33,15 +33,12 @@ int runKeysCommand(const QStringList &arguments, const QProcessEnvironment &envi
     QStringList options = {arguments.value(0)};
     options += arguments.mid(add ? 4 : 3);
 
-    QString error;
     int exitCode = 0;
     const std::optional<ConsoleConfig> config
-        = ConsoleConfig::parse(options, environment, &error, &exitCode);
-    if (!config) {
-        if (!error.isEmpty())
-            std::fprintf(stderr, "metrics-console keys: %s\n", qPrintable(error));
+        = ConsoleConfig::parseForCommand(options, environment, "keys", &exitCode);
+    if (!config)
         return exitCode;
-    }
+    QString error;
     KeyStore store;
     if (!add) {
         if (!store.load(config->keyFile, &error)) {

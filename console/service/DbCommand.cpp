@@ -119,15 +119,11 @@ int runDbCommand(const QStringList &arguments, const QProcessEnvironment &enviro
         else
             options.append(argument);
     }
-    QString error;
     int exitCode = 0;
     const std::optional<ConsoleConfig> config
-        = ConsoleConfig::parse(options, environment, &error, &exitCode);
-    if (!config) {
-        if (!error.isEmpty())
-            std::fprintf(stderr, "metrics-console db: %s\n", qPrintable(error));
+        = ConsoleConfig::parseForCommand(options, environment, "db", &exitCode);
+    if (!config)
         return exitCode;
-    }
     return verb == QLatin1String("stats") ? stats(config->database, json)
                                           : maintain(config->database);
 }
