@@ -112,6 +112,15 @@ const QList<Key> &keys()
             [](ConsoleConfig &c, const QString &v) {
                 return toInt(v, 1, 10000, &c.flushIntervalMs);
             }},
+        {"keep-raw", "METRICS_KEEP_RAW_DAYS", "days",
+            "Days of raw history (every report) to keep; older ranges are charted from the "
+            "per-minute rollups. 0 keeps it for ever (default 30).",
+            [](ConsoleConfig &c, const QString &v) { return toInt(v, 0, 36500, &c.keepRawDays); }},
+        {"keep-minute", "METRICS_KEEP_MINUTE_DAYS", "days",
+            "Days of per-minute rollups to keep; 0 keeps them for ever (default 365).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 0, 36500, &c.keepMinuteDays);
+            }},
         {"security", "METRICS_SECURITY", "level",
             "Least protection a report must have: none, sign (HMAC-SHA-256) or encrypt "
             "(AES-256-GCM) (default none). Devices with a key must use their key's level "

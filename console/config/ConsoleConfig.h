@@ -27,6 +27,8 @@ struct ConsoleConfig
     int offlineAfterSeconds = 60; // lower bound of max(this, 3 x interval)
     int queueCapacity = 200000; // reports held between ingest and the writer
     int flushIntervalMs = 1000; // longest time an accepted report waits for its transaction
+    int keepRawDays = 30; // raw history (chunks and rows); 0: for ever
+    int keepMinuteDays = 365; // per-minute rollups; 0: for ever
     int receiveBufferBytes = 8 * 1024 * 1024;
     // The least protection every datagram must have; devices with a key in
     // the key file must use at least that key's level.

@@ -507,30 +507,34 @@ void HttpApi::history(
     }
     // Written by hand: a thousand buckets through QJsonObject took longer than
     // the query. The uuid is a known one (checked above) and needs no escaping.
-    QByteArray body = "{\"uuid\":\"" + uuid.toLatin1() + "\",\"metric\":\"" + metric.toLatin1()
-        + "\",\"from\":\"" + ApiJson::timeLatin1(*from) + "\",\"to\":\"" + ApiJson::timeLatin1(*to)
-        + "\",\"points\":[";
+    // "resolution" names the tier that answered: raw, or minute for buckets
+    // of a minute or more and for ranges older than the raw history kept.
+    QString resolution = QStringLiteral("raw");
+    QByteArray list;
     if (const qint64 id = databaseId(uuid)) {
         QString error;
         const std::optional<QList<HistoryBucket>> buckets
-            = m_reader->history(id, metric, *from, *to, points, &error);
+            = m_reader->history(id, metric, *from, *to, points, &error, &resolution);
         if (!buckets) {
             qCWarning(lcHttp, "history of %s: %s", qPrintable(uuid), qPrintable(error));
             return replyError(responder, Status::InternalServerError,
                 QStringLiteral("database error: %1").arg(error));
         }
-        body.reserve(body.size() + buckets->size() * 140);
+        list.reserve(buckets->size() * 140);
         for (const HistoryBucket &bucket : *buckets) {
-            if (body.back() != '[')
-                body += ',';
-            body += "{\"start\":\"" + ApiJson::timeLatin1(bucket.firstTs) + "\",\"end\":\""
+            if (!list.isEmpty())
+                list += ',';
+            list += "{\"start\":\"" + ApiJson::timeLatin1(bucket.firstTs) + "\",\"end\":\""
                 + ApiJson::timeLatin1(bucket.lastTs) + "\",\"min\":" + ApiJson::number(bucket.min)
                 + ",\"max\":" + ApiJson::number(bucket.max)
                 + ",\"avg\":" + ApiJson::number(bucket.avg)
                 + ",\"count\":" + QByteArray::number(bucket.count) + '}';
         }
     }
-    body += "]}";
+    const QByteArray body = "{\"uuid\":\"" + uuid.toLatin1() + "\",\"metric\":\""
+        + metric.toLatin1() + "\",\"from\":\"" + ApiJson::timeLatin1(*from) + "\",\"to\":\""
+        + ApiJson::timeLatin1(*to) + "\",\"resolution\":\"" + resolution.toLatin1()
+        + "\",\"points\":[" + list + "]}";
     replyJson(responder, body);
 }
 

@@ -69,6 +69,9 @@ bool ConsoleService::start(QString *error)
     StoreWriter::Options writerOptions;
     writerOptions.databasePath = m_config.database;
     writerOptions.flushIntervalMs = m_config.flushIntervalMs;
+    constexpr qint64 kDayMs = 86400000;
+    writerOptions.keepRawMs = qint64(m_config.keepRawDays) * kDayMs;
+    writerOptions.keepMinuteMs = qint64(m_config.keepMinuteDays) * kDayMs;
     m_writer = new StoreWriter(writerOptions, m_queue.get(), &m_counters);
     m_writer->moveToThread(m_storeThread);
     connect(m_writer, &StoreWriter::healthChanged, this, &ConsoleService::storeHealthChanged);

@@ -30,6 +30,8 @@ public:
     // for `db maintain`.
     bool scanAll(QString *error);
     bool pending() const { return !m_queue.empty(); }
+    // Each device's newest stored sample time, as far as known.
+    const std::map<qint64, qint64> &newest() const { return m_newest; }
 
     struct Step
     {

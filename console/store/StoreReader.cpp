@@ -13,6 +13,7 @@
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <algorithm>
+#include <limits>
 #include <map>
 
 namespace dmr::console {
@@ -62,7 +63,7 @@ QString failure(const QSqlQuery &query)
 
 // Buckets of a minute or more are read from the per-minute rollups, a
 // sixtieth of the rows at one report a second.
-bool readsMinutes(qint64 fromMs, qint64 toMs, int buckets)
+bool bucketsSpanMinutes(qint64 fromMs, qint64 toMs, int buckets)
 {
     return toMs - fromMs >= qint64(buckets) * MinuteRollup::kMinuteMs;
 }
@@ -439,8 +440,8 @@ bool StoreReader::execMinutes(QSqlQuery &query, const QString &table, const QStr
     return true;
 }
 
-std::optional<QList<HistoryBucket>> StoreReader::history(
-    qint64 deviceId, const QString &metric, qint64 fromMs, qint64 toMs, int buckets, QString *error)
+std::optional<QList<HistoryBucket>> StoreReader::history(qint64 deviceId, const QString &metric,
+    qint64 fromMs, qint64 toMs, int buckets, QString *error, QString *resolution)
 {
     if (!systemMetrics().contains(metric)) {
         *error = QStringLiteral("unknown metric %1").arg(metric);
@@ -450,7 +451,12 @@ std::optional<QList<HistoryBucket>> StoreReader::history(
         *error = QStringLiteral("empty time range or no buckets");
         return std::nullopt;
     }
-    if (readsMinutes(fromMs, toMs, buckets))
+    const std::optional<bool> minutes = readsMinutes(deviceId, fromMs, toMs, buckets, error);
+    if (!minutes)
+        return std::nullopt;
+    if (resolution)
+        *resolution = *minutes ? QStringLiteral("minute") : QStringLiteral("raw");
+    if (*minutes)
         return historyByMinute(deviceId, metric, fromMs, toMs, buckets, error);
     const std::optional<bool> chunked
         = hasChunks(ChunkTable::Kind::System, deviceId, fromMs, toMs, error);
@@ -552,7 +558,10 @@ std::optional<QList<HistoryBucket>> StoreReader::historyByMinute(
 std::optional<QList<HistorySeries>> StoreReader::systemChart(
     qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
 {
-    if (readsMinutes(fromMs, toMs, columns))
+    const std::optional<bool> minutes = readsMinutes(deviceId, fromMs, toMs, columns, error);
+    if (!minutes)
+        return std::nullopt;
+    if (*minutes)
         return systemChartByMinute(deviceId, fromMs, toMs, columns, error);
     const std::optional<bool> chunked
         = hasChunks(ChunkTable::Kind::System, deviceId, fromMs, toMs, error);
@@ -615,7 +624,10 @@ std::optional<QList<HistorySeries>> StoreReader::systemChartByMinute(
 std::optional<QList<HistorySeries>> StoreReader::networkChart(
     qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
 {
-    if (readsMinutes(fromMs, toMs, columns))
+    const std::optional<bool> minutes = readsMinutes(deviceId, fromMs, toMs, columns, error);
+    if (!minutes)
+        return std::nullopt;
+    if (*minutes)
         return networkChartByMinute(deviceId, fromMs, toMs, columns, error);
     // Rows in time order (chunks and row table alike) and rates in C++: a
     // window function (LAG ... PARTITION BY interface) sorts every row first
@@ -752,6 +764,37 @@ std::optional<qint64> StoreReader::countRows(
         return std::nullopt;
     }
     return inChunks + query.value(0).toLongLong();
+}
+
+std::optional<bool> StoreReader::readsMinutes(
+    qint64 deviceId, qint64 fromMs, qint64 toMs, int buckets, QString *error)
+{
+    if (bucketsSpanMinutes(fromMs, toMs, buckets))
+        return true;
+    // Raw history older than --keep-raw is gone: the minutes, where they
+    // reach further back, are the finest tier left for the range.
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    query.prepare(
+        QStringLiteral("SELECT (SELECT MIN(start_ts) FROM %1 WHERE device = ? AND kind = 1),"
+                       " (SELECT MIN(ts) FROM system_metrics WHERE device = ?),"
+                       " (SELECT MIN(ts) FROM %2 WHERE device = ?)")
+            .arg(ChunkTable::table(), MinuteRollup::table()));
+    for (int i = 0; i < 3; ++i)
+        query.addBindValue(deviceId);
+    if (!query.exec() || !query.next()) {
+        *error = failure(query);
+        return std::nullopt;
+    }
+    if (query.isNull(2))
+        return false;
+    qint64 oldestRaw = std::numeric_limits<qint64>::max();
+    for (int i = 0; i < 2; ++i) {
+        if (!query.isNull(i))
+            oldestRaw = std::min(oldestRaw, query.value(i).toLongLong());
+    }
+    const qint64 oldestMinute = query.value(2).toLongLong();
+    return fromMs < oldestRaw && oldestMinute + MinuteRollup::kMinuteMs < oldestRaw;
 }
 
 std::optional<bool> StoreReader::hasChunks(

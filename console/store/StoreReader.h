@@ -96,8 +96,9 @@ public:
 
     // `metric` over [fromMs, toMs) in at most `buckets` equal time buckets;
     // empty buckets are left out.
+    // *resolution, when given, says which tier answered: "raw" or "minute".
     std::optional<QList<HistoryBucket>> history(qint64 deviceId, const QString &metric,
-        qint64 fromMs, qint64 toMs, int buckets, QString *error);
+        qint64 fromMs, qint64 toMs, int buckets, QString *error, QString *resolution = nullptr);
     // min/max of every charted system metric per column.
     std::optional<QList<HistorySeries>> systemChart(
         qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error);
@@ -141,6 +142,11 @@ private:
         qint64 deviceId, qint64 fromMs, qint64 toMs, QString *error);
     // Whether closed windows (chunks) hold any of the device's rows in the
     // range; the rows alone are read in SQL when not.
+    // Whether buckets of the range come from the per-minute rollups: when a
+    // bucket spans a minute or more, or when raw history of the range has
+    // gone (retention) but minutes of it are kept.
+    std::optional<bool> readsMinutes(
+        qint64 deviceId, qint64 fromMs, qint64 toMs, int buckets, QString *error);
     std::optional<bool> hasChunks(
         ChunkTable::Kind kind, qint64 deviceId, qint64 fromMs, qint64 toMs, QString *error);
 

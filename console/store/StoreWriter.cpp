@@ -8,8 +8,10 @@
 #include "store/Database.h"
 #include "store/MinuteRollup.h"
 #include "store/NetworkMinuteRollup.h"
+#include "store/Retention.h"
 #include "store/StoreLogging.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QMetaMethod>
 #include <QSqlError>
@@ -118,6 +120,15 @@ bool StoreWriter::open(QString *error)
         if (!m_compactor->scanAll(&scanError))
             qCWarning(lcStore, "cannot look for history to compact: %s", qPrintable(scanError));
         m_lastCompactionLog.start();
+        if (m_options.keepRawMs > 0 || m_options.keepMinuteMs > 0) {
+            std::function<qint64()> clock = m_options.clock;
+            if (!clock)
+                clock = [] { return QDateTime::currentMSecsSinceEpoch(); };
+            m_retention = std::make_unique<Retention>(m_database->sql(),
+                Retention::Limits {m_options.keepRawMs, m_options.keepMinuteMs}, clock);
+            for (const auto &[device, newest] : m_compactor->newest())
+                m_retention->noteNewest(device, newest);
+        }
     }
     qCInfo(lcStore, "writing to %s", qPrintable(m_options.databasePath));
     return true;
@@ -137,6 +148,7 @@ void StoreWriter::stop()
     m_rollup.reset();
     m_networkRollup.reset();
     m_compactor.reset();
+    m_retention.reset();
     m_insertDevice.reset();
     m_selectDevice.reset();
     m_updateDevice.reset();
@@ -222,7 +234,8 @@ void StoreWriter::flushSome()
         }
         setHealthy(true, QString());
     }
-    if (m_queue->size() == 0 && m_compactor && m_compactor->pending()) {
+    if (m_queue->size() == 0 && m_compactor
+        && (m_compactor->pending() || (m_retention && m_retention->pending()))) {
         QString error;
         if (!compact(kCompactBudgetMs, &error))
             qCWarning(lcStore, "compaction failed, will retry: %s", qPrintable(error));
@@ -242,13 +255,22 @@ bool StoreWriter::compact(qint64 budgetMs, QString *error)
     budget.start();
     bool ok = true;
     while (budgetMs < 0 || budget.elapsed() < budgetMs) {
-        const std::optional<Compactor::Step> step = m_compactor->step(error);
-        if (!step) {
+        // Closing windows first: retention then deletes whole chunks.
+        if (const std::optional<Compactor::Step> step = m_compactor->step(error)) {
+            ++m_compactedWindows;
+            m_compactedRows += step->rows;
+            continue;
+        }
+        if (!error->isEmpty()) {
+            ok = false;
+            break;
+        }
+        const std::optional<qint64> deleted = m_retention ? m_retention->step(error) : std::nullopt;
+        if (!deleted) {
             ok = error->isEmpty();
             break;
         }
-        ++m_compactedWindows;
-        m_compactedRows += step->rows;
+        m_retainedRows += *deleted;
     }
     if (ok) {
         // Give what deleted rows freed back, beyond a reserve for new rows.
@@ -262,12 +284,14 @@ bool StoreWriter::compact(qint64 budgetMs, QString *error)
     }
     // Progress of a long compaction (a database from before chunks) in the
     // log, at most every 10 s.
-    if (m_compactedWindows > 0
+    if ((m_compactedWindows > 0 || m_retainedRows > 0)
         && (m_lastCompactionLog.elapsed() > 10000 || !m_compactor->pending())) {
-        qCInfo(lcStore, "compacted %lld windows of history (%lld rows) into chunks%s",
+        qCInfo(lcStore,
+            "compacted %lld windows of history (%lld rows) into chunks%s; retention deleted "
+            "%lld rows and chunks",
             static_cast<long long>(m_compactedWindows), static_cast<long long>(m_compactedRows),
-            m_compactor->pending() ? ", more to go" : "");
-        m_compactedWindows = m_compactedRows = 0;
+            m_compactor->pending() ? ", more to go" : "", static_cast<long long>(m_retainedRows));
+        m_compactedWindows = m_compactedRows = m_retainedRows = 0;
         m_lastCompactionLog.restart();
     }
     return ok;
@@ -321,8 +345,11 @@ bool StoreWriter::writeBatch(std::vector<AcceptedReport> &batch, QString *error)
             qint64 &ts = newest[m_ids.value(accepted.device.uuid)];
             ts = std::max(ts, qint64(accepted.report.sampleTimeMs));
         }
-        for (auto it = newest.cbegin(); it != newest.cend(); ++it)
+        for (auto it = newest.cbegin(); it != newest.cend(); ++it) {
             m_compactor->noteNewest(it.key(), it.value());
+            if (m_retention)
+                m_retention->noteNewest(it.key(), it.value());
+        }
     }
     const bool announce = isSignalConnected(QMetaMethod::fromSignal(&StoreWriter::runsStored));
     QList<StoredRun> runs;

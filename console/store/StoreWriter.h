@@ -8,6 +8,7 @@
 #include <QHash>
 #include <QObject>
 #include <QSqlQuery>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -17,6 +18,7 @@ namespace dmr::console {
 
 class BulkInsert;
 class Compactor;
+class Retention;
 class Database;
 class MinuteRollup;
 class NetworkMinuteRollup;
@@ -42,6 +44,10 @@ public:
         // (Compactor); off only for tests of the row tables themselves.
         bool compact = true;
         qint64 compactGraceMs = 10 * 60 * 1000;
+        // Retention (Retention); 0 keeps for ever.
+        qint64 keepRawMs = 0;
+        qint64 keepMinuteMs = 0;
+        std::function<qint64()> clock; // default: the system's
     };
 
     StoreWriter(
@@ -52,8 +58,9 @@ public:
     bool open(QString *error);
     // Writes everything queued now; used at shutdown. Returns false if a write failed.
     bool flushAll();
-    // Closes windows into chunks for up to budgetMs (all there are when
-    // negative), each in its own transaction. False on a database error.
+    // Closes windows into chunks and applies retention for up to budgetMs
+    // (all there is when negative), each step in its own transaction. False
+    // on a database error.
     bool compact(qint64 budgetMs, QString *error);
     void stop();
 
@@ -86,6 +93,8 @@ private:
     std::unique_ptr<MinuteRollup> m_rollup;
     std::unique_ptr<NetworkMinuteRollup> m_networkRollup;
     std::unique_ptr<Compactor> m_compactor;
+    std::unique_ptr<Retention> m_retention;
+    qint64 m_retainedRows = 0; // since the last progress line
     qint64 m_compactedWindows = 0; // since the last progress line
     qint64 m_compactedRows = 0;
     QElapsedTimer m_lastCompactionLog;

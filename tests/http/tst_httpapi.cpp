@@ -582,6 +582,17 @@ void TestHttpApi::history()
     QCOMPARE(response.status, 200);
     const QJsonArray points = response.json()[QStringLiteral("points")].toArray();
     QCOMPARE(points.size(), 10);
+    // Five-minute buckets come from the per-minute rollup, and say so; the
+    // same range in 1,000 points is read from every report.
+    QCOMPARE(response.json()[QStringLiteral("resolution")].toString(), QStringLiteral("minute"));
+    const Response fine = request("GET",
+        QStringLiteral("/api/devices/%1/history/?metric=cpu_percent&from=%2&to=%3&points=1000")
+            .arg(uuid)
+            .arg(from)
+            .arg(to));
+    QCOMPARE(fine.status, 200);
+    QCOMPARE(fine.json()[QStringLiteral("resolution")].toString(), QStringLiteral("raw"));
+    QCOMPARE(fine.json()[QStringLiteral("points")].toArray().size(), 300);
     double max = 0, min = 100;
     int total = 0;
     for (quint64 seq = 1; seq <= 300; ++seq) {

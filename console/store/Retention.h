@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QSqlDatabase>
+#include <QString>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+
+namespace dmr::console {
+
+// Deletes what is older than the tiers keep, on the writer's connection, a
+// device per transaction: raw history (chunks and rows) after keepRawMs, the
+// per-minute rollups after keepMinuteMs. Ages count back from the earlier of
+// the device's newest report and the console's clock, so a device whose
+// clock runs ahead loses none of its history early, and a console set up
+// with old data (or a test's fixed times) deletes nothing it should keep.
+class Retention
+{
+public:
+    struct Limits
+    {
+        qint64 keepRawMs = 0; // 0: keep for ever
+        qint64 keepMinuteMs = 0; // 0: keep for ever
+    };
+
+    Retention(QSqlDatabase db, Limits limits, std::function<qint64()> clock);
+
+    void noteNewest(qint64 deviceId, qint64 newestTs);
+    bool pending() const { return !m_queue.empty(); }
+    // Applies the limits to the next device that may have something to
+    // delete. nullopt with an empty error when none has; else the rows and
+    // chunks deleted.
+    std::optional<qint64> step(QString *error);
+
+private:
+    QSqlDatabase m_db;
+    Limits m_limits;
+    std::function<qint64()> m_clock;
+    std::map<qint64, qint64> m_newest;
+    std::map<qint64, qint64> m_appliedAt; // device -> the raw horizon last applied
+    std::deque<qint64> m_queue;
+    std::set<qint64> m_queued;
+};
+
+} // namespace dmr::console

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+#include "ingest/DeviceRegistry.h"
+#include "ingest/IngestCounters.h"
+#include "ingest/ReportQueue.h"
+#include "store/ChunkTable.h"
+#include "store/StoreReader.h"
+#include "store/StoreWriter.h"
+#include "support/TestReports.h"
+#include "support/TestSql.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+#include <memory>
+
+using namespace dmr::console;
+
+namespace {
+
+constexpr int kReports = 3600; // ten hours at 10 s
+constexpr qint64 kHourMs = 3600000;
+
+} // namespace
+
+class TestRetention : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init()
+    {
+        m_dir = std::make_unique<QTemporaryDir>();
+        m_path = m_dir->filePath(QStringLiteral("metrics.db"));
+        m_newest = TestReports::makeReport(TestReports::deviceId(0), 7, kReports).sampleTimeMs;
+    }
+
+    // Raw history older than keep-raw goes in whole windows, minutes older
+    // than keep-minute go, the rest stays; old ranges are then answered from
+    // the minutes, and say so.
+    void deletesWhatIsTooOld()
+    {
+        write(4 * kHourMs, 8 * kHourMs, [] { return 4102444800000; }); // the clock in 2100
+        TestSql::Connection sql(m_path);
+        const qint64 rawHorizon = m_newest - 4 * kHourMs;
+        const qint64 oldestChunk
+            = sql.value(QStringLiteral("SELECT MIN(start_ts) FROM metric_chunks")).toLongLong();
+        QVERIFY(oldestChunk + ChunkTable::kWindowMs > rawHorizon);
+        QVERIFY(oldestChunk <= rawHorizon); // whole windows only: the one cut stays
+        const qint64 oldestMinute
+            = sql.value(QStringLiteral("SELECT MIN(ts) FROM system_metrics_1m")).toLongLong();
+        QVERIFY(oldestMinute >= m_newest - 8 * kHourMs);
+        QVERIFY(oldestMinute < m_newest - 8 * kHourMs + 60000);
+        // The newest hours are all there: a row for every minute since.
+        QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics_1m WHERE ts >= %1")
+                               .arg(m_newest - 2 * kHourMs))
+                     .toInt(),
+            120);
+
+        StoreReader reader(m_path, QStringLiteral("retention"));
+        QString error;
+        QVERIFY(reader.open(&error));
+        const qint64 id = sql.value(QStringLiteral("SELECT id FROM devices")).toLongLong();
+        QString resolution;
+        // Six hours back: raw is gone, minutes answer.
+        const auto old = reader.history(id, QStringLiteral("cpu_percent"), m_newest - 6 * kHourMs,
+            m_newest - 5 * kHourMs - 30 * 60000, 97, &error, &resolution);
+        QVERIFY2(old, qPrintable(error));
+        QCOMPARE(resolution, QStringLiteral("minute"));
+        QVERIFY(old->size() >= 29);
+        // The last half hour: raw.
+        const auto recent = reader.history(id, QStringLiteral("cpu_percent"), m_newest - 30 * 60000,
+            m_newest + 1, 97, &error, &resolution);
+        QVERIFY2(recent, qPrintable(error));
+        QCOMPARE(resolution, QStringLiteral("raw"));
+        int count = 0;
+        for (const HistoryBucket &bucket : *recent)
+            count += int(bucket.count);
+        QCOMPARE(count, 181); // both ends are samples
+    }
+
+    // Ages count from the earlier of the device's newest report and the
+    // console's clock: a console whose clock is behind deletes less.
+    void agesCountFromTheEarlierClock()
+    {
+        write(4 * kHourMs, 0, [this] { return m_newest - 3 * kHourMs; });
+        TestSql::Connection sql(m_path);
+        const qint64 oldestChunk
+            = sql.value(QStringLiteral("SELECT MIN(start_ts) FROM metric_chunks")).toLongLong();
+        QVERIFY(oldestChunk + ChunkTable::kWindowMs > m_newest - 7 * kHourMs);
+        QVERIFY(oldestChunk <= m_newest - 7 * kHourMs);
+        // keep-minute 0: every minute kept.
+        QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics_1m")).toInt(), 601);
+    }
+
+    void keepsEverythingByDefault()
+    {
+        write(0, 0, [] { return 4102444800000; });
+        TestSql::Connection sql(m_path);
+        QCOMPARE(
+            sql.value(QStringLiteral("SELECT SUM(row_count) FROM metric_chunks WHERE kind = 1"))
+                    .toInt()
+                + sql.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(),
+            kReports);
+    }
+
+private:
+    void write(qint64 keepRawMs, qint64 keepMinuteMs, std::function<qint64()> clock)
+    {
+        ReportQueue queue(kReports);
+        IngestCounters counters;
+        qint64 now = 0;
+        DeviceRegistry registry([&now] { return now; });
+        StoreWriter::Options options;
+        options.databasePath = m_path;
+        options.keepRawMs = keepRawMs;
+        options.keepMinuteMs = keepMinuteMs;
+        options.clock = std::move(clock);
+        StoreWriter writer(options, &queue, &counters);
+        QString error;
+        QVERIFY2(writer.open(&error), qPrintable(error));
+        std::vector<AcceptedReport> batch;
+        for (int s = 1; s <= kReports; ++s) {
+            AcceptedReport accepted;
+            accepted.report = TestReports::makeReport(TestReports::deviceId(0), 7, quint64(s));
+            now = accepted.report.sampleTimeMs;
+            QCOMPARE(registry.observe(accepted.report, &accepted.device),
+                DeviceRegistry::Verdict::Accepted);
+            batch.push_back(std::move(accepted));
+        }
+        queue.push(std::move(batch));
+        QVERIFY(writer.flushAll());
+        QVERIFY2(writer.compact(-1, &error), qPrintable(error));
+    }
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_path;
+    qint64 m_newest = 0;
+};
+
+QTEST_GUILESS_MAIN(TestRetention)
+#include "tst_retention.moc"
