@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-#include "ingest/DeviceRegistry.h"
 #include "ingest/IngestCounters.h"
 #include "ingest/ReportQueue.h"
 #include "store/StoreWriter.h"
 #include "support/TestReports.h"
 #include "support/TestSql.h"
+#include "support/TestStore.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -62,25 +62,13 @@ private slots:
             // windows still open) leaves them.
             ReportQueue queue(kReports);
             IngestCounters counters;
-            qint64 now = 1795000000000;
-            DeviceRegistry registry([&now] { return now; });
             StoreWriter::Options options;
             options.databasePath = path;
             options.compact = false;
             StoreWriter writer(options, &queue, &counters);
             QString error;
             QVERIFY2(writer.open(&error), qPrintable(error));
-            std::vector<AcceptedReport> batch;
-            for (int s = 1; s <= kReports; ++s) {
-                AcceptedReport accepted;
-                accepted.report = TestReports::makeReport(TestReports::deviceId(1), 5, quint64(s));
-                now = accepted.report.sampleTimeMs;
-                QCOMPARE(registry.observe(accepted.report, &accepted.device),
-                    DeviceRegistry::Verdict::Accepted);
-                batch.push_back(std::move(accepted));
-            }
-            queue.push(std::move(batch));
-            QVERIFY(writer.flushAll());
+            QVERIFY(TestStore::writeReports(writer, queue, 1, 5, kReports));
         }
         const QStringList db = {QStringLiteral("--db"), path};
 

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-#include "ingest/DeviceRegistry.h"
 #include "ingest/IngestCounters.h"
 #include "ingest/ReportQueue.h"
 #include "store/ChunkTable.h"
@@ -7,6 +6,7 @@
 #include "store/StoreWriter.h"
 #include "support/TestReports.h"
 #include "support/TestSql.h"
+#include "support/TestStore.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -107,8 +107,6 @@ private:
     {
         ReportQueue queue(kReports);
         IngestCounters counters;
-        qint64 now = 0;
-        DeviceRegistry registry([&now] { return now; });
         StoreWriter::Options options;
         options.databasePath = m_path;
         options.keepRawMs = keepRawMs;
@@ -117,17 +115,7 @@ private:
         StoreWriter writer(options, &queue, &counters);
         QString error;
         QVERIFY2(writer.open(&error), qPrintable(error));
-        std::vector<AcceptedReport> batch;
-        for (int s = 1; s <= kReports; ++s) {
-            AcceptedReport accepted;
-            accepted.report = TestReports::makeReport(TestReports::deviceId(0), 7, quint64(s));
-            now = accepted.report.sampleTimeMs;
-            QCOMPARE(registry.observe(accepted.report, &accepted.device),
-                DeviceRegistry::Verdict::Accepted);
-            batch.push_back(std::move(accepted));
-        }
-        queue.push(std::move(batch));
-        QVERIFY(writer.flushAll());
+        QVERIFY(TestStore::writeReports(writer, queue, 0, 7, kReports));
         QVERIFY2(writer.compact(-1, &error), qPrintable(error));
     }
 
