@@ -7,6 +7,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <cstdio>
 #include <functional>
 
@@ -121,6 +122,14 @@ const QList<Key> &keys()
             [](ConsoleConfig &c, const QString &v) {
                 return toInt(v, 0, 36500, &c.keepMinuteDays);
             }},
+        {"max-db-size", "METRICS_MAX_DB_SIZE", "size",
+            "Disk budget of the database, e.g. 8G (K, M, G, T: powers of 1024): beyond it the "
+            "oldest raw history goes first, then the oldest minutes (default 0: none).",
+            [](ConsoleConfig &c, const QString &v) {
+                const std::optional<qint64> bytes = ConsoleConfig::parseSize(v);
+                c.maxDbBytes = bytes.value_or(0);
+                return bytes.has_value();
+            }},
         {"security", "METRICS_SECURITY", "level",
             "Least protection a report must have: none, sign (HMAC-SHA-256) or encrypt "
             "(AES-256-GCM) (default none). Devices with a key must use their key's level "
@@ -223,6 +232,23 @@ QString ConsoleConfig::helpText()
     const QString text = parser.helpText();
     return QStringLiteral("Usage: metrics-console [options]")
         + text.mid(text.indexOf(QLatin1Char('\n')));
+}
+
+std::optional<qint64> ConsoleConfig::parseSize(const QString &text)
+{
+    static const QRegularExpression pattern(
+        QStringLiteral("^(\\d{1,15})([KMGT]?)i?B?$"), QRegularExpression::CaseInsensitiveOption);
+    const QRegularExpressionMatch match = pattern.match(text.trimmed());
+    if (!match.hasMatch())
+        return std::nullopt;
+    const int power = int(QStringLiteral(" KMGT").indexOf(match.captured(2).toUpper()));
+    qint64 bytes = match.captured(1).toLongLong();
+    for (int i = 0; i < std::max(power, 0); ++i) {
+        if (bytes > (qint64(1) << 52))
+            return std::nullopt;
+        bytes *= 1024;
+    }
+    return bytes;
 }
 
 std::optional<ConsoleConfig> ConsoleConfig::parseForCommand(const QStringList &arguments,

@@ -5,8 +5,10 @@
 #include "store/MinuteRollup.h"
 #include "store/NetworkMinuteRollup.h"
 
+#include <QDateTime>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QTimeZone>
 #include <algorithm>
 
 namespace dmr::console {
@@ -95,6 +97,72 @@ std::optional<qint64> Retention::step(QString *error)
     }
     m_appliedAt[deviceId] = age;
     return deleted;
+}
+
+std::optional<QString> Retention::enforceBudget(QString *error)
+{
+    error->clear();
+    if (m_limits.maxBytes <= 0)
+        return std::nullopt;
+    QSqlQuery query(m_db);
+    auto number = [&query, error](const QString &sql) -> std::optional<qint64> {
+        if (!query.exec(sql) || !query.next()) {
+            *error = query.lastError().text();
+            return std::nullopt;
+        }
+        const qint64 value = query.isNull(0) ? -1 : query.value(0).toLongLong();
+        query.finish();
+        return value;
+    };
+    const std::optional<qint64> pages = number(QStringLiteral("PRAGMA page_count"));
+    const std::optional<qint64> free = number(QStringLiteral("PRAGMA freelist_count"));
+    const std::optional<qint64> pageSize = number(QStringLiteral("PRAGMA page_size"));
+    if (!pages || !free || !pageSize)
+        return std::nullopt;
+    if ((*pages - *free) * *pageSize <= m_limits.maxBytes)
+        return std::nullopt;
+    // Portable SQL: the oldest window (or hour) of the whole fleet at once.
+    const std::optional<qint64> oldestChunk
+        = number(QStringLiteral("SELECT MIN(start_ts) FROM %1").arg(ChunkTable::table()));
+    if (!oldestChunk)
+        return std::nullopt;
+    QStringList deletes;
+    qint64 before = 0;
+    QString what;
+    if (*oldestChunk >= 0) {
+        before = *oldestChunk + ChunkTable::kWindowMs;
+        deletes << QStringLiteral("DELETE FROM %1 WHERE start_ts < ?").arg(ChunkTable::table());
+        what = QStringLiteral("raw history");
+    } else {
+        const std::optional<qint64> oldestMinute
+            = number(QStringLiteral("SELECT MIN(ts) FROM %1").arg(MinuteRollup::table()));
+        if (!oldestMinute || *oldestMinute < 0)
+            return std::nullopt; // nothing it may delete is left
+        before = *oldestMinute + 3600000;
+        for (const QString &table : {MinuteRollup::table(), NetworkMinuteRollup::table()})
+            deletes << QStringLiteral("DELETE FROM %1 WHERE ts < ?").arg(table);
+        what = QStringLiteral("per-minute history");
+    }
+    if (!m_db.transaction()) {
+        *error = m_db.lastError().text();
+        return std::nullopt;
+    }
+    for (const QString &sql : deletes) {
+        query.prepare(sql);
+        query.addBindValue(before);
+        if (!query.exec()) {
+            *error = query.lastError().text();
+            m_db.rollback();
+            return std::nullopt;
+        }
+    }
+    if (!m_db.commit()) {
+        *error = m_db.lastError().text();
+        m_db.rollback();
+        return std::nullopt;
+    }
+    return QStringLiteral("the disk budget deleted the oldest %1 (before %2)")
+        .arg(what, QDateTime::fromMSecsSinceEpoch(before, QTimeZone::utc()).toString(Qt::ISODate));
 }
 
 } // namespace dmr::console

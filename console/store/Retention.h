@@ -24,6 +24,10 @@ public:
     {
         qint64 keepRawMs = 0; // 0: keep for ever
         qint64 keepMinuteMs = 0; // 0: keep for ever
+        // Pages in use, in bytes, beyond which the oldest raw windows go, then
+        // the oldest minutes; 0: no budget. Open windows (rows) are never
+        // deleted for it.
+        qint64 maxBytes = 0;
     };
 
     Retention(QSqlDatabase db, Limits limits, std::function<qint64()> clock);
@@ -34,6 +38,11 @@ public:
     // delete. nullopt with an empty error when none has; else the rows and
     // chunks deleted.
     std::optional<qint64> step(QString *error);
+    // One step of keeping the database within maxBytes: the oldest window of
+    // raw chunks of the whole fleet goes, or, with none left, the oldest hour
+    // of minutes. nullopt with an empty error when within the budget (or
+    // nothing is left that it may delete); else what went, as a sentence.
+    std::optional<QString> enforceBudget(QString *error);
 
 private:
     QSqlDatabase m_db;

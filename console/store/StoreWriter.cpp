@@ -120,12 +120,14 @@ bool StoreWriter::open(QString *error)
         if (!m_compactor->scanAll(&scanError))
             qCWarning(lcStore, "cannot look for history to compact: %s", qPrintable(scanError));
         m_lastCompactionLog.start();
-        if (m_options.keepRawMs > 0 || m_options.keepMinuteMs > 0) {
+        if (m_options.keepRawMs > 0 || m_options.keepMinuteMs > 0 || m_options.maxDbBytes > 0) {
             std::function<qint64()> clock = m_options.clock;
             if (!clock)
                 clock = [] { return QDateTime::currentMSecsSinceEpoch(); };
             m_retention = std::make_unique<Retention>(m_database->sql(),
-                Retention::Limits {m_options.keepRawMs, m_options.keepMinuteMs}, clock);
+                Retention::Limits {
+                    m_options.keepRawMs, m_options.keepMinuteMs, m_options.maxDbBytes},
+                clock);
             for (const auto &[device, newest] : m_compactor->newest())
                 m_retention->noteNewest(device, newest);
         }
@@ -234,8 +236,11 @@ void StoreWriter::flushSome()
         }
         setHealthy(true, QString());
     }
+    // The budget is looked at every 10 s: three pragmas.
+    const bool budgetDue = m_options.maxDbBytes > 0
+        && (!m_lastBudgetCheck.isValid() || m_lastBudgetCheck.elapsed() > 10000);
     if (m_queue->size() == 0 && m_compactor
-        && (m_compactor->pending() || (m_retention && m_retention->pending()))) {
+        && (m_compactor->pending() || (m_retention && m_retention->pending()) || budgetDue)) {
         QString error;
         if (!compact(kCompactBudgetMs, &error))
             qCWarning(lcStore, "compaction failed, will retry: %s", qPrintable(error));
@@ -271,6 +276,25 @@ bool StoreWriter::compact(qint64 budgetMs, QString *error)
             break;
         }
         m_retainedRows += *deleted;
+    }
+    // Within the disk budget: the oldest raw windows of the fleet go, then
+    // the oldest minutes, a step at a time.
+    if (ok && m_retention && m_options.maxDbBytes > 0) {
+        m_lastBudgetCheck.start();
+        while (budgetMs < 0 || budget.elapsed() < budgetMs) {
+            const std::optional<QString> deleted = m_retention->enforceBudget(error);
+            if (!deleted) {
+                ok = error->isEmpty();
+                break;
+            }
+            ++m_budgetDeletions;
+            if (!m_lastBudgetLog.isValid() || m_lastBudgetLog.elapsed() > 60000) {
+                qCWarning(lcStore, "%s (%lld steps since the last line)", qPrintable(*deleted),
+                    static_cast<long long>(m_budgetDeletions));
+                m_budgetDeletions = 0;
+                m_lastBudgetLog.start();
+            }
+        }
     }
     if (ok) {
         // Give what deleted rows freed back, beyond a reserve for new rows.

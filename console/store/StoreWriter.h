@@ -47,6 +47,7 @@ public:
         // Retention (Retention); 0 keeps for ever.
         qint64 keepRawMs = 0;
         qint64 keepMinuteMs = 0;
+        qint64 maxDbBytes = 0; // disk budget (Retention::Limits::maxBytes); 0: none
         std::function<qint64()> clock; // default: the system's
     };
 
@@ -95,6 +96,9 @@ private:
     std::unique_ptr<Compactor> m_compactor;
     std::unique_ptr<Retention> m_retention;
     qint64 m_retainedRows = 0; // since the last progress line
+    QElapsedTimer m_lastBudgetCheck;
+    QElapsedTimer m_lastBudgetLog;
+    qint64 m_budgetDeletions = 0; // since the last line about them
     qint64 m_compactedWindows = 0; // since the last progress line
     qint64 m_compactedRows = 0;
     QElapsedTimer m_lastCompactionLog;

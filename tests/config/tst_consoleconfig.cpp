@@ -58,6 +58,28 @@ class TestConsoleConfig : public QObject
 {
     Q_OBJECT
 private slots:
+    void sizes_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<qint64>("bytes"); // -1: refused
+        QTest::newRow("bytes") << "1048576" << qint64(1048576);
+        QTest::newRow("8G") << "8G" << (qint64(8) << 30);
+        QTest::newRow("500m") << "500m" << (qint64(500) << 20);
+        QTest::newRow("1TiB") << "1TiB" << (qint64(1) << 40);
+        QTest::newRow("64KB") << "64KB" << qint64(65536);
+        QTest::newRow("zero") << "0" << qint64(0);
+        QTest::newRow("word") << "lots" << qint64(-1);
+        QTest::newRow("negative") << "-5G" << qint64(-1);
+        QTest::newRow("fraction") << "1.5G" << qint64(-1);
+        QTest::newRow("too big") << "999999999999999T" << qint64(-1);
+        QTest::newRow("unknown unit") << "8X" << qint64(-1);
+    }
+    void sizes()
+    {
+        QFETCH(QString, text);
+        QFETCH(qint64, bytes);
+        QCOMPARE(ConsoleConfig::parseSize(text).value_or(-1), bytes);
+    }
     void init();
     void cleanup();
 

@@ -91,6 +91,35 @@ private slots:
         QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics_1m")).toInt(), 601);
     }
 
+    // Over the budget, the oldest raw windows go first; what was just
+    // reported (the open windows' rows) never does, nor any minute while raw
+    // chunks are left.
+    void keepsWithinTheDiskBudget()
+    {
+        write(0, 0, [] { return 4102444800000; });
+        const qint64 used = usedBytes();
+        TestSql::Connection sql(m_path);
+        const int chunks = sql.value(QStringLiteral("SELECT COUNT(*) FROM metric_chunks")).toInt();
+        const int rows = sql.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt();
+        const int minutes
+            = sql.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics_1m")).toInt();
+        QVERIFY(chunks >= 8);
+        // A budget that the oldest window's chunks are enough to meet.
+        applyBudget(used - 2048);
+        QVERIFY(usedBytes() <= used - 2048);
+        const int left = sql.value(QStringLiteral("SELECT COUNT(*) FROM metric_chunks")).toInt();
+        QVERIFY(left < chunks);
+        QVERIFY(left > 0);
+        QCOMPARE(
+            sql.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics_1m")).toInt(), minutes);
+        // A budget nothing meets: every chunk, then every minute goes; the
+        // open windows' rows stay.
+        applyBudget(1);
+        QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM metric_chunks")).toInt(), 0);
+        QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics_1m")).toInt(), 0);
+        QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), rows);
+    }
+
     void keepsEverythingByDefault()
     {
         write(0, 0, [] { return 4102444800000; });
@@ -103,6 +132,27 @@ private slots:
     }
 
 private:
+    qint64 usedBytes()
+    {
+        TestSql::Connection sql(m_path);
+        return (sql.value(QStringLiteral("PRAGMA page_count")).toLongLong()
+                   - sql.value(QStringLiteral("PRAGMA freelist_count")).toLongLong())
+            * sql.value(QStringLiteral("PRAGMA page_size")).toLongLong();
+    }
+
+    void applyBudget(qint64 maxBytes)
+    {
+        ReportQueue queue(1);
+        IngestCounters counters;
+        StoreWriter::Options options;
+        options.databasePath = m_path;
+        options.maxDbBytes = maxBytes;
+        StoreWriter writer(options, &queue, &counters);
+        QString error;
+        QVERIFY2(writer.open(&error), qPrintable(error));
+        QVERIFY2(writer.compact(-1, &error), qPrintable(error));
+    }
+
     void write(qint64 keepRawMs, qint64 keepMinuteMs, std::function<qint64()> clock)
     {
         ReportQueue queue(kReports);
