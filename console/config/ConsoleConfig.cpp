@@ -114,14 +114,18 @@ const QList<Key> &keys()
                 return toInt(v, 1, 10000, &c.flushIntervalMs);
             }},
         {"keep-raw", "METRICS_KEEP_RAW_DAYS", "days",
-            "Days of raw history (every report) to keep; older ranges are charted from the "
-            "per-minute rollups. 0 keeps it for ever (default 30).",
+            "Days of raw history (every report) to keep; older ranges are read from the "
+            "minute and hour rollups. 0 keeps it for ever (default 30).",
             [](ConsoleConfig &c, const QString &v) { return toInt(v, 0, 36500, &c.keepRawDays); }},
         {"keep-minute", "METRICS_KEEP_MINUTE_DAYS", "days",
             "Days of per-minute rollups to keep; 0 keeps them for ever (default 365).",
             [](ConsoleConfig &c, const QString &v) {
                 return toInt(v, 0, 36500, &c.keepMinuteDays);
             }},
+        {"keep-hour", "METRICS_KEEP_HOUR_DAYS", "days",
+            "Days of per-hour rollups to keep; 0 keeps them for ever (default 1825, five "
+            "years).",
+            [](ConsoleConfig &c, const QString &v) { return toInt(v, 0, 36500, &c.keepHourDays); }},
         {"max-db-size", "METRICS_MAX_DB_SIZE", "size",
             "Disk budget of the database, e.g. 8G (K, M, G, T: powers of 1024): beyond it the "
             "oldest raw history goes first, then the oldest minutes (default 0: none).",

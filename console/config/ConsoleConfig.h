@@ -29,6 +29,7 @@ struct ConsoleConfig
     int flushIntervalMs = 1000; // longest time an accepted report waits for its transaction
     int keepRawDays = 30; // raw history (chunks and rows); 0: for ever
     int keepMinuteDays = 365; // per-minute rollups; 0: for ever
+    int keepHourDays = 1825; // per-hour rollups; 0: for ever
     qint64 maxDbBytes = 0; // disk budget of the database; 0: none
     // "8G", "500M", "1T", "1048576": bytes, with K, M, G or T as powers of 1024.
     static std::optional<qint64> parseSize(const QString &text);

@@ -72,6 +72,7 @@ bool ConsoleService::start(QString *error)
     constexpr qint64 kDayMs = 86400000;
     writerOptions.keepRawMs = qint64(m_config.keepRawDays) * kDayMs;
     writerOptions.keepMinuteMs = qint64(m_config.keepMinuteDays) * kDayMs;
+    writerOptions.keepHourMs = qint64(m_config.keepHourDays) * kDayMs;
     writerOptions.maxDbBytes = m_config.maxDbBytes;
     m_writer = new StoreWriter(writerOptions, m_queue.get(), &m_counters);
     m_writer->moveToThread(m_storeThread);

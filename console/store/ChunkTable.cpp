@@ -1,27 +1,88 @@
 // SPDX-License-Identifier: MIT
 #include "store/ChunkTable.h"
 
+#include "store/NetworkRollup.h"
 #include "store/SystemFields.h"
+#include "store/SystemRollup.h"
 
 #include <QSqlError>
 #include <QSqlQuery>
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace dmr::console {
 
 namespace {
 
+// Network tables' texts: the raw table's interface, IP and MAC; a rollup's interface.
 bool isText(ChunkTable::Kind kind, int column)
 {
-    return kind == ChunkTable::Kind::Network && column >= 1 && column <= 3;
+    if (!ChunkTable::isNetwork(kind))
+        return false;
+    return ChunkTable::isRollup(kind) ? column == 1 : column >= 1 && column <= 3;
 }
 
-// The system columns stored as DOUBLE PRECISION: percentages and loads.
+// The system metrics stored as DOUBLE PRECISION: percentages and loads.
+bool isRealMetric(const QString &name)
+{
+    return name.endsWith(QLatin1String("_percent")) || name.startsWith(QLatin1String("load_"));
+}
+
+bool isRate(const QString &name)
+{
+    return name.contains(QLatin1String("_rate_"));
+}
+
+// Columns held as reals: the real metrics, their aggregates, and rates.
+// Everything else is an integer (the rollups' aggregates of integer metrics
+// are whole numbers, even where the table calls them DOUBLE PRECISION).
 bool isReal(ChunkTable::Kind kind, const QString &name)
 {
-    return kind == ChunkTable::Kind::System
-        && (name.endsWith(QLatin1String("_percent")) || name.startsWith(QLatin1String("load_")));
+    if (ChunkTable::isNetwork(kind))
+        return isRate(name);
+    if (!ChunkTable::isRollup(kind))
+        return isRealMetric(name);
+    const qsizetype cut = name.lastIndexOf(QLatin1Char('_'));
+    return cut > 0 && isRealMetric(name.left(cut));
+}
+
+// A rollup rate with no value (NULL) in a chunk: rates are never negative.
+constexpr double kNoRate = -1.0;
+
+// How mergeDuplicates() combines a column of two rows of one bucket.
+enum class Merge { Key, Add, Min, Max };
+
+Merge mergeOf(const QString &name)
+{
+    if (name == QLatin1String("samples") || name.endsWith(QLatin1String("_sum")))
+        return Merge::Add;
+    if (name == QLatin1String("first_ts") || name.endsWith(QLatin1String("_min")))
+        return Merge::Min;
+    if (name == QLatin1String("last_ts") || name.endsWith(QLatin1String("_max")))
+        return Merge::Max;
+    return Merge::Key;
+}
+
+QVariant merged(Merge merge, const QVariant &a, const QVariant &b)
+{
+    if (a.isNull())
+        return b;
+    if (b.isNull())
+        return a;
+    const bool integers = a.typeId() != QMetaType::Double && b.typeId() != QMetaType::Double;
+    switch (merge) {
+    case Merge::Key:
+        return a;
+    case Merge::Add:
+        return integers ? QVariant(a.toLongLong() + b.toLongLong())
+                        : QVariant(a.toDouble() + b.toDouble());
+    case Merge::Min:
+        return a.toDouble() <= b.toDouble() ? a : b;
+    case Merge::Max:
+        return a.toDouble() >= b.toDouble() ? a : b;
+    }
+    return a;
 }
 
 QString failure(const QSqlQuery &query)
@@ -31,10 +92,22 @@ QString failure(const QSqlQuery &query)
 
 } // namespace
 
+qint64 ChunkTable::windowMs(Kind kind)
+{
+    switch (tierOf(kind)) {
+    case Tier::Raw:
+        return kWindowMs;
+    case Tier::Minute:
+        return 24 * 3600 * 1000;
+    case Tier::Hour:
+        return qint64(30) * 24 * 3600 * 1000;
+    }
+    return kWindowMs;
+}
+
 QString ChunkTable::rowTable(Kind kind)
 {
-    return kind == Kind::System ? QStringLiteral("system_metrics")
-                                : QStringLiteral("network_metrics");
+    return isNetwork(kind) ? Tiers::networkTable(tierOf(kind)) : Tiers::systemTable(tierOf(kind));
 }
 
 const QStringList &ChunkTable::columns(Kind kind)
@@ -44,7 +117,11 @@ const QStringList &ChunkTable::columns(Kind kind)
     static const QStringList network = {QStringLiteral("ts"), QStringLiteral("interface"),
         QStringLiteral("ip_address"), QStringLiteral("mac_address"), QStringLiteral("rx_bytes"),
         QStringLiteral("tx_bytes"), QStringLiteral("rx_packets"), QStringLiteral("tx_packets")};
-    return kind == Kind::System ? system : network;
+    static const QStringList systemRollup = SystemRollup::columns();
+    static const QStringList networkRollup = NetworkRollup::columns();
+    if (isRollup(kind))
+        return isNetwork(kind) ? networkRollup : systemRollup;
+    return isNetwork(kind) ? network : system;
 }
 
 int ChunkTable::readerColumns(Kind kind)
@@ -54,7 +131,7 @@ int ChunkTable::readerColumns(Kind kind)
 
 void ChunkTable::sortForReaders(Kind kind, std::vector<QVariantList> *rows)
 {
-    if (kind == Kind::System) {
+    if (!isNetwork(kind)) {
         std::stable_sort(
             rows->begin(), rows->end(), [](const QVariantList &a, const QVariantList &b) {
                 return a.at(0).toLongLong() < b.at(0).toLongLong();
@@ -67,9 +144,33 @@ void ChunkTable::sortForReaders(Kind kind, std::vector<QVariantList> *rows)
     });
 }
 
+void ChunkTable::mergeDuplicates(Kind kind, std::vector<QVariantList> *rows)
+{
+    if (!isRollup(kind) || rows->size() < 2)
+        return;
+    const QStringList &names = columns(kind);
+    const bool network = isNetwork(kind);
+    auto sameKey = [network](const QVariantList &a, const QVariantList &b) {
+        return a.at(0).toLongLong() == b.at(0).toLongLong()
+            && (!network || a.at(1).toString() == b.at(1).toString());
+    };
+    std::size_t kept = 0;
+    for (std::size_t i = 1; i < rows->size(); ++i) {
+        QVariantList &into = (*rows)[kept];
+        QVariantList &row = (*rows)[i];
+        if (!sameKey(into, row)) {
+            (*rows)[++kept] = std::move(row);
+            continue;
+        }
+        for (int c = 0; c < names.size() && c < into.size() && c < row.size(); ++c)
+            into[c] = merged(mergeOf(names.at(c)), into.at(c), row.at(c));
+    }
+    rows->resize(kept + 1);
+}
+
 ColumnBlock ChunkTable::toBlock(Kind kind, std::vector<QVariantList> rows)
 {
-    if (kind == Kind::Network) {
+    if (isNetwork(kind)) {
         std::stable_sort(
             rows.begin(), rows.end(), [](const QVariantList &a, const QVariantList &b) {
                 const QString ia = a.at(1).toString(), ib = b.at(1).toString();
@@ -88,10 +189,22 @@ ColumnBlock ChunkTable::toBlock(Kind kind, std::vector<QVariantList> rows)
                 values.push_back(row.at(c).toString().toStdString());
             block.columns.push_back(Column::ofTexts(std::move(values)));
         } else if (isReal(kind, names.at(c))) {
+            // A rollup's reals to hundredths: its min and max are values
+            // sent (hundredths) and its sums and rates lose only what
+            // floating point added, which is what makes them compress.
+            const bool rollup = isRollup(kind);
+            const bool rate = isRate(names.at(c));
             std::vector<double> values;
             values.reserve(rows.size());
-            for (const QVariantList &row : rows)
-                values.push_back(row.at(c).toDouble());
+            for (const QVariantList &row : rows) {
+                const QVariant &value = row.at(c);
+                if (rate && value.isNull())
+                    values.push_back(kNoRate);
+                else if (rollup)
+                    values.push_back(std::round(value.toDouble() * 100.0) / 100.0);
+                else
+                    values.push_back(value.toDouble());
+            }
             block.columns.push_back(Column::ofReals(std::move(values)));
         } else {
             std::vector<std::int64_t> values;
@@ -118,7 +231,10 @@ std::vector<QVariantList> ChunkTable::toRows(Kind kind, const ColumnBlock &block
                 rows[r].append(qint64(column.integers[r]));
                 break;
             case Column::Type::Real:
-                rows[r].append(column.reals[r]);
+                if (column.reals[r] < 0 && isRollup(kind) && isRate(columns(kind).at(c)))
+                    rows[r].append(QVariant()); // kNoRate
+                else
+                    rows[r].append(column.reals[r]);
                 break;
             case Column::Type::Text:
                 rows[r].append(QString::fromStdString(column.texts[r]));
@@ -147,6 +263,11 @@ QStringList ChunkTable::createStatements()
             .arg(table())};
 }
 
+QStringList ChunkTable::kindIndexStatements()
+{
+    return {QStringLiteral("CREATE INDEX %1_kind_start ON %1 (kind, start_ts)").arg(table())};
+}
+
 bool ChunkTable::forEachRow(const QSqlDatabase &db, Kind kind, qint64 deviceId, qint64 fromMs,
     qint64 toMs, const std::function<bool(const QVariantList &)> &row, QString *error)
 {
@@ -163,7 +284,7 @@ bool ChunkTable::forEachRow(const QSqlDatabase &db, Kind kind, qint64 deviceId, 
                        .arg(table()));
     chunks.addBindValue(deviceId);
     chunks.addBindValue(int(kind));
-    chunks.addBindValue(windowOf(fromMs) - 1);
+    chunks.addBindValue(windowOf(kind, fromMs) - 1);
     chunks.addBindValue(toMs);
     chunks.addBindValue(fromMs);
     if (!chunks.exec()) {
@@ -180,7 +301,7 @@ bool ChunkTable::forEachRow(const QSqlDatabase &db, Kind kind, qint64 deviceId, 
     QSqlQuery streamed(db);
     streamed.setForwardOnly(true);
     streamed.prepare(select + QStringLiteral(" ORDER BY ts")
-        + (kind == Kind::Network ? QStringLiteral(", interface") : QString()));
+        + (isNetwork(kind) ? QStringLiteral(", interface") : QString()));
     auto run = [&](QSqlQuery &query, qint64 from, qint64 to) {
         query.addBindValue(deviceId);
         query.addBindValue(from);
@@ -218,7 +339,7 @@ bool ChunkTable::forEachRow(const QSqlDatabase &db, Kind kind, qint64 deviceId, 
         }
         // The chunk's rows, and those that arrived after it closed (they wait
         // in the row table for the next compaction), merged in order.
-        const qint64 end = std::min(toMs, chunkStart + kWindowMs);
+        const qint64 end = std::min(toMs, chunkStart + windowMs(kind));
         const std::optional<ColumnBlock> block
             = ChunkCodec::decode(chunks.value(1).toByteArray(), error);
         if (!block)
@@ -237,6 +358,7 @@ bool ChunkTable::forEachRow(const QSqlDatabase &db, Kind kind, qint64 deviceId, 
             window.push_back(valuesOf(merged));
         merged.finish();
         sortForReaders(kind, &window);
+        mergeDuplicates(kind, &window);
         for (const QVariantList &values : window) {
             if (!row(values))
                 return true;

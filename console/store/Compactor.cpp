@@ -66,14 +66,14 @@ bool Compactor::scanAll(QString *error)
     return true;
 }
 
-std::optional<qint64> Compactor::oldestRow(qint64 deviceId, QString *error) const
+std::optional<qint64> Compactor::oldestRow(qint64 deviceId, Tier tier, QString *error) const
 {
     std::optional<qint64> oldest;
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
-    for (ChunkTable::Kind kind : {ChunkTable::Kind::System, ChunkTable::Kind::Network}) {
+    for (bool network : {false, true}) {
         query.prepare(QStringLiteral("SELECT MIN(ts) FROM %1 WHERE device = ?")
-                          .arg(ChunkTable::rowTable(kind)));
+                          .arg(ChunkTable::rowTable(ChunkTable::kindOf(tier, network))));
         query.addBindValue(deviceId);
         if (!query.exec()) {
             *error = failure(query);
@@ -93,36 +93,45 @@ std::optional<Compactor::Step> Compactor::step(QString *error)
     error->clear();
     while (!m_queue.empty()) {
         const qint64 deviceId = m_queue.front();
-        // Windows that start before this one's have all ended `grace` ago.
-        const qint64 closeBefore = ChunkTable::windowOf(m_newest.at(deviceId) - m_graceMs);
-        const std::optional<qint64> oldest = oldestRow(deviceId, error);
-        if (!error->isEmpty())
-            return std::nullopt;
-        if (!oldest || *oldest >= closeBefore) {
-            m_queue.pop_front(); // nothing to close until it reports again
-            m_queued.erase(deviceId);
-            m_checked[deviceId] = closeBefore;
-            continue;
+        const qint64 closeAt = m_newest.at(deviceId) - m_graceMs;
+        // The finest tier first: its windows are what readers of recent
+        // history decode.
+        for (Tier tier : Tiers::kAll) {
+            // Windows that start before this one's have all ended `grace` ago.
+            const qint64 closeBefore
+                = ChunkTable::windowOf(ChunkTable::kindOf(tier, false), closeAt);
+            const std::optional<qint64> oldest = oldestRow(deviceId, tier, error);
+            if (!error->isEmpty())
+                return std::nullopt;
+            if (!oldest || *oldest >= closeBefore)
+                continue;
+            Step step {
+                deviceId, tier, ChunkTable::windowOf(ChunkTable::kindOf(tier, false), *oldest), 0};
+            if (!closeWindow(deviceId, tier, step.windowStart, &step.rows, error))
+                return std::nullopt;
+            // Round robin: the next device's oldest window before this one's next.
+            m_queue.pop_front();
+            m_queue.push_back(deviceId);
+            return step;
         }
-        Step step {deviceId, ChunkTable::windowOf(*oldest), 0};
-        if (!closeWindow(deviceId, step.windowStart, &step.rows, error))
-            return std::nullopt;
-        // Round robin: the next device's oldest window before this one's next.
-        m_queue.pop_front();
-        m_queue.push_back(deviceId);
-        return step;
+        m_queue.pop_front(); // nothing to close until it reports again
+        m_queued.erase(deviceId);
+        // Every tier's windows end on a raw window's end: looking again when
+        // a raw window can close sees the others too.
+        m_checked[deviceId] = ChunkTable::windowOf(closeAt);
     }
     return std::nullopt;
 }
 
-bool Compactor::closeWindow(qint64 deviceId, qint64 windowStart, qint64 *rows, QString *error)
+bool Compactor::closeWindow(
+    qint64 deviceId, Tier tier, qint64 windowStart, qint64 *rows, QString *error)
 {
     if (!m_db.transaction()) {
         *error = m_db.lastError().text();
         return false;
     }
-    if (closeKind(ChunkTable::Kind::System, deviceId, windowStart, rows, error)
-        && closeKind(ChunkTable::Kind::Network, deviceId, windowStart, rows, error)
+    if (closeKind(ChunkTable::kindOf(tier, false), deviceId, windowStart, rows, error)
+        && closeKind(ChunkTable::kindOf(tier, true), deviceId, windowStart, rows, error)
         && m_db.commit())
         return true;
     if (error->isEmpty())
@@ -135,7 +144,7 @@ bool Compactor::closeKind(
     ChunkTable::Kind kind, qint64 deviceId, qint64 windowStart, qint64 *moved, QString *error)
 {
     const QStringList &columns = ChunkTable::columns(kind);
-    const qint64 windowEnd = windowStart + ChunkTable::kWindowMs;
+    const qint64 windowEnd = windowStart + ChunkTable::windowMs(kind);
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
     query.prepare(QStringLiteral("SELECT %1 FROM %2 WHERE device = ? AND ts >= ? AND ts < ?")
@@ -182,10 +191,23 @@ bool Compactor::closeKind(
     }
     query.finish();
 
-    qint64 first = rows.front().at(0).toLongLong(), last = first;
+    // A late report's second row of a bucket the chunk holds becomes one.
+    if (ChunkTable::isRollup(kind)) {
+        ChunkTable::sortForReaders(kind, &rows);
+        ChunkTable::mergeDuplicates(kind, &rows);
+    }
+    // The span of the samples: a rollup row's are its first_ts and last_ts.
+    const int firstColumn = ChunkTable::isRollup(kind)
+        ? int(ChunkTable::columns(kind).indexOf(QStringLiteral("first_ts")))
+        : 0;
+    const int lastColumn = ChunkTable::isRollup(kind)
+        ? int(ChunkTable::columns(kind).indexOf(QStringLiteral("last_ts")))
+        : 0;
+    qint64 first = rows.front().at(firstColumn).toLongLong();
+    qint64 last = rows.front().at(lastColumn).toLongLong();
     for (const QVariantList &row : rows) {
-        first = std::min(first, row.at(0).toLongLong());
-        last = std::max(last, row.at(0).toLongLong());
+        first = std::min(first, row.at(firstColumn).toLongLong());
+        last = std::max(last, row.at(lastColumn).toLongLong());
     }
     const qint64 count = qint64(rows.size());
     const QByteArray data = ChunkCodec::encode(ChunkTable::toBlock(kind, std::move(rows)));

@@ -11,12 +11,13 @@
 
 namespace dmr::console {
 
-// Closes devices' two-hour windows into chunks (ChunkTable), on the writer's
+// Closes devices' windows into chunks (ChunkTable), on the writer's
 // connection, a window per transaction, so that the writer can interleave it
-// with its batches and never stall ingest. A window closes once its device
-// has stored a report `grace` past its end: reports arrive late (resends), and
-// one that arrives after its window closed is merged in at the next step.
-// The newest report of each device always stays a row.
+// with its batches and never stall ingest: two hours of raw rows, a day of
+// minutes, thirty days of hours. A window closes once its device has stored
+// a report `grace` past its end: reports arrive late (resends), and one that
+// arrives after its window closed is merged in at the next step. The newest
+// report of each device always stays a row.
 class Compactor
 {
 public:
@@ -36,6 +37,7 @@ public:
     struct Step
     {
         qint64 deviceId = 0;
+        Tier tier = Tier::Raw;
         qint64 windowStart = 0;
         qint64 rows = 0; // moved from the row tables into chunks
     };
@@ -45,8 +47,8 @@ public:
     std::optional<Step> step(QString *error);
 
 private:
-    std::optional<qint64> oldestRow(qint64 deviceId, QString *error) const;
-    bool closeWindow(qint64 deviceId, qint64 windowStart, qint64 *rows, QString *error);
+    std::optional<qint64> oldestRow(qint64 deviceId, Tier tier, QString *error) const;
+    bool closeWindow(qint64 deviceId, Tier tier, qint64 windowStart, qint64 *rows, QString *error);
     bool closeKind(
         ChunkTable::Kind kind, qint64 deviceId, qint64 windowStart, qint64 *rows, QString *error);
 

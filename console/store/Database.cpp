@@ -2,9 +2,9 @@
 #include "store/Database.h"
 
 #include "store/ChunkTable.h"
-#include "store/MinuteRollup.h"
-#include "store/NetworkMinuteRollup.h"
+#include "store/NetworkRollup.h"
 #include "store/StoreLogging.h"
+#include "store/SystemRollup.h"
 
 #include <QDir>
 #include <QFile>
@@ -88,8 +88,8 @@ const QList<Migration> &migrations()
             }},
         // Per-minute aggregates of both metrics tables, filled from what is stored.
         {2,
-            MinuteRollup::createStatements(kSystemFieldsOfVersion1)
-                + NetworkMinuteRollup::createStatements()},
+            SystemRollup::createStatements(kSystemFieldsOfVersion1)
+                + NetworkRollup::createStatements()},
         // What of each device's current run is stored (SequenceWindow), for
         // acknowledgements and for taking resends after a restart. Devices
         // from before count as stored up to their last sequence.
@@ -109,11 +109,19 @@ const QList<Migration> &migrations()
                                " NOT NULL DEFAULT 0"),
                 QStringLiteral("UPDATE system_metrics SET disk_available_kb"
                                " = disk_total_kb - disk_used_kb"),
-            } + MinuteRollup::addMetricStatements(QStringLiteral("disk_available_kb"))},
+            } + SystemRollup::addMetricStatements(QStringLiteral("disk_available_kb"))},
         // Closed two-hour windows of history as compact BLOBs (ChunkTable);
         // the writer's Compactor moves rows there in small steps, existing
         // history included, after this migration.
         {5, ChunkTable::createStatements()},
+        // The hour tier, computed from the minutes; the bytes each bucket
+        // counted beside the network rates; the fleet's oldest window of a
+        // kind in one index seek (retention's disk budget). The Compactor
+        // closes minutes and hours into chunks after this migration.
+        {6,
+            SystemRollup::createHourStatements(
+                kSystemFieldsOfVersion1 + QStringList {QStringLiteral("disk_available_kb")})
+                + NetworkRollup::addSumsAndHourStatements() + ChunkTable::kindIndexStatements()},
     };
     return list;
 }

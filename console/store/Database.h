@@ -17,7 +17,7 @@ namespace dmr::console {
 class Database
 {
 public:
-    static constexpr int kSchemaVersion = 5;
+    static constexpr int kSchemaVersion = 6;
 
     // connectionName must be unique per thread (QtSql connections are per thread).
     explicit Database(QString connectionName);

@@ -2,8 +2,6 @@
 #include "store/Retention.h"
 
 #include "store/ChunkTable.h"
-#include "store/MinuteRollup.h"
-#include "store/NetworkMinuteRollup.h"
 
 #include <QDateTime>
 #include <QSqlError>
@@ -28,7 +26,7 @@ Retention::Retention(QSqlDatabase db, Limits limits, std::function<qint64()> clo
 
 void Retention::noteNewest(qint64 deviceId, qint64 newestTs)
 {
-    if (m_limits.keepRawMs <= 0 && m_limits.keepMinuteMs <= 0)
+    if (m_limits.keepRawMs <= 0 && m_limits.keepMinuteMs <= 0 && m_limits.keepHourMs <= 0)
         return;
     qint64 &newest = m_newest[deviceId];
     newest = std::max(newest, newestTs);
@@ -56,22 +54,27 @@ std::optional<qint64> Retention::step(QString *error)
         qint64 before;
     };
     std::vector<Delete> deletes;
-    if (m_limits.keepRawMs > 0) {
-        const qint64 before = age - m_limits.keepRawMs;
-        // Whole windows only: a chunk goes once all of it is too old.
-        deletes.push_back({QStringLiteral("DELETE FROM %1 WHERE device = ? AND start_ts <= ?")
-                               .arg(ChunkTable::table()),
-            before - ChunkTable::kWindowMs});
-        for (ChunkTable::Kind kind : {ChunkTable::Kind::System, ChunkTable::Kind::Network})
+    for (Tier tier : Tiers::kAll) {
+        const qint64 keep = tier == Tier::Raw ? m_limits.keepRawMs
+            : tier == Tier::Minute            ? m_limits.keepMinuteMs
+                                              : m_limits.keepHourMs;
+        if (keep <= 0)
+            continue;
+        const qint64 before = age - keep;
+        for (bool network : {false, true}) {
+            const ChunkTable::Kind kind = ChunkTable::kindOf(tier, network);
+            // Whole windows only: a chunk goes once all of it is too old.
+            deletes.push_back({QStringLiteral("DELETE FROM %1 WHERE device = ? AND kind = %2"
+                                              " AND start_ts <= ?")
+                                   .arg(ChunkTable::table())
+                                   .arg(int(kind)),
+                before - ChunkTable::windowMs(kind)});
+            // Raw rows by whole windows too, so that a window is never cut;
+            // rollup rows by their bucket.
             deletes.push_back({QStringLiteral("DELETE FROM %1 WHERE device = ? AND ts < ?")
                                    .arg(ChunkTable::rowTable(kind)),
-                ChunkTable::windowOf(before)});
-    }
-    if (m_limits.keepMinuteMs > 0) {
-        const qint64 before = age - m_limits.keepMinuteMs;
-        for (const QString &table : {MinuteRollup::table(), NetworkMinuteRollup::table()})
-            deletes.push_back(
-                {QStringLiteral("DELETE FROM %1 WHERE device = ? AND ts < ?").arg(table), before});
+                tier == Tier::Raw ? ChunkTable::windowOf(before) : before});
+        }
     }
     if (!m_db.transaction()) {
         *error = m_db.lastError().text();
@@ -121,25 +124,47 @@ std::optional<QString> Retention::enforceBudget(QString *error)
         return std::nullopt;
     if ((*pages - *free) * *pageSize <= m_limits.maxBytes)
         return std::nullopt;
-    // Portable SQL: the oldest window (or hour) of the whole fleet at once.
-    const std::optional<qint64> oldestChunk
-        = number(QStringLiteral("SELECT MIN(start_ts) FROM %1").arg(ChunkTable::table()));
-    if (!oldestChunk)
-        return std::nullopt;
+    // Portable SQL: the oldest window of the whole fleet at once, raw
+    // first, then minutes (chunks, or rows by the hour where none are
+    // closed); the hours stay.
+    auto oldestChunk = [&](Tier tier) {
+        return number(QStringLiteral("SELECT MIN(start_ts) FROM %1 WHERE kind IN (%2, %3)")
+                          .arg(ChunkTable::table())
+                          .arg(int(ChunkTable::kindOf(tier, false)))
+                          .arg(int(ChunkTable::kindOf(tier, true))));
+    };
     QStringList deletes;
     qint64 before = 0;
     QString what;
-    if (*oldestChunk >= 0) {
-        before = *oldestChunk + ChunkTable::kWindowMs;
-        deletes << QStringLiteral("DELETE FROM %1 WHERE start_ts < ?").arg(ChunkTable::table());
+    const std::optional<qint64> oldestRaw = oldestChunk(Tier::Raw);
+    if (!oldestRaw)
+        return std::nullopt;
+    if (*oldestRaw >= 0) {
+        before = *oldestRaw + ChunkTable::kWindowMs;
+        deletes << QStringLiteral("DELETE FROM %1 WHERE kind IN (%2, %3) AND start_ts < ?")
+                       .arg(ChunkTable::table())
+                       .arg(int(ChunkTable::Kind::System))
+                       .arg(int(ChunkTable::Kind::Network));
         what = QStringLiteral("raw history");
     } else {
-        const std::optional<qint64> oldestMinute
-            = number(QStringLiteral("SELECT MIN(ts) FROM %1").arg(MinuteRollup::table()));
-        if (!oldestMinute || *oldestMinute < 0)
-            return std::nullopt; // nothing it may delete is left
-        before = *oldestMinute + 3600000;
-        for (const QString &table : {MinuteRollup::table(), NetworkMinuteRollup::table()})
+        const std::optional<qint64> oldestMinutes = oldestChunk(Tier::Minute);
+        if (!oldestMinutes)
+            return std::nullopt;
+        if (*oldestMinutes >= 0) {
+            before = *oldestMinutes + ChunkTable::windowMs(ChunkTable::Kind::SystemMinute);
+            deletes << QStringLiteral("DELETE FROM %1 WHERE kind IN (%2, %3) AND start_ts < ?")
+                           .arg(ChunkTable::table())
+                           .arg(int(ChunkTable::Kind::SystemMinute))
+                           .arg(int(ChunkTable::Kind::NetworkMinute));
+        } else {
+            const std::optional<qint64> oldestMinute = number(
+                QStringLiteral("SELECT MIN(ts) FROM %1").arg(Tiers::systemTable(Tier::Minute)));
+            if (!oldestMinute || *oldestMinute < 0)
+                return std::nullopt; // nothing it may delete is left
+            before = *oldestMinute + Tiers::bucketMs(Tier::Hour);
+        }
+        for (const QString &table :
+            {Tiers::systemTable(Tier::Minute), Tiers::networkTable(Tier::Minute)})
             deletes << QStringLiteral("DELETE FROM %1 WHERE ts < ?").arg(table);
         what = QStringLiteral("per-minute history");
     }

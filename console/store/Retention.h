@@ -13,10 +13,10 @@ namespace dmr::console {
 
 // Deletes what is older than the tiers keep, on the writer's connection, a
 // device per transaction: raw history (chunks and rows) after keepRawMs, the
-// per-minute rollups after keepMinuteMs. Ages count back from the earlier of
-// the device's newest report and the console's clock, so a device whose
-// clock runs ahead loses none of its history early, and a console set up
-// with old data (or a test's fixed times) deletes nothing it should keep.
+// minute rollups after keepMinuteMs, the hour rollups after keepHourMs. Ages count back from the
+// earlier of the device's newest report and the console's clock, so a device whose clock runs ahead
+// loses none of its history early, and a console set up with old data (or a test's fixed times)
+// deletes nothing it should keep.
 class Retention
 {
 public:
@@ -24,9 +24,10 @@ public:
     {
         qint64 keepRawMs = 0; // 0: keep for ever
         qint64 keepMinuteMs = 0; // 0: keep for ever
+        qint64 keepHourMs = 0; // 0: keep for ever
         // Pages in use, in bytes, beyond which the oldest raw windows go, then
-        // the oldest minutes; 0: no budget. Open windows (rows) are never
-        // deleted for it.
+        // the oldest minutes; 0: no budget. Open raw windows (rows) and the
+        // hour tier are never deleted for it.
         qint64 maxBytes = 0;
     };
 
@@ -39,7 +40,7 @@ public:
     // chunks deleted.
     std::optional<qint64> step(QString *error);
     // One step of keeping the database within maxBytes: the oldest window of
-    // raw chunks of the whole fleet goes, or, with none left, the oldest hour
+    // raw chunks of the whole fleet goes, or, with none left, the oldest day
     // of minutes. nullopt with an empty error when within the budget (or
     // nothing is left that it may delete); else what went, as a sentence.
     std::optional<QString> enforceBudget(QString *error);

@@ -2,9 +2,9 @@
 #include "store/StoreReader.h"
 
 #include "store/Downsampler.h"
-#include "store/MinuteRollup.h"
-#include "store/NetworkMinuteRollup.h"
+#include "store/NetworkRollup.h"
 #include "store/SystemFields.h"
+#include "store/SystemRollup.h"
 
 #include <QFileInfo>
 #include <QHash>
@@ -61,11 +61,23 @@ QString failure(const QSqlQuery &query)
     return query.lastError().text();
 }
 
-// Buckets of a minute or more are read from the per-minute rollups, a
-// sixtieth of the rows at one report a second.
-bool bucketsSpanMinutes(qint64 fromMs, qint64 toMs, int buckets)
+// The coarsest tier whose buckets are no longer than the range's: buckets of
+// a minute or more are read from the minutes (a sixtieth of the rows at one
+// report a second), of an hour or more from the hours.
+Tier tierOfBuckets(qint64 fromMs, qint64 toMs, int buckets)
 {
-    return toMs - fromMs >= qint64(buckets) * MinuteRollup::kMinuteMs;
+    Tier tier = Tier::Raw;
+    for (Tier rollup : Tiers::kRollups) {
+        if (toMs - fromMs >= qint64(buckets) * Tiers::bucketMs(rollup))
+            tier = rollup;
+    }
+    return tier;
+}
+
+// Where `name` is in a chunk kind's columns (a Row's values).
+int columnOf(ChunkTable::Kind kind, const QString &name)
+{
+    return int(ChunkTable::columns(kind).indexOf(name));
 }
 
 // A row's (min, max) pairs, one per charted metric from value `first` on,
@@ -76,6 +88,23 @@ void addExtremes(std::vector<Downsampler> &samplers, const QSqlQuery &query, int
         samplers[i].addColumn(column, query.value(first + int(2 * i)).toDouble(),
             query.value(first + 1 + int(2 * i)).toDouble());
     }
+}
+
+// The first and last sample time of a rollup row.
+struct Span
+{
+    int first;
+    int last;
+    std::optional<qint64> placement(const QVariantList &row, qint64 fromMs, qint64 toMs) const
+    {
+        return SystemRollup::placement(
+            row.at(first).toLongLong(), row.at(last).toLongLong(), fromMs, toMs);
+    }
+};
+
+Span spanOf(ChunkTable::Kind kind)
+{
+    return {columnOf(kind, QStringLiteral("first_ts")), columnOf(kind, QStringLiteral("last_ts"))};
 }
 
 QList<HistorySeries> chartedSeries(const std::vector<Downsampler> &samplers)
@@ -362,38 +391,52 @@ std::optional<StoreStats> StoreReader::stats(QString *error)
         QString table;
         QString rows; // what counts the samples
     };
-    const QString chunks = ChunkTable::table();
-    const std::vector<Source> sources = {
-        {"raw rows", QStringLiteral("system_metrics"), QStringLiteral("COUNT(*)")},
-        {"raw chunks", chunks, QStringLiteral("SUM(row_count)")},
-        {"minute rows", MinuteRollup::table(), QStringLiteral("COUNT(*)")},
-        {"network raw rows", QStringLiteral("network_metrics"), QStringLiteral("COUNT(*)")},
-        {"network minute rows", NetworkMinuteRollup::table(), QStringLiteral("COUNT(*)")},
-    };
-    for (const Source &source : sources) {
-        StoreStats::Part part;
-        part.name = QString::fromLatin1(source.name);
-        const bool isChunks = source.table == chunks;
-        const QString where = isChunks ? QStringLiteral(" WHERE kind = 1") : QString();
-        const auto values = one(
-            QStringLiteral("SELECT %1, MIN(%2), MAX(%3) FROM %4%5")
-                .arg(source.rows, isChunks ? QStringLiteral("first_ts") : QStringLiteral("ts"),
-                    isChunks ? QStringLiteral("last_ts") : QStringLiteral("ts"), source.table,
-                    where));
-        if (!values)
-            return std::nullopt;
-        part.rows = values->at(0).toLongLong();
-        part.oldestTs = values->at(1).toLongLong();
-        part.newestTs = values->at(2).toLongLong();
-        part.bytes = bytesOf(source.table);
-        if (source.table == QLatin1String("system_metrics")
-            || source.table == QLatin1String("network_metrics"))
-            part.bytes = bytes.value(source.table)
-                + bytes.value(source.table + QStringLiteral("_device_ts"));
-        if (source.name == QLatin1String("raw rows") || isChunks)
-            stats.reports += part.rows;
-        stats.parts.append(part);
+    // Each tier's rows and chunks, system and network apart. A chunk part's
+    // bytes are its BLOBs; the table's pages beyond them are "chunk table".
+    for (Tier tier : Tiers::kAll) {
+        for (bool network : {false, true}) {
+            const ChunkTable::Kind kind = ChunkTable::kindOf(tier, network);
+            const QString prefix
+                = (network ? QStringLiteral("network ") : QString()) + Tiers::name(tier);
+            const QString table = ChunkTable::rowTable(kind);
+            StoreStats::Part rows;
+            rows.name = prefix + QStringLiteral(" rows");
+            const auto rowValues
+                = one(QStringLiteral("SELECT COUNT(*), MIN(ts), MAX(ts) FROM %1").arg(table));
+            if (!rowValues)
+                return std::nullopt;
+            rows.rows = rowValues->at(0).toLongLong();
+            rows.oldestTs = rowValues->at(1).toLongLong();
+            rows.newestTs = rowValues->at(2).toLongLong();
+            rows.bytes = bytesOf(table);
+            StoreStats::Part chunked;
+            chunked.name = prefix + QStringLiteral(" chunks");
+            const auto chunkValues = one(QStringLiteral("SELECT SUM(row_count), MIN(first_ts),"
+                                                        " MAX(last_ts), SUM(LENGTH(data))"
+                                                        " FROM %1 WHERE kind = %2")
+                                             .arg(ChunkTable::table())
+                                             .arg(int(kind)));
+            if (!chunkValues)
+                return std::nullopt;
+            chunked.rows = chunkValues->at(0).toLongLong();
+            chunked.oldestTs = chunkValues->at(1).toLongLong();
+            chunked.newestTs = chunkValues->at(2).toLongLong();
+            chunked.bytes = chunkValues->at(3).toLongLong();
+            if (tier == Tier::Raw && !network)
+                stats.reports += rows.rows + chunked.rows;
+            stats.parts.append(rows);
+            stats.parts.append(chunked);
+        }
     }
+    qint64 blobs = 0;
+    for (const StoreStats::Part &part : std::as_const(stats.parts)) {
+        if (part.name.endsWith(QLatin1String(" chunks")))
+            blobs += part.bytes;
+    }
+    StoreStats::Part overhead;
+    overhead.name = QStringLiteral("chunk table");
+    overhead.bytes = std::max<qint64>(0, bytesOf(ChunkTable::table()) - blobs);
+    stats.parts.append(overhead);
     return stats;
 }
 
@@ -422,22 +465,12 @@ bool StoreReader::execBuckets(QSqlQuery &query, const QString &aggregates, qint6
     return true;
 }
 
-bool StoreReader::execMinutes(QSqlQuery &query, const QString &table, const QString &columns,
-    qint64 deviceId, qint64 fromMs, qint64 toMs, QString *error)
+bool StoreReader::forEachRollupRow(ChunkTable::Kind kind, qint64 deviceId, qint64 fromMs,
+    qint64 toMs, const Row &row, QString *error)
 {
-    // From the minute fromMs falls in: its row is placed by MinuteRollup::placement.
-    query.setForwardOnly(true);
-    query.prepare(QStringLiteral("SELECT first_ts, last_ts%1 FROM %2"
-                                 " WHERE device = ? AND ts >= ? AND ts < ? ORDER BY ts")
-                      .arg(columns, table));
-    query.addBindValue(deviceId);
-    query.addBindValue(MinuteRollup::minuteOf(fromMs));
-    query.addBindValue(toMs);
-    if (!query.exec()) {
-        *error = failure(query);
-        return false;
-    }
-    return true;
+    // From the bucket fromMs falls in: its row is placed by SystemRollup::placement.
+    return ChunkTable::forEachRow(
+        m_db, kind, deviceId, Tiers::bucketOf(ChunkTable::tierOf(kind), fromMs), toMs, row, error);
 }
 
 std::optional<QList<HistoryBucket>> StoreReader::history(qint64 deviceId, const QString &metric,
@@ -451,13 +484,13 @@ std::optional<QList<HistoryBucket>> StoreReader::history(qint64 deviceId, const 
         *error = QStringLiteral("empty time range or no buckets");
         return std::nullopt;
     }
-    const std::optional<bool> minutes = readsMinutes(deviceId, fromMs, toMs, buckets, error);
-    if (!minutes)
+    const std::optional<Tier> tier = tierFor(deviceId, fromMs, toMs, buckets, error);
+    if (!tier)
         return std::nullopt;
     if (resolution)
-        *resolution = *minutes ? QStringLiteral("minute") : QStringLiteral("raw");
-    if (*minutes)
-        return historyByMinute(deviceId, metric, fromMs, toMs, buckets, error);
+        *resolution = Tiers::name(*tier);
+    if (*tier != Tier::Raw)
+        return historyByRollup(*tier, deviceId, metric, fromMs, toMs, buckets, error);
     const std::optional<bool> chunked
         = hasChunks(ChunkTable::Kind::System, deviceId, fromMs, toMs, error);
     if (!chunked)
@@ -514,42 +547,47 @@ std::optional<QList<HistoryBucket>> StoreReader::history(qint64 deviceId, const 
     return result;
 }
 
-std::optional<QList<HistoryBucket>> StoreReader::historyByMinute(
-    qint64 deviceId, const QString &metric, qint64 fromMs, qint64 toMs, int buckets, QString *error)
+std::optional<QList<HistoryBucket>> StoreReader::historyByRollup(Tier tier, qint64 deviceId,
+    const QString &metric, qint64 fromMs, qint64 toMs, int buckets, QString *error)
 {
-    QSqlQuery query(m_db);
-    if (!execMinutes(query, MinuteRollup::table(),
-            QStringLiteral(", samples, %1_min, %1_max, %1_sum").arg(metric), deviceId, fromMs, toMs,
-            error))
-        return std::nullopt;
+    const ChunkTable::Kind kind = ChunkTable::kindOf(tier, false);
+    const Span span = spanOf(kind);
+    const int samples = columnOf(kind, QStringLiteral("samples"));
+    const int min = columnOf(kind, metric + QStringLiteral("_min"));
+    const int max = columnOf(kind, metric + QStringLiteral("_max"));
+    const int sum = columnOf(kind, metric + QStringLiteral("_sum"));
     QList<HistoryBucket> result;
     std::vector<double> sums;
     int lastIndex = -1;
-    while (query.next()) {
-        const qint64 first = query.value(0).toLongLong();
-        const qint64 last = query.value(1).toLongLong();
-        const std::optional<qint64> at = MinuteRollup::placement(first, last, fromMs, toMs);
-        if (!at)
-            continue;
-        const qint64 count = query.value(2).toLongLong();
-        const double min = query.value(3).toDouble();
-        const double max = query.value(4).toDouble();
-        const double sum = query.value(5).toDouble();
-        const int index
-            = int(std::clamp<qint64>((*at - fromMs) * buckets / (toMs - fromMs), 0, buckets - 1));
-        if (index != lastIndex) {
-            result.append({first, last, min, max, 0, count});
-            sums.push_back(sum);
-            lastIndex = index;
-            continue;
-        }
-        HistoryBucket &bucket = result.last();
-        bucket.lastTs = std::max(bucket.lastTs, last);
-        bucket.min = std::min(bucket.min, min);
-        bucket.max = std::max(bucket.max, max);
-        bucket.count += count;
-        sums.back() += sum;
-    }
+    const bool ok = forEachRollupRow(
+        kind, deviceId, fromMs, toMs,
+        [&](const QVariantList &row) {
+            const std::optional<qint64> at = span.placement(row, fromMs, toMs);
+            if (!at)
+                return true;
+            const qint64 first = row.at(span.first).toLongLong();
+            const qint64 last = row.at(span.last).toLongLong();
+            const qint64 count = row.at(samples).toLongLong();
+            const int index = int(
+                std::clamp<qint64>((*at - fromMs) * buckets / (toMs - fromMs), 0, buckets - 1));
+            if (index != lastIndex) {
+                result.append(
+                    {first, last, row.at(min).toDouble(), row.at(max).toDouble(), 0, count});
+                sums.push_back(row.at(sum).toDouble());
+                lastIndex = index;
+                return true;
+            }
+            HistoryBucket &bucket = result.last();
+            bucket.lastTs = std::max(bucket.lastTs, last);
+            bucket.min = std::min(bucket.min, row.at(min).toDouble());
+            bucket.max = std::max(bucket.max, row.at(max).toDouble());
+            bucket.count += count;
+            sums.back() += row.at(sum).toDouble();
+            return true;
+        },
+        error);
+    if (!ok)
+        return std::nullopt;
     for (qsizetype i = 0; i < result.size(); ++i)
         result[i].avg = sums[std::size_t(i)] / double(result[i].count);
     return result;
@@ -558,11 +596,11 @@ std::optional<QList<HistoryBucket>> StoreReader::historyByMinute(
 std::optional<QList<HistorySeries>> StoreReader::systemChart(
     qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
 {
-    const std::optional<bool> minutes = readsMinutes(deviceId, fromMs, toMs, columns, error);
-    if (!minutes)
+    const std::optional<Tier> tier = tierFor(deviceId, fromMs, toMs, columns, error);
+    if (!tier)
         return std::nullopt;
-    if (*minutes)
-        return systemChartByMinute(deviceId, fromMs, toMs, columns, error);
+    if (*tier != Tier::Raw)
+        return systemChartByRollup(*tier, deviceId, fromMs, toMs, columns, error);
     const std::optional<bool> chunked
         = hasChunks(ChunkTable::Kind::System, deviceId, fromMs, toMs, error);
     if (!chunked)
@@ -600,35 +638,45 @@ std::optional<QList<HistorySeries>> StoreReader::systemChart(
     return chartedSeries(samplers);
 }
 
-std::optional<QList<HistorySeries>> StoreReader::systemChartByMinute(
-    qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
+std::optional<QList<HistorySeries>> StoreReader::systemChartByRollup(
+    Tier tier, qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
 {
-    // The rollup's extremes: a week at one report a second is 10,080 rows.
-    QString extremes;
-    for (const QString &metric : chartedMetrics())
-        extremes += QStringLiteral(", %1_min, %1_max").arg(metric);
-    QSqlQuery query(m_db);
-    if (!execMinutes(query, MinuteRollup::table(), extremes, deviceId, fromMs, toMs, error))
-        return std::nullopt;
+    // The rollup's extremes: a week at one report a second is 10,080 minutes.
+    const ChunkTable::Kind kind = ChunkTable::kindOf(tier, false);
+    const Span span = spanOf(kind);
+    std::vector<std::pair<int, int>> extremes;
+    for (const QString &metric : chartedMetrics()) {
+        extremes.emplace_back(columnOf(kind, metric + QStringLiteral("_min")),
+            columnOf(kind, metric + QStringLiteral("_max")));
+    }
     std::vector<Downsampler> samplers(
         std::size_t(chartedMetrics().size()), Downsampler(fromMs, toMs, columns));
-    while (query.next()) {
-        const std::optional<qint64> at = MinuteRollup::placement(
-            query.value(0).toLongLong(), query.value(1).toLongLong(), fromMs, toMs);
-        if (at)
-            addExtremes(samplers, query, samplers.front().columnOf(*at), 2);
-    }
+    const bool ok = forEachRollupRow(
+        kind, deviceId, fromMs, toMs,
+        [&](const QVariantList &row) {
+            if (const std::optional<qint64> at = span.placement(row, fromMs, toMs)) {
+                const int column = samplers.front().columnOf(*at);
+                for (std::size_t i = 0; i < samplers.size(); ++i) {
+                    samplers[i].addColumn(column, row.at(extremes[i].first).toDouble(),
+                        row.at(extremes[i].second).toDouble());
+                }
+            }
+            return true;
+        },
+        error);
+    if (!ok)
+        return std::nullopt;
     return chartedSeries(samplers);
 }
 
 std::optional<QList<HistorySeries>> StoreReader::networkChart(
     qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
 {
-    const std::optional<bool> minutes = readsMinutes(deviceId, fromMs, toMs, columns, error);
-    if (!minutes)
+    const std::optional<Tier> tier = tierFor(deviceId, fromMs, toMs, columns, error);
+    if (!tier)
         return std::nullopt;
-    if (*minutes)
-        return networkChartByMinute(deviceId, fromMs, toMs, columns, error);
+    if (*tier != Tier::Raw)
+        return networkChartByRollup(*tier, deviceId, fromMs, toMs, columns, error);
     // Rows in time order (chunks and row table alike) and rates in C++: a
     // window function (LAG ... PARTITION BY interface) sorts every row first
     // and took 8x longer.
@@ -643,9 +691,9 @@ std::optional<QList<HistorySeries>> StoreReader::networkChart(
             // A counter that goes backwards (agent or interface restart) starts
             // over: no rate is made up across the reset.
             if (i.lastTs >= 0) {
-                if (const auto rate = NetworkMinuteRollup::rate(i.lastTs, i.lastRx, ts, rx))
+                if (const auto rate = NetworkRollup::rate(i.lastTs, i.lastRx, ts, rx))
                     i.rx.add(ts, *rate);
-                if (const auto rate = NetworkMinuteRollup::rate(i.lastTs, i.lastTx, ts, tx))
+                if (const auto rate = NetworkRollup::rate(i.lastTs, i.lastTx, ts, tx))
                     i.tx.add(ts, *rate);
             }
             i.lastTs = ts;
@@ -659,29 +707,32 @@ std::optional<QList<HistorySeries>> StoreReader::networkChart(
     return interfaceSeries(perInterface);
 }
 
-std::optional<QList<HistorySeries>> StoreReader::networkChartByMinute(
-    qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
+std::optional<QList<HistorySeries>> StoreReader::networkChartByRollup(
+    Tier tier, qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
 {
-    // The per-minute rollup holds each minute's rate extremes already.
-    QSqlQuery query(m_db);
-    if (!execMinutes(query, NetworkMinuteRollup::table(),
-            QStringLiteral(", interface, rx_rate_min, rx_rate_max, tx_rate_min, tx_rate_max"),
-            deviceId, fromMs, toMs, error))
-        return std::nullopt;
+    // The rollup holds each bucket's rate extremes already.
+    const ChunkTable::Kind kind = ChunkTable::kindOf(tier, true);
+    const Span span = spanOf(kind);
+    const int rxMin = columnOf(kind, QStringLiteral("rx_rate_min"));
+    const int txMin = columnOf(kind, QStringLiteral("tx_rate_min"));
     std::map<QString, InterfaceRates> perInterface;
-    while (query.next()) {
-        const std::optional<qint64> at = MinuteRollup::placement(
-            query.value(0).toLongLong(), query.value(1).toLongLong(), fromMs, toMs);
-        if (!at)
-            continue;
-        InterfaceRates &i
-            = ratesOf(&perInterface, query.value(2).toString(), fromMs, toMs, columns);
-        const int column = i.rx.columnOf(*at);
-        if (!query.isNull(3))
-            i.rx.addColumn(column, query.value(3).toDouble(), query.value(4).toDouble());
-        if (!query.isNull(5))
-            i.tx.addColumn(column, query.value(5).toDouble(), query.value(6).toDouble());
-    }
+    const bool ok = forEachRollupRow(
+        kind, deviceId, fromMs, toMs,
+        [&](const QVariantList &row) {
+            const std::optional<qint64> at = span.placement(row, fromMs, toMs);
+            if (!at)
+                return true;
+            InterfaceRates &i = ratesOf(&perInterface, row.at(1).toString(), fromMs, toMs, columns);
+            const int column = i.rx.columnOf(*at);
+            if (!row.at(rxMin).isNull())
+                i.rx.addColumn(column, row.at(rxMin).toDouble(), row.at(rxMin + 1).toDouble());
+            if (!row.at(txMin).isNull())
+                i.tx.addColumn(column, row.at(txMin).toDouble(), row.at(txMin + 1).toDouble());
+            return true;
+        },
+        error);
+    if (!ok)
+        return std::nullopt;
     return interfaceSeries(perInterface);
 }
 
@@ -766,35 +817,50 @@ std::optional<qint64> StoreReader::countRows(
     return inChunks + query.value(0).toLongLong();
 }
 
-std::optional<bool> StoreReader::readsMinutes(
+std::optional<Tier> StoreReader::tierFor(
     qint64 deviceId, qint64 fromMs, qint64 toMs, int buckets, QString *error)
 {
-    if (bucketsSpanMinutes(fromMs, toMs, buckets))
-        return true;
-    // Raw history older than --keep-raw is gone: the minutes, where they
-    // reach further back, are the finest tier left for the range.
+    // The oldest sample of each tier, in its chunks or its rows (index seeks).
+    QStringList oldest;
+    for (Tier tier : Tiers::kAll) {
+        const ChunkTable::Kind kind = ChunkTable::kindOf(tier, false);
+        oldest << QStringLiteral("(SELECT first_ts FROM %1 WHERE device = ? AND kind = %2"
+                                 " ORDER BY start_ts LIMIT 1)")
+                      .arg(ChunkTable::table())
+                      .arg(int(kind))
+               << QStringLiteral("(SELECT %1 FROM %2 WHERE device = ? ORDER BY ts LIMIT 1)")
+                      .arg(tier == Tier::Raw ? QStringLiteral("ts") : QStringLiteral("first_ts"),
+                          ChunkTable::rowTable(kind));
+    }
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
-    query.prepare(
-        QStringLiteral("SELECT (SELECT MIN(start_ts) FROM %1 WHERE device = ? AND kind = 1),"
-                       " (SELECT MIN(ts) FROM system_metrics WHERE device = ?),"
-                       " (SELECT MIN(ts) FROM %2 WHERE device = ?)")
-            .arg(ChunkTable::table(), MinuteRollup::table()));
-    for (int i = 0; i < 3; ++i)
+    query.prepare(QStringLiteral("SELECT ") + oldest.join(QStringLiteral(", ")));
+    for (qsizetype i = 0; i < oldest.size(); ++i)
         query.addBindValue(deviceId);
     if (!query.exec() || !query.next()) {
         *error = failure(query);
         return std::nullopt;
     }
-    if (query.isNull(2))
-        return false;
-    qint64 oldestRaw = std::numeric_limits<qint64>::max();
-    for (int i = 0; i < 2; ++i) {
-        if (!query.isNull(i))
-            oldestRaw = std::min(oldestRaw, query.value(i).toLongLong());
+    std::array<std::optional<qint64>, Tiers::kAll.size()> oldestOf;
+    for (std::size_t t = 0; t < oldestOf.size(); ++t) {
+        for (int i : {int(2 * t), int(2 * t + 1)}) {
+            if (query.isNull(i))
+                continue;
+            const qint64 ts = query.value(i).toLongLong();
+            oldestOf[t] = oldestOf[t] ? std::min(*oldestOf[t], ts) : ts;
+        }
     }
-    const qint64 oldestMinute = query.value(2).toLongLong();
-    return fromMs < oldestRaw && oldestMinute + MinuteRollup::kMinuteMs < oldestRaw;
+    // The tier the buckets ask for, or a coarser one where that one's history
+    // has gone (retention) and the coarser one reaches further back.
+    std::size_t t = std::size_t(tierOfBuckets(fromMs, toMs, buckets));
+    while (t + 1 < oldestOf.size() && oldestOf[t + 1]) {
+        const std::optional<qint64> here = oldestOf[t];
+        const qint64 coarser = *oldestOf[t + 1] + Tiers::bucketMs(Tiers::kAll[t + 1]);
+        if (here && (fromMs >= *here || coarser >= *here))
+            break;
+        ++t;
+    }
+    return Tiers::kAll[t];
 }
 
 std::optional<bool> StoreReader::hasChunks(

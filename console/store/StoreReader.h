@@ -96,7 +96,7 @@ public:
 
     // `metric` over [fromMs, toMs) in at most `buckets` equal time buckets;
     // empty buckets are left out.
-    // *resolution, when given, says which tier answered: "raw" or "minute".
+    // *resolution, when given, says which tier answered: "raw", "minute" or "hour".
     std::optional<QList<HistoryBucket>> history(qint64 deviceId, const QString &metric,
         qint64 fromMs, qint64 toMs, int buckets, QString *error, QString *resolution = nullptr);
     // min/max of every charted system metric per column.
@@ -126,27 +126,28 @@ public:
 
 private:
     bool fillLatest(DeviceOverview *overview, QString *error);
-    std::optional<QList<HistoryBucket>> historyByMinute(qint64 deviceId, const QString &metric,
-        qint64 fromMs, qint64 toMs, int buckets, QString *error);
-    std::optional<QList<HistorySeries>> systemChartByMinute(
-        qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error);
-    std::optional<QList<HistorySeries>> networkChartByMinute(
-        qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error);
+    std::optional<QList<HistoryBucket>> historyByRollup(Tier tier, qint64 deviceId,
+        const QString &metric, qint64 fromMs, qint64 toMs, int buckets, QString *error);
+    std::optional<QList<HistorySeries>> systemChartByRollup(
+        Tier tier, qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error);
+    std::optional<QList<HistorySeries>> networkChartByRollup(
+        Tier tier, qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error);
     // system_metrics grouped into `buckets` over [fromMs, toMs): the bucket
     // index, then `aggregates` (", MIN(x), MAX(x)..."), in bucket order.
     bool execBuckets(QSqlQuery &query, const QString &aggregates, qint64 deviceId, qint64 fromMs,
         qint64 toMs, int buckets, QString *error);
-    // The rows of a per-minute rollup `table` that [fromMs, toMs) touches, in
-    // time order: first_ts, last_ts, then `columns` (", x_min, x_max...").
-    bool execMinutes(QSqlQuery &query, const QString &table, const QString &columns,
-        qint64 deviceId, qint64 fromMs, qint64 toMs, QString *error);
+    // The rows of a rollup kind that [fromMs, toMs) touches, merged, in time
+    // order, with ChunkTable::columns(kind).
+    bool forEachRollupRow(ChunkTable::Kind kind, qint64 deviceId, qint64 fromMs, qint64 toMs,
+        const Row &row, QString *error);
+    // Which tier answers buckets of the range: the one whose buckets fit
+    // (raw under a minute, minutes under an hour, else hours), or a coarser
+    // one where that one's history of the range has gone (retention) and the
+    // coarser one reaches further back.
+    std::optional<Tier> tierFor(
+        qint64 deviceId, qint64 fromMs, qint64 toMs, int buckets, QString *error);
     // Whether closed windows (chunks) hold any of the device's rows in the
     // range; the rows alone are read in SQL when not.
-    // Whether buckets of the range come from the per-minute rollups: when a
-    // bucket spans a minute or more, or when raw history of the range has
-    // gone (retention) but minutes of it are kept.
-    std::optional<bool> readsMinutes(
-        qint64 deviceId, qint64 fromMs, qint64 toMs, int buckets, QString *error);
     std::optional<bool> hasChunks(
         ChunkTable::Kind kind, qint64 deviceId, qint64 fromMs, qint64 toMs, QString *error);
 

@@ -6,10 +6,10 @@
 #include "store/BulkInsert.h"
 #include "store/Compactor.h"
 #include "store/Database.h"
-#include "store/MinuteRollup.h"
-#include "store/NetworkMinuteRollup.h"
+#include "store/NetworkRollup.h"
 #include "store/Retention.h"
 #include "store/StoreLogging.h"
+#include "store/SystemRollup.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -120,13 +120,14 @@ bool StoreWriter::open(QString *error)
         if (!m_compactor->scanAll(&scanError))
             qCWarning(lcStore, "cannot look for history to compact: %s", qPrintable(scanError));
         m_lastCompactionLog.start();
-        if (m_options.keepRawMs > 0 || m_options.keepMinuteMs > 0 || m_options.maxDbBytes > 0) {
+        if (m_options.keepRawMs > 0 || m_options.keepMinuteMs > 0 || m_options.keepHourMs > 0
+            || m_options.maxDbBytes > 0) {
             std::function<qint64()> clock = m_options.clock;
             if (!clock)
                 clock = [] { return QDateTime::currentMSecsSinceEpoch(); };
             m_retention = std::make_unique<Retention>(m_database->sql(),
-                Retention::Limits {
-                    m_options.keepRawMs, m_options.keepMinuteMs, m_options.maxDbBytes},
+                Retention::Limits {m_options.keepRawMs, m_options.keepMinuteMs,
+                    m_options.keepHourMs, m_options.maxDbBytes},
                 clock);
             for (const auto &[device, newest] : m_compactor->newest())
                 m_retention->noteNewest(device, newest);
@@ -147,7 +148,7 @@ void StoreWriter::stop()
     m_systemOne.reset();
     m_networkMany.reset();
     m_networkOne.reset();
-    m_rollup.reset();
+    m_rollups.clear();
     m_networkRollup.reset();
     m_compactor.reset();
     m_retention.reset();
@@ -174,9 +175,14 @@ bool StoreWriter::prepare(QString *error)
         }
         return true;
     };
-    m_rollup = std::make_unique<MinuteRollup>(m_database->sql());
-    m_networkRollup = std::make_unique<NetworkMinuteRollup>(m_database->sql());
-    if (!m_rollup->prepare(error) || !m_networkRollup->prepare(error))
+    m_rollups.clear();
+    for (Tier tier : Tiers::kRollups) {
+        m_rollups.push_back(std::make_unique<SystemRollup>(m_database->sql(), tier));
+        if (!m_rollups.back()->prepare(error))
+            return false;
+    }
+    m_networkRollup = std::make_unique<NetworkRollup>(m_database->sql());
+    if (!m_networkRollup->prepare(error))
         return false;
     return bulk(m_systemMany, "system_metrics", kSystemColumns, kRowsPerStatement)
         && bulk(m_systemOne, "system_metrics", kSystemColumns, 1)
@@ -525,11 +531,15 @@ bool StoreWriter::insertSystem(const std::vector<AcceptedReport> &batch, QString
     };
     if (!insertRows(*m_systemMany, *m_systemOne, rows, bindRow, error))
         return false;
-    for (const AcceptedReport *accepted : rows) {
-        m_rollup->add(m_ids.value(accepted->device.uuid), qint64(accepted->report.sampleTimeMs),
-            accepted->report.system);
+    for (const std::unique_ptr<SystemRollup> &rollup : m_rollups) {
+        for (const AcceptedReport *accepted : rows) {
+            rollup->add(m_ids.value(accepted->device.uuid), qint64(accepted->report.sampleTimeMs),
+                accepted->report.system);
+        }
+        if (!rollup->write(error))
+            return false;
     }
-    return m_rollup->write(error);
+    return true;
 }
 
 bool StoreWriter::insertNetwork(const std::vector<AcceptedReport> &batch, QString *error)

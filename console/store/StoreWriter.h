@@ -20,8 +20,8 @@ class BulkInsert;
 class Compactor;
 class Retention;
 class Database;
-class MinuteRollup;
-class NetworkMinuteRollup;
+class NetworkRollup;
+class SystemRollup;
 class ReportQueue;
 struct IngestCounters;
 
@@ -47,6 +47,7 @@ public:
         // Retention (Retention); 0 keeps for ever.
         qint64 keepRawMs = 0;
         qint64 keepMinuteMs = 0;
+        qint64 keepHourMs = 0;
         qint64 maxDbBytes = 0; // disk budget (Retention::Limits::maxBytes); 0: none
         std::function<qint64()> clock; // default: the system's
     };
@@ -91,8 +92,8 @@ private:
     QHash<QString, qint64> m_ids; // uuid -> devices.id
     QHash<QString, StoredRun> m_stored; // uuid -> its current run's stored sequences
     std::unique_ptr<BulkInsert> m_systemMany, m_systemOne, m_networkMany, m_networkOne;
-    std::unique_ptr<MinuteRollup> m_rollup;
-    std::unique_ptr<NetworkMinuteRollup> m_networkRollup;
+    std::vector<std::unique_ptr<SystemRollup>> m_rollups; // minute, hour
+    std::unique_ptr<NetworkRollup> m_networkRollup;
     std::unique_ptr<Compactor> m_compactor;
     std::unique_ptr<Retention> m_retention;
     qint64 m_retainedRows = 0; // since the last progress line

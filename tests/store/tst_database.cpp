@@ -94,7 +94,7 @@ void TestDatabase::freshFile()
         QCOMPARE(database.schemaVersion(), 0);
         QVERIFY2(database.migrate(&error), qPrintable(error));
         QCOMPARE(database.schemaVersion(), Database::kSchemaVersion);
-        QCOMPARE(Database::kSchemaVersion, 5);
+        QCOMPARE(Database::kSchemaVersion, 6);
         QVERIFY(!database.isPostgres());
         const std::optional<QList<DeviceSnapshot>> devices = database.loadDevices(&error);
         QVERIFY2(devices, qPrintable(error));
@@ -107,7 +107,8 @@ void TestDatabase::freshFile()
         QList<QVariantList>({{Database::kSchemaVersion}}));
     const QStringList tables = check.db().tables();
     for (const char *table :
-        {"schema_version", "devices", "system_metrics", "network_metrics", "system_metrics_1m"})
+        {"schema_version", "devices", "system_metrics", "network_metrics", "system_metrics_1m",
+            "network_metrics_1m", "system_metrics_1h", "network_metrics_1h", "metric_chunks"})
         QVERIFY2(tables.contains(QLatin1String(table)), table);
 }
 
@@ -323,6 +324,39 @@ void TestDatabase::goldenFixture()
         QList<QVariantList>({
             {1794999960000LL, 11590896.0, 11590976.0, 23181872.0},
             {1795000020000LL, 11590796.0, 11590796.0, 11590796.0},
+        }));
+    // Version 6 added the bytes each minute counted, from the stored rows,
+    // and the hour tier, from the minutes: all three of the pi's samples
+    // fall in one hour.
+    QCOMPARE(check.rows(QStringLiteral("SELECT device, interface, rx_bytes_sum, tx_bytes_sum"
+                                       " FROM network_metrics_1m ORDER BY device, ts, interface")),
+        QList<QVariantList>({
+            {1, "eth0", 100000LL, 100000LL},
+            {1, "wlan0", 0LL, 0LL},
+            {2, "enp3s0", 0LL, 0LL},
+        }));
+    QCOMPARE(
+        check.rows(QStringLiteral("SELECT device, ts, samples, first_ts, last_ts, cpu_percent_min,"
+                                  " cpu_percent_max, cpu_percent_sum, disk_available_kb_sum FROM"
+                                  " system_metrics_1h ORDER BY device, ts")),
+        QList<QVariantList>({
+            {1, 1794999600000LL, 3, 1795000000000LL, 1795000020000LL, 5.0, 37.25, 54.75,
+                34772668.0},
+            {2, 1794999600000LL, 1, 1795000010000LL, 1795000010000LL, 2.75, 2.75, 2.75,
+                check
+                    .rows(QStringLiteral("SELECT disk_available_kb FROM system_metrics"
+                                         " WHERE device = 2"))
+                    .first()
+                    .first()
+                    .toDouble()},
+        }));
+    QCOMPARE(check.rows(QStringLiteral(
+                 "SELECT device, interface, samples, COALESCE(rx_rate_max, -1), rx_bytes_sum"
+                 " FROM network_metrics_1h ORDER BY device, ts, interface")),
+        QList<QVariantList>({
+            {1, "eth0", 2, 1e4, 100000LL},
+            {1, "wlan0", 1, -1.0, 0LL},
+            {2, "enp3s0", 1, -1.0, 0LL},
         }));
 }
 

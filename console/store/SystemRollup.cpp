@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "store/MinuteRollup.h"
+#include "store/SystemRollup.h"
 
 #include "store/BulkInsert.h"
 #include "store/SystemFields.h"
@@ -10,22 +10,15 @@ namespace dmr::console {
 
 namespace {
 
-QStringList columns()
+QStringList upsertColumns()
 {
-    QStringList list = {QStringLiteral("device"), QStringLiteral("ts"), QStringLiteral("samples"),
-        QStringLiteral("first_ts"), QStringLiteral("last_ts")};
-    for (const QString &metric : SystemFields::names()) {
-        list << metric + QStringLiteral("_min") << metric + QStringLiteral("_max")
-             << metric + QStringLiteral("_sum");
-    }
-    return list;
+    return QStringList {QStringLiteral("device")} + SystemRollup::columns();
 }
 
 // Portable between SQLite (3.24+) and PostgreSQL: no MIN()/MAX() of two
 // values (PostgreSQL calls them LEAST/GREATEST), CASE instead.
-QString mergeClause()
+QString mergeClause(const QString &t)
 {
-    const QString t = MinuteRollup::table();
     auto smaller = [&t](const QString &c) {
         return QStringLiteral("%1 = CASE WHEN excluded.%1 < %2.%1 THEN excluded.%1 ELSE %2.%1 END")
             .arg(c, t);
@@ -48,7 +41,22 @@ QString mergeClause()
 
 } // namespace
 
-QStringList MinuteRollup::createStatements(const QStringList &metrics)
+QStringList SystemRollup::columns()
+{
+    QStringList list = {QStringLiteral("ts"), QStringLiteral("samples"), QStringLiteral("first_ts"),
+        QStringLiteral("last_ts")};
+    for (const QString &metric : SystemFields::names()) {
+        list << metric + QStringLiteral("_min") << metric + QStringLiteral("_max")
+             << metric + QStringLiteral("_sum");
+    }
+    return list;
+}
+
+namespace {
+
+// The CREATE TABLE of a tier's table with the aggregates of `metrics`, and
+// its columns' names.
+QString createTable(Tier tier, const QStringList &metrics, QStringList *names)
 {
     QString create = QStringLiteral("CREATE TABLE %1 ("
                                     " device BIGINT NOT NULL REFERENCES devices(id),"
@@ -56,30 +64,53 @@ QStringList MinuteRollup::createStatements(const QStringList &metrics)
                                     " samples BIGINT NOT NULL,"
                                     " first_ts BIGINT NOT NULL,"
                                     " last_ts BIGINT NOT NULL")
-                         .arg(table());
-    QString aggregates;
+                         .arg(SystemRollup::table(tier));
+    *names = QStringList {QStringLiteral("device"), QStringLiteral("ts"), QStringLiteral("samples"),
+        QStringLiteral("first_ts"), QStringLiteral("last_ts")};
     for (const QString &metric : metrics) {
         create += QStringLiteral(", %1_min DOUBLE PRECISION NOT NULL,"
                                  " %1_max DOUBLE PRECISION NOT NULL,"
                                  " %1_sum DOUBLE PRECISION NOT NULL")
                       .arg(metric);
+        *names << metric + QStringLiteral("_min") << metric + QStringLiteral("_max")
+               << metric + QStringLiteral("_sum");
+    }
+    return create + QStringLiteral(", PRIMARY KEY (device, ts))");
+}
+
+} // namespace
+
+QStringList SystemRollup::createStatements(const QStringList &metrics)
+{
+    QStringList names;
+    const QString create = createTable(Tier::Minute, metrics, &names);
+    QString aggregates;
+    for (const QString &metric : metrics)
         aggregates += QStringLiteral(", MIN(%1), MAX(%1), SUM(%1)").arg(metric);
-    }
-    create += QStringLiteral(", PRIMARY KEY (device, ts))");
-    QStringList names = {QStringLiteral("device"), QStringLiteral("ts"), QStringLiteral("samples"),
-        QStringLiteral("first_ts"), QStringLiteral("last_ts")};
-    for (const QString &metric : metrics) {
-        names << metric + QStringLiteral("_min") << metric + QStringLiteral("_max")
-              << metric + QStringLiteral("_sum");
-    }
-    const QString minute = QStringLiteral("(ts / %1) * %1").arg(kMinuteMs);
+    const QString minute = QStringLiteral("(ts / %1) * %1").arg(Tiers::bucketMs(Tier::Minute));
     return {create,
         QStringLiteral("INSERT INTO %1 (%2) SELECT device, %3, COUNT(*), MIN(ts), MAX(ts)%4"
                        " FROM system_metrics GROUP BY device, %3")
-            .arg(table(), names.join(QStringLiteral(", ")), minute, aggregates)};
+            .arg(table(Tier::Minute), names.join(QStringLiteral(", ")), minute, aggregates)};
 }
 
-QStringList MinuteRollup::addMetricStatements(const QString &metric)
+QStringList SystemRollup::createHourStatements(const QStringList &metrics)
+{
+    QStringList names;
+    const QString create = createTable(Tier::Hour, metrics, &names);
+    QString aggregates;
+    for (const QString &metric : metrics) {
+        aggregates += QStringLiteral(", MIN(%1_min), MAX(%1_max), SUM(%1_sum)").arg(metric);
+    }
+    const QString hour = QStringLiteral("(ts / %1) * %1").arg(Tiers::bucketMs(Tier::Hour));
+    return {create,
+        QStringLiteral("INSERT INTO %1 (%2) SELECT device, %3, SUM(samples), MIN(first_ts),"
+                       " MAX(last_ts)%4 FROM %5 GROUP BY device, %3")
+            .arg(table(Tier::Hour), names.join(QStringLiteral(", ")), hour, aggregates,
+                table(Tier::Minute))};
+}
+
+QStringList SystemRollup::addMetricStatements(const QString &metric)
 {
     QStringList statements;
     QStringList set;
@@ -88,34 +119,36 @@ QStringList MinuteRollup::addMetricStatements(const QString &metric)
         const QString column = QStringLiteral("%1_%2").arg(metric, aggregate.toLower());
         statements << QStringLiteral("ALTER TABLE %1 ADD COLUMN %2 DOUBLE PRECISION NOT NULL"
                                      " DEFAULT 0")
-                          .arg(table(), column);
+                          .arg(table(Tier::Minute), column);
         set << QStringLiteral("%1 = COALESCE((SELECT %2(s.%3) FROM system_metrics s"
                               " WHERE s.device = %4.device AND s.ts >= %4.ts"
                               " AND s.ts < %4.ts + %5), 0)")
-                   .arg(column, aggregate, metric, table())
-                   .arg(kMinuteMs);
+                   .arg(column, aggregate, metric, table(Tier::Minute))
+                   .arg(Tiers::bucketMs(Tier::Minute));
     }
-    statements << QStringLiteral("UPDATE %1 SET %2").arg(table(), set.join(QStringLiteral(", ")));
+    statements << QStringLiteral("UPDATE %1 SET %2")
+                      .arg(table(Tier::Minute), set.join(QStringLiteral(", ")));
     return statements;
 }
 
-MinuteRollup::MinuteRollup(QSqlDatabase db)
+SystemRollup::SystemRollup(QSqlDatabase db, Tier tier)
     : m_db(std::move(db))
+    , m_tier(tier)
 { }
 
-MinuteRollup::~MinuteRollup() = default;
+SystemRollup::~SystemRollup() = default;
 
-bool MinuteRollup::prepare(QString *error)
+bool SystemRollup::prepare(QString *error)
 {
-    m_upsert = std::make_unique<BulkInsert>(
-        m_db, table(), columns(), 1, BulkInsert::Binding::Native, mergeClause());
+    m_upsert = std::make_unique<BulkInsert>(m_db, table(m_tier), upsertColumns(), 1,
+        BulkInsert::Binding::Native, mergeClause(table(m_tier)));
     return m_upsert->prepare(error);
 }
 
-void MinuteRollup::add(qint64 deviceId, qint64 tsMs, const dmr::SystemSample &sample)
+void SystemRollup::add(qint64 deviceId, qint64 tsMs, const dmr::SystemSample &sample)
 {
     const std::array<double, SystemFields::kCount> v = SystemFields::values(sample);
-    Minute &m = m_minutes[{deviceId, minuteOf(tsMs)}];
+    Bucket &m = m_buckets[{deviceId, Tiers::bucketOf(m_tier, tsMs)}];
     if (m.samples == 0) {
         m.firstTs = m.lastTs = tsMs;
         m.min = m.max = v;
@@ -132,11 +165,11 @@ void MinuteRollup::add(qint64 deviceId, qint64 tsMs, const dmr::SystemSample &sa
     ++m.samples;
 }
 
-bool MinuteRollup::write(QString *error)
+bool SystemRollup::write(QString *error)
 {
-    const std::map<std::pair<qint64, qint64>, Minute> minutes = std::move(m_minutes);
-    m_minutes.clear();
-    for (const auto &[key, m] : minutes) {
+    const std::map<std::pair<qint64, qint64>, Bucket> buckets = std::move(m_buckets);
+    m_buckets.clear();
+    for (const auto &[key, m] : buckets) {
         m_upsert->bind(0, key.first);
         m_upsert->bind(1, key.second);
         m_upsert->bind(2, m.samples);
