@@ -118,7 +118,7 @@ const QList<Key> &keys()
             "minute and hour rollups. 0 keeps it for ever (default 30).",
             [](ConsoleConfig &c, const QString &v) { return toInt(v, 0, 36500, &c.keepRawDays); }},
         {"keep-minute", "METRICS_KEEP_MINUTE_DAYS", "days",
-            "Days of per-minute rollups to keep; 0 keeps them for ever (default 365).",
+            "Days of per-minute rollups to keep; 0 keeps them for ever (default 90).",
             [](ConsoleConfig &c, const QString &v) {
                 return toInt(v, 0, 36500, &c.keepMinuteDays);
             }},

@@ -28,7 +28,7 @@ struct ConsoleConfig
     int queueCapacity = 200000; // reports held between ingest and the writer
     int flushIntervalMs = 1000; // longest time an accepted report waits for its transaction
     int keepRawDays = 30; // raw history (chunks and rows); 0: for ever
-    int keepMinuteDays = 365; // per-minute rollups; 0: for ever
+    int keepMinuteDays = 90; // per-minute rollups; 0: for ever
     int keepHourDays = 1825; // per-hour rollups; 0: for ever
     qint64 maxDbBytes = 0; // disk budget of the database; 0: none
     // "8G", "500M", "1T", "1048576": bytes, with K, M, G or T as powers of 1024.

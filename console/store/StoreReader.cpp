@@ -376,11 +376,14 @@ std::optional<StoreStats> StoreReader::stats(QString *error)
     while (query.next())
         bytes.insert(query.value(0).toString(), query.value(1).toLongLong());
     query.finish();
+    // A table's pages with its indexes': a raw table's (device, ts) index,
+    // a rollup's primary key, the chunk table's two.
     auto bytesOf = [&bytes](const QString &table) {
         qint64 sum = 0;
         for (auto it = bytes.cbegin(); it != bytes.cend(); ++it) {
-            if (it.key() == table || it.key().startsWith(table + QLatin1Char('_'))
-                || it.key() == QStringLiteral("sqlite_autoindex_%1_1").arg(table))
+            if (it.key() == table || it.key() == table + QStringLiteral("_device_ts")
+                || it.key() == QStringLiteral("sqlite_autoindex_%1_1").arg(table)
+                || (table == ChunkTable::table() && it.key().startsWith(table + QLatin1Char('_'))))
                 sum += it.value();
         }
         return sum;

@@ -11,7 +11,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <memory>
+#include <set>
 
 using namespace dmr::console;
 
@@ -135,10 +138,19 @@ private slots:
     void lateRowsJoinTheirChunk();
     void failedCompactionLosesNothing();
     void corruptChunkIsRefusedNotRead();
+    void rollupTiersCompactAndReadTheSame();
+    void lateReportJoinsItsRollupChunk();
 
 private:
     std::unique_ptr<StoreWriter> openWriter(bool compact);
     void write(StoreWriter &writer, int device, quint64 first, quint64 last, qint64 shiftMs = 0);
+    // Reports first..last of a device, one every `spacingMs` from kFirstMs.
+    void writeSpaced(
+        StoreWriter &writer, int device, quint64 first, quint64 last, qint64 spacingMs);
+    // Every rollup row of `tier` (chunks decoded and merged with late rows,
+    // through the reader's path), as text with reals to hundredths: a
+    // chunk keeps a rollup's sums and rates to hundredths (ChunkTable).
+    QStringList rollupRows(Tier tier);
     // Every stored row with every column, chunks decoded, sorted.
     QStringList everyRow();
     qint64 idOf(int device);
@@ -196,6 +208,59 @@ void TestCompactor::write(
     }
     m_queue->push(std::move(batch));
     QVERIFY(writer.flushAll());
+}
+
+void TestCompactor::writeSpaced(
+    StoreWriter &writer, int device, quint64 first, quint64 last, qint64 spacingMs)
+{
+    std::vector<AcceptedReport> batch;
+    for (quint64 s = first; s <= last; ++s) {
+        AcceptedReport accepted;
+        accepted.report = TestReports::makeReport(TestReports::deviceId(device), 5, s);
+        accepted.report.sampleTimeMs = kFirstMs + qint64(s) * spacingMs;
+        m_now = accepted.report.sampleTimeMs;
+        if (m_registry->observe(accepted.report, &accepted.device)
+            != DeviceRegistry::Verdict::Accepted)
+            qFatal("test reports must be accepted");
+        batch.push_back(std::move(accepted));
+    }
+    m_queue->push(std::move(batch));
+    QVERIFY(writer.flushAll());
+}
+
+QStringList TestCompactor::rollupRows(Tier tier)
+{
+    TestSql::Connection sql(m_path);
+    QStringList out;
+    const QVariantList devices = [&] {
+        QVariantList ids;
+        for (const QVariantList &row : sql.rows(QStringLiteral("SELECT id FROM devices")))
+            ids << row.first();
+        return ids;
+    }();
+    for (bool network : {false, true}) {
+        const ChunkTable::Kind kind = ChunkTable::kindOf(tier, network);
+        for (const QVariant &device : devices) {
+            QString error;
+            const bool ok = ChunkTable::forEachRow(
+                sql.db(), kind, device.toLongLong(), 0, std::numeric_limits<qint64>::max() / 2,
+                [&](const QVariantList &row) {
+                    QStringList parts {QString::number(int(kind)), device.toString()};
+                    for (const QVariant &value : row) {
+                        const double real = std::round(value.toDouble() * 100.0) / 100.0;
+                        parts << (value.typeId() != QMetaType::Double ? value.toString()
+                                : real == std::floor(real) ? QString::number(qint64(real))
+                                                           : QString::number(real, 'f', 2));
+                    }
+                    out << parts.join(QLatin1Char('|'));
+                    return true;
+                },
+                &error);
+            if (!ok)
+                return {error};
+        }
+    }
+    return out;
 }
 
 qint64 TestCompactor::idOf(int device)
@@ -402,6 +467,172 @@ void TestCompactor::corruptChunkIsRefusedNotRead()
         &error));
     QVERIFY2(error.contains(QLatin1String("corrupt chunk")), qPrintable(error));
     QCOMPARE(rows, 0);
+}
+
+void TestCompactor::rollupTiersCompactAndReadTheSame()
+{
+    // 70 days of a device reporting every 5 minutes: 69 closed days of
+    // minutes and two closed 30-day windows of hours.
+    constexpr qint64 spacing = 5 * 60000;
+    constexpr quint64 reports = 70 * 288;
+    {
+        auto writer = openWriter(false);
+        writeSpaced(*writer, 0, 1, reports, spacing);
+    }
+    const QStringList minutesBefore = rollupRows(Tier::Minute);
+    const QStringList hoursBefore = rollupRows(Tier::Hour);
+    QCOMPARE(minutesBefore.size(), int(reports * 3)); // a system and two network rows each
+    std::set<qint64> hours;
+    for (quint64 s = 1; s <= reports; ++s)
+        hours.insert(Tiers::bucketOf(Tier::Hour, kFirstMs + qint64(s) * spacing));
+    QCOMPARE(hoursBefore.size(), int(hours.size() * 3));
+    const qint64 id = idOf(0);
+    const qint64 end = kFirstMs + qint64(reports + 1) * spacing;
+    struct Reading
+    {
+        qint64 from;
+        int buckets;
+        const char *resolution;
+    };
+    // 70 days in 500 buckets (3.4 h each): hours; 3 days in 1,000 (4.3 min): minutes.
+    const std::vector<Reading> ranges = {{kFirstMs, 500, "hour"},
+        {kFirstMs + 20 * 86400000LL, 1000, "minute"}, {end - 3 * 86400000LL, 1000, "minute"}};
+    auto read = [&] {
+        StoreReader reader(m_path, QStringLiteral("tiers"));
+        QString error;
+        QStringList out;
+        if (!reader.open(&error))
+            return QStringList {error};
+        for (const Reading &r : ranges) {
+            const qint64 to = std::min(end, r.from + (r.buckets == 500 ? 71 : 3) * 86400000LL);
+            QString resolution;
+            const auto buckets = reader.history(
+                id, QStringLiteral("cpu_percent"), r.from, to, r.buckets, &error, &resolution);
+            if (!buckets)
+                return QStringList {error};
+            out << resolution;
+            for (const HistoryBucket &b : *buckets) {
+                out << QStringLiteral("%1 %2 %3 %4 %5 %6")
+                           .arg(b.firstTs)
+                           .arg(b.lastTs)
+                           .arg(b.min)
+                           .arg(b.max)
+                           .arg(b.avg, 0, 'g', 10)
+                           .arg(b.count);
+            }
+            for (const auto &chart : {reader.systemChart(id, r.from, to, r.buckets, &error),
+                     reader.networkChart(id, r.from, to, r.buckets, &error)}) {
+                if (!chart)
+                    return QStringList {error};
+                for (const HistorySeries &series : *chart) {
+                    for (const QPointF &point : series.points)
+                        out << QStringLiteral("%1 %2 %3")
+                                   .arg(series.name)
+                                   .arg(point.x())
+                                   .arg(point.y(), 0, 'f', 2);
+                }
+            }
+        }
+        return out;
+    };
+    const QStringList before = read();
+    QVERIFY(before.size() > 2000);
+    QVERIFY(before.contains(QStringLiteral("hour")));
+    QVERIFY(before.contains(QStringLiteral("minute")));
+
+    {
+        auto writer = openWriter(true);
+        QString error;
+        QVERIFY2(writer->compact(-1, &error), qPrintable(error));
+    }
+    TestSql::Connection sql(m_path);
+    auto chunks = [&sql](ChunkTable::Kind kind) {
+        return sql
+            .value(
+                QStringLiteral("SELECT COUNT(*) FROM metric_chunks WHERE kind = %1").arg(int(kind)))
+            .toInt();
+    };
+    QVERIFY(chunks(ChunkTable::Kind::SystemMinute) >= 69);
+    QCOMPARE(chunks(ChunkTable::Kind::NetworkMinute), chunks(ChunkTable::Kind::SystemMinute));
+    QCOMPARE(chunks(ChunkTable::Kind::SystemHour), 2);
+    QCOMPARE(chunks(ChunkTable::Kind::NetworkHour), 2);
+    // Rows are left only in the windows still open.
+    const qint64 newest = kFirstMs + qint64(reports) * spacing;
+    QVERIFY(sql.value(QStringLiteral("SELECT MIN(ts) FROM system_metrics_1m")).toLongLong()
+        >= ChunkTable::windowOf(ChunkTable::Kind::SystemMinute, newest - 10 * 60000));
+    QVERIFY(sql.value(QStringLiteral("SELECT MIN(ts) FROM network_metrics_1h")).toLongLong()
+        >= ChunkTable::windowOf(ChunkTable::Kind::NetworkHour, newest - 10 * 60000));
+    QCOMPARE(rollupRows(Tier::Minute), minutesBefore);
+    QCOMPARE(rollupRows(Tier::Hour), hoursBefore);
+    QCOMPARE(read(), before);
+    // The first minute's rates are NULL (no sample before): still NULL.
+    QVERIFY(minutesBefore.at(int(reports)).contains(QLatin1String("||")));
+}
+
+void TestCompactor::lateReportJoinsItsRollupChunk()
+{
+    constexpr qint64 spacing = 5 * 60000;
+    constexpr quint64 reports = 3 * 288;
+    {
+        auto writer = openWriter(true);
+        writeSpaced(*writer, 0, 1, reports, spacing);
+        QString error;
+        QVERIFY2(writer->compact(-1, &error), qPrintable(error));
+    }
+    const QStringList before = rollupRows(Tier::Minute);
+    // A resend sampled 10 s after report 10 (at :40), in its minute, in a
+    // day closed into a chunk.
+    const qint64 late = kFirstMs + 10 * spacing + 10000;
+    const qint64 minute = Tiers::bucketOf(Tier::Minute, late);
+    {
+        auto writer = openWriter(false);
+        std::vector<AcceptedReport> batch;
+        AcceptedReport accepted;
+        accepted.report = TestReports::makeReport(TestReports::deviceId(0), 5, reports + 1);
+        accepted.report.sampleTimeMs = late;
+        accepted.report.system.cpuPercent = 99.5;
+        m_now = kFirstMs + qint64(reports) * spacing;
+        QCOMPARE(m_registry->observe(accepted.report, &accepted.device),
+            DeviceRegistry::Verdict::Accepted);
+        batch.push_back(std::move(accepted));
+        m_queue->push(std::move(batch));
+        QVERIFY(writer->flushAll());
+    }
+    TestSql::Connection sql(m_path);
+    QCOMPARE(
+        sql.value(
+               QStringLiteral("SELECT COUNT(*) FROM system_metrics_1m WHERE ts = %1").arg(minute))
+            .toInt(),
+        1);
+    auto minuteRow = [&](const QStringList &rows) {
+        for (const QString &row : rows) {
+            if (row.startsWith(QStringLiteral("3|1|%1|").arg(minute)))
+                return row.split(QLatin1Char('|'));
+        }
+        return QStringList();
+    };
+    // Read as one bucket: two samples, the late one's CPU the max.
+    const QStringList merged = minuteRow(rollupRows(Tier::Minute));
+    const QStringList original = minuteRow(before);
+    QCOMPARE(merged.value(3), QStringLiteral("2"));
+    QCOMPARE(original.value(3), QStringLiteral("1"));
+    const int cpuMax = 2
+        + int(ChunkTable::columns(ChunkTable::Kind::SystemMinute)
+                  .indexOf(QStringLiteral("cpu_percent_max")));
+    QCOMPARE(merged.value(cpuMax), QStringLiteral("99.50"));
+    QCOMPARE(rollupRows(Tier::Minute).size(), before.size());
+    // The next compaction merges it into the chunk.
+    {
+        auto writer = openWriter(true);
+        QString error;
+        QVERIFY2(writer->compact(-1, &error), qPrintable(error));
+    }
+    QCOMPARE(
+        sql.value(
+               QStringLiteral("SELECT COUNT(*) FROM system_metrics_1m WHERE ts = %1").arg(minute))
+            .toInt(),
+        0);
+    QCOMPARE(minuteRow(rollupRows(Tier::Minute)), merged);
 }
 
 QTEST_GUILESS_MAIN(TestCompactor)

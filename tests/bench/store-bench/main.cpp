@@ -8,7 +8,9 @@
 #include "RealisticDevice.h"
 #include "ingest/IngestCounters.h"
 #include "ingest/ReportQueue.h"
+#include "store/StoreReader.h"
 #include "store/StoreWriter.h"
+#include "store/Tier.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -19,6 +21,7 @@
 #include <QTemporaryDir>
 #include <QUuid>
 #include <cstdio>
+#include <map>
 
 using namespace dmr::console;
 
@@ -29,6 +32,46 @@ struct Fleet
     std::vector<dmr::bench::RealisticDevice> devices;
     std::vector<DeviceSnapshot> snapshots;
 };
+
+// Bytes per report of each tier, as `metrics-console db stats` counts them:
+// its row tables' pages and its chunks' BLOBs, with the chunk table's own
+// pages (keys, index, page slack) shared out by BLOB bytes.
+void printTiers(const QString &path, qint64 reports)
+{
+    StoreReader reader(path, QStringLiteral("tiers"));
+    QString error;
+    const std::optional<StoreStats> stats
+        = reader.open(&error) ? reader.stats(&error) : std::nullopt;
+    if (!stats) {
+        std::fprintf(stderr, "store-bench: %s\n", qPrintable(error));
+        return;
+    }
+    std::map<QString, qint64> rowBytes, blobBytes;
+    qint64 blobs = 0, overhead = 0;
+    for (const StoreStats::Part &part : stats->parts) {
+        if (part.name == QLatin1String("chunk table")) {
+            overhead = part.bytes;
+            continue;
+        }
+        const QString tier = part.name.split(QLatin1Char(' '))
+                                 .at(part.name.startsWith(QLatin1String("network")) ? 1 : 0);
+        if (part.name.endsWith(QLatin1String(" chunks"))) {
+            blobBytes[tier] += part.bytes;
+            blobs += part.bytes;
+        } else {
+            rowBytes[tier] += part.bytes;
+        }
+    }
+    for (Tier tier : Tiers::kAll) {
+        const QString name = Tiers::name(tier);
+        const double share
+            = blobs > 0 ? double(overhead) * double(blobBytes[name]) / double(blobs) : 0;
+        const double bytes = double(rowBytes[name] + blobBytes[name]) + share;
+        std::printf("tier %-7s %14.0f bytes %8.2f bytes/report (rows %lld, chunks %lld + %.0f)\n",
+            qPrintable(name), bytes, bytes / double(reports),
+            static_cast<long long>(rowBytes[name]), static_cast<long long>(blobBytes[name]), share);
+    }
+}
 
 void measure(const QString &path, qint64 reports, double seconds)
 {
@@ -77,6 +120,7 @@ void measure(const QString &path, qint64 reports, double seconds)
         }
     }
     QSqlDatabase::removeDatabase(name);
+    printTiers(path, reports);
 }
 
 } // namespace
