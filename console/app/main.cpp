@@ -4,6 +4,7 @@
 #include "config/LogFile.h"
 #include "config/Logging.h"
 #include "gui/MainWindow.h"
+#include "gui/MigrationProgress.h"
 #include "gui/SavedSettings.h"
 #include "gui/ScreenshotTour.h"
 #include "service/ConsoleService.h"
@@ -119,6 +120,13 @@ int main(int argc, char *argv[])
             lcConfig, "no display (DISPLAY, WAYLAND_DISPLAY or QT_QPA_PLATFORM); running headless");
 
     installSignalHandlers(app.get());
+    // A database from an older console is brought up to date with progress
+    // shown, not behind a window that does not appear yet.
+    if (window && !migrateShowingProgress(config->database, &error)) {
+        qCCritical(lcConfig, "cannot start: %s", qPrintable(error));
+        std::fprintf(stderr, "metrics-console: %s\n", qPrintable(error));
+        return 1;
+    }
     ConsoleService service(*config);
     service.setBackgroundThreadsLowered(window);
     if (!service.start(&error)) {

@@ -21,11 +21,13 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
+#include <QProgressBar>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QThread>
+#include <QTime>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -51,6 +53,8 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
     , m_rateLabel(new QLabel(this))
     , m_rejectedLabel(new QLabel(this))
     , m_storeLabel(new QLabel(this))
+    , m_budgetLabel(new QLabel(this))
+    , m_compactionBar(new QProgressBar(this))
 {
     setWindowTitle(tr("Device Metrics Console"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/metrics-console.svg")));
@@ -63,6 +67,27 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
         [this](bool healthy, const QString &error) {
             m_storeError = healthy ? QString() : error;
             updateStatus();
+        });
+    connect(service, &ConsoleService::storeBudgetDeleted, this,
+        [this](const QString &what, qint64 steps) {
+            m_budgetLabel->setText(tr("Disk budget: deleting old history"));
+            m_budgetLabel->setToolTip(
+                tr("%1 (%n step(s) in the last seconds, at %2). Raise --max-db-size or keep "
+                   "fewer days to keep more.",
+                    nullptr, int(steps))
+                    .arg(what, QTime::currentTime().toString(QStringLiteral("HH:mm"))));
+            m_budgetLabel->show();
+            m_budgetShownAt.start();
+        });
+    connect(
+        service, &ConsoleService::storeCompactionProgress, this, [this](qint64 done, qint64 total) {
+            m_compactionBar->setVisible(done < total);
+            m_compactionBar->setMaximum(1000);
+            m_compactionBar->setValue(total > 0 ? int(1000 * done / total) : 1000);
+            m_compactionBar->setToolTip(
+                tr("Closing stored history into compact chunks: %1 of %2 rows")
+                    .arg(done)
+                    .arg(total));
         });
 
     m_storeThread->setObjectName(QStringLiteral("window-store"));
@@ -149,6 +174,14 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
     statusBar()->addWidget(m_countsLabel);
     statusBar()->addWidget(m_rateLabel);
     statusBar()->addWidget(m_rejectedLabel);
+    m_budgetLabel->setObjectName(QStringLiteral("budgetLabel"));
+    m_budgetLabel->hide();
+    m_compactionBar->setObjectName(QStringLiteral("compactionBar"));
+    m_compactionBar->setFormat(tr("Compacting history %p%"));
+    m_compactionBar->setMaximumWidth(220);
+    m_compactionBar->hide();
+    statusBar()->addPermanentWidget(m_compactionBar);
+    statusBar()->addPermanentWidget(m_budgetLabel);
     statusBar()->addPermanentWidget(m_storeLabel);
     connect(m_model, &DeviceTableModel::countsChanged, this, &MainWindow::updateStatus);
     connect(&m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
@@ -273,6 +306,10 @@ void MainWindow::updateStatus()
     m_rateLabel->setText(tr("%1 datagrams/s").arg(m_rate, 0, 'f', 0));
     m_rejectedLabel->setText(tr("%1 rejected").arg(counters.rejectedTotal()));
     m_rejectedLabel->setToolTip(counters.summary());
+    // The budget's note stays while it deletes, and ten minutes after.
+    if (m_budgetLabel->isVisible() && m_budgetShownAt.isValid()
+        && m_budgetShownAt.elapsed() > 10 * 60 * 1000)
+        m_budgetLabel->hide();
     m_storeLabel->setText(m_storeError.isEmpty()
             ? tr("UDP %1 · %2").arg(m_service->udpPort()).arg(m_service->config().database)
             : tr("Store error: %1").arg(m_storeError));

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QMainWindow>
 #include <QTimer>
 
 class QLabel;
+class QProgressBar;
 class QLineEdit;
 class QTabWidget;
 class QTableView;
@@ -72,6 +74,11 @@ private:
     QLabel *m_rateLabel;
     QLabel *m_rejectedLabel;
     QLabel *m_storeLabel;
+    // What the disk budget deleted last, while it deletes; hidden otherwise.
+    QLabel *m_budgetLabel;
+    // Closing a backlog of history into chunks; hidden when there is none.
+    QProgressBar *m_compactionBar;
+    QElapsedTimer m_budgetShownAt;
 };
 
 } // namespace dmr::console

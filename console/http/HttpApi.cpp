@@ -263,6 +263,13 @@ void HttpApi::setStoreHealth(bool healthy, const QString &error)
     m_storeError = error;
 }
 
+void HttpApi::noteBudgetDeletion(const QString &what, qint64 steps)
+{
+    m_budgetDeletions += steps;
+    m_lastBudgetDeletion = what;
+    m_lastBudgetDeletionAt = now();
+}
+
 void HttpApi::acceptWebSockets()
 {
     while (m_server->hasPendingWebSocketConnections()) {
@@ -580,6 +587,27 @@ void HttpApi::exportRows(const QHttpServerRequest &request, QHttpServerResponder
     stream->start();
 }
 
+namespace {
+
+// Each tier's size and span: {"raw": {"rows", "bytes", "oldest", "newest"}, ...}.
+QJsonObject tiersJson(const StoreStats &sizes)
+{
+    QJsonObject tiers;
+    for (const StoreStats::Part &tier : sizes.tiers) {
+        const bool empty = tier.rows == 0;
+        tiers.insert(tier.name,
+            QJsonObject {{QStringLiteral("rows"), double(tier.rows)},
+                {QStringLiteral("bytes"), double(tier.bytes)},
+                {QStringLiteral("oldest"),
+                    empty ? QJsonValue() : QJsonValue(ApiJson::time(tier.oldestTs))},
+                {QStringLiteral("newest"),
+                    empty ? QJsonValue() : QJsonValue(ApiJson::time(tier.newestTs))}});
+    }
+    return tiers;
+}
+
+} // namespace
+
 void HttpApi::stats(QHttpServerResponder &responder)
 {
     const IngestCounters &c = *m_counters;
@@ -610,6 +638,8 @@ void HttpApi::stats(QHttpServerResponder &responder)
                               sizes ? QJsonValue(double(sizes->fileBytes)) : QJsonValue()},
                           {QStringLiteral("database_free_bytes"),
                               sizes ? QJsonValue(double(sizes->freeBytes)) : QJsonValue()},
+                          {QStringLiteral("tiers"), sizes ? tiersJson(*sizes) : QJsonValue()},
+                          {QStringLiteral("disk_budget_deletions"), double(m_budgetDeletions)},
                       })
             .toJson(QJsonDocument::Compact));
 }
@@ -633,6 +663,14 @@ void HttpApi::health(QHttpServerResponder &responder)
         {QStringLiteral("store_healthy"), m_storeHealthy}};
     if (!m_storeHealthy)
         body.insert(QStringLiteral("store_error"), m_storeError);
+    // Not an error (the budget does its job), but what an operator must know:
+    // history is being deleted to stay within --max-db-size.
+    if (m_budgetDeletions > 0) {
+        body.insert(QStringLiteral("disk_budget"),
+            QJsonObject {{QStringLiteral("deletions"), double(m_budgetDeletions)},
+                {QStringLiteral("last_deletion"), m_lastBudgetDeletion},
+                {QStringLiteral("last_deletion_at"), ApiJson::time(m_lastBudgetDeletionAt)}});
+    }
     replyJson(responder, QJsonDocument(body).toJson(QJsonDocument::Compact),
         m_storeHealthy ? Status::Ok : Status::ServiceUnavailable);
 }
@@ -672,7 +710,32 @@ void HttpApi::metrics(QHttpServerResponder &responder)
         page.sample("dmr_store_file_bytes", double(sizes->fileBytes));
         page.family("dmr_store_free_bytes", "gauge", "Free pages inside the database file.");
         page.sample("dmr_store_free_bytes", double(sizes->freeBytes));
+        page.family("dmr_store_tier_bytes", "gauge",
+            "Bytes of each tier of history: its open rows' pages and its chunks.");
+        for (const StoreStats::Part &tier : sizes->tiers)
+            page.sample("dmr_store_tier_bytes", {{"tier", tier.name}}, double(tier.bytes));
+        page.family("dmr_store_tier_rows", "gauge",
+            "System rows of each tier (a report, a device-minute, a device-hour).");
+        for (const StoreStats::Part &tier : sizes->tiers)
+            page.sample("dmr_store_tier_rows", {{"tier", tier.name}}, double(tier.rows));
+        page.family("dmr_store_tier_oldest_timestamp_seconds", "gauge",
+            "Oldest sample each tier holds, seconds since the Unix epoch.");
+        for (const StoreStats::Part &tier : sizes->tiers) {
+            if (tier.rows > 0)
+                page.sample("dmr_store_tier_oldest_timestamp_seconds", {{"tier", tier.name}},
+                    double(tier.oldestTs) / 1000.0);
+        }
+        page.family("dmr_store_tier_newest_timestamp_seconds", "gauge",
+            "Newest sample each tier holds, seconds since the Unix epoch.");
+        for (const StoreStats::Part &tier : sizes->tiers) {
+            if (tier.rows > 0)
+                page.sample("dmr_store_tier_newest_timestamp_seconds", {{"tier", tier.name}},
+                    double(tier.newestTs) / 1000.0);
+        }
     }
+    page.family("dmr_store_budget_deletions_total", "counter",
+        "Steps in which the disk budget (--max-db-size) deleted the oldest history.");
+    page.sample("dmr_store_budget_deletions_total", double(m_budgetDeletions));
 
     const qint64 t = now();
     const std::vector<const DeviceOverview *> devices = m_cache->search(QString());

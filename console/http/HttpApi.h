@@ -65,6 +65,8 @@ public slots:
     void updateDevices(const QList<DeviceSnapshot> &devices);
     void updateReports(const QList<AcceptedReport> &reports);
     void setStoreHealth(bool healthy, const QString &error);
+    // The disk budget deleted history (StoreWriter::budgetDeleted).
+    void noteBudgetDeletion(const QString &what, qint64 steps);
 
 private:
     using Status = QHttpServerResponder::StatusCode;
@@ -118,6 +120,9 @@ private:
     QHash<int, quint64> m_responses; // by status code, for /metrics
     bool m_storeHealthy = true;
     QString m_storeError;
+    qint64 m_budgetDeletions = 0;
+    QString m_lastBudgetDeletion;
+    qint64 m_lastBudgetDeletionAt = 0;
     std::atomic<quint16> m_port {0};
 };
 

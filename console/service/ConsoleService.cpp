@@ -77,6 +77,9 @@ bool ConsoleService::start(QString *error)
     m_writer = new StoreWriter(writerOptions, m_queue.get(), &m_counters);
     m_writer->moveToThread(m_storeThread);
     connect(m_writer, &StoreWriter::healthChanged, this, &ConsoleService::storeHealthChanged);
+    connect(m_writer, &StoreWriter::budgetDeleted, this, &ConsoleService::storeBudgetDeleted);
+    connect(
+        m_writer, &StoreWriter::compactionProgress, this, &ConsoleService::storeCompactionProgress);
     m_storeThread->start();
     if (m_lowered)
         QMetaObject::invokeMethod(m_writer, &lowerCurrentThreadPriority);
@@ -202,6 +205,7 @@ void ConsoleService::startHttp()
     connect(m_ingest, &Ingest::devicesUpdated, m_http, &HttpApi::updateDevices);
     connect(m_ingest, &Ingest::reportsAccepted, m_http, &HttpApi::updateReports);
     connect(m_writer, &StoreWriter::healthChanged, m_http, &HttpApi::setStoreHealth);
+    connect(m_writer, &StoreWriter::budgetDeleted, m_http, &HttpApi::noteBudgetDeletion);
     m_httpThread->start();
     if (m_lowered)
         QMetaObject::invokeMethod(m_http, &lowerCurrentThreadPriority);

@@ -65,6 +65,9 @@ public:
 signals:
     void devicesUpdated(const QList<DeviceSnapshot> &devices);
     void storeHealthChanged(bool healthy, const QString &error);
+    // StoreWriter's: the disk budget deleted history; a backlog being compacted.
+    void storeBudgetDeleted(const QString &what, qint64 steps);
+    void storeCompactionProgress(qint64 done, qint64 total);
 
 private:
     void startHttp();

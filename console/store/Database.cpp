@@ -7,6 +7,7 @@
 #include "store/SystemRollup.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QSqlError>
@@ -250,7 +251,7 @@ int Database::schemaVersion() const
     return query.value(0).toInt();
 }
 
-bool Database::migrate(QString *error)
+bool Database::migrate(QString *error, const Progress &progress)
 {
     QSqlQuery query(m_db);
     if (!m_db.tables().contains(QStringLiteral("schema_version"))) {
@@ -275,11 +276,28 @@ bool Database::migrate(QString *error)
     }
     const QString idColumn = isPostgres() ? QStringLiteral("BIGSERIAL PRIMARY KEY")
                                           : QStringLiteral("INTEGER PRIMARY KEY");
+    // Progress by statements: one of a large database can take a while (a
+    // rollup computed from every stored row).
+    int steps = 0;
+    for (const Migration &migration : migrations())
+        steps += migration.version > current ? int(migration.statements.size()) : 0;
+    if (steps > 0)
+        qCInfo(lcStore, "migrating the database from schema version %d to %d (%d steps)", current,
+            kSchemaVersion, steps);
+    int step = 0;
+    QElapsedTimer clock;
+    clock.start();
     for (const Migration &migration : migrations()) {
         if (migration.version <= current)
             continue;
         m_db.transaction();
         for (QString statement : migration.statements) {
+            if (progress)
+                progress(step, steps);
+            if (clock.elapsed() > 2000) // a line for the slow ones, not for a new file
+                qCInfo(lcStore, "migrating the database: step %d of %d (%.0f s so far)", step + 1,
+                    steps, double(clock.elapsed()) / 1000.0);
+            ++step;
             statement.replace(QStringLiteral("{{ID}}"), idColumn);
             statement.replace(QStringLiteral("{{BLOB}}"),
                 isPostgres() ? QStringLiteral("BYTEA") : QStringLiteral("BLOB"));
@@ -302,6 +320,8 @@ bool Database::migrate(QString *error)
         }
         qCInfo(lcStore, "database schema migrated to version %d", migration.version);
     }
+    if (progress && steps > 0)
+        progress(steps, steps);
     return true;
 }
 

@@ -6,6 +6,7 @@
 #include <QList>
 #include <QSqlDatabase>
 #include <QString>
+#include <functional>
 #include <optional>
 
 namespace dmr::console {
@@ -28,7 +29,9 @@ public:
     // Opens a SQLite file (creating its folder), in WAL mode.
     bool open(const QString &path, QString *error);
     // Creates or upgrades the schema. Refuses a database from a newer version.
-    bool migrate(QString *error);
+    // Called before each statement of the migrations to run: done of total.
+    using Progress = std::function<void(int done, int total)>;
+    bool migrate(QString *error, const Progress &progress = {});
     int schemaVersion() const;
 
     std::optional<QList<DeviceSnapshot>> loadDevices(QString *error) const;

@@ -345,6 +345,69 @@ std::optional<StoreStats> StoreReader::sizes(QString *error)
     StoreStats stats;
     stats.freeBytes = values[0] * values[1];
     stats.fileBytes = QFileInfo(m_path).size() + QFileInfo(m_path + QStringLiteral("-wal")).size();
+    query.setForwardOnly(true);
+    for (Tier tier : Tiers::kAll) {
+        StoreStats::Part part;
+        part.name = Tiers::name(tier);
+        const ChunkTable::Kind system = ChunkTable::kindOf(tier, false);
+        const ChunkTable::Kind network = ChunkTable::kindOf(tier, true);
+        const QString span = tier == Tier::Raw ? QStringLiteral("MIN(ts), MAX(ts)")
+                                               : QStringLiteral("MIN(first_ts), MAX(last_ts)");
+        // The rows not compacted yet, then the chunks by the (kind, start_ts)
+        // index, their BLOBs' lengths without reading their pages.
+        const QString rowSql
+            = QStringLiteral("SELECT COUNT(*), %1 FROM %2").arg(span, ChunkTable::rowTable(system));
+        if (!query.exec(rowSql) || !query.next()) {
+            *error = failure(query);
+            return std::nullopt;
+        }
+        part.rows = query.value(0).toLongLong();
+        std::optional<qint64> oldest, newest;
+        if (!query.isNull(1)) {
+            oldest = query.value(1).toLongLong();
+            newest = query.value(2).toLongLong();
+        }
+        query.finish();
+        if (!query.exec(QStringLiteral("SELECT (SELECT SUM(row_count) FROM %1 WHERE kind = %2),"
+                                       " (SELECT SUM(LENGTH(data)) FROM %1 WHERE kind IN (%2, %3)),"
+                                       " (SELECT first_ts FROM %1 WHERE kind = %2"
+                                       " ORDER BY start_ts LIMIT 1),"
+                                       " (SELECT last_ts FROM %1 WHERE kind = %2"
+                                       " ORDER BY start_ts DESC LIMIT 1)")
+                            .arg(ChunkTable::table())
+                            .arg(int(system))
+                            .arg(int(network)))
+            || !query.next()) {
+            *error = failure(query);
+            return std::nullopt;
+        }
+        part.rows += query.value(0).toLongLong();
+        part.bytes = query.value(1).toLongLong();
+        if (!query.isNull(2)) {
+            oldest = oldest ? std::min(*oldest, query.value(2).toLongLong())
+                            : query.value(2).toLongLong();
+            newest = newest ? std::max(*newest, query.value(3).toLongLong())
+                            : query.value(3).toLongLong();
+        }
+        query.finish();
+        // The row tables' pages, by name: dbstat visits only those b-trees.
+        for (const QString &name : {ChunkTable::rowTable(system), ChunkTable::rowTable(network)}) {
+            for (const QString &btree : {name, name + QStringLiteral("_device_ts"),
+                     QStringLiteral("sqlite_autoindex_%1_1").arg(name)}) {
+                query.prepare(QStringLiteral("SELECT SUM(pgsize) FROM dbstat WHERE name = ?"));
+                query.addBindValue(btree);
+                if (!query.exec() || !query.next()) {
+                    *error = failure(query);
+                    return std::nullopt;
+                }
+                part.bytes += query.value(0).toLongLong();
+                query.finish();
+            }
+        }
+        part.oldestTs = oldest.value_or(0);
+        part.newestTs = newest.value_or(0);
+        stats.tiers.append(part);
+    }
     return stats;
 }
 

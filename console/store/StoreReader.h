@@ -44,6 +44,10 @@ struct StoreStats
     qint64 freeBytes = 0; // free pages inside the file
     qint64 reports = 0; // system samples stored, rows and chunks
     QList<Part> parts;
+    // Per tier ("raw", "minute", "hour"): its system rows (a report, a
+    // device-minute, a device-hour), its bytes (row tables' pages and chunks'
+    // BLOBs) and the span of its samples.
+    QList<Part> tiers;
 };
 
 // The read side of the store: every query the REST API, the window's store
@@ -90,8 +94,9 @@ public:
     // Sizes and spans of every part of the store. Reads every page (SQLite's
     // dbstat): for the operator's command, not for a scrape.
     std::optional<StoreStats> stats(QString *error);
-    // The file's size and its free pages alone (no parts): cheap enough for
-    // /metrics and /api/stats.
+    // The file's size, its free pages and each tier's size and span (no
+    // parts): cheap enough for /metrics and /api/stats, as its index seeks
+    // and the row tables hold only what is not compacted yet.
     std::optional<StoreStats> sizes(QString *error);
 
     // `metric` over [fromMs, toMs) in at most `buckets` equal time buckets;

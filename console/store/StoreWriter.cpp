@@ -32,6 +32,8 @@ constexpr int kRowsPerStatement = 16;
 constexpr qint64 kTickBudgetMs = 250;
 // Compaction per tick, only once the queue is empty: ingest comes first.
 constexpr qint64 kCompactBudgetMs = 100;
+// Raw rows found on open beyond which closing them is shown as progress.
+constexpr qint64 kBacklogRows = 200000;
 // Free pages kept for the next inserts; beyond them compaction's and
 // retention's pages go back to the file system.
 constexpr qint64 kKeptFreePages = 4096;
@@ -119,6 +121,17 @@ bool StoreWriter::open(QString *error)
         QString scanError;
         if (!m_compactor->scanAll(&scanError))
             qCWarning(lcStore, "cannot look for history to compact: %s", qPrintable(scanError));
+        // A backlog worth showing progress for: more raw rows than a few
+        // hours of a fleet leave open.
+        QSqlQuery count(m_database->sql());
+        if (m_compactor->pending()
+            && count.exec(QStringLiteral("SELECT (SELECT COUNT(*) FROM system_metrics)"
+                                         " + (SELECT COUNT(*) FROM network_metrics)"))
+            && count.next() && count.value(0).toLongLong() >= kBacklogRows) {
+            m_backlogRows = count.value(0).toLongLong();
+            qCInfo(lcStore, "%lld rows of history to close into chunks, in the background",
+                static_cast<long long>(m_backlogRows));
+        }
         m_lastCompactionLog.start();
         if (m_options.keepRawMs > 0 || m_options.keepMinuteMs > 0 || m_options.keepHourMs > 0
             || m_options.maxDbBytes > 0) {
@@ -270,6 +283,8 @@ bool StoreWriter::compact(qint64 budgetMs, QString *error)
         if (const std::optional<Compactor::Step> step = m_compactor->step(error)) {
             ++m_compactedWindows;
             m_compactedRows += step->rows;
+            if (step->tier == Tier::Raw)
+                m_backlogDone += step->rows;
             continue;
         }
         if (!error->isEmpty()) {
@@ -294,12 +309,20 @@ bool StoreWriter::compact(qint64 budgetMs, QString *error)
                 break;
             }
             ++m_budgetDeletions;
-            if (!m_lastBudgetLog.isValid() || m_lastBudgetLog.elapsed() > 60000) {
-                qCWarning(lcStore, "%s (%lld steps since the last line)", qPrintable(*deleted),
+            m_lastBudgetDeletion = *deleted;
+        }
+        // The log, the window's status bar and /healthz say so, a line a
+        // minute and a signal every 10 s at most.
+        if (m_budgetDeletions > 0
+            && (!m_lastBudgetLog.isValid() || m_lastBudgetLog.elapsed() > 10000)) {
+            emit budgetDeleted(m_lastBudgetDeletion, m_budgetDeletions);
+            if (!m_lastBudgetLine.isValid() || m_lastBudgetLine.elapsed() > 60000) {
+                qCWarning(lcStore, "%s (%lld steps)", qPrintable(m_lastBudgetDeletion),
                     static_cast<long long>(m_budgetDeletions));
-                m_budgetDeletions = 0;
-                m_lastBudgetLog.start();
+                m_lastBudgetLine.start();
             }
+            m_budgetDeletions = 0;
+            m_lastBudgetLog.start();
         }
     }
     if (ok) {
@@ -313,17 +336,32 @@ bool StoreWriter::compact(qint64 budgetMs, QString *error)
         }
     }
     // Progress of a long compaction (a database from before chunks) in the
-    // log, at most every 10 s.
+    // log, at most every 10 s, and to the window a few times a second.
+    const bool backlogDone = m_backlogRows > 0 && !m_compactor->pending();
+    if (m_backlogRows > 0
+        && (backlogDone || !m_lastProgress.isValid() || m_lastProgress.elapsed() > 250)) {
+        emit compactionProgress(
+            backlogDone ? m_backlogRows : std::min(m_backlogDone, m_backlogRows), m_backlogRows);
+        m_lastProgress.start();
+    }
     if ((m_compactedWindows > 0 || m_retainedRows > 0)
         && (m_lastCompactionLog.elapsed() > 10000 || !m_compactor->pending())) {
+        const QString share = m_backlogRows > 0
+            ? QStringLiteral(" (%1 % of the backlog)")
+                  .arg(backlogDone ? 100
+                                   : 100 * std::min(m_backlogDone, m_backlogRows) / m_backlogRows)
+            : QString();
         qCInfo(lcStore,
-            "compacted %lld windows of history (%lld rows) into chunks%s; retention deleted "
+            "compacted %lld windows of history (%lld rows) into chunks%s%s; retention deleted "
             "%lld rows and chunks",
             static_cast<long long>(m_compactedWindows), static_cast<long long>(m_compactedRows),
-            m_compactor->pending() ? ", more to go" : "", static_cast<long long>(m_retainedRows));
+            m_compactor->pending() ? ", more to go" : "", qPrintable(share),
+            static_cast<long long>(m_retainedRows));
         m_compactedWindows = m_compactedRows = m_retainedRows = 0;
         m_lastCompactionLog.restart();
     }
+    if (backlogDone)
+        m_backlogRows = m_backlogDone = 0;
     return ok;
 }
 

@@ -71,6 +71,13 @@ signals:
     // After each transaction: the runs it added to, as now stored. Only
     // built while something is connected.
     void runsStored(const QList<StoredRun> &runs);
+    // The disk budget deleted history: the last step as a sentence, and the
+    // steps since the signal before (at most one signal every 10 s).
+    void budgetDeleted(const QString &what, qint64 steps);
+    // Closing a backlog of history into chunks (a database from before
+    // chunks, or after a long stop): raw rows moved of those found on
+    // open, a few times a second; done == total once it is all closed.
+    void compactionProgress(qint64 done, qint64 total);
 
 private:
     void flushSome();
@@ -98,8 +105,13 @@ private:
     std::unique_ptr<Retention> m_retention;
     qint64 m_retainedRows = 0; // since the last progress line
     QElapsedTimer m_lastBudgetCheck;
-    QElapsedTimer m_lastBudgetLog;
+    QElapsedTimer m_lastBudgetLog; // the last budgetDeleted signal
+    QElapsedTimer m_lastBudgetLine;
     qint64 m_budgetDeletions = 0; // since the last line about them
+    QString m_lastBudgetDeletion;
+    qint64 m_backlogRows = 0; // raw rows found on open; 0: no backlog worth showing
+    qint64 m_backlogDone = 0;
+    QElapsedTimer m_lastProgress;
     qint64 m_compactedWindows = 0; // since the last progress line
     qint64 m_compactedRows = 0;
     QElapsedTimer m_lastCompactionLog;

@@ -14,6 +14,7 @@
 #include <QNetworkReply>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTcpSocket>
@@ -80,6 +81,7 @@ private slots:
     void webSocketPushesUpdates();
     void healthzFailsWhileWritesFail();
     void occasionalClientGetsAFreshList();
+    void healthzSaysWhenTheDiskBudgetDeletes();
 
 private:
     Response request(const QByteArray &method, const QString &path, const QByteArray &body = {},
@@ -726,6 +728,29 @@ void TestHttpApi::statsHealthAndMetrics()
     QVERIFY(values.value(QStringLiteral("dmr_store_file_bytes")) >= 4096);
     QVERIFY(values.contains(QStringLiteral("dmr_store_free_bytes")));
     QVERIFY(stats.json()[QStringLiteral("database_bytes")].toDouble() >= 4096);
+    // Each tier's size and span: the raw rows are the system rows stored,
+    // as rows or in chunks, each tier's span inside the reports' times.
+    const QJsonObject tiers = stats.json()[QStringLiteral("tiers")].toObject();
+    QCOMPARE(tiers.keys(), QStringList({"hour", "minute", "raw"}));
+    const QJsonObject raw = tiers[QStringLiteral("raw")].toObject();
+    QCOMPARE(qint64(raw[QStringLiteral("rows")].toDouble()),
+        TestSql::Connection(m_dir.filePath(QStringLiteral("metrics.db")))
+            .value(
+                QStringLiteral("SELECT (SELECT COUNT(*) FROM system_metrics) + (SELECT"
+                               " COALESCE(SUM(row_count), 0) FROM metric_chunks WHERE kind = 1)"))
+            .toLongLong());
+    QVERIFY(raw[QStringLiteral("bytes")].toDouble() > 0);
+    QVERIFY(tiers[QStringLiteral("minute")].toObject()[QStringLiteral("rows")].toDouble() > 0);
+    QVERIFY(tiers[QStringLiteral("hour")].toObject()[QStringLiteral("rows")].toDouble()
+        <= tiers[QStringLiteral("minute")].toObject()[QStringLiteral("rows")].toDouble());
+    QVERIFY(raw[QStringLiteral("oldest")].toString() <= raw[QStringLiteral("newest")].toString());
+    QCOMPARE(values.value(QStringLiteral("dmr_store_tier_rows{tier=\"raw\"}")),
+        raw[QStringLiteral("rows")].toDouble());
+    QVERIFY(values.value(QStringLiteral("dmr_store_tier_bytes{tier=\"minute\"}")) > 0);
+    QVERIFY(
+        values.contains(QStringLiteral("dmr_store_tier_oldest_timestamp_seconds{tier=\"hour\"}")));
+    QCOMPARE(values.value(QStringLiteral("dmr_store_budget_deletions_total")), 0.0);
+    QVERIFY(!health.json().object().contains(QStringLiteral("disk_budget")));
     const QString uuid = uuidOf(TestReports::deviceId(1));
     bool found = false;
     for (auto it = values.cbegin(); it != values.cend(); ++it) {
@@ -886,4 +911,42 @@ void TestHttpApi::occasionalClientGetsAFreshList()
 }
 
 QTEST_GUILESS_MAIN(TestHttpApi)
+// A console over its disk budget deletes the oldest history; /healthz stays
+// ok (the budget does its job) but says so, and /metrics counts the steps.
+void TestHttpApi::healthzSaysWhenTheDiskBudgetDeletes()
+{
+    QTemporaryDir dir;
+    ConsoleConfig config;
+    config.headless = true;
+    config.udpBind = QHostAddress::LocalHost;
+    config.udpPort = 0;
+    config.httpPort = 0;
+    config.database = dir.filePath(QStringLiteral("metrics.db"));
+    config.statsIntervalSeconds = 0;
+    config.flushIntervalMs = 20;
+    config.maxDbBytes = 1; // nothing fits
+    auto budgeted = std::make_unique<ConsoleService>(config);
+    QString error;
+    QVERIFY2(budgeted->start(&error), qPrintable(error));
+    std::swap(m_service, budgeted);
+    auto restore = qScopeGuard([&] { std::swap(m_service, budgeted); });
+    sendReports(TestReports::deviceId(3), 4, 1, 30);
+    Response health;
+    QTRY_VERIFY_WITH_TIMEOUT((health = request("GET", QStringLiteral("/healthz")))
+                                 .json()
+                                 .object()
+                                 .contains(QStringLiteral("disk_budget")),
+        20000);
+    QCOMPARE(health.status, 200);
+    const QJsonObject budget = health.json()[QStringLiteral("disk_budget")].toObject();
+    QVERIFY2(budget[QStringLiteral("last_deletion")].toString().startsWith(
+                 QLatin1String("the disk budget deleted the oldest per-minute history")),
+        health.body.constData());
+    QVERIFY(budget[QStringLiteral("deletions")].toDouble() >= 1);
+    QVERIFY(request("GET", QStringLiteral("/metrics"))
+                .body.contains("\ndmr_store_budget_deletions_total "));
+    QVERIFY(!request("GET", QStringLiteral("/metrics"))
+                 .body.contains("\ndmr_store_budget_deletions_total 0\n"));
+}
+
 #include "tst_httpapi.moc"

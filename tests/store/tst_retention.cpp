@@ -8,6 +8,7 @@
 #include "support/TestSql.h"
 #include "support/TestStore.h"
 
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <memory>
@@ -148,9 +149,15 @@ private:
         options.databasePath = m_path;
         options.maxDbBytes = maxBytes;
         StoreWriter writer(options, &queue, &counters);
+        // The window's status bar and /healthz hear of it.
+        QSignalSpy deleted(&writer, &StoreWriter::budgetDeleted);
         QString error;
         QVERIFY2(writer.open(&error), qPrintable(error));
         QVERIFY2(writer.compact(-1, &error), qPrintable(error));
+        QCOMPARE(deleted.size(), 1);
+        QVERIFY(deleted.first().at(0).toString().startsWith(
+            QLatin1String("the disk budget deleted the oldest")));
+        QVERIFY(deleted.first().at(1).toLongLong() >= 1);
     }
 
     void write(qint64 keepRawMs, qint64 keepMinuteMs, std::function<qint64()> clock)
