@@ -5,18 +5,26 @@
 #include "gui/InterfaceTableModel.h"
 #include "gui/MainWindow.h"
 #include "gui/MetricChart.h"
+#include "gui/MigrationProgress.h"
 #include "service/ConsoleService.h"
+#include "store/Database.h"
 #include "support/TestReports.h"
+#include "support/TestSql.h"
 
+#include <QApplication>
 #include <QDateTime>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QProgressBar>
+#include <QProgressDialog>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QUdpSocket>
 
 using namespace dmr::console;
@@ -27,6 +35,8 @@ class TestMainWindow : public QObject
     Q_OBJECT
 private slots:
     void deviceAppearsAndOpens();
+    void storeMaintenanceShowsInTheStatusBar();
+    void olderDatabaseMigratesWithProgress();
 };
 
 void TestMainWindow::deviceAppearsAndOpens()
@@ -106,4 +116,79 @@ void TestMainWindow::deviceAppearsAndOpens()
 }
 
 QTEST_MAIN(TestMainWindow)
+// What the store does on its own shows in the status bar: deletions to stay
+// within the disk budget, and closing a backlog of history into chunks.
+void TestMainWindow::storeMaintenanceShowsInTheStatusBar()
+{
+    QTemporaryDir dir;
+    ConsoleConfig config;
+    config.database = dir.filePath(QStringLiteral("console.db"));
+    config.udpBind = QHostAddress::LocalHost;
+    config.udpPort = 0;
+    config.httpPort = 0;
+    config.statsIntervalSeconds = 0;
+    ConsoleService service(config);
+    QString error;
+    QVERIFY2(service.start(&error), qPrintable(error));
+    MainWindow window(&service);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    auto *budget = window.statusBar()->findChild<QLabel *>(QStringLiteral("budgetLabel"));
+    auto *compaction
+        = window.statusBar()->findChild<QProgressBar *>(QStringLiteral("compactionBar"));
+    QVERIFY(budget && compaction);
+    QVERIFY(!budget->isVisible());
+    QVERIFY(!compaction->isVisible());
+
+    // As the writer's signals arrive through the service (queued, from its thread).
+    emit service.storeBudgetDeleted(
+        QStringLiteral("the disk budget deleted the oldest raw history (before 2026-11-01)"), 3);
+    QVERIFY(budget->isVisible());
+    QVERIFY(budget->toolTip().contains(QLatin1String("oldest raw history")));
+    emit service.storeCompactionProgress(250, 1000);
+    QVERIFY(compaction->isVisible());
+    QCOMPARE(compaction->value(), 250);
+    emit service.storeCompactionProgress(1000, 1000);
+    QVERIFY(!compaction->isVisible());
+}
+
+// A database of an older schema is brought up to date before the window
+// opens, on a thread, with a progress dialog the GUI thread keeps painting.
+void TestMainWindow::olderDatabaseMigratesWithProgress()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("old.db"));
+    {
+        TestSql::Connection old(path);
+        QVERIFY(old.exec(QStringLiteral("CREATE TABLE schema_version (version INTEGER NOT NULL)")));
+        QVERIFY(old.exec(QStringLiteral("INSERT INTO schema_version (version) VALUES (0)")));
+    }
+    int largest = 0;
+    int polls = 0;
+    QTimer poll;
+    QObject::connect(&poll, &QTimer::timeout, [&] {
+        ++polls; // the GUI thread's event loop runs meanwhile
+        if (auto *dialog = qobject_cast<QProgressDialog *>(QApplication::activeModalWidget()))
+            largest = std::max(largest, dialog->maximum());
+    });
+    poll.start(0);
+    QString error;
+    QVERIFY2(migrateShowingProgress(path, &error, 0), qPrintable(error));
+    poll.stop();
+    QVERIFY(polls > 0);
+    QVERIFY(largest > 0); // the dialog showed with the migrations' steps
+    Database database(QStringLiteral("check"));
+    QVERIFY(database.open(path, &error));
+    QCOMPARE(database.schemaVersion(), Database::kSchemaVersion);
+    // A file that is no database: the reason, no dialog left behind.
+    const QString junk = dir.filePath(QStringLiteral("junk.db"));
+    QFile file(junk);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QByteArray(8192, 'x'));
+    file.close();
+    QVERIFY(!migrateShowingProgress(junk, &error, 0));
+    QVERIFY(!error.isEmpty());
+    QVERIFY(!QApplication::activeModalWidget());
+}
+
 #include "tst_mainwindow.moc"

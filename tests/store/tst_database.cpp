@@ -92,7 +92,16 @@ void TestDatabase::freshFile()
         QString error;
         QVERIFY2(database.open(file, &error), qPrintable(error));
         QCOMPARE(database.schemaVersion(), 0);
-        QVERIFY2(database.migrate(&error), qPrintable(error));
+        // Progress before each statement, then done: total of total.
+        QList<std::pair<int, int>> steps;
+        QVERIFY2(database.migrate(&error,
+                     [&steps](int done, int total) {
+                         steps.append({done, total});
+                     }),
+            qPrintable(error));
+        QVERIFY(steps.size() > 10);
+        for (int i = 0; i < steps.size(); ++i)
+            QCOMPARE(steps.at(i), std::make_pair(i, int(steps.size()) - 1));
         QCOMPARE(database.schemaVersion(), Database::kSchemaVersion);
         QCOMPARE(Database::kSchemaVersion, 6);
         QVERIFY(!database.isPostgres());
