@@ -44,6 +44,17 @@ bool toInt(const QString &text, int minimum, int maximum, int *out)
     return true;
 }
 
+bool toSwitch(const QString &text, bool *out)
+{
+    if (text == QLatin1String("on") || text == QLatin1String("1"))
+        *out = true;
+    else if (text == QLatin1String("off") || text == QLatin1String("0"))
+        *out = false;
+    else
+        return false;
+    return true;
+}
+
 bool toAddress(const QString &text, QHostAddress *out)
 {
     QHostAddress address;
@@ -134,6 +145,11 @@ const QList<Key> &keys()
                 c.maxDbBytes = bytes.value_or(0);
                 return bytes.has_value();
             }},
+        {"store-maintenance", "METRICS_STORE_MAINTENANCE", "on|off",
+            "Compaction into chunks, retention and the disk budget, run by the database writer "
+            "between its batches (default on). off stores every report as rows and deletes "
+            "nothing: for benchmarks, never for a console left alone.",
+            [](ConsoleConfig &c, const QString &v) { return toSwitch(v, &c.storeMaintenance); }},
         {"security", "METRICS_SECURITY", "level",
             "Least protection a report must have: none, sign (HMAC-SHA-256) or encrypt "
             "(AES-256-GCM) (default none). Devices with a key must use their key's level "

@@ -31,6 +31,9 @@ struct ConsoleConfig
     int keepMinuteDays = 90; // per-minute rollups; 0: for ever
     int keepHourDays = 1825; // per-hour rollups; 0: for ever
     qint64 maxDbBytes = 0; // disk budget of the database; 0: none
+    // Compaction, retention and the disk budget in the writer; off only to
+    // measure ingest without them (the maintenance benchmark's baseline).
+    bool storeMaintenance = true;
     // "8G", "500M", "1T", "1048576": bytes, with K, M, G or T as powers of 1024.
     static std::optional<qint64> parseSize(const QString &text);
     int receiveBufferBytes = 8 * 1024 * 1024;

@@ -74,6 +74,9 @@ bool ConsoleService::start(QString *error)
     writerOptions.keepMinuteMs = qint64(m_config.keepMinuteDays) * kDayMs;
     writerOptions.keepHourMs = qint64(m_config.keepHourDays) * kDayMs;
     writerOptions.maxDbBytes = m_config.maxDbBytes;
+    writerOptions.compact = m_config.storeMaintenance; // retention and budget come with it
+    if (!m_config.storeMaintenance)
+        qCWarning(lcStore, "store maintenance is off: history stays rows, nothing is deleted");
     m_writer = new StoreWriter(writerOptions, m_queue.get(), &m_counters);
     m_writer->moveToThread(m_storeThread);
     connect(m_writer, &StoreWriter::healthChanged, this, &ConsoleService::storeHealthChanged);

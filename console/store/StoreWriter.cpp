@@ -30,10 +30,19 @@ namespace {
 constexpr int kRowsPerStatement = 16;
 // Work done per timer tick before the event loop gets a turn.
 constexpr qint64 kTickBudgetMs = 250;
-// Compaction per tick, only once the queue is empty: ingest comes first.
+// Compaction per tick once the queue is empty.
 constexpr qint64 kCompactBudgetMs = 100;
 // Raw rows found on open beyond which closing them is shown as progress.
 constexpr qint64 kBacklogRows = 200000;
+// While the queue is not empty, compaction, retention and the disk budget
+// still get this share of the writer's time: a writer that never catches up
+// (a fleet beyond its capacity, a slow disk) must still keep the database
+// compact and within its budget. Ingest keeps the rest.
+constexpr double kBehindMaintenanceShare = 0.1;
+// Slices shorter than this are not worth a compaction step; longer credit
+// than this is not kept (one long write must not stall ingest for long).
+constexpr qint64 kMinMaintenanceSliceMs = 20;
+constexpr qint64 kMaxMaintenanceCreditMs = 1000;
 // Free pages kept for the next inserts; beyond them compaction's and
 // retention's pages go back to the file system.
 constexpr qint64 kKeptFreePages = 4096;
@@ -255,14 +264,34 @@ void StoreWriter::flushSome()
         }
         setHealthy(true, QString());
     }
+    const qint64 wroteMs = budget.elapsed();
     // The budget is looked at every 10 s: three pragmas.
     const bool budgetDue = m_options.maxDbBytes > 0
         && (!m_lastBudgetCheck.isValid() || m_lastBudgetCheck.elapsed() > 10000);
-    if (m_queue->size() == 0 && m_compactor
+    if (m_compactor
         && (m_compactor->pending() || (m_retention && m_retention->pending()) || budgetDue)) {
-        QString error;
-        if (!compact(kCompactBudgetMs, &error))
-            qCWarning(lcStore, "compaction failed, will retry: %s", qPrintable(error));
+        const bool behind = m_queue->size() > 0;
+        qint64 sliceMs = kCompactBudgetMs;
+        if (behind) {
+            m_maintenanceCreditMs = std::min(kMaxMaintenanceCreditMs,
+                m_maintenanceCreditMs
+                    + qint64(
+                        double(wroteMs) * kBehindMaintenanceShare / (1 - kBehindMaintenanceShare)));
+            sliceMs = m_maintenanceCreditMs >= kMinMaintenanceSliceMs ? m_maintenanceCreditMs : 0;
+        } else {
+            m_maintenanceCreditMs = 0; // idle time is free
+        }
+        if (sliceMs > 0) {
+            QElapsedTimer spent;
+            spent.start();
+            QString error;
+            if (!compact(sliceMs, &error))
+                qCWarning(lcStore, "compaction failed, will retry: %s", qPrintable(error));
+            if (behind)
+                m_maintenanceCreditMs = std::max<qint64>(0, sliceMs - spent.elapsed());
+        }
+    } else {
+        m_maintenanceCreditMs = 0;
     }
     if (m_timer->interval() != m_options.flushIntervalMs)
         m_timer->setInterval(m_options.flushIntervalMs);

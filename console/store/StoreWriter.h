@@ -41,7 +41,8 @@ public:
         int maxReportsPerTransaction = 100000;
         int retryIntervalMs = 1000;
         // Closes devices' history into compact chunks between batches
-        // (Compactor); off only for tests of the row tables themselves.
+        // (Compactor); off only for tests of the row tables themselves and
+        // for --store-maintenance off. Retention and the budget need it.
         bool compact = true;
         qint64 compactGraceMs = 10 * 60 * 1000;
         // Retention (Retention); 0 keeps for ever.
@@ -104,6 +105,8 @@ private:
     std::unique_ptr<Compactor> m_compactor;
     std::unique_ptr<Retention> m_retention;
     qint64 m_retainedRows = 0; // since the last progress line
+    // Maintenance time earned by writing while behind (kBehindMaintenanceShare).
+    qint64 m_maintenanceCreditMs = 0;
     QElapsedTimer m_lastBudgetCheck;
     QElapsedTimer m_lastBudgetLog; // the last budgetDeleted signal
     QElapsedTimer m_lastBudgetLine;

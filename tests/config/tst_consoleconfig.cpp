@@ -37,6 +37,8 @@ QString valueOf(const ConsoleConfig &config, const QString &key)
         return QString::number(config.flushIntervalMs);
     if (key == QLatin1String("receive-buffer"))
         return QString::number(config.receiveBufferBytes);
+    if (key == QLatin1String("store-maintenance"))
+        return config.storeMaintenance ? QStringLiteral("on") : QStringLiteral("off");
     if (key == QLatin1String("headless"))
         return config.headless ? QStringLiteral("true") : QStringLiteral("false");
     return QStringLiteral("no such key: ") + key;
@@ -181,6 +183,7 @@ void TestConsoleConfig::precedence_data()
         {"queue-capacity", "METRICS_QUEUE_CAPACITY", {"1000", "5000", "9000"}, "200000"},
         {"flush-interval", "METRICS_FLUSH_INTERVAL_MS", {"5", "50", "500"}, "1000"},
         {"receive-buffer", "METRICS_RECEIVE_BUFFER", {"65536", "131072", "262144"}, "8388608"},
+        {"store-maintenance", "METRICS_STORE_MAINTENANCE", {"off", "on", "off"}, "on"},
         {"headless", "METRICS_HEADLESS", {"", "1", "1"}, "false"},
     };
     for (const Key &k : keys) {
@@ -212,6 +215,9 @@ void TestConsoleConfig::precedence_data()
     QTest::newRow("http-bind: localhost")
         << "http-bind"
         << "METRICS_HTTP_BIND" << QString() << "localhost" << QString() << "127.0.0.1";
+    QTest::newRow("store-maintenance: 0")
+        << "store-maintenance"
+        << "METRICS_STORE_MAINTENANCE" << QString() << "0" << QString() << "off";
     QTest::newRow("udp-port: 0 picks a free port") << "udp-port"
                                                    << "METRICS_UDP_PORT"
                                                    << "0" << QString() << QString() << "0";
@@ -284,6 +290,8 @@ void TestConsoleConfig::invalidValues_data()
                               << QStringList {"db"};
     QTest::newRow("receive buffer too small") << QStringList {"--receive-buffer",
         "1024"} << none << QByteArray() << QStringList {"receive-buffer", "1024"};
+    QTest::newRow("store-maintenance maybe") << QStringList {"--store-maintenance",
+        "maybe"} << none << QByteArray() << QStringList {"store-maintenance", "maybe"};
     QTest::newRow("port with trailing text") << QStringList {"--udp-port", "47800x"} << none
                                              << QByteArray() << QStringList {"udp-port", "47800x"};
     // A valid flag does not hide an invalid env value of another key.

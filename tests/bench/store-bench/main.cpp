@@ -5,6 +5,7 @@
 // size (indexes and free pages included) and each table's share per report.
 //
 //   store-bench [--devices 30] [--days 7] [--interval 10] [--db PATH] [--no-compact]
+//               [--start MS]
 #include "RealisticDevice.h"
 #include "ingest/IngestCounters.h"
 #include "ingest/ReportQueue.h"
@@ -142,6 +143,10 @@ int main(int argc, char **argv)
         QStringLiteral("Database file (default: a scratch one)."), QStringLiteral("PATH")});
     parser.addOption({QStringLiteral("no-compact"),
         QStringLiteral("Keep every report as rows, as before chunks (the baseline).")});
+    parser.addOption({QStringLiteral("start"),
+        QStringLiteral("Time of the first report, ms since the epoch (default a fixed one, so "
+                       "that runs compare)."),
+        QStringLiteral("MS"), QStringLiteral("1795000000000")});
     parser.addOption({QStringLiteral("seed"), QStringLiteral("Random seed."), QStringLiteral("N"),
         QStringLiteral("42")});
     parser.process(app);
@@ -155,7 +160,7 @@ int main(int argc, char **argv)
         : scratch.filePath(QStringLiteral("store-bench.db"));
     QFile::remove(path);
 
-    const qint64 start = 1795000000000;
+    const qint64 start = parser.value(QStringLiteral("start")).toLongLong();
     Fleet fleet;
     for (int i = 0; i < deviceCount; ++i) {
         fleet.devices.emplace_back(
