@@ -12,6 +12,10 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStorageInfo>
 #include <QTimeZone>
 #include <cstdio>
 
@@ -81,8 +85,54 @@ int stats(const QString &path, bool json)
     return 0;
 }
 
-int maintain(const QString &path)
+// A file made before auto_vacuum=INCREMENTAL (Database::open) never gives
+// deleted pages back: VACUUM rewrites it with the setting, which takes a
+// free space of the file's size beside it. False with a sentence on failure.
+bool giveSpaceBack(const QString &path, QString *message)
 {
+    const QString name = QStringLiteral("db-vacuum");
+    bool ok = true;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(path);
+        QSqlQuery query(db);
+        if (!db.open() || !query.exec(QStringLiteral("PRAGMA auto_vacuum")) || !query.next()) {
+            *message = db.lastError().text();
+            ok = false;
+        } else if (query.value(0).toInt() == 2) {
+            query.finish();
+            *message
+                = QStringLiteral("free pages go back to the file system as history is deleted");
+        } else {
+            query.finish();
+            const qint64 size = QFileInfo(path).size();
+            const QStorageInfo volume(QFileInfo(path).absolutePath());
+            if (volume.bytesAvailable() < size + size / 10) {
+                *message = QStringLiteral("the file keeps its free pages (auto_vacuum=NONE): "
+                                          "rewriting it takes %1 MB free beside it, and %2 MB are")
+                               .arg(size / 1048576)
+                               .arg(volume.bytesAvailable() / 1048576);
+            } else if (!query.exec(QStringLiteral("PRAGMA auto_vacuum=INCREMENTAL"))
+                || !query.exec(QStringLiteral("VACUUM"))) {
+                *message = QStringLiteral("VACUUM failed: %1").arg(query.lastError().text());
+                ok = false;
+            } else {
+                *message = QStringLiteral("rewritten with auto_vacuum=INCREMENTAL: %1 MB now "
+                                          "(was %2 MB); from now on deleted history gives its "
+                                          "space back")
+                               .arg(QFileInfo(path).size() / 1048576)
+                               .arg(size / 1048576);
+            }
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    return ok;
+}
+
+int maintain(const ConsoleConfig &config)
+{
+    const QString &path = config.database;
     if (!QFileInfo::exists(path)) {
         std::fprintf(stderr, "metrics-console db: no database at %s\n", qPrintable(path));
         return 1;
@@ -92,6 +142,12 @@ int maintain(const QString &path)
     StoreWriter::Options options;
     options.databasePath = path;
     options.compactGraceMs = 0; // every window but each device's newest
+    // Retention and the disk budget as the console would apply them.
+    constexpr qint64 kDayMs = 86400000;
+    options.keepRawMs = qint64(config.keepRawDays) * kDayMs;
+    options.keepMinuteMs = qint64(config.keepMinuteDays) * kDayMs;
+    options.keepHourMs = qint64(config.keepHourDays) * kDayMs;
+    options.maxDbBytes = config.maxDbBytes;
     StoreWriter writer(options, &queue, &counters);
     QString error;
     if (!writer.open(&error) || !writer.compact(-1, &error)) {
@@ -99,8 +155,12 @@ int maintain(const QString &path)
         return 1;
     }
     writer.stop();
-    std::printf("%s: every window that can close is a chunk now\n", qPrintable(path));
-    return 0;
+    std::printf("%s: every window that can close is a chunk now, and retention is applied\n",
+        qPrintable(path));
+    QString message;
+    const bool ok = giveSpaceBack(path, &message);
+    std::printf("%s: %s\n", qPrintable(path), qPrintable(message));
+    return ok ? 0 : 1;
 }
 
 } // namespace
@@ -124,8 +184,7 @@ int runDbCommand(const QStringList &arguments, const QProcessEnvironment &enviro
         = ConsoleConfig::parseForCommand(options, environment, "db", &exitCode);
     if (!config)
         return exitCode;
-    return verb == QLatin1String("stats") ? stats(config->database, json)
-                                          : maintain(config->database);
+    return verb == QLatin1String("stats") ? stats(config->database, json) : maintain(*config);
 }
 
 } // namespace dmr::console

@@ -12,6 +12,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+#include <set>
 
 using namespace dmr::console;
 
@@ -109,6 +110,79 @@ private slots:
         QCOMPARE(text.exitCode, 0);
         QVERIFY2(text.out.contains("2000 reports"), text.out.constData());
         QVERIFY(text.out.contains("raw chunks"));
+    }
+
+    // A file from before auto_vacuum=INCREMENTAL, with more than a day of
+    // history: maintain applies --keep-raw (the minutes stay) and rewrites
+    // the file so that deleted history gives its space back from now on.
+    void maintainAppliesRetentionAndGivesSpaceBack()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("old.db"));
+        {
+            TestSql::Connection old(path);
+            QVERIFY(old.exec(QStringLiteral("PRAGMA auto_vacuum=NONE")));
+            QVERIFY(old.exec(QStringLiteral("CREATE TABLE made_before (x INTEGER)")));
+        }
+        constexpr int reports = 12000; // 33 hours at 10 s
+        {
+            ReportQueue queue(reports);
+            IngestCounters counters;
+            StoreWriter::Options options;
+            options.databasePath = path;
+            options.compact = false;
+            StoreWriter writer(options, &queue, &counters);
+            QString error;
+            QVERIFY2(writer.open(&error), qPrintable(error));
+            QVERIFY(TestStore::writeReports(writer, queue, 1, 5, reports));
+        }
+        {
+            TestSql::Connection before(path);
+            QCOMPARE(before.value(QStringLiteral("PRAGMA auto_vacuum")).toInt(), 0);
+            QCOMPARE(
+                before.value(QStringLiteral("SELECT SUM(samples) FROM system_metrics_1m")).toInt(),
+                reports);
+        }
+
+        const Run maintain = console({QStringLiteral("db"), QStringLiteral("maintain"),
+            QStringLiteral("--db"), path, QStringLiteral("--keep-raw"), QStringLiteral("1")});
+        QVERIFY2(maintain.exitCode == 0, maintain.err.constData());
+        QVERIFY2(maintain.out.contains("rewritten with auto_vacuum=INCREMENTAL"),
+            maintain.out.constData());
+        TestSql::Connection sql(path);
+        QCOMPARE(sql.value(QStringLiteral("PRAGMA auto_vacuum")).toInt(), 2);
+        // Raw history older than a day before the newest report is gone, in
+        // whole two-hour windows; the minutes keep all of it.
+        const qint64 raw
+            = sql.value(QStringLiteral("SELECT (SELECT COUNT(*) FROM system_metrics) + (SELECT"
+                                       " COALESCE(SUM(row_count), 0) FROM metric_chunks"
+                                       " WHERE kind = 1)"))
+                  .toLongLong();
+        QVERIFY2(raw < reports && raw >= 8640, qPrintable(QString::number(raw)));
+        std::set<qint64> minuteBuckets;
+        for (int r = 1; r <= reports; ++r) {
+            const qint64 ts
+                = TestReports::makeReport(TestReports::deviceId(1), 5, quint64(r)).sampleTimeMs;
+            minuteBuckets.insert(ts - ts % 60000);
+        }
+        QCOMPARE(
+            sql.value(QStringLiteral("SELECT (SELECT COUNT(*) FROM system_metrics_1m) + (SELECT"
+                                     " COALESCE(SUM(row_count), 0) FROM metric_chunks"
+                                     " WHERE kind = 3)"))
+                .toLongLong(),
+            qint64(minuteBuckets.size()));
+        QCOMPARE(sql.value(QStringLiteral("SELECT MIN(first) FROM (SELECT MIN(first_ts) AS first"
+                                          " FROM system_metrics_1m UNION ALL SELECT"
+                                          " MIN(first_ts) FROM metric_chunks WHERE kind = 3) AS t"))
+                     .toLongLong(),
+            TestReports::makeReport(TestReports::deviceId(1), 5, 1).sampleTimeMs);
+        QCOMPARE(
+            sql.value(QStringLiteral("PRAGMA integrity_check")).toString(), QStringLiteral("ok"));
+        // Again: nothing more to rewrite.
+        const Run again = console(
+            {QStringLiteral("db"), QStringLiteral("maintain"), QStringLiteral("--db"), path});
+        QCOMPARE(again.exitCode, 0);
+        QVERIFY2(again.out.contains("free pages go back"), again.out.constData());
     }
 
     void refusesWhatItCannotDo()
