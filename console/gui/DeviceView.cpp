@@ -42,6 +42,7 @@ DeviceView::DeviceView(
     , m_worker(new StoreWorker(databasePath))
     , m_title(new QLabel(this))
     , m_rangeBox(new QComboBox(this))
+    , m_resolution(new QLabel(this))
     , m_fromEdit(new QDateTimeEdit(this))
     , m_toEdit(new QDateTimeEdit(this))
     , m_applyCustom(new QPushButton(tr("Show"), this))
@@ -85,6 +86,10 @@ DeviceView::DeviceView(
     top->addWidget(m_fromEdit);
     top->addWidget(m_toEdit);
     top->addWidget(m_applyCustom);
+    m_resolution->setObjectName(QStringLiteral("resolution"));
+    m_resolution->setToolTip(tr("Which tier of stored history the charts show: every report, "
+                                "or the min and max of each minute or hour"));
+    top->addWidget(m_resolution);
 
     m_percent->setSeriesNames(kPercentNames, {tr("CPU %"), tr("Memory %"), tr("Disk %")});
     m_load->setSeriesNames(kLoadNames, {tr("1 min"), tr("5 min"), tr("15 min")});
@@ -196,6 +201,9 @@ void DeviceView::showHistory(const HistoryResult &result)
     if (result.generation != m_generation)
         return;
     if (!result.network) {
+        m_resolution->setText(result.resolution == QLatin1String("hour") ? tr("per hour")
+                : result.resolution == QLatin1String("minute")           ? tr("per minute")
+                                                                         : tr("every report"));
         for (MetricChart *chart : {m_percent, m_load}) {
             chart->setTimeRange(result.fromMs, result.toMs);
             const QStringList names = chart->seriesNames();

@@ -71,6 +71,7 @@ private:
 
     QLabel *m_title;
     QComboBox *m_rangeBox;
+    QLabel *m_resolution; // which tier of history the charts show
     QDateTimeEdit *m_fromEdit;
     QDateTimeEdit *m_toEdit;
     QPushButton *m_applyCustom;

@@ -30,6 +30,7 @@ struct HistoryResult
     qint64 toMs = 0;
     bool network = false; // false: the system series; true: interface rates
     QList<HistorySeries> series;
+    QString resolution; // the tier that answered: "raw", "minute" or "hour"
     qint64 elapsedMs = 0; // time spent on the worker
 };
 

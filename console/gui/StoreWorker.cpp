@@ -94,8 +94,8 @@ void StoreWorker::loadHistory(const HistoryRequest &request)
     const qint64 key = deviceKey(request.uuid);
     QString error;
     if (key != 0) {
-        const auto system
-            = m_reader->systemChart(key, request.fromMs, request.toMs, request.columns, &error);
+        const auto system = m_reader->systemChart(
+            key, request.fromMs, request.toMs, request.columns, &error, &result.resolution);
         if (!system) {
             emit failed(error);
             return;
@@ -107,8 +107,8 @@ void StoreWorker::loadHistory(const HistoryRequest &request)
     if (key == 0 || request.generation < m_latest.load())
         return;
 
-    const auto network
-        = m_reader->networkChart(key, request.fromMs, request.toMs, request.columns, &error);
+    const auto network = m_reader->networkChart(
+        key, request.fromMs, request.toMs, request.columns, &error, &result.resolution);
     if (!network) {
         emit failed(error);
         return;

@@ -660,11 +660,13 @@ std::optional<QList<HistoryBucket>> StoreReader::historyByRollup(Tier tier, qint
 }
 
 std::optional<QList<HistorySeries>> StoreReader::systemChart(
-    qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
+    qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error, QString *resolution)
 {
     const std::optional<Tier> tier = tierFor(deviceId, fromMs, toMs, columns, error);
     if (!tier)
         return std::nullopt;
+    if (resolution)
+        *resolution = Tiers::name(*tier);
     if (*tier != Tier::Raw)
         return systemChartByRollup(*tier, deviceId, fromMs, toMs, columns, error);
     const std::optional<bool> chunked
@@ -736,11 +738,13 @@ std::optional<QList<HistorySeries>> StoreReader::systemChartByRollup(
 }
 
 std::optional<QList<HistorySeries>> StoreReader::networkChart(
-    qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error)
+    qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error, QString *resolution)
 {
     const std::optional<Tier> tier = tierFor(deviceId, fromMs, toMs, columns, error);
     if (!tier)
         return std::nullopt;
+    if (resolution)
+        *resolution = Tiers::name(*tier);
     if (*tier != Tier::Raw)
         return networkChartByRollup(*tier, deviceId, fromMs, toMs, columns, error);
     // Rows in time order (chunks and row table alike) and rates in C++: a

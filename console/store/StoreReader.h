@@ -105,12 +105,12 @@ public:
     std::optional<QList<HistoryBucket>> history(qint64 deviceId, const QString &metric,
         qint64 fromMs, qint64 toMs, int buckets, QString *error, QString *resolution = nullptr);
     // min/max of every charted system metric per column.
-    std::optional<QList<HistorySeries>> systemChart(
-        qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error);
+    std::optional<QList<HistorySeries>> systemChart(qint64 deviceId, qint64 fromMs, qint64 toMs,
+        int columns, QString *error, QString *resolution = nullptr);
     // RX and TX bytes/s of every interface, min/max per column; a counter
     // that goes backwards gives no rate for that step.
-    std::optional<QList<HistorySeries>> networkChart(
-        qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error);
+    std::optional<QList<HistorySeries>> networkChart(qint64 deviceId, qint64 fromMs, qint64 toMs,
+        int columns, QString *error, QString *resolution = nullptr);
 
     // Rows of `table` (system_metrics or network_metrics) a device has in the range.
     std::optional<qint64> countRows(

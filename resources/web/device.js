@@ -51,6 +51,9 @@
     };
     fill('usage', all.slice(0, 3));
     fill('load', all.slice(3));
+    // Which tier answered: every report, or averages per minute or hour.
+    const tiers = {raw: 'every report', minute: 'averages per minute', hour: 'averages per hour'};
+    document.getElementById('resolution').textContent = tiers[all[0].resolution] || '';
     updateDownloads(from, to);
   };
 

@@ -80,6 +80,13 @@ async function main() {
       const x = document.querySelector('#chart-usage').uplot.scales.x;
       return Math.abs(x.max - x.min - 3600) < 5;
     }, null, {timeout: 10000});
+    // The charts say which tier of history they show: an hour is every
+    // report; a year in 600 points is hours.
+    await page.waitForFunction(
+      () => document.querySelector('#resolution').textContent === 'every report', null, {timeout: 10000});
+    await page.click('[data-range="31536000"]');
+    await page.waitForFunction(
+      () => document.querySelector('#resolution').textContent === 'averages per hour', null, {timeout: 10000});
     const href = await page.locator('#csv').getAttribute('href');
     assert.match(href, new RegExp(`/api/devices/${uuid}/export\\.csv\\?from=`));
 

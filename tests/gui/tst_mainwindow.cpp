@@ -104,10 +104,14 @@ void TestMainWindow::deviceAppearsAndOpens()
     QTRY_VERIFY_WITH_TIMEOUT(view->networkChart()->seriesNames().size() == 4, 10000);
     QTRY_COMPARE(view->interfaces()->rowCount(), 2);
 
-    // A range pick is painted.
+    // A range pick is painted, and says which tier of history it shows.
+    auto *resolution = view->findChild<QLabel *>(QStringLiteral("resolution"));
+    QVERIFY(resolution);
+    QTRY_COMPARE(resolution->text(), QStringLiteral("every report"));
     QSignalSpy shown(view, &DeviceView::historyShown);
     view->setRange(DeviceView::Range::Week);
     QTRY_VERIFY(shown.count() >= 1);
+    QTRY_COMPARE(resolution->text(), QStringLiteral("per minute"));
 
     // Double-click on an open device switches to its tab rather than opening another.
     window.tabs()->setCurrentIndex(0);
@@ -115,7 +119,6 @@ void TestMainWindow::deviceAppearsAndOpens()
     QCOMPARE(window.tabs()->count(), 2);
 }
 
-QTEST_MAIN(TestMainWindow)
 // What the store does on its own shows in the status bar: deletions to stay
 // within the disk budget, and closing a backlog of history into chunks.
 void TestMainWindow::storeMaintenanceShowsInTheStatusBar()
@@ -191,4 +194,5 @@ void TestMainWindow::olderDatabaseMigratesWithProgress()
     QVERIFY(!QApplication::activeModalWidget());
 }
 
+QTEST_MAIN(TestMainWindow)
 #include "tst_mainwindow.moc"
