@@ -580,6 +580,31 @@ void HttpApi::exportRows(const QHttpServerRequest &request, QHttpServerResponder
     exportRequest.fromMs = *from;
     exportRequest.toMs = *to;
     exportRequest.id = databaseId(uuid);
+    // raw (every report, the default), minute, hour, or auto: the finest
+    // tier that still holds the range's start (older raw history is gone
+    // after --keep-raw days). X-Resolution says which.
+    const QString resolution = query.hasQueryItem(QStringLiteral("resolution"))
+        ? value("resolution")
+        : QStringLiteral("raw");
+    if (resolution == QLatin1String("minute")) {
+        exportRequest.tier = Tier::Minute;
+    } else if (resolution == QLatin1String("hour")) {
+        exportRequest.tier = Tier::Hour;
+    } else if (resolution == QLatin1String("auto")) {
+        QString error;
+        const std::optional<Tier> tier = exportRequest.id == 0
+            ? std::optional<Tier>(Tier::Raw)
+            : m_reader->coveringTier(exportRequest.id, *from, Tier::Raw, &error);
+        if (!tier) {
+            return replyError(responder, Status::InternalServerError,
+                QStringLiteral("database error: %1").arg(error));
+        }
+        exportRequest.tier = *tier;
+    } else if (resolution != QLatin1String("raw")) {
+        return replyError(responder, Status::BadRequest,
+            QStringLiteral("resolution must be raw, minute, hour or auto, not '%1'")
+                .arg(resolution.left(40)));
+    }
     if (exportRequest.id == 0) // not stored yet: an empty export
         exportRequest.toMs = exportRequest.fromMs + 1;
     ++m_responses[200];

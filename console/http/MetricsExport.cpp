@@ -4,7 +4,9 @@
 #include "http/ApiJson.h"
 #include "http/ExportCsv.h"
 #include "http/HttpLogging.h"
+#include "store/ChunkTable.h"
 #include "store/StoreReader.h"
+#include "store/SystemFields.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -26,7 +28,7 @@ MetricsExport::MetricsExport(
     , m_reader(reader)
     , m_responder(std::move(responder))
     , m_socket(m_responder.socket())
-    , m_lastTs(m_request.fromMs - 1)
+    , m_lastTs(Tiers::bucketOf(m_request.tier, m_request.fromMs) - 1)
     , m_csv(m_request.table == Table::System ? ExportCsv::Table::System : ExportCsv::Table::Network)
     , m_identity(ExportCsv::identity(m_request.uuid, m_request.deviceId, m_request.hostname))
 { }
@@ -34,8 +36,17 @@ MetricsExport::MetricsExport(
 void MetricsExport::start()
 {
     const bool csv = m_request.format == Format::Csv;
+    const bool raw = m_request.tier == Tier::Raw;
     const QByteArray name = QByteArrayLiteral("device-") + m_request.uuid.toLatin1() + '-'
-        + (m_request.table == Table::System ? "system" : "network") + (csv ? ".csv" : ".json");
+        + (m_request.table == Table::System ? "system" : "network")
+        + (raw ? QByteArray() : '-' + Tiers::name(m_request.tier).toLatin1())
+        + (csv ? ".csv" : ".json");
+    QByteArray header = m_csv.header();
+    if (!raw) {
+        header = "uuid,device_id,hostname,"
+            + rollupColumns(m_request.table == Table::Network).join(QLatin1Char(',')).toLatin1()
+            + '\n';
+    }
     m_responder.writeStatusLine(QHttpServerResponder::StatusCode::Ok);
     m_responder.writeHeaders({
         {QByteArrayLiteral("Content-Type"),
@@ -45,8 +56,10 @@ void MetricsExport::start()
             QByteArrayLiteral("attachment; filename=\"") + name + '"'},
         {QByteArrayLiteral("Transfer-Encoding"), QByteArrayLiteral("chunked")},
         {QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-store")},
+        // Which tier the rows are: raw, minute or hour.
+        {QByteArrayLiteral("X-Resolution"), Tiers::name(m_request.tier).toLatin1()},
     });
-    writeChunk(csv ? m_csv.header() : QByteArrayLiteral("["));
+    writeChunk(csv ? header : QByteArrayLiteral("["));
     if (!m_socket) {
         deleteLater();
         return;
@@ -100,10 +113,27 @@ bool MetricsExport::writePage(QString *error)
         m_firstRow = false;
         return true;
     };
-    const bool read = system
-        ? m_reader->systemPage(m_request.id, m_lastTs, m_request.toMs, kPageRows, row, error)
-        : m_reader->networkPage(
+    const StoreReader::Row bucket = [&](const QVariantList &values) {
+        ++rows;
+        m_lastTs = values.at(0).toLongLong();
+        if (!system)
+            m_lastInterface = values.at(1).toString();
+        if (!csv && !m_firstRow)
+            out += ',';
+        appendBucket(&out, values);
+        m_firstRow = false;
+        return true;
+    };
+    bool read = false;
+    if (m_request.tier != Tier::Raw) {
+        read = m_reader->rollupPage(m_request.tier, !system, m_request.id, m_lastTs,
+            m_lastInterface, m_request.toMs, kPageRows, bucket, error);
+    } else if (system) {
+        read = m_reader->systemPage(m_request.id, m_lastTs, m_request.toMs, kPageRows, row, error);
+    } else {
+        read = m_reader->networkPage(
             m_request.id, m_lastTs, m_lastInterface, m_request.toMs, kPageRows, row, error);
+    }
     if (!read)
         return false;
     if (rows < kPageRows) {
@@ -115,6 +145,77 @@ bool MetricsExport::writePage(QString *error)
     if (m_done)
         finish();
     return true;
+}
+
+QStringList MetricsExport::rollupColumns(bool network)
+{
+    QStringList columns = {QStringLiteral("sample_time")};
+    if (network)
+        columns << QStringLiteral("interface");
+    columns << QStringLiteral("samples") << QStringLiteral("first_sample_time")
+            << QStringLiteral("last_sample_time");
+    if (network) {
+        columns << QStringLiteral("rx_rate_min") << QStringLiteral("rx_rate_max")
+                << QStringLiteral("tx_rate_min") << QStringLiteral("tx_rate_max")
+                << QStringLiteral("rx_bytes") << QStringLiteral("tx_bytes");
+        return columns;
+    }
+    for (const QString &metric : SystemFields::names()) {
+        columns << metric + QStringLiteral("_min") << metric + QStringLiteral("_max")
+                << metric + QStringLiteral("_avg");
+    }
+    return columns;
+}
+
+void MetricsExport::appendBucket(QByteArray *out, const QVariantList &values) const
+{
+    const bool network = m_request.table == Table::Network;
+    const ChunkTable::Kind kind = ChunkTable::kindOf(m_request.tier, network);
+    const QStringList &stored = ChunkTable::columns(kind);
+    auto at = [&](const QString &name) { return values.value(int(stored.indexOf(name))); };
+    const qint64 samples = at(QStringLiteral("samples")).toLongLong();
+    // The values after the times, in rollupColumns() order.
+    QVariantList fields;
+    if (network) {
+        for (const char *name : {"rx_rate_min", "rx_rate_max", "tx_rate_min", "tx_rate_max"})
+            fields << at(QString::fromLatin1(name));
+        fields << at(QStringLiteral("rx_bytes_sum")) << at(QStringLiteral("tx_bytes_sum"));
+    } else {
+        for (const QString &metric : SystemFields::names()) {
+            fields << at(metric + QStringLiteral("_min")) << at(metric + QStringLiteral("_max"))
+                   << QVariant(samples > 0
+                              ? at(metric + QStringLiteral("_sum")).toDouble() / double(samples)
+                              : 0.0);
+        }
+    }
+    const QString first = ApiJson::timeText(at(QStringLiteral("first_ts")).toLongLong());
+    const QString last = ApiJson::timeText(at(QStringLiteral("last_ts")).toLongLong());
+    const QString time = ApiJson::timeText(values.at(0).toLongLong());
+    if (m_request.format == Format::Csv) {
+        *out += m_identity + time.toLatin1();
+        if (network) {
+            *out += ',';
+            ExportCsv::appendField(out, values.at(1));
+        }
+        *out += ',' + QByteArray::number(samples) + ',' + first.toLatin1() + ',' + last.toLatin1();
+        for (const QVariant &field : std::as_const(fields)) {
+            *out += ',';
+            ExportCsv::appendField(out, field);
+        }
+        *out += '\n';
+        return;
+    }
+    const QStringList names = rollupColumns(network);
+    QJsonObject object {{QStringLiteral("sample_time"), time}};
+    int next = 1;
+    if (network)
+        object.insert(names.at(next++), values.at(1).toString());
+    object.insert(names.at(next++), double(samples));
+    object.insert(names.at(next++), first);
+    object.insert(names.at(next++), last);
+    for (const QVariant &field : std::as_const(fields))
+        object.insert(names.at(next++), QJsonValue::fromVariant(field));
+    *out += QJsonDocument(object).toJson(QJsonDocument::Compact);
 }
 
 void MetricsExport::writeChunk(const QByteArray &data)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "http/ExportCsv.h"
+#include "store/Tier.h"
 
 #include <QHttpServerResponder>
 #include <QObject>
@@ -37,7 +38,14 @@ public:
         qint64 toMs = 0;
         Format format = Format::Csv;
         Table table = Table::System;
+        // Raw rows, or a rollup's buckets: per metric its min, max and avg
+        // (system), per interface the rates' min and max and the bytes
+        // counted (network), with the samples and their first and last time.
+        Tier tier = Tier::Raw;
     };
+
+    // The columns after uuid, device_id and hostname of a rollup export.
+    static QStringList rollupColumns(bool network);
 
     MetricsExport(Request request, StoreReader *reader, QHttpServerResponder &&responder,
         QObject *parent = nullptr);
@@ -50,6 +58,8 @@ public:
 private:
     void pump();
     bool writePage(QString *error);
+    // One bucket's CSV line or JSON object, from ChunkTable::columns() values.
+    void appendBucket(QByteArray *out, const QVariantList &values) const;
     void writeChunk(const QByteArray &data);
     void finish();
 

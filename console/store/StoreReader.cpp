@@ -890,6 +890,12 @@ std::optional<qint64> StoreReader::countRows(
 std::optional<Tier> StoreReader::tierFor(
     qint64 deviceId, qint64 fromMs, qint64 toMs, int buckets, QString *error)
 {
+    return coveringTier(deviceId, fromMs, tierOfBuckets(fromMs, toMs, buckets), error);
+}
+
+std::optional<Tier> StoreReader::coveringTier(
+    qint64 deviceId, qint64 fromMs, Tier finest, QString *error)
+{
     // The oldest sample of each tier, in its chunks or its rows (index seeks).
     QStringList oldest;
     for (Tier tier : Tiers::kAll) {
@@ -922,7 +928,7 @@ std::optional<Tier> StoreReader::tierFor(
     }
     // The tier the buckets ask for, or a coarser one where that one's history
     // has gone (retention) and the coarser one reaches further back.
-    std::size_t t = std::size_t(tierOfBuckets(fromMs, toMs, buckets));
+    std::size_t t = std::size_t(finest);
     while (t + 1 < oldestOf.size() && oldestOf[t + 1]) {
         const std::optional<qint64> here = oldestOf[t];
         const qint64 coarser = *oldestOf[t + 1] + Tiers::bucketMs(Tiers::kAll[t + 1]);
@@ -965,6 +971,21 @@ bool StoreReader::forEachNetworkRow(
 {
     return ChunkTable::forEachRow(
         m_db, ChunkTable::Kind::Network, deviceId, fromMs, toMs, row, error);
+}
+
+bool StoreReader::rollupPage(Tier tier, bool network, qint64 deviceId, qint64 afterTs,
+    const QString &afterInterface, qint64 toMs, int limit, const Row &row, QString *error)
+{
+    int left = limit;
+    return ChunkTable::forEachRow(
+        m_db, ChunkTable::kindOf(tier, network), deviceId, network ? afterTs : afterTs + 1, toMs,
+        [&](const QVariantList &values) {
+            if (network && values.at(0).toLongLong() == afterTs
+                && values.at(1).toString() <= afterInterface)
+                return true; // on the page before
+            return row(values) && --left > 0;
+        },
+        error);
 }
 
 bool StoreReader::systemPage(

@@ -128,6 +128,15 @@ public:
         qint64 deviceId, qint64 afterTs, qint64 toMs, int limit, const Row &row, QString *error);
     bool networkPage(qint64 deviceId, qint64 afterTs, const QString &afterInterface, qint64 toMs,
         int limit, const Row &row, QString *error);
+    // The same pages of a rollup tier (minute or hour), system or network
+    // rows with ChunkTable::columns() of its kind, buckets starting after
+    // afterTs (network: after (afterTs, afterInterface)) and before toMs.
+    bool rollupPage(Tier tier, bool network, qint64 deviceId, qint64 afterTs,
+        const QString &afterInterface, qint64 toMs, int limit, const Row &row, QString *error);
+    // The finest tier, from `finest` on, that still holds the device's
+    // history from fromMs: a coarser one where retention took the finer's
+    // part of the range and the coarser one reaches further back.
+    std::optional<Tier> coveringTier(qint64 deviceId, qint64 fromMs, Tier finest, QString *error);
 
 private:
     bool fillLatest(DeviceOverview *overview, QString *error);

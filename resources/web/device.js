@@ -51,14 +51,16 @@
     };
     fill('usage', all.slice(0, 3));
     fill('load', all.slice(3));
-    // Which tier answered: every report, or averages per minute or hour.
+    // Which tier answered: every report, or averages per minute or hour; the
+    // downloads are of the same tier.
     const tiers = {raw: 'every report', minute: 'averages per minute', hour: 'averages per hour'};
     document.getElementById('resolution').textContent = tiers[all[0].resolution] || '';
-    updateDownloads(from, to);
+    updateDownloads(from, to, all[0].resolution);
   };
 
-  const updateDownloads = (from, to) => {
-    const span = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
+  const updateDownloads = (from, to, resolution) => {
+    const tier = resolution && resolution !== 'raw' ? `&resolution=${resolution}` : '';
+    const span = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}${tier}`;
     document.getElementById('csv').href = `${api}export.csv?${span}`;
     document.getElementById('json').href = `${api}export.json?${span}`;
     document.getElementById('csv-network').href = `${api}export.csv?table=network&${span}`;

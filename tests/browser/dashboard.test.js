@@ -87,6 +87,8 @@ async function main() {
     await page.click('[data-range="31536000"]');
     await page.waitForFunction(
       () => document.querySelector('#resolution').textContent === 'averages per hour', null, {timeout: 10000});
+    // The downloads are of the tier shown.
+    assert.match(await page.locator('#csv').getAttribute('href'), /&resolution=hour$/);
     const href = await page.locator('#csv').getAttribute('href');
     assert.match(href, new RegExp(`/api/devices/${uuid}/export\\.csv\\?from=`));
 

@@ -75,6 +75,7 @@ private slots:
     void history();
     void exportStreamsEveryRow_data();
     void exportStreamsEveryRow();
+    void exportsARollupTier();
     void statsHealthAndMetrics();
     void metricsPassPromtool();
     void staticPages();
@@ -680,6 +681,68 @@ void TestHttpApi::exportStreamsEveryRow()
         QCOMPARE(qint64(rows.size()), expected);
         QVERIFY(rows.first().toObject().contains(QStringLiteral("sample_time")));
     }
+}
+
+// ?resolution=minute|hour exports a rollup's buckets (min, max and avg per
+// metric; rates and bytes counted per interface); auto picks the finest tier
+// that holds the range; X-Resolution says which.
+void TestHttpApi::exportsARollupTier()
+{
+    const QString uuid = uuidOf(TestReports::deviceId(1));
+    QTRY_COMPARE(m_service->counters().persisted.load(), m_service->counters().accepted.load());
+    const QString device = QStringLiteral("(SELECT id FROM devices WHERE uuid = '%1')").arg(uuid);
+    const qint64 minutes = count(
+        QStringLiteral("SELECT COUNT(*) FROM system_metrics_1m WHERE device = %1").arg(device));
+    const qint64 samples = count(
+        QStringLiteral("SELECT COUNT(*) FROM system_metrics WHERE device = %1").arg(device));
+    QVERIFY(minutes > 10);
+
+    Response csv
+        = request("GET", QStringLiteral("/api/devices/%1/export.csv?resolution=minute").arg(uuid));
+    QCOMPARE(csv.status, 200);
+    QCOMPARE(csv.headers.value("x-resolution"), QByteArray("minute"));
+    QVERIFY(csv.headers.value("content-disposition").contains("-system-minute.csv"));
+    QList<QByteArray> lines = csv.body.trimmed().split('\n');
+    QVERIFY(lines.first().startsWith("uuid,device_id,hostname,sample_time,samples,"
+                                     "first_sample_time,last_sample_time,cpu_percent_min,"
+                                     "cpu_percent_max,cpu_percent_avg,memory_percent_min"));
+    QCOMPARE(qint64(lines.size() - 1), minutes);
+    qint64 counted = 0;
+    for (const QByteArray &line : lines.mid(1))
+        counted += line.split(',').at(4).toLongLong();
+    QCOMPARE(counted, samples); // every report in exactly one minute
+
+    // The network buckets: bytes counted add up to the counters' rise.
+    const Response network = request("GET",
+        QStringLiteral("/api/devices/%1/export.json?table=network&resolution=minute").arg(uuid));
+    QCOMPARE(network.status, 200);
+    const QJsonArray buckets = network.json().array();
+    QCOMPARE(qint64(buckets.size()),
+        count(QStringLiteral("SELECT COUNT(*) FROM network_metrics_1m WHERE device = %1")
+                  .arg(device)));
+    qint64 rx = 0;
+    for (const QJsonValue &bucket : buckets) {
+        if (bucket[QStringLiteral("interface")].toString() == QLatin1String("eth0"))
+            rx += qint64(bucket[QStringLiteral("rx_bytes")].toDouble());
+    }
+    QCOMPARE(rx,
+        count(QStringLiteral("SELECT MAX(rx_bytes) - MIN(rx_bytes) FROM network_metrics"
+                             " WHERE device = %1 AND interface = 'eth0'")
+                  .arg(device)));
+
+    // The hours; auto is raw while raw history holds the range.
+    const Response hours
+        = request("GET", QStringLiteral("/api/devices/%1/export.csv?resolution=hour").arg(uuid));
+    QCOMPARE(hours.headers.value("x-resolution"), QByteArray("hour"));
+    QVERIFY(hours.body.trimmed().split('\n').size() >= 2);
+    const Response automatic
+        = request("GET", QStringLiteral("/api/devices/%1/export.csv?resolution=auto").arg(uuid));
+    QCOMPARE(automatic.headers.value("x-resolution"), QByteArray("raw"));
+    QCOMPARE(qint64(automatic.body.trimmed().split('\n').size() - 1), samples);
+    QCOMPARE(
+        request("GET", QStringLiteral("/api/devices/%1/export.csv?resolution=weekly").arg(uuid))
+            .status,
+        400);
 }
 
 void TestHttpApi::statsHealthAndMetrics()
