@@ -83,8 +83,9 @@ const QList<Key> &keys()
             "Address the HTTP server binds (default 127.0.0.1).",
             [](ConsoleConfig &c, const QString &v) { return toAddress(v, &c.httpBind); }},
         {"api-token", "METRICS_API_TOKEN", "token",
-            "Bearer token that POST requests to the REST API must carry (default none: POSTs "
-            "are refused). Prefer the variable or .env: a flag shows in the process list.",
+            "Bearer token that writes to the REST API (POST, PATCH, DELETE) must carry (default "
+            "none: writes are refused). Prefer the variable or .env: a flag shows in the process "
+            "list.",
             [](ConsoleConfig &c, const QString &v) {
                 c.apiToken = v;
                 return v.size() >= 8;
@@ -150,6 +151,12 @@ const QList<Key> &keys()
             "between its batches (default on). off stores every report as rows and deletes "
             "nothing: for benchmarks, never for a console left alone.",
             [](ConsoleConfig &c, const QString &v) { return toSwitch(v, &c.storeMaintenance); }},
+        {"forget-after", "METRICS_FORGET_AFTER_DAYS", "days",
+            "Devices neither seen nor created for this many days (of the console running) are "
+            "deleted with their history; 0 never forgets one (default 0).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 0, 36500, &c.forgetAfterDays);
+            }},
         {"security", "METRICS_SECURITY", "level",
             "Least protection a report must have: none, sign (HMAC-SHA-256) or encrypt "
             "(AES-256-GCM) (default none). Devices with a key must use their key's level "

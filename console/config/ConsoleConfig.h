@@ -34,6 +34,7 @@ struct ConsoleConfig
     // Compaction, retention and the disk budget in the writer; off only to
     // measure ingest without them (the maintenance benchmark's baseline).
     bool storeMaintenance = true;
+    int forgetAfterDays = 0; // devices unseen this long are deleted; 0: never
     // "8G", "500M", "1T", "1048576": bytes, with K, M, G or T as powers of 1024.
     static std::optional<qint64> parseSize(const QString &text);
     int receiveBufferBytes = 8 * 1024 * 1024;

@@ -127,6 +127,7 @@ QJsonObject ApiJson::device(const DeviceOverview &overview, bool online)
         {QStringLiteral("uuid"), d.uuid},
         {QStringLiteral("device_id"), d.deviceId},
         {QStringLiteral("hostname"), d.hostname},
+        {QStringLiteral("display_name"), overview.displayName},
         {QStringLiteral("agent_version"), d.agentVersion},
         {QStringLiteral("interval_seconds"), double(d.intervalSeconds)},
         {QStringLiteral("created_at"), time(d.createdAt)},

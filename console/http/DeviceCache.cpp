@@ -24,14 +24,18 @@ void DeviceCache::reset(const QList<DeviceOverview> &devices)
 
 void DeviceCache::updateDevices(const QList<DeviceSnapshot> &devices)
 {
-    for (const DeviceSnapshot &device : devices)
-        m_devices[device.uuid].device = device;
+    for (const DeviceSnapshot &device : devices) {
+        if (!m_removed.contains(device.uuid))
+            m_devices[device.uuid].device = device;
+    }
     ++m_version;
 }
 
 void DeviceCache::updateReports(const QList<AcceptedReport> &reports)
 {
     for (const AcceptedReport &accepted : reports) {
+        if (m_removed.contains(accepted.device.uuid))
+            continue;
         DeviceOverview &overview = m_devices[accepted.device.uuid];
         overview.device = accepted.device;
         const qint64 ts = accepted.report.sampleTimeMs;
@@ -54,6 +58,39 @@ void DeviceCache::setDatabaseId(const QString &uuid, qint64 id)
         it->id = id;
 }
 
+void DeviceCache::setDisplayName(const QString &uuid, const QString &displayName)
+{
+    const auto it = m_devices.find(uuid);
+    if (it == m_devices.end())
+        return;
+    it->displayName = displayName;
+    ++m_version;
+}
+
+void DeviceCache::remove(const QString &uuid)
+{
+    m_removed.insert(uuid);
+    m_devices.remove(uuid);
+    ++m_version;
+}
+
+void DeviceCache::merge(const QString &from, const DeviceOverview &stored)
+{
+    remove(from);
+    const auto it = m_devices.find(stored.device.uuid);
+    if (it == m_devices.end())
+        return;
+    DeviceSnapshot &d = it->device;
+    // Ingest adds the merged device's counters too, and may have done so
+    // already; the larger is the newer.
+    d.reportsReceived = std::max(d.reportsReceived, stored.device.reportsReceived);
+    d.reportsLost = std::max(d.reportsLost, stored.device.reportsLost);
+    d.createdAt = std::min(d.createdAt, stored.device.createdAt);
+    it->displayName = stored.displayName;
+    it->id = stored.id;
+    ++m_version;
+}
+
 const DeviceOverview *DeviceCache::find(const QString &uuid) const
 {
     const auto it = m_devices.constFind(uuid);
@@ -68,13 +105,18 @@ std::vector<const DeviceOverview *> DeviceCache::search(const QString &text) con
         const DeviceSnapshot &d = overview.device;
         if (text.isEmpty() || d.uuid.contains(text, Qt::CaseInsensitive)
             || d.deviceId.contains(text, Qt::CaseInsensitive)
-            || d.hostname.contains(text, Qt::CaseInsensitive))
+            || d.hostname.contains(text, Qt::CaseInsensitive)
+            || overview.displayName.contains(text, Qt::CaseInsensitive))
             found.push_back(&overview);
     }
-    std::sort(found.begin(), found.end(), [](const DeviceOverview *a, const DeviceOverview *b) {
-        const int byHost = a->device.hostname.compare(b->device.hostname);
-        return byHost != 0 ? byHost < 0 : a->device.deviceId < b->device.deviceId;
-    });
+    const auto shown = [](const DeviceOverview *o) -> const QString & {
+        return o->displayName.isEmpty() ? o->device.hostname : o->displayName;
+    };
+    std::sort(
+        found.begin(), found.end(), [&shown](const DeviceOverview *a, const DeviceOverview *b) {
+            const int byName = shown(a).compare(shown(b));
+            return byName != 0 ? byName < 0 : a->device.deviceId < b->device.deviceId;
+        });
     return found;
 }
 

@@ -6,6 +6,7 @@
 #include <QByteArray>
 #include <QHash>
 #include <QList>
+#include <QSet>
 #include <vector>
 
 namespace dmr::console {
@@ -25,10 +26,20 @@ public:
     // Newest values; a late report older than what is shown changes nothing.
     void updateReports(const QList<AcceptedReport> &reports);
     void setDatabaseId(const QString &uuid, qint64 id);
+    void setDisplayName(const QString &uuid, const QString &displayName);
+    // The store deleted the device: it goes, and updates about it that were
+    // on their way (ingest's, from before it heard) are ignored. Its uuid is
+    // never given again: a device that reports after a deletion is a new one.
+    void remove(const QString &uuid);
+    // The store merged `from` into `stored` (as read back after the merge):
+    // `from` goes as by remove(), the other takes the store's name and
+    // counters unless ingest's are newer.
+    void merge(const QString &from, const DeviceOverview &stored);
 
     const DeviceOverview *find(const QString &uuid) const;
-    // Sorted by hostname, then device_id. An empty text matches all; else a
-    // case-insensitive substring of uuid, device_id or hostname.
+    // Sorted by name (display name, else hostname), then device_id. An empty
+    // text matches all; else a case-insensitive substring of uuid, device_id,
+    // hostname or display name.
     std::vector<const DeviceOverview *> search(const QString &text) const;
     bool isOnline(const DeviceOverview &device, qint64 nowMs) const;
     int size() const { return int(m_devices.size()); }
@@ -45,6 +56,7 @@ public:
 private:
     int m_offlineAfterSeconds;
     QHash<QString, DeviceOverview> m_devices; // by uuid
+    QSet<QString> m_removed; // uuids of deleted and merged devices
     quint64 m_version = 0;
 };
 

@@ -3,6 +3,7 @@
 
 #include "http/ApiJson.h"
 #include "http/DeviceCache.h"
+#include "http/DeviceChangeParser.h"
 #include "http/DeviceListBody.h"
 #include "http/Gzip.h"
 #include "http/HttpListener.h"
@@ -21,7 +22,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPointer>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QWebSocket>
 
 namespace dmr::console {
@@ -111,12 +114,13 @@ double ratio(double percent)
 } // namespace
 
 HttpApi::HttpApi(Options options, const IngestCounters *counters, Submit submit, QueueSize queued,
-    QObject *parent)
+    ChangeDevice change, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
     , m_counters(counters)
     , m_submit(std::move(submit))
     , m_queued(std::move(queued))
+    , m_changeDevice(std::move(change))
 {
     const QString uuid = QStringLiteral("([^/]+)");
     addRoute(int(Method::Get), QStringLiteral("/"),
@@ -141,6 +145,18 @@ HttpApi::HttpApi(Options options, const IngestCounters *counters, Submit submit,
         [this](auto &q, auto &r, auto &) { postDevice(q, r); });
     addRoute(int(Method::Get), QStringLiteral("/api/devices/%1/").arg(uuid),
         [this](auto &, auto &r, const QStringList &c) { getDevice(r, c.at(0)); });
+    addRoute(int(Method::Patch), QStringLiteral("/api/devices/%1/").arg(uuid),
+        [this](auto &q, auto &r, const QStringList &c) {
+            changeDevice(q, r, c.at(0), DeviceChange::Kind::Rename);
+        });
+    addRoute(int(Method::Delete), QStringLiteral("/api/devices/%1/").arg(uuid),
+        [this](auto &q, auto &r, const QStringList &c) {
+            changeDevice(q, r, c.at(0), DeviceChange::Kind::Delete);
+        });
+    addRoute(int(Method::Post), QStringLiteral("/api/devices/%1/merge/").arg(uuid),
+        [this](auto &q, auto &r, const QStringList &c) {
+            changeDevice(q, r, c.at(0), DeviceChange::Kind::Merge);
+        });
     addRoute(int(Method::Post), QStringLiteral("/api/devices/%1/system-metrics/").arg(uuid),
         [this](auto &q, auto &r, const QStringList &c) { postMetrics(q, r, c.at(0), true); });
     addRoute(int(Method::Post), QStringLiteral("/api/devices/%1/network-metrics/").arg(uuid),
@@ -220,7 +236,9 @@ bool HttpApi::start(QString *error)
                 : m_options.bind.toString()),
         port, qlonglong(devices->size()));
     if (m_options.apiToken.isEmpty())
-        qCInfo(lcHttp, "no API token configured (METRICS_API_TOKEN): POST requests are refused");
+        qCInfo(lcHttp,
+            "no API token configured (METRICS_API_TOKEN): writes (POST, PATCH, DELETE) are "
+            "refused");
     return true;
 }
 
@@ -268,6 +286,44 @@ void HttpApi::noteBudgetDeletion(const QString &what, qint64 steps)
     m_budgetDeletions += steps;
     m_lastBudgetDeletion = what;
     m_lastBudgetDeletionAt = now();
+}
+
+void HttpApi::applyDeviceChange(const DeviceChangeResult &result)
+{
+    if (!m_cache || !m_push || !result.done())
+        return;
+    const DeviceChange &change = result.change;
+    switch (change.kind) {
+    case DeviceChange::Kind::Rename:
+        m_cache->setDisplayName(change.uuid, result.displayName);
+        m_push->devicesChanged({change.uuid});
+        return;
+    case DeviceChange::Kind::Delete:
+        if (!m_cache->find(change.uuid))
+            return; // heard of already
+        m_cache->remove(change.uuid);
+        m_push->devicesRemoved({change.uuid});
+        return;
+    case DeviceChange::Kind::Merge: {
+        if (!m_cache->find(change.from))
+            return; // heard of already
+        // The merged counters as stored; ingest's follow as it hears of it.
+        QString error;
+        std::optional<DeviceOverview> stored = m_reader->device(change.uuid, &error);
+        if (!stored) {
+            if (const DeviceOverview *cached = m_cache->find(change.uuid))
+                stored = *cached;
+            else
+                stored = DeviceOverview();
+            stored->device.uuid = change.uuid;
+            stored->displayName = result.displayName;
+        }
+        m_cache->merge(change.from, *stored);
+        m_push->devicesRemoved({change.from});
+        m_push->devicesChanged({change.uuid});
+        return;
+    }
+    }
 }
 
 void HttpApi::acceptWebSockets()
@@ -475,6 +531,86 @@ void HttpApi::postMetrics(const QHttpServerRequest &request, QHttpServerResponde
         QJsonDocument(ApiJson::device(*device, m_cache->isOnline(*device, now())))
             .toJson(QJsonDocument::Compact),
         Status::Created);
+}
+
+void HttpApi::changeDevice(const QHttpServerRequest &request, QHttpServerResponder &responder,
+    const QString &uuid, DeviceChange::Kind kind)
+{
+    if (!authorized(request, responder) || !deviceOr404(uuid, responder))
+        return;
+    QString error;
+    std::optional<DeviceChange> change;
+    switch (kind) {
+    case DeviceChange::Kind::Rename:
+        change = DeviceChangeParser::rename(uuid, request.body(), &error);
+        break;
+    case DeviceChange::Kind::Delete:
+        change = DeviceChange();
+        change->kind = kind;
+        change->uuid = uuid;
+        break;
+    case DeviceChange::Kind::Merge:
+        change = DeviceChangeParser::merge(uuid, request.body(), &error);
+        if (change && change->from == uuid)
+            return replyError(responder, Status::BadRequest,
+                QStringLiteral("a device cannot be merged into itself"));
+        if (change && !deviceOr404(change->from, responder))
+            return;
+        break;
+    }
+    if (!change)
+        return replyError(responder, Status::BadRequest, error);
+    if (!m_changeDevice)
+        return replyError(responder, Status::ServiceUnavailable,
+            QStringLiteral("devices cannot be changed in this console"));
+    // The writer answers later, on this thread. The responder waits for it;
+    // it writes nothing if the client has gone meanwhile (its socket with it).
+    auto pending = std::make_shared<QHttpServerResponder>(std::move(responder));
+    const QPointer<QTcpSocket> socket = pending->socket();
+    m_changeDevice(*change, this, [this, pending, socket](const DeviceChangeResult &result) {
+        applyDeviceChange(result);
+        if (socket && socket->state() == QAbstractSocket::ConnectedState)
+            answerChange(*pending, result);
+    });
+}
+
+void HttpApi::answerChange(QHttpServerResponder &responder, const DeviceChangeResult &result)
+{
+    switch (result.status) {
+    case DeviceChangeResult::Status::NotFound:
+        return replyError(responder, Status::NotFound, result.error);
+    case DeviceChangeResult::Status::Refused:
+        return replyError(responder, Status::BadRequest, result.error);
+    case DeviceChangeResult::Status::Failed:
+        qCWarning(lcHttp, "device change failed: %s", qPrintable(result.error));
+        return replyError(responder, Status::InternalServerError, result.error);
+    case DeviceChangeResult::Status::Done:
+        break;
+    }
+    const DeviceChange &change = result.change;
+    switch (change.kind) {
+    case DeviceChange::Kind::Rename:
+        qCInfo(lcHttp, "device %s renamed over HTTP", qPrintable(change.uuid));
+        break;
+    case DeviceChange::Kind::Delete:
+        qCInfo(lcHttp, "device %s deleted over HTTP", qPrintable(change.uuid));
+        ++m_responses[int(Status::NoContent)];
+        responder.writeStatusLine(Status::NoContent);
+        responder.writeHeader("Cache-Control", "no-store");
+        responder.writeBody(QByteArray());
+        return;
+    case DeviceChange::Kind::Merge:
+        qCInfo(lcHttp, "device %s merged into %s over HTTP", qPrintable(change.from),
+            qPrintable(change.uuid));
+        break;
+    }
+    const DeviceOverview *device = m_cache->find(change.uuid);
+    if (!device)
+        return replyError(
+            responder, Status::NotFound, QStringLiteral("no device with uuid %1").arg(change.uuid));
+    replyJson(responder,
+        QJsonDocument(ApiJson::device(*device, m_cache->isOnline(*device, now())))
+            .toJson(QJsonDocument::Compact));
 }
 
 void HttpApi::history(

@@ -3,6 +3,7 @@
 
 #include "ingest/AcceptedReport.h"
 #include "ingest/DeviceRegistry.h"
+#include "store/DeviceChange.h"
 
 #include <QHash>
 #include <QHostAddress>
@@ -30,7 +31,9 @@ struct IngestCounters;
 // on a thread of its own with its own read-only database connection and an
 // in-memory cache of the devices, so that no request waits for ingest or the
 // window and ingest never waits for a request. Writes (POST) go through the
-// same ingest path as datagrams, via the `Submit` function it is given.
+// same ingest path as datagrams, via the `Submit` function it is given;
+// changes to the devices themselves (PATCH, DELETE, merge) to the store
+// writer, via `ChangeDevice`, answered when the writer is done.
 class HttpApi : public QObject
 {
     Q_OBJECT
@@ -47,11 +50,15 @@ public:
     // Thread-safe; may block briefly.
     using Submit = std::function<DeviceSnapshot(const AcceptedReport &, DeviceRegistry::Source)>;
     using QueueSize = std::function<std::size_t()>;
+    // Hands a change to the store writer; the answer comes to done() on the
+    // thread of `context`. Thread-safe; never blocks.
+    using ChangeDevice = std::function<void(const DeviceChange &, QObject *context,
+        std::function<void(const DeviceChangeResult &)> done)>;
 
     static constexpr qint64 kMaxBodyBytes = 64 * 1024;
 
     HttpApi(Options options, const IngestCounters *counters, Submit submit, QueueSize queued,
-        QObject *parent = nullptr);
+        ChangeDevice change, QObject *parent = nullptr);
     ~HttpApi() override;
 
     // Opens the database, fills the cache and listens. Call on the API's thread.
@@ -67,6 +74,9 @@ public slots:
     void setStoreHealth(bool healthy, const QString &error);
     // The disk budget deleted history (StoreWriter::budgetDeleted).
     void noteBudgetDeletion(const QString &what, qint64 steps);
+    // The store changed a device (whoever asked): the cache and the live
+    // push follow.
+    void applyDeviceChange(const DeviceChangeResult &result);
 
 private:
     using Status = QHttpServerResponder::StatusCode;
@@ -97,6 +107,11 @@ private:
     void getDevice(QHttpServerResponder &responder, const QString &uuid);
     void postMetrics(const QHttpServerRequest &request, QHttpServerResponder &responder,
         const QString &uuid, bool system);
+    // PATCH, DELETE and POST .../merge/: parsed here, done by the writer,
+    // answered when it is.
+    void changeDevice(const QHttpServerRequest &request, QHttpServerResponder &responder,
+        const QString &uuid, DeviceChange::Kind kind);
+    void answerChange(QHttpServerResponder &responder, const DeviceChangeResult &result);
     void history(
         const QHttpServerRequest &request, QHttpServerResponder &responder, const QString &uuid);
     void exportRows(const QHttpServerRequest &request, QHttpServerResponder &responder,
@@ -111,6 +126,7 @@ private:
     const IngestCounters *m_counters;
     Submit m_submit;
     QueueSize m_queued;
+    ChangeDevice m_changeDevice;
     std::unique_ptr<StoreReader> m_reader;
     std::unique_ptr<DeviceCache> m_cache;
     QHttpServer *m_server = nullptr;

@@ -91,6 +91,22 @@ void LivePush::devicesChanged(const QStringList &uuids)
         m_flushTimer->start();
 }
 
+void LivePush::devicesRemoved(const QStringList &uuids)
+{
+    for (const QString &uuid : uuids) {
+        m_changed.remove(uuid);
+        m_online.remove(uuid);
+    }
+    const QByteArray text
+        = QJsonDocument(QJsonObject {{QStringLiteral("type"), QStringLiteral("removed")},
+                            {QStringLiteral("uuids"), QJsonArray::fromStringList(uuids)}})
+              .toJson(QJsonDocument::Compact);
+    for (auto it = m_clients.cbegin(); it != m_clients.cend(); ++it) {
+        if (it.value().isEmpty() || uuids.contains(it.value()))
+            send(it.key(), text);
+    }
+}
+
 void LivePush::flush()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();

@@ -19,6 +19,7 @@ class DeviceCache;
 // that a fleet reporting thousands of times a second costs each client a few
 // messages, and every online/offline change as it happens. A client may send
 // {"subscribe": "<uuid>"} to receive one device only ("" for all again).
+// Devices deleted or merged away are announced as removed.
 class LivePush : public QObject
 {
     Q_OBJECT
@@ -29,6 +30,9 @@ public:
     // Takes a connection that upgraded on /ws.
     void add(std::unique_ptr<QWebSocket> socket);
     void devicesChanged(const QStringList &uuids);
+    // Deleted, or merged into another: {"type": "removed", "uuids": [...]}
+    // to every client that hears of them.
+    void devicesRemoved(const QStringList &uuids);
     int clientCount() const { return int(m_clients.size()); }
 
 private:

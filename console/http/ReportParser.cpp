@@ -292,6 +292,11 @@ bool ReportParser::finish(AcceptedReport *accepted, QString *error) const
     return true;
 }
 
+std::optional<QJsonObject> ReportParser::object(const QByteArray &body, QString *error)
+{
+    return parseObject(body, error);
+}
+
 std::optional<AcceptedReport> ReportParser::parseDevice(
     const QByteArray &body, QString *error) const
 {

@@ -19,6 +19,10 @@ namespace dmr::console {
 class ReportParser
 {
 public:
+    // A body that must be a JSON object; nullopt with the reason (empty,
+    // malformed, not an object) otherwise. For the API's other bodies too.
+    static std::optional<QJsonObject> object(const QByteArray &body, QString *error);
+
     explicit ReportParser(qint64 nowMs)
         : m_nowMs(nowMs)
     { }

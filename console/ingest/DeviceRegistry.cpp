@@ -41,6 +41,34 @@ void DeviceRegistry::forget(const std::string &deviceId, quint32 runId, quint64 
         window->remove(sequence);
 }
 
+bool DeviceRegistry::remove(const std::string &deviceId, const QString &uuid)
+{
+    const auto it = m_devices.find(deviceId);
+    if (it == m_devices.end() || it->second.snapshot.uuid != uuid)
+        return false;
+    m_devices.erase(it);
+    return true;
+}
+
+bool DeviceRegistry::absorb(const std::string &into, const std::string &from,
+    const QString &fromUuid, DeviceSnapshot *snapshot)
+{
+    const auto target = m_devices.find(into);
+    if (target == m_devices.end())
+        return false;
+    DeviceSnapshot &device = target->second.snapshot;
+    const auto source = m_devices.find(from);
+    if (source != m_devices.end() && source->second.snapshot.uuid == fromUuid) {
+        const DeviceSnapshot &old = source->second.snapshot;
+        device.reportsReceived += old.reportsReceived;
+        device.reportsLost += old.reportsLost;
+        device.createdAt = std::min(device.createdAt, old.createdAt);
+        m_devices.erase(source);
+    }
+    *snapshot = device;
+    return true;
+}
+
 const DeviceSnapshot *DeviceRegistry::find(const std::string &deviceId) const
 {
     const auto it = m_devices.find(deviceId);

@@ -39,6 +39,16 @@ public:
     // the disk), so that the agent's resend of it is accepted.
     void forget(const std::string &deviceId, quint32 runId, quint64 sequence);
 
+    // Forgets a deleted device, if `uuid` is still its uuid: a report of
+    // its device_id makes a new device (a new uuid, counters from nothing).
+    bool remove(const std::string &deviceId, const QString &uuid);
+    // Device `from` (if `fromUuid` is still its uuid) was merged into
+    // `into`: `into` takes over its counters and the earlier first sight, and
+    // `from` is forgotten as by remove(). The snapshot of `into` afterwards in
+    // *snapshot; false when `into` is not known.
+    bool absorb(const std::string &into, const std::string &from, const QString &fromUuid,
+        DeviceSnapshot *snapshot);
+
     // Records one report. On Accepted, *snapshot holds the device afterwards.
     // From HTTP, an empty hostname, a zero interval or agent version keep the
     // device's current values.

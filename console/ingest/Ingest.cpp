@@ -233,6 +233,18 @@ void Ingest::ingest(const DatagramBatch &batch)
         emit reportsAccepted(newest);
 }
 
+void Ingest::forgetDevice(const QString &deviceId, const QString &uuid)
+{
+    m_registry.remove(deviceId.toStdString(), uuid);
+}
+
+void Ingest::mergeDevices(const QString &into, const QString &from, const QString &fromUuid)
+{
+    DeviceSnapshot device;
+    if (m_registry.absorb(into.toStdString(), from.toStdString(), fromUuid, &device))
+        emit devicesUpdated({device});
+}
+
 DeviceSnapshot Ingest::submit(const AcceptedReport &report, DeviceRegistry::Source source)
 {
     AcceptedReport accepted = report;

@@ -59,6 +59,11 @@ public:
 
 public slots:
     void ingest(const DatagramBatch &batch);
+    // The store deleted a device (DeviceRegistry::remove).
+    void forgetDevice(const QString &deviceId, const QString &uuid);
+    // The store merged device `from` into `into` (DeviceRegistry::absorb);
+    // announces `into`'s new counters in devicesUpdated.
+    void mergeDevices(const QString &into, const QString &from, const QString &fromUuid);
 
 signals:
     // Devices seen in a batch, newest state; for live views.

@@ -27,6 +27,7 @@ ConsoleService::ConsoleService(ConsoleConfig config, DeviceRegistry::Clock clock
 {
     qRegisterMetaType<QList<DeviceSnapshot>>();
     qRegisterMetaType<QList<AcceptedReport>>();
+    qRegisterMetaType<DeviceChangeResult>();
 }
 
 ConsoleService::~ConsoleService()
@@ -77,6 +78,7 @@ bool ConsoleService::start(QString *error)
     writerOptions.compact = m_config.storeMaintenance; // retention and budget come with it
     if (!m_config.storeMaintenance)
         qCWarning(lcStore, "store maintenance is off: history stays rows, nothing is deleted");
+    writerOptions.forgetAfterMs = qint64(m_config.forgetAfterDays) * kDayMs;
     m_writer = new StoreWriter(writerOptions, m_queue.get(), &m_counters);
     m_writer->moveToThread(m_storeThread);
     connect(m_writer, &StoreWriter::healthChanged, this, &ConsoleService::storeHealthChanged);
@@ -108,6 +110,22 @@ bool ConsoleService::start(QString *error)
         QMetaObject::invokeMethod(m_acknowledger, &Acknowledger::start);
     }
     connect(m_ingest, &Ingest::devicesUpdated, this, &ConsoleService::devicesUpdated);
+    // A deleted or merged device is forgotten by ingest only after the store
+    // let it go: until then its reports are taken, and the writer drops them
+    // (or writes them to the device it was merged into).
+    connect(m_writer, &StoreWriter::deviceChanged, m_ingest,
+        [ingest = m_ingest](const DeviceChangeResult &result) {
+            if (!result.done())
+                return;
+            if (result.change.kind == DeviceChange::Kind::Delete)
+                ingest->forgetDevice(result.deviceId, result.change.uuid);
+            else if (result.change.kind == DeviceChange::Kind::Merge)
+                ingest->mergeDevices(result.deviceId, result.fromDeviceId, result.change.from);
+        });
+    connect(m_writer, &StoreWriter::deviceChanged, this, [this](const DeviceChangeResult &result) {
+        if (result.done())
+            emit deviceChanged(result);
+    });
     m_ingestThread->start();
     if (m_lowered)
         QMetaObject::invokeMethod(m_ingest, &lowerCurrentThreadPriority);
@@ -203,12 +221,17 @@ void ConsoleService::startHttp()
         [this](const AcceptedReport &report, DeviceRegistry::Source source) {
             return submitReport(report, source);
         },
-        [this] { return queuedReports(); });
+        [this] { return queuedReports(); },
+        [this](const DeviceChange &change, QObject *context,
+            std::function<void(const DeviceChangeResult &)> done) {
+            changeDevice(change, context, std::move(done));
+        });
     m_http->moveToThread(m_httpThread);
     connect(m_ingest, &Ingest::devicesUpdated, m_http, &HttpApi::updateDevices);
     connect(m_ingest, &Ingest::reportsAccepted, m_http, &HttpApi::updateReports);
     connect(m_writer, &StoreWriter::healthChanged, m_http, &HttpApi::setStoreHealth);
     connect(m_writer, &StoreWriter::budgetDeleted, m_http, &HttpApi::noteBudgetDeletion);
+    connect(m_writer, &StoreWriter::deviceChanged, m_http, &HttpApi::applyDeviceChange);
     m_httpThread->start();
     if (m_lowered)
         QMetaObject::invokeMethod(m_http, &lowerCurrentThreadPriority);
@@ -250,6 +273,32 @@ DeviceSnapshot ConsoleService::submitReport(
     QMetaObject::invokeMethod(
         m_ingest, [&] { device = m_ingest->submit(report, source); }, Qt::BlockingQueuedConnection);
     return device;
+}
+
+void ConsoleService::changeDevice(
+    DeviceChange change, QObject *context, std::function<void(const DeviceChangeResult &)> done)
+{
+    change.id = ++m_nextChange;
+    if (!m_writer) {
+        DeviceChangeResult result;
+        result.change = change;
+        result.error = QStringLiteral("the console is not running");
+        QMetaObject::invokeMethod(
+            context, [done, result] { done(result); }, Qt::QueuedConnection);
+        return;
+    }
+    // The answer is the writer's signal with this change's id, delivered on
+    // the context's thread; Qt drops the connection with the context.
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(m_writer, &StoreWriter::deviceChanged, context,
+        [id = change.id, done = std::move(done), connection](const DeviceChangeResult &result) {
+            if (result.change.id != id)
+                return;
+            QObject::disconnect(*connection);
+            done(result);
+        });
+    StoreWriter *writer = m_writer;
+    QMetaObject::invokeMethod(writer, [writer, change] { writer->changeDevice(change); });
 }
 
 quint16 ConsoleService::udpPort() const

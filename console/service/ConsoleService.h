@@ -5,9 +5,12 @@
 #include "ingest/AcceptedReport.h"
 #include "ingest/DeviceRegistry.h"
 #include "ingest/IngestCounters.h"
+#include "store/DeviceChange.h"
 
 #include <QElapsedTimer>
 #include <QObject>
+#include <atomic>
+#include <functional>
 #include <memory>
 
 class QThread;
@@ -62,8 +65,18 @@ public:
     // Blocks until ingest took it; never call it on the ingest thread.
     DeviceSnapshot submitReport(const AcceptedReport &report, DeviceRegistry::Source source);
 
+    // Asks the store writer to rename, delete or merge devices, and calls
+    // done() on `context`'s thread with what became of it (not at all when
+    // `context` is gone by then). Never waits for the writer: the window and
+    // the REST API call it from their own threads.
+    void changeDevice(DeviceChange change, QObject *context,
+        std::function<void(const DeviceChangeResult &)> done);
+
 signals:
     void devicesUpdated(const QList<DeviceSnapshot> &devices);
+    // Every change the writer made to the devices (DeviceChangeResult::done()),
+    // whoever asked, and the devices it forgot (--forget-after).
+    void deviceChanged(const DeviceChangeResult &result);
     void storeHealthChanged(bool healthy, const QString &error);
     // StoreWriter's: the disk budget deleted history; a backlog being compacted.
     void storeBudgetDeleted(const QString &what, qint64 steps);
@@ -90,6 +103,7 @@ private:
     bool m_lowered = false;
     QElapsedTimer m_rateClock;
     quint64 m_lastReceived = 0;
+    std::atomic<quint64> m_nextChange {0};
 };
 
 } // namespace dmr::console

@@ -35,6 +35,14 @@ void Compactor::noteNewest(qint64 deviceId, qint64 newestTs)
         m_queue.push_back(deviceId);
 }
 
+void Compactor::forget(qint64 deviceId)
+{
+    m_newest.erase(deviceId);
+    m_checked.erase(deviceId);
+    if (m_queued.erase(deviceId) > 0)
+        m_queue.erase(std::remove(m_queue.begin(), m_queue.end(), deviceId), m_queue.end());
+}
+
 bool Compactor::scanAll(QString *error)
 {
     QSqlQuery devices(m_db);

@@ -27,6 +27,8 @@ public:
 
     // The device stored a report sampled at newestTs.
     void noteNewest(qint64 deviceId, qint64 newestTs);
+    // The device is gone (deleted, or merged into another): so is all known of it.
+    void forget(qint64 deviceId);
     // Learns every device's newest report from the row tables: on start, and
     // for `db maintain`.
     bool scanAll(QString *error);

@@ -123,6 +123,11 @@ const QList<Migration> &migrations()
             SystemRollup::createHourStatements(
                 kSystemFieldsOfVersion1 + QStringList {QStringLiteral("disk_available_kb")})
                 + NetworkRollup::addSumsAndHourStatements() + ChunkTable::kindIndexStatements()},
+        // A name the operator gives a device, shown instead of its hostname
+        // when set (DeviceLifecycle::rename).
+        {7,
+            {QStringLiteral("ALTER TABLE devices ADD COLUMN display_name VARCHAR(253) NOT NULL"
+                            " DEFAULT ''")}},
     };
     return list;
 }

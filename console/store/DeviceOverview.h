@@ -16,11 +16,22 @@ struct DeviceOverview
 {
     qint64 id = 0; // devices.id, for further queries; 0 until the store has the device
     DeviceSnapshot device;
+    // The operator's name for it (devices.display_name), empty when none. The
+    // store's alone: ingest's snapshots do not carry it.
+    QString displayName;
     qint64 latestTs = 0; // 0: no metrics stored yet
     dmr::SystemSample system;
     // The interfaces of the newest report; StoreReader::fleet() leaves them
     // out (the device table shows none).
     std::vector<dmr::InterfaceSample> interfaces;
+
+    // What to call the device: its display name, else its hostname, else its device_id.
+    QString name() const
+    {
+        if (!displayName.isEmpty())
+            return displayName;
+        return device.hostname.isEmpty() ? device.deviceId : device.hostname;
+    }
 };
 
 } // namespace dmr::console

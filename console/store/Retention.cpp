@@ -38,6 +38,14 @@ void Retention::noteNewest(qint64 deviceId, qint64 newestTs)
         m_queue.push_back(deviceId);
 }
 
+void Retention::forget(qint64 deviceId)
+{
+    m_newest.erase(deviceId);
+    m_appliedAt.erase(deviceId);
+    if (m_queued.erase(deviceId) > 0)
+        m_queue.erase(std::remove(m_queue.begin(), m_queue.end(), deviceId), m_queue.end());
+}
+
 std::optional<qint64> Retention::step(QString *error)
 {
     error->clear();

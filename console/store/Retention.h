@@ -34,6 +34,8 @@ public:
     Retention(QSqlDatabase db, Limits limits, std::function<qint64()> clock);
 
     void noteNewest(qint64 deviceId, qint64 newestTs);
+    // The device is gone (deleted, or merged into another): so is all known of it.
+    void forget(qint64 deviceId);
     bool pending() const { return !m_queue.empty(); }
     // Applies the limits to the next device that may have something to
     // delete. nullopt with an empty error when none has; else the rows and

@@ -24,8 +24,9 @@ namespace {
 // run's sequence state (run_id, last_sequence, ...) is the writer's: it
 // restores it itself (Database::loadDevices), and no reader shows it.
 const char kDeviceColumns[] = "id, uuid, device_id, hostname, agent_version, interval_seconds,"
-                              " created_at, updated_at, last_seen, reports_received, reports_lost";
-constexpr int kDeviceColumnCount = 11;
+                              " created_at, updated_at, last_seen, reports_received, reports_lost,"
+                              " display_name";
+constexpr int kDeviceColumnCount = 12;
 
 // The one mapping of a `devices` row: kDeviceColumns from value `first` on.
 DeviceOverview deviceFromQuery(const QSqlQuery &query, int first = 0)
@@ -44,6 +45,7 @@ DeviceOverview deviceFromQuery(const QSqlQuery &query, int first = 0)
     d.lastSeen = value(8).toLongLong();
     d.reportsReceived = value(9).toULongLong();
     d.reportsLost = value(10).toULongLong();
+    overview.displayName = value(11).toString();
     return overview;
 }
 

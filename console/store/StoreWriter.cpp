@@ -6,6 +6,7 @@
 #include "store/BulkInsert.h"
 #include "store/Compactor.h"
 #include "store/Database.h"
+#include "store/DeviceLifecycle.h"
 #include "store/NetworkRollup.h"
 #include "store/Retention.h"
 #include "store/StoreLogging.h"
@@ -119,6 +120,7 @@ bool StoreWriter::open(QString *error)
                 query.value(4).toULongLong(), query.value(5).toString().toLatin1());
         }
     }
+    m_openedAt = now();
     m_timer = new QTimer(this);
     m_timer->setInterval(m_options.flushIntervalMs);
     connect(m_timer, &QTimer::timeout, this, &StoreWriter::flushSome);
@@ -293,6 +295,10 @@ void StoreWriter::flushSome()
     } else {
         m_maintenanceCreditMs = 0;
     }
+    // Unseen devices are looked for once a minute, when ingest has had its turn.
+    if (m_options.forgetAfterMs > 0 && m_queue->size() == 0
+        && (!m_lastForgetCheck.isValid() || m_lastForgetCheck.elapsed() > 60000))
+        forgetUnseen();
     if (m_timer->interval() != m_options.flushIntervalMs)
         m_timer->setInterval(m_options.flushIntervalMs);
     // Still behind: come back as soon as other events have had their turn.
@@ -416,6 +422,17 @@ bool StoreWriter::flushAll()
 
 bool StoreWriter::writeBatch(std::vector<AcceptedReport> &batch, QString *error)
 {
+    if (!m_gone.isEmpty()) {
+        // Accepted before ingest heard of the deletion: they go with their
+        // device. Counted as persisted, which is what they would have been.
+        const std::size_t before = batch.size();
+        batch.erase(std::remove_if(batch.begin(), batch.end(),
+                        [this](const AcceptedReport &accepted) {
+                            return m_gone.value(accepted.device.uuid, -1) == 0;
+                        }),
+            batch.end());
+        m_counters->persisted.fetch_add(before - batch.size(), std::memory_order_relaxed);
+    }
     if (batch.empty())
         return true;
     QSqlDatabase &db = m_database->sql();
@@ -492,6 +509,8 @@ bool StoreWriter::upsertDevices(const std::vector<AcceptedReport> &batch,
     for (const AcceptedReport &report : batch)
         newest.insert(report.device.uuid, &report.device);
     for (const DeviceSnapshot *device : std::as_const(newest)) {
+        if (m_gone.contains(device->uuid))
+            continue; // merged into another: its row is gone, its rows go there
         const auto id = m_ids.constFind(device->uuid);
         if (id == m_ids.constEnd()) {
             QSqlQuery &insert = *m_insertDevice;
@@ -521,14 +540,27 @@ bool StoreWriter::upsertDevices(const std::vector<AcceptedReport> &batch,
             select.finish();
             continue;
         }
+        qint64 received = toSql(device->reportsReceived);
+        qint64 lost = toSql(device->reportsLost);
+        const auto merged = m_mergedCounters.find(device->uuid);
+        if (merged != m_mergedCounters.end()) {
+            // A snapshot from before ingest added the merged device's
+            // counters must not take them back out of the row.
+            if (received >= merged->first) {
+                m_mergedCounters.erase(merged);
+            } else {
+                received = merged->first;
+                lost = std::max(lost, merged->second);
+            }
+        }
         QSqlQuery &update = *m_updateDevice;
         update.bindValue(0, device->hostname);
         update.bindValue(1, device->agentVersion);
         update.bindValue(2, device->intervalSeconds);
         update.bindValue(3, device->updatedAt);
         update.bindValue(4, device->lastSeen);
-        update.bindValue(5, toSql(device->reportsReceived));
-        update.bindValue(6, toSql(device->reportsLost));
+        update.bindValue(5, received);
+        update.bindValue(6, lost);
         update.bindValue(7, qint64(device->runId));
         update.bindValue(8, toSql(device->lastSequence));
         bindStored(update, 9, *stored.constFind(device->uuid), *device);
@@ -646,6 +678,197 @@ bool StoreWriter::insertNetwork(const std::vector<AcceptedReport> &batch, QStrin
             return false;
     }
     return m_networkRollup->write(error);
+}
+
+qint64 StoreWriter::now() const
+{
+    return m_options.clock ? m_options.clock() : QDateTime::currentMSecsSinceEpoch();
+}
+
+void StoreWriter::dropDevice(qint64 id, const QString &uuid, qint64 reportsGoTo)
+{
+    m_gone.insert(uuid, reportsGoTo);
+    // Devices merged into this one before follow it.
+    for (auto it = m_gone.begin(); it != m_gone.end(); ++it) {
+        if (it.value() == id)
+            it.value() = reportsGoTo;
+    }
+    for (auto it = m_gone.cbegin(); it != m_gone.cend(); ++it) {
+        if (it.value() == reportsGoTo) {
+            if (reportsGoTo != 0) {
+                m_ids.insert(it.key(), reportsGoTo);
+            } else {
+                m_ids.remove(it.key());
+                m_stored.remove(it.key());
+            }
+        }
+    }
+    m_mergedCounters.remove(uuid);
+    if (m_compactor)
+        m_compactor->forget(id);
+    if (m_retention)
+        m_retention->forget(id);
+    // The rollup keeps the last counters of each interface by devices.id,
+    // which SQLite gives the next new device when this one had the highest.
+    auto rollup = std::make_unique<NetworkRollup>(m_database->sql());
+    QString error;
+    if (rollup->prepare(&error))
+        m_networkRollup = std::move(rollup);
+    else
+        qCWarning(lcStore, "cannot renew the network rollup: %s", qPrintable(error));
+}
+
+DeviceChangeResult StoreWriter::changeDevice(const DeviceChange &change)
+{
+    DeviceChangeResult result;
+    result.change = change;
+    if (!m_database) {
+        result.error = QStringLiteral("the store is not open");
+        emit deviceChanged(result);
+        return result;
+    }
+    DeviceLifecycle lifecycle(m_database->sql());
+    QString error;
+    auto find = [&](const QString &uuid) {
+        std::optional<DeviceLifecycle::Device> device = lifecycle.find(uuid, &error);
+        if (!device) {
+            result.status = error.isEmpty() ? DeviceChangeResult::Status::NotFound
+                                            : DeviceChangeResult::Status::Failed;
+            result.error = error.isEmpty() ? QStringLiteral("no device with uuid %1").arg(uuid)
+                                           : QStringLiteral("database error: %1").arg(error);
+        }
+        return device;
+    };
+    auto finish = [&](bool ok) {
+        if (ok) {
+            result.status = DeviceChangeResult::Status::Done;
+        } else {
+            result.status = DeviceChangeResult::Status::Failed;
+            result.error = QStringLiteral("database error: %1").arg(error);
+            qCWarning(lcStore, "device change failed: %s", qPrintable(error));
+        }
+        emit deviceChanged(result);
+        return result;
+    };
+
+    if (change.kind == DeviceChange::Kind::Merge && change.from == change.uuid) {
+        result.status = DeviceChangeResult::Status::Refused;
+        result.error = QStringLiteral("a device cannot be merged into itself");
+        emit deviceChanged(result);
+        return result;
+    }
+    const std::optional<DeviceLifecycle::Device> device = find(change.uuid);
+    if (!device) {
+        emit deviceChanged(result);
+        return result;
+    }
+    result.deviceId = device->deviceId;
+    result.hostname = device->hostname;
+    switch (change.kind) {
+    case DeviceChange::Kind::Rename:
+        if (!lifecycle.rename(*device, change.displayName, &error))
+            return finish(false);
+        result.displayName = change.displayName;
+        qCInfo(lcStore, "device %s (%s) renamed to \"%s\"", qPrintable(device->deviceId),
+            qPrintable(device->uuid), qPrintable(change.displayName));
+        return finish(true);
+    case DeviceChange::Kind::Delete:
+        if (!lifecycle.remove(*device, &result.samples, &error))
+            return finish(false);
+        dropDevice(device->id, device->uuid, 0);
+        qCInfo(lcStore, "device %s (%s, %s) deleted with its history (%lld samples)",
+            qPrintable(device->deviceId), qPrintable(device->hostname), qPrintable(device->uuid),
+            static_cast<long long>(result.samples));
+        return finish(true);
+    case DeviceChange::Kind::Merge:
+        break;
+    }
+
+    const std::optional<DeviceLifecycle::Device> from = find(change.from);
+    if (!from) {
+        emit deviceChanged(result);
+        return result;
+    }
+    result.fromDeviceId = from->deviceId;
+    result.fromHostname = from->hostname;
+    if (!lifecycle.merge(*from, *device, &result.samples, &error))
+        return finish(false);
+    result.displayName = device->displayName.isEmpty() ? from->displayName : device->displayName;
+    m_mergedCounters.insert(device->uuid,
+        {device->reportsReceived + from->reportsReceived, device->reportsLost + from->reportsLost});
+    // Compaction and retention look at the device again: its history now
+    // reaches back to the other's, which may have rows of closed windows.
+    qint64 newest = 0;
+    if (m_compactor) {
+        for (qint64 id : {from->id, device->id}) {
+            const auto it = m_compactor->newest().find(id);
+            if (it != m_compactor->newest().end())
+                newest = std::max(newest, it->second);
+        }
+    }
+    dropDevice(from->id, from->uuid, device->id);
+    if (m_compactor) {
+        m_compactor->forget(device->id);
+        if (m_retention)
+            m_retention->forget(device->id);
+        if (newest > 0) {
+            m_compactor->noteNewest(device->id, newest);
+            if (m_retention)
+                m_retention->noteNewest(device->id, newest);
+        }
+    }
+    qCInfo(lcStore, "device %s (%s, %s) merged into %s (%s, %s): %lld samples moved",
+        qPrintable(from->deviceId), qPrintable(from->hostname), qPrintable(from->uuid),
+        qPrintable(device->deviceId), qPrintable(device->hostname), qPrintable(device->uuid),
+        static_cast<long long>(result.samples));
+    return finish(true);
+}
+
+void StoreWriter::forgetUnseen()
+{
+    m_lastForgetCheck.start();
+    const qint64 before = now() - m_options.forgetAfterMs;
+    // Time the console was not running does not count: after a week off,
+    // every device gets its days again to report before it is forgotten.
+    if (before < m_openedAt)
+        return;
+    DeviceLifecycle lifecycle(m_database->sql());
+    QString error;
+    const std::optional<QList<DeviceLifecycle::Device>> unseen
+        = lifecycle.unseenSince(before, &error);
+    if (!unseen) {
+        qCWarning(lcStore, "cannot look for devices to forget: %s", qPrintable(error));
+        return;
+    }
+    QElapsedTimer budget;
+    budget.start();
+    for (const DeviceLifecycle::Device &device : *unseen) {
+        if (budget.elapsed() > kCompactBudgetMs) {
+            m_lastForgetCheck.invalidate(); // the rest at the next tick
+            return;
+        }
+        DeviceChangeResult result;
+        result.change.kind = DeviceChange::Kind::Delete;
+        result.change.uuid = device.uuid;
+        result.deviceId = device.deviceId;
+        result.hostname = device.hostname;
+        result.forgotten = true;
+        if (!lifecycle.remove(device, &result.samples, &error)) {
+            qCWarning(lcStore, "cannot forget device %s: %s", qPrintable(device.deviceId),
+                qPrintable(error));
+            return;
+        }
+        dropDevice(device.id, device.uuid, 0);
+        result.status = DeviceChangeResult::Status::Done;
+        qCInfo(lcStore,
+            "forgot device %s (%s, %s), unseen since %s: deleted with its history (%lld samples)",
+            qPrintable(device.deviceId), qPrintable(device.hostname), qPrintable(device.uuid),
+            qPrintable(
+                QDateTime::fromMSecsSinceEpoch(std::max(device.lastSeen, device.createdAt), Qt::UTC)
+                    .toString(Qt::ISODate)),
+            static_cast<long long>(result.samples));
+        emit deviceChanged(result);
+    }
 }
 
 } // namespace dmr::console

@@ -3,6 +3,7 @@
 
 #include "ingest/AcceptedReport.h"
 #include "ingest/StoredRun.h"
+#include "store/DeviceChange.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -50,6 +51,9 @@ public:
         qint64 keepMinuteMs = 0;
         qint64 keepHourMs = 0;
         qint64 maxDbBytes = 0; // disk budget (Retention::Limits::maxBytes); 0: none
+        // Devices neither seen nor created for this long, while the writer
+        // ran this long too, are deleted; 0: never.
+        qint64 forgetAfterMs = 0;
         std::function<qint64()> clock; // default: the system's
     };
 
@@ -65,6 +69,11 @@ public:
     // (all there is when negative), each step in its own transaction. False
     // on a database error.
     bool compact(qint64 budgetMs, QString *error);
+    // Renames, deletes or merges devices (DeviceLifecycle), in one
+    // transaction; call on the writer's thread. Reports of a deleted device
+    // still on their way are dropped, a merged one's go to the device it was
+    // merged into; the views learn of it from deviceChanged().
+    DeviceChangeResult changeDevice(const DeviceChange &change);
     void stop();
 
 signals:
@@ -79,6 +88,10 @@ signals:
     // chunks, or after a long stop): raw rows moved of those found on
     // open, a few times a second; done == total once it is all closed.
     void compactionProgress(qint64 done, qint64 total);
+    // Every change to the devices, done or not (the caller of changeDevice()
+    // finds its own by DeviceChange::id); also each device forgotten after
+    // forgetAfterMs, as a Delete with `forgotten` set.
+    void deviceChanged(const DeviceChangeResult &result);
 
 private:
     void flushSome();
@@ -91,6 +104,13 @@ private:
     bool insertNetwork(const std::vector<AcceptedReport> &batch, QString *error);
     bool prepare(QString *error);
     void setHealthy(bool healthy, const QString &error);
+    qint64 now() const;
+    // Deletes the devices unseen for forgetAfterMs, a device per transaction.
+    void forgetUnseen();
+    // What the writer keeps in memory of a device that is gone: its reports
+    // still queued are dropped (reportsGoTo 0) or written to the device it was
+    // merged into.
+    void dropDevice(qint64 id, const QString &uuid, qint64 reportsGoTo);
 
     Options m_options;
     ReportQueue *m_queue;
@@ -119,6 +139,12 @@ private:
     qint64 m_compactedRows = 0;
     QElapsedTimer m_lastCompactionLog;
     std::unique_ptr<QSqlQuery> m_insertDevice, m_selectDevice, m_updateDevice;
+    QHash<QString, qint64> m_gone; // uuid of a deleted or merged device -> where its reports go
+    // uuid of a device merged into -> its counters (received, lost) just
+    // after, kept up until ingest's snapshots carry the merged device's too.
+    QHash<QString, std::pair<qint64, qint64>> m_mergedCounters;
+    QElapsedTimer m_lastForgetCheck;
+    qint64 m_openedAt = 0; // now() at open()
     bool m_healthy = true;
     QElapsedTimer m_lastErrorLog;
 };

@@ -49,9 +49,13 @@ const dmr = {
     return response.json();
   },
 
+  // What to call a device: the name the operator gave it, else its hostname.
+  name(device) { return device.display_name || device.hostname || device.device_id; },
+
   // onDevices(list, full): full is true for a whole list, false for changes.
+  // onRemoved(uuids): devices deleted, or merged into another.
   // poll() is what runs every few seconds while the WebSocket is down.
-  liveFeed({subscribe, onDevices, poll, indicator}) {
+  liveFeed({subscribe, onDevices, onRemoved, poll, indicator}) {
     let socket = null, timer = null, retry = 1000;
     const setState = (text, on) => {
       if (!indicator) return;
@@ -76,6 +80,10 @@ const dmr = {
       };
       socket.onmessage = (event) => {
         const message = JSON.parse(event.data);
+        if (message.type === 'removed') {
+          if (onRemoved) onRemoved(message.uuids || []);
+          return;
+        }
         onDevices(message.devices || [], message.type === 'devices');
       };
       socket.onclose = () => {

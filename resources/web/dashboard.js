@@ -10,8 +10,9 @@
   const params = new URLSearchParams(location.search);
   search.value = params.get('search') || '';
 
-  const matches = (device, text) => !text || [device.uuid, device.device_id, device.hostname]
-    .some((field) => (field || '').toLowerCase().includes(text));
+  const matches = (device, text) => !text ||
+    [device.uuid, device.device_id, device.hostname, device.display_name]
+      .some((field) => (field || '').toLowerCase().includes(text));
 
   // Cards are made once per device and updated in place, so a click, a hover
   // or a text selection is never lost to a live update.
@@ -33,18 +34,22 @@
   const card = (uuid) => {
     const dot = dmr.el('span', {class: 'dot'});
     const name = dmr.el('span');
+    const hostname = dmr.el('div', {class: 'id', title: 'hostname'});
     const deviceId = dmr.el('div', {class: 'id', title: 'device_id'});
     const [cpu, memory, disk] = ['CPU', 'Memory', 'Disk'].map(meter);
     const seen = dmr.el('div', {class: 'seen'});
     const node = dmr.el('a', {class: 'card', href: `/device/${uuid}/`, 'data-uuid': uuid},
-      dmr.el('h2', {}, dot, name), deviceId, dmr.el('div', {class: 'id', text: uuid, title: 'uuid'}),
+      dmr.el('h2', {}, dot, name), deviceId, hostname, dmr.el('div', {class: 'id', text: uuid, title: 'uuid'}),
       cpu.node, memory.node, disk.node, seen);
     const update = (d) => {
       const s = d.system;
       node.dataset.online = String(d.online);
       dot.className = 'dot' + (d.online ? ' online' : '');
       dot.title = d.online ? 'online' : 'offline';
-      setText(name, d.hostname || d.device_id);
+      setText(name, dmr.name(d));
+      // The hostname under a name the operator gave.
+      hostname.hidden = !d.display_name;
+      setText(hostname, d.display_name ? d.hostname : '');
       setText(deviceId, d.device_id);
       cpu.set(s && s.cpu_percent);
       memory.set(s && s.memory_percent, s && dmr.kib(s.memory_used_kb));
@@ -62,7 +67,7 @@
       pending = false;
       const text = search.value.trim().toLowerCase();
       const list = [...devices.values()].filter((d) => matches(d, text)).sort((a, b) =>
-        (a.hostname || '').localeCompare(b.hostname || '') || a.device_id.localeCompare(b.device_id));
+        dmr.name(a).localeCompare(dmr.name(b)) || a.device_id.localeCompare(b.device_id));
       for (const uuid of cards.keys()) if (!devices.has(uuid)) cards.delete(uuid);
       const nodes = list.map((d) => {
         if (!cards.has(d.uuid)) cards.set(d.uuid, card(d.uuid));
@@ -94,6 +99,10 @@
     onDevices(list, full) {
       if (full) return replace(list);
       for (const d of list) devices.set(d.uuid, d);
+      render();
+    },
+    onRemoved(uuids) {
+      for (const uuid of uuids) devices.delete(uuid);
       render();
     },
     poll: () => dmr.json('/api/devices/').then(replace).catch(() => {}),

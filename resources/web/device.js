@@ -89,13 +89,15 @@
 
   const show = (d) => {
     device = d;
-    document.title = `${d.hostname || d.device_id} · Device Metrics Reporter`;
-    document.getElementById('hostname').textContent = d.hostname || d.device_id;
+    document.title = `${dmr.name(d)} · Device Metrics Reporter`;
+    document.getElementById('hostname').textContent = dmr.name(d);
     const status = document.getElementById('status');
     status.className = 'dot' + (d.online ? ' online' : '');
     status.title = d.online ? 'online' : 'offline';
     document.getElementById('facts').replaceChildren(
-      fact('status', d.online ? 'online' : 'offline'), fact('device_id', d.device_id),
+      fact('status', d.online ? 'online' : 'offline'),
+      ...(d.display_name ? [fact('hostname', d.hostname || '–')] : []),
+      fact('device_id', d.device_id),
       fact('uuid', d.uuid), fact('agent', d.agent_version || '–'),
       fact('interval', d.interval_seconds ? d.interval_seconds + ' s' : '–'),
       fact('last seen', dmr.ago(d.last_seen)), fact('reports', String(d.reports_received)),
@@ -141,6 +143,11 @@
     subscribe: uuid,
     indicator: document.getElementById('live'),
     onDevices(list) { for (const d of list) if (d.uuid === uuid) show(d); },
+    onRemoved(uuids) {
+      if (!uuids.includes(uuid)) return;
+      document.getElementById('hostname').textContent = 'Deleted (or merged into another device)';
+      document.getElementById('status').className = 'dot';
+    },
     poll: () => dmr.json(api).then(show).catch(() => {}),
   });
   setInterval(() => device && show(device), 10000);

@@ -39,6 +39,8 @@ QString valueOf(const ConsoleConfig &config, const QString &key)
         return QString::number(config.receiveBufferBytes);
     if (key == QLatin1String("store-maintenance"))
         return config.storeMaintenance ? QStringLiteral("on") : QStringLiteral("off");
+    if (key == QLatin1String("forget-after"))
+        return QString::number(config.forgetAfterDays);
     if (key == QLatin1String("headless"))
         return config.headless ? QStringLiteral("true") : QStringLiteral("false");
     return QStringLiteral("no such key: ") + key;
@@ -184,6 +186,7 @@ void TestConsoleConfig::precedence_data()
         {"flush-interval", "METRICS_FLUSH_INTERVAL_MS", {"5", "50", "500"}, "1000"},
         {"receive-buffer", "METRICS_RECEIVE_BUFFER", {"65536", "131072", "262144"}, "8388608"},
         {"store-maintenance", "METRICS_STORE_MAINTENANCE", {"off", "on", "off"}, "on"},
+        {"forget-after", "METRICS_FORGET_AFTER_DAYS", {"7", "30", "90"}, "0"},
         {"headless", "METRICS_HEADLESS", {"", "1", "1"}, "false"},
     };
     for (const Key &k : keys) {
@@ -292,6 +295,8 @@ void TestConsoleConfig::invalidValues_data()
         "1024"} << none << QByteArray() << QStringList {"receive-buffer", "1024"};
     QTest::newRow("store-maintenance maybe") << QStringList {"--store-maintenance",
         "maybe"} << none << QByteArray() << QStringList {"store-maintenance", "maybe"};
+    QTest::newRow("negative forget-after") << QStringList {"--forget-after", "-1"} << none
+                                           << QByteArray() << QStringList {"forget-after", "-1"};
     QTest::newRow("port with trailing text") << QStringList {"--udp-port", "47800x"} << none
                                              << QByteArray() << QStringList {"udp-port", "47800x"};
     // A valid flag does not hide an invalid env value of another key.

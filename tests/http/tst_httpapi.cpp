@@ -82,6 +82,9 @@ private slots:
     void webSocketPushesUpdates();
     void healthzFailsWhileWritesFail();
     void occasionalClientGetsAFreshList();
+    void renamesMergesAndDeletesDevices();
+    // Last: it runs a second console, whose REST API takes the first one's
+    // reader connection name (both are "http-api").
     void healthzSaysWhenTheDiskBudgetDeletes();
 
 private:
@@ -491,6 +494,59 @@ void TestHttpApi::errors_data()
     QTest::newRow("bad export table")
         << QByteArray("GET") << QStringLiteral("/api/devices/KNOWN/export.json?table=disks")
         << QByteArray() << QByteArray() << 400 << "table must be";
+    // Changes to devices: token-protected like every write, checked at the edge.
+    const QString device = QStringLiteral("/api/devices/KNOWN/");
+    const QString merge = QStringLiteral("/api/devices/KNOWN/merge/");
+    const QString nobody = QStringLiteral("/api/devices/00000000-0000-4000-8000-000000000000/");
+    const QByteArray rename = R"({"display_name": "shed"})";
+    QTest::newRow("PATCH without token")
+        << QByteArray("PATCH") << device << rename << QByteArray() << 401 << "Authorization";
+    QTest::newRow("DELETE with a wrong token")
+        << QByteArray("DELETE") << device << QByteArray() << QByteArray("wrong-token-0000") << 401
+        << "invalid API token";
+    QTest::newRow("merge without token")
+        << QByteArray("POST") << merge
+        << QByteArray(R"({"from": "00000000-0000-4000-8000-000000000000"})") << QByteArray() << 401
+        << "Authorization";
+    QTest::newRow("PATCH unknown uuid")
+        << QByteArray("PATCH") << nobody << rename << kToken << 404 << "no device with uuid";
+    QTest::newRow("DELETE unknown uuid")
+        << QByteArray("DELETE") << nobody << QByteArray() << kToken << 404 << "no device with uuid";
+    QTest::newRow("merge into unknown uuid")
+        << QByteArray("POST") << nobody + QStringLiteral("merge/")
+        << QByteArray(R"({"from": "KNOWN"})") << kToken << 404 << "no device with uuid";
+    QTest::newRow("merge from unknown uuid")
+        << QByteArray("POST") << merge
+        << QByteArray(R"({"from": "00000000-0000-4000-8000-000000000000"})") << kToken << 404
+        << "no device with uuid 00000000-0000-4000-8000-000000000000";
+    QTest::newRow("merge into itself")
+        << QByteArray("POST") << merge << QByteArray(R"({"from": "KNOWN"})") << kToken << 400
+        << "merged into itself";
+    QTest::newRow("merge without from")
+        << QByteArray("POST") << merge << QByteArray("{}") << kToken << 400 << "from must be";
+    QTest::newRow("merge with more")
+        << QByteArray("POST") << merge << QByteArray(R"({"from": "KNOWN", "keep": "both"})")
+        << kToken << 400 << "unknown field 'keep'";
+    QTest::newRow("PATCH malformed JSON")
+        << QByteArray("PATCH") << device << QByteArray("{\"display_name\": ") << kToken << 400
+        << "malformed JSON";
+    QTest::newRow("PATCH unknown field")
+        << QByteArray("PATCH") << device << QByteArray(R"({"hostname": "other"})") << kToken << 400
+        << "unknown field 'hostname': only display_name can be changed";
+    QTest::newRow("PATCH without display_name") << QByteArray("PATCH") << device << QByteArray("{}")
+                                                << kToken << 400 << "display_name is required";
+    QTest::newRow("display_name not a string")
+        << QByteArray("PATCH") << device << QByteArray(R"({"display_name": 7})") << kToken << 400
+        << "display_name must be a string";
+    QTest::newRow("display_name too long")
+        << QByteArray("PATCH") << device
+        << QByteArray("{\"display_name\": \"") + QByteArray(254, 'x') + "\"}" << kToken << 400
+        << "at most 253 characters";
+    QTest::newRow("display_name with a control character")
+        << QByteArray("PATCH") << device << QByteArray(R"({"display_name": "a\u0007b"})") << kToken
+        << 400 << "control characters";
+    QTest::newRow("PUT on a device")
+        << QByteArray("PUT") << device << rename << kToken << 405 << "allowed: GET, PATCH, DELETE";
     QTest::newRow("plain GET on /ws") << QByteArray("GET") << QStringLiteral("/ws") << QByteArray()
                                       << QByteArray() << 426 << "WebSocket";
 }
@@ -504,6 +560,7 @@ void TestHttpApi::errors()
     QFETCH(int, status);
     QFETCH(QString, says);
     path.replace(QLatin1String("KNOWN"), uuidOf(TestReports::deviceId(1)));
+    body.replace("KNOWN", uuidOf(TestReports::deviceId(1)).toLatin1());
 
     QTRY_COMPARE(m_service->counters().persisted.load(), m_service->counters().accepted.load());
     const QString fingerprint = QStringLiteral(
@@ -971,6 +1028,138 @@ void TestHttpApi::occasionalClientGetsAFreshList()
     sendReports(TestReports::deviceId(1), 5, 303, 303);
     QTRY_COMPARE(m_service->counters().accepted.load(), before + 1);
     QCOMPARE(receivedOf(), received + 1);
+}
+
+// PATCH, merge and DELETE of devices reporting over UDP: what a client and
+// the database see afterwards, and what the live push says.
+void TestHttpApi::renamesMergesAndDeletesDevices()
+{
+    const std::string kept = TestReports::deviceId(40), merged = TestReports::deviceId(41),
+                      deleted = TestReports::deviceId(42);
+    const quint64 received = m_service->counters().received.load();
+    sendReports(kept, 3, 1, 20);
+    sendReports(merged, 4, 1, 10);
+    sendReports(deleted, 6, 1, 5);
+    QTRY_COMPARE(m_service->counters().received.load(), received + 35);
+    QTRY_COMPARE(m_service->counters().persisted.load(), m_service->counters().accepted.load());
+    const QString uuid = uuidOf(kept), fromUuid = uuidOf(merged), goneUuid = uuidOf(deleted);
+    const QString device = QStringLiteral("/api/devices/%1/");
+    QTRY_COMPARE(request("GET", device.arg(goneUuid)).status, 200);
+
+    QWebSocket socket;
+    QList<QJsonObject> messages;
+    connect(&socket, &QWebSocket::textMessageReceived, this, [&messages](const QString &text) {
+        messages.append(QJsonDocument::fromJson(text.toUtf8()).object());
+    });
+    socket.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(m_service->httpPort())));
+    QTRY_VERIFY(!messages.isEmpty());
+    auto removed = [&messages](const QString &which) {
+        for (const QJsonObject &message : messages) {
+            if (message[QStringLiteral("type")] == QStringLiteral("removed")
+                && message[QStringLiteral("uuids")].toArray().contains(which))
+                return true;
+        }
+        return false;
+    };
+
+    // Rename: trimmed, shown beside the hostname, found by search.
+    Response renamed
+        = request("PATCH", device.arg(uuid), R"({"display_name": "  Greenhouse  "})", kToken);
+    QCOMPARE(renamed.status, 200);
+    QCOMPARE(
+        renamed.json()[QStringLiteral("display_name")].toString(), QStringLiteral("Greenhouse"));
+    QCOMPARE(renamed.json()[QStringLiteral("hostname")].toString(),
+        QString::fromStdString(TestReports::makeReport(kept, 3, 1).hostname));
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM devices WHERE uuid = '%1'"
+                                  " AND display_name = 'Greenhouse'")
+                       .arg(uuid)),
+        qint64(1));
+    QCOMPARE(request("GET", device.arg(uuid)).json()[QStringLiteral("display_name")].toString(),
+        QStringLiteral("Greenhouse"));
+    const QJsonArray found
+        = request("GET", QStringLiteral("/api/devices/?search=GREENHOUSE")).json().array();
+    QCOMPARE(found.size(), 1);
+    QCOMPARE(found[0][QStringLiteral("uuid")].toString(), uuid);
+    // null clears it.
+    QCOMPARE(request("PATCH", device.arg(uuid), R"({"display_name": null})", kToken)
+                 .json()[QStringLiteral("display_name")]
+                 .toString(),
+        QString());
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM devices WHERE uuid = '%1'"
+                                  " AND display_name = ''")
+                       .arg(uuid)),
+        qint64(1));
+
+    // Merge: one device with the history and the counts of both.
+    const qint64 id = count(QStringLiteral("SELECT id FROM devices WHERE uuid = '%1'").arg(uuid));
+    const qint64 fromId
+        = count(QStringLiteral("SELECT id FROM devices WHERE uuid = '%1'").arg(fromUuid));
+    Response mergedDevice = request("POST", device.arg(uuid) + QStringLiteral("merge/"),
+        QStringLiteral(R"({"from": "%1"})").arg(fromUuid).toUtf8(), kToken);
+    QCOMPARE(mergedDevice.status, 200);
+    QCOMPARE(mergedDevice.json()[QStringLiteral("uuid")].toString(), uuid);
+    QCOMPARE(
+        mergedDevice.json()[QStringLiteral("device_id")].toString(), QString::fromStdString(kept));
+    QCOMPARE(mergedDevice.json()[QStringLiteral("reports_received")].toInt(), 30);
+    QCOMPARE(request("GET", device.arg(fromUuid)).status, 404);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM devices WHERE uuid = '%1'").arg(fromUuid)),
+        qint64(0));
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM system_metrics WHERE device = %1").arg(id)),
+        qint64(30));
+    QCOMPARE(
+        count(QStringLiteral("SELECT COUNT(*) FROM network_metrics WHERE device = %1").arg(fromId)),
+        qint64(0));
+    QCOMPARE(count(QStringLiteral("SELECT reports_received FROM devices WHERE id = %1").arg(id)),
+        qint64(30));
+    QTRY_VERIFY(removed(fromUuid));
+    // Ingest took over the counts: the next report counts on from 30.
+    sendReports(kept, 3, 21, 21);
+    QTRY_COMPARE(
+        request("GET", device.arg(uuid)).json()[QStringLiteral("reports_received")].toInt(), 31);
+    QTRY_COMPARE(
+        count(QStringLiteral("SELECT reports_received FROM devices WHERE id = %1").arg(id)),
+        qint64(31));
+
+    // Delete: 204, and every row of it gone.
+    const qint64 goneId
+        = count(QStringLiteral("SELECT id FROM devices WHERE uuid = '%1'").arg(goneUuid));
+    Response deletion = request("DELETE", device.arg(goneUuid), {}, kToken);
+    QCOMPARE(deletion.status, 204);
+    QVERIFY(deletion.body.isEmpty());
+    QCOMPARE(request("GET", device.arg(goneUuid)).status, 404);
+    for (const char *table : {"devices", "system_metrics", "network_metrics", "system_metrics_1m",
+             "network_metrics_1m", "metric_chunks"}) {
+        QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM %1 WHERE %2 = %3")
+                           .arg(QLatin1String(table),
+                               qstrcmp(table, "devices") ? QStringLiteral("device")
+                                                         : QStringLiteral("id"))
+                           .arg(goneId)),
+            qint64(0));
+    }
+    QTRY_VERIFY(removed(goneUuid));
+    // The list is rebuilt in the background, a moment behind.
+    auto listed = [this]() {
+        QStringList uuids;
+        for (const QJsonValue &d : request("GET", QStringLiteral("/api/devices/")).json().array())
+            uuids << d[QStringLiteral("uuid")].toString();
+        return uuids;
+    };
+    QTRY_VERIFY(listed().contains(uuid) && !listed().contains(goneUuid));
+    QCOMPARE(request("DELETE", device.arg(goneUuid), {}, kToken).status, 404);
+
+    // A deleted device that reports again is a new device, with a new uuid.
+    sendReports(deleted, 6, 6, 6);
+    QTRY_VERIFY(!uuidOf(deleted).isEmpty());
+    QVERIFY(uuidOf(deleted) != goneUuid);
+    QTRY_VERIFY(listed().contains(uuidOf(deleted)));
+    QCOMPARE(request("GET", device.arg(uuidOf(deleted)))
+                 .json()[QStringLiteral("reports_received")]
+                 .toInt(),
+        1);
+
+    const QByteArray metrics = request("GET", QStringLiteral("/metrics")).body;
+    QVERIFY2(metrics.contains("dmr_http_responses_total{code=\"204\"} 1"), metrics.constData());
+    socket.close();
 }
 
 QTEST_GUILESS_MAIN(TestHttpApi)

@@ -30,6 +30,8 @@ private slots:
     void isOnline();
     void neverSeenIsOffline();
     void restoreContinues();
+    void removedDeviceComesBackAsNew();
+    void absorbTakesOverCounters();
 };
 
 void TestDeviceRegistry::sequences_data()
@@ -300,6 +302,64 @@ void TestDeviceRegistry::restoreContinues()
     QCOMPARE(snapshot.reportsLost, quint64(0));
     QCOMPARE(snapshot.runId, 10u);
     QCOMPARE(snapshot.uuid, savedDevice->uuid);
+}
+
+void TestDeviceRegistry::removedDeviceComesBackAsNew()
+{
+    qint64 now = 1000;
+    DeviceRegistry registry([&now] { return now; });
+    DeviceSnapshot first;
+    for (quint64 s = 1; s <= 3; ++s)
+        QCOMPARE(
+            registry.observe(makeReport(kDevice, 1, s), &first), DeviceRegistry::Verdict::Accepted);
+    // Only the uuid the store deleted: a device that came back since stays.
+    QVERIFY(!registry.remove(kDevice, QStringLiteral("another-uuid")));
+    QCOMPARE(registry.size(), 1);
+    QVERIFY(registry.remove(kDevice, first.uuid));
+    QCOMPARE(registry.size(), 0);
+    QVERIFY(!registry.remove(kDevice, first.uuid));
+
+    // Its next report, even a resend of one it had sent, makes a new device.
+    now = 5000;
+    DeviceSnapshot again;
+    QCOMPARE(
+        registry.observe(makeReport(kDevice, 1, 3), &again), DeviceRegistry::Verdict::Accepted);
+    QVERIFY(again.uuid != first.uuid);
+    QCOMPARE(again.reportsReceived, quint64(1));
+    QCOMPARE(again.createdAt, 5000);
+}
+
+void TestDeviceRegistry::absorbTakesOverCounters()
+{
+    qint64 now = 1000;
+    DeviceRegistry registry([&now] { return now; });
+    const std::string old = TestReports::deviceId(2);
+    DeviceSnapshot from, into;
+    for (quint64 s : {1, 2, 5}) // two lost
+        registry.observe(makeReport(old, 7, s), &from);
+    now = 2000;
+    for (quint64 s : {1, 2, 3, 4})
+        registry.observe(makeReport(kDevice, 9, s), &into);
+
+    DeviceSnapshot merged;
+    QVERIFY(!registry.absorb("no-such-device", old, from.uuid, &merged));
+    QVERIFY(registry.absorb(kDevice, old, from.uuid, &merged));
+    QCOMPARE(merged.uuid, into.uuid);
+    QCOMPARE(merged.deviceId, into.deviceId);
+    QCOMPARE(merged.reportsReceived, quint64(7));
+    QCOMPARE(merged.reportsLost, quint64(2));
+    QCOMPARE(merged.createdAt, 1000);
+    QCOMPARE(merged.runId, 9u);
+    QCOMPARE(registry.size(), 1);
+    QVERIFY(!registry.find(old));
+    // Twice is once: the old device is no longer there to add.
+    QVERIFY(registry.absorb(kDevice, old, from.uuid, &merged));
+    QCOMPARE(merged.reportsReceived, quint64(7));
+    // The next report counts on from there.
+    DeviceSnapshot next;
+    registry.observe(makeReport(kDevice, 9, 5), &next);
+    QCOMPARE(next.reportsReceived, quint64(8));
+    QCOMPARE(next.reportsLost, quint64(2));
 }
 
 QTEST_GUILESS_MAIN(TestDeviceRegistry)

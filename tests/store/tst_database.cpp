@@ -103,7 +103,7 @@ void TestDatabase::freshFile()
         for (int i = 0; i < steps.size(); ++i)
             QCOMPARE(steps.at(i), std::make_pair(i, int(steps.size()) - 1));
         QCOMPARE(database.schemaVersion(), Database::kSchemaVersion);
-        QCOMPARE(Database::kSchemaVersion, 6);
+        QCOMPARE(Database::kSchemaVersion, 7);
         QVERIFY(!database.isPostgres());
         const std::optional<QList<DeviceSnapshot>> devices = database.loadDevices(&error);
         QVERIFY2(devices, qPrintable(error));
@@ -128,7 +128,7 @@ void TestDatabase::columns_data()
 
     QTest::newRow("devices") << "devices"
                              << QStringList {"id", "uuid", "device_id", "hostname", "created_at",
-                                    "updated_at", "last_seen"};
+                                    "updated_at", "last_seen", "display_name"};
     QTest::newRow("system_metrics")
         << "system_metrics"
         << QStringList {"device", "ts", "cpu_percent", "memory_percent", "memory_used_kb",
@@ -291,6 +291,9 @@ void TestDatabase::goldenFixture()
     TestSql::Connection check(path());
     QCOMPARE(check.rows(sums), systemBefore);
     QCOMPARE(check.rows(networkSums), networkBefore);
+    // Version 7 gave devices a display name, none yet.
+    QCOMPARE(check.rows(QStringLiteral("SELECT display_name FROM devices ORDER BY id")),
+        QList<QVariantList>({{QString()}, {QString()}}));
     // Version 2 added the per-minute rollup, computed from the stored rows:
     // the pi's samples at :00 and :10 share a minute, the one at :20 starts the next.
     QCOMPARE(check.rows(QStringLiteral(

@@ -602,7 +602,11 @@ void TestMigration::hourRollupsComeFromMinutes()
 void TestMigration::devicesAreUnchanged()
 {
     TestSql::Connection sql(m_path);
-    QCOMPARE(texts(sql.rows(QStringLiteral("SELECT * FROM devices ORDER BY id"))), m_devicesRows);
+    // Version 7 added display_name, last and empty: no device has a name yet.
+    QStringList named = m_devicesRows;
+    for (QString &row : named)
+        row += QLatin1Char('|');
+    QCOMPARE(texts(sql.rows(QStringLiteral("SELECT * FROM devices ORDER BY id"))), named);
     Database database(QStringLiteral("devices"));
     QString error;
     QVERIFY2(database.open(m_path, &error), qPrintable(error));
