@@ -67,7 +67,11 @@ bool DeviceFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex &
                 .contains(m_text, Qt::CaseInsensitive))
             return true;
     }
-    return false;
+    // The hostname too where a display name is shown instead.
+    return model->index(sourceRow, DeviceTableModel::Hostname, sourceParent)
+        .data(DeviceTableModel::HostnameRole)
+        .toString()
+        .contains(m_text, Qt::CaseInsensitive);
 }
 
 bool DeviceFilterProxyModel::lessThan(const QModelIndex &left, const QModelIndex &right) const

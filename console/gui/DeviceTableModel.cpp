@@ -10,6 +10,7 @@
 #include <QIcon>
 #include <QPainter>
 #include <QPixmap>
+#include <algorithm>
 
 namespace dmr::console {
 
@@ -22,8 +23,10 @@ constexpr int kTickMs = 1000; // status and "last seen" move on with time
 // on separate paths, each possibly behind the other.
 void mergeRow(DeviceOverview *into, const DeviceOverview &from)
 {
-    if (from.id != 0)
+    if (from.id != 0) {
         into->id = from.id;
+        into->displayName = from.displayName; // the store's alone
+    }
     if (from.device.lastSeen >= into->device.lastSeen)
         into->device = from.device;
     if (from.latestTs > into->latestTs) {
@@ -112,6 +115,8 @@ const DeviceOverview *DeviceTableModel::rowFor(const QString &uuid) const
 
 void DeviceTableModel::stage(const DeviceOverview &update)
 {
+    if (!m_removed.isEmpty() && m_removed.contains(update.device.uuid))
+        return;
     const auto row = m_rowOf.constFind(update.device.uuid);
     if (row == m_rowOf.constEnd()) {
         auto it = m_added.find(update.device.uuid);
@@ -126,7 +131,7 @@ void DeviceTableModel::stage(const DeviceOverview &update)
     // the live snapshots already brought: nothing to merge, nothing to copy.
     const DeviceOverview &newest = entry.pending ? entry.next : entry.row;
     if (update.device.lastSeen < newest.device.lastSeen && update.latestTs <= newest.latestTs
-        && (update.id == 0 || update.id == newest.id))
+        && (update.id == 0 || (update.id == newest.id && update.displayName == newest.displayName)))
         return;
     if (!entry.pending) {
         entry.next = entry.row;
@@ -168,7 +173,8 @@ void DeviceTableModel::refresh()
     for (const int row : m_pendingRows) {
         Entry &entry = m_entries[std::size_t(row)];
         m_namesChanged = m_namesChanged || entry.next.device.hostname != entry.row.device.hostname
-            || entry.next.device.deviceId != entry.row.device.deviceId;
+            || entry.next.device.deviceId != entry.row.device.deviceId
+            || entry.next.displayName != entry.row.displayName;
         entry.row = std::move(entry.next);
         entry.next = DeviceOverview();
         entry.pending = false;
@@ -200,8 +206,7 @@ void DeviceTableModel::refresh()
             entry.online = isOnline;
             m_onlineChanged = true;
             const DeviceSnapshot &d = entry.row.device;
-            emit deviceOnlineChanged(
-                d.uuid, d.hostname.isEmpty() ? d.deviceId : d.hostname, isOnline);
+            emit deviceOnlineChanged(d.uuid, entry.row.name(), isOnline);
         }
         online += isOnline ? 1 : 0;
     }
@@ -217,6 +222,66 @@ void DeviceTableModel::refresh()
     m_online = online;
     emit countsChanged(online, int(m_entries.size()));
     emit refreshed();
+}
+
+void DeviceTableModel::applyDeviceChange(const DeviceChangeResult &result)
+{
+    if (!result.done())
+        return;
+    const DeviceChange &change = result.change;
+    switch (change.kind) {
+    case DeviceChange::Kind::Delete:
+        removeRow(change.uuid);
+        break;
+    case DeviceChange::Kind::Merge:
+        removeRow(change.from);
+        [[fallthrough]];
+    case DeviceChange::Kind::Rename: {
+        // The store's next read says so too, but a device that reports keeps
+        // its snapshots newer than the store's rows: set it here.
+        const auto row = m_rowOf.constFind(change.uuid);
+        if (row != m_rowOf.constEnd()) {
+            Entry &entry = m_entries[std::size_t(*row)];
+            if (!entry.pending) {
+                entry.next = entry.row;
+                entry.pending = true;
+                m_pendingRows.push_back(*row);
+            }
+            entry.next.displayName = result.displayName;
+        } else if (m_added.contains(change.uuid)) {
+            m_added[change.uuid].displayName = result.displayName;
+        }
+        break;
+    }
+    }
+}
+
+void DeviceTableModel::removeRow(const QString &uuid)
+{
+    m_removed.insert(uuid);
+    m_added.remove(uuid);
+    const auto found = m_rowOf.find(uuid);
+    if (found == m_rowOf.end())
+        return;
+    const int row = *found;
+    beginRemoveRows({}, row, row);
+    const bool wasOnline = m_entries[std::size_t(row)].online;
+    m_entries.erase(m_entries.begin() + row);
+    m_rowOf.erase(found);
+    for (int &other : m_rowOf) {
+        if (other > row)
+            --other;
+    }
+    m_pendingRows.erase(
+        std::remove(m_pendingRows.begin(), m_pendingRows.end(), row), m_pendingRows.end());
+    for (int &pending : m_pendingRows) {
+        if (pending > row)
+            --pending;
+    }
+    m_sortKeyColumn = -1;
+    endRemoveRows();
+    m_online -= wasOnline ? 1 : 0;
+    emit countsChanged(m_online, int(m_entries.size()));
 }
 
 QVariant DeviceTableModel::data(const QModelIndex &index, int role) const
@@ -247,6 +312,8 @@ QVariant DeviceTableModel::roleData(const Entry &entry, int column, int role) co
         return sortValue(entry, column);
     case UuidRole:
         return entry.row.device.uuid;
+    case HostnameRole:
+        return entry.row.device.hostname;
     case OnlineRole:
         return entry.online;
     case Qt::DecorationRole:
@@ -256,6 +323,8 @@ QVariant DeviceTableModel::roleData(const Entry &entry, int column, int role) co
     case Qt::ToolTipRole:
         if (column == Status || column == LastSeen)
             return HumanFormat::isoUtc(entry.row.device.lastSeen);
+        if (column == Hostname && !entry.row.displayName.isEmpty())
+            return tr("hostname %1").arg(entry.row.device.hostname);
         return {};
     case Qt::TextAlignmentRole:
         if (column >= Cpu)
@@ -278,7 +347,7 @@ QVariant DeviceTableModel::display(const Entry &entry, int column) const
     case Status:
         return entry.online ? tr("online") : tr("offline");
     case Hostname:
-        return row.device.hostname;
+        return row.displayName.isEmpty() ? row.device.hostname : row.displayName;
     case DeviceId:
         return row.device.deviceId;
     case Uuid:
@@ -387,10 +456,12 @@ bool DeviceTableModel::lessThan(int leftRow, int rightRow, int column) const
     if (m_sortKeyColumn != column || m_sortTexts.size() != m_entries.size()) {
         m_sortTexts.resize(m_entries.size());
         for (std::size_t i = 0; i < m_entries.size(); ++i) {
-            const DeviceSnapshot &d = m_entries[i].row.device;
-            m_sortTexts[i] = column == Hostname ? d.hostname.toCaseFolded()
-                : column == DeviceId            ? d.deviceId.toCaseFolded()
-                                                : d.uuid;
+            const DeviceOverview &row = m_entries[i].row;
+            const DeviceSnapshot &d = row.device;
+            m_sortTexts[i] = column == Hostname
+                ? (row.displayName.isEmpty() ? d.hostname : row.displayName).toCaseFolded()
+                : column == DeviceId ? d.deviceId.toCaseFolded()
+                                     : d.uuid;
         }
         m_sortKeyColumn = column;
     }
@@ -401,7 +472,7 @@ QVariant DeviceTableModel::headerData(int section, Qt::Orientation orientation, 
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
-    static const char *const names[ColumnCount] = {QT_TR_NOOP("Status"), QT_TR_NOOP("Hostname"),
+    static const char *const names[ColumnCount] = {QT_TR_NOOP("Status"), QT_TR_NOOP("Name"),
         QT_TR_NOOP("Device ID"), QT_TR_NOOP("UUID"), QT_TR_NOOP("CPU"), QT_TR_NOOP("Memory"),
         QT_TR_NOOP("Disk"), QT_TR_NOOP("Load 1"), QT_TR_NOOP("Load 5"), QT_TR_NOOP("Load 15"),
         QT_TR_NOOP("Uptime"), QT_TR_NOOP("Last seen"), QT_TR_NOOP("Lost")};

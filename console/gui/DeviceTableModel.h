@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "store/DeviceChange.h"
 #include "store/DeviceOverview.h"
 
 #include <QAbstractTableModel>
 #include <QElapsedTimer>
 #include <QHash>
+#include <QSet>
 #include <QTimer>
 #include <functional>
 #include <vector>
@@ -23,7 +25,7 @@ class DeviceTableModel : public QAbstractTableModel
 public:
     enum Column {
         Status,
-        Hostname,
+        Hostname, // "Name": the display name when the device has one, else its hostname
         DeviceId,
         Uuid,
         Cpu,
@@ -41,6 +43,7 @@ public:
         SortRole = Qt::UserRole + 1, // raw values: numbers sort as numbers
         UuidRole,
         OnlineRole,
+        HostnameRole, // the hostname, also where the display name is shown
     };
     using Clock = std::function<qint64()>; // ms since the epoch
 
@@ -81,6 +84,9 @@ public slots:
     void applyRows(const QList<DeviceOverview> &rows);
     // Applies what is pending and re-evaluates the status of every device.
     void refresh();
+    // The store renamed, deleted or merged a device (ConsoleService::deviceChanged).
+    // A deleted device's row goes at once, and late updates about it are ignored.
+    void applyDeviceChange(const DeviceChangeResult &result);
 
 signals:
     void countsChanged(int online, int total);
@@ -100,6 +106,7 @@ private:
     };
     // Merges an update into its row's pending values, or into m_added.
     void stage(const DeviceOverview &update);
+    void removeRow(const QString &uuid);
     QVariant roleData(const Entry &entry, int column, int role) const;
     QVariant display(const Entry &entry, int column) const;
     QVariant sortValue(const Entry &entry, int column) const;
@@ -120,6 +127,7 @@ private:
     // up again.
     std::vector<int> m_pendingRows;
     QHash<QString, DeviceOverview> m_added; // uuid -> new device, not yet shown
+    QSet<QString> m_removed; // uuids of deleted and merged devices
     QTimer m_timer;
     qint64 m_lastTick = 0;
     qint64 m_now = 0; // the clock at the last refresh: what the view shows

@@ -247,9 +247,13 @@ void DeviceView::updateTitle()
         return;
     }
     const DeviceSnapshot &d = row->device;
-    m_title->setText(tr("<b>%1</b> &nbsp; device_id %2 &nbsp; uuid %3 &nbsp; last seen %4")
-                         .arg(d.hostname.toHtmlEscaped(), d.deviceId.toHtmlEscaped(), d.uuid,
-                             HumanFormat::ago(d.lastSeen, QDateTime::currentMSecsSinceEpoch())));
+    const QString hostname = row->displayName.isEmpty()
+        ? QString()
+        : tr("hostname %1 &nbsp; ").arg(d.hostname.toHtmlEscaped());
+    m_title->setText(
+        tr("<b>%1</b> &nbsp; %2device_id %3 &nbsp; uuid %4 &nbsp; last seen %5")
+            .arg(row->name().toHtmlEscaped(), hostname, d.deviceId.toHtmlEscaped(), d.uuid,
+                HumanFormat::ago(d.lastSeen, QDateTime::currentMSecsSinceEpoch())));
 }
 
 } // namespace dmr::console

@@ -52,7 +52,7 @@ ExportDialog::ExportDialog(const QString &databasePath, const QStringList &uuids
     if (uuids.isEmpty()) {
         who = tr("All %1 devices").arg(devices ? devices->rowCount() : 0);
     } else if (uuids.size() == 1 && devices && devices->rowFor(uuids.first())) {
-        who = devices->rowFor(uuids.first())->device.hostname;
+        who = devices->rowFor(uuids.first())->name();
     } else {
         who = tr("%1 selected devices").arg(uuids.size());
     }

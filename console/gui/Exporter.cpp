@@ -228,7 +228,8 @@ void Exporter::run(const ExportRequest &request)
         if (json) {
             systemOut->append((d ? ",\n{" : "\n{") + QByteArray("\"uuid\":")
                 + jsonString(device.uuid) + ",\"device_id\":" + jsonString(device.deviceId)
-                + ",\"hostname\":" + jsonString(device.hostname));
+                + ",\"hostname\":" + jsonString(device.hostname)
+                + ",\"display_name\":" + jsonString(devices.at(d).displayName));
         }
         const QByteArray identity
             = ExportCsv::identity(device.uuid, device.deviceId, device.hostname);

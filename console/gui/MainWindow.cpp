@@ -2,6 +2,7 @@
 #include "gui/MainWindow.h"
 
 #include "gui/CachedTextDelegate.h"
+#include "gui/DeviceActions.h"
 #include "gui/DeviceFilterProxyModel.h"
 #include "gui/DeviceTableModel.h"
 #include "gui/DeviceTableView.h"
@@ -20,6 +21,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMenuBar>
 #include <QProgressBar>
 #include <QSettings>
@@ -56,6 +58,7 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
     , m_budgetLabel(new QLabel(this))
     , m_compactionBar(new QProgressBar(this))
 {
+    m_actions = new DeviceActions(service, m_model, this);
     setWindowTitle(tr("Device Metrics Console"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/metrics-console.svg")));
     resize(1280, 760);
@@ -63,6 +66,10 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
     m_model->setOfflineAfterSeconds(service->config().offlineAfterSeconds);
     m_proxy->setSourceModel(m_model);
     connect(service, &ConsoleService::devicesUpdated, m_model, &DeviceTableModel::applySnapshots);
+    connect(service, &ConsoleService::deviceChanged, m_model, &DeviceTableModel::applyDeviceChange);
+    connect(service, &ConsoleService::deviceChanged, this, &MainWindow::deviceChanged);
+    connect(m_actions, &DeviceActions::message, this,
+        [this](const QString &text) { statusBar()->showMessage(text, 10000); });
     connect(service, &ConsoleService::storeHealthChanged, this,
         [this](bool healthy, const QString &error) {
             m_storeError = healthy ? QString() : error;
@@ -115,7 +122,7 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
     emit fleetRequested();
     m_fleetInFlight = true;
 
-    m_search->setPlaceholderText(tr("Search hostname, device ID or UUID"));
+    m_search->setPlaceholderText(tr("Search name, hostname, device ID or UUID"));
     m_search->setClearButtonEnabled(true);
     connect(m_search, &QLineEdit::textChanged, m_proxy, &DeviceFilterProxyModel::setSearchText);
 
@@ -138,6 +145,15 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
         = {80, 160, 250, 270, 70, 80, 70, 60, 60, 60, 100, 100, 60};
     for (int column = 0; column < DeviceTableModel::ColumnCount; ++column)
         m_table->setColumnWidth(column, widths[column]);
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_table, &QWidget::customContextMenuRequested, this, [this](const QPoint &at) {
+        const QModelIndex index = m_table->indexAt(at);
+        if (!index.isValid())
+            return;
+        QMenu *menu = deviceMenu(index.data(DeviceTableModel::UuidRole).toString());
+        menu->setAttribute(Qt::WA_DeleteOnClose);
+        menu->popup(m_table->viewport()->mapToGlobal(at));
+    });
     // Enter and double-click both activate.
     connect(m_table, &QTableView::activated, this, [this](const QModelIndex &index) {
         openDevice(index.data(DeviceTableModel::UuidRole).toString());
@@ -235,6 +251,48 @@ void MainWindow::buildMenus()
             openDevice(uuid);
     });
     open->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
+
+    // The selected device, or the one whose tab is shown.
+    QMenu *device = menuBar()->addMenu(tr("&Device"));
+    connect(device, &QMenu::aboutToShow, this, [this, device] {
+        device->clear();
+        QString uuid;
+        if (auto *view = qobject_cast<DeviceView *>(m_tabs->currentWidget()))
+            uuid = view->uuid();
+        else if (const QStringList selected = selectedUuids(); selected.size() == 1)
+            uuid = selected.first();
+        m_actions->addActions(device, uuid);
+    });
+}
+
+QMenu *MainWindow::deviceMenu(const QString &uuid)
+{
+    auto *menu = new QMenu(this);
+    menu->addAction(tr("&Open"), this, [this, uuid] { openDevice(uuid); });
+    menu->addSeparator();
+    m_actions->addActions(menu, uuid);
+    return menu;
+}
+
+void MainWindow::deviceChanged(const DeviceChangeResult &result)
+{
+    const DeviceChange &change = result.change;
+    QString gone;
+    if (change.kind == DeviceChange::Kind::Delete)
+        gone = change.uuid;
+    else if (change.kind == DeviceChange::Kind::Merge)
+        gone = change.from;
+    if (DeviceView *view = gone.isEmpty() ? nullptr : deviceView(gone)) {
+        m_tabs->removeTab(m_tabs->indexOf(view));
+        view->deleteLater();
+    }
+    if (change.kind != DeviceChange::Kind::Delete) {
+        if (DeviceView *view = deviceView(change.uuid)) {
+            const QString name
+                = result.displayName.isEmpty() ? result.hostname : result.displayName;
+            m_tabs->setTabText(m_tabs->indexOf(view), name.isEmpty() ? change.uuid.left(8) : name);
+        }
+    }
 }
 
 DeviceView *MainWindow::deviceView(const QString &uuid) const
@@ -257,8 +315,7 @@ DeviceView *MainWindow::openDevice(const QString &uuid)
     }
     auto *view = new DeviceView(uuid, m_service->config().database, m_model, m_tabs);
     const DeviceOverview *row = m_model->rowFor(uuid);
-    const QString name
-        = row && !row->device.hostname.isEmpty() ? row->device.hostname : uuid.left(8);
+    const QString name = row && !row->name().isEmpty() ? row->name() : uuid.left(8);
     m_tabs->setCurrentIndex(m_tabs->addTab(view, name));
     return view;
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "store/DeviceChange.h"
+
 #include <QElapsedTimer>
 #include <QHash>
 #include <QMainWindow>
@@ -9,6 +11,7 @@
 class QLabel;
 class QProgressBar;
 class QLineEdit;
+class QMenu;
 class QTabWidget;
 class QTableView;
 class QThread;
@@ -16,6 +19,7 @@ class QThread;
 namespace dmr::console {
 
 class ConsoleService;
+class DeviceActions;
 class DeviceFilterProxyModel;
 class DeviceTableModel;
 class DeviceView;
@@ -39,6 +43,9 @@ public:
     QLineEdit *searchBox() const { return m_search; }
     QTabWidget *tabs() const { return m_tabs; }
     DeviceView *deviceView(const QString &uuid) const;
+    DeviceActions *deviceActions() const { return m_actions; }
+    // The device table's context menu for device `uuid`; the caller owns it.
+    QMenu *deviceMenu(const QString &uuid);
 
 public slots:
     DeviceView *openDevice(const QString &uuid);
@@ -50,6 +57,8 @@ signals:
 
 private:
     void buildMenus();
+    // A device renamed, deleted or merged, by whoever: its tab follows.
+    void deviceChanged(const DeviceChangeResult &result);
     void updateStatus();
     QStringList selectedUuids() const;
 
@@ -66,6 +75,7 @@ private:
     double m_rate = 0;
     QString m_storeError;
     TrayNotifier *m_tray = nullptr;
+    DeviceActions *m_actions;
 
     QTabWidget *m_tabs;
     QLineEdit *m_search;

@@ -69,6 +69,7 @@ private slots:
     void selectionSurvivesUpdates();
     void goesOfflineAsTimePasses();
     void keepsTheNewestOfBothSources();
+    void followsRenamesDeletionsAndMerges();
 
 private:
     qint64 m_now = kStart;
@@ -402,6 +403,81 @@ void TestDeviceTableModel::keepsTheNewestOfBothSources()
     QCOMPARE(model.rowFor(live.uuid)->device.lastSeen, kStart + 6000);
     QCOMPARE(model.rowFor(live.uuid)->device.reportsReceived, quint64(600));
     QCOMPARE(model.rowFor(live.uuid)->system.cpuPercent, 44.0);
+}
+
+void TestDeviceTableModel::followsRenamesDeletionsAndMerges()
+{
+    DeviceTableModel model(clock());
+    model.setRefreshIntervalMs(0);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.applyRows({row(1, kStart, 5), row(2, kStart, 6), row(3, kStart, 7), row(4, kStart, 8)});
+    model.refresh();
+    DeviceFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.sort(DeviceTableModel::Hostname, Qt::AscendingOrder);
+    auto uuid = [](int n) { return snapshot(n, 0).uuid; };
+    auto result = [](DeviceChange::Kind kind, const QString &uuid, const QString &from = {},
+                      const QString &name = {}) {
+        DeviceChangeResult r;
+        r.status = DeviceChangeResult::Status::Done;
+        r.change.kind = kind;
+        r.change.uuid = uuid;
+        r.change.from = from;
+        r.displayName = name;
+        return r;
+    };
+
+    // A name the operator gave shows instead of the hostname, sorts as
+    // itself, and either finds the device.
+    model.applyDeviceChange(
+        result(DeviceChange::Kind::Rename, uuid(1), {}, QStringLiteral("zz greenhouse")));
+    model.refresh();
+    QCOMPARE(column(proxy, DeviceTableModel::Hostname),
+        QStringList({QStringLiteral("host-2"), QStringLiteral("host-3"), QStringLiteral("host-4"),
+            QStringLiteral("zz greenhouse")}));
+    QCOMPARE(proxy.index(3, DeviceTableModel::Hostname).data(Qt::ToolTipRole).toString(),
+        QStringLiteral("hostname host-1"));
+    proxy.setSearchText(QStringLiteral("GREENHOUSE"));
+    QCOMPARE(proxy.rowCount(), 1);
+    proxy.setSearchText(QStringLiteral("host-1"));
+    QCOMPARE(proxy.rowCount(), 1);
+    proxy.setSearchText(QString());
+    // Ingest's snapshots know no display name and keep it.
+    m_now += 1000;
+    model.applySnapshots({snapshot(1, kStart + 1000)});
+    model.refresh();
+    QCOMPARE(model.rowFor(uuid(1))->name(), QStringLiteral("zz greenhouse"));
+
+    // A deletion takes the row at once, with a change pending on a later row.
+    QSignalSpy counts(&model, &DeviceTableModel::countsChanged);
+    model.applyRows({row(4, kStart + 1000, 44)});
+    model.applyDeviceChange(result(DeviceChange::Kind::Delete, uuid(2)));
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(counts.count(), 1);
+    QVERIFY(!model.rowFor(uuid(2)));
+    model.refresh();
+    QCOMPARE(model.rowFor(uuid(4))->system.cpuPercent, 44.0);
+    QCOMPARE(model.rowFor(uuid(3))->system.cpuPercent, 7.0);
+    // What was on its way about it changes nothing.
+    m_now += 1000;
+    model.applySnapshots({snapshot(2, kStart + 2000)});
+    model.applyRows({row(2, kStart + 2000, 1)});
+    model.refresh();
+    QCOMPARE(model.rowCount(), 3);
+
+    // A merge takes the merged device's row, and the other takes its name.
+    model.applyDeviceChange(
+        result(DeviceChange::Kind::Merge, uuid(3), uuid(4), QStringLiteral("old board")));
+    model.refresh();
+    QCOMPARE(model.rowCount(), 2);
+    QVERIFY(!model.rowFor(uuid(4)));
+    QCOMPARE(column(proxy, DeviceTableModel::Hostname),
+        QStringList({QStringLiteral("old board"), QStringLiteral("zz greenhouse")}));
+    // Changes that were not made change nothing.
+    DeviceChangeResult failed = result(DeviceChange::Kind::Delete, uuid(1));
+    failed.status = DeviceChangeResult::Status::Failed;
+    model.applyDeviceChange(failed);
+    QCOMPARE(model.rowCount(), 2);
 }
 
 QTEST_MAIN(TestDeviceTableModel)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "gui/DeviceActions.h"
 #include "gui/DeviceFilterProxyModel.h"
 #include "gui/DeviceTableModel.h"
 #include "gui/DeviceView.h"
@@ -11,13 +12,18 @@
 #include "support/TestReports.h"
 #include "support/TestSql.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QDateTime>
 #include <QFile>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QProgressDialog>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -26,6 +32,7 @@
 #include <QTest>
 #include <QTimer>
 #include <QUdpSocket>
+#include <memory>
 
 using namespace dmr::console;
 
@@ -37,6 +44,7 @@ private slots:
     void deviceAppearsAndOpens();
     void storeMaintenanceShowsInTheStatusBar();
     void olderDatabaseMigratesWithProgress();
+    void renamesDeletesAndMergesFromTheTable();
 };
 
 void TestMainWindow::deviceAppearsAndOpens()
@@ -117,6 +125,154 @@ void TestMainWindow::deviceAppearsAndOpens()
     window.tabs()->setCurrentIndex(0);
     QCOMPARE(window.openDevice(uuid), view);
     QCOMPARE(window.tabs()->count(), 2);
+}
+
+namespace {
+
+QAction *actionNamed(QMenu *menu, const QString &text)
+{
+    for (QAction *action : menu->actions()) {
+        if (action->text() == text)
+            return action;
+    }
+    return nullptr;
+}
+
+QAbstractButton *buttonNamed(QMessageBox *box, const QString &text)
+{
+    for (QAbstractButton *button : box->buttons()) {
+        if (button->text() == text)
+            return button;
+    }
+    return nullptr;
+}
+
+} // namespace
+
+// Rename…, Delete… and Merge into… from the table's context menu, each
+// asked for in a dialog that does not block, against the real service.
+void TestMainWindow::renamesDeletesAndMergesFromTheTable()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    ConsoleConfig config;
+    config.database = dir.filePath(QStringLiteral("console.db"));
+    config.udpBind = QHostAddress::LocalHost;
+    config.udpPort = 0;
+    config.httpPort = 0;
+    config.statsIntervalSeconds = 0;
+    config.flushIntervalMs = 50;
+    ConsoleService service(config);
+    QString error;
+    QVERIFY2(service.start(&error), qPrintable(error));
+    MainWindow window(&service);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    QUdpSocket socket;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (int device : {11, 12, 13}) {
+        for (quint64 seq = 1; seq <= quint64(device - 8); ++seq) {
+            dmr::Report report = TestReports::makeReport(TestReports::deviceId(device), 1, seq);
+            report.sampleTimeMs = now - qint64(10 - seq) * 1000;
+            socket.writeDatagram(
+                TestReports::encoded(report), QHostAddress::LocalHost, service.udpPort());
+        }
+    }
+    DeviceTableModel *model = window.deviceModel();
+    QTRY_COMPARE(model->rowCount(), 3);
+    auto uuidOf = [model](int device) {
+        for (int row = 0; row < model->rowCount(); ++row) {
+            const QString uuid = model->index(row, 0).data(DeviceTableModel::UuidRole).toString();
+            if (model->rowFor(uuid)->device.deviceId
+                == QString::fromStdString(TestReports::deviceId(device)))
+                return uuid;
+        }
+        return QString();
+    };
+    const QString greenhouse = uuidOf(11), old = uuidOf(12), gone = uuidOf(13);
+    TestSql::Connection sql(config.database);
+    QTRY_COMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), 12);
+    DeviceActions *actions = window.deviceActions();
+
+    // The context menu offers the three, for a known device.
+    std::unique_ptr<QMenu> menu(window.deviceMenu(greenhouse));
+    for (const char *text : {"&Open", "&Rename…", "&Merge into…", "&Delete…"}) {
+        QAction *action = actionNamed(menu.get(), QString::fromUtf8(text));
+        QVERIFY2(action && action->isEnabled(), text);
+    }
+
+    // Rename: the name shows in the table, in the store, and is found.
+    actionNamed(menu.get(), QStringLiteral("&Rename…"))->trigger();
+    auto *rename = qobject_cast<QInputDialog *>(actions->openDialog());
+    QVERIFY(rename);
+    QTRY_VERIFY(rename->isVisible());
+    rename->setTextValue(QStringLiteral("  Greenhouse  "));
+    rename->accept();
+    QTRY_COMPARE(model->rowFor(greenhouse)->displayName, QStringLiteral("Greenhouse"));
+    QTRY_COMPARE(
+        sql.value(
+               QStringLiteral("SELECT display_name FROM devices WHERE uuid = '%1'").arg(greenhouse))
+            .toString(),
+        QStringLiteral("Greenhouse"));
+    window.proxyModel()->setSearchText(QStringLiteral("greenhouse"));
+    QTRY_COMPARE(window.proxyModel()->rowCount(), 1);
+    QCOMPARE(window.proxyModel()->index(0, DeviceTableModel::Hostname).data().toString(),
+        QStringLiteral("Greenhouse"));
+    window.proxyModel()->setSearchText(QString());
+
+    // Delete, cancelled: nothing goes.
+    window.openDevice(gone);
+    QVERIFY(window.deviceView(gone));
+    QTRY_VERIFY(!actions->openDialog() || !actions->openDialog()->isVisible());
+    actions->remove(gone);
+    auto *confirm = qobject_cast<QMessageBox *>(actions->openDialog());
+    QVERIFY(confirm);
+    QVERIFY2(confirm->text().contains(model->rowFor(gone)->device.hostname),
+        qPrintable(confirm->text()));
+    QVERIFY2(confirm->informativeText().contains(QLatin1String("5 reports received")),
+        qPrintable(confirm->informativeText()));
+    confirm->button(QMessageBox::Cancel)->click();
+    QTest::qWait(300);
+    QCOMPARE(model->rowCount(), 3);
+    QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 3);
+
+    // Delete, confirmed: the row, its tab and its history go.
+    QTRY_VERIFY(!actions->openDialog() || !actions->openDialog()->isVisible());
+    actions->remove(gone);
+    confirm = qobject_cast<QMessageBox *>(actions->openDialog());
+    QVERIFY(confirm);
+    buttonNamed(confirm, QStringLiteral("Delete"))->click();
+    QTRY_COMPARE(model->rowCount(), 2);
+    QTRY_VERIFY(!window.deviceView(gone));
+    QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM devices WHERE uuid = '%1'").arg(gone))
+                 .toInt(),
+        0);
+    QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), 7);
+
+    // Merge into: pick the device, confirm; one row with the history of both.
+    QTRY_VERIFY(!actions->openDialog() || !actions->openDialog()->isVisible());
+    actions->mergeInto(old);
+    auto *pick = qobject_cast<QInputDialog *>(actions->openDialog());
+    QVERIFY(pick);
+    QCOMPARE(pick->comboBoxItems().size(), 1);
+    QVERIFY(pick->comboBoxItems().first().contains(QLatin1String("Greenhouse")));
+    pick->setTextValue(pick->comboBoxItems().first());
+    pick->accept();
+    QTRY_VERIFY(qobject_cast<QMessageBox *>(actions->openDialog()));
+    confirm = qobject_cast<QMessageBox *>(actions->openDialog());
+    QVERIFY2(
+        confirm->text().contains(QLatin1String("into Greenhouse")), qPrintable(confirm->text()));
+    buttonNamed(confirm, QStringLiteral("Merge"))->click();
+    QTRY_COMPARE(model->rowCount(), 1);
+    QVERIFY(model->rowFor(greenhouse));
+    QTRY_COMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM devices")).toInt(), 1);
+    QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics s JOIN devices d"
+                                      " ON d.id = s.device WHERE d.uuid = '%1'")
+                           .arg(greenhouse))
+                 .toInt(),
+        7);
+    QTRY_VERIFY(window.statusBar()->currentMessage().startsWith(QLatin1String("Merged")));
 }
 
 // What the store does on its own shows in the status bar: deletions to stay
