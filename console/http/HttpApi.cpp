@@ -182,7 +182,8 @@ void HttpApi::addRoute(int method, const QString &pattern, Handler handler)
 
 bool HttpApi::start(QString *error)
 {
-    m_reader = std::make_unique<StoreReader>(m_options.databasePath, QStringLiteral("http-api"));
+    m_reader = std::make_unique<StoreReader>(m_options.databasePath,
+        QStringLiteral("http-api-%1").arg(reinterpret_cast<quintptr>(this), 0, 16));
     if (!m_reader->open(error))
         return false;
     const std::optional<QList<DeviceOverview>> devices = m_reader->devices(error);
