@@ -41,7 +41,8 @@ stored and lost, the stored rate (stored / (S + time to stop), as
 ingest-bench.sh) and what maintenance did while the load ran: backlog reports
 that left the row tables (into chunks, or deleted), chunks made and backlog
 reports deleted by retention.
-Then the median stored rate per mode and the ratio on/off per rate.
+Then, per rate, the median stored rate per mode, their ratio, the median of
+the rounds' own ratios, and the reports lost.
 --backlog PATH keeps the backlog there and reuses it when it exists.
 --keep leaves the scratch folder (databases, console logs) for a look.
 Needs sqlite3.
@@ -95,6 +96,8 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 [[ -n $backlog ]] || backlog="$scratch/backlog.db"
 if [[ ! -f $backlog ]]; then
@@ -210,16 +213,20 @@ for rate in $rates; do
     done
 done
 
+# The ratio of the medians, and the median of each round's own ratio (on
+# over the off that followed it), which cancels most of a shared machine's
+# drift; reports lost at each rate, over all rounds.
+median() {
+    sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 for rate in $rates; do
-    median() {
-        awk -v r="$rate" -v m="$1" '$1 == r && $2 == m { print $3 }' "$results" | sort -n |
-            awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-    }
-    on="$(median on)"
-    off="$(median off)"
+    on="$(awk -v r="$rate" '$1 == r && $2 == "on" { print $3 }' "$results" | median)"
+    off="$(awk -v r="$rate" '$1 == r && $2 == "off" { print $3 }' "$results" | median)"
+    pairs="$(awk -v r="$rate" '$1 == r && $2 == "on" { on = $3 }
+        $1 == r && $2 == "off" { print on / $3 }' "$results" | median)"
     lost="$(awk -v r="$rate" '$1 == r { s += $4 } END { print s + 0 }' "$results")"
-    awk -v r="$rate" -v on="$on" -v off="$off" -v lost="$lost" 'BEGIN {
-        printf "rate=%d median_on_per_s=%.0f median_off_per_s=%.0f ratio=%.3f lost_total=%d\n",
-            r, on, off, on / off, lost
+    awk -v r="$rate" -v on="$on" -v off="$off" -v pairs="$pairs" -v lost="$lost" 'BEGIN {
+        printf "rate=%d median_on_per_s=%.0f median_off_per_s=%.0f ratio=%.3f" \
+            " median_round_ratio=%.3f lost_total=%d\n", r, on, off, on / off, pairs, lost
     }'
 done
