@@ -40,9 +40,13 @@ seconds (defaults $devices, $duration). Per round it prints the reports sent,
 stored and lost, the stored rate (stored / (S + time to stop), as
 ingest-bench.sh) and what maintenance did while the load ran: backlog reports
 that left the row tables (into chunks, or deleted), chunks made and backlog
-reports deleted by retention.
-Then, per rate, the median stored rate per mode, their ratio, the median of
-the rounds' own ratios, and the reports lost.
+reports deleted by retention; then the share of the CPUs that other processes
+took meanwhile (a busy machine), and the writer thread's CPU milliseconds per
+1,000 reports stored. Then, per
+rate, the median stored rate per mode, their ratio, the median of the rounds'
+own ratios, the reports lost, and the ratio of the writer's median CPU per
+report off to on: what the ratio would be for a writer bound by its CPU time
+whatever else runs, a check on the end-to-end one on a busy machine.
 --backlog PATH keeps the backlog there and reuses it when it exists.
 --keep leaves the scratch folder (databases, console logs) for a look.
 Needs sqlite3.
@@ -125,7 +129,7 @@ census() {
 }
 
 # CPU time in clock ticks: the whole machine's (user and system, not
-# interrupts), and one process's.
+# interrupts), and one process's or thread's (PID or PID/task/TID).
 busy_ticks() {
     awk '/^cpu / { print $2 + $3 + $4; exit }' /proc/stat
 }
@@ -134,13 +138,16 @@ process_ticks() {
 }
 
 # One round; sets round_result to "sent stored stored_per_s stop_s rows_gone
-# chunks retained others_cpu", others_cpu being the share of the machine's
-# CPUs that processes other than the console and the load generator took
-# while the load ran (another build, say): high values mean a disturbed round.
+# chunks retained others_cpu writer_ms", others_cpu being the share of the
+# machine's CPUs that processes other than the console and the load generator
+# took while the load ran (another build, say: high values mean a disturbed
+# round), writer_ms the writer thread's CPU time from the load's start to its
+# exit per 1,000 reports stored (maintenance included), which another
+# process's load hardly changes.
 run_round() {
     local mode="$1" rate="$2" db="$scratch/round.db" port summary sent stop_start stop_s
     local rows0 chunked0 chunks0 rows1 chunked1 chunks1 stored
-    local busy0 busy1 console0 console1 loadgen_s others
+    local busy0 busy1 console0 console1 loadgen_s others writer_task writer0 writer1 sampler
     rm -f "$db" "$db-wal" "$db-shm"
     cp "$backlog" "$db"
     port="$(free_port u)"
@@ -160,6 +167,23 @@ run_round() {
     done
     # A reader beside the writer (WAL): the backlog as the load starts.
     read -r rows0 chunked0 chunks0 _ < <(census "$db")
+    # The writer's thread is named "store"; its CPU time is sampled until it
+    # exits.
+    writer_task=""
+    for task in "/proc/$console_pid/task/"*; do
+        [[ $(<"$task/comm") == store ]] && writer_task="$console_pid/task/${task##*/}"
+    done
+    echo 0 >"$scratch/writer-ticks"
+    if [[ -n $writer_task ]]; then
+        (
+            while ticks="$(process_ticks "$writer_task" 2>/dev/null)"; do
+                echo "$ticks" >"$scratch/writer-ticks"
+                sleep 0.1
+            done
+        ) &
+        sampler=$!
+    fi
+    writer0="$(<"$scratch/writer-ticks")"
     busy0="$(busy_ticks)"
     console0="$(process_ticks "$console_pid")"
     # `times` in the subshell: the load generator's user and system time.
@@ -178,6 +202,8 @@ run_round() {
     kill -TERM "$console_pid"
     wait "$console_pid" || true
     console_pid=""
+    [[ -z ${sampler:-} ]] || wait "$sampler" || true
+    writer1="$(<"$scratch/writer-ticks")"
     stop_s=$(awk -v a="$stop_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
     read -r rows1 chunked1 chunks1 stored < <(census "$db")
     # Backlog rows that left the row tables (into chunks, or deleted), chunks
@@ -187,9 +213,10 @@ run_round() {
         'BEGIN { o = (b - c) / hz - l; printf "%.0f", 100 * (o > 0 ? o : 0) / (cpus * d) }')"
     round_result="$(awk -v sent="$sent" -v stored="$stored" -v d="$duration" -v stop="$stop_s" \
         -v r0="$rows0" -v c0="$chunked0" -v k0="$chunks0" \
-        -v r1="$rows1" -v c1="$chunked1" -v k1="$chunks1" -v others="$others" 'BEGIN {
-            printf "%d %d %.0f %s %d %d %d %s\n", sent, stored, stored / (d + stop), stop,
-                r0 - r1, k1 - k0, (r0 + c0) - (r1 + c1), others
+        -v r1="$rows1" -v c1="$chunked1" -v k1="$chunks1" -v others="$others" \
+        -v w="$((writer1 - writer0))" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+            printf "%d %d %.0f %s %d %d %d %s %.1f\n", sent, stored, stored / (d + stop), stop,
+                r0 - r1, k1 - k0, (r0 + c0) - (r1 + c1), others, w * 1e6 / hz / stored
         }')"
 }
 
@@ -198,17 +225,18 @@ read -r backlog_rows backlog_chunked backlog_chunks _ < <(census "$backlog")
 echo "backlog: $((backlog_rows + backlog_chunked)) reports of $last_backlog_device devices" \
     "($backlog_rows as rows, $backlog_chunks chunks), $(($(stat -c %s "$backlog") / 1048576)) MiB;" \
     "--keep-raw $keep_raw --keep-minute $keep_minute"
-printf '%-6s %-4s %5s %9s %9s %7s %9s %6s %10s %7s %9s %7s\n' rate mode round sent stored \
-    lost stored/s stop_s rows_gone chunks retained others%
+printf '%-6s %-4s %5s %9s %9s %7s %9s %6s %10s %7s %9s %7s %9s\n' rate mode round sent stored \
+    lost stored/s stop_s rows_gone chunks retained others% writer_ms
 for rate in $rates; do
     for round in $(seq 1 "$rounds"); do
         for mode in on off; do
             run_round "$mode" "$rate"
-            read -r sent stored per_s stop_s gone chunks retained others <<<"$round_result"
-            printf '%-6s %-4s %5s %9d %9d %7d %9d %6s %10d %7d %9d %7s\n' "$rate" "$mode" \
+            read -r sent stored per_s stop_s gone chunks retained others writer_ms \
+                <<<"$round_result"
+            printf '%-6s %-4s %5s %9d %9d %7d %9d %6s %10d %7d %9d %7s %9s\n' "$rate" "$mode" \
                 "$round" "$sent" "$stored" $((sent - stored)) "$per_s" "$stop_s" "$gone" \
-                "$chunks" "$retained" "$others"
-            echo "$rate $mode $per_s $((sent - stored))" >>"$results"
+                "$chunks" "$retained" "$others" "$writer_ms"
+            echo "$rate $mode $per_s $((sent - stored)) $writer_ms" >>"$results"
         done
     done
 done
@@ -224,9 +252,14 @@ for rate in $rates; do
     off="$(awk -v r="$rate" '$1 == r && $2 == "off" { print $3 }' "$results" | median)"
     pairs="$(awk -v r="$rate" '$1 == r && $2 == "on" { on = $3 }
         $1 == r && $2 == "off" { print on / $3 }' "$results" | median)"
+    cpu_on="$(awk -v r="$rate" '$1 == r && $2 == "on" { print $5 }' "$results" | median)"
+    cpu_off="$(awk -v r="$rate" '$1 == r && $2 == "off" { print $5 }' "$results" | median)"
     lost="$(awk -v r="$rate" '$1 == r { s += $4 } END { print s + 0 }' "$results")"
-    awk -v r="$rate" -v on="$on" -v off="$off" -v pairs="$pairs" -v lost="$lost" 'BEGIN {
+    awk -v r="$rate" -v on="$on" -v off="$off" -v pairs="$pairs" -v lost="$lost" \
+        -v cpu_on="$cpu_on" -v cpu_off="$cpu_off" 'BEGIN {
         printf "rate=%d median_on_per_s=%.0f median_off_per_s=%.0f ratio=%.3f" \
-            " median_round_ratio=%.3f lost_total=%d\n", r, on, off, on / off, pairs, lost
+            " median_round_ratio=%.3f lost_total=%d writer_ms_on=%.1f writer_ms_off=%.1f" \
+            " writer_cpu_ratio=%.3f\n", r, on, off, on / off, pairs, lost, cpu_on, cpu_off,
+            (cpu_on > 0 ? cpu_off / cpu_on : 0)
     }'
 done
