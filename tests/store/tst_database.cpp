@@ -21,31 +21,6 @@ QByteArray fileHash(const QString &path)
     return QCryptographicHash::hash(file.readAll(), QCryptographicHash::Sha256);
 }
 
-// Runs a .sql fixture: '--' comment lines, statements ending in ';' at the end of a line.
-bool loadFixture(const TestSql::Connection &connection, const QString &fixture, QString *error)
-{
-    QFile file(fixture);
-    if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
-        *error = file.errorString();
-        return false;
-    }
-    QString statement;
-    while (!file.atEnd()) {
-        const QString line = QString::fromUtf8(file.readLine()).trimmed();
-        if (line.isEmpty() || line.startsWith(QLatin1String("--")))
-            continue;
-        statement += line + QLatin1Char(' ');
-        if (line.endsWith(QLatin1Char(';'))) {
-            if (!connection.exec(statement, error)) {
-                *error += QStringLiteral(" in: ") + statement;
-                return false;
-            }
-            statement.clear();
-        }
-    }
-    return statement.trimmed().isEmpty();
-}
-
 } // namespace
 
 class TestDatabase : public QObject
@@ -237,7 +212,8 @@ void TestDatabase::goldenFixture()
     {
         TestSql::Connection fixture(path());
         QString error;
-        QVERIFY2(loadFixture(fixture, QStringLiteral(DMR_TEST_DATA "/db/schema-v1.sql"), &error),
+        QVERIFY2(TestSql::loadFixture(
+                     fixture, QStringLiteral(DMR_TEST_DATA "/db/schema-v1.sql"), &error),
             qPrintable(error));
     }
     const QString sums = QStringLiteral("SELECT COUNT(*), SUM(cpu_percent), SUM(uptime_seconds),"

@@ -27,31 +27,6 @@ namespace {
 
 constexpr qint64 kAllTime = std::numeric_limits<qint64>::max() / 2;
 
-// Runs a .sql fixture: '--' comment lines, statements ending in ';' at the end of a line.
-bool loadFixture(const TestSql::Connection &connection, const QString &fixture, QString *error)
-{
-    QFile file(fixture);
-    if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
-        *error = file.errorString();
-        return false;
-    }
-    QString statement;
-    while (!file.atEnd()) {
-        const QString line = QString::fromUtf8(file.readLine()).trimmed();
-        if (line.isEmpty() || line.startsWith(QLatin1String("--")))
-            continue;
-        statement += line + QLatin1Char(' ');
-        if (line.endsWith(QLatin1Char(';'))) {
-            if (!connection.exec(statement, error)) {
-                *error += QStringLiteral(" in: ") + statement.left(300);
-                return false;
-            }
-            statement.clear();
-        }
-    }
-    return statement.trimmed().isEmpty();
-}
-
 // A row as text, every value exactly (reals to 17 digits): raw rows must
 // come back bit for bit.
 QString exact(const QVariantList &row)
@@ -181,7 +156,8 @@ void TestMigration::initTestCase()
         TestSql::Connection fixture(m_path);
         QVERIFY(fixture.isOpen());
         QString error;
-        QVERIFY2(loadFixture(fixture, QStringLiteral(DMR_TEST_DATA "/db/schema-v4.sql"), &error),
+        QVERIFY2(TestSql::loadFixture(
+                     fixture, QStringLiteral(DMR_TEST_DATA "/db/schema-v4.sql"), &error),
             qPrintable(error));
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QFile>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -80,5 +81,31 @@ private:
     QString m_name;
     bool m_open = false;
 };
+
+// Runs a .sql fixture through `connection`: '--' comment lines, statements
+// ending in ';' at the end of a line.
+inline bool loadFixture(const Connection &connection, const QString &fixture, QString *error)
+{
+    QFile file(fixture);
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
+        *error = file.errorString();
+        return false;
+    }
+    QString statement;
+    while (!file.atEnd()) {
+        const QString line = QString::fromUtf8(file.readLine()).trimmed();
+        if (line.isEmpty() || line.startsWith(QLatin1String("--")))
+            continue;
+        statement += line + QLatin1Char(' ');
+        if (line.endsWith(QLatin1Char(';'))) {
+            if (!connection.exec(statement, error)) {
+                *error += QStringLiteral(" in: ") + statement.left(300);
+                return false;
+            }
+            statement.clear();
+        }
+    }
+    return statement.trimmed().isEmpty();
+}
 
 } // namespace TestSql
