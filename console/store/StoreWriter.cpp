@@ -289,8 +289,10 @@ void StoreWriter::flushSome()
             QString error;
             if (!compact(sliceMs, &error))
                 qCWarning(lcStore, "compaction failed, will retry: %s", qPrintable(error));
+            // A step that ran past its slice is paid back from later ticks.
             if (behind)
-                m_maintenanceCreditMs = std::max<qint64>(0, sliceMs - spent.elapsed());
+                m_maintenanceCreditMs
+                    = std::max(-kMaxMaintenanceCreditMs, sliceMs - spent.elapsed());
         }
     } else {
         m_maintenanceCreditMs = 0;

@@ -125,7 +125,8 @@ private:
     std::unique_ptr<Compactor> m_compactor;
     std::unique_ptr<Retention> m_retention;
     qint64 m_retainedRows = 0; // since the last progress line
-    // Maintenance time earned by writing while behind (kBehindMaintenanceShare).
+    // Maintenance time earned by writing while behind (kBehindMaintenanceShare);
+    // negative after a step overran its slice.
     qint64 m_maintenanceCreditMs = 0;
     QElapsedTimer m_lastBudgetCheck;
     QElapsedTimer m_lastBudgetLog; // the last budgetDeleted signal

@@ -173,17 +173,19 @@ run_round() {
     for task in "/proc/$console_pid/task/"*; do
         [[ $(<"$task/comm") == store ]] && writer_task="$console_pid/task/${task##*/}"
     done
+    writer0=0
     echo 0 >"$scratch/writer-ticks"
     if [[ -n $writer_task ]]; then
+        writer0="$(process_ticks "$writer_task")"
         (
             while ticks="$(process_ticks "$writer_task" 2>/dev/null)"; do
-                echo "$ticks" >"$scratch/writer-ticks"
+                echo "$ticks" >"$scratch/writer-ticks.new"
+                mv -f "$scratch/writer-ticks.new" "$scratch/writer-ticks"
                 sleep 0.1
             done
         ) &
         sampler=$!
     fi
-    writer0="$(<"$scratch/writer-ticks")"
     busy0="$(busy_ticks)"
     console0="$(process_ticks "$console_pid")"
     # `times` in the subshell: the load generator's user and system time.
