@@ -101,8 +101,9 @@ bool giveSpaceBack(const QString &path, QString *message)
             ok = false;
         } else if (query.value(0).toInt() == 2) {
             query.finish();
-            *message
-                = QStringLiteral("free pages go back to the file system as history is deleted");
+            *message = QStringLiteral("%1 MB now; free pages go back to the file system as "
+                                      "history is deleted")
+                           .arg(QFileInfo(path).size() / 1048576);
         } else {
             query.finish();
             const qint64 size = QFileInfo(path).size();
@@ -142,6 +143,7 @@ int maintain(const ConsoleConfig &config)
     StoreWriter::Options options;
     options.databasePath = path;
     options.compactGraceMs = 0; // every window but each device's newest
+    options.keptFreePages = 0; // every free page goes back to the file system
     // Retention and the disk budget as the console would apply them.
     constexpr qint64 kDayMs = 86400000;
     options.keepRawMs = qint64(config.keepRawDays) * kDayMs;

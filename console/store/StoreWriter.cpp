@@ -44,9 +44,6 @@ constexpr double kBehindMaintenanceShare = 0.1;
 // than this is not kept (one long write must not stall ingest for long).
 constexpr qint64 kMinMaintenanceSliceMs = 20;
 constexpr qint64 kMaxMaintenanceCreditMs = 1000;
-// Free pages kept for the next inserts; beyond them compaction's and
-// retention's pages go back to the file system.
-constexpr qint64 kKeptFreePages = 4096;
 
 const QStringList kSystemColumns = {QStringLiteral("device"), QStringLiteral("ts"),
     QStringLiteral("cpu_percent"), QStringLiteral("memory_percent"),
@@ -308,6 +305,28 @@ void StoreWriter::flushSome()
         QTimer::singleShot(0, this, &StoreWriter::flushSome);
 }
 
+// The pragma frees one page per step of its statement, and QtSql steps a
+// statement without result columns only once: one page per exec. So the
+// statement runs once per page, in one transaction.
+void StoreWriter::releaseFreePages(qint64 pages)
+{
+    QSqlDatabase db = m_database->sql();
+    QSqlQuery query(db);
+    if (!db.transaction())
+        return;
+    query.prepare(QStringLiteral("PRAGMA incremental_vacuum(1)"));
+    for (qint64 page = 0; page < pages; ++page) {
+        if (!query.exec()) {
+            qCWarning(
+                lcStore, "giving free pages back failed: %s", qPrintable(query.lastError().text()));
+            break;
+        }
+    }
+    query.finish();
+    if (!db.commit())
+        db.rollback();
+}
+
 bool StoreWriter::compact(qint64 budgetMs, QString *error)
 {
     if (!m_compactor)
@@ -366,10 +385,13 @@ bool StoreWriter::compact(qint64 budgetMs, QString *error)
         // Give what deleted rows freed back, beyond a reserve for new rows.
         QSqlQuery query(m_database->sql());
         if (query.exec(QStringLiteral("PRAGMA freelist_count")) && query.next()) {
-            const qint64 spare = query.value(0).toLongLong() - kKeptFreePages;
+            qint64 spare = query.value(0).toLongLong() - m_options.keptFreePages;
             query.finish();
+            // Moving pages takes time: a step of at most 8 MB in a tick.
+            if (budgetMs >= 0)
+                spare = std::min<qint64>(spare, 2048);
             if (spare > 0)
-                query.exec(QStringLiteral("PRAGMA incremental_vacuum(%1)").arg(spare));
+                releaseFreePages(spare);
         }
     }
     // Progress of a long compaction (a database from before chunks) in the

@@ -51,6 +51,9 @@ public:
         qint64 keepMinuteMs = 0;
         qint64 keepHourMs = 0;
         qint64 maxDbBytes = 0; // disk budget (Retention::Limits::maxBytes); 0: none
+        // Free pages kept for the next inserts (16 MB of 4 KB pages); beyond
+        // them compaction's and retention's pages go back to the file system.
+        qint64 keptFreePages = 4096;
         // Devices neither seen nor created for this long, while the writer
         // ran this long too, are deleted; 0: never.
         qint64 forgetAfterMs = 0;
@@ -103,6 +106,7 @@ private:
     bool insertSystem(const std::vector<AcceptedReport> &batch, QString *error);
     bool insertNetwork(const std::vector<AcceptedReport> &batch, QString *error);
     bool prepare(QString *error);
+    void releaseFreePages(qint64 pages);
     void setHealthy(bool healthy, const QString &error);
     qint64 now() const;
     // Deletes the devices unseen for forgetAfterMs, a device per transaction.

@@ -185,6 +185,41 @@ private slots:
         QVERIFY2(again.out.contains("free pages go back"), again.out.constData());
     }
 
+    void maintainGivesEveryFreePageBack()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("new.db"));
+        constexpr int reports = 12000;
+        {
+            ReportQueue queue(reports);
+            IngestCounters counters;
+            StoreWriter::Options options;
+            options.databasePath = path;
+            options.compact = false;
+            StoreWriter writer(options, &queue, &counters);
+            QString error;
+            QVERIFY2(writer.open(&error), qPrintable(error));
+            QVERIFY(TestStore::writeReports(writer, queue, 1, 5, reports));
+        }
+        const qint64 before = QFileInfo(path).size();
+        const Run maintain = console(
+            {QStringLiteral("db"), QStringLiteral("maintain"), QStringLiteral("--db"), path});
+        QVERIFY2(maintain.exitCode == 0, maintain.err.constData());
+        QVERIFY2(maintain.out.contains("free pages go back"), maintain.out.constData());
+        TestSql::Connection sql(path);
+        QCOMPARE(sql.value(QStringLiteral("PRAGMA auto_vacuum")).toInt(), 2);
+        // The rows that went into chunks freed pages; all of them are given
+        // back, not one per statement.
+        QCOMPARE(sql.value(QStringLiteral("PRAGMA freelist_count")).toLongLong(), 0);
+        QVERIFY2(QFileInfo(path).size() < before / 2,
+            qPrintable(QStringLiteral("%1 -> %2").arg(before).arg(QFileInfo(path).size())));
+        QCOMPARE(sql.value(QStringLiteral("SELECT (SELECT COUNT(*) FROM system_metrics) + (SELECT"
+                                          " COALESCE(SUM(row_count), 0) FROM metric_chunks"
+                                          " WHERE kind = 1)"))
+                     .toLongLong(),
+            reports);
+    }
+
     void refusesWhatItCannotDo()
     {
         QCOMPARE(console({QStringLiteral("db")}).exitCode, 2);
