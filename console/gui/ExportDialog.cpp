@@ -44,6 +44,7 @@ ExportDialog::ExportDialog(const QString &databasePath, const QStringList &uuids
     , m_network(new QCheckBox(tr("Network interfaces (interface, ip_address, mac_address, "
                                  "rx/tx bytes and packets)"),
           this))
+    , m_resolution(new QComboBox(this))
     , m_format(new QComboBox(this))
     , m_path(new QLineEdit(this))
 {
@@ -56,6 +57,14 @@ ExportDialog::ExportDialog(const QString &databasePath, const QStringList &uuids
     } else {
         who = tr("%1 selected devices").arg(uuids.size());
     }
+
+    // Item data: the tier's number, -1 for the finest that holds the range.
+    m_resolution->addItem(tr("Finest kept: raw samples, or per minute or hour where retention "
+                             "removed them"),
+        -1);
+    m_resolution->addItem(tr("Raw samples"), int(Tier::Raw));
+    m_resolution->addItem(tr("Per minute (min, max, avg)"), int(Tier::Minute));
+    m_resolution->addItem(tr("Per hour (min, max, avg)"), int(Tier::Hour));
 
     m_range->addItems(
         {tr("Last hour"), tr("Last 24 hours"), tr("Last 7 days"), tr("Everything"), tr("Custom")});
@@ -110,6 +119,7 @@ ExportDialog::ExportDialog(const QString &databasePath, const QStringList &uuids
     auto *form = new QFormLayout;
     form->addRow(tr("Devices:"), new QLabel(who, this));
     form->addRow(tr("Range:"), rangeRow);
+    form->addRow(tr("Resolution:"), m_resolution);
     form->addRow(tr("Format:"), m_format);
     form->addRow(tr("File:"), pathRow);
 
@@ -164,6 +174,9 @@ ExportRequest ExportDialog::request() const
     request.network = m_network->isChecked();
     request.format
         = m_format->currentIndex() == 1 ? ExportRequest::Format::Json : ExportRequest::Format::Csv;
+    const int tier = m_resolution->currentData().toInt();
+    if (tier >= 0)
+        request.tier = Tier(tier);
     request.path = m_path->text();
     return request;
 }

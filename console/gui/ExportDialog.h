@@ -40,6 +40,7 @@ private:
     QDateTimeEdit *m_to;
     QList<QCheckBox *> m_metrics;
     QCheckBox *m_network;
+    QComboBox *m_resolution;
     QComboBox *m_format;
     QLineEdit *m_path;
 };

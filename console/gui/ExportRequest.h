@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "store/Tier.h"
+
 #include <QMetaType>
 #include <QString>
 #include <QStringList>
+#include <optional>
 
 namespace dmr::console {
 
@@ -18,6 +21,9 @@ struct ExportRequest
     QStringList systemMetrics; // system_metrics columns, DESIGN.md's names
     bool network = false; // also the interfaces' rows
     Format format = Format::Csv;
+    // Raw rows or a rollup tier's buckets (min, max, avg per metric);
+    // none: the finest tier that holds every chosen device's range.
+    std::optional<Tier> tier;
     // CSV: system rows go here, network rows to "<name>-network.csv" beside it
     // (two tables, two headers). JSON: one document with both per device.
     QString path;

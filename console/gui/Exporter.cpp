@@ -3,12 +3,14 @@
 
 #include "gui/HumanFormat.h"
 #include "http/ExportCsv.h"
+#include "http/RollupExport.h"
 #include "service/ThreadPriority.h"
 #include "store/StoreReader.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QJsonDocument>
 #include <QSaveFile>
 #include <memory>
 
@@ -18,6 +20,8 @@ namespace {
 
 constexpr qsizetype kFlushBytes = 1 << 20;
 constexpr qint64 kProgressEveryMs = 100;
+// Rollup buckets read per query.
+constexpr int kBucketsPerPage = 2000;
 
 std::atomic<int> g_connections {0};
 
@@ -165,8 +169,60 @@ void Exporter::run(const ExportRequest &request)
         return fail(tr("nothing to export: choose metrics or network"));
     const QStringList networkColumns = StoreReader::networkColumns();
 
+    // One tier for the whole export (one CSV header): the one asked for, or
+    // the finest that still holds every device's part of the range (after
+    // --keep-raw days only the minutes do).
+    Tier tier = request.tier.value_or(Tier::Raw);
+    if (!request.tier) {
+        for (const DeviceOverview &device : std::as_const(devices)) {
+            const auto covering = reader.coveringTier(device.id, request.fromMs, Tier::Raw, &error);
+            if (!covering)
+                return fail(error);
+            tier = std::max(tier, *covering);
+        }
+    }
+    const bool raw = tier == Tier::Raw;
+    const RollupExport systemBuckets(tier, false, request.systemMetrics);
+    const RollupExport networkBuckets(tier, true);
+    // A rollup's buckets, page by page (StoreReader::rollupPage).
+    const auto forEachBucket
+        = [&](qint64 key, bool network, const StoreReader::Row &row, QString *error) {
+              qint64 afterTs = Tiers::bucketOf(tier, request.fromMs) - 1;
+              QString afterInterface;
+              for (;;) {
+                  int rows = 0;
+                  bool stopped = false;
+                  const bool read = reader.rollupPage(
+                      tier, network, key, afterTs, afterInterface, request.toMs, kBucketsPerPage,
+                      [&](const QVariantList &values) {
+                          ++rows;
+                          afterTs = values.at(0).toLongLong();
+                          if (network)
+                              afterInterface = values.at(1).toString();
+                          stopped = !row(values);
+                          return !stopped;
+                      },
+                      error);
+                  if (!read)
+                      return false;
+                  if (stopped || rows < kBucketsPerPage)
+                      return true;
+              }
+          };
+
     qint64 total = 0;
     for (const DeviceOverview &device : std::as_const(devices)) {
+        if (!raw) {
+            for (const bool network : {false, true}) {
+                if (network ? !request.network : !system)
+                    continue;
+                if (!forEachBucket(
+                        device.id, network, [&](const QVariantList &) { return ++total, true; },
+                        &error))
+                    return fail(error);
+            }
+            continue;
+        }
         if (system) {
             const auto n = reader.countRows(
                 QStringLiteral("system_metrics"), device.id, request.fromMs, request.toMs, &error);
@@ -213,12 +269,13 @@ void Exporter::run(const ExportRequest &request)
 
     if (!json) {
         if (systemOut)
-            systemOut->append(systemCsv.header());
+            systemOut->append(raw ? systemCsv.header() : systemBuckets.csvHeader());
         if (networkOut)
-            networkOut->append(networkCsv.header());
+            networkOut->append(raw ? networkCsv.header() : networkBuckets.csvHeader());
     } else {
         systemOut->append("{\"from\":\"" + isoTime(request.fromMs) + "\",\"to\":\""
-            + isoTime(request.toMs) + "\",\"devices\":[");
+            + isoTime(request.toMs) + "\",\"resolution\":\"" + Tiers::name(tier).toLatin1()
+            + "\",\"devices\":[");
     }
 
     bool ok = true;
@@ -237,25 +294,41 @@ void Exporter::run(const ExportRequest &request)
             bool first = true;
             if (json)
                 systemOut->append(",\"system\":[");
-            ok = reader.forEachSystemRow(
-                key, request.fromMs, request.toMs,
-                [&](const QVariantList &row) {
-                    QByteArray line;
-                    if (json) {
-                        line = (first ? "\n{\"sample_time\":\"" : ",\n{\"sample_time\":\"")
-                            + isoTime(row.at(0).toLongLong()) + '"';
-                        for (int index : std::as_const(picked))
-                            line += ",\"" + systemColumns.at(index).toLatin1()
-                                + "\":" + number(row.at(index));
-                        line += '}';
-                    } else {
-                        systemCsv.appendRow(&line, identity, [&row](int i) { return row.at(i); });
-                    }
-                    first = false;
-                    systemOut->append(line);
-                    return counted();
-                },
-                &error);
+            const StoreReader::Row bucket = [&](const QVariantList &values) {
+                QByteArray line;
+                if (json) {
+                    line = first ? "\n" : ",\n";
+                    line += QJsonDocument(systemBuckets.object(values))
+                                .toJson(QJsonDocument::Compact);
+                } else {
+                    systemBuckets.appendCsv(&line, identity, values);
+                }
+                first = false;
+                systemOut->append(line);
+                return counted();
+            };
+            ok = !raw
+                ? forEachBucket(key, false, bucket, &error)
+                : reader.forEachSystemRow(
+                    key, request.fromMs, request.toMs,
+                    [&](const QVariantList &row) {
+                        QByteArray line;
+                        if (json) {
+                            line = (first ? "\n{\"sample_time\":\"" : ",\n{\"sample_time\":\"")
+                                + isoTime(row.at(0).toLongLong()) + '"';
+                            for (int index : std::as_const(picked))
+                                line += ",\"" + systemColumns.at(index).toLatin1()
+                                    + "\":" + number(row.at(index));
+                            line += '}';
+                        } else {
+                            systemCsv.appendRow(
+                                &line, identity, [&row](int i) { return row.at(i); });
+                        }
+                        first = false;
+                        systemOut->append(line);
+                        return counted();
+                    },
+                    &error);
             if (json)
                 systemOut->append("]");
         }
@@ -264,26 +337,43 @@ void Exporter::run(const ExportRequest &request)
             Output *out = json ? systemOut.get() : networkOut.get();
             if (json)
                 out->append(",\"network\":[");
-            ok = reader.forEachNetworkRow(
-                key, request.fromMs, request.toMs,
-                [&](const QVariantList &row) {
-                    QByteArray line;
-                    if (json) {
-                        line = (first ? "\n{\"sample_time\":\"" : ",\n{\"sample_time\":\"")
-                            + isoTime(row.at(0).toLongLong()) + '"';
-                        for (int i = 1; i < networkColumns.size(); ++i) {
-                            line += ",\"" + networkColumns.at(i).toLatin1() + "\":";
-                            line += i <= 3 ? jsonString(row.at(i).toString()) : number(row.at(i));
+            const StoreReader::Row bucket = [&](const QVariantList &values) {
+                QByteArray line;
+                if (json) {
+                    line = first ? "\n" : ",\n";
+                    line += QJsonDocument(networkBuckets.object(values))
+                                .toJson(QJsonDocument::Compact);
+                } else {
+                    networkBuckets.appendCsv(&line, identity, values);
+                }
+                first = false;
+                out->append(line);
+                return counted();
+            };
+            ok = !raw
+                ? forEachBucket(key, true, bucket, &error)
+                : reader.forEachNetworkRow(
+                    key, request.fromMs, request.toMs,
+                    [&](const QVariantList &row) {
+                        QByteArray line;
+                        if (json) {
+                            line = (first ? "\n{\"sample_time\":\"" : ",\n{\"sample_time\":\"")
+                                + isoTime(row.at(0).toLongLong()) + '"';
+                            for (int i = 1; i < networkColumns.size(); ++i) {
+                                line += ",\"" + networkColumns.at(i).toLatin1() + "\":";
+                                line += i <= 3 ? jsonString(row.at(i).toString())
+                                               : number(row.at(i));
+                            }
+                            line += '}';
+                        } else {
+                            networkCsv.appendRow(
+                                &line, identity, [&row](int i) { return row.at(i); });
                         }
-                        line += '}';
-                    } else {
-                        networkCsv.appendRow(&line, identity, [&row](int i) { return row.at(i); });
-                    }
-                    first = false;
-                    out->append(line);
-                    return counted();
-                },
-                &error);
+                        first = false;
+                        out->append(line);
+                        return counted();
+                    },
+                    &error);
             if (json)
                 out->append("]");
         }
@@ -308,8 +398,13 @@ void Exporter::run(const ExportRequest &request)
             return fail(error);
     }
     emit progress(done, total);
-    emit finished(
-        true, tr("%1 rows written to %2").arg(done).arg(files.join(QStringLiteral(", "))), done);
+    emit finished(true,
+        raw ? tr("%1 rows written to %2").arg(done).arg(files.join(QStringLiteral(", ")))
+            : tr("%1 %2 rows (min, max, avg) written to %3")
+                  .arg(done)
+                  .arg(Tiers::name(tier))
+                  .arg(files.join(QStringLiteral(", "))),
+        done);
 }
 
 } // namespace dmr::console

@@ -4,9 +4,7 @@
 #include "http/ApiJson.h"
 #include "http/ExportCsv.h"
 #include "http/HttpLogging.h"
-#include "store/ChunkTable.h"
 #include "store/StoreReader.h"
-#include "store/SystemFields.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -30,6 +28,7 @@ MetricsExport::MetricsExport(
     , m_socket(m_responder.socket())
     , m_lastTs(Tiers::bucketOf(m_request.tier, m_request.fromMs) - 1)
     , m_csv(m_request.table == Table::System ? ExportCsv::Table::System : ExportCsv::Table::Network)
+    , m_rollup(m_request.tier, m_request.table == Table::Network)
     , m_identity(ExportCsv::identity(m_request.uuid, m_request.deviceId, m_request.hostname))
 { }
 
@@ -41,12 +40,7 @@ void MetricsExport::start()
         + (m_request.table == Table::System ? "system" : "network")
         + (raw ? QByteArray() : '-' + Tiers::name(m_request.tier).toLatin1())
         + (csv ? ".csv" : ".json");
-    QByteArray header = m_csv.header();
-    if (!raw) {
-        header = "uuid,device_id,hostname,"
-            + rollupColumns(m_request.table == Table::Network).join(QLatin1Char(',')).toLatin1()
-            + '\n';
-    }
+    const QByteArray header = raw ? m_csv.header() : m_rollup.csvHeader();
     m_responder.writeStatusLine(QHttpServerResponder::StatusCode::Ok);
     m_responder.writeHeaders({
         {QByteArrayLiteral("Content-Type"),
@@ -118,9 +112,13 @@ bool MetricsExport::writePage(QString *error)
         m_lastTs = values.at(0).toLongLong();
         if (!system)
             m_lastInterface = values.at(1).toString();
-        if (!csv && !m_firstRow)
-            out += ',';
-        appendBucket(&out, values);
+        if (csv) {
+            m_rollup.appendCsv(&out, m_identity, values);
+        } else {
+            if (!m_firstRow)
+                out += ',';
+            out += QJsonDocument(m_rollup.object(values)).toJson(QJsonDocument::Compact);
+        }
         m_firstRow = false;
         return true;
     };
@@ -145,77 +143,6 @@ bool MetricsExport::writePage(QString *error)
     if (m_done)
         finish();
     return true;
-}
-
-QStringList MetricsExport::rollupColumns(bool network)
-{
-    QStringList columns = {QStringLiteral("sample_time")};
-    if (network)
-        columns << QStringLiteral("interface");
-    columns << QStringLiteral("samples") << QStringLiteral("first_sample_time")
-            << QStringLiteral("last_sample_time");
-    if (network) {
-        columns << QStringLiteral("rx_rate_min") << QStringLiteral("rx_rate_max")
-                << QStringLiteral("tx_rate_min") << QStringLiteral("tx_rate_max")
-                << QStringLiteral("rx_bytes") << QStringLiteral("tx_bytes");
-        return columns;
-    }
-    for (const QString &metric : SystemFields::names()) {
-        columns << metric + QStringLiteral("_min") << metric + QStringLiteral("_max")
-                << metric + QStringLiteral("_avg");
-    }
-    return columns;
-}
-
-void MetricsExport::appendBucket(QByteArray *out, const QVariantList &values) const
-{
-    const bool network = m_request.table == Table::Network;
-    const ChunkTable::Kind kind = ChunkTable::kindOf(m_request.tier, network);
-    const QStringList &stored = ChunkTable::columns(kind);
-    auto at = [&](const QString &name) { return values.value(int(stored.indexOf(name))); };
-    const qint64 samples = at(QStringLiteral("samples")).toLongLong();
-    // The values after the times, in rollupColumns() order.
-    QVariantList fields;
-    if (network) {
-        for (const char *name : {"rx_rate_min", "rx_rate_max", "tx_rate_min", "tx_rate_max"})
-            fields << at(QString::fromLatin1(name));
-        fields << at(QStringLiteral("rx_bytes_sum")) << at(QStringLiteral("tx_bytes_sum"));
-    } else {
-        for (const QString &metric : SystemFields::names()) {
-            fields << at(metric + QStringLiteral("_min")) << at(metric + QStringLiteral("_max"))
-                   << QVariant(samples > 0
-                              ? at(metric + QStringLiteral("_sum")).toDouble() / double(samples)
-                              : 0.0);
-        }
-    }
-    const QString first = ApiJson::timeText(at(QStringLiteral("first_ts")).toLongLong());
-    const QString last = ApiJson::timeText(at(QStringLiteral("last_ts")).toLongLong());
-    const QString time = ApiJson::timeText(values.at(0).toLongLong());
-    if (m_request.format == Format::Csv) {
-        *out += m_identity + time.toLatin1();
-        if (network) {
-            *out += ',';
-            ExportCsv::appendField(out, values.at(1));
-        }
-        *out += ',' + QByteArray::number(samples) + ',' + first.toLatin1() + ',' + last.toLatin1();
-        for (const QVariant &field : std::as_const(fields)) {
-            *out += ',';
-            ExportCsv::appendField(out, field);
-        }
-        *out += '\n';
-        return;
-    }
-    const QStringList names = rollupColumns(network);
-    QJsonObject object {{QStringLiteral("sample_time"), time}};
-    int next = 1;
-    if (network)
-        object.insert(names.at(next++), values.at(1).toString());
-    object.insert(names.at(next++), double(samples));
-    object.insert(names.at(next++), first);
-    object.insert(names.at(next++), last);
-    for (const QVariant &field : std::as_const(fields))
-        object.insert(names.at(next++), QJsonValue::fromVariant(field));
-    *out += QJsonDocument(object).toJson(QJsonDocument::Compact);
 }
 
 void MetricsExport::writeChunk(const QByteArray &data)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "http/ExportCsv.h"
+#include "http/RollupExport.h"
 #include "store/Tier.h"
 
 #include <QHttpServerResponder>
@@ -44,9 +45,6 @@ public:
         Tier tier = Tier::Raw;
     };
 
-    // The columns after uuid, device_id and hostname of a rollup export.
-    static QStringList rollupColumns(bool network);
-
     MetricsExport(Request request, StoreReader *reader, QHttpServerResponder &&responder,
         QObject *parent = nullptr);
 
@@ -58,8 +56,6 @@ public:
 private:
     void pump();
     bool writePage(QString *error);
-    // One bucket's CSV line or JSON object, from ChunkTable::columns() values.
-    void appendBucket(QByteArray *out, const QVariantList &values) const;
     void writeChunk(const QByteArray &data);
     void finish();
 
@@ -70,6 +66,7 @@ private:
     qint64 m_lastTs;
     QString m_lastInterface;
     ExportCsv m_csv;
+    RollupExport m_rollup;
     QByteArray m_identity; // the device's columns on every CSV row
     bool m_firstRow = true;
     bool m_done = false;

@@ -31,8 +31,12 @@ private slots:
     void jsonHasExactlyTheStoredRows();
     void cancelLeavesNoFile();
     void refusesNothingToExport();
+    void exportsTheMinutesAsked();
+    void picksTheMinutesWhereRawIsGone();
 
 private:
+    ExportRequest minuteRequest(const QString &name) const;
+    void checkMinutes(const QString &database, const ExportRequest &request);
     QString uuidOf(int device) const;
     QList<QStringList> csvRows(const QString &path) const;
 
@@ -216,6 +220,8 @@ void TestExporter::jsonHasExactlyTheStoredRows()
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &parseError);
     QVERIFY2(!document.isNull(), qPrintable(parseError.errorString()));
+    QCOMPARE(document.object().value(QLatin1String("resolution")).toString(),
+        QStringLiteral("raw"));
     const QJsonArray devices = document.object().value(QLatin1String("devices")).toArray();
     QCOMPARE(devices.size(), 2);
     TestSql::Connection sql(m_path);
@@ -274,6 +280,92 @@ void TestExporter::refusesNothingToExport()
     exporter.run(request);
     QCOMPARE(finished.first().at(0).toBool(), false);
     QVERIFY(!QFile::exists(request.path));
+}
+
+ExportRequest TestExporter::minuteRequest(const QString &name) const
+{
+    ExportRequest request;
+    request.uuids = {uuidOf(1)};
+    request.fromMs = m_first;
+    request.toMs = m_first + qint64(kReports) * 10000;
+    request.systemMetrics = {QStringLiteral("load_1"), QStringLiteral("cpu_percent")};
+    request.network = true;
+    request.path = m_dir.filePath(name);
+    return request;
+}
+
+// The export's CSV is the minute table's rows: avg = sum / samples.
+void TestExporter::checkMinutes(const QString &database, const ExportRequest &request)
+{
+    Exporter exporter(database);
+    QSignalSpy finished(&exporter, &Exporter::finished);
+    exporter.run(request);
+    QCOMPARE(finished.count(), 1);
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+    QVERIFY2(finished.first().at(1).toString().contains(QLatin1String("minute rows")),
+        qPrintable(finished.first().at(1).toString()));
+
+    TestSql::Connection sql(database);
+    const QList<QVariantList> minutes
+        = sql.rows(QStringLiteral("SELECT ts, samples, cpu_percent_min, cpu_percent_max,"
+                                  " cpu_percent_sum, load_1_min FROM system_metrics_1m m"
+                                  " JOIN devices d ON d.id = m.device WHERE d.uuid = '%1'"
+                                  " ORDER BY ts")
+                       .arg(request.uuids.first()));
+    QVERIFY(minutes.size() > 400);
+    const QList<QStringList> csv = csvRows(Exporter::outputFiles(request).at(0));
+    // Picked metrics only, in SystemFields order.
+    QCOMPARE(csv.first().join(QLatin1Char(',')),
+        QStringLiteral("uuid,device_id,hostname,sample_time,samples,first_sample_time,"
+                       "last_sample_time,cpu_percent_min,cpu_percent_max,cpu_percent_avg,"
+                       "load_1_min,load_1_max,load_1_avg"));
+    QCOMPARE(csv.size() - 1, minutes.size());
+    for (int r = 0; r < minutes.size(); ++r) {
+        const QStringList &line = csv.at(r + 1);
+        const QVariantList &row = minutes.at(r);
+        QCOMPARE(line.at(3), HumanFormat::isoUtc(row.at(0).toLongLong()));
+        QCOMPARE(line.at(4).toLongLong(), row.at(1).toLongLong());
+        QCOMPARE(line.at(7).toDouble(), row.at(2).toDouble());
+        QCOMPARE(line.at(8).toDouble(), row.at(3).toDouble());
+        QVERIFY(qAbs(line.at(9).toDouble() - row.at(4).toDouble() / row.at(1).toDouble()) < 1e-9);
+        QCOMPARE(line.at(10).toDouble(), row.at(5).toDouble());
+    }
+    const QList<QStringList> network = csvRows(Exporter::outputFiles(request).at(1));
+    QCOMPARE(network.first().join(QLatin1Char(',')),
+        QStringLiteral("uuid,device_id,hostname,sample_time,interface,samples,first_sample_time,"
+                       "last_sample_time,rx_rate_min,rx_rate_max,tx_rate_min,tx_rate_max,"
+                       "rx_bytes,tx_bytes"));
+    QCOMPARE(network.size() - 1, 2 * minutes.size());
+}
+
+void TestExporter::exportsTheMinutesAsked()
+{
+    ExportRequest request = minuteRequest(QStringLiteral("minutes.csv"));
+    request.tier = Tier::Minute;
+    checkMinutes(m_path, request);
+}
+
+void TestExporter::picksTheMinutesWhereRawIsGone()
+{
+    // The raw history before the last 1,000 reports is gone, as retention
+    // leaves it: the range's start is only in the minutes.
+    const QString copy = m_dir.filePath(QStringLiteral("retained.db"));
+    QVERIFY(QFile::copy(m_path, copy));
+    const qint64 cut = m_first + qint64(kReports - 1000) * 10000;
+    {
+        TestSql::Connection sql(copy);
+        QVERIFY(sql.exec(QStringLiteral("DELETE FROM system_metrics WHERE ts < %1").arg(cut)));
+        QVERIFY(sql.exec(QStringLiteral("DELETE FROM network_metrics WHERE ts < %1").arg(cut)));
+    }
+    ExportRequest request = minuteRequest(QStringLiteral("auto.csv"));
+    checkMinutes(copy, request);
+    // Where the raw rows cover the range, they are what is exported.
+    request.fromMs = cut;
+    Exporter exporter(copy);
+    QSignalSpy finished(&exporter, &Exporter::finished);
+    exporter.run(request);
+    QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+    QCOMPARE(csvRows(Exporter::outputFiles(request).at(0)).size() - 1, 1000);
 }
 
 QTEST_GUILESS_MAIN(TestExporter)
