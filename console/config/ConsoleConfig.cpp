@@ -157,6 +157,33 @@ const QList<Key> &keys()
             [](ConsoleConfig &c, const QString &v) {
                 return toInt(v, 0, 36500, &c.forgetAfterDays);
             }},
+        {"alert-group-wait", "METRICS_ALERT_GROUP_WAIT", "seconds",
+            "Alerts raised or cleared within this time go out as one notification per channel "
+            "(default 10; 0 sends each at once).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 0, 3600, &c.alertGroupWaitSeconds);
+            }},
+        {"alert-repeat", "METRICS_ALERT_REPEAT", "minutes",
+            "Reminds of alerts still firing and not acknowledged every this many minutes "
+            "(default 240; 0: never).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 0, 10080, &c.alertRepeatMinutes);
+            }},
+        {"heartbeat-url", "METRICS_HEARTBEAT_URL", "url",
+            "A dead man's switch: the console POSTs a small JSON heartbeat here every "
+            "--heartbeat-interval seconds, so an outside monitor notices when it is gone "
+            "(default: none).",
+            [](ConsoleConfig &c, const QString &v) {
+                c.heartbeatUrl = QUrl(v, QUrl::StrictMode);
+                return c.heartbeatUrl.isValid()
+                    && (c.heartbeatUrl.scheme() == QLatin1String("http")
+                        || c.heartbeatUrl.scheme() == QLatin1String("https"));
+            }},
+        {"heartbeat-interval", "METRICS_HEARTBEAT_INTERVAL", "seconds",
+            "How often the heartbeat is sent (default 60).",
+            [](ConsoleConfig &c, const QString &v) {
+                return toInt(v, 5, 86400, &c.heartbeatIntervalSeconds);
+            }},
         {"security", "METRICS_SECURITY", "level",
             "Least protection a report must have: none, sign (HMAC-SHA-256) or encrypt "
             "(AES-256-GCM) (default none). Devices with a key must use their key's level "

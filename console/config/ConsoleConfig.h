@@ -7,6 +7,7 @@
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
+#include <QUrl>
 #include <optional>
 
 namespace dmr::console {
@@ -35,6 +36,11 @@ struct ConsoleConfig
     // measure ingest without them (the maintenance benchmark's baseline).
     bool storeMaintenance = true;
     int forgetAfterDays = 0; // devices unseen this long are deleted; 0: never
+    // Alerting's notifications (alerts/Notifier).
+    int alertGroupWaitSeconds = 10;
+    int alertRepeatMinutes = 240;
+    QUrl heartbeatUrl; // the dead man's switch; empty: none
+    int heartbeatIntervalSeconds = 60;
     // "8G", "500M", "1T", "1048576": bytes, with K, M, G or T as powers of 1024.
     static std::optional<qint64> parseSize(const QString &text);
     int receiveBufferBytes = 8 * 1024 * 1024;

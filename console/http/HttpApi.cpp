@@ -157,6 +157,29 @@ HttpApi::HttpApi(Options options, const IngestCounters *counters, Submit submit,
         [this](auto &q, auto &r, const QStringList &c) {
             changeDevice(q, r, c.at(0), DeviceChange::Kind::Merge);
         });
+    // Alerting: rules, alerts, channels and what was sent, and a device's
+    // presence, labels and maintenance, answered on the alerting thread.
+    const QString id = QStringLiteral("([0-9]+)");
+    const QList<std::pair<QString, QList<Method>>> alerting = {
+        {QStringLiteral("/api/(rules)/"), {Method::Get, Method::Post}},
+        {QStringLiteral("/api/(rules)/%1/").arg(id), {Method::Get, Method::Put, Method::Delete}},
+        {QStringLiteral("/api/(alerts)/"), {Method::Get}},
+        {QStringLiteral("/api/(alerts)/%1/").arg(id), {Method::Get}},
+        {QStringLiteral("/api/(alerts)/%1/(ack|silence)/").arg(id), {Method::Post}},
+        {QStringLiteral("/api/(channels)/"), {Method::Get, Method::Post}},
+        {QStringLiteral("/api/(channels)/%1/").arg(id), {Method::Get, Method::Put, Method::Delete}},
+        {QStringLiteral("/api/(channels)/%1/(test)/").arg(id), {Method::Post}},
+        {QStringLiteral("/api/(notifications)/"), {Method::Get}},
+        {QStringLiteral("/api/(devices)/%1/(presence)/").arg(uuid), {Method::Get}},
+        {QStringLiteral("/api/(devices)/%1/(labels)/").arg(uuid), {Method::Get, Method::Put}},
+        {QStringLiteral("/api/(devices)/%1/(maintenance)/").arg(uuid), {Method::Put}},
+    };
+    for (const auto &[pattern, methods] : alerting) {
+        for (Method method : methods) {
+            addRoute(int(method), pattern,
+                [this](auto &q, auto &r, const QStringList &c) { forwardToAlerts(q, r, c); });
+        }
+    }
     addRoute(int(Method::Post), QStringLiteral("/api/devices/%1/system-metrics/").arg(uuid),
         [this](auto &q, auto &r, const QStringList &c) { postMetrics(q, r, c.at(0), true); });
     addRoute(int(Method::Post), QStringLiteral("/api/devices/%1/network-metrics/").arg(uuid),
@@ -573,6 +596,45 @@ void HttpApi::changeDevice(const QHttpServerRequest &request, QHttpServerRespond
         if (socket && socket->state() == QAbstractSocket::ConnectedState)
             answerChange(*pending, result);
     });
+}
+
+void HttpApi::forwardToAlerts(
+    const QHttpServerRequest &request, QHttpServerResponder &responder, QStringList path)
+{
+    const bool write = request.method() != Method::Get;
+    if (write && !authorized(request, responder))
+        return;
+    if (path.value(0) == QLatin1String("devices") && !deviceOr404(path.value(1), responder))
+        return;
+    if (!m_alertCall)
+        return replyError(responder, Status::ServiceUnavailable,
+            QStringLiteral("alerting is not running in this console"));
+    AlertRequest alert;
+    alert.method = methodName(int(request.method()));
+    alert.path = path;
+    alert.query = QUrlQuery(request.url());
+    alert.body = request.body();
+    alert.user = QStringLiteral("api");
+    auto pending = std::make_shared<QHttpServerResponder>(std::move(responder));
+    const QPointer<QTcpSocket> socket = pending->socket();
+    m_alertCall(alert, this, [this, pending, socket](const AlertReply &answer) {
+        if (!socket || socket->state() != QAbstractSocket::ConnectedState)
+            return;
+        if (answer.status == 204) {
+            ++m_responses[int(Status::NoContent)];
+            pending->writeStatusLine(Status::NoContent);
+            pending->writeHeader("Cache-Control", "no-store");
+            pending->writeBody(QByteArray());
+            return;
+        }
+        replyJson(*pending, answer.json, Status(answer.status));
+    });
+}
+
+void HttpApi::pushAlert(const QJsonObject &alert)
+{
+    if (m_push)
+        m_push->alertChanged(alert);
 }
 
 void HttpApi::answerChange(QHttpServerResponder &responder, const DeviceChangeResult &result)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "alerts/AlertRequest.h"
 #include "ingest/AcceptedReport.h"
 #include "ingest/DeviceRegistry.h"
 #include "store/DeviceChange.h"
@@ -8,6 +9,7 @@
 #include <QHash>
 #include <QHostAddress>
 #include <QHttpServerResponder>
+#include <QJsonObject>
 #include <QObject>
 #include <QRegularExpression>
 #include <atomic>
@@ -56,10 +58,18 @@ public:
         std::function<void(const DeviceChangeResult &)> done)>;
 
     static constexpr qint64 kMaxBodyBytes = 64 * 1024;
+    // Hands a request for alerting (rules, alerts, channels, a device's
+    // presence, labels and maintenance) to the alerting thread; the answer
+    // comes to done() on the thread of `context`. Thread-safe; never blocks.
+    using AlertCall = std::function<void(
+        const AlertRequest &, QObject *context, std::function<void(const AlertReply &)> done)>;
 
     HttpApi(Options options, const IngestCounters *counters, Submit submit, QueueSize queued,
         ChangeDevice change, QObject *parent = nullptr);
     ~HttpApi() override;
+
+    // Before start(): without it the alerting paths answer 503.
+    void setAlertCall(AlertCall call) { m_alertCall = std::move(call); }
 
     // Opens the database, fills the cache and listens. Call on the API's thread.
     bool start(QString *error);
@@ -77,8 +87,12 @@ public slots:
     // The store changed a device (whoever asked): the cache and the live
     // push follow.
     void applyDeviceChange(const DeviceChangeResult &result);
+    // An alert raised, cleared, acknowledged or silenced: to /ws clients.
+    void pushAlert(const QJsonObject &alert);
 
 private:
+    void forwardToAlerts(
+        const QHttpServerRequest &request, QHttpServerResponder &responder, QStringList path);
     using Status = QHttpServerResponder::StatusCode;
     using Handler = std::function<void(
         const QHttpServerRequest &, QHttpServerResponder &, const QStringList &captured)>;
@@ -127,6 +141,7 @@ private:
     Submit m_submit;
     QueueSize m_queued;
     ChangeDevice m_changeDevice;
+    AlertCall m_alertCall;
     std::unique_ptr<StoreReader> m_reader;
     std::unique_ptr<DeviceCache> m_cache;
     QHttpServer *m_server = nullptr;

@@ -155,6 +155,16 @@ void LivePush::checkStatus()
     }
 }
 
+void LivePush::alertChanged(const QJsonObject &alert)
+{
+    const QByteArray text = QJsonDocument(
+        QJsonObject {{QStringLiteral("type"), QStringLiteral("alert")},
+            {QStringLiteral("alert"),
+                alert}}).toJson(QJsonDocument::Compact);
+    for (auto it = m_clients.cbegin(); it != m_clients.cend(); ++it)
+        send(it.key(), text);
+}
+
 void LivePush::send(QWebSocket *socket, const QByteArray &text)
 {
     // A client that does not read is dropped rather than buffered without end.

@@ -33,6 +33,9 @@ public:
     // Deleted, or merged into another: {"type": "removed", "uuids": [...]}
     // to every client that hears of them.
     void devicesRemoved(const QStringList &uuids);
+    // {"type": "alert", "alert": {...}} to every client, as GET /api/alerts/
+    // gives it: raised, cleared, acknowledged or silenced.
+    void alertChanged(const QJsonObject &alert);
     int clientCount() const { return int(m_clients.size()); }
 
 private:

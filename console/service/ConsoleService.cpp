@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "service/ConsoleService.h"
 
+#include "alerts/AlertService.h"
+#include "alerts/AlertsLogging.h"
+#include "alerts/Notifier.h"
 #include "config/Logging.h"
 #include "http/HttpApi.h"
 #include "http/HttpLogging.h"
@@ -15,6 +18,7 @@
 #include "store/StoreLogging.h"
 #include "store/StoreWriter.h"
 
+#include <QPointer>
 #include <QThread>
 #include <QTimer>
 
@@ -134,8 +138,10 @@ bool ConsoleService::start(QString *error)
     QMetaObject::invokeMethod(
         m_writer, [&] { ok = m_writer->open(error); }, Qt::BlockingQueuedConnection);
     // Before the first datagram, so that the API's cache misses no update.
-    if (ok)
+    if (ok) {
+        startAlerts();
         startHttp();
+    }
     if (ok)
         QMetaObject::invokeMethod(
             m_receiver, [&] { ok = m_receiver->open(error); }, Qt::BlockingQueuedConnection);
@@ -183,6 +189,7 @@ void ConsoleService::stop()
     m_receiver = nullptr;
     m_ingest = nullptr;
     m_acknowledger = nullptr;
+    stopAlerts();
 
     bool flushed = true;
     QMetaObject::invokeMethod(
@@ -206,6 +213,75 @@ void ConsoleService::stop()
     m_storeThread = nullptr;
 }
 
+void ConsoleService::startAlerts()
+{
+    AlertService::Options options;
+    options.databasePath = m_config.database;
+    options.offlineAfterSeconds = m_config.offlineAfterSeconds;
+    m_alertsThread = new QThread(this);
+    m_alertsThread->setObjectName(QStringLiteral("alerts"));
+    m_alerts = new AlertService(options, m_clock);
+    m_alerts->moveToThread(m_alertsThread);
+    m_alertsThread->start();
+    bool ok = false;
+    QString error;
+    QMetaObject::invokeMethod(
+        m_alerts,
+        [&] {
+            ok = m_alerts->start(&error);
+            if (!ok)
+                return;
+            Notifier::Options notify;
+            notify.groupWaitMs = qint64(m_config.alertGroupWaitSeconds) * 1000;
+            notify.repeatMs = qint64(m_config.alertRepeatMinutes) * 60000;
+            notify.heartbeatUrl = m_config.heartbeatUrl;
+            notify.heartbeatMs = qint64(m_config.heartbeatIntervalSeconds) * 1000;
+            m_alerts->notifier()->setOptions(notify);
+        },
+        Qt::BlockingQueuedConnection);
+    if (!ok) {
+        // Storing reports matters more than alerting: the console runs on,
+        // and says loudly why nothing alerts.
+        qCCritical(lcAlerts, "no alerting: %s", qPrintable(error));
+        stopAlerts();
+        return;
+    }
+    connect(m_ingest, &Ingest::reportsAccepted, m_alerts, &AlertService::reportsAccepted);
+    connect(m_writer, &StoreWriter::deviceChanged, m_alerts, &AlertService::deviceChanged);
+}
+
+void ConsoleService::stopAlerts()
+{
+    if (!m_alerts)
+        return;
+    QMetaObject::invokeMethod(
+        m_alerts, [this] { m_alerts->stop(); }, Qt::BlockingQueuedConnection);
+    m_alertsThread->quit();
+    m_alertsThread->wait();
+    delete m_alerts;
+    delete m_alertsThread;
+    m_alerts = nullptr;
+    m_alertsThread = nullptr;
+}
+
+void ConsoleService::alertRequest(
+    const AlertRequest &request, QObject *context, std::function<void(const AlertReply &)> done)
+{
+    if (!m_alerts) {
+        done({503, QByteArrayLiteral("{\"error\":\"alerting is not running\"}")});
+        return;
+    }
+    QPointer<QObject> answerTo(context);
+    QMetaObject::invokeMethod(m_alerts, [alerts = m_alerts, request, answerTo, done] {
+        const AlertReply reply = alerts->handle(request);
+        if (answerTo)
+            QMetaObject::invokeMethod(answerTo.data(), [answerTo, done, reply] {
+                if (answerTo)
+                    done(reply);
+            });
+    });
+}
+
 void ConsoleService::startHttp()
 {
     HttpApi::Options options;
@@ -226,7 +302,13 @@ void ConsoleService::startHttp()
             std::function<void(const DeviceChangeResult &)> done) {
             changeDevice(change, context, std::move(done));
         });
+    m_http->setAlertCall([this](const AlertRequest &request, QObject *context,
+                             std::function<void(const AlertReply &)> done) {
+        alertRequest(request, context, std::move(done));
+    });
     m_http->moveToThread(m_httpThread);
+    if (m_alerts)
+        connect(m_alerts, &AlertService::alertChanged, m_http, &HttpApi::pushAlert);
     connect(m_ingest, &Ingest::devicesUpdated, m_http, &HttpApi::updateDevices);
     connect(m_ingest, &Ingest::reportsAccepted, m_http, &HttpApi::updateReports);
     connect(m_writer, &StoreWriter::healthChanged, m_http, &HttpApi::setStoreHealth);

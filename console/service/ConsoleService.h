@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "alerts/AlertRequest.h"
 #include "config/ConsoleConfig.h"
 #include "ingest/AcceptedReport.h"
 #include "ingest/DeviceRegistry.h"
@@ -19,6 +20,7 @@ class QTimer;
 namespace dmr::console {
 
 class Acknowledger;
+class AlertService;
 class HttpApi;
 class Ingest;
 class ReportQueue;
@@ -72,6 +74,14 @@ public:
     void changeDevice(DeviceChange change, QObject *context,
         std::function<void(const DeviceChangeResult &)> done);
 
+    // Alerting (rules, presence, notifications), on its own thread; null
+    // when it could not start. Its signals reach any thread.
+    AlertService *alerts() const { return m_alerts; }
+    // Hands a REST request to alerting and calls done() on `context`'s
+    // thread with the answer; never waits.
+    void alertRequest(const AlertRequest &request, QObject *context,
+        std::function<void(const AlertReply &)> done);
+
 signals:
     void devicesUpdated(const QList<DeviceSnapshot> &devices);
     // Every change the writer made to the devices (DeviceChangeResult::done()),
@@ -85,6 +95,8 @@ signals:
 private:
     void startHttp();
     void stopHttp();
+    void startAlerts();
+    void stopAlerts();
 
     ConsoleConfig m_config;
     DeviceRegistry::Clock m_clock;
@@ -98,6 +110,8 @@ private:
     StoreWriter *m_writer = nullptr;
     QThread *m_httpThread = nullptr;
     HttpApi *m_http = nullptr;
+    QThread *m_alertsThread = nullptr;
+    AlertService *m_alerts = nullptr;
     QTimer *m_statsTimer = nullptr;
     bool m_running = false;
     bool m_lowered = false;

@@ -128,6 +128,85 @@ const QList<Migration> &migrations()
         {7,
             {QStringLiteral("ALTER TABLE devices ADD COLUMN display_name VARCHAR(253) NOT NULL"
                             " DEFAULT ''")}},
+        // Alerting (console/alerts): presence, labels, rules and their
+        // history, notification channels and what was sent on them. The
+        // shipped rules are rows a person may edit or delete like others.
+        {8,
+            {QStringLiteral("ALTER TABLE devices ADD COLUMN maintenance_until BIGINT NOT NULL"
+                            " DEFAULT 0"),
+                QStringLiteral("CREATE TABLE device_labels ("
+                               " device BIGINT NOT NULL REFERENCES devices(id),"
+                               " name VARCHAR(64) NOT NULL,"
+                               " value VARCHAR(253) NOT NULL,"
+                               " source VARCHAR(8) NOT NULL DEFAULT 'agent',"
+                               " PRIMARY KEY (device, name))"),
+                QStringLiteral("CREATE TABLE outages ("
+                               " id {{ID}},"
+                               " device BIGINT NOT NULL REFERENCES devices(id),"
+                               " start_ts BIGINT NOT NULL,"
+                               " end_ts BIGINT)"),
+                QStringLiteral("CREATE INDEX outages_device_start ON outages (device, start_ts)"),
+                QStringLiteral("CREATE TABLE alert_rules ("
+                               " id {{ID}},"
+                               " name VARCHAR(128) NOT NULL,"
+                               " metric VARCHAR(64) NOT NULL,"
+                               " comparison VARCHAR(2) NOT NULL,"
+                               " raise_value DOUBLE PRECISION NOT NULL,"
+                               " clear_value DOUBLE PRECISION NOT NULL,"
+                               " for_ms BIGINT NOT NULL DEFAULT 0,"
+                               " severity VARCHAR(8) NOT NULL,"
+                               " device_uuid VARCHAR(36) NOT NULL DEFAULT '',"
+                               " labels VARCHAR(512) NOT NULL DEFAULT '',"
+                               " enabled INTEGER NOT NULL DEFAULT 1,"
+                               " created_at BIGINT NOT NULL,"
+                               " updated_at BIGINT NOT NULL)"),
+                QStringLiteral("INSERT INTO alert_rules (name, metric, comparison, raise_value,"
+                               " clear_value, for_ms, severity, created_at, updated_at) VALUES"
+                               " ('Device offline', 'offline', '>', 0, 0, 0, 'critical', 0, 0),"
+                               " ('Disk almost full', 'disk_percent', '>', 90, 88, 0,"
+                               " 'warning', 0, 0),"
+                               " ('Disk full', 'disk_percent', '>', 95, 93, 0, 'critical', 0, 0),"
+                               " ('Memory high', 'memory_percent', '>', 90, 85, 300000,"
+                               " 'warning', 0, 0),"
+                               " ('CPU saturated', 'cpu_percent', '>', 95, 90, 600000,"
+                               " 'warning', 0, 0),"
+                               " ('Reports lost', 'report_loss_percent', '>', 5, 2, 600000,"
+                               " 'warning', 0, 0)"),
+                QStringLiteral("CREATE TABLE alerts ("
+                               " id {{ID}},"
+                               " rule_id BIGINT NOT NULL,"
+                               " device BIGINT NOT NULL REFERENCES devices(id),"
+                               " interface VARCHAR(64) NOT NULL DEFAULT '',"
+                               " metric VARCHAR(64) NOT NULL,"
+                               " severity VARCHAR(8) NOT NULL,"
+                               " summary VARCHAR(512) NOT NULL DEFAULT '',"
+                               " raised_at BIGINT NOT NULL,"
+                               " raised_value DOUBLE PRECISION NOT NULL,"
+                               " cleared_at BIGINT,"
+                               " cleared_value DOUBLE PRECISION,"
+                               " acknowledged_at BIGINT,"
+                               " acknowledged_by VARCHAR(64) NOT NULL DEFAULT '',"
+                               " silenced_until BIGINT NOT NULL DEFAULT 0)"),
+                QStringLiteral("CREATE INDEX alerts_device_raised ON alerts (device, raised_at)"),
+                QStringLiteral("CREATE INDEX alerts_raised ON alerts (raised_at)"),
+                QStringLiteral("CREATE TABLE alert_channels ("
+                               " id {{ID}},"
+                               " name VARCHAR(128) NOT NULL,"
+                               " kind VARCHAR(16) NOT NULL,"
+                               " settings TEXT NOT NULL,"
+                               " enabled INTEGER NOT NULL DEFAULT 1,"
+                               " created_at BIGINT NOT NULL,"
+                               " updated_at BIGINT NOT NULL)"),
+                QStringLiteral("CREATE TABLE notification_attempts ("
+                               " id {{ID}},"
+                               " channel_id BIGINT NOT NULL,"
+                               " at BIGINT NOT NULL,"
+                               " ok INTEGER NOT NULL,"
+                               " attempt INTEGER NOT NULL,"
+                               " subject VARCHAR(512) NOT NULL,"
+                               " detail VARCHAR(1024) NOT NULL DEFAULT '')"),
+                QStringLiteral(
+                    "CREATE INDEX notification_attempts_at ON notification_attempts (at)")}},
     };
     return list;
 }

@@ -18,7 +18,7 @@ namespace dmr::console {
 class Database
 {
 public:
-    static constexpr int kSchemaVersion = 7;
+    static constexpr int kSchemaVersion = 8;
 
     // connectionName must be unique per thread (QtSql connections are per thread).
     explicit Database(QString connectionName);

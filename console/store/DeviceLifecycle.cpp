@@ -89,7 +89,9 @@ QList<DeviceLifecycle::OwnedTable> DeviceLifecycle::ownedTables(const QSqlDataba
 {
     // Only those the schema has: the rollups came with migrations 2 and 6,
     // chunks with 5 (and a database is opened before it is migrated).
-    QList<OwnedTable> all = {{ChunkTable::table(), Role::Chunks}};
+    QList<OwnedTable> all
+        = {{ChunkTable::table(), Role::Chunks}, {QStringLiteral("device_labels"), Role::Keyed},
+            {QStringLiteral("outages"), Role::Rows}, {QStringLiteral("alerts"), Role::Rows}};
     for (Tier tier : Tiers::kAll) {
         const Role role = tier == Tier::Raw ? Role::Rows : Role::Rollup;
         all.append({Tiers::systemTable(tier), role});
@@ -236,6 +238,18 @@ bool DeviceLifecycle::merge(const Device &from, const Device &into, qint64 *samp
                     break;
                 case Role::Chunks:
                     if (!mergeChunks(table.name, from.id, into.id, error))
+                        return false;
+                    break;
+                case Role::Keyed:
+                    if (!run(query,
+                            QStringLiteral("DELETE FROM %1 WHERE device = ? AND name IN"
+                                           " (SELECT name FROM %1 WHERE device = ?)")
+                                .arg(table.name),
+                            {from.id, into.id}, error)
+                        || !run(query,
+                            QStringLiteral("UPDATE %1 SET device = ? WHERE device = ?")
+                                .arg(table.name),
+                            {into.id, from.id}, error))
                         return false;
                     break;
                 }

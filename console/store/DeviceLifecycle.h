@@ -19,6 +19,7 @@ public:
         Rows, // raw samples, no unique key: they move as they are
         Rollup, // aggregates with a key of (device, ts[, interface]): colliding keys combine
         Chunks, // closed windows of every tier (ChunkTable), unique per (device, kind, start_ts)
+        Keyed, // one row per (device, name) (labels): the target's own rows win
     };
     struct OwnedTable
     {

@@ -78,7 +78,7 @@ void TestDatabase::freshFile()
         for (int i = 0; i < steps.size(); ++i)
             QCOMPARE(steps.at(i), std::make_pair(i, int(steps.size()) - 1));
         QCOMPARE(database.schemaVersion(), Database::kSchemaVersion);
-        QCOMPARE(Database::kSchemaVersion, 7);
+        QCOMPARE(Database::kSchemaVersion, 8);
         QVERIFY(!database.isPostgres());
         const std::optional<QList<DeviceSnapshot>> devices = database.loadDevices(&error);
         QVERIFY2(devices, qPrintable(error));

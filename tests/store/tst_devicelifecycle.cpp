@@ -22,6 +22,7 @@
 #include <QTest>
 #include <algorithm>
 #include <memory>
+#include <tuple>
 
 using namespace dmr::console;
 
@@ -350,8 +351,9 @@ void TestDeviceLifecycle::ownedTablesFollowTheSchema()
         list.sort();
         return list;
     };
-    const QStringList all = {"metric_chunks", "network_metrics", "network_metrics_1h",
-        "network_metrics_1m", "system_metrics", "system_metrics_1h", "system_metrics_1m"};
+    const QStringList all = {"alerts", "device_labels", "metric_chunks", "network_metrics",
+        "network_metrics_1h", "network_metrics_1m", "outages", "system_metrics",
+        "system_metrics_1h", "system_metrics_1m"};
     QCOMPARE(names(), all);
     // Every table with a device column is one of them: a table added later
     // that holds devices' rows must be named in ownedTables().
@@ -418,10 +420,21 @@ void TestDeviceLifecycle::deleteTakesEveryRowItOwns()
     QStringList owned;
     {
         TestSql::Connection sql(m_path);
+        // What alerting keeps of it: a label, an outage, an alert.
+        QVERIFY(sql.exec(QStringLiteral("INSERT INTO device_labels (device, name, value)"
+                                        " VALUES (%1, 'room', 'lab')")
+                             .arg(gone)));
+        QVERIFY(sql.exec(
+            QStringLiteral("INSERT INTO outages (device, start_ts, end_ts) VALUES (%1, 1, 2)")
+                .arg(gone)));
+        QVERIFY(sql.exec(QStringLiteral("INSERT INTO alerts (rule_id, device, metric, severity,"
+                                        " raised_at, raised_value) VALUES (1, %1, 'offline',"
+                                        " 'critical', 1, 1)")
+                             .arg(gone)));
         for (const DeviceLifecycle::OwnedTable &table : DeviceLifecycle::ownedTables(sql.db()))
             owned << table.name;
     }
-    QCOMPARE(owned.size(), 7);
+    QCOMPARE(owned.size(), 10);
     for (const QString &table : owned) {
         QVERIFY2(
             count(QStringLiteral("SELECT COUNT(*) FROM %1 WHERE device = %2").arg(table).arg(gone))
@@ -520,11 +533,32 @@ void TestDeviceLifecycle::mergeCombinesCollidingKeys()
     QVERIFY(nullGivesWay > 0);
     QVERIFY(minimumsDiffer > 100);
 
+    // Labels: one name on both (the target's value stays), one on each.
+    {
+        TestSql::Connection sql(m_path);
+        for (const auto &[device, name, value] :
+            {std::tuple {into, "room", "lab"}, std::tuple {from, "room", "shed"},
+                std::tuple {from, "role", "gateway"}, std::tuple {into, "rack", "2"}}) {
+            QVERIFY(sql.exec(QStringLiteral("INSERT INTO device_labels (device, name, value)"
+                                            " VALUES (%1, '%2', '%3')")
+                                 .arg(device)
+                                 .arg(QLatin1String(name), QLatin1String(value))));
+        }
+    }
+
     QSignalSpy changed(writer.get(), &StoreWriter::deviceChanged);
     const DeviceChangeResult result
         = change(*writer, DeviceChange::Kind::Merge, uuidOf(1), uuidOf(2));
     QVERIFY2(result.done(), qPrintable(result.error));
     QCOMPARE(changed.count(), 1);
+    {
+        TestSql::Connection sql(m_path);
+        QCOMPARE(sql.rows(QStringLiteral("SELECT device, name, value FROM device_labels"
+                                         " ORDER BY name")),
+            QList<QVariantList>({{into, QStringLiteral("rack"), QStringLiteral("2")},
+                {into, QStringLiteral("role"), QStringLiteral("gateway")},
+                {into, QStringLiteral("room"), QStringLiteral("lab")}}));
+    }
     QCOMPARE(result.samples, qint64(kReports + 6));
     QCOMPARE(result.fromDeviceId, QString::fromStdString(TestReports::deviceId(2)));
     QCOMPARE(result.displayName, QStringLiteral("old board"));

@@ -578,10 +578,11 @@ void TestMigration::hourRollupsComeFromMinutes()
 void TestMigration::devicesAreUnchanged()
 {
     TestSql::Connection sql(m_path);
-    // Version 7 added display_name, last and empty: no device has a name yet.
+    // Version 7 added display_name (empty: no device has a name yet), 8
+    // maintenance_until (0: none), both last.
     QStringList named = m_devicesRows;
     for (QString &row : named)
-        row += QLatin1Char('|');
+        row += QStringLiteral("||0");
     QCOMPARE(texts(sql.rows(QStringLiteral("SELECT * FROM devices ORDER BY id"))), named);
     Database database(QStringLiteral("devices"));
     QString error;

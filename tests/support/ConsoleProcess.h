@@ -10,8 +10,9 @@
 class ConsoleProcess : public ChildProcess
 {
 public:
-    explicit ConsoleProcess(QString db)
-        : ChildProcess(20000)
+    // terminateMs: how long a SIGTERM may take, the queue written first.
+    explicit ConsoleProcess(QString db, int terminateMs = 20000)
+        : ChildProcess(terminateMs)
         , m_db(std::move(db))
     { }
 

@@ -1,0 +1,673 @@
+// SPDX-License-Identifier: MIT
+#include "alerts/AlertService.h"
+
+#include "alerts/AlertsLogging.h"
+#include "alerts/Notifier.h"
+#include "store/Database.h"
+#include "store/StoreReader.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTimer>
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+
+namespace dmr::console {
+
+namespace {
+
+std::atomic<int> g_instances {0};
+
+QJsonValue timeJson(qint64 ms)
+{
+    if (ms <= 0)
+        return QJsonValue();
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
+}
+
+QString openKey(qint64 ruleId, const QString &uuid, const QString &interface)
+{
+    return QString::number(ruleId) + QLatin1Char('/') + uuid + QLatin1Char('/') + interface;
+}
+
+AlertReply json(int status, const QJsonValue &value)
+{
+    return {status,
+        value.isArray() ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact)
+                        : QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact)};
+}
+
+AlertReply problem(int status, const QString &message)
+{
+    return json(status, QJsonObject {{QStringLiteral("error"), message}});
+}
+
+QString number(double value)
+{
+    return QString::number(value, 'f', std::abs(value) >= 100 ? 0 : 1);
+}
+
+QString duration(qint64 ms)
+{
+    const qint64 s = ms / 1000;
+    if (s < 120)
+        return QStringLiteral("%1 s").arg(s);
+    if (s < 7200)
+        return QStringLiteral("%1 min").arg(s / 60);
+    return QStringLiteral("%1 h").arg(s / 3600);
+}
+
+// The uptime windows of presence: 24 h, 7 days, 30 days.
+constexpr std::array<std::pair<const char *, qint64>, 3> kUptimeWindows
+    = {{{"24h", 86400000LL}, {"7d", 7 * 86400000LL}, {"30d", 30 * 86400000LL}}};
+constexpr int kHeartbeatMarks = 60;
+
+} // namespace
+
+AlertService::AlertService(Options options, Clock clock, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_clock(std::move(clock))
+    , m_presence(m_options.offlineAfterSeconds)
+{
+    qRegisterMetaType<AlertService::Firing>();
+    qRegisterMetaType<QList<AlertService::Firing>>();
+}
+
+AlertService::~AlertService()
+{
+    stop();
+}
+
+qint64 AlertService::now() const
+{
+    return m_clock ? m_clock() : QDateTime::currentMSecsSinceEpoch();
+}
+
+bool AlertService::start(QString *error)
+{
+    const int instance = g_instances.fetch_add(1);
+    m_database = std::make_unique<Database>(QStringLiteral("alerts-%1").arg(instance));
+    if (!m_database->open(m_options.databasePath, error))
+        return false;
+    m_store = std::make_unique<AlertStore>(m_database->sql());
+    m_reader = std::make_unique<StoreReader>(
+        m_options.databasePath, QStringLiteral("alerts-reader-%1").arg(instance));
+    if (!m_reader->open(error))
+        return false;
+    const std::optional<QList<Rule>> rules = m_store->rules(error);
+    if (!rules)
+        return false;
+    m_engine.setRules(*rules, now());
+    reloadDevices();
+    // What fired when the console stopped keeps firing until it clears.
+    AlertStore::AlertFilter firing;
+    firing.firingOnly = true;
+    firing.limit = 100000;
+    const std::optional<QList<AlertStore::Alert>> open = m_store->alerts(firing, error);
+    if (!open)
+        return false;
+    for (const AlertStore::Alert &alert : *open) {
+        m_engine.restoreFiring(
+            alert.ruleId, alert.uuid, alert.interface, alert.raisedAt, alert.raisedValue);
+        m_open.insert(openKey(alert.ruleId, alert.uuid, alert.interface), alert.id);
+    }
+    m_notifier = std::make_unique<Notifier>(m_database->sql(), m_clock);
+    if (!m_notifier->load(error))
+        return false;
+    m_timer = new QTimer(this);
+    m_timer->setInterval(m_options.tickMs);
+    connect(m_timer, &QTimer::timeout, this, &AlertService::tick);
+    m_timer->start();
+    m_firingDirty = true;
+    publishFiring();
+    qCInfo(lcAlerts, "alerting: %lld rules, %lld alerts firing",
+        static_cast<long long>(rules->size()), static_cast<long long>(open->size()));
+    return true;
+}
+
+void AlertService::stop()
+{
+    if (m_timer) {
+        m_timer->stop();
+        delete m_timer;
+        m_timer = nullptr;
+    }
+    m_notifier.reset();
+    m_reader.reset();
+    m_store.reset();
+    m_database.reset();
+}
+
+void AlertService::reloadDevices()
+{
+    QString error;
+    const std::optional<QList<AlertStore::Device>> devices = m_store->devices(&error);
+    if (!devices) {
+        qCWarning(lcAlerts, "cannot read the devices: %s", qPrintable(error));
+        return;
+    }
+    for (const AlertStore::Device &device : *devices) {
+        const bool known = m_devices.contains(device.uuid);
+        m_devices.insert(device.uuid, device);
+        m_engine.setLabels(device.uuid, device.labels);
+        m_engine.setMaintenance(device.uuid, device.maintenanceUntil);
+        if (known)
+            continue;
+        Presence::Device presence;
+        presence.lastSeen = device.lastSeen;
+        presence.intervalMs = device.intervalMs;
+        presence.maintenanceUntil = device.maintenanceUntil;
+        presence.offline = device.openOutageStart > 0;
+        presence.outageStart = device.openOutageStart;
+        m_presence.restore(device.uuid, presence);
+    }
+}
+
+void AlertService::reportsAccepted(const QList<AcceptedReport> &reports)
+{
+    if (!m_store)
+        return;
+    const qint64 at = now();
+    QList<AlertEvent> events;
+    for (const AcceptedReport &report : reports) {
+        const QString &uuid = report.device.uuid;
+        if (const std::optional<Presence::Change> back
+            = m_presence.seen(uuid, qint64(report.device.intervalSeconds) * 1000, at)) {
+            QString error;
+            const auto device = m_devices.constFind(uuid);
+            if (device != m_devices.cend() && !m_store->closeOutage(device->id, at, &error))
+                qCWarning(lcAlerts, "cannot close the outage of %s: %s", qPrintable(uuid),
+                    qPrintable(error));
+            events += m_engine.presence(uuid, 0, at);
+        }
+        events += m_engine.observe(report, at);
+    }
+    apply(events);
+}
+
+void AlertService::tick()
+{
+    if (!m_store)
+        return;
+    const qint64 at = now();
+    QList<AlertEvent> events;
+    for (const Presence::Change &change : m_presence.tick(at)) {
+        auto device = m_devices.constFind(change.uuid);
+        if (device == m_devices.cend()) {
+            reloadDevices();
+            device = m_devices.constFind(change.uuid);
+        }
+        QString error;
+        if (device != m_devices.cend() && !m_store->openOutage(device->id, change.at, &error))
+            qCWarning(lcAlerts, "cannot record the outage of %s: %s", qPrintable(change.uuid),
+                qPrintable(error));
+        events += m_engine.presence(change.uuid, change.at, at);
+    }
+    events += m_engine.tick(at);
+    // Raised before the writer stored their device: try again.
+    if (!m_unstored.isEmpty()) {
+        reloadDevices();
+        events = m_unstored + events;
+        m_unstored.clear();
+    }
+    apply(events);
+    m_notifier->tick();
+    publishFiring();
+}
+
+QString AlertService::summaryOf(const AlertEvent &event) const
+{
+    const auto device = m_devices.constFind(event.uuid);
+    const QString name = device != m_devices.cend() ? device->name : event.uuid;
+    const Rule &rule = event.rule;
+    if (event.kind == AlertEvent::Kind::Cleared) {
+        if (rule.name.isEmpty())
+            return QStringLiteral("%1: alert ended (its rule was removed)").arg(name);
+        if (rule.isOffline())
+            return QStringLiteral("%1 is back online").arg(name);
+        return QStringLiteral("%1: %2 cleared (%3%4 %5)")
+            .arg(name, rule.name, rule.metric,
+                event.interface.isEmpty() ? QString() : QLatin1Char(' ') + event.interface,
+                number(event.value));
+    }
+    if (rule.isOffline())
+        return QStringLiteral("%1 is offline").arg(name);
+    QString text
+        = QStringLiteral("%1: %2: %3%4 %5 %6 %7")
+              .arg(name, rule.name, rule.metric,
+                  event.interface.isEmpty() ? QString() : QLatin1Char(' ') + event.interface,
+                  number(event.value),
+                  rule.comparison == Rule::Comparison::Above ? QStringLiteral(">")
+                                                             : QStringLiteral("<"),
+                  number(rule.raise));
+    if (rule.forMs > 0)
+        text += (rule.isLoss() ? QStringLiteral(" over ") : QStringLiteral(" for "))
+            + duration(rule.forMs);
+    return text;
+}
+
+void AlertService::apply(const QList<AlertEvent> &events)
+{
+    for (const AlertEvent &event : events) {
+        const QString key = openKey(event.rule.id, event.uuid, event.interface);
+        QString error;
+        const QString summary = summaryOf(event);
+        if (event.kind == AlertEvent::Kind::Raised) {
+            const auto device = m_devices.constFind(event.uuid);
+            if (device == m_devices.cend()) {
+                m_unstored.append(event);
+                continue;
+            }
+            const std::optional<qint64> id = m_store->raise(device->id, event, summary, &error);
+            if (!id) {
+                qCWarning(lcAlerts, "cannot store an alert (%s): %s", qPrintable(summary),
+                    qPrintable(error));
+                continue;
+            }
+            m_open.insert(key, *id);
+            qCInfo(lcAlerts, "%s: %s", qPrintable(Rule::severityName(event.rule.severity)),
+                qPrintable(summary));
+            m_notifier->add(event, summary, device->name, *id);
+            if (const std::optional<AlertStore::Alert> stored = m_store->alert(*id, &error))
+                emit alertChanged(alertJson(*stored));
+        } else {
+            const qint64 id = m_open.take(key);
+            if (id == 0)
+                continue;
+            if (!m_store->clear(id, event.at, event.value, &error)) {
+                qCWarning(lcAlerts, "cannot clear alert %lld: %s", static_cast<long long>(id),
+                    qPrintable(error));
+                continue;
+            }
+            qCInfo(lcAlerts, "resolved: %s", qPrintable(summary));
+            const std::optional<AlertStore::Alert> stored = m_store->alert(id, &error);
+            if (stored) {
+                // The stored alert says which rule it was, even if the rule is gone.
+                AlertEvent cleared = event;
+                cleared.rule.severity
+                    = Rule::severityFrom(stored->severity).value_or(Severity::Warning);
+                if (cleared.rule.metric.isEmpty())
+                    cleared.rule.metric = stored->metric;
+                m_notifier->add(cleared, summary, stored->deviceName, id);
+                emit alertChanged(alertJson(*stored));
+            }
+        }
+        m_firingDirty = true;
+    }
+}
+
+void AlertService::publishFiring()
+{
+    if (!m_firingDirty)
+        return;
+    m_firingDirty = false;
+    QString error;
+    AlertStore::AlertFilter filter;
+    filter.firingOnly = true;
+    filter.limit = 100000;
+    const std::optional<QList<AlertStore::Alert>> open = m_store->alerts(filter, &error);
+    if (!open)
+        return;
+    QList<Firing> firing;
+    for (const AlertStore::Alert &alert : *open) {
+        firing.append({alert.id, alert.uuid, alert.summary,
+            Rule::severityFrom(alert.severity).value_or(Severity::Warning), alert.raisedAt});
+    }
+    std::stable_sort(firing.begin(), firing.end(),
+        [](const Firing &a, const Firing &b) { return a.severity > b.severity; });
+    emit firingChanged(firing);
+}
+
+void AlertService::deviceChanged(const DeviceChangeResult &result)
+{
+    if (!result.done())
+        return;
+    const DeviceChange &change = result.change;
+    const auto forget = [this](const QString &uuid) {
+        m_engine.forget(uuid);
+        m_presence.forget(uuid);
+        m_devices.remove(uuid);
+        for (auto it = m_open.begin(); it != m_open.end();)
+            it = it.key().section(QLatin1Char('/'), 1, 1) == uuid ? m_open.erase(it)
+                                                                  : std::next(it);
+    };
+    switch (change.kind) {
+    case DeviceChange::Kind::Delete:
+        forget(change.uuid);
+        break;
+    case DeviceChange::Kind::Merge:
+        forget(change.from);
+        break;
+    case DeviceChange::Kind::Rename:
+        break;
+    }
+    reloadDevices();
+    m_firingDirty = true;
+}
+
+QJsonObject AlertService::alertJson(const AlertStore::Alert &alert) const
+{
+    QJsonObject object {{QStringLiteral("id"), double(alert.id)},
+        {QStringLiteral("rule_id"), double(alert.ruleId)}, {QStringLiteral("rule"), alert.ruleName},
+        {QStringLiteral("device"), alert.uuid}, {QStringLiteral("device_name"), alert.deviceName},
+        {QStringLiteral("interface"), alert.interface}, {QStringLiteral("metric"), alert.metric},
+        {QStringLiteral("severity"), alert.severity}, {QStringLiteral("summary"), alert.summary},
+        {QStringLiteral("state"),
+            alert.clearedAt ? QStringLiteral("resolved") : QStringLiteral("firing")},
+        {QStringLiteral("raised_at"), timeJson(alert.raisedAt)},
+        {QStringLiteral("raised_value"), alert.raisedValue},
+        {QStringLiteral("cleared_at"), alert.clearedAt ? timeJson(*alert.clearedAt) : QJsonValue()},
+        {QStringLiteral("cleared_value"),
+            alert.clearedValue ? QJsonValue(*alert.clearedValue) : QJsonValue()},
+        {QStringLiteral("acknowledged_at"),
+            alert.acknowledgedAt ? timeJson(*alert.acknowledgedAt) : QJsonValue()},
+        {QStringLiteral("acknowledged_by"),
+            alert.acknowledgedAt ? QJsonValue(alert.acknowledgedBy) : QJsonValue()},
+        {QStringLiteral("silenced_until"),
+            alert.silencedUntil > now() ? timeJson(alert.silencedUntil) : QJsonValue()}};
+    return object;
+}
+
+QJsonObject AlertService::presenceJson(const AlertStore::Device &device, QString *error)
+{
+    const qint64 at = now();
+    const Presence::Device presence = m_presence.devices().value(device.uuid);
+    QJsonObject uptime;
+    for (const auto &[name, windowMs] : kUptimeWindows) {
+        // Of the window, the part since the device was first known.
+        const qint64 from = std::max(at - windowMs, device.createdAt);
+        if (at <= from) {
+            uptime.insert(QLatin1String(name), QJsonValue());
+            continue;
+        }
+        const std::optional<qint64> offline = m_store->offlineMs(device.id, from, at, error);
+        if (!offline)
+            return {};
+        uptime.insert(QLatin1String(name),
+            std::round(10000.0 * (1.0 - double(*offline) / double(at - from))) / 100.0);
+    }
+    QJsonArray outages;
+    const std::optional<QList<AlertStore::Outage>> list
+        = m_store->outages(device.id, at - 30 * 86400000LL, 50, error);
+    if (!list)
+        return {};
+    for (const AlertStore::Outage &outage : *list) {
+        outages.append(QJsonObject {{QStringLiteral("start"), timeJson(outage.start)},
+            {QStringLiteral("end"), outage.end ? timeJson(*outage.end) : QJsonValue()},
+            {QStringLiteral("seconds"), double((outage.end.value_or(at) - outage.start) / 1000)}});
+    }
+    // One mark per expected report over the last kHeartbeatMarks intervals:
+    // arrived, lost (none came while the device was up) or missing (it was
+    // offline), oldest first.
+    const qint64 interval = std::max<qint64>(1000, presence.intervalMs);
+    const qint64 start = at - kHeartbeatMarks * interval;
+    std::vector<bool> arrived(kHeartbeatMarks, false);
+    if (!m_reader->forEachSystemRow(
+            device.id, start, at + 1,
+            [&](const QVariantList &row) {
+                const qint64 slot = (row.at(0).toLongLong() - start) / interval;
+                if (slot >= 0 && slot < kHeartbeatMarks)
+                    arrived[std::size_t(slot)] = true;
+                return true;
+            },
+            error))
+        return {};
+    QJsonArray heartbeat;
+    for (int i = 0; i < kHeartbeatMarks; ++i) {
+        const qint64 slotStart = start + i * interval;
+        bool down = false;
+        for (const AlertStore::Outage &outage : *list)
+            down = down
+                || (outage.start < slotStart + interval && outage.end.value_or(at) > slotStart);
+        QString mark;
+        if (arrived[std::size_t(i)])
+            mark = QStringLiteral("arrived");
+        else if (slotStart + interval <= device.createdAt)
+            mark = QStringLiteral("none"); // before the device was known
+        else if (down)
+            mark = QStringLiteral("missing");
+        else if (slotStart + interval > at - interval / 2)
+            mark = QStringLiteral("pending"); // may still be on its way
+        else
+            mark = QStringLiteral("lost");
+        heartbeat.append(mark);
+    }
+    return {{QStringLiteral("device"), device.uuid},
+        {QStringLiteral("state"), presenceName(m_presence.state(device.uuid, at))},
+        {QStringLiteral("last_seen"), timeJson(presence.lastSeen)},
+        {QStringLiteral("maintenance_until"),
+            device.maintenanceUntil > at ? timeJson(device.maintenanceUntil) : QJsonValue()},
+        {QStringLiteral("uptime_percent"), uptime}, {QStringLiteral("outages"), outages},
+        {QStringLiteral("heartbeat_interval_seconds"), double(interval / 1000)},
+        {QStringLiteral("heartbeat"), heartbeat}};
+}
+
+AlertReply AlertService::handle(const AlertRequest &request)
+{
+    if (!m_store)
+        return problem(503, QStringLiteral("alerting is not running"));
+    const QString head = request.path.value(0);
+    if (head == QLatin1String("rules"))
+        return rulesRequest(request);
+    if (head == QLatin1String("alerts"))
+        return alertsRequest(request);
+    if (head == QLatin1String("devices"))
+        return deviceRequest(request);
+    if (head == QLatin1String("channels") || head == QLatin1String("notifications"))
+        return m_notifier->handle(request);
+    return problem(404, QStringLiteral("no such resource"));
+}
+
+AlertReply AlertService::rulesRequest(const AlertRequest &request)
+{
+    QString error;
+    const QByteArray &method = request.method;
+    const bool one = request.path.size() == 2;
+    bool numeric = false;
+    const qint64 id = one ? request.path.at(1).toLongLong(&numeric) : 0;
+    if (request.path.size() > 2 || (one && !numeric))
+        return problem(404, QStringLiteral("no such rule"));
+    const auto rules = m_store->rules(&error);
+    if (!rules)
+        return problem(500, error);
+    const auto found = std::find_if(
+        rules->cbegin(), rules->cend(), [id](const Rule &rule) { return rule.id == id; });
+    if (one && found == rules->cend())
+        return problem(404, QStringLiteral("no rule %1").arg(id));
+    if (method == "GET") {
+        if (one)
+            return json(200, found->toJson());
+        QJsonArray list;
+        for (const Rule &rule : *rules)
+            list.append(rule.toJson());
+        return json(200, list);
+    }
+    const auto reload = [this]() {
+        QString e;
+        if (const auto fresh = m_store->rules(&e))
+            apply(m_engine.setRules(*fresh, now()));
+        m_firingDirty = true;
+    };
+    if (method == "DELETE" && one) {
+        if (!m_store->deleteRule(id, &error))
+            return problem(500, error);
+        reload();
+        return {204, {}};
+    }
+    if ((method == "POST" && !one) || (method == "PUT" && one)) {
+        QJsonParseError parseError;
+        const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
+        if (!document.isObject())
+            return problem(400,
+                QStringLiteral("the body must be a JSON object: %1")
+                    .arg(parseError.error == QJsonParseError::NoError ? QStringLiteral("not one")
+                                                                      : parseError.errorString()));
+        std::optional<Rule> rule = Rule::fromJson(document.object(), &error, one ? *found : Rule());
+        if (!rule)
+            return problem(400, error);
+        if (!rule->deviceUuid.isEmpty() && !m_devices.contains(rule->deviceUuid))
+            reloadDevices();
+        if (!rule->deviceUuid.isEmpty() && !m_devices.contains(rule->deviceUuid))
+            return problem(400, QStringLiteral("no device %1").arg(rule->deviceUuid));
+        if (one) {
+            rule->id = id;
+            if (!m_store->updateRule(*rule, now(), &error))
+                return problem(500, error);
+        } else {
+            const std::optional<qint64> created = m_store->insertRule(*rule, now(), &error);
+            if (!created)
+                return problem(500, error);
+            rule->id = *created;
+        }
+        reload();
+        qCInfo(lcAlerts, "rule %lld (%s) %s", static_cast<long long>(rule->id),
+            qPrintable(rule->name), one ? "changed" : "created");
+        return json(one ? 200 : 201, rule->toJson());
+    }
+    return problem(405, QStringLiteral("%1 is not allowed here").arg(QString::fromLatin1(method)));
+}
+
+AlertReply AlertService::alertsRequest(const AlertRequest &request)
+{
+    QString error;
+    if (request.path.size() == 1 && request.method == "GET") {
+        AlertStore::AlertFilter filter;
+        const QString state = request.query.queryItemValue(QStringLiteral("state"));
+        if (!state.isEmpty() && state != QLatin1String("firing") && state != QLatin1String("all"))
+            return problem(400, QStringLiteral("state is firing or all"));
+        filter.firingOnly = state != QLatin1String("all");
+        const QString uuid = request.query.queryItemValue(QStringLiteral("device"));
+        if (!uuid.isEmpty()) {
+            const auto device = m_devices.constFind(uuid);
+            if (device == m_devices.cend())
+                return problem(404, QStringLiteral("no device %1").arg(uuid));
+            filter.deviceId = device->id;
+        }
+        if (request.query.hasQueryItem(QStringLiteral("limit"))) {
+            bool ok = false;
+            filter.limit = request.query.queryItemValue(QStringLiteral("limit")).toInt(&ok);
+            if (!ok || filter.limit < 1 || filter.limit > 10000)
+                return problem(400, QStringLiteral("limit is 1 to 10000"));
+        }
+        const auto alerts = m_store->alerts(filter, &error);
+        if (!alerts)
+            return problem(500, error);
+        QJsonArray list;
+        for (const AlertStore::Alert &alert : *alerts)
+            list.append(alertJson(alert));
+        return json(200, list);
+    }
+    bool numeric = false;
+    const qint64 id = request.path.value(1).toLongLong(&numeric);
+    if (!numeric || request.path.size() > 3)
+        return problem(404, QStringLiteral("no such alert"));
+    const std::optional<AlertStore::Alert> alert = m_store->alert(id, &error);
+    if (!alert)
+        return error.isEmpty() ? problem(404, QStringLiteral("no alert %1").arg(id))
+                               : problem(500, error);
+    const QString action = request.path.value(2);
+    if (action.isEmpty() && request.method == "GET")
+        return json(200, alertJson(*alert));
+    if (request.method != "POST"
+        || (action != QLatin1String("ack") && action != QLatin1String("silence")))
+        return problem(404, QStringLiteral("POST /api/alerts/{id}/ack/ or /silence/"));
+    const QJsonObject body = QJsonDocument::fromJson(request.body).object();
+    if (action == QLatin1String("ack")) {
+        const QString by = body.value(QLatin1String("by")).toString(request.user).left(64);
+        if (!m_store->acknowledge(id, by.isEmpty() ? QStringLiteral("api") : by, now(), &error))
+            return problem(500, error);
+        m_notifier->acknowledged(id);
+    } else {
+        const double minutes = body.value(QLatin1String("minutes")).toDouble(-1);
+        if (!(minutes >= 0 && minutes <= 30 * 1440))
+            return problem(400, QStringLiteral("{\"minutes\": N}, 0 (unsilence) to 43200"));
+        if (!m_store->silence(id, minutes > 0 ? now() + qint64(minutes * 60000) : 0, &error))
+            return problem(500, error);
+    }
+    m_firingDirty = true;
+    const std::optional<AlertStore::Alert> changed = m_store->alert(id, &error);
+    if (!changed)
+        return problem(500, error);
+    emit alertChanged(alertJson(*changed));
+    return json(200, alertJson(*changed));
+}
+
+AlertReply AlertService::deviceRequest(const AlertRequest &request)
+{
+    const QString uuid = request.path.value(1);
+    auto device = m_devices.find(uuid);
+    if (device == m_devices.end()) {
+        reloadDevices();
+        device = m_devices.find(uuid);
+    }
+    if (device == m_devices.end())
+        return problem(404, QStringLiteral("no device %1").arg(uuid));
+    const QString what = request.path.value(2);
+    QString error;
+    if (what == QLatin1String("presence") && request.method == "GET") {
+        const QJsonObject presence = presenceJson(*device, &error);
+        return presence.isEmpty() ? problem(500, error) : json(200, presence);
+    }
+    if (what == QLatin1String("labels")) {
+        if (request.method == "PUT") {
+            const QJsonDocument document = QJsonDocument::fromJson(request.body);
+            const QJsonValue labels = document.object().value(QLatin1String("labels"));
+            if (!labels.isObject())
+                return problem(400, QStringLiteral("{\"labels\": {\"name\": \"value\", ...}}"));
+            QStringList pairs;
+            const QJsonObject object = labels.toObject();
+            for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
+                if (!it.value().isString())
+                    return problem(400, QStringLiteral("label values are strings"));
+                pairs << it.key() + QLatin1Char('=') + it.value().toString();
+            }
+            const Labels parsed = Rule::parseLabels(pairs.join(QLatin1Char(',')), &error);
+            if (!error.isEmpty())
+                return problem(400, error);
+            if (!m_store->setLabels(device->id, parsed, QStringLiteral("user"), &error))
+                return problem(500, error);
+            reloadDevices();
+            device = m_devices.find(uuid);
+        } else if (request.method != "GET") {
+            return problem(405, QStringLiteral("GET or PUT"));
+        }
+        QJsonObject labels;
+        for (auto it = device->labels.cbegin(); it != device->labels.cend(); ++it)
+            labels.insert(it.key(), it.value());
+        return json(200, QJsonObject {{QStringLiteral("labels"), labels}});
+    }
+    if (what == QLatin1String("maintenance") && request.method == "PUT") {
+        const QJsonObject body = QJsonDocument::fromJson(request.body).object();
+        qint64 until = 0;
+        const QJsonValue minutes = body.value(QLatin1String("minutes"));
+        const QJsonValue end = body.value(QLatin1String("until"));
+        if (minutes.isDouble() && minutes.toDouble() >= 0 && minutes.toDouble() <= 366 * 1440) {
+            until = minutes.toDouble() > 0 ? now() + qint64(minutes.toDouble() * 60000) : 0;
+        } else if (end.isString()) {
+            const QDateTime parsed = QDateTime::fromString(end.toString(), Qt::ISODateWithMs);
+            if (!parsed.isValid())
+                return problem(400, QStringLiteral("until is an ISO 8601 time"));
+            until = parsed.toMSecsSinceEpoch();
+        } else if (!end.isNull()) {
+            return problem(
+                400, QStringLiteral("{\"minutes\": N} (0 ends it) or {\"until\": \"ISO time\"}"));
+        }
+        if (!m_store->setMaintenance(device->id, until, &error))
+            return problem(500, error);
+        device->maintenanceUntil = until;
+        m_engine.setMaintenance(uuid, until);
+        m_presence.setMaintenance(uuid, until);
+        qCInfo(lcAlerts, "%s: maintenance %s", qPrintable(device->name),
+            until > 0 ? qPrintable(QStringLiteral("until ") + timeJson(until).toString())
+                      : "ended");
+        return json(200,
+            QJsonObject {
+                {QStringLiteral("maintenance_until"), until > 0 ? timeJson(until) : QJsonValue()}});
+    }
+    return problem(404, QStringLiteral("no such resource"));
+}
+
+} // namespace dmr::console

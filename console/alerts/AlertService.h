@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "alerts/AlertRequest.h"
+#include "alerts/AlertStore.h"
+#include "alerts/Presence.h"
+#include "alerts/RuleEngine.h"
+#include "ingest/AcceptedReport.h"
+#include "store/DeviceChange.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+#include <functional>
+#include <memory>
+
+class QTimer;
+
+namespace dmr::console {
+
+class Database;
+class Notifier;
+class StoreReader;
+
+// Alerting for the whole console, on a thread of its own: follows every
+// accepted report and the clock, keeps presence and outages, evaluates the
+// rules, stores the alerts and hands them to the notifier; answers the REST
+// API's alerting requests. The window and the web page hear of changes by
+// its signals.
+class AlertService : public QObject
+{
+    Q_OBJECT
+public:
+    using Clock = std::function<qint64()>;
+
+    struct Options
+    {
+        QString databasePath;
+        int offlineAfterSeconds = 60;
+        int tickMs = 500; // offline within a second of its threshold
+    };
+
+    AlertService(Options options, Clock clock = {}, QObject *parent = nullptr);
+    ~AlertService() override;
+
+    // On the alerting thread. Opens its connection, loads rules and devices.
+    bool start(QString *error);
+    void stop();
+
+    Notifier *notifier() const { return m_notifier.get(); }
+    AlertReply handle(const AlertRequest &request);
+
+    // What fires now, for the window and the web page.
+    struct Firing
+    {
+        qint64 alertId = 0;
+        QString uuid;
+        QString summary;
+        Severity severity = Severity::Warning;
+        qint64 since = 0;
+    };
+
+public slots:
+    void reportsAccepted(const QList<AcceptedReport> &reports);
+    void deviceChanged(const DeviceChangeResult &result);
+    void tick();
+
+signals:
+    // An alert raised or cleared (JSON as GET /api/alerts/ gives it).
+    void alertChanged(const QJsonObject &alert);
+    // After every change: firing alerts per device, worst first.
+    void firingChanged(const QList<AlertService::Firing> &firing);
+
+private:
+    void apply(const QList<AlertEvent> &events);
+    void reloadDevices();
+    QString summaryOf(const AlertEvent &event) const;
+    QJsonObject alertJson(const AlertStore::Alert &alert) const;
+    QJsonObject presenceJson(const AlertStore::Device &device, QString *error);
+    void publishFiring();
+    qint64 now() const;
+
+    AlertReply rulesRequest(const AlertRequest &request);
+    AlertReply alertsRequest(const AlertRequest &request);
+    AlertReply deviceRequest(const AlertRequest &request);
+
+    Options m_options;
+    Clock m_clock;
+    std::unique_ptr<Database> m_database;
+    std::unique_ptr<AlertStore> m_store;
+    std::unique_ptr<StoreReader> m_reader;
+    std::unique_ptr<Notifier> m_notifier;
+    RuleEngine m_engine;
+    Presence m_presence;
+    QHash<QString, AlertStore::Device> m_devices; // by uuid
+    // Firing alerts' ids by rule, device and interface.
+    QHash<QString, qint64> m_open;
+    QList<AlertEvent> m_unstored; // raised before the writer stored their device
+    QTimer *m_timer = nullptr;
+    bool m_firingDirty = false;
+};
+
+} // namespace dmr::console
+
+Q_DECLARE_METATYPE(dmr::console::AlertService::Firing)

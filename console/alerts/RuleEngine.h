@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "alerts/Rule.h"
+#include "ingest/AcceptedReport.h"
+
+#include <QHash>
+#include <QList>
+#include <deque>
+#include <optional>
+
+namespace dmr::console {
+
+// A rule's alert on one device (and interface) that started or ended.
+struct AlertEvent
+{
+    enum class Kind { Raised, Cleared };
+
+    Kind kind = Kind::Raised;
+    Rule rule;
+    QString uuid;
+    QString interface; // rates: the interface; else empty
+    double value = 0; // what crossed the threshold
+    qint64 at = 0; // console clock, ms
+    // Raised often lately (RuleEngine::kFlapRaises in kFlapWindowMs):
+    // notifications hold it back.
+    bool flapping = false;
+};
+
+// Evaluates the rules on every report and on a timer (durations, offline).
+// Pure logic with times passed in, so tests drive it with any clock; lives on
+// the alerting thread.
+class RuleEngine
+{
+public:
+    static constexpr int kFlapRaises = 4;
+    static constexpr qint64 kFlapWindowMs = 30 * 60 * 1000;
+
+    // The alerts of rules that are gone or disabled end (Cleared events).
+    QList<AlertEvent> setRules(const QList<Rule> &rules, qint64 nowMs);
+    const QList<Rule> &rules() const { return m_rules; }
+    void setLabels(const QString &uuid, const Labels &labels);
+    const Labels labels(const QString &uuid) const { return m_labels.value(uuid); }
+    // While in maintenance a device raises nothing (what fires stays).
+    void setMaintenance(const QString &uuid, qint64 untilMs);
+    // An alert that was firing when the console stopped, so that it clears.
+    void restoreFiring(
+        qint64 ruleId, const QString &uuid, const QString &interface, qint64 since, double value);
+    void forget(const QString &uuid);
+
+    QList<AlertEvent> observe(const AcceptedReport &report, qint64 nowMs);
+    // The device stopped reporting (offlineSince: its outage's start) or is
+    // back (offlineSince 0).
+    QList<AlertEvent> presence(const QString &uuid, qint64 offlineSince, qint64 nowMs);
+    // Conditions that have now held for their rule's duration.
+    QList<AlertEvent> tick(qint64 nowMs);
+
+    struct Firing
+    {
+        qint64 ruleId = 0;
+        QString uuid;
+        QString interface;
+        qint64 since = 0;
+        double value = 0;
+    };
+    QList<Firing> firing() const;
+
+private:
+    struct Key
+    {
+        qint64 ruleId;
+        QString uuid;
+        QString interface;
+        bool operator==(const Key &other) const
+        {
+            return ruleId == other.ruleId && uuid == other.uuid && interface == other.interface;
+        }
+    };
+    friend size_t qHash(const Key &key, size_t seed) noexcept
+    {
+        return qHashMulti(seed, key.ruleId, key.uuid, key.interface);
+    }
+    struct State
+    {
+        std::optional<qint64> pendingSince; // the condition holds since
+        bool firing = false;
+        qint64 firingSince = 0;
+        double value = 0;
+        std::deque<qint64> raises; // for flapping
+    };
+    struct Counters
+    {
+        qint64 at = 0;
+        quint64 rx = 0;
+        quint64 tx = 0;
+    };
+    struct LossSample
+    {
+        qint64 at;
+        quint64 received;
+        quint64 lost;
+    };
+
+    void step(const Rule &rule, const Key &key, bool raising, bool clearing, double value,
+        qint64 since, qint64 nowMs, QList<AlertEvent> *events);
+    bool inMaintenance(const QString &uuid, qint64 nowMs) const;
+    std::optional<double> lossPercent(const QString &uuid, qint64 windowMs, qint64 nowMs) const;
+
+    QList<Rule> m_rules;
+    QHash<QString, Labels> m_labels;
+    QHash<QString, qint64> m_maintenance;
+    QHash<Key, State> m_states;
+    QHash<QString, QHash<QString, Counters>> m_counters; // uuid, interface
+    QHash<QString, std::deque<LossSample>> m_loss;
+};
+
+} // namespace dmr::console

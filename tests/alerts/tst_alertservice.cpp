@@ -1,0 +1,525 @@
+// SPDX-License-Identifier: MIT
+#include "alerts/AlertService.h"
+#include "alerts/Notifier.h"
+#include "ingest/DeviceRegistry.h"
+#include "ingest/IngestCounters.h"
+#include "ingest/ReportQueue.h"
+#include "store/StoreWriter.h"
+#include "support/TestReports.h"
+#include "support/TestSql.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+#include <memory>
+
+using namespace dmr::console;
+
+namespace {
+
+// A local HTTP server that answers each POST with the next status of a list
+// (the last one repeats) and keeps the bodies.
+class Receiver : public QObject
+{
+public:
+    explicit Receiver(QList<int> statuses)
+        : m_statuses(std::move(statuses))
+    {
+        m_server.listen(QHostAddress::LocalHost, 0);
+        QObject::connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+                auto buffer = std::make_shared<QByteArray>();
+                QObject::connect(socket, &QTcpSocket::readyRead, this, [this, socket, buffer] {
+                    *buffer += socket->readAll();
+                    const qsizetype end = buffer->indexOf("\r\n\r\n");
+                    if (end < 0)
+                        return;
+                    qsizetype length = 0;
+                    for (const QByteArray &line : buffer->left(end).split('\n')) {
+                        if (line.toLower().startsWith("content-length:"))
+                            length = line.mid(15).trimmed().toLongLong();
+                    }
+                    if (buffer->size() < end + 4 + length)
+                        return;
+                    bodies.append(buffer->mid(end + 4, length));
+                    headers.append(buffer->left(end));
+                    const int status = m_statuses.value(
+                        int(bodies.size()) - 1, m_statuses.isEmpty() ? 200 : m_statuses.last());
+                    socket->write("HTTP/1.1 " + QByteArray::number(status)
+                        + " X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+                    socket->disconnectFromHost();
+                    buffer->clear();
+                });
+                QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            }
+        });
+    }
+    QString url() const
+    {
+        return QStringLiteral("http://127.0.0.1:%1/hook").arg(m_server.serverPort());
+    }
+
+    QList<QByteArray> bodies;
+    QList<QByteArray> headers;
+
+private:
+    QTcpServer m_server;
+    QList<int> m_statuses;
+};
+
+QJsonValue parse(const AlertReply &reply)
+{
+    const QJsonDocument document = QJsonDocument::fromJson(reply.json);
+    return document.isArray() ? QJsonValue(document.array()) : QJsonValue(document.object());
+}
+
+} // namespace
+
+class TestAlertService : public QObject
+{
+    Q_OBJECT
+private slots:
+    void init();
+    void cleanup();
+    void shipsDefaultRules();
+    void rulesOverRest();
+    void raisesStoresAndClears();
+    void offlineOutagesAndUptime();
+    void acknowledgeSilenceMaintenanceLabels();
+    void webhookRetriesUntilDelivered();
+    void stormOfOfflineIsOneNotification();
+    void commandChannelGetsTheAlert();
+    void refusesBadRequests();
+
+private:
+    void writeDevices(int count);
+    AcceptedReport report(int device, quint64 sequence, double cpu);
+    AlertReply call(const QByteArray &method, const QString &path, const QByteArray &body = {});
+    std::unique_ptr<AlertService> startService();
+
+    QTemporaryDir m_dir;
+    QString m_path;
+    qint64 m_now = 0;
+    std::unique_ptr<AlertService> m_service;
+    QHash<int, QString> m_uuids;
+};
+
+void TestAlertService::init()
+{
+    m_path = m_dir.filePath(QStringLiteral("alerts-%1.db").arg(QTest::currentTestFunction()));
+    QFile::remove(m_path);
+    m_now = TestReports::makeReport(TestReports::deviceId(0), 1, 1).sampleTimeMs + 1000;
+    m_uuids.clear();
+}
+
+void TestAlertService::cleanup()
+{
+    m_service.reset();
+}
+
+void TestAlertService::writeDevices(int count)
+{
+    IngestCounters counters;
+    ReportQueue queue(std::size_t(count) + 1);
+    StoreWriter::Options options;
+    options.databasePath = m_path;
+    StoreWriter writer(options, &queue, &counters);
+    QString error;
+    QVERIFY2(writer.open(&error), qPrintable(error));
+    qint64 now = m_now;
+    DeviceRegistry registry([&now] { return now; });
+    std::vector<AcceptedReport> batch;
+    for (int d = 0; d < count; ++d) {
+        AcceptedReport accepted;
+        accepted.report = TestReports::makeReport(TestReports::deviceId(d), 1, 1);
+        QVERIFY(registry.observe(accepted.report, &accepted.device)
+            == DeviceRegistry::Verdict::Accepted);
+        m_uuids.insert(d, accepted.device.uuid);
+        batch.push_back(std::move(accepted));
+    }
+    queue.push(std::move(batch));
+    QVERIFY(writer.flushAll());
+}
+
+AcceptedReport TestAlertService::report(int device, quint64 sequence, double cpu)
+{
+    AcceptedReport accepted;
+    accepted.report = TestReports::makeReport(TestReports::deviceId(device), 1, sequence);
+    accepted.report.system.cpuPercent = cpu;
+    accepted.device.uuid = m_uuids.value(device);
+    accepted.device.intervalSeconds = 10;
+    accepted.device.reportsReceived = sequence;
+    return accepted;
+}
+
+std::unique_ptr<AlertService> TestAlertService::startService()
+{
+    AlertService::Options options;
+    options.databasePath = m_path;
+    options.tickMs = 3600000; // the test ticks
+    auto service = std::make_unique<AlertService>(options, [this] { return m_now; });
+    QString error;
+    if (!service->start(&error)) {
+        qWarning("%s", qPrintable(error));
+        return nullptr;
+    }
+    Notifier::Options notify;
+    notify.groupWaitMs = 0;
+    notify.firstRetryMs = 0;
+    service->notifier()->setOptions(notify);
+    return service;
+}
+
+AlertReply TestAlertService::call(
+    const QByteArray &method, const QString &path, const QByteArray &body)
+{
+    AlertRequest request;
+    request.method = method;
+    const QString trimmed = path.section(QLatin1Char('?'), 0, 0);
+    request.path = trimmed.split(QLatin1Char('/'), Qt::SkipEmptyParts);
+    request.query = QUrlQuery(path.section(QLatin1Char('?'), 1));
+    request.body = body;
+    request.user = QStringLiteral("tester");
+    return m_service->handle(request);
+}
+
+void TestAlertService::shipsDefaultRules()
+{
+    writeDevices(1);
+    m_service = startService();
+    QVERIFY(m_service);
+    const QJsonArray rules = parse(call("GET", QStringLiteral("rules"))).toArray();
+    QStringList names;
+    for (const QJsonValue &rule : rules)
+        names << rule[QLatin1String("metric")].toString() + QLatin1Char(' ')
+                + rule[QLatin1String("severity")].toString() + QLatin1Char(' ')
+                + QString::number(rule[QLatin1String("raise")].toDouble()) + QLatin1Char('/')
+                + QString::number(rule[QLatin1String("for_seconds")].toDouble());
+    QCOMPARE(names,
+        QStringList(
+            {QStringLiteral("offline critical 0/0"), QStringLiteral("disk_percent warning 90/0"),
+                QStringLiteral("disk_percent critical 95/0"),
+                QStringLiteral("memory_percent warning 90/300"),
+                QStringLiteral("cpu_percent warning 95/600"),
+                QStringLiteral("report_loss_percent warning 5/600")}));
+}
+
+void TestAlertService::rulesOverRest()
+{
+    writeDevices(2);
+    m_service = startService();
+    QVERIFY(m_service);
+    const AlertReply created = call("POST", QStringLiteral("rules"),
+        "{\"name\":\"Load\",\"metric\":\"load_1\",\"raise\":3,\"clear\":2,\"device\":\""
+            + m_uuids.value(1).toUtf8() + "\"}");
+    QCOMPARE(created.status, 201);
+    const qint64 id = qint64(parse(created)[QLatin1String("id")].toDouble());
+    QVERIFY(id > 6);
+    QCOMPARE(call("PUT", QStringLiteral("rules/%1").arg(id), "{\"raise\":3.5}").status, 200);
+    const QJsonObject rule = parse(call("GET", QStringLiteral("rules/%1").arg(id))).toObject();
+    QCOMPARE(rule[QLatin1String("raise")].toDouble(), 3.5);
+    QCOMPARE(rule[QLatin1String("clear")].toDouble(), 2.0); // kept
+    QCOMPARE(rule[QLatin1String("device")].toString(), m_uuids.value(1));
+    QCOMPARE(call("DELETE", QStringLiteral("rules/%1").arg(id)).status, 204);
+    QCOMPARE(call("GET", QStringLiteral("rules/%1").arg(id)).status, 404);
+    QCOMPARE(call("DELETE", QStringLiteral("rules/%1").arg(id)).status, 404);
+    // Stored: a new service sees the same rules.
+    m_service = startService();
+    QCOMPARE(parse(call("GET", QStringLiteral("rules"))).toArray().size(), 6);
+}
+
+void TestAlertService::raisesStoresAndClears()
+{
+    writeDevices(2);
+    m_service = startService();
+    QVERIFY(m_service);
+    QCOMPARE(call("POST", QStringLiteral("rules"),
+                 "{\"name\":\"Hot\",\"metric\":\"cpu_percent\",\"raise\":80,\"clear\":70}")
+                 .status,
+        201);
+    QSignalSpy changed(m_service.get(), &AlertService::alertChanged);
+    QSignalSpy firing(m_service.get(), &AlertService::firingChanged);
+    m_service->reportsAccepted({report(0, 2, 85), report(1, 2, 50)});
+    QCOMPARE(changed.size(), 1);
+    const QJsonObject raised = changed.first().first().toJsonObject();
+    QCOMPARE(raised[QLatin1String("state")].toString(), QStringLiteral("firing"));
+    QCOMPARE(raised[QLatin1String("device")].toString(), m_uuids.value(0));
+    QCOMPARE(raised[QLatin1String("raised_value")].toDouble(), 85.0);
+    QVERIFY2(raised[QLatin1String("summary")].toString().contains(
+                 QLatin1String("cpu_percent 85.0 > 80")),
+        qPrintable(raised[QLatin1String("summary")].toString()));
+    m_service->tick();
+    QCOMPARE(firing.size(), 1);
+    QCOMPARE(firing.last().first().value<QList<AlertService::Firing>>().size(), 1);
+    QCOMPARE(parse(call("GET", QStringLiteral("alerts"))).toArray().size(), 1);
+    // Still above the clear threshold: nothing; below it: resolved.
+    m_now += 10000;
+    m_service->reportsAccepted({report(0, 3, 75)});
+    QCOMPARE(changed.size(), 1);
+    m_now += 10000;
+    m_service->reportsAccepted({report(0, 4, 60)});
+    QCOMPARE(changed.size(), 2);
+    QCOMPARE(changed.last().first().toJsonObject()[QLatin1String("state")].toString(),
+        QStringLiteral("resolved"));
+    QCOMPARE(parse(call("GET", QStringLiteral("alerts"))).toArray().size(), 0);
+    const QJsonArray all = parse(call("GET", QStringLiteral("alerts?state=all"))).toArray();
+    QCOMPARE(all.size(), 1);
+    QCOMPARE(all.first()[QLatin1String("cleared_value")].toDouble(), 60.0);
+    TestSql::Connection sql(m_path);
+    QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM alerts WHERE cleared_at IS NOT NULL"))
+                 .toInt(),
+        1);
+}
+
+void TestAlertService::offlineOutagesAndUptime()
+{
+    writeDevices(1);
+    m_service = startService();
+    QVERIFY(m_service);
+    m_service->reportsAccepted({report(0, 2, 10)});
+    const qint64 lastReport = m_now;
+    // Silent past max(60 s, 3 x 10 s): offline within the next tick.
+    m_now += 60000;
+    m_service->tick();
+    QCOMPARE(parse(call("GET", QStringLiteral("alerts"))).toArray().size(), 0);
+    m_now += 1000;
+    m_service->tick();
+    const QJsonArray firing = parse(call("GET", QStringLiteral("alerts"))).toArray();
+    QCOMPARE(firing.size(), 1);
+    QCOMPARE(firing.first()[QLatin1String("metric")].toString(), QStringLiteral("offline"));
+    QCOMPARE(firing.first()[QLatin1String("severity")].toString(), QStringLiteral("critical"));
+    QJsonObject presence
+        = parse(call("GET", QStringLiteral("devices/%1/presence").arg(m_uuids.value(0))))
+              .toObject();
+    QCOMPARE(presence[QLatin1String("state")].toString(), QStringLiteral("offline"));
+    // Back after ten minutes.
+    m_now = lastReport + 600000;
+    m_service->reportsAccepted({report(0, 3, 10)});
+    QCOMPARE(parse(call("GET", QStringLiteral("alerts"))).toArray().size(), 0);
+    presence = parse(call("GET", QStringLiteral("devices/%1/presence").arg(m_uuids.value(0))))
+                   .toObject();
+    QCOMPARE(presence[QLatin1String("state")].toString(), QStringLiteral("live"));
+    const QJsonArray outages = presence[QLatin1String("outages")].toArray();
+    QCOMPARE(outages.size(), 1);
+    // From the first report missed (10 s after the last) to the one that came.
+    QCOMPARE(outages.first()[QLatin1String("seconds")].toDouble(), 590.0);
+    // The device is known for ~601 s, 590 of them out.
+    const double day = presence[QLatin1String("uptime_percent")][QLatin1String("24h")].toDouble();
+    QVERIFY2(day > 1.0 && day < 3.0, qPrintable(QString::number(day)));
+    const QJsonArray heartbeat = presence[QLatin1String("heartbeat")].toArray();
+    QCOMPARE(heartbeat.size(), 60);
+    QVERIFY(heartbeat.contains(QStringLiteral("missing")));
+    TestSql::Connection sql(m_path);
+    QCOMPARE(
+        sql.value(QStringLiteral("SELECT COUNT(*) FROM outages WHERE end_ts IS NOT NULL")).toInt(),
+        1);
+}
+
+void TestAlertService::acknowledgeSilenceMaintenanceLabels()
+{
+    writeDevices(1);
+    m_service = startService();
+    QVERIFY(m_service);
+    const QString uuid = m_uuids.value(0);
+    QCOMPARE(call("POST", QStringLiteral("rules"),
+                 "{\"name\":\"Hot\",\"metric\":\"cpu_percent\",\"raise\":80,\"labels\":{\"room\":"
+                 "\"lab\"}}")
+                 .status,
+        201);
+    m_service->reportsAccepted({report(0, 2, 95)});
+    QCOMPARE(parse(call("GET", QStringLiteral("alerts"))).toArray().size(), 0); // no label yet
+    const AlertReply labels = call("PUT", QStringLiteral("devices/%1/labels").arg(uuid),
+        "{\"labels\":{\"room\":\"lab\",\"rack\":\"2\"}}");
+    QCOMPARE(labels.status, 200);
+    QCOMPARE(parse(call("GET", QStringLiteral("devices/%1/labels").arg(uuid)))[QLatin1String(
+                 "labels")][QLatin1String("rack")]
+                 .toString(),
+        QStringLiteral("2"));
+    m_now += 10000;
+    m_service->reportsAccepted({report(0, 3, 95)});
+    const QJsonArray firing = parse(call("GET", QStringLiteral("alerts"))).toArray();
+    QCOMPARE(firing.size(), 1);
+    const qint64 id = qint64(firing.first()[QLatin1String("id")].toDouble());
+    const QJsonObject acked
+        = parse(call("POST", QStringLiteral("alerts/%1/ack").arg(id), "{\"by\":\"ana\"}"))
+              .toObject();
+    QCOMPARE(acked[QLatin1String("acknowledged_by")].toString(), QStringLiteral("ana"));
+    const QJsonObject silenced
+        = parse(call("POST", QStringLiteral("alerts/%1/silence").arg(id), "{\"minutes\":30}"))
+              .toObject();
+    QVERIFY(!silenced[QLatin1String("silenced_until")].isNull());
+    QCOMPARE(
+        call("POST", QStringLiteral("alerts/%1/silence").arg(id), "{\"minutes\":-1}").status, 400);
+    // Maintenance: what fires stays, nothing new is raised.
+    QCOMPARE(
+        call("PUT", QStringLiteral("devices/%1/maintenance").arg(uuid), "{\"minutes\":60}").status,
+        200);
+    const QJsonObject presence
+        = parse(call("GET", QStringLiteral("devices/%1/presence").arg(uuid))).toObject();
+    QCOMPARE(presence[QLatin1String("state")].toString(), QStringLiteral("maintenance"));
+    m_now += 10000;
+    m_service->reportsAccepted({report(0, 4, 10)});
+    m_now += 10000;
+    m_service->reportsAccepted({report(0, 5, 99)});
+    QCOMPARE(parse(call("GET", QStringLiteral("alerts"))).toArray().size(), 0);
+    QCOMPARE(
+        call("PUT", QStringLiteral("devices/%1/maintenance").arg(uuid), "{\"minutes\":0}").status,
+        200);
+    m_now += 10000;
+    m_service->reportsAccepted({report(0, 6, 99)});
+    QCOMPARE(parse(call("GET", QStringLiteral("alerts"))).toArray().size(), 1);
+}
+
+void TestAlertService::webhookRetriesUntilDelivered()
+{
+    writeDevices(1);
+    Receiver receiver({500, 200});
+    m_service = startService();
+    QVERIFY(m_service);
+    const AlertReply channel = call("POST", QStringLiteral("channels"),
+        QJsonDocument(QJsonObject {{QStringLiteral("name"), QStringLiteral("hook")},
+                          {QStringLiteral("kind"), QStringLiteral("webhook")},
+                          {QStringLiteral("settings"),
+                              QJsonObject {{QStringLiteral("url"), receiver.url()},
+                                  {QStringLiteral("format"), QStringLiteral("slack")}}}})
+            .toJson());
+    QCOMPARE(channel.status, 201);
+    QCOMPARE(call("POST", QStringLiteral("rules"),
+                 "{\"name\":\"Hot\",\"metric\":\"cpu_percent\",\"raise\":80}")
+                 .status,
+        201);
+    QSignalSpy attempts(m_service->notifier(), &Notifier::attempted);
+    m_service->reportsAccepted({report(0, 2, 95)});
+    m_service->tick();
+    QTRY_COMPARE(attempts.size(), 1);
+    QCOMPARE(attempts.at(0).at(1).toBool(), false);
+    QVERIFY2(attempts.at(0).at(3).toString().contains(QLatin1String("500")),
+        qPrintable(attempts.at(0).at(3).toString()));
+    m_service->tick(); // the retry is due at once here
+    QTRY_COMPARE(attempts.size(), 2);
+    QCOMPARE(attempts.at(1).at(1).toBool(), true);
+    QCOMPARE(attempts.at(1).at(2).toInt(), 2);
+    QCOMPARE(receiver.bodies.size(), 2);
+    const QJsonObject body = QJsonDocument::fromJson(receiver.bodies.last()).object();
+    QVERIFY2(
+        body[QLatin1String("text")].toString().contains(QLatin1String("cpu_percent 95.0 > 80")),
+        receiver.bodies.last().constData());
+    const QJsonArray log = parse(call("GET", QStringLiteral("notifications"))).toArray();
+    QCOMPARE(log.size(), 2);
+    QCOMPARE(log.at(0)[QLatin1String("ok")].toBool(), true);
+    QCOMPARE(log.at(1)[QLatin1String("ok")].toBool(), false);
+    // The test action goes out at once.
+    const qint64 id = qint64(parse(channel)[QLatin1String("id")].toDouble());
+    QCOMPARE(call("POST", QStringLiteral("channels/%1/test").arg(id)).status, 202);
+    QTRY_COMPARE(receiver.bodies.size(), 3);
+    QVERIFY(receiver.bodies.last().contains("test notification"));
+}
+
+void TestAlertService::stormOfOfflineIsOneNotification()
+{
+    writeDevices(1000);
+    Receiver receiver({200});
+    m_service = startService();
+    QVERIFY(m_service);
+    QCOMPARE(call("POST", QStringLiteral("channels"),
+                 QJsonDocument(QJsonObject {{QStringLiteral("name"), QStringLiteral("hook")},
+                                   {QStringLiteral("kind"), QStringLiteral("webhook")},
+                                   {QStringLiteral("settings"),
+                                       QJsonObject {{QStringLiteral("url"), receiver.url()}}}})
+                     .toJson())
+                 .status,
+        201);
+    QSignalSpy attempts(m_service->notifier(), &Notifier::attempted);
+    QList<AcceptedReport> all;
+    for (int d = 0; d < 1000; ++d)
+        all.append(report(d, 2, 10));
+    m_service->reportsAccepted(all);
+    // The switch dies: every device goes silent at once.
+    m_now += 61000;
+    m_service->tick();
+    QTRY_COMPARE(attempts.size(), 1);
+    QTest::qWait(200);
+    QCOMPARE(attempts.size(), 1);
+    QCOMPARE(receiver.bodies.size(), 1);
+    const QJsonObject body = QJsonDocument::fromJson(receiver.bodies.first()).object();
+    QCOMPARE(body[QLatin1String("alerts")].toArray().size(), 1000);
+    QCOMPARE(body[QLatin1String("subject")].toString(),
+        QStringLiteral("[critical] 1000 devices: Device offline"));
+    QCOMPARE(parse(call("GET", QStringLiteral("alerts?limit=10000"))).toArray().size(), 1000);
+}
+
+void TestAlertService::commandChannelGetsTheAlert()
+{
+    writeDevices(1);
+    m_service = startService();
+    QVERIFY(m_service);
+    const QString out = m_dir.filePath(QStringLiteral("command.txt"));
+    const QJsonObject settings {{QStringLiteral("program"), QStringLiteral("/bin/sh")},
+        {QStringLiteral("arguments"),
+            QJsonArray {QStringLiteral("-c"),
+                QStringLiteral("printf '%s|%s|%s' \"$ALERT_STATUS\" \"$ALERT_COUNT\" "
+                               "\"$ALERT_SUBJECT\" > \"$1\""),
+                QStringLiteral("sh"), out}}};
+    QCOMPARE(call("POST", QStringLiteral("channels"),
+                 QJsonDocument(QJsonObject {{QStringLiteral("name"), QStringLiteral("script")},
+                                   {QStringLiteral("kind"), QStringLiteral("command")},
+                                   {QStringLiteral("settings"), settings}})
+                     .toJson())
+                 .status,
+        201);
+    QSignalSpy attempts(m_service->notifier(), &Notifier::attempted);
+    m_service->reportsAccepted({report(0, 2, 10)});
+    m_now += 61000;
+    m_service->tick();
+    QTRY_COMPARE(attempts.size(), 1);
+    QVERIFY2(attempts.first().at(1).toBool(), qPrintable(attempts.first().at(3).toString()));
+    QFile file(out);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(file.readAll());
+    QVERIFY2(text.startsWith(QLatin1String("firing|1|[critical] ")), qPrintable(text));
+    QVERIFY2(text.endsWith(QLatin1String("is offline")), qPrintable(text));
+}
+
+void TestAlertService::refusesBadRequests()
+{
+    writeDevices(1);
+    m_service = startService();
+    QVERIFY(m_service);
+    QCOMPARE(call("POST", QStringLiteral("rules"), "not json").status, 400);
+    QCOMPARE(
+        call("POST", QStringLiteral("rules"), "{\"name\":\"x\",\"metric\":\"nope\",\"raise\":1}")
+            .status,
+        400);
+    QCOMPARE(call("POST", QStringLiteral("rules"),
+                 "{\"name\":\"x\",\"metric\":\"load_1\",\"raise\":1,\"device\":\"no-such-device\"}")
+                 .status,
+        400);
+    QCOMPARE(call("GET", QStringLiteral("rules/abc")).status, 404);
+    QCOMPARE(call("GET", QStringLiteral("alerts?state=odd")).status, 400);
+    QCOMPARE(call("GET", QStringLiteral("alerts/999")).status, 404);
+    QCOMPARE(call("GET", QStringLiteral("devices/nope/presence")).status, 404);
+    QCOMPARE(call("PUT", QStringLiteral("devices/%1/labels").arg(m_uuids.value(0)),
+                 "{\"labels\":{\"bad key\":\"x\"}}")
+                 .status,
+        400);
+    QCOMPARE(call("POST", QStringLiteral("channels"),
+                 "{\"name\":\"x\",\"kind\":\"webhook\",\"settings\":{\"url\":\"ftp://x\"}}")
+                 .status,
+        400);
+    QCOMPARE(call("POST", QStringLiteral("channels"),
+                 "{\"name\":\"x\",\"kind\":\"command\",\"settings\":{\"program\":\"relative\"}}")
+                 .status,
+        400);
+    QCOMPARE(
+        call("POST", QStringLiteral("channels"), "{\"name\":\"x\",\"kind\":\"pigeon\"}").status,
+        400);
+}
+
+QTEST_GUILESS_MAIN(TestAlertService)
+#include "tst_alertservice.moc"
