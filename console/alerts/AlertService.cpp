@@ -299,9 +299,15 @@ void AlertService::apply(const QList<AlertEvent> &events)
     }
 }
 
+void AlertService::publishAgain()
+{
+    m_firingDirty = true;
+    publishFiring();
+}
+
 void AlertService::publishFiring()
 {
-    if (!m_firingDirty)
+    if (!m_firingDirty || !m_store)
         return;
     m_firingDirty = false;
     QString error;
@@ -314,7 +320,8 @@ void AlertService::publishFiring()
     QList<Firing> firing;
     for (const AlertStore::Alert &alert : *open) {
         firing.append({alert.id, alert.uuid, alert.summary,
-            Rule::severityFrom(alert.severity).value_or(Severity::Warning), alert.raisedAt});
+            Rule::severityFrom(alert.severity).value_or(Severity::Warning), alert.raisedAt,
+            alert.metric});
     }
     std::stable_sort(firing.begin(), firing.end(),
         [](const Firing &a, const Firing &b) { return a.severity > b.severity; });

@@ -58,12 +58,15 @@ public:
         QString summary;
         Severity severity = Severity::Warning;
         qint64 since = 0;
+        QString metric; // the rule's metric (the window colours its cell)
     };
 
 public slots:
     void reportsAccepted(const QList<AcceptedReport> &reports);
     void deviceChanged(const DeviceChangeResult &result);
     void tick();
+    // firingChanged() again, for a window that connected after start.
+    void publishAgain();
 
 signals:
     // An alert raised or cleared (JSON as GET /api/alerts/ gives it).

@@ -225,7 +225,8 @@ std::optional<qint64> AlertStore::raise(
                            " summary, raised_at, raised_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                            " RETURNING id"),
             {event.rule.id, deviceId, text(event.interface), text(event.rule.metric),
-                Rule::severityName(event.rule.severity), text(summary.left(512)), event.at, event.value},
+                Rule::severityName(event.rule.severity), text(summary.left(512)), event.at,
+                event.value},
             error)
         || !query.next())
         return std::nullopt;

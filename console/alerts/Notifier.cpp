@@ -9,6 +9,7 @@
 #include <QHostInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QMetaMethod>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QSqlError>
@@ -279,6 +280,9 @@ void Notifier::deliver(Delivery delivery)
         return; // deleted meanwhile
     ++delivery.attempt;
     if (channel->kind == QLatin1String("desktop")) {
+        // Headless, nobody listens: not an error, and not worth a retry.
+        if (!isSignalConnected(QMetaMethod::fromSignal(&Notifier::desktopNotification)))
+            return;
         emit desktopNotification(delivery.notification.subject, delivery.notification.text);
         record(delivery, true, QStringLiteral("shown"));
         return;

@@ -166,6 +166,9 @@ void DeviceTableModel::refresh()
     m_now = now;
     m_namesChanged = false;
     m_onlineChanged = false;
+    // Alerts that changed since the last refresh may change the order now.
+    m_alertsChanged = m_alertsPending;
+    m_alertsPending = false;
     m_sortKeyColumn = -1; // values change below
 
     int firstChanged = int(m_entries.size());
@@ -320,7 +323,19 @@ QVariant DeviceTableModel::roleData(const Entry &entry, int column, int role) co
         if (column == Status)
             return statusIcon(entry.online);
         return {};
+    case Qt::BackgroundRole:
+        if (const DeviceAlerts *alerts = alertsOf(entry)) {
+            const int severity = column == Alerts ? alerts->worst : alerts->cells.value(column);
+            if (severity == 2)
+                return QBrush(QColor(231, 76, 60, 90));
+            if (severity == 1)
+                return QBrush(QColor(243, 156, 18, 80));
+        }
+        return {};
     case Qt::ToolTipRole:
+        if (column == Alerts || (alertsOf(entry) && alertsOf(entry)->cells.contains(column)))
+            return alertsOf(entry) ? alertsOf(entry)->summaries.join(QLatin1Char('\n'))
+                                   : QVariant();
         if (column == Status || column == LastSeen)
             return HumanFormat::isoUtc(entry.row.device.lastSeen);
         if (column == Hostname && !entry.row.displayName.isEmpty())
@@ -370,6 +385,11 @@ QVariant DeviceTableModel::display(const Entry &entry, int column) const
         return HumanFormat::ago(row.device.lastSeen, m_now);
     case Lost:
         return percent(lostPercent(row.device));
+    case Alerts:
+        if (const DeviceAlerts *alerts = alertsOf(entry))
+            return alerts->worst == 2 ? tr("%n critical", nullptr, alerts->count)
+                                      : tr("%n warning", nullptr, alerts->count);
+        return QString();
     default:
         return {};
     }
@@ -400,6 +420,8 @@ bool DeviceTableModel::orderMayHaveChanged(int column) const
         return m_namesChanged;
     case Status:
         return m_namesChanged || m_onlineChanged;
+    case Alerts:
+        return m_namesChanged || m_alertsChanged;
     default:
         return true;
     }
@@ -415,6 +437,10 @@ double DeviceTableModel::numericKey(const Entry &entry, int column) const
         return double(row.device.lastSeen);
     case Lost:
         return lostPercent(row.device);
+    case Alerts:
+        if (const DeviceAlerts *alerts = alertsOf(entry))
+            return alerts->worst * 100000.0 + alerts->count;
+        return 0;
     default:
         break;
     }
@@ -475,10 +501,46 @@ QVariant DeviceTableModel::headerData(int section, Qt::Orientation orientation, 
     static const char *const names[ColumnCount] = {QT_TR_NOOP("Status"), QT_TR_NOOP("Name"),
         QT_TR_NOOP("Device ID"), QT_TR_NOOP("UUID"), QT_TR_NOOP("CPU"), QT_TR_NOOP("Memory"),
         QT_TR_NOOP("Disk"), QT_TR_NOOP("Load 1"), QT_TR_NOOP("Load 5"), QT_TR_NOOP("Load 15"),
-        QT_TR_NOOP("Uptime"), QT_TR_NOOP("Last seen"), QT_TR_NOOP("Lost")};
+        QT_TR_NOOP("Uptime"), QT_TR_NOOP("Last seen"), QT_TR_NOOP("Lost"), QT_TR_NOOP("Alerts")};
     if (section < 0 || section >= ColumnCount)
         return {};
     return tr(names[section]);
+}
+
+const DeviceTableModel::DeviceAlerts *DeviceTableModel::alertsOf(const Entry &entry) const
+{
+    if (m_alerts.isEmpty())
+        return nullptr;
+    const auto it = m_alerts.constFind(entry.row.device.uuid);
+    return it == m_alerts.cend() ? nullptr : &*it;
+}
+
+void DeviceTableModel::setFiring(const QList<AlertService::Firing> &firing)
+{
+    // The column each rule's metric colours.
+    static const QHash<QString, int> columns = {{QStringLiteral("offline"), Status},
+        {QStringLiteral("cpu_percent"), Cpu}, {QStringLiteral("memory_percent"), Memory},
+        {QStringLiteral("memory_used_kb"), Memory}, {QStringLiteral("disk_percent"), Disk},
+        {QStringLiteral("disk_used_kb"), Disk}, {QStringLiteral("disk_available_kb"), Disk},
+        {QStringLiteral("load_1"), Load1}, {QStringLiteral("load_5"), Load5},
+        {QStringLiteral("load_15"), Load15}, {QStringLiteral("uptime_seconds"), Uptime},
+        {QStringLiteral("report_loss_percent"), Lost}};
+    QHash<QString, DeviceAlerts> alerts;
+    for (const AlertService::Firing &alert : firing) {
+        DeviceAlerts &device = alerts[alert.uuid];
+        const int severity = alert.severity == Severity::Critical ? 2 : 1;
+        device.worst = std::max(device.worst, severity);
+        ++device.count;
+        device.summaries << alert.summary;
+        const int column = columns.value(alert.metric, -1);
+        if (column >= 0)
+            device.cells[column] = std::max(device.cells.value(column), severity);
+    }
+    m_alerts = std::move(alerts);
+    m_alertsPending = true;
+    m_sortKeyColumn = -1;
+    if (!m_entries.empty())
+        emit dataChanged(index(0, 0), index(int(m_entries.size()) - 1, ColumnCount - 1));
 }
 
 } // namespace dmr::console

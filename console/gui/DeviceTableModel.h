@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "alerts/AlertService.h"
 #include "store/DeviceChange.h"
 #include "store/DeviceOverview.h"
 
@@ -37,6 +38,7 @@ public:
         Uptime,
         LastSeen,
         Lost,
+        Alerts, // the worst firing severity and how many fire
         ColumnCount
     };
     enum Role {
@@ -87,6 +89,9 @@ public slots:
     // The store renamed, deleted or merged a device (ConsoleService::deviceChanged).
     // A deleted device's row goes at once, and late updates about it are ignored.
     void applyDeviceChange(const DeviceChangeResult &result);
+    // What fires now (AlertService::firingChanged): the Alerts column, and
+    // the cells of the alerts' metrics coloured by severity.
+    void setFiring(const QList<AlertService::Firing> &firing);
 
 signals:
     void countsChanged(int online, int total);
@@ -107,6 +112,14 @@ private:
     // Merges an update into its row's pending values, or into m_added.
     void stage(const DeviceOverview &update);
     void removeRow(const QString &uuid);
+    struct DeviceAlerts
+    {
+        int worst = 0; // 1 warning, 2 critical
+        int count = 0;
+        QHash<int, int> cells; // column: its worst severity
+        QStringList summaries;
+    };
+    const DeviceAlerts *alertsOf(const Entry &entry) const;
     QVariant roleData(const Entry &entry, int column, int role) const;
     QVariant display(const Entry &entry, int column) const;
     QVariant sortValue(const Entry &entry, int column) const;
@@ -121,6 +134,9 @@ private:
     mutable int m_sortKeyColumn = -1;
     bool m_namesChanged = true;
     bool m_onlineChanged = true;
+    QHash<QString, DeviceAlerts> m_alerts; // by uuid
+    bool m_alertsChanged = false;
+    bool m_alertsPending = false;
     QHash<QString, int> m_rowOf; // uuid -> row
     // Updates are merged as they arrive into their row's `next`, so that a
     // refresh only copies the changed rows over instead of looking each one

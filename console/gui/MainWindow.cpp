@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "gui/MainWindow.h"
 
+#include "alerts/Notifier.h"
 #include "gui/CachedTextDelegate.h"
 #include "gui/DeviceActions.h"
 #include "gui/DeviceFilterProxyModel.h"
@@ -56,6 +57,7 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
     , m_rejectedLabel(new QLabel(this))
     , m_storeLabel(new QLabel(this))
     , m_budgetLabel(new QLabel(this))
+    , m_alertsLabel(new QLabel(this))
     , m_compactionBar(new QProgressBar(this))
 {
     m_actions = new DeviceActions(service, m_model, this);
@@ -196,6 +198,9 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
     m_compactionBar->setFormat(tr("Compacting history %p%"));
     m_compactionBar->setMaximumWidth(220);
     m_compactionBar->hide();
+    m_alertsLabel->setObjectName(QStringLiteral("alertsLabel"));
+    m_alertsLabel->hide();
+    statusBar()->addPermanentWidget(m_alertsLabel);
     statusBar()->addPermanentWidget(m_compactionBar);
     statusBar()->addPermanentWidget(m_budgetLabel);
     statusBar()->addPermanentWidget(m_storeLabel);
@@ -204,8 +209,17 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
     m_statusTimer.start(1000);
 
     m_tray = new TrayNotifier(windowIcon(), this);
-    connect(m_model, &DeviceTableModel::deviceOnlineChanged, m_tray,
-        &TrayNotifier::deviceOnlineChanged);
+    if (AlertService *alerts = m_service->alerts()) {
+        // Alerting speaks for the devices: its desktop channel notifies
+        // (offline is a shipped rule), grouped and without flapping.
+        connect(
+            alerts->notifier(), &Notifier::desktopNotification, m_tray, &TrayNotifier::showAlert);
+        connect(alerts, &AlertService::firingChanged, this, &MainWindow::showFiring);
+        QMetaObject::invokeMethod(alerts, &AlertService::publishAgain);
+    } else {
+        connect(m_model, &DeviceTableModel::deviceOnlineChanged, m_tray,
+            &TrayNotifier::deviceOnlineChanged);
+    }
     connect(m_tray, &TrayNotifier::activated, this, [this] {
         show();
         raise();
@@ -370,6 +384,27 @@ void MainWindow::updateStatus()
     m_storeLabel->setText(m_storeError.isEmpty()
             ? tr("UDP %1 · %2").arg(m_service->udpPort()).arg(m_service->config().database)
             : tr("Store error: %1").arg(m_storeError));
+}
+
+void MainWindow::showFiring(const QList<AlertService::Firing> &firing)
+{
+    m_model->setFiring(firing);
+    int critical = 0;
+    QStringList summaries;
+    for (const AlertService::Firing &alert : firing) {
+        critical += alert.severity == Severity::Critical ? 1 : 0;
+        if (summaries.size() < 20)
+            summaries << alert.summary;
+    }
+    m_tray->setFiring(int(firing.size()), critical);
+    m_alertsLabel->setVisible(!firing.isEmpty());
+    m_alertsLabel->setText(critical > 0
+            ? tr("%n alert(s) firing, %1 critical", nullptr, int(firing.size())).arg(critical)
+            : tr("%n alert(s) firing", nullptr, int(firing.size())));
+    m_alertsLabel->setStyleSheet(critical > 0
+            ? QStringLiteral("QLabel { color: white; background: #c0392b; padding: 0 6px; }")
+            : QStringLiteral("QLabel { color: black; background: #f39c12; padding: 0 6px; }"));
+    m_alertsLabel->setToolTip(summaries.join(QLatin1Char('\n')));
 }
 
 } // namespace dmr::console

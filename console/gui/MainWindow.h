@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "alerts/AlertService.h"
 #include "store/DeviceChange.h"
 
 #include <QElapsedTimer>
@@ -60,6 +61,7 @@ private:
     // A device renamed, deleted or merged, by whoever: its tab follows.
     void deviceChanged(const DeviceChangeResult &result);
     void updateStatus();
+    void showFiring(const QList<AlertService::Firing> &firing);
     QStringList selectedUuids() const;
 
     ConsoleService *m_service;
@@ -86,6 +88,7 @@ private:
     QLabel *m_storeLabel;
     // What the disk budget deleted last, while it deletes; hidden otherwise.
     QLabel *m_budgetLabel;
+    QLabel *m_alertsLabel;
     // Closing a backlog of history into chunks; hidden when there is none.
     QProgressBar *m_compactionBar;
     QElapsedTimer m_budgetShownAt;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "gui/TrayNotifier.h"
 
+#include <QPainter>
+#include <QPixmap>
 #include <QSystemTrayIcon>
 
 namespace dmr::console {
@@ -23,6 +25,7 @@ QString names(const QStringList &list)
 
 TrayNotifier::TrayNotifier(const QIcon &icon, QObject *parent)
     : QObject(parent)
+    , m_icon(icon)
 {
     m_collect.setSingleShot(true);
     m_collect.setInterval(kCollectMs);
@@ -67,6 +70,38 @@ void TrayNotifier::flush()
             lines.first().contains(tr("offline")) ? QSystemTrayIcon::Warning
                                                   : QSystemTrayIcon::Information);
     emit notified(title, m_lastMessage);
+}
+
+void TrayNotifier::showAlert(const QString &subject, const QString &text)
+{
+    m_lastMessage = subject + QLatin1Char('\n') + text;
+    if (m_tray)
+        m_tray->showMessage(subject, text,
+            subject.startsWith(QLatin1String("[critical]"))       ? QSystemTrayIcon::Critical
+                : subject.startsWith(QLatin1String("[resolved]")) ? QSystemTrayIcon::Information
+                                                                  : QSystemTrayIcon::Warning);
+    emit notified(subject, text);
+}
+
+void TrayNotifier::setFiring(int count, int critical)
+{
+    if (!m_tray)
+        return;
+    m_tray->setToolTip(count == 0 ? tr("Device Metrics Console")
+                                  : tr("Device Metrics Console: %n alert(s) firing", nullptr, count)
+                + (critical > 0 ? tr(", %n critical", nullptr, critical) : QString()));
+    if (count == 0) {
+        m_tray->setIcon(m_icon);
+        return;
+    }
+    QPixmap pixmap = m_icon.pixmap(64, 64);
+    QPainter painter(&pixmap);
+    painter.setRenderHint(QPainter::Antialiasing);
+    painter.setPen(Qt::NoPen);
+    painter.setBrush(critical > 0 ? QColor(231, 76, 60) : QColor(243, 156, 18));
+    painter.drawEllipse(QRectF(34, 34, 28, 28));
+    painter.end();
+    m_tray->setIcon(QIcon(pixmap));
 }
 
 } // namespace dmr::console

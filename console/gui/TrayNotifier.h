@@ -25,6 +25,11 @@ public:
 
 public slots:
     void deviceOnlineChanged(const QString &uuid, const QString &name, bool online);
+    // Alerting's desktop channel (Notifier::desktopNotification), already grouped.
+    void showAlert(const QString &subject, const QString &text);
+    // How many alerts fire: the icon gets a badge (red when one is
+    // critical) and the tooltip says how many.
+    void setFiring(int count, int critical);
 
 signals:
     void activated();
@@ -38,6 +43,7 @@ private:
     QStringList m_cameBack;
     QTimer m_collect;
     QString m_lastMessage;
+    QIcon m_icon;
 };
 
 } // namespace dmr::console

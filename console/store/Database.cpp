@@ -197,6 +197,11 @@ const QList<Migration> &migrations()
                                " enabled INTEGER NOT NULL DEFAULT 1,"
                                " created_at BIGINT NOT NULL,"
                                " updated_at BIGINT NOT NULL)"),
+                // The window's notifications, on by default; a headless
+                // console has no window to show them and says so.
+                QStringLiteral("INSERT INTO alert_channels (name, kind, settings, enabled,"
+                               " created_at, updated_at) VALUES ('This desktop', 'desktop',"
+                               " '{\"min_severity\":\"warning\"}', 1, 0, 0)"),
                 QStringLiteral("CREATE TABLE notification_attempts ("
                                " id {{ID}},"
                                " channel_id BIGINT NOT NULL,"

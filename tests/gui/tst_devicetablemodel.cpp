@@ -60,6 +60,7 @@ class TestDeviceTableModel : public QObject
 private slots:
     void init();
     void passesModelTester();
+    void showsAndSortsFiringAlerts();
     void batchesUpdates();
     void showsValuesForPeople();
     void filtersAsYouType_data();
@@ -111,6 +112,47 @@ void TestDeviceTableModel::passesModelTester()
     QCOMPARE(model.rowCount(), 60);
     proxy.setSearchText(QString());
     QCOMPARE(proxy.rowCount(), 60);
+}
+
+void TestDeviceTableModel::showsAndSortsFiringAlerts()
+{
+    DeviceTableModel model(clock());
+    model.setRefreshIntervalMs(0);
+    DeviceFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    model.applyRows({row(0, kStart, 10), row(1, kStart, 99), row(2, kStart, 50)});
+    model.refresh();
+    const QString hot = snapshot(1, kStart).uuid;
+    const QString full = snapshot(2, kStart).uuid;
+    model.setFiring({{1, hot, QStringLiteral("host-1: CPU saturated"), Severity::Warning, kStart,
+                         QStringLiteral("cpu_percent")},
+        {2, full, QStringLiteral("host-2: Disk full"), Severity::Critical, kStart,
+            QStringLiteral("disk_percent")},
+        {3, full, QStringLiteral("host-2: Disk almost full"), Severity::Warning, kStart,
+            QStringLiteral("disk_percent")}});
+    m_now += 2000;
+    model.refresh();
+    // Sorted by severity, worst first.
+    proxy.sort(DeviceTableModel::Alerts, Qt::DescendingOrder);
+    QCOMPARE(column(proxy, DeviceTableModel::Alerts),
+        QStringList({QStringLiteral("2 critical"), QStringLiteral("1 warning"), QString()}));
+    QCOMPARE(column(proxy, DeviceTableModel::Alerts, Qt::ToolTipRole).first(),
+        QStringLiteral("host-2: Disk full\nhost-2: Disk almost full"));
+    // The cells of the metrics that fire are coloured: the disk red, the CPU amber.
+    const auto colour = [&](int proxyRow, int column) {
+        return proxy.index(proxyRow, column).data(Qt::BackgroundRole).value<QBrush>().color();
+    };
+    QCOMPARE(colour(0, DeviceTableModel::Disk).red(), 231);
+    QCOMPARE(colour(0, DeviceTableModel::Cpu).alpha(), 255); // no brush: default colour
+    QVERIFY(!proxy.index(0, DeviceTableModel::Cpu).data(Qt::BackgroundRole).isValid());
+    QCOMPARE(colour(1, DeviceTableModel::Cpu).red(), 243);
+    QVERIFY(!proxy.index(2, DeviceTableModel::Cpu).data(Qt::BackgroundRole).isValid());
+    // Cleared: nothing left.
+    model.setFiring({});
+    m_now += 2000;
+    model.refresh();
+    QCOMPARE(
+        column(proxy, DeviceTableModel::Alerts), QStringList({QString(), QString(), QString()}));
 }
 
 void TestDeviceTableModel::batchesUpdates()
