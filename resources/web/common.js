@@ -55,7 +55,8 @@ const dmr = {
   // onDevices(list, full): full is true for a whole list, false for changes.
   // onRemoved(uuids): devices deleted, or merged into another.
   // poll() is what runs every few seconds while the WebSocket is down.
-  liveFeed({subscribe, onDevices, onRemoved, poll, indicator}) {
+  // onAlert(alert): an alert raised, cleared, acknowledged or silenced.
+  liveFeed({subscribe, onDevices, onRemoved, onAlert, poll, indicator}) {
     let socket = null, timer = null, retry = 1000;
     const setState = (text, on) => {
       if (!indicator) return;
@@ -80,6 +81,10 @@ const dmr = {
       };
       socket.onmessage = (event) => {
         const message = JSON.parse(event.data);
+        if (message.type === 'alert') {
+          if (onAlert) onAlert(message.alert);
+          return;
+        }
         if (message.type === 'removed') {
           if (onRemoved) onRemoved(message.uuids || []);
           return;

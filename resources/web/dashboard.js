@@ -30,6 +30,34 @@
     return {node, set};
   };
 
+  // Firing alerts, by id: a list above the grid, worst first, and each
+  // card's border in the colour of its worst.
+  const alerts = new Map();
+  const rank = (a) => (a.severity === 'critical' ? 2 : 1);
+  const worst = (uuid) => {
+    let best = 0;
+    for (const a of alerts.values()) if (a.device === uuid) best = Math.max(best, rank(a));
+    return best === 2 ? 'critical' : best === 1 ? 'warning' : '';
+  };
+  const renderAlerts = () => {
+    const list = [...alerts.values()].sort((a, b) => rank(b) - rank(a) ||
+      b.raised_at.localeCompare(a.raised_at));
+    document.getElementById('alerts').hidden = list.length === 0;
+    document.getElementById('alert-count').textContent = `${list.length}`;
+    document.getElementById('alert-list').replaceChildren(...list.map((a) =>
+      dmr.el('li', {class: `alert ${a.severity}`, 'data-id': String(a.id)},
+        dmr.el('span', {class: 'severity', text: a.severity}),
+        dmr.el('a', {href: `/device/${a.device}/`, text: a.summary}),
+        dmr.el('span', {class: 'muted', text: ` · since ${dmr.ago(a.raised_at)}` +
+          (a.acknowledged_by ? ` · acknowledged by ${a.acknowledged_by}` : '')}))));
+    render();
+  };
+  const loadAlerts = () => dmr.json('/api/alerts/').then((list) => {
+    alerts.clear();
+    for (const a of list) alerts.set(a.id, a);
+    renderAlerts();
+  }).catch(() => {});
+
   const cards = new Map(); // uuid -> {node, update(device)}
   const card = (uuid) => {
     const dot = dmr.el('span', {class: 'dot'});
@@ -44,6 +72,7 @@
     const update = (d) => {
       const s = d.system;
       node.dataset.online = String(d.online);
+      node.dataset.alert = worst(d.uuid);
       dot.className = 'dot' + (d.online ? ' online' : '');
       dot.title = d.online ? 'online' : 'offline';
       setText(name, dmr.name(d));
@@ -105,8 +134,17 @@
       for (const uuid of uuids) devices.delete(uuid);
       render();
     },
-    poll: () => dmr.json('/api/devices/').then(replace).catch(() => {}),
+    onAlert(alert) {
+      if (alert.state === 'firing') alerts.set(alert.id, alert);
+      else alerts.delete(alert.id);
+      renderAlerts();
+    },
+    poll: () => {
+      loadAlerts();
+      return dmr.json('/api/devices/').then(replace).catch(() => {});
+    },
   });
+  loadAlerts();
   dmr.json('/api/devices/').then((list) => { if (!devices.size) replace(list); }).catch(() => {});
-  setInterval(render, 10000); // "last seen" ages even when nothing happens
+  setInterval(renderAlerts, 10000); // "last seen" and "since" age even when nothing happens
 })();

@@ -148,7 +148,30 @@
       document.getElementById('hostname').textContent = 'Deleted (or merged into another device)';
       document.getElementById('status').className = 'dot';
     },
+    onAlert(alert) { if (alert.device === uuid) presence(); },
     poll: () => dmr.json(api).then(show).catch(() => {}),
   });
+  // Presence: state, uptime, the heartbeat strip and what fires on it.
+  const presence = () => Promise.all([
+    dmr.json(`${api}presence/`),
+    dmr.json(`/api/alerts/?device=${uuid}`),
+  ]).then(([p, firing]) => {
+    const state = document.getElementById('presence-state');
+    state.textContent = p.state.replace('_', ' ');
+    state.dataset.state = p.state;
+    const u = p.uptime_percent;
+    const pct = (v) => (v == null ? '–' : `${v.toFixed(2)} %`);
+    document.getElementById('uptime').textContent =
+      `uptime ${pct(u['24h'])} (24 h) · ${pct(u['7d'])} (7 days) · ${pct(u['30d'])} (30 days)` +
+      ` · ${p.outages.length} outage${p.outages.length === 1 ? '' : 's'} in 30 days`;
+    document.getElementById('heartbeat').replaceChildren(...p.heartbeat.map((mark) =>
+      dmr.el('span', {class: `beat ${mark}`, title: mark})));
+    document.getElementById('device-alerts').replaceChildren(...firing.map((a) =>
+      dmr.el('li', {class: `alert ${a.severity}`, 'data-id': String(a.id)},
+        dmr.el('span', {class: 'severity', text: a.severity}),
+        dmr.el('span', {text: ` ${a.summary} · since ${dmr.ago(a.raised_at)}`}))));
+  }).catch(() => {});
+  presence();
+  setInterval(presence, 10000);
   setInterval(() => device && show(device), 10000);
 })();

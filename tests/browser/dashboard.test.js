@@ -56,6 +56,18 @@ async function main() {
     await page.fill('#search', '');
     await page.locator('.card[data-uuid]').first().waitFor();
 
+    // An alert rule that fires at once (CPU above -1 %): the list above the
+    // grid shows it, live, and the card takes its colour.
+    const rule = await fetch(base + '/api/rules/', {
+      method: 'POST',
+      headers: {'Authorization': `Bearer ${process.env.DMR_API_TOKEN}`, 'Content-Type': 'application/json'},
+      body: JSON.stringify({name: 'Always', metric: 'cpu_percent', raise: -1, severity: 'warning'}),
+    });
+    assert.equal(rule.status, 201, 'the rule is created');
+    await page.locator('#alert-list li.alert.warning').first().waitFor({timeout: 15000});
+    assert.match(await page.locator('#alert-list li').first().textContent(), /Always: cpu_percent/);
+    await page.locator(`.card[data-uuid="${uuid}"][data-alert="warning"]`).waitFor({timeout: 5000});
+
     // The device page draws its charts from history and live updates.
     await page.click(`.card[data-uuid="${uuid}"]`);
     await page.waitForURL(`**/device/${uuid}/`);
@@ -91,6 +103,15 @@ async function main() {
     assert.match(await page.locator('#csv').getAttribute('href'), /&resolution=hour$/);
     const href = await page.locator('#csv').getAttribute('href');
     assert.match(href, new RegExp(`/api/devices/${uuid}/export\\.csv\\?from=`));
+
+    // Presence: live, with a heartbeat strip of 60 marks, reports among
+    // them, and the alert that fires.
+    await page.waitForFunction(() => document.querySelectorAll('#heartbeat .beat').length === 60,
+      null, {timeout: 15000});
+    assert.equal(await page.locator('#presence-state').textContent(), 'live');
+    assert.ok(await page.locator('#heartbeat .beat.arrived').count() > 0, 'reports arrived');
+    assert.match(await page.locator('#uptime').textContent(), /uptime 100\.00 % \(24 h\)/);
+    await page.locator('#device-alerts li.alert.warning').first().waitFor({timeout: 5000});
 
     assert.deepEqual(errors, [], 'no script errors');
     assert.deepEqual(external, [], 'nothing fetched from outside the console');

@@ -25,7 +25,8 @@ udp_port="$(free_port)"
 http_port="$(free_port)"
 
 "$build/console/metrics-console" --headless --bind 127.0.0.1 --udp-port "$udp_port" \
-    --http-port "$http_port" --db "$work/metrics.db" --log-file "$work/console.log" &
+    --http-port "$http_port" --db "$work/metrics.db" --log-file "$work/console.log" \
+    --api-token browser-test-token --alert-group-wait 0 &
 pids+=($!)
 for _ in $(seq 50); do
     node -e "fetch('http://127.0.0.1:$http_port/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" && break
@@ -36,7 +37,7 @@ done
 pids+=($!)
 
 status=0
-node "$here/dashboard.test.js" "http://127.0.0.1:$http_port" || status=$?
+DMR_API_TOKEN=browser-test-token node "$here/dashboard.test.js" "http://127.0.0.1:$http_port" || status=$?
 if [[ $status -ne 0 ]]; then
     echo "--- console log" >&2
     tail -20 "$work/console.log" >&2
