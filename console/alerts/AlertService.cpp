@@ -9,10 +9,12 @@
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSqlError>
 #include <QTimer>
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <utility>
 
 namespace dmr::console {
 
@@ -166,25 +168,71 @@ void AlertService::reloadDevices()
     }
 }
 
+// What one batch of reports or one tick changes is written in one
+// transaction: a storm of alerts costs one commit (one fsync), not one each.
+class AlertService::Batch
+{
+public:
+    explicit Batch(QSqlDatabase db)
+        : m_db(std::move(db))
+        , m_open(m_db.transaction())
+    { }
+    ~Batch()
+    {
+        if (m_open && !m_db.commit()) {
+            qCWarning(lcAlerts, "cannot commit alerting's changes: %s",
+                qPrintable(m_db.lastError().text()));
+            m_db.rollback();
+        }
+    }
+
+private:
+    QSqlDatabase m_db;
+    bool m_open;
+};
+
 void AlertService::reportsAccepted(const QList<AcceptedReport> &reports)
 {
     if (!m_store)
         return;
+    // Evaluated at once, in memory; written at the next tick, with
+    // everything else of that half second in one transaction: the store
+    // writer holds the database's write lock for long stretches under load,
+    // and alerting must not queue up behind it once per batch of reports.
     const qint64 at = now();
-    QList<AlertEvent> events;
     for (const AcceptedReport &report : reports) {
         const QString &uuid = report.device.uuid;
         if (const std::optional<Presence::Change> back
             = m_presence.seen(uuid, qint64(report.device.intervalSeconds) * 1000, at)) {
-            QString error;
-            const auto device = m_devices.constFind(uuid);
-            if (device != m_devices.cend() && !m_store->closeOutage(device->id, at, &error))
-                qCWarning(lcAlerts, "cannot close the outage of %s: %s", qPrintable(uuid),
-                    qPrintable(error));
-            events += m_engine.presence(uuid, 0, at);
+            m_outageEnds.append({uuid, at});
+            m_pending += m_engine.presence(uuid, 0, at);
         }
-        events += m_engine.observe(report, at);
+        m_pending += m_engine.observe(report, at);
     }
+    if (!m_pending.isEmpty() && !m_flushSoon) {
+        // Raised alerts go out within 100 ms, not at the next tick.
+        m_flushSoon = true;
+        QTimer::singleShot(100, this, [this] {
+            m_flushSoon = false;
+            flush();
+        });
+    }
+}
+
+void AlertService::flush()
+{
+    if (!m_store || (m_pending.isEmpty() && m_outageEnds.isEmpty()))
+        return;
+    const Batch batch(m_database->sql());
+    for (const auto &[uuid, at] : std::as_const(m_outageEnds)) {
+        QString error;
+        const auto device = m_devices.constFind(uuid);
+        if (device != m_devices.cend() && !m_store->closeOutage(device->id, at, &error))
+            qCWarning(
+                lcAlerts, "cannot close the outage of %s: %s", qPrintable(uuid), qPrintable(error));
+    }
+    m_outageEnds.clear();
+    const QList<AlertEvent> events = std::exchange(m_pending, {});
     apply(events);
 }
 
@@ -192,6 +240,8 @@ void AlertService::tick()
 {
     if (!m_store)
         return;
+    flush();
+    const Batch batch(m_database->sql());
     const qint64 at = now();
     QList<AlertEvent> events;
     for (const Presence::Change &change : m_presence.tick(at)) {
@@ -251,6 +301,7 @@ QString AlertService::summaryOf(const AlertEvent &event) const
 
 void AlertService::apply(const QList<AlertEvent> &events)
 {
+    QJsonArray changed;
     for (const AlertEvent &event : events) {
         const QString key = openKey(event.rule.id, event.uuid, event.interface);
         QString error;
@@ -272,7 +323,7 @@ void AlertService::apply(const QList<AlertEvent> &events)
                 qPrintable(summary));
             m_notifier->add(event, summary, device->name, *id);
             if (const std::optional<AlertStore::Alert> stored = m_store->alert(*id, &error))
-                emit alertChanged(alertJson(*stored));
+                changed.append(alertJson(*stored));
         } else {
             const qint64 id = m_open.take(key);
             if (id == 0)
@@ -292,11 +343,13 @@ void AlertService::apply(const QList<AlertEvent> &events)
                 if (cleared.rule.metric.isEmpty())
                     cleared.rule.metric = stored->metric;
                 m_notifier->add(cleared, summary, stored->deviceName, id);
-                emit alertChanged(alertJson(*stored));
+                changed.append(alertJson(*stored));
             }
         }
         m_firingDirty = true;
     }
+    if (!changed.isEmpty())
+        emit alertsChanged(changed);
 }
 
 void AlertService::publishAgain()
@@ -456,6 +509,7 @@ AlertReply AlertService::handle(const AlertRequest &request)
 {
     if (!m_store)
         return problem(503, QStringLiteral("alerting is not running"));
+    flush(); // what was evaluated is answered
     const QString head = request.path.value(0);
     if (head == QLatin1String("rules"))
         return rulesRequest(request);
@@ -598,7 +652,7 @@ AlertReply AlertService::alertsRequest(const AlertRequest &request)
     const std::optional<AlertStore::Alert> changed = m_store->alert(id, &error);
     if (!changed)
         return problem(500, error);
-    emit alertChanged(alertJson(*changed));
+    emit alertsChanged(QJsonArray {alertJson(*changed)});
     return json(200, alertJson(*changed));
 }
 

@@ -9,6 +9,7 @@
 #include "store/DeviceChange.h"
 
 #include <QHash>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>
 #include <functional>
@@ -69,12 +70,15 @@ public slots:
     void publishAgain();
 
 signals:
-    // An alert raised or cleared (JSON as GET /api/alerts/ gives it).
-    void alertChanged(const QJsonObject &alert);
+    // Alerts raised, cleared, acknowledged or silenced (JSON as GET
+    // /api/alerts/ gives them), a batch at a time.
+    void alertsChanged(const QJsonArray &alerts);
     // After every change: firing alerts per device, worst first.
     void firingChanged(const QList<AlertService::Firing> &firing);
 
 private:
+    class Batch;
+    void flush();
     void apply(const QList<AlertEvent> &events);
     void reloadDevices();
     QString summaryOf(const AlertEvent &event) const;
@@ -99,6 +103,9 @@ private:
     // Firing alerts' ids by rule, device and interface.
     QHash<QString, qint64> m_open;
     QList<AlertEvent> m_unstored; // raised before the writer stored their device
+    QList<AlertEvent> m_pending; // evaluated, not yet written (flush())
+    QList<std::pair<QString, qint64>> m_outageEnds; // uuid, when it came back
+    bool m_flushSoon = false;
     QTimer *m_timer = nullptr;
     bool m_firingDirty = false;
 };

@@ -22,9 +22,40 @@ constexpr std::size_t kLossSamplesKept = 20000;
 
 } // namespace
 
+QHash<RuleEngine::Key, RuleEngine::State>::iterator RuleEngine::insertState(const Key &key)
+{
+    ++m_ruleStates[key.uuid][key.ruleId];
+    return m_states.insert(key, State());
+}
+
+QHash<RuleEngine::Key, RuleEngine::State>::iterator RuleEngine::eraseState(
+    QHash<Key, State>::iterator it)
+{
+    const auto device = m_ruleStates.find(it.key().uuid);
+    if (device != m_ruleStates.end()) {
+        const auto rule = device->find(it.key().ruleId);
+        if (rule != device->end() && --*rule <= 0)
+            device->erase(rule);
+    }
+    return m_states.erase(it);
+}
+
+const QHash<qint64, int> *RuleEngine::ruleStatesOf(const QString &uuid) const
+{
+    const auto it = m_ruleStates.constFind(uuid);
+    return it == m_ruleStates.cend() ? nullptr : &*it;
+}
+
 QList<AlertEvent> RuleEngine::setRules(const QList<Rule> &rules, qint64 nowMs)
 {
     m_rules = rules;
+    m_metricIndex.clear();
+    m_rateRules = m_lossRules = false;
+    for (const Rule &rule : m_rules) {
+        m_metricIndex.push_back(int(SystemFields::names().indexOf(rule.metric)));
+        m_rateRules = m_rateRules || (rule.enabled && rule.isRate());
+        m_lossRules = m_lossRules || (rule.enabled && rule.isLoss());
+    }
     QList<AlertEvent> events;
     for (auto it = m_states.begin(); it != m_states.end();) {
         const auto rule = std::find_if(m_rules.cbegin(), m_rules.cend(),
@@ -40,7 +71,7 @@ QList<AlertEvent> RuleEngine::setRules(const QList<Rule> &rules, qint64 nowMs)
             events.append({AlertEvent::Kind::Cleared, gone, it.key().uuid, it.key().interface,
                 it->value, nowMs, false});
         }
-        it = m_states.erase(it);
+        it = eraseState(it);
     }
     return events;
 }
@@ -66,7 +97,11 @@ bool RuleEngine::inMaintenance(const QString &uuid, qint64 nowMs) const
 void RuleEngine::restoreFiring(
     qint64 ruleId, const QString &uuid, const QString &interface, qint64 since, double value)
 {
-    State &state = m_states[Key {ruleId, uuid, interface}];
+    const Key key {ruleId, uuid, interface};
+    auto it = m_states.find(key);
+    if (it == m_states.end())
+        it = insertState(key);
+    State &state = *it;
     state.firing = true;
     state.firingSince = since;
     state.value = value;
@@ -75,7 +110,8 @@ void RuleEngine::restoreFiring(
 void RuleEngine::forget(const QString &uuid)
 {
     for (auto it = m_states.begin(); it != m_states.end();)
-        it = it.key().uuid == uuid ? m_states.erase(it) : std::next(it);
+        it = it.key().uuid == uuid ? eraseState(it) : std::next(it);
+    m_ruleStates.remove(uuid);
     m_labels.remove(uuid);
     m_maintenance.remove(uuid);
     m_counters.remove(uuid);
@@ -83,19 +119,34 @@ void RuleEngine::forget(const QString &uuid)
 }
 
 void RuleEngine::step(const Rule &rule, const Key &key, bool raising, bool clearing, double value,
-    qint64 since, qint64 nowMs, QList<AlertEvent> *events)
+    qint64 since, qint64 nowMs, QList<AlertEvent> *events, const QHash<qint64, int> *ruleStates)
 {
+    // The common case: not raising, and nothing to remember of this rule
+    // on this device.
+    if (!raising && (!ruleStates || !ruleStates->contains(key.ruleId)))
+        return;
     auto it = m_states.find(key);
     if (it == m_states.end()) {
         if (!raising)
-            return; // the common case: nothing to remember
-        it = m_states.insert(key, State());
+            return;
+        it = insertState(key);
     }
     State &state = *it;
     if (state.firing) {
         state.value = value;
-        if (!clearing)
+        if (!clearing) {
+            state.clearSince.reset();
             return;
+        }
+        while (!state.raises.empty() && state.raises.front() < nowMs - kFlapWindowMs)
+            state.raises.pop_front();
+        if (int(state.raises.size()) >= kFlapRaises) {
+            if (!state.clearSince)
+                state.clearSince = nowMs;
+            if (nowMs - *state.clearSince < kFlapClearHoldMs)
+                return;
+        }
+        state.clearSince.reset();
         state.firing = false;
         state.pendingSince.reset();
         events->append({AlertEvent::Kind::Cleared, rule, key.uuid, key.interface, value, nowMs});
@@ -104,7 +155,7 @@ void RuleEngine::step(const Rule &rule, const Key &key, bool raising, bool clear
     if (!raising) {
         state.pendingSince.reset();
         if (state.raises.empty())
-            m_states.erase(it);
+            eraseState(it);
         return;
     }
     state.value = value;
@@ -123,23 +174,18 @@ void RuleEngine::step(const Rule &rule, const Key &key, bool raising, bool clear
 }
 
 std::optional<double> RuleEngine::lossPercent(
-    const QString &uuid, qint64 windowMs, qint64 nowMs) const
+    const QString &uuid, qint64 windowMs, qint64 nowMs, const LossSample &end) const
 {
     const auto it = m_loss.constFind(uuid);
     if (it == m_loss.cend() || it->size() < 2)
         return std::nullopt;
     const std::deque<LossSample> &samples = *it;
     // The newest sample at least a window old: the window must be whole.
-    const LossSample *start = nullptr;
-    for (auto s = samples.crbegin(); s != samples.crend(); ++s) {
-        if (s->at <= nowMs - windowMs) {
-            start = &*s;
-            break;
-        }
-    }
-    if (!start)
+    const auto after = std::upper_bound(samples.cbegin(), samples.cend(), nowMs - windowMs,
+        [](qint64 at, const LossSample &sample) { return at < sample.at; });
+    if (after == samples.cbegin())
         return std::nullopt;
-    const LossSample &end = samples.back();
+    const LossSample *start = &*std::prev(after);
     const double received = double(end.received - std::min(end.received, start->received));
     const double lost = double(end.lost - std::min(end.lost, start->lost));
     if (received + lost <= 0)
@@ -155,8 +201,9 @@ QList<AlertEvent> RuleEngine::observe(const AcceptedReport &accepted, qint64 now
 
     // Loss, counted by the registry per datagram.
     std::deque<LossSample> &loss = m_loss[uuid];
-    if (loss.empty() || accepted.device.reportsReceived != loss.back().received
-        || accepted.device.reportsLost != loss.back().lost) {
+    // A sample a second at most: a window of ten minutes is 600 of them,
+    // whatever the device's interval.
+    if (m_lossRules && (loss.empty() || nowMs - loss.back().at >= 1000)) {
         loss.push_back({nowMs, accepted.device.reportsReceived, accepted.device.reportsLost});
         while (loss.size() > kLossSamplesKept
             || (loss.size() > 1 && loss.front().at < nowMs - kLossHistoryMs))
@@ -165,45 +212,54 @@ QList<AlertEvent> RuleEngine::observe(const AcceptedReport &accepted, qint64 now
     // Rates per interface from the agent's own clock and counters.
     QHash<QString, std::pair<double, double>> rates;
     QHash<QString, Counters> &counters = m_counters[uuid];
-    for (const dmr::InterfaceSample &sample : report.interfaces) {
+    static const std::vector<dmr::InterfaceSample> kNone;
+    for (const dmr::InterfaceSample &sample : m_rateRules ? report.interfaces : kNone) {
         const QString name = QString::fromStdString(sample.name);
         const Counters now {report.sampleTimeMs, sample.rxBytes, sample.txBytes};
         const auto before = counters.constFind(name);
-        if (before != counters.cend() && now.at > before->at && now.rx >= before->rx
-            && now.tx >= before->tx) {
-            const double seconds = double(now.at - before->at) / 1000.0;
-            rates.insert(name,
-                {double(now.rx - before->rx) / seconds, double(now.tx - before->tx) / seconds});
+        if (before == counters.cend() || now.at < before->at || now.rx < before->rx
+            || now.tx < before->tx) {
+            counters.insert(name, now); // first sight, or a reboot reset them
+            continue;
         }
+        if (now.at - before->at < kMinRateWindowMs)
+            continue; // the window is not long enough yet
+        const double seconds = double(now.at - before->at) / 1000.0;
+        rates.insert(
+            name, {double(now.rx - before->rx) / seconds, double(now.tx - before->tx) / seconds});
         counters.insert(name, now);
     }
 
     const Labels labels = m_labels.value(uuid);
     const std::array<double, SystemFields::kCount> values = SystemFields::values(report.system);
-    for (const Rule &rule : std::as_const(m_rules)) {
+    const QHash<qint64, int> *states = ruleStatesOf(uuid);
+    for (std::size_t r = 0; r < std::size_t(m_rules.size()); ++r) {
+        const Rule &rule = m_rules.at(qsizetype(r));
         if (!rule.applies(uuid, labels))
             continue;
         const Key key {rule.id, uuid, QString()};
         if (rule.isOffline()) {
             // A report: whatever the offline rule held is over.
-            step(rule, key, false, true, 0, nowMs, nowMs, &events);
+            step(rule, key, false, true, 0, nowMs, nowMs, &events, states);
         } else if (rule.isLoss()) {
-            if (const std::optional<double> percent = lossPercent(uuid, rule.forMs, nowMs))
+            if (const std::optional<double> percent = lossPercent(uuid, rule.forMs, nowMs,
+                    {nowMs, accepted.device.reportsReceived, accepted.device.reportsLost}))
                 step(rule, key, rule.raises(*percent), rule.clears(*percent), *percent, nowMs,
-                    nowMs, &events);
+                    nowMs, &events, states);
         } else if (rule.isRate()) {
             const bool rx = rule.metric == QLatin1String("rx_rate");
             for (auto it = rates.cbegin(); it != rates.cend(); ++it) {
                 const double rate = rx ? it->first : it->second;
                 step(rule, Key {rule.id, uuid, it.key()}, rule.raises(rate), rule.clears(rate),
-                    rate, nowMs, nowMs, &events);
+                    rate, nowMs, nowMs, &events, states);
             }
         } else if (accepted.hasSystem) {
-            const qsizetype index = SystemFields::names().indexOf(rule.metric);
+            const int index = m_metricIndex[r];
             if (index < 0)
                 continue;
             const double value = values.at(std::size_t(index));
-            step(rule, key, rule.raises(value), rule.clears(value), value, nowMs, nowMs, &events);
+            step(rule, key, rule.raises(value), rule.clears(value), value, nowMs, nowMs, &events,
+                states);
         }
     }
     return events;
@@ -219,7 +275,7 @@ QList<AlertEvent> RuleEngine::presence(const QString &uuid, qint64 offlineSince,
         const double seconds = offlineSince > 0 ? double(nowMs - offlineSince) / 1000.0 : 0;
         // The rule's duration counts from the moment the device is offline.
         step(rule, Key {rule.id, uuid, QString()}, offlineSince > 0, offlineSince == 0, seconds,
-            nowMs, nowMs, &events);
+            nowMs, nowMs, &events, ruleStatesOf(uuid));
     }
     return events;
 }
@@ -238,7 +294,8 @@ QList<AlertEvent> RuleEngine::tick(qint64 nowMs)
     }
     for (const auto &[key, rule] : std::as_const(due)) {
         const State &state = m_states.value(key);
-        step(*rule, key, true, false, state.value, *state.pendingSince, nowMs, &events);
+        step(*rule, key, true, false, state.value, *state.pendingSince, nowMs, &events,
+            ruleStatesOf(key.uuid));
     }
     return events;
 }

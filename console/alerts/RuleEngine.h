@@ -35,6 +35,12 @@ class RuleEngine
 public:
     static constexpr int kFlapRaises = 4;
     static constexpr qint64 kFlapWindowMs = 30 * 60 * 1000;
+    // A flapping alert clears only once its clear condition has held this
+    // long: a value dancing about a threshold is one alert, not hundreds.
+    static constexpr qint64 kFlapClearHoldMs = 5 * 60 * 1000;
+    // Rates are taken over at least this long, whatever the interval: a
+    // device reporting 20 times a second has counters that jump per report.
+    static constexpr qint64 kMinRateWindowMs = 10000;
 
     // The alerts of rules that are gone or disabled end (Cleared events).
     QList<AlertEvent> setRules(const QList<Rule> &rules, qint64 nowMs);
@@ -87,6 +93,7 @@ private:
         qint64 firingSince = 0;
         double value = 0;
         std::deque<qint64> raises; // for flapping
+        std::optional<qint64> clearSince; // flapping: clear condition holds since
     };
     struct Counters
     {
@@ -101,15 +108,30 @@ private:
         quint64 lost;
     };
 
+    // ruleStates: m_ruleStates' entry of the key's device, or null.
     void step(const Rule &rule, const Key &key, bool raising, bool clearing, double value,
-        qint64 since, qint64 nowMs, QList<AlertEvent> *events);
+        qint64 since, qint64 nowMs, QList<AlertEvent> *events,
+        const QHash<qint64, int> *ruleStates);
+    const QHash<qint64, int> *ruleStatesOf(const QString &uuid) const;
     bool inMaintenance(const QString &uuid, qint64 nowMs) const;
-    std::optional<double> lossPercent(const QString &uuid, qint64 windowMs, qint64 nowMs) const;
+    QHash<Key, State>::iterator insertState(const Key &key);
+    QHash<Key, State>::iterator eraseState(QHash<Key, State>::iterator it);
+    // Over the window up to `end` (the device's counters now).
+    std::optional<double> lossPercent(
+        const QString &uuid, qint64 windowMs, qint64 nowMs, const LossSample &end) const;
 
     QList<Rule> m_rules;
     QHash<QString, Labels> m_labels;
     QHash<QString, qint64> m_maintenance;
     QHash<Key, State> m_states;
+    // Per device, the rules it has state of (and how many, per interface):
+    // a report is evaluated with one lookup of its device, not one per rule.
+    // An entry stays when it empties, so that a pointer to it lives through
+    // one report's evaluation.
+    QHash<QString, QHash<qint64, int>> m_ruleStates;
+    std::vector<int> m_metricIndex; // per rule: its SystemFields index, or -1
+    bool m_rateRules = false;
+    bool m_lossRules = false;
     QHash<QString, QHash<QString, Counters>> m_counters; // uuid, interface
     QHash<QString, std::deque<LossSample>> m_loss;
 };

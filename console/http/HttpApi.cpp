@@ -631,10 +631,12 @@ void HttpApi::forwardToAlerts(
     });
 }
 
-void HttpApi::pushAlert(const QJsonObject &alert)
+void HttpApi::pushAlerts(const QJsonArray &alerts)
 {
-    if (m_push)
-        m_push->alertChanged(alert);
+    if (!m_push)
+        return;
+    for (const QJsonValue &alert : alerts)
+        m_push->alertChanged(alert.toObject());
 }
 
 void HttpApi::answerChange(QHttpServerResponder &responder, const DeviceChangeResult &result)

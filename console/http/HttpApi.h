@@ -9,6 +9,7 @@
 #include <QHash>
 #include <QHostAddress>
 #include <QHttpServerResponder>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>
 #include <QRegularExpression>
@@ -87,8 +88,8 @@ public slots:
     // The store changed a device (whoever asked): the cache and the live
     // push follow.
     void applyDeviceChange(const DeviceChangeResult &result);
-    // An alert raised, cleared, acknowledged or silenced: to /ws clients.
-    void pushAlert(const QJsonObject &alert);
+    // Alerts raised, cleared, acknowledged or silenced: to /ws clients.
+    void pushAlerts(const QJsonArray &alerts);
 
 private:
     void forwardToAlerts(

@@ -308,7 +308,7 @@ void ConsoleService::startHttp()
     });
     m_http->moveToThread(m_httpThread);
     if (m_alerts)
-        connect(m_alerts, &AlertService::alertChanged, m_http, &HttpApi::pushAlert);
+        connect(m_alerts, &AlertService::alertsChanged, m_http, &HttpApi::pushAlerts);
     connect(m_ingest, &Ingest::devicesUpdated, m_http, &HttpApi::updateDevices);
     connect(m_ingest, &Ingest::reportsAccepted, m_http, &HttpApi::updateReports);
     connect(m_writer, &StoreWriter::healthChanged, m_http, &HttpApi::setStoreHealth);
