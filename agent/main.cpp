@@ -76,6 +76,15 @@ bool waitUntil(std::int64_t deadlineNs, int fd, const sigset_t &waitMask)
     return false;
 }
 
+// "location=lab,role=gateway", as METRICS_LABELS takes them.
+std::string formatLabels(const dmr::Labels &labels)
+{
+    std::string text;
+    for (const auto &[name, value] : labels)
+        text += (text.empty() ? "" : ",") + name + '=' + value;
+    return text;
+}
+
 std::string formatSeconds(double seconds)
 {
     char text[32];
@@ -169,6 +178,7 @@ int runLoop(const AgentConfig &config, const sigset_t &waitMask)
         + (config.key
                 ? " (key " + std::to_string(config.key->id) + " from " + config.keySource + ")"
                 : std::string())
+        + (config.labels.empty() ? std::string() : ", labels " + formatLabels(config.labels))
         + ", resend buffer " + std::to_string(config.resendCapacity()) + " reports" + spillText
         + (config.envFile.empty() ? "" : ", settings from " + config.envFile));
 

@@ -6,6 +6,7 @@
 #include "TextScanner.h"
 #include "dmr/Codec.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -40,6 +41,7 @@ enum KeyIndex {
     ResendBuffer,
     ResendRate,
     SpillPath,
+    LabelList,
     KeyCount
 };
 
@@ -56,6 +58,7 @@ constexpr Key kKeys[KeyCount] = {
     {"METRICS_RESEND_BUFFER", "--resend-buffer"},
     {"METRICS_RESEND_RATE", "--resend-rate"},
     {"METRICS_SPILL_FILE", "--spill-file"},
+    {"METRICS_LABELS", "--label"},
 };
 
 // A raw value and where it came from, for error messages that send the user
@@ -292,6 +295,42 @@ Result<std::vector<AgentConfig::EnvEntry>> AgentConfig::parseEnvFile(
     return EnvResult::success(std::move(entries));
 }
 
+Result<dmr::Labels> AgentConfig::parseLabels(
+    const std::vector<std::string> &items, const std::string &source)
+{
+    using LabelsResult = Result<dmr::Labels>;
+    dmr::Labels labels;
+    for (const std::string &item : items) {
+        const std::string_view text = TextScanner::trim(item);
+        if (text.empty())
+            continue;
+        const std::size_t equals = text.find('=');
+        if (equals == std::string_view::npos)
+            return LabelsResult::failure(
+                source + ": '" + std::string(text) + "' is not NAME=VALUE");
+        std::string name(TextScanner::trim(text.substr(0, equals)));
+        std::string value(TextScanner::trim(text.substr(equals + 1)));
+        if (!dmr::isLabelName(name))
+            return LabelsResult::failure(source + ": '" + name
+                + "' is not a label name: 1 to 64 characters of A-Z, a-z, 0-9, '_', '.' and '-', "
+                  "starting with a letter or '_'");
+        if (!dmr::isLabelValue(value))
+            return LabelsResult::failure(source + ": label " + name
+                + ": the value must be at most 253 bytes of UTF-8 without control characters");
+        for (const auto &label : labels) {
+            if (label.first == name)
+                return LabelsResult::failure(source + ": label " + name + " is given twice");
+        }
+        labels.emplace_back(std::move(name), std::move(value));
+    }
+    std::sort(labels.begin(), labels.end());
+    // What is left: how many, and how long all of them are.
+    const std::string problem = dmr::validateLabels(labels);
+    if (!problem.empty())
+        return LabelsResult::failure(source + ": " + problem);
+    return LabelsResult::success(std::move(labels));
+}
+
 Result<dmr::Key> AgentConfig::readKeyFile(const std::string &path)
 {
     const Result<std::string> text = readSecret(path, "key file", kKeyFileOpenBits);
@@ -343,6 +382,7 @@ Result<AgentConfig> AgentConfig::parse(
     AgentConfig config;
     std::optional<std::string> flags[KeyCount];
     std::optional<std::string> envFileFlag, countFlag, benchFlag;
+    std::vector<std::string> labelFlags;
 
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string &arg = args[i];
@@ -372,6 +412,14 @@ Result<AgentConfig> AgentConfig::parse(
             config.print = true;
         } else if (name == "--include-lo") {
             flags[IncludeLo] = hasValue ? value : std::string("1");
+        } else if (name == kKeys[LabelList].flag) {
+            // Repeatable, unlike the flags of kKeys below.
+            const std::optional<std::string> given = takeValue();
+            if (!given)
+                return ConfigResult::failure(name + " needs a value");
+            if (given->empty())
+                return ConfigResult::failure(name + " needs a non-empty value");
+            labelFlags.push_back(*given);
         } else if (name == "--env-file" || name == "--count" || name == "--bench-reports") {
             const std::optional<std::string> given = takeValue();
             if (!given)
@@ -529,6 +577,24 @@ Result<AgentConfig> AgentConfig::parse(
     if (const std::optional<Raw> raw = resolve(SpillPath))
         config.spillFile = raw->value;
 
+    std::optional<Result<dmr::Labels>> labels;
+    if (!labelFlags.empty()) {
+        labels = parseLabels(labelFlags, kKeys[LabelList].flag);
+    } else if (const std::optional<Raw> raw = resolve(LabelList)) {
+        std::vector<std::string> items;
+        for (std::size_t start = 0; start <= raw->value.size();) {
+            const std::size_t comma = std::min(raw->value.find(',', start), raw->value.size());
+            items.push_back(raw->value.substr(start, comma - start));
+            start = comma + 1;
+        }
+        labels = parseLabels(items, raw->source);
+    }
+    if (labels) {
+        if (!labels->ok())
+            return ConfigResult::failure(labels->error());
+        config.labels = std::move(labels->value());
+    }
+
     if (countFlag) {
         const std::optional<std::uint64_t> count = parsePositive(*countFlag);
         if (!count)
@@ -580,6 +646,12 @@ std::string AgentConfig::usage()
            "  --resend-rate N     METRICS_RESEND_RATE resent reports per second at most (20)\n"
            "  --spill-file PATH   METRICS_SPILL_FILE  keep unacknowledged reports in PATH\n"
            "                                          across restarts (off)\n"
+           "  --label NAME=VALUE  METRICS_LABELS      a label of this device (none); repeat\n"
+           "                                          the option for more; the variable is\n"
+           "                                          NAME=VALUE,NAME2=VALUE2 (options replace\n"
+           "                                          its list). At most 32; NAME is 1 to 64\n"
+           "                                          of [A-Za-z_][A-Za-z0-9_.-]*, VALUE up\n"
+           "                                          to 253 bytes, no control characters\n"
            "  --env-file PATH     read settings from PATH instead of ./.env\n"
            "  --once              send one report and exit\n"
            "  --count N           send N reports and exit\n"

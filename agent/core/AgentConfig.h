@@ -2,6 +2,7 @@
 #pragma once
 
 #include "Result.h"
+#include "dmr/Report.h"
 #include "dmr/Seal.h"
 
 #include <cstdint>
@@ -40,6 +41,10 @@ struct AgentConfig
     double resendBufferSeconds = 3600; // reports kept until acknowledged; 0 = none kept
     double resendRate = 20; // resent reports per second at most
     std::string spillFile; // where the resend buffer survives restarts; "" = nowhere
+    // --label NAME=VALUE (repeatable) or METRICS_LABELS=NAME=VALUE,...: sorted
+    // by name and valid by dmr::validateLabels(). The flags replace the
+    // variable's list rather than add to it, as any flag replaces its variable.
+    dmr::Labels labels;
 
     bool once = false;
     bool print = false;
@@ -68,6 +73,10 @@ struct AgentConfig
 
     // "host:port", "[v6]:port", "[v6]", "v6", or a bare "host" (port 47800).
     static Result<std::pair<std::string, std::uint16_t>> parseServer(std::string_view text);
+    // NAME=VALUE items (blanks around names and values ignored, empty items
+    // skipped) into labels sorted by name; source names them in errors.
+    static Result<dmr::Labels> parseLabels(
+        const std::vector<std::string> &items, const std::string &source);
     // KEY=VALUE lines, # comments, 'single' or "double" quotes, an optional
     // `export ` prefix. name is used in error messages.
     static Result<std::vector<EnvEntry>> parseEnvFile(

@@ -39,8 +39,19 @@ ReportBuilder::ReportBuilder(const AgentConfig &config, NetworkCollector::Addres
     , m_load(config.root)
     , m_uptime(config.root)
     , m_network(config.root, config.includeLoopback, std::move(lookup))
+    , m_labels(config.labels)
+    , m_labelsHash(dmr::labelsHash(config.labels))
     , m_runId(SystemIdentity::randomRunId())
 { }
+
+void ReportBuilder::setLabels(const dmr::Labels &labels)
+{
+    if (labels == m_labels)
+        return;
+    m_labels = labels;
+    m_labelsHash = dmr::labelsHash(labels);
+    m_labelsUnsent = true;
+}
 
 std::uint32_t ReportBuilder::agentVersion()
 {
@@ -139,12 +150,16 @@ Result<dmr::Report> ReportBuilder::build()
             + (memory.ok() ? std::string("zero") : memory.error()) + ")");
     }
     report.sequence = m_sequence + 1;
+    report.labelsHash = m_labelsHash;
+    if (m_labelsUnsent || report.sequence % kFullLabelsEvery == 1)
+        report.labels = m_labels;
     const std::string invalid = dmr::validate(report);
     if (!invalid.empty()) {
         ++m_skipped;
         return Result<dmr::Report>::failure("report skipped: " + invalid);
     }
     m_sequence = report.sequence;
+    m_labelsUnsent = false;
     ++m_built;
     return Result<dmr::Report>::success(std::move(report));
 }

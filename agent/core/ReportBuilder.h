@@ -35,6 +35,10 @@ public:
     // run id, and sequences from nextSequence on.
     void continueRun(std::uint32_t runId, std::uint64_t nextSequence);
 
+    // Labels to send from the next report on (AgentConfig::labels, valid and
+    // sorted); a change goes in full in the next report.
+    void setLabels(const dmr::Labels &labels);
+
     // What went wrong in the last build(), one sentence each.
     const std::vector<std::string> &problems() const { return m_problems; }
     std::uint32_t runId() const { return m_runId; }
@@ -43,6 +47,11 @@ public:
     // Reports built by this process, whether it continues a run or not.
     std::uint64_t builtCount() const { return m_built; }
     std::uint64_t skippedCount() const { return m_skipped; }
+
+    // Every report whose sequence % kFullLabelsEvery == 1 carries the labels
+    // in full, so that a console that restarted or lost the one that did
+    // learns them within this many reports; the others carry their hash.
+    static constexpr std::uint64_t kFullLabelsEvery = 60;
 
     static std::uint32_t agentVersion();
     // Whole seconds for the wire, rounded up so that the console's online
@@ -57,6 +66,12 @@ private:
     LoadCollector m_load;
     UptimeCollector m_uptime;
     NetworkCollector m_network;
+    dmr::Labels m_labels;
+    std::uint32_t m_labelsHash = 0;
+    // Until a report of this process carried the labels in full: a process
+    // that continues a run (the spill file's) cannot know whether the
+    // console has them, nor an agent whose labels just changed.
+    bool m_labelsUnsent = true;
     std::uint32_t m_runId;
     std::uint64_t m_sequence = 0; // the last one used
     std::uint64_t m_built = 0;

@@ -92,6 +92,12 @@ std::string ReportJson::format(const dmr::Report &report)
     w.out() = "{\n";
     w.field("device_id", quote(report.deviceId), 2);
     w.field("hostname", quote(report.hostname), 2);
+    if (!report.labels.empty()) {
+        std::string labels = "{";
+        for (const auto &[name, value] : report.labels)
+            labels += (labels.size() > 1 ? ", " : "") + quote(name) + ": " + quote(value);
+        w.field("labels", labels + '}', 2);
+    }
     w.field("agent_version", quote(dmr::versionString(report.agentVersion)), 2);
     w.field("interval_seconds", std::to_string(report.intervalSeconds), 2);
     w.field("run_id", std::to_string(report.runId), 2);

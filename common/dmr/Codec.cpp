@@ -5,6 +5,7 @@
 #include "dmr/Seal.h"
 #include "metrics.pb.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cctype>
 #include <cmath>
@@ -124,7 +125,99 @@ std::string checkInterface(const InterfaceSample &sample)
     return {};
 }
 
+// The length of the well-formed UTF-8 sequence (RFC 3629: no overlong
+// forms, no surrogates, nothing above U+10FFFF) at text[at], and its code
+// point; 0 if there is none.
+std::size_t utf8Sequence(const std::string &text, std::size_t at, char32_t &codePoint)
+{
+    const auto byte = [&text](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    const unsigned char lead = byte(at);
+    std::size_t length = 0;
+    if (lead < 0x80) {
+        codePoint = lead;
+        return 1;
+    } else if (lead >= 0xc2 && lead <= 0xdf) {
+        length = 2;
+        codePoint = lead & 0x1f;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+        length = 3;
+        codePoint = lead & 0x0f;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+        length = 4;
+        codePoint = lead & 0x07;
+    } else {
+        return 0;
+    }
+    if (text.size() - at < length)
+        return 0;
+    for (std::size_t i = 1; i < length; ++i) {
+        if ((byte(at + i) & 0xc0) != 0x80)
+            return 0;
+        codePoint = codePoint << 6 | (byte(at + i) & 0x3f);
+    }
+    const char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (codePoint < smallest[length] || codePoint > 0x10ffff
+        || (codePoint >= 0xd800 && codePoint <= 0xdfff))
+        return 0;
+    return length;
+}
+
 } // namespace
+
+bool isLabelName(const std::string &name)
+{
+    if (name.empty() || name.size() > kMaxLabelNameLength)
+        return false;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        const char c = name[i];
+        const bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+        const bool other = (c >= '0' && c <= '9') || c == '.' || c == '-';
+        if (!letter && (i == 0 || !other))
+            return false;
+    }
+    return true;
+}
+
+// Control characters are C0, DEL and C1: they would break the console's log
+// lines, CSV files and table cells. Anything else printable is a user's
+// business (spaces, accents, symbols).
+bool isLabelValue(const std::string &value)
+{
+    if (value.size() > kMaxLabelValueLength)
+        return false;
+    for (std::size_t i = 0; i < value.size();) {
+        char32_t codePoint = 0;
+        const std::size_t length = utf8Sequence(value, i, codePoint);
+        if (length == 0 || codePoint < 0x20 || (codePoint >= 0x7f && codePoint <= 0x9f))
+            return false;
+        i += length;
+    }
+    return true;
+}
+
+std::string validateLabels(const Labels &labels)
+{
+    if (labels.size() > kMaxLabels)
+        return "at most 32 labels";
+    std::size_t length = 0;
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        const auto &[name, value] = labels[i];
+        if (!isLabelName(name))
+            return "a label name must be 1 to 64 characters [A-Za-z_][A-Za-z0-9_.-]*";
+        if (!isLabelValue(value))
+            return "label " + name
+                + ": the value must be at most 253 bytes of UTF-8 without control characters";
+        if (i > 0 && labels[i - 1].first == name)
+            return "label " + name + " appears twice";
+        if (i > 0 && labels[i - 1].first > name)
+            return "labels must be sorted by name";
+        length += name.size() + value.size();
+    }
+    if (length > kMaxLabelsLength)
+        return "labels take " + std::to_string(length)
+            + " bytes (names and values together), more than 384";
+    return {};
+}
 
 const char *rejectReasonName(RejectReason reason)
 {
@@ -176,6 +269,13 @@ std::string validate(const Report &report)
         if (!problem.empty())
             return problem;
     }
+    std::string problem = validateLabels(report.labels);
+    if (!problem.empty())
+        return problem;
+    // Without labels the hash stands for the agent's labels the console
+    // learnt from an earlier report (or for none, when 0): nothing to check.
+    if (!report.labels.empty() && report.labelsHash != labelsHash(report.labels))
+        return "labels_hash does not match the labels";
     return {};
 }
 
@@ -220,6 +320,13 @@ std::string encodeReport(const Report &report)
         iface->set_rx_packets(sample.rxPackets);
         iface->set_tx_packets(sample.txPackets);
     }
+
+    for (const auto &[name, value] : report.labels) {
+        v1::Label *label = wire.add_labels();
+        label->set_name(name);
+        label->set_value(value);
+    }
+    wire.set_labels_hash(report.labelsHash);
 
     // Leave out trailing interfaces rather than send what every console refuses.
     while (
@@ -369,6 +476,16 @@ DecodeResult decodeReport(const std::string &payload)
         sample.txPackets = iface.tx_packets();
         report.interfaces.push_back(std::move(sample));
     }
+
+    if (static_cast<std::size_t>(wire.labels_size()) > kMaxLabels)
+        return reject(RejectReason::Invalid, "at most 32 labels");
+    report.labels.reserve(wire.labels_size());
+    for (const v1::Label &label : wire.labels())
+        report.labels.emplace_back(label.name(), label.value());
+    // The hash does not depend on the order: a sender need not sort.
+    std::stable_sort(report.labels.begin(), report.labels.end(),
+        [](const auto &a, const auto &b) { return a.first < b.first; });
+    report.labelsHash = wire.labels_hash();
 
     std::string problem = validate(report);
     if (!problem.empty())

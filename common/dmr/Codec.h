@@ -32,6 +32,14 @@ constexpr std::size_t kMaxDeviceIdLength = 64;
 constexpr std::size_t kMaxHostnameLength = 253;
 constexpr std::size_t kMaxInterfaceNameLength = 15; // IFNAMSIZ - 1
 constexpr std::uint32_t kMaxIntervalSeconds = 86400;
+constexpr std::size_t kMaxLabels = 32;
+constexpr std::size_t kMaxLabelNameLength = 64;
+constexpr std::size_t kMaxLabelValueLength = 253; // bytes of UTF-8
+// Names and values of all labels together: with the per-label overhead of
+// the wire format, the most a report's labels take still leaves room for the
+// largest device id, host name and system metrics within kMaxDatagramSize
+// (tests/common/tst_codec.cpp checks it).
+constexpr std::size_t kMaxLabelsLength = 384;
 
 struct DecodeResult
 {
@@ -80,5 +88,14 @@ std::optional<Ack> decodeAck(const std::string &payload);
 // Checks ranges, lengths and required fields. Returns an empty string when
 // the report is valid, otherwise what is wrong.
 std::string validate(const Report &report);
+
+// The rules for labels (proto/metrics.proto), which the agent's configuration
+// checks too: at most kMaxLabels, sorted by name and each name once, a name
+// of 1 to 64 characters [A-Za-z_][A-Za-z0-9_.-]*, a value of at most 253
+// bytes of UTF-8 without control characters, kMaxLabelsLength in all. Returns
+// an empty string when they are valid, otherwise what is wrong.
+std::string validateLabels(const Labels &labels);
+bool isLabelName(const std::string &name);
+bool isLabelValue(const std::string &value);
 
 } // namespace dmr

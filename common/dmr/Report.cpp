@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "dmr/Report.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace dmr {
@@ -45,7 +46,38 @@ bool Report::operator==(const Report &other) const
     return deviceId == other.deviceId && hostname == other.hostname
         && agentVersion == other.agentVersion && intervalSeconds == other.intervalSeconds
         && runId == other.runId && sequence == other.sequence && sampleTimeMs == other.sampleTimeMs
-        && system == other.system && interfaces == other.interfaces;
+        && system == other.system && interfaces == other.interfaces && labels == other.labels
+        && labelsHash == other.labelsHash;
+}
+
+std::uint32_t labelsHash(const Labels &labels)
+{
+    if (labels.empty())
+        return 0;
+    using Label = Labels::value_type;
+    std::vector<const Label *> sorted;
+    sorted.reserve(labels.size());
+    for (const Label &label : labels)
+        sorted.push_back(&label);
+    std::stable_sort(sorted.begin(), sorted.end(),
+        [](const Label *a, const Label *b) { return a->first < b->first; });
+
+    constexpr std::uint32_t kOffsetBasis = 2166136261u;
+    constexpr std::uint32_t kPrime = 16777619u;
+    std::uint32_t hash = kOffsetBasis;
+    auto add = [&hash](unsigned char byte) {
+        hash ^= byte;
+        hash *= kPrime;
+    };
+    for (const Label *label : sorted) {
+        for (char c : label->first)
+            add(static_cast<unsigned char>(c));
+        add('=');
+        for (char c : label->second)
+            add(static_cast<unsigned char>(c));
+        add('\n');
+    }
+    return hash == 0 ? 1 : hash;
 }
 
 std::uint32_t packVersion(unsigned major, unsigned minor, unsigned patch)

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dmr {
@@ -45,6 +46,9 @@ struct SystemSample
     bool operator==(const SystemSample &other) const;
 };
 
+// An agent's labels (name, value), sorted by name, each name once.
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
 // One report: what one datagram carries once decoded and validated. Values on
 // the wire are rounded to hundredths; encode(decode(x)) is exact, and
 // decode(encode(x)) equals x up to that rounding.
@@ -59,9 +63,19 @@ struct Report
     std::int64_t sampleTimeMs = 0;
     SystemSample system;
     std::vector<InterfaceSample> interfaces;
+    // The agent's labels, sorted by name; empty in a report that carries only
+    // their hash (most do: see proto/metrics.proto) and from an agent without
+    // labels. labelsHash is labelsHash(the agent's labels), 0 when it has none.
+    Labels labels;
+    std::uint32_t labelsHash = 0;
 
     bool operator==(const Report &other) const;
 };
+
+// FNV-1a 32-bit over the labels in name order, each as "name=value\n"; never
+// 0 (that hash is sent as 1), so that 0 means "no labels". Empty labels hash
+// to 0.
+std::uint32_t labelsHash(const Labels &labels);
 
 std::uint32_t packVersion(unsigned major, unsigned minor, unsigned patch);
 std::string versionString(std::uint32_t packed);

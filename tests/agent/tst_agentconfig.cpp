@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "AgentConfig.h"
+#include "dmr/Codec.h"
 #include "dmr/Seal.h"
 
 #include <QDir>
@@ -198,6 +199,38 @@ private slots:
         QTest::newRow("count negative") << "--count -3" << QStringList() << "--count";
         QTest::newRow("missing --env-file")
             << "--env-file /no/such/.env" << QStringList() << "--env-file";
+        QTest::newRow("label name starts with a digit")
+            << "--label 1st=x" << QStringList() << "--label: '1st' is not a label name";
+        QTest::newRow("label name with a slash")
+            << "" << QStringList {"METRICS_LABELS=a/b=x"}
+            << "METRICS_LABELS (environment): 'a/b' is not a label name";
+        QTest::newRow("label without =")
+            << "--label location" << QStringList() << "'location' is not NAME=VALUE";
+        QTest::newRow("label without a name")
+            << "--label =lab" << QStringList() << "'' is not a label name";
+        QTest::newRow("label given twice")
+            << "--label role=a --label role=b" << QStringList() << "label role is given twice";
+        QTest::newRow("label twice in the variable")
+            << "" << QStringList {"METRICS_LABELS=role=a,x=1,role=b"}
+            << "label role is given twice";
+        QTest::newRow("label value with a control character")
+            << "" << QStringList {"METRICS_LABELS=location=lab\x01"}
+            << "label location: the value must be at most 253 bytes of UTF-8 without control";
+        QTest::newRow("label value of 254 bytes")
+            << "--label note=" + QString(254, 'v') << QStringList() << "253 bytes";
+        QTest::newRow("label name of 65 characters")
+            << "--label " + QString(65, 'n') + "=x" << QStringList() << "not a label name";
+        QString many;
+        for (int i = 0; i < 33; ++i)
+            many += QString("l%1=v,").arg(i);
+        QTest::newRow("33 labels")
+            << "" << QStringList {"METRICS_LABELS=" + many} << "at most 32 labels";
+        QTest::newRow("labels too long in all")
+            << "--label a=" + QString(200, 'v') + " --label b=" + QString(200, 'v') << QStringList()
+            << "more than 384";
+        QTest::newRow("empty label") << "--label=" << QStringList() << "--label needs a non-empty";
+        QTest::newRow("label without a value")
+            << "--label" << QStringList() << "--label needs a value";
     }
     void badValues()
     {
@@ -211,6 +244,75 @@ private slots:
         QFETCH(QString, errorPart);
         QVERIFY2(
             QString::fromStdString(result.error()).contains(errorPart), result.error().c_str());
+    }
+
+    void labels_data()
+    {
+        QTest::addColumn<QString>("args");
+        QTest::addColumn<QStringList>("env");
+        QTest::addColumn<QByteArray>("dotenv");
+        QTest::addColumn<QString>("labels"); // as name=value,... in name order
+
+        const QByteArray dotenv = "METRICS_LABELS=location=dotenv,role=gateway\n";
+        QTest::newRow("none") << "" << QStringList() << QByteArray() << "";
+        QTest::newRow("flag") << "--label location=lab" << QStringList() << QByteArray()
+                              << "location=lab";
+        QTest::newRow("repeated flags, sorted by name")
+            << "--label role=gateway --label location=lab --label=floor=2" << QStringList()
+            << QByteArray() << "floor=2,location=lab,role=gateway";
+        QTest::newRow("= in a value, empty value")
+            << "--label query=a=b --label rack=" << QStringList() << QByteArray()
+            << "query=a=b,rack=";
+        QTest::newRow("environment")
+            << "" << QStringList {"METRICS_LABELS=location=lab,role=gateway"} << QByteArray()
+            << "location=lab,role=gateway";
+        QTest::newRow("environment with blanks and empty items")
+            << "" << QStringList {"METRICS_LABELS= role = gateway ,,location=lab,"} << QByteArray()
+            << "location=lab,role=gateway";
+        QTest::newRow(".env") << "" << QStringList() << dotenv << "location=dotenv,role=gateway";
+        QTest::newRow(".env, quoted with blanks")
+            << "" << QStringList()
+            << QByteArray("METRICS_LABELS=\"location=Building 4, role=gateway\"\n")
+            << "location=Building 4,role=gateway";
+        QTest::newRow("environment over .env")
+            << "" << QStringList {"METRICS_LABELS=location=env"} << dotenv << "location=env";
+        // Flags replace the variable's list, as any flag replaces its variable.
+        QTest::newRow("flags over environment and .env")
+            << "--label site=flag" << QStringList {"METRICS_LABELS=location=env"} << dotenv
+            << "site=flag";
+        QTest::newRow("empty variable falls through to .env")
+            << "" << QStringList {"METRICS_LABELS="} << dotenv << "location=dotenv,role=gateway";
+        QTest::newRow("UTF-8 value")
+            << "--label location=Zürich" << QStringList() << QByteArray() << "location=Zürich";
+    }
+    void labels()
+    {
+        QFETCH(QString, args);
+        QFETCH(QStringList, env);
+        QFETCH(QByteArray, dotenv);
+        Env values {{"METRICS_PROC_ROOT", root().toStdString()}};
+        for (const QString &pair : env)
+            values[pair.section('=', 0, 0).toStdString()] = pair.section('=', 1).toStdString();
+        const QString envFile
+            = dotenv.isEmpty() ? m_dir.filePath("does-not-exist") : writeEnvFile(dotenv);
+        auto result = AgentConfig::parse(split(args), fakeEnv(values), envFile.toStdString());
+        QVERIFY2(result.ok(), result.error().c_str());
+        QStringList labels;
+        for (const auto &[name, value] : result.value().labels)
+            labels << QString::fromStdString(name + '=' + value);
+        QTEST(labels.join(','), "labels");
+        QCOMPARE(QString::fromStdString(dmr::validateLabels(result.value().labels)), QString());
+    }
+
+    void badLabelInDotenvNamesFileAndLine()
+    {
+        const QString path = writeEnvFile("DEVICE_ID=pi\nMETRICS_LABELS=location=lab,bad name=x\n");
+        auto result = AgentConfig::parse({"--env-file", path.toStdString()}, fakeEnv({}), "");
+        QVERIFY(!result.ok());
+        const QString error = QString::fromStdString(result.error());
+        QVERIFY2(error.contains("METRICS_LABELS (" + path + ":2): 'bad name' is not a label name"),
+            qPrintable(error));
+        QVERIFY(AgentConfig::usage().find("METRICS_LABELS") != std::string::npos);
     }
 
     void badDotenvValueNamesFileAndLine()

@@ -212,6 +212,77 @@ private slots:
         QVERIFY(agent.readAllStandardOutput().isEmpty());
     }
 
+    void badLabelExitsWithTwo_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("labels"); // METRICS_LABELS
+        QTest::addColumn<QByteArray>("errorPart");
+        QTest::newRow("flag") << QStringList {"--print", "--label", "my location=lab"} << QString()
+                              << QByteArray("--label: 'my location' is not a label name");
+        QTest::newRow("environment")
+            << QStringList {"--print"} << QString("location=lab,location=hall")
+            << QByteArray("METRICS_LABELS (environment): label location is given twice");
+    }
+    void badLabelExitsWithTwo()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, labels);
+        QFETCH(QByteArray, errorPart);
+        QProcess agent;
+        setUp(agent);
+        QProcessEnvironment env = agent.processEnvironment();
+        if (!labels.isEmpty())
+            env.insert("METRICS_LABELS", labels);
+        agent.setProcessEnvironment(env);
+        agent.setArguments(args);
+        agent.start();
+        QVERIFY(agent.waitForFinished(5000));
+        QCOMPARE(agent.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(agent.exitCode(), 2);
+        const QByteArray error = agent.readAllStandardError();
+        QVERIFY2(error.contains(errorPart), error.constData());
+        QVERIFY(agent.readAllStandardOutput().isEmpty());
+    }
+
+    // --print shows them; on the wire the first report has them in full and
+    // the next ones their hash alone.
+    void sendsLabels()
+    {
+        QProcess agent;
+        setUp(agent);
+        agent.setArguments({"--print", "--root", fixture("proc-rpi"), "--label", "role=gateway",
+            "--label", "location=Building 4"});
+        agent.start();
+        QVERIFY(agent.waitForFinished(5000));
+        QCOMPARE(agent.exitCode(), 0);
+        const QJsonObject o = QJsonDocument::fromJson(agent.readAllStandardOutput()).object();
+        const QJsonObject printed = o.value("labels").toObject();
+        QCOMPARE(printed.keys(), (QStringList {"location", "role"}));
+        QCOMPARE(printed.value("location").toString(), QString("Building 4"));
+
+        QUdpSocket console;
+        QVERIFY(console.bind(QHostAddress::LocalHost, 0));
+        QProcess sender;
+        setUp(sender);
+        QProcessEnvironment env = sender.processEnvironment();
+        env.insert("METRICS_LABELS", "role=gateway,location=Building 4");
+        sender.setProcessEnvironment(env);
+        sender.setArguments({"--server", QString("127.0.0.1:%1").arg(console.localPort()),
+            "--interval", "0.1", "--count", "3", "--root", fixture("proc-laptop")});
+        sender.start();
+        QVERIFY(sender.waitForFinished(5000));
+        QCOMPARE(sender.exitCode(), 0);
+        QVERIFY(sender.readAllStandardError().contains("labels location=Building 4,role=gateway"));
+        QList<dmr::Report> reports;
+        QTRY_VERIFY_WITH_TIMEOUT((reports += drain(console), reports.size() >= 3), 2000);
+        const dmr::Labels labels {{"location", "Building 4"}, {"role", "gateway"}};
+        QVERIFY(reports[0].labels == labels);
+        for (const dmr::Report &report : reports) {
+            QCOMPARE(report.labelsHash, dmr::labelsHash(labels));
+            QCOMPARE(report.labels.empty(), report.sequence != 1);
+        }
+    }
+
     void helpAndVersion()
     {
         QProcess agent;
@@ -221,8 +292,9 @@ private slots:
         QVERIFY(agent.waitForFinished(5000));
         QCOMPARE(agent.exitCode(), 0);
         const QByteArray help = agent.readAllStandardOutput();
-        for (const char *key : {"METRICS_SERVER", "METRICS_INTERVAL", "DEVICE_ID", "DISK_PATH",
-                 "--once", "--print", "$CREDENTIALS_DIRECTORY/metrics-agent.key"})
+        for (const char *key :
+            {"METRICS_SERVER", "METRICS_INTERVAL", "DEVICE_ID", "DISK_PATH", "--label NAME=VALUE",
+                "METRICS_LABELS", "--once", "--print", "$CREDENTIALS_DIRECTORY/metrics-agent.key"})
             QVERIFY2(help.contains(key), key);
 
         agent.setArguments({"--version"});

@@ -216,6 +216,90 @@ private slots:
         QCOMPARE(report.value().interfaces[0].ipAddress, std::string());
     }
 
+    // The labels go in full in the first report and every 60th after it
+    // (sequence % 60 == 1); the others carry their hash alone.
+    void labelsInFullEverySixtyReports()
+    {
+        AgentConfig config = configFor("proc-laptop");
+        config.labels = {{"location", "lab"}, {"role", "gateway"}};
+        const std::uint32_t hash = dmr::labelsHash(config.labels);
+        QVERIFY(hash != 0);
+        ReportBuilder builder(config, addresses);
+        for (std::uint64_t sequence = 1; sequence <= 125; ++sequence) {
+            auto report = builder.build();
+            QVERIFY2(report.ok(), report.error().c_str());
+            QCOMPARE(report.value().sequence, sequence);
+            QCOMPARE(report.value().labelsHash, hash);
+            const bool full = sequence == 1 || sequence == 61 || sequence == 121;
+            QVERIFY2(report.value().labels == (full ? config.labels : dmr::Labels()),
+                qPrintable(QString("sequence %1").arg(sequence)));
+            // As the console gets it.
+            const dmr::DecodeResult decoded = dmr::decode(dmr::encode(report.value()));
+            QVERIFY2(decoded.ok(), decoded.detail.c_str());
+            QCOMPARE(decoded.report->labelsHash, hash);
+            QCOMPARE(decoded.report->labels.size(), full ? std::size_t(2) : std::size_t(0));
+        }
+    }
+
+    void noLabelsNoHash()
+    {
+        ReportBuilder builder(configFor("proc-laptop"), addresses);
+        for (int i = 0; i < 3; ++i) {
+            auto report = builder.build();
+            QVERIFY(report.ok());
+            QVERIFY(report.value().labels.empty());
+            QCOMPARE(report.value().labelsHash, 0u);
+        }
+        // Only the hash's field would cost bytes: a report without labels has none.
+        auto report = builder.build();
+        QVERIFY(report.ok());
+        dmr::Report hashed = report.value();
+        hashed.labelsHash = 1;
+        QCOMPARE(dmr::encode(hashed).size(), dmr::encode(report.value()).size() + 5);
+    }
+
+    // A process that continues a run (from the spill file) cannot tell
+    // whether the console has its labels: its first report carries them.
+    void continuedRunSendsLabelsFirst()
+    {
+        AgentConfig config = configFor("proc-laptop");
+        config.labels = {{"location", "lab"}};
+        ReportBuilder builder(config, addresses);
+        builder.continueRun(0xfeedbeef, 59);
+        for (std::uint64_t sequence = 59; sequence <= 62; ++sequence) {
+            auto report = builder.build();
+            QVERIFY(report.ok());
+            QCOMPARE(report.value().sequence, sequence);
+            QCOMPARE(report.value().labels.empty(), sequence != 59 && sequence != 61);
+            QCOMPARE(report.value().labelsHash, dmr::labelsHash(config.labels));
+        }
+    }
+
+    // Labels do not change while the agent runs today; if they ever do, the
+    // next report carries the new ones.
+    void changedLabelsGoInFull()
+    {
+        AgentConfig config = configFor("proc-laptop");
+        config.labels = {{"location", "lab"}};
+        ReportBuilder builder(config, addresses);
+        QCOMPARE(builder.build().value().labels.size(), std::size_t(1)); // 1
+        QVERIFY(builder.build().value().labels.empty()); // 2
+        builder.setLabels(config.labels); // unchanged: nothing to resend
+        QVERIFY(builder.build().value().labels.empty()); // 3
+        const dmr::Labels moved {{"location", "hall"}, {"role", "gateway"}};
+        builder.setLabels(moved);
+        auto report = builder.build(); // 4
+        QVERIFY(report.value().labels == moved);
+        QCOMPARE(report.value().labelsHash, dmr::labelsHash(moved));
+        report = builder.build(); // 5
+        QVERIFY(report.value().labels.empty());
+        QCOMPARE(report.value().labelsHash, dmr::labelsHash(moved));
+        builder.setLabels({});
+        report = builder.build(); // 6
+        QVERIFY(report.value().labels.empty());
+        QCOMPARE(report.value().labelsHash, 0u);
+    }
+
     void wireInterval_data()
     {
         QTest::addColumn<double>("seconds");

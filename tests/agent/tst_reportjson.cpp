@@ -74,10 +74,30 @@ private slots:
                 "tx_bytes", "tx_packets"}));
         QCOMPARE(eth0.value("tx_packets").toInt(), 4);
 
+        QVERIFY(!o.contains("labels")); // an agent without labels
+
         report.interfaces.clear();
         const QJsonDocument empty
             = QJsonDocument::fromJson(QByteArray::fromStdString(ReportJson::format(report)));
         QVERIFY(empty.object().value("network").isArray());
+    }
+
+    void labels()
+    {
+        dmr::Report report;
+        report.deviceId = "dev1";
+        report.labels = {{"location", "Zürich \"lab\""}, {"rack", ""}, {"role", "gateway"}};
+        report.labelsHash = dmr::labelsHash(report.labels);
+        const std::string text = ReportJson::format(report);
+        QJsonParseError error;
+        const QJsonDocument document
+            = QJsonDocument::fromJson(QByteArray::fromStdString(text), &error);
+        QVERIFY2(error.error == QJsonParseError::NoError, text.c_str());
+        const QJsonObject labels = document.object().value("labels").toObject();
+        QCOMPARE(labels.keys(), (QStringList {"location", "rack", "role"}));
+        QCOMPARE(labels.value("location").toString(), QString("Zürich \"lab\""));
+        QCOMPARE(labels.value("rack").toString(), QString(""));
+        QVERIFY(text.find("  \"labels\": {\"location\": ") != std::string::npos);
     }
 };
 

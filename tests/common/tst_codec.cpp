@@ -51,6 +51,13 @@ Report sampleReport(int interfaces = 2)
     return report;
 }
 
+Report withLabels(Report report, const dmr::Labels &labels)
+{
+    report.labels = labels;
+    report.labelsHash = dmr::labelsHash(labels);
+    return report;
+}
+
 std::string bytes(const char *text, int size)
 {
     return std::string(text, std::size_t(size));
@@ -73,6 +80,11 @@ private slots:
     void validate_data();
     void validate();
     void trimsInterfacesToFit();
+    void labelsRoundTrip_data();
+    void labelsRoundTrip();
+    void labelsHash();
+    void labelsOnlyHashCostsFiveBytes();
+    void largestLabelsFit();
     void olderAgentsDiskKeepsItsUse();
     void survivesMutations();
     void survivesRandomBytes();
@@ -222,6 +234,51 @@ void TestCodec::rejects_data()
     QTest::newRow("control character in host name")
         << withReport([](Report &r) { r.hostname = "evil\nhost"; }) << dmr::RejectReason::Invalid
         << "hostname";
+
+    auto withLabelList = [&withReport](dmr::Labels labels, int hashOffset = 0) {
+        return withReport([&](Report &r) {
+            r.labels = labels;
+            r.labelsHash = dmr::labelsHash(labels) + std::uint32_t(hashOffset);
+        });
+    };
+    QTest::newRow("label name starts with a digit")
+        << withLabelList({{"1st", "x"}}) << dmr::RejectReason::Invalid << "label name";
+    QTest::newRow("label name with a space")
+        << withLabelList({{"floor two", "x"}}) << dmr::RejectReason::Invalid << "label name";
+    QTest::newRow("label name of 65 characters") << withLabelList({{std::string(65, 'n'), "x"}})
+                                                 << dmr::RejectReason::Invalid << "label name";
+    QTest::newRow("empty label name")
+        << withLabelList({{"", "x"}}) << dmr::RejectReason::Invalid << "label name";
+    dmr::Labels many;
+    for (int i = 0; i < 33; ++i)
+        many.emplace_back("l" + std::to_string(100 + i), "v");
+    QTest::newRow("33 labels") << withLabelList(many) << dmr::RejectReason::Invalid
+                               << "at most 32 labels";
+    QTest::newRow("duplicate label name")
+        << withLabelList({{"role", "gateway"}, {"role", "router"}}) << dmr::RejectReason::Invalid
+        << "label role appears twice";
+    // Sent unsorted: the decoder sorts before it looks for twins.
+    QTest::newRow("duplicate label name, apart")
+        << withLabelList({{"role", "gateway"}, {"location", "lab"}, {"role", "router"}})
+        << dmr::RejectReason::Invalid << "label role appears twice";
+    QTest::newRow("labels hash does not match")
+        << withLabelList({{"location", "lab"}}, 1) << dmr::RejectReason::Invalid << "labels_hash";
+    QTest::newRow("labels without a hash") << withReport([](Report &r) {
+        r.labels = {{"location", "lab"}};
+    }) << dmr::RejectReason::Invalid << "labels_hash";
+    QTest::newRow("newline in a label value")
+        << withLabelList({{"location", "lab\nrole=admin"}}) << dmr::RejectReason::Invalid
+        << "label location: the value";
+    QTest::newRow("C1 control in a label value")
+        << withLabelList({{"location", "lab\xc2\x85"}}) << dmr::RejectReason::Invalid
+        << "control characters";
+    QTest::newRow("label value not UTF-8")
+        << withLabelList({{"location", "caf\xe9"}}) << dmr::RejectReason::Invalid << "UTF-8";
+    QTest::newRow("label value of 254 bytes") << withLabelList({{"note", std::string(254, 'v')}})
+                                              << dmr::RejectReason::Invalid << "253 bytes";
+    QTest::newRow("labels over 384 bytes in all")
+        << withLabelList({{"a", std::string(200, 'v')}, {"b", std::string(200, 'v')}})
+        << dmr::RejectReason::Invalid << "more than 384";
 }
 
 void TestCodec::rejects()
@@ -248,6 +305,14 @@ void TestCodec::validate_data()
     QTest::newRow("65-char device id") << "id" << false;
     QTest::newRow("used + available over size") << "disk" << false;
     QTest::newRow("nothing reserved") << "disk reserved" << true;
+    QTest::newRow("labels") << "labels" << true;
+    QTest::newRow("only the labels hash") << "labels hash" << true;
+    QTest::newRow("label value UTF-8, spaces, empty") << "label text" << true;
+    QTest::newRow("labels unsorted") << "labels unsorted" << false;
+    QTest::newRow("label value with DEL") << "label del" << false;
+    QTest::newRow("label value overlong UTF-8") << "label overlong" << false;
+    QTest::newRow("label value UTF-16 surrogate") << "label surrogate" << false;
+    QTest::newRow("label value cut UTF-8") << "label cut" << false;
 }
 
 void TestCodec::validate()
@@ -269,6 +334,24 @@ void TestCodec::validate()
         report.system.diskAvailableKb = report.system.diskTotalKb - report.system.diskUsedKb + 1;
     else if (field == QLatin1String("disk reserved"))
         report.system.diskAvailableKb = report.system.diskTotalKb - report.system.diskUsedKb;
+    else if (field == QLatin1String("labels"))
+        report = withLabels(report, {{"location", "lab"}, {"role", "gateway"}});
+    else if (field == QLatin1String("labels hash"))
+        report.labelsHash = 0x6afe5405;
+    else if (field == QLatin1String("label text"))
+        report = withLabels(report,
+            {{"_x.y-z", ""}, {"location", "Bâtiment 4, étage 2 — salle 🖥"},
+                {"owner", std::string(253, 'o')}});
+    else if (field == QLatin1String("labels unsorted"))
+        report = withLabels(report, {{"role", "gateway"}, {"location", "lab"}});
+    else if (field == QLatin1String("label del"))
+        report = withLabels(report, {{"location", "lab\x7f"}});
+    else if (field == QLatin1String("label overlong"))
+        report = withLabels(report, {{"location", "\xc0\xaf"}});
+    else if (field == QLatin1String("label surrogate"))
+        report = withLabels(report, {{"location", "\xed\xa0\x80"}});
+    else if (field == QLatin1String("label cut"))
+        report = withLabels(report, {{"location", "caf\xc3"}});
     QCOMPARE(dmr::validate(report).empty(), valid);
 }
 
@@ -309,6 +392,131 @@ void TestCodec::trimsInterfacesToFit()
     // The first interfaces are the ones kept, unchanged.
     for (std::size_t i = 0; i < kept.size(); ++i)
         QVERIFY(kept[i] == report.interfaces[i]);
+}
+
+void TestCodec::labelsRoundTrip_data()
+{
+    QTest::addColumn<bool>("full"); // the labels themselves, or their hash alone
+    QTest::addColumn<int>("interfaces");
+    QTest::newRow("labels") << true << 2;
+    QTest::newRow("labels, no interfaces") << true << 0;
+    QTest::newRow("hash alone") << false << 2;
+}
+
+void TestCodec::labelsRoundTrip()
+{
+    QFETCH(bool, full);
+    QFETCH(int, interfaces);
+    const dmr::Labels labels {{"location", "lab"}, {"rack", ""}, {"role", "gateway"}};
+    Report report = withLabels(sampleReport(interfaces), labels);
+    if (!full)
+        report.labels.clear();
+    QCOMPARE(QString::fromStdString(dmr::validate(report)), QString());
+
+    const std::string datagram = dmr::encode(report);
+    const dmr::DecodeResult result = dmr::decode(datagram);
+    QVERIFY2(result.ok(), result.detail.c_str());
+    QVERIFY(*result.report == report);
+    QCOMPARE(result.report->labels, full ? labels : dmr::Labels());
+    QCOMPARE(result.report->labelsHash, dmr::labelsHash(labels));
+    QCOMPARE(dmr::encode(*result.report), datagram);
+
+    // Another sender's order: the decoder sorts, the hash is the same.
+    dmr::v1::Report wire;
+    QVERIFY(wire.ParseFromString(dmr::encodeReport(report)));
+    if (full) {
+        std::swap(*wire.mutable_labels(0), *wire.mutable_labels(2));
+        QCOMPARE(wire.labels(0).name(), std::string("role"));
+        const dmr::DecodeResult unsorted = dmr::decodeReport(wire.SerializeAsString());
+        QVERIFY2(unsorted.ok(), unsorted.detail.c_str());
+        QCOMPARE(unsorted.report->labels, labels);
+    }
+
+    // An older agent sends neither: no labels, hash 0. An older console
+    // skips both fields as unknown ones.
+    wire.clear_labels();
+    wire.clear_labels_hash();
+    const dmr::DecodeResult old = dmr::decodeReport(wire.SerializeAsString());
+    QVERIFY2(old.ok(), old.detail.c_str());
+    QVERIFY(old.report->labels.empty());
+    QCOMPARE(old.report->labelsHash, 0u);
+}
+
+// FNV-1a 32-bit over "name=value\n" in name order, as proto/metrics.proto
+// documents it for other implementations; checked against values computed
+// apart from this code.
+void TestCodec::labelsHash()
+{
+    QCOMPARE(dmr::labelsHash({}), 0u);
+    QCOMPARE(dmr::labelsHash({{"location", "lab"}, {"role", "gateway"}}), 0x6afe5405u);
+    QCOMPARE(dmr::labelsHash({{"role", "gateway"}, {"location", "lab"}}), 0x6afe5405u);
+    QCOMPARE(dmr::labelsHash({{"a", ""}}), 0x32b0fb6bu);
+    // The separator keeps names and values apart (a name has no '=', a value no '\n').
+    QVERIFY(dmr::labelsHash({{"ab", "c"}}) != dmr::labelsHash({{"a", "bc"}}));
+    QVERIFY(dmr::labelsHash({{"a", "1"}}) != dmr::labelsHash({{"a", "2"}}));
+}
+
+// Most reports carry the labels' hash alone: 5 bytes (a tag and a fixed32).
+void TestCodec::labelsOnlyHashCostsFiveBytes()
+{
+    const Report plain = sampleReport(2);
+    Report hashed = plain;
+    hashed.labelsHash = dmr::labelsHash({{"location", "lab"}, {"role", "gateway"}});
+    QCOMPARE(dmr::encode(hashed).size(), dmr::encode(plain).size() + 5);
+    // A hash of 0 is never sent: labelsHash() makes it 1.
+    QVERIFY(dmr::labelsHash({{"x", "y"}}) != 0);
+}
+
+// The most labels the rules allow, beside the largest device id, host name
+// and system figures, still fit a datagram sealed at any level; interfaces
+// that no longer fit are left out, the labels never.
+void TestCodec::largestLabelsFit()
+{
+    Report report = sampleReport(32);
+    report.deviceId = std::string(dmr::kMaxDeviceIdLength, 'D');
+    report.hostname = std::string(dmr::kMaxHostnameLength, 'h');
+    report.sequence = ~std::uint64_t(0);
+    report.intervalSeconds = dmr::kMaxIntervalSeconds;
+    report.agentVersion = ~std::uint32_t(0);
+    dmr::SystemSample &s = report.system;
+    s.memoryTotalKb = s.diskTotalKb = s.uptimeSeconds = ~std::uint64_t(0);
+    s.memoryUsedKb = s.diskUsedKb = ~std::uint64_t(0) / 2;
+    s.diskAvailableKb = 1; // sent: not total - used
+    s.cpuPercent = 100;
+    s.load1 = s.load5 = s.load15 = 999999.99;
+    // 32 labels of 12 bytes each (the most per-label overhead), then one of 384 bytes.
+    for (const bool manySmall : {true, false}) {
+        dmr::Labels labels;
+        if (manySmall) {
+            for (int i = 0; i < int(dmr::kMaxLabels); ++i)
+                labels.emplace_back("label" + std::to_string(10 + i), std::string(5, 'v'));
+        } else {
+            labels.emplace_back(std::string(dmr::kMaxLabelNameLength, 'n'),
+                std::string(dmr::kMaxLabelValueLength, 'v'));
+            labels.emplace_back("rest", std::string(dmr::kMaxLabelsLength - 64 - 253 - 4, 'r'));
+        }
+        std::size_t length = 0;
+        for (const auto &[name, value] : labels)
+            length += name.size() + value.size();
+        QCOMPARE(length, dmr::kMaxLabelsLength);
+        Report labelled = withLabels(report, labels);
+        QCOMPARE(QString::fromStdString(dmr::validate(labelled)), QString());
+        labelled.interfaces.clear();
+        const std::string bare = dmr::encodeReport(labelled);
+        qInfo(
+            "%s: %zu bytes without interfaces", manySmall ? "32 labels" : "2 labels", bare.size());
+        QVERIFY(bare.size() + dmr::kMaxEnvelopeOverhead <= dmr::kMaxDatagramSize);
+
+        labelled.interfaces = report.interfaces;
+        const dmr::Key key = dmr::Key::generate();
+        const std::string sealed = dmr::seal(dmr::PayloadKind::Report, dmr::encodeReport(labelled),
+            dmr::Security::Encrypt, &key, 1795000000123LL);
+        QVERIFY(sealed.size() <= dmr::kMaxDatagramSize);
+        const dmr::DecodeResult result = dmr::decode(dmr::encode(labelled));
+        QVERIFY2(result.ok(), result.detail.c_str());
+        QCOMPARE(result.report->labels, labels);
+        QVERIFY(result.report->interfaces.size() < labelled.interfaces.size());
+    }
 }
 
 // Flipping, dropping and inserting bytes of a valid datagram: decode either
@@ -375,6 +583,8 @@ void TestCodec::fuzzSeeds_data()
     QTest::newRow("hex id") << "hex-device-id" << ok << 1;
     QTest::newRow("no interfaces") << "no-interfaces" << ok << 0;
     QTest::newRow("many interfaces") << "many-interfaces" << ok << 12;
+    QTest::newRow("labels, unsorted") << "labels" << ok << 1;
+    QTest::newRow("labels hash alone") << "labels-hash-only" << ok << 1;
     QTest::newRow("no system") << "no-system" << int(dmr::RejectReason::Invalid) << 0;
     QTest::newRow("signed") << "signed" << int(dmr::RejectReason::Unsupported) << 0;
     QTest::newRow("empty") << "empty-payload" << int(dmr::RejectReason::Empty) << 0;
@@ -395,6 +605,10 @@ void TestCodec::fuzzSeeds()
     QVERIFY2(int(result.reason) == reason, result.detail.c_str());
     if (result.ok())
         QCOMPARE(int(result.report->interfaces.size()), interfaces);
+    if (seed.startsWith(QLatin1String("labels"))) {
+        QVERIFY(result.report->labelsHash != 0);
+        QCOMPARE(result.report->labels.size(), seed == QLatin1String("labels") ? 3u : 0u);
+    }
 }
 
 void TestCodec::sealRoundTrip_data()

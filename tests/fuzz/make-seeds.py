@@ -38,6 +38,20 @@ wlan0 = """interfaces { name: "wlan0" ip: "\\376\\200\\000\\000\\000\\000\\000\\
 head = """hostname: "raspberrypi-garage" agent_version: 256 interval_seconds: 10
   run_id: 2654435769 sequence: 4 sample_time_ms: 1795000020000"""
 
+
+def labels_hash(labels):
+    """FNV-1a 32-bit over the labels sorted by name, each "name=value\\n" (0 sent as 1)."""
+    value = 2166136261
+    for name, text in sorted(labels):
+        for byte in f"{name}={text}\n".encode():
+            value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
+    return value or 1
+
+
+# Sent unsorted, as another agent might: the codec sorts them.
+labels = [("role", "gateway"), ("location", "lab 4"), ("rack", "")]
+labelled = " ".join(f'labels {{ name: "{n}" value: "{v}" }}' for n, v in labels)
+
 seeds = {
     "pi-two-interfaces": datagram(f'device_id: "pi-garage" {head} {system} {eth0} {wlan0}'),
     "hex-device-id": datagram(
@@ -52,6 +66,10 @@ seeds = {
     "ack": encode("Datagram", 'kind: KIND_ACK sent_time_ms: 1795000020000 payload: "'
                   + escaped(encode("Ack", "run_id: 2654435769 contiguous: 41 stored_above: 5"))
                   + '"'),
+    "labels": datagram(f'device_id: "pi-garage" {head} {system} {eth0} {labelled}'
+                       f' labels_hash: {labels_hash(labels)}'),
+    "labels-hash-only": datagram(f'device_id: "pi-garage" {head} {system} {eth0}'
+                                 f' labels_hash: {labels_hash(labels)}'),
     "many-interfaces": datagram(f'device_id: "router" {head} {system} ' + " ".join(
         eth0.replace('"eth0"', f'"veth{i}"') for i in range(12))),
 }
