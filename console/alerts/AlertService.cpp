@@ -208,8 +208,19 @@ void AlertService::reportsAccepted(const QList<AcceptedReport> &reports)
             m_pending += m_engine.presence(uuid, 0, at);
         }
         m_pending += m_engine.observe(report, at);
+        // Labels come whole in some reports (the first of a run, every 60th).
+        if (!report.report.labels.empty()) {
+            Labels labels;
+            for (const auto &[name, value] : report.report.labels)
+                labels.insert(QString::fromStdString(name), QString::fromStdString(value));
+            const auto known = m_agentLabels.constFind(uuid);
+            if (known == m_agentLabels.cend() || *known != labels) {
+                m_agentLabels.insert(uuid, labels);
+                m_labelUpdates.insert(uuid, labels);
+            }
+        }
     }
-    if (!m_pending.isEmpty() && !m_flushSoon) {
+    if ((!m_pending.isEmpty() || !m_labelUpdates.isEmpty()) && !m_flushSoon) {
         // Raised alerts go out within 100 ms, not at the next tick.
         m_flushSoon = true;
         QTimer::singleShot(100, this, [this] {
@@ -219,11 +230,45 @@ void AlertService::reportsAccepted(const QList<AcceptedReport> &reports)
     }
 }
 
+void AlertService::storeLabels()
+{
+    bool reloaded = false;
+    QHash<QString, Labels> before;
+    for (auto it = m_labelUpdates.begin(); it != m_labelUpdates.end();) {
+        auto device = m_devices.constFind(it.key());
+        if (device == m_devices.cend() && !reloaded) {
+            reloadDevices();
+            reloaded = true;
+            device = m_devices.constFind(it.key());
+        }
+        if (device == m_devices.cend()) {
+            ++it; // the writer has not stored the device yet
+            continue;
+        }
+        before.insert(it.key(), device->labels);
+        QString error;
+        if (!m_store->setLabels(device->id, *it, QStringLiteral("agent"), &error, false))
+            qCWarning(lcAlerts, "cannot store the labels of %s: %s", qPrintable(it.key()),
+                qPrintable(error));
+        it = m_labelUpdates.erase(it);
+    }
+    if (before.isEmpty())
+        return;
+    reloadDevices();
+    for (auto it = before.cbegin(); it != before.cend(); ++it) {
+        const Labels now = m_devices.value(it.key()).labels;
+        if (now != *it)
+            emit labelsChanged(it.key(), now);
+    }
+}
+
 void AlertService::flush()
 {
-    if (!m_store || (m_pending.isEmpty() && m_outageEnds.isEmpty()))
+    if (!m_store || (m_pending.isEmpty() && m_outageEnds.isEmpty() && m_labelUpdates.isEmpty()))
         return;
     const Batch batch(m_database->sql());
+    if (!m_labelUpdates.isEmpty())
+        storeLabels();
     for (const auto &[uuid, at] : std::as_const(m_outageEnds)) {
         QString error;
         const auto device = m_devices.constFind(uuid);
@@ -692,6 +737,7 @@ AlertReply AlertService::deviceRequest(const AlertRequest &request)
                 return problem(500, error);
             reloadDevices();
             device = m_devices.find(uuid);
+            emit labelsChanged(uuid, device->labels);
         } else if (request.method != "GET") {
             return problem(405, QStringLiteral("GET or PUT"));
         }

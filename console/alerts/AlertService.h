@@ -73,6 +73,8 @@ signals:
     // Alerts raised, cleared, acknowledged or silenced (JSON as GET
     // /api/alerts/ gives them), a batch at a time.
     void alertsChanged(const QJsonArray &alerts);
+    // A device's labels changed: the agent's (--label) or a person's.
+    void labelsChanged(const QString &uuid, const QMap<QString, QString> &labels);
     // After every change: firing alerts per device, worst first.
     void firingChanged(const QList<AlertService::Firing> &firing);
 
@@ -106,6 +108,9 @@ private:
     QList<AlertEvent> m_pending; // evaluated, not yet written (flush())
     QList<std::pair<QString, qint64>> m_outageEnds; // uuid, when it came back
     bool m_flushSoon = false;
+    QHash<QString, Labels> m_agentLabels; // as the agents last sent them
+    QHash<QString, Labels> m_labelUpdates; // to store at the next flush
+    void storeLabels();
     QTimer *m_timer = nullptr;
     bool m_firingDirty = false;
 };

@@ -331,10 +331,10 @@ bool AlertStore::setMaintenance(qint64 deviceId, qint64 untilMs, QString *error)
         {untilMs, deviceId}, error);
 }
 
-bool AlertStore::setLabels(
-    qint64 deviceId, const Labels &labels, const QString &source, QString *error)
+bool AlertStore::setLabels(qint64 deviceId, const Labels &labels, const QString &source,
+    QString *error, bool ownTransaction)
 {
-    if (!m_db.transaction()) {
+    if (ownTransaction && !m_db.transaction()) {
         *error = m_db.lastError().text();
         return false;
     }
@@ -351,6 +351,8 @@ bool AlertStore::setLabels(
                         : QStringLiteral("NOTHING")),
             {deviceId, it.key(), text(it.value()), source}, error);
     }
+    if (!ownTransaction)
+        return ok;
     if (ok && m_db.commit())
         return true;
     if (ok)

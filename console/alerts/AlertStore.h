@@ -90,7 +90,9 @@ public:
     bool setMaintenance(qint64 deviceId, qint64 untilMs, QString *error);
     // Replaces the labels of one source ("agent" or "user"); a user's label
     // of a name wins over the agent's.
-    bool setLabels(qint64 deviceId, const Labels &labels, const QString &source, QString *error);
+    // ownTransaction false: within the caller's transaction.
+    bool setLabels(qint64 deviceId, const Labels &labels, const QString &source, QString *error,
+        bool ownTransaction = true);
 
 private:
     bool run(

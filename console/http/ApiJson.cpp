@@ -123,11 +123,15 @@ QJsonObject ApiJson::device(const DeviceOverview &overview, bool online)
     QJsonArray network;
     for (const dmr::InterfaceSample &sample : overview.interfaces)
         network.append(interface(sample));
+    QJsonObject labels;
+    for (auto it = overview.labels.cbegin(); it != overview.labels.cend(); ++it)
+        labels.insert(it.key(), it.value());
     return QJsonObject {
         {QStringLiteral("uuid"), d.uuid},
         {QStringLiteral("device_id"), d.deviceId},
         {QStringLiteral("hostname"), d.hostname},
         {QStringLiteral("display_name"), overview.displayName},
+        {QStringLiteral("labels"), labels},
         {QStringLiteral("agent_version"), d.agentVersion},
         {QStringLiteral("interval_seconds"), double(d.intervalSeconds)},
         {QStringLiteral("created_at"), time(d.createdAt)},

@@ -67,6 +67,15 @@ void DeviceCache::setDisplayName(const QString &uuid, const QString &displayName
     ++m_version;
 }
 
+void DeviceCache::setLabels(const QString &uuid, const QMap<QString, QString> &labels)
+{
+    const auto it = m_devices.find(uuid);
+    if (it == m_devices.end() || it->labels == labels)
+        return;
+    it->labels = labels;
+    ++m_version;
+}
+
 void DeviceCache::remove(const QString &uuid)
 {
     m_removed.insert(uuid);

@@ -27,6 +27,7 @@ public:
     void updateReports(const QList<AcceptedReport> &reports);
     void setDatabaseId(const QString &uuid, qint64 id);
     void setDisplayName(const QString &uuid, const QString &displayName);
+    void setLabels(const QString &uuid, const QMap<QString, QString> &labels);
     // The store deleted the device: it goes, and updates about it that were
     // on their way (ingest's, from before it heard) are ignored. Its uuid is
     // never given again: a device that reports after a deletion is a new one.

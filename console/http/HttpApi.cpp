@@ -476,10 +476,44 @@ qint64 HttpApi::databaseId(const QString &uuid)
     return stored->id;
 }
 
+void HttpApi::setLabels(const QString &uuid, const QMap<QString, QString> &labels)
+{
+    if (!m_cache)
+        return;
+    m_cache->setLabels(uuid, labels);
+    if (m_push)
+        m_push->devicesChanged({uuid});
+}
+
 void HttpApi::listDevices(const QHttpServerRequest &request, QHttpServerResponder &responder)
 {
     const QString search
         = request.query().queryItemValue(QStringLiteral("search"), QUrl::FullyDecoded).trimmed();
+    // ?label=location:lab (or location=lab), repeated: every one must match.
+    QList<std::pair<QString, QString>> wanted;
+    for (const QString &label :
+        request.query().allQueryItemValues(QStringLiteral("label"), QUrl::FullyDecoded)) {
+        qsizetype at = label.indexOf(QLatin1Char(':'));
+        if (at < 0)
+            at = label.indexOf(QLatin1Char('='));
+        if (at <= 0)
+            return replyError(responder, Status::BadRequest,
+                QStringLiteral("label is name:value, not \"%1\"").arg(label));
+        wanted.append({label.left(at).trimmed(), label.mid(at + 1).trimmed()});
+    }
+    if (!wanted.isEmpty()) {
+        std::vector<const DeviceOverview *> matching;
+        for (const DeviceOverview *device : m_cache->search(search)) {
+            const bool all = std::all_of(wanted.cbegin(), wanted.cend(), [&](const auto &pair) {
+                const auto it = device->labels.constFind(pair.first);
+                return it != device->labels.cend() && *it == pair.second;
+            });
+            if (all)
+                matching.push_back(device);
+        }
+        return replyJson(
+            responder, DeviceCache::toJson(matching, m_cache->offlineAfterSeconds(), now()));
+    }
     if (search.isEmpty()) {
         const std::shared_ptr<const DeviceListBody::Body> body = m_list->current(now());
         if (!body->gzip.isEmpty() && Gzip::accepted(header(request, "Accept-Encoding"))) {

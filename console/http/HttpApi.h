@@ -90,6 +90,8 @@ public slots:
     void applyDeviceChange(const DeviceChangeResult &result);
     // Alerts raised, cleared, acknowledged or silenced: to /ws clients.
     void pushAlerts(const QJsonArray &alerts);
+    // A device's labels changed (the agent's or a person's).
+    void setLabels(const QString &uuid, const QMap<QString, QString> &labels);
 
 private:
     void forwardToAlerts(

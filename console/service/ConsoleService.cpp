@@ -307,8 +307,10 @@ void ConsoleService::startHttp()
         alertRequest(request, context, std::move(done));
     });
     m_http->moveToThread(m_httpThread);
-    if (m_alerts)
+    if (m_alerts) {
         connect(m_alerts, &AlertService::alertsChanged, m_http, &HttpApi::pushAlerts);
+        connect(m_alerts, &AlertService::labelsChanged, m_http, &HttpApi::setLabels);
+    }
     connect(m_ingest, &Ingest::devicesUpdated, m_http, &HttpApi::updateDevices);
     connect(m_ingest, &Ingest::reportsAccepted, m_http, &HttpApi::updateReports);
     connect(m_writer, &StoreWriter::healthChanged, m_http, &HttpApi::setStoreHealth);

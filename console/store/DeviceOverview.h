@@ -4,6 +4,7 @@
 #include "ingest/AcceptedReport.h"
 
 #include <QList>
+#include <QMap>
 #include <QMetaType>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct DeviceOverview
     // The operator's name for it (devices.display_name), empty when none. The
     // store's alone: ingest's snapshots do not carry it.
     QString displayName;
+    // Labels, name to value: the agent's (--label) with a person's on top.
+    QMap<QString, QString> labels;
     qint64 latestTs = 0; // 0: no metrics stored yet
     dmr::SystemSample system;
     // The interfaces of the newest report; StoreReader::fleet() leaves them

@@ -248,6 +248,27 @@ bool StoreReader::fillLatest(DeviceOverview *overview, QString *error)
     return true;
 }
 
+bool StoreReader::fillLabels(QList<DeviceOverview> *devices, QString *error)
+{
+    if (!m_db.tables().contains(QStringLiteral("device_labels")))
+        return true; // opened before migration 8
+    QHash<qint64, qsizetype> index;
+    for (qsizetype i = 0; i < devices->size(); ++i)
+        index.insert(devices->at(i).id, i);
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    if (!query.exec(QStringLiteral("SELECT device, name, value FROM device_labels"))) {
+        *error = failure(query);
+        return false;
+    }
+    while (query.next()) {
+        const auto at = index.constFind(query.value(0).toLongLong());
+        if (at != index.cend())
+            (*devices)[*at].labels.insert(query.value(1).toString(), query.value(2).toString());
+    }
+    return true;
+}
+
 std::optional<QList<DeviceOverview>> StoreReader::devices(QString *error)
 {
     QSqlQuery query(m_db);
@@ -264,6 +285,8 @@ std::optional<QList<DeviceOverview>> StoreReader::devices(QString *error)
         if (!fillLatest(&overview, error))
             return std::nullopt;
     }
+    if (!fillLabels(&list, error))
+        return std::nullopt;
     return list;
 }
 
@@ -281,10 +304,10 @@ std::optional<DeviceOverview> StoreReader::device(const QString &uuid, QString *
     }
     if (!query.next())
         return std::nullopt;
-    DeviceOverview overview = deviceFromQuery(query);
-    if (!fillLatest(&overview, error))
+    QList<DeviceOverview> one {deviceFromQuery(query)};
+    if (!fillLatest(&one.first(), error) || !fillLabels(&one, error))
         return std::nullopt;
-    return overview;
+    return one.first();
 }
 
 std::optional<QList<DeviceOverview>> StoreReader::fleet(QString *error)
@@ -318,6 +341,8 @@ std::optional<QList<DeviceOverview>> StoreReader::fleet(QString *error)
         }
         rows.append(row);
     }
+    if (!fillLabels(&rows, error))
+        return std::nullopt;
     return rows;
 }
 

@@ -139,6 +139,11 @@ public:
     std::optional<Tier> coveringTier(qint64 deviceId, qint64 fromMs, Tier finest, QString *error);
 
 private:
+    // Each device's labels (device_labels), into DeviceOverview::labels.
+    bool fillLabels(QList<DeviceOverview> *devices, QString *error);
+
+public:
+private:
     bool fillLatest(DeviceOverview *overview, QString *error);
     std::optional<QList<HistoryBucket>> historyByRollup(Tier tier, qint64 deviceId,
         const QString &metric, qint64 fromMs, qint64 toMs, int buckets, QString *error);

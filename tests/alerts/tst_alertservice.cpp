@@ -96,6 +96,7 @@ private slots:
     void stormOfOfflineIsOneNotification();
     void commandChannelGetsTheAlert();
     void refusesBadRequests();
+    void agentLabelsAreStoredAndTargeted();
 
 private:
     void writeDevices(int count);
@@ -522,6 +523,51 @@ void TestAlertService::refusesBadRequests()
     QCOMPARE(
         call("POST", QStringLiteral("channels"), "{\"name\":\"x\",\"kind\":\"pigeon\"}").status,
         400);
+}
+
+void TestAlertService::agentLabelsAreStoredAndTargeted()
+{
+    writeDevices(1);
+    m_service = startService();
+    QVERIFY(m_service);
+    QCOMPARE(call("POST", QStringLiteral("rules"),
+                 "{\"name\":\"Lab hot\",\"metric\":\"cpu_percent\",\"raise\":80,"
+                 "\"labels\":{\"location\":\"lab\"}}")
+                 .status,
+        201);
+    QSignalSpy labels(m_service.get(), &AlertService::labelsChanged);
+    AcceptedReport first = report(0, 2, 95);
+    first.report.labels = {{"location", "lab"}, {"role", "gateway"}};
+    first.report.labelsHash = dmr::labelsHash(first.report.labels);
+    m_service->reportsAccepted({first});
+    m_service->tick();
+    QCOMPARE(labels.size(), 1);
+    using LabelMap = QMap<QString, QString>;
+    QCOMPARE(labels.first().at(1).value<LabelMap>().value(QStringLiteral("role")),
+        QStringLiteral("gateway"));
+    TestSql::Connection sql(m_path);
+    QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM device_labels WHERE source = 'agent'"))
+                 .toInt(),
+        2);
+    // The next report, hash only, raises the rule that targets the label.
+    m_now += 10000;
+    AcceptedReport next = report(0, 3, 95);
+    next.report.labelsHash = first.report.labelsHash;
+    m_service->reportsAccepted({next});
+    m_service->tick();
+    const QJsonArray firing = parse(call("GET", QStringLiteral("alerts"))).toArray();
+    QCOMPARE(firing.size(), 1);
+    QCOMPARE(firing.first()[QLatin1String("rule")].toString(), QStringLiteral("Lab hot"));
+    // A person's label of the same name wins.
+    QCOMPARE(call("PUT", QStringLiteral("devices/%1/labels").arg(m_uuids.value(0)),
+                 "{\"labels\":{\"location\":\"shed\"}}")
+                 .status,
+        200);
+    QCOMPARE(
+        parse(call("GET", QStringLiteral("devices/%1/labels").arg(m_uuids.value(0))))[QLatin1String(
+            "labels")][QLatin1String("location")]
+            .toString(),
+        QStringLiteral("shed"));
 }
 
 QTEST_GUILESS_MAIN(TestAlertService)
