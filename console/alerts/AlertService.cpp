@@ -10,6 +10,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSqlError>
+#include <QSqlQuery>
 #include <QTimer>
 #include <algorithm>
 #include <atomic>
@@ -173,10 +174,23 @@ void AlertService::reloadDevices()
 class AlertService::Batch
 {
 public:
+    // SQLite: BEGIN IMMEDIATE takes the write lock at once, waiting for the
+    // store writer's transaction (busy timeout). A deferred transaction that
+    // reads first and then writes fails with "database is locked" when the
+    // writer committed in between, and the alert is lost.
     explicit Batch(QSqlDatabase db)
         : m_db(std::move(db))
-        , m_open(m_db.transaction())
-    { }
+    {
+        if (m_db.driverName() == QLatin1String("QSQLITE")) {
+            QSqlQuery begin(m_db);
+            m_open = begin.exec(QStringLiteral("BEGIN IMMEDIATE"));
+            if (!m_open)
+                qCWarning(lcAlerts, "cannot begin alerting's transaction: %s",
+                    qPrintable(begin.lastError().text()));
+        } else {
+            m_open = m_db.transaction();
+        }
+    }
     ~Batch()
     {
         if (m_open && !m_db.commit()) {
@@ -188,7 +202,7 @@ public:
 
 private:
     QSqlDatabase m_db;
-    bool m_open;
+    bool m_open = false;
 };
 
 void AlertService::reportsAccepted(const QList<AcceptedReport> &reports)
@@ -361,6 +375,10 @@ void AlertService::apply(const QList<AlertEvent> &events)
             if (!id) {
                 qCWarning(lcAlerts, "cannot store an alert (%s): %s", qPrintable(summary),
                     qPrintable(error));
+                // A busy database is tried again at the next tick.
+                if (error.contains(QLatin1String("locked"))
+                    || error.contains(QLatin1String("busy")))
+                    m_unstored.append(event);
                 continue;
             }
             m_open.insert(key, *id);
