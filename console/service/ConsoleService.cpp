@@ -246,7 +246,28 @@ void ConsoleService::startAlerts()
         stopAlerts();
         return;
     }
-    connect(m_ingest, &Ingest::reportsAccepted, m_alerts, &AlertService::reportsAccepted);
+    // Batches wait for the alerting thread in a bounded queue: beyond it
+    // (a flood faster than alerting evaluates) batches are skipped and
+    // counted, rather than held in memory without end. Alerting then sees
+    // each device's next report; storing is not affected.
+    connect(
+        m_ingest, &Ingest::reportsAccepted, m_alerts,
+        [this, alerts = m_alerts](const QList<AcceptedReport> &reports) {
+            if (m_alertBatchesQueued.load() >= kMaxAlertBatchesQueued) {
+                const quint64 skipped = ++m_alertBatchesSkipped;
+                if (skipped == 1 || skipped % 1000 == 0)
+                    qCWarning(lcAlerts,
+                        "alerting is behind: %llu batches of reports not evaluated so far",
+                        static_cast<unsigned long long>(skipped));
+                return;
+            }
+            ++m_alertBatchesQueued;
+            QMetaObject::invokeMethod(alerts, [this, alerts, reports] {
+                --m_alertBatchesQueued;
+                alerts->reportsAccepted(reports);
+            });
+        },
+        Qt::DirectConnection);
     connect(m_writer, &StoreWriter::deviceChanged, m_alerts, &AlertService::deviceChanged);
 }
 

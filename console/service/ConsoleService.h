@@ -112,6 +112,9 @@ private:
     HttpApi *m_http = nullptr;
     QThread *m_alertsThread = nullptr;
     AlertService *m_alerts = nullptr;
+    static constexpr int kMaxAlertBatchesQueued = 256;
+    std::atomic<int> m_alertBatchesQueued {0};
+    std::atomic<quint64> m_alertBatchesSkipped {0};
     QTimer *m_statsTimer = nullptr;
     bool m_running = false;
     bool m_lowered = false;
