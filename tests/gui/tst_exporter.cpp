@@ -220,8 +220,8 @@ void TestExporter::jsonHasExactlyTheStoredRows()
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &parseError);
     QVERIFY2(!document.isNull(), qPrintable(parseError.errorString()));
-    QCOMPARE(document.object().value(QLatin1String("resolution")).toString(),
-        QStringLiteral("raw"));
+    QCOMPARE(
+        document.object().value(QLatin1String("resolution")).toString(), QStringLiteral("raw"));
     const QJsonArray devices = document.object().value(QLatin1String("devices")).toArray();
     QCOMPARE(devices.size(), 2);
     TestSql::Connection sql(m_path);
