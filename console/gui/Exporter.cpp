@@ -266,6 +266,22 @@ void Exporter::run(const ExportRequest &request)
         }
         return !m_cancelled.load();
     };
+    // A rollup's buckets, system or network, as CSV lines or JSON objects.
+    const auto bucketWriter
+        = [&](const RollupExport &buckets, Output *out, const QByteArray &identity, bool *first) {
+              return StoreReader::Row([&, out, identity, first](const QVariantList &values) {
+                  QByteArray line;
+                  if (json) {
+                      line = *first ? "\n" : ",\n";
+                      line += QJsonDocument(buckets.object(values)).toJson(QJsonDocument::Compact);
+                  } else {
+                      buckets.appendCsv(&line, identity, values);
+                  }
+                  *first = false;
+                  out->append(line);
+                  return counted();
+              });
+          };
 
     if (!json) {
         if (systemOut)
@@ -294,21 +310,9 @@ void Exporter::run(const ExportRequest &request)
             bool first = true;
             if (json)
                 systemOut->append(",\"system\":[");
-            const StoreReader::Row bucket = [&](const QVariantList &values) {
-                QByteArray line;
-                if (json) {
-                    line = first ? "\n" : ",\n";
-                    line += QJsonDocument(systemBuckets.object(values))
-                                .toJson(QJsonDocument::Compact);
-                } else {
-                    systemBuckets.appendCsv(&line, identity, values);
-                }
-                first = false;
-                systemOut->append(line);
-                return counted();
-            };
             ok = !raw
-                ? forEachBucket(key, false, bucket, &error)
+                ? forEachBucket(key, false,
+                    bucketWriter(systemBuckets, systemOut.get(), identity, &first), &error)
                 : reader.forEachSystemRow(
                     key, request.fromMs, request.toMs,
                     [&](const QVariantList &row) {
@@ -337,21 +341,9 @@ void Exporter::run(const ExportRequest &request)
             Output *out = json ? systemOut.get() : networkOut.get();
             if (json)
                 out->append(",\"network\":[");
-            const StoreReader::Row bucket = [&](const QVariantList &values) {
-                QByteArray line;
-                if (json) {
-                    line = first ? "\n" : ",\n";
-                    line += QJsonDocument(networkBuckets.object(values))
-                                .toJson(QJsonDocument::Compact);
-                } else {
-                    networkBuckets.appendCsv(&line, identity, values);
-                }
-                first = false;
-                out->append(line);
-                return counted();
-            };
             ok = !raw
-                ? forEachBucket(key, true, bucket, &error)
+                ? forEachBucket(
+                    key, true, bucketWriter(networkBuckets, out, identity, &first), &error)
                 : reader.forEachNetworkRow(
                     key, request.fromMs, request.toMs,
                     [&](const QVariantList &row) {
