@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QJsonValue>
 #include <QMetaType>
 #include <QString>
 #include <QStringList>
@@ -26,6 +27,18 @@ struct AlertReply
     int status = 200;
     QByteArray json; // empty for 204
 };
+
+// The alerting API's JSON, one way for every resource.
+namespace AlertJson {
+
+// ISO 8601 UTC with milliseconds; null for 0 (never).
+QJsonValue time(qint64 ms);
+// An object or array, compact.
+AlertReply reply(int status, const QJsonValue &value);
+// {"error": message}
+AlertReply error(int status, const QString &message);
+
+} // namespace AlertJson
 
 } // namespace dmr::console
 

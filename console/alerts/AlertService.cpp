@@ -23,28 +23,9 @@ namespace {
 
 std::atomic<int> g_instances {0};
 
-QJsonValue timeJson(qint64 ms)
-{
-    if (ms <= 0)
-        return QJsonValue();
-    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
-}
-
 QString openKey(qint64 ruleId, const QString &uuid, const QString &interface)
 {
     return QString::number(ruleId) + QLatin1Char('/') + uuid + QLatin1Char('/') + interface;
-}
-
-AlertReply json(int status, const QJsonValue &value)
-{
-    return {status,
-        value.isArray() ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact)
-                        : QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact)};
-}
-
-AlertReply problem(int status, const QString &message)
-{
-    return json(status, QJsonObject {{QStringLiteral("error"), message}});
 }
 
 QString number(double value)
@@ -218,7 +199,7 @@ void AlertService::reportsAccepted(const QList<AcceptedReport> &reports)
         const QString &uuid = report.device.uuid;
         if (const std::optional<Presence::Change> back
             = m_presence.seen(uuid, qint64(report.device.intervalSeconds) * 1000, at)) {
-            m_outageEnds.append({uuid, at});
+            m_outages.append({uuid, false, at});
             m_pending += m_engine.presence(uuid, 0, at);
         }
         m_pending += m_engine.observe(report, at);
@@ -278,51 +259,50 @@ void AlertService::storeLabels()
 
 void AlertService::flush()
 {
-    if (!m_store || (m_pending.isEmpty() && m_outageEnds.isEmpty() && m_labelUpdates.isEmpty()))
+    if (!m_store
+        || (m_pending.isEmpty() && m_outages.isEmpty() && m_labelUpdates.isEmpty()
+            && m_unstored.isEmpty()))
         return;
+    // Raised before the writer stored their device: try again.
+    if (!m_unstored.isEmpty()) {
+        reloadDevices();
+        m_pending = std::exchange(m_unstored, {}) + m_pending;
+    }
     const Batch batch(m_database->sql());
     if (!m_labelUpdates.isEmpty())
         storeLabels();
-    for (const auto &[uuid, at] : std::as_const(m_outageEnds)) {
+    // Outages in the order they began and ended.
+    for (const OutageChange &change : std::as_const(m_outages)) {
+        auto device = m_devices.constFind(change.uuid);
+        if (device == m_devices.cend() && change.started) {
+            reloadDevices();
+            device = m_devices.constFind(change.uuid);
+        }
+        if (device == m_devices.cend())
+            continue;
         QString error;
-        const auto device = m_devices.constFind(uuid);
-        if (device != m_devices.cend() && !m_store->closeOutage(device->id, at, &error))
-            qCWarning(
-                lcAlerts, "cannot close the outage of %s: %s", qPrintable(uuid), qPrintable(error));
+        const bool ok = change.started ? m_store->openOutage(device->id, change.at, &error)
+                                       : m_store->closeOutage(device->id, change.at, &error);
+        if (!ok)
+            qCWarning(lcAlerts, "cannot record the outage of %s: %s", qPrintable(change.uuid),
+                qPrintable(error));
     }
-    m_outageEnds.clear();
-    const QList<AlertEvent> events = std::exchange(m_pending, {});
-    apply(events);
+    m_outages.clear();
+    apply(std::exchange(m_pending, {}));
 }
 
 void AlertService::tick()
 {
     if (!m_store)
         return;
-    flush();
-    const Batch batch(m_database->sql());
+    // Evaluated in memory; one transaction, only when there is something to write.
     const qint64 at = now();
-    QList<AlertEvent> events;
     for (const Presence::Change &change : m_presence.tick(at)) {
-        auto device = m_devices.constFind(change.uuid);
-        if (device == m_devices.cend()) {
-            reloadDevices();
-            device = m_devices.constFind(change.uuid);
-        }
-        QString error;
-        if (device != m_devices.cend() && !m_store->openOutage(device->id, change.at, &error))
-            qCWarning(lcAlerts, "cannot record the outage of %s: %s", qPrintable(change.uuid),
-                qPrintable(error));
-        events += m_engine.presence(change.uuid, change.at, at);
+        m_outages.append({change.uuid, true, change.at});
+        m_pending += m_engine.presence(change.uuid, change.at, at);
     }
-    events += m_engine.tick(at);
-    // Raised before the writer stored their device: try again.
-    if (!m_unstored.isEmpty()) {
-        reloadDevices();
-        events = m_unstored + events;
-        m_unstored.clear();
-    }
-    apply(events);
+    m_pending += m_engine.tick(at);
+    flush();
     m_notifier->tick();
     publishFiring();
 }
@@ -480,17 +460,18 @@ QJsonObject AlertService::alertJson(const AlertStore::Alert &alert) const
         {QStringLiteral("severity"), alert.severity}, {QStringLiteral("summary"), alert.summary},
         {QStringLiteral("state"),
             alert.clearedAt ? QStringLiteral("resolved") : QStringLiteral("firing")},
-        {QStringLiteral("raised_at"), timeJson(alert.raisedAt)},
+        {QStringLiteral("raised_at"), AlertJson::time(alert.raisedAt)},
         {QStringLiteral("raised_value"), alert.raisedValue},
-        {QStringLiteral("cleared_at"), alert.clearedAt ? timeJson(*alert.clearedAt) : QJsonValue()},
+        {QStringLiteral("cleared_at"),
+            alert.clearedAt ? AlertJson::time(*alert.clearedAt) : QJsonValue()},
         {QStringLiteral("cleared_value"),
             alert.clearedValue ? QJsonValue(*alert.clearedValue) : QJsonValue()},
         {QStringLiteral("acknowledged_at"),
-            alert.acknowledgedAt ? timeJson(*alert.acknowledgedAt) : QJsonValue()},
+            alert.acknowledgedAt ? AlertJson::time(*alert.acknowledgedAt) : QJsonValue()},
         {QStringLiteral("acknowledged_by"),
             alert.acknowledgedAt ? QJsonValue(alert.acknowledgedBy) : QJsonValue()},
         {QStringLiteral("silenced_until"),
-            alert.silencedUntil > now() ? timeJson(alert.silencedUntil) : QJsonValue()}};
+            alert.silencedUntil > now() ? AlertJson::time(alert.silencedUntil) : QJsonValue()}};
     return object;
 }
 
@@ -518,8 +499,8 @@ QJsonObject AlertService::presenceJson(const AlertStore::Device &device, QString
     if (!list)
         return {};
     for (const AlertStore::Outage &outage : *list) {
-        outages.append(QJsonObject {{QStringLiteral("start"), timeJson(outage.start)},
-            {QStringLiteral("end"), outage.end ? timeJson(*outage.end) : QJsonValue()},
+        outages.append(QJsonObject {{QStringLiteral("start"), AlertJson::time(outage.start)},
+            {QStringLiteral("end"), outage.end ? AlertJson::time(*outage.end) : QJsonValue()},
             {QStringLiteral("seconds"), double((outage.end.value_or(at) - outage.start) / 1000)}});
     }
     // One mark per expected report over the last kHeartbeatMarks intervals:
@@ -560,9 +541,9 @@ QJsonObject AlertService::presenceJson(const AlertStore::Device &device, QString
     }
     return {{QStringLiteral("device"), device.uuid},
         {QStringLiteral("state"), presenceName(m_presence.state(device.uuid, at))},
-        {QStringLiteral("last_seen"), timeJson(presence.lastSeen)},
+        {QStringLiteral("last_seen"), AlertJson::time(presence.lastSeen)},
         {QStringLiteral("maintenance_until"),
-            device.maintenanceUntil > at ? timeJson(device.maintenanceUntil) : QJsonValue()},
+            device.maintenanceUntil > at ? AlertJson::time(device.maintenanceUntil) : QJsonValue()},
         {QStringLiteral("uptime_percent"), uptime}, {QStringLiteral("outages"), outages},
         {QStringLiteral("heartbeat_interval_seconds"), double(interval / 1000)},
         {QStringLiteral("heartbeat"), heartbeat}};
@@ -571,7 +552,7 @@ QJsonObject AlertService::presenceJson(const AlertStore::Device &device, QString
 AlertReply AlertService::handle(const AlertRequest &request)
 {
     if (!m_store)
-        return problem(503, QStringLiteral("alerting is not running"));
+        return AlertJson::error(503, QStringLiteral("alerting is not running"));
     flush(); // what was evaluated is answered
     const QString head = request.path.value(0);
     if (head == QLatin1String("rules"))
@@ -582,7 +563,7 @@ AlertReply AlertService::handle(const AlertRequest &request)
         return deviceRequest(request);
     if (head == QLatin1String("channels") || head == QLatin1String("notifications"))
         return m_notifier->handle(request);
-    return problem(404, QStringLiteral("no such resource"));
+    return AlertJson::error(404, QStringLiteral("no such resource"));
 }
 
 AlertReply AlertService::rulesRequest(const AlertRequest &request)
@@ -593,21 +574,21 @@ AlertReply AlertService::rulesRequest(const AlertRequest &request)
     bool numeric = false;
     const qint64 id = one ? request.path.at(1).toLongLong(&numeric) : 0;
     if (request.path.size() > 2 || (one && !numeric))
-        return problem(404, QStringLiteral("no such rule"));
+        return AlertJson::error(404, QStringLiteral("no such rule"));
     const auto rules = m_store->rules(&error);
     if (!rules)
-        return problem(500, error);
+        return AlertJson::error(500, error);
     const auto found = std::find_if(
         rules->cbegin(), rules->cend(), [id](const Rule &rule) { return rule.id == id; });
     if (one && found == rules->cend())
-        return problem(404, QStringLiteral("no rule %1").arg(id));
+        return AlertJson::error(404, QStringLiteral("no rule %1").arg(id));
     if (method == "GET") {
         if (one)
-            return json(200, found->toJson());
+            return AlertJson::reply(200, found->toJson());
         QJsonArray list;
         for (const Rule &rule : *rules)
             list.append(rule.toJson());
-        return json(200, list);
+        return AlertJson::reply(200, list);
     }
     const auto reload = [this]() {
         QString e;
@@ -617,7 +598,7 @@ AlertReply AlertService::rulesRequest(const AlertRequest &request)
     };
     if (method == "DELETE" && one) {
         if (!m_store->deleteRule(id, &error))
-            return problem(500, error);
+            return AlertJson::error(500, error);
         reload();
         return {204, {}};
     }
@@ -625,33 +606,34 @@ AlertReply AlertService::rulesRequest(const AlertRequest &request)
         QJsonParseError parseError;
         const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
         if (!document.isObject())
-            return problem(400,
+            return AlertJson::error(400,
                 QStringLiteral("the body must be a JSON object: %1")
                     .arg(parseError.error == QJsonParseError::NoError ? QStringLiteral("not one")
                                                                       : parseError.errorString()));
         std::optional<Rule> rule = Rule::fromJson(document.object(), &error, one ? *found : Rule());
         if (!rule)
-            return problem(400, error);
+            return AlertJson::error(400, error);
         if (!rule->deviceUuid.isEmpty() && !m_devices.contains(rule->deviceUuid))
             reloadDevices();
         if (!rule->deviceUuid.isEmpty() && !m_devices.contains(rule->deviceUuid))
-            return problem(400, QStringLiteral("no device %1").arg(rule->deviceUuid));
+            return AlertJson::error(400, QStringLiteral("no device %1").arg(rule->deviceUuid));
         if (one) {
             rule->id = id;
             if (!m_store->updateRule(*rule, now(), &error))
-                return problem(500, error);
+                return AlertJson::error(500, error);
         } else {
             const std::optional<qint64> created = m_store->insertRule(*rule, now(), &error);
             if (!created)
-                return problem(500, error);
+                return AlertJson::error(500, error);
             rule->id = *created;
         }
         reload();
         qCInfo(lcAlerts, "rule %lld (%s) %s", static_cast<long long>(rule->id),
             qPrintable(rule->name), one ? "changed" : "created");
-        return json(one ? 200 : 201, rule->toJson());
+        return AlertJson::reply(one ? 200 : 201, rule->toJson());
     }
-    return problem(405, QStringLiteral("%1 is not allowed here").arg(QString::fromLatin1(method)));
+    return AlertJson::error(
+        405, QStringLiteral("%1 is not allowed here").arg(QString::fromLatin1(method)));
 }
 
 AlertReply AlertService::alertsRequest(const AlertRequest &request)
@@ -661,62 +643,63 @@ AlertReply AlertService::alertsRequest(const AlertRequest &request)
         AlertStore::AlertFilter filter;
         const QString state = request.query.queryItemValue(QStringLiteral("state"));
         if (!state.isEmpty() && state != QLatin1String("firing") && state != QLatin1String("all"))
-            return problem(400, QStringLiteral("state is firing or all"));
+            return AlertJson::error(400, QStringLiteral("state is firing or all"));
         filter.firingOnly = state != QLatin1String("all");
         const QString uuid = request.query.queryItemValue(QStringLiteral("device"));
         if (!uuid.isEmpty()) {
             const auto device = m_devices.constFind(uuid);
             if (device == m_devices.cend())
-                return problem(404, QStringLiteral("no device %1").arg(uuid));
+                return AlertJson::error(404, QStringLiteral("no device %1").arg(uuid));
             filter.deviceId = device->id;
         }
         if (request.query.hasQueryItem(QStringLiteral("limit"))) {
             bool ok = false;
             filter.limit = request.query.queryItemValue(QStringLiteral("limit")).toInt(&ok);
             if (!ok || filter.limit < 1 || filter.limit > 10000)
-                return problem(400, QStringLiteral("limit is 1 to 10000"));
+                return AlertJson::error(400, QStringLiteral("limit is 1 to 10000"));
         }
         const auto alerts = m_store->alerts(filter, &error);
         if (!alerts)
-            return problem(500, error);
+            return AlertJson::error(500, error);
         QJsonArray list;
         for (const AlertStore::Alert &alert : *alerts)
             list.append(alertJson(alert));
-        return json(200, list);
+        return AlertJson::reply(200, list);
     }
     bool numeric = false;
     const qint64 id = request.path.value(1).toLongLong(&numeric);
     if (!numeric || request.path.size() > 3)
-        return problem(404, QStringLiteral("no such alert"));
+        return AlertJson::error(404, QStringLiteral("no such alert"));
     const std::optional<AlertStore::Alert> alert = m_store->alert(id, &error);
     if (!alert)
-        return error.isEmpty() ? problem(404, QStringLiteral("no alert %1").arg(id))
-                               : problem(500, error);
+        return error.isEmpty() ? AlertJson::error(404, QStringLiteral("no alert %1").arg(id))
+                               : AlertJson::error(500, error);
     const QString action = request.path.value(2);
     if (action.isEmpty() && request.method == "GET")
-        return json(200, alertJson(*alert));
+        return AlertJson::reply(200, alertJson(*alert));
     if (request.method != "POST"
         || (action != QLatin1String("ack") && action != QLatin1String("silence")))
-        return problem(404, QStringLiteral("POST /api/alerts/{id}/ack/ or /silence/"));
+        return AlertJson::error(404, QStringLiteral("POST /api/alerts/{id}/ack/ or /silence/"));
     const QJsonObject body = QJsonDocument::fromJson(request.body).object();
     if (action == QLatin1String("ack")) {
         const QString by = body.value(QLatin1String("by")).toString(request.user).left(64);
         if (!m_store->acknowledge(id, by.isEmpty() ? QStringLiteral("api") : by, now(), &error))
-            return problem(500, error);
+            return AlertJson::error(500, error);
         m_notifier->acknowledged(id);
     } else {
         const double minutes = body.value(QLatin1String("minutes")).toDouble(-1);
         if (!(minutes >= 0 && minutes <= 30 * 1440))
-            return problem(400, QStringLiteral("{\"minutes\": N}, 0 (unsilence) to 43200"));
+            return AlertJson::error(
+                400, QStringLiteral("{\"minutes\": N}, 0 (unsilence) to 43200"));
         if (!m_store->silence(id, minutes > 0 ? now() + qint64(minutes * 60000) : 0, &error))
-            return problem(500, error);
+            return AlertJson::error(500, error);
     }
     m_firingDirty = true;
     const std::optional<AlertStore::Alert> changed = m_store->alert(id, &error);
     if (!changed)
-        return problem(500, error);
+        return AlertJson::error(500, error);
     emit alertsChanged(QJsonArray {alertJson(*changed)});
-    return json(200, alertJson(*changed));
+    return AlertJson::reply(200, alertJson(*changed));
 }
 
 AlertReply AlertService::deviceRequest(const AlertRequest &request)
@@ -728,41 +711,42 @@ AlertReply AlertService::deviceRequest(const AlertRequest &request)
         device = m_devices.find(uuid);
     }
     if (device == m_devices.end())
-        return problem(404, QStringLiteral("no device %1").arg(uuid));
+        return AlertJson::error(404, QStringLiteral("no device %1").arg(uuid));
     const QString what = request.path.value(2);
     QString error;
     if (what == QLatin1String("presence") && request.method == "GET") {
         const QJsonObject presence = presenceJson(*device, &error);
-        return presence.isEmpty() ? problem(500, error) : json(200, presence);
+        return presence.isEmpty() ? AlertJson::error(500, error) : AlertJson::reply(200, presence);
     }
     if (what == QLatin1String("labels")) {
         if (request.method == "PUT") {
             const QJsonDocument document = QJsonDocument::fromJson(request.body);
             const QJsonValue labels = document.object().value(QLatin1String("labels"));
             if (!labels.isObject())
-                return problem(400, QStringLiteral("{\"labels\": {\"name\": \"value\", ...}}"));
+                return AlertJson::error(
+                    400, QStringLiteral("{\"labels\": {\"name\": \"value\", ...}}"));
             QStringList pairs;
             const QJsonObject object = labels.toObject();
             for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
                 if (!it.value().isString())
-                    return problem(400, QStringLiteral("label values are strings"));
+                    return AlertJson::error(400, QStringLiteral("label values are strings"));
                 pairs << it.key() + QLatin1Char('=') + it.value().toString();
             }
             const Labels parsed = Rule::parseLabels(pairs.join(QLatin1Char(',')), &error);
             if (!error.isEmpty())
-                return problem(400, error);
+                return AlertJson::error(400, error);
             if (!m_store->setLabels(device->id, parsed, QStringLiteral("user"), &error))
-                return problem(500, error);
+                return AlertJson::error(500, error);
             reloadDevices();
             device = m_devices.find(uuid);
             emit labelsChanged(uuid, device->labels);
         } else if (request.method != "GET") {
-            return problem(405, QStringLiteral("GET or PUT"));
+            return AlertJson::error(405, QStringLiteral("GET or PUT"));
         }
         QJsonObject labels;
         for (auto it = device->labels.cbegin(); it != device->labels.cend(); ++it)
             labels.insert(it.key(), it.value());
-        return json(200, QJsonObject {{QStringLiteral("labels"), labels}});
+        return AlertJson::reply(200, QJsonObject {{QStringLiteral("labels"), labels}});
     }
     if (what == QLatin1String("maintenance") && request.method == "PUT") {
         const QJsonObject body = QJsonDocument::fromJson(request.body).object();
@@ -774,25 +758,25 @@ AlertReply AlertService::deviceRequest(const AlertRequest &request)
         } else if (end.isString()) {
             const QDateTime parsed = QDateTime::fromString(end.toString(), Qt::ISODateWithMs);
             if (!parsed.isValid())
-                return problem(400, QStringLiteral("until is an ISO 8601 time"));
+                return AlertJson::error(400, QStringLiteral("until is an ISO 8601 time"));
             until = parsed.toMSecsSinceEpoch();
         } else if (!end.isNull()) {
-            return problem(
+            return AlertJson::error(
                 400, QStringLiteral("{\"minutes\": N} (0 ends it) or {\"until\": \"ISO time\"}"));
         }
         if (!m_store->setMaintenance(device->id, until, &error))
-            return problem(500, error);
+            return AlertJson::error(500, error);
         device->maintenanceUntil = until;
         m_engine.setMaintenance(uuid, until);
         m_presence.setMaintenance(uuid, until);
         qCInfo(lcAlerts, "%s: maintenance %s", qPrintable(device->name),
-            until > 0 ? qPrintable(QStringLiteral("until ") + timeJson(until).toString())
+            until > 0 ? qPrintable(QStringLiteral("until ") + AlertJson::time(until).toString())
                       : "ended");
-        return json(200,
-            QJsonObject {
-                {QStringLiteral("maintenance_until"), until > 0 ? timeJson(until) : QJsonValue()}});
+        return AlertJson::reply(200,
+            QJsonObject {{QStringLiteral("maintenance_until"),
+                until > 0 ? AlertJson::time(until) : QJsonValue()}});
     }
-    return problem(404, QStringLiteral("no such resource"));
+    return AlertJson::error(404, QStringLiteral("no such resource"));
 }
 
 } // namespace dmr::console

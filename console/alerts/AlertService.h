@@ -106,7 +106,13 @@ private:
     QHash<QString, qint64> m_open;
     QList<AlertEvent> m_unstored; // raised before the writer stored their device
     QList<AlertEvent> m_pending; // evaluated, not yet written (flush())
-    QList<std::pair<QString, qint64>> m_outageEnds; // uuid, when it came back
+    struct OutageChange
+    {
+        QString uuid;
+        bool started = false; // else ended
+        qint64 at = 0;
+    };
+    QList<OutageChange> m_outages; // to store at the next flush, in order
     bool m_flushSoon = false;
     QHash<QString, Labels> m_agentLabels; // as the agents last sent them
     QHash<QString, Labels> m_labelUpdates; // to store at the next flush

@@ -23,23 +23,6 @@ namespace {
 constexpr qint64 kMaxRetryMs = 10 * 60 * 1000;
 constexpr int kMaxLines = 100;
 
-QJsonValue timeJson(qint64 ms)
-{
-    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
-}
-
-AlertReply json(int status, const QJsonValue &value)
-{
-    return {status,
-        value.isArray() ? QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact)
-                        : QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact)};
-}
-
-AlertReply problem(int status, const QString &message)
-{
-    return json(status, QJsonObject {{QStringLiteral("error"), message}});
-}
-
 // Settings as the API shows them: secrets are said to be set, not shown.
 QJsonObject shown(QJsonObject settings)
 {
@@ -195,7 +178,7 @@ Notification Notifier::compose(const QList<Pending> &items, bool reminder) const
             {QStringLiteral("metric"), item.event.rule.metric},
             {QStringLiteral("severity"), Rule::severityName(item.event.rule.severity)},
             {QStringLiteral("value"), item.event.value}, {QStringLiteral("summary"), item.summary},
-            {QStringLiteral("at"), timeJson(item.event.at)}});
+            {QStringLiteral("at"), AlertJson::time(item.event.at)}});
     }
     if (items.size() > kMaxLines)
         lines << QStringLiteral("… and %1 more").arg(items.size() - kMaxLines);
@@ -351,7 +334,7 @@ void Notifier::heartbeat()
     request.setTransferTimeout(10000);
     const QByteArray body
         = QJsonDocument(QJsonObject {{QStringLiteral("console"), QHostInfo::localHostName()},
-                            {QStringLiteral("at"), timeJson(at)},
+                            {QStringLiteral("at"), AlertJson::time(at)},
                             {QStringLiteral("firing"), double(m_firing.size())}})
               .toJson(QJsonDocument::Compact);
     QNetworkReply *reply = m_network->post(request, body);
@@ -367,25 +350,25 @@ AlertReply Notifier::handle(const AlertRequest &request)
 {
     if (request.path.value(0) == QLatin1String("notifications")) {
         if (request.method != "GET" || request.path.size() != 1)
-            return problem(405, QStringLiteral("GET /api/notifications/"));
+            return AlertJson::error(405, QStringLiteral("GET /api/notifications/"));
         QSqlQuery query(m_db);
         if (!query.exec(QStringLiteral("SELECT n.id, n.channel_id, COALESCE(c.name, ''), n.at,"
                                        " n.ok, n.attempt, n.subject, n.detail FROM"
                                        " notification_attempts n LEFT JOIN alert_channels c"
                                        " ON c.id = n.channel_id ORDER BY n.id DESC LIMIT 200")))
-            return problem(500, query.lastError().text());
+            return AlertJson::error(500, query.lastError().text());
         QJsonArray list;
         while (query.next()) {
             list.append(QJsonObject {{QStringLiteral("id"), query.value(0).toDouble()},
                 {QStringLiteral("channel_id"), query.value(1).toDouble()},
                 {QStringLiteral("channel"), query.value(2).toString()},
-                {QStringLiteral("at"), timeJson(query.value(3).toLongLong())},
+                {QStringLiteral("at"), AlertJson::time(query.value(3).toLongLong())},
                 {QStringLiteral("ok"), query.value(4).toInt() != 0},
                 {QStringLiteral("attempt"), query.value(5).toInt()},
                 {QStringLiteral("subject"), query.value(6).toString()},
                 {QStringLiteral("detail"), query.value(7).toString()}});
         }
-        return json(200, list);
+        return AlertJson::reply(200, list);
     }
     const bool one = request.path.size() >= 2;
     bool numeric = false;
@@ -393,15 +376,15 @@ AlertReply Notifier::handle(const AlertRequest &request)
     const auto found = std::find_if(
         m_channels.begin(), m_channels.end(), [id](const Channel &c) { return c.id == id; });
     if (one && (!numeric || found == m_channels.end()))
-        return problem(404, QStringLiteral("no channel %1").arg(request.path.at(1)));
+        return AlertJson::error(404, QStringLiteral("no channel %1").arg(request.path.at(1)));
     const QString action = request.path.value(2);
     if (request.method == "GET" && action.isEmpty()) {
         if (one)
-            return json(200, channelJson(*found));
+            return AlertJson::reply(200, channelJson(*found));
         QJsonArray list;
         for (const Channel &channel : std::as_const(m_channels))
             list.append(channelJson(channel));
-        return json(200, list);
+        return AlertJson::reply(200, list);
     }
     if (one && action == QLatin1String("test") && request.method == "POST") {
         AlertEvent event;
@@ -417,27 +400,27 @@ AlertReply Notifier::handle(const AlertRequest &request)
         notification.json.insert(QStringLiteral("subject"), notification.subject);
         m_queue.prepend({found->id, notification, 0, 0});
         startDue();
-        return json(202,
+        return AlertJson::reply(202,
             QJsonObject {{QStringLiteral("queued"), true},
                 {QStringLiteral("see"), QStringLiteral("/api/notifications/")}});
     }
     if (!action.isEmpty() || request.path.size() > 3)
-        return problem(404, QStringLiteral("no such resource"));
+        return AlertJson::error(404, QStringLiteral("no such resource"));
     if (request.method == "DELETE" && one) {
         QSqlQuery query(m_db);
         query.prepare(QStringLiteral("DELETE FROM alert_channels WHERE id = ?"));
         query.addBindValue(id);
         if (!query.exec())
-            return problem(500, query.lastError().text());
+            return AlertJson::error(500, query.lastError().text());
         m_channels.erase(found);
         return {204, {}};
     }
     if (!((request.method == "POST" && !one) || (request.method == "PUT" && one)))
-        return problem(405, QStringLiteral("GET, POST, PUT or DELETE"));
+        return AlertJson::error(405, QStringLiteral("GET, POST, PUT or DELETE"));
     QJsonParseError parseError;
     const QJsonObject body = QJsonDocument::fromJson(request.body, &parseError).object();
     if (parseError.error != QJsonParseError::NoError)
-        return problem(400,
+        return AlertJson::error(400,
             QStringLiteral("the body must be a JSON object: %1").arg(parseError.errorString()));
     Channel channel = one ? *found : Channel();
     channel.name = body.value(QLatin1String("name")).toString(channel.name);
@@ -457,7 +440,7 @@ AlertReply Notifier::handle(const AlertRequest &request)
     channel.settings.insert(QStringLiteral("min_severity"), channel.minSeverity);
     QString error;
     if (!checkChannel(channel, &error))
-        return problem(400, error);
+        return AlertJson::error(400, error);
     QSqlQuery query(m_db);
     const QByteArray settings = QJsonDocument(channel.settings).toJson(QJsonDocument::Compact);
     if (one) {
@@ -467,7 +450,7 @@ AlertReply Notifier::handle(const AlertRequest &request)
                  QString::fromUtf8(settings), channel.enabled ? 1 : 0, now(), channel.id})
             query.addBindValue(value);
         if (!query.exec())
-            return problem(500, query.lastError().text());
+            return AlertJson::error(500, query.lastError().text());
         *found = channel;
     } else {
         query.prepare(QStringLiteral("INSERT INTO alert_channels (name, kind, settings, enabled,"
@@ -477,13 +460,13 @@ AlertReply Notifier::handle(const AlertRequest &request)
                  QString::fromUtf8(settings), channel.enabled ? 1 : 0, now(), now()})
             query.addBindValue(value);
         if (!query.exec() || !query.next())
-            return problem(500, query.lastError().text());
+            return AlertJson::error(500, query.lastError().text());
         channel.id = query.value(0).toLongLong();
         m_channels.append(channel);
     }
     qCInfo(lcAlerts, "channel %lld (%s, %s) %s", static_cast<long long>(channel.id),
         qPrintable(channel.name), qPrintable(channel.kind), one ? "changed" : "created");
-    return json(one ? 200 : 201, channelJson(channel));
+    return AlertJson::reply(one ? 200 : 201, channelJson(channel));
 }
 
 } // namespace dmr::console
