@@ -136,7 +136,7 @@ void AlertService::reloadDevices()
     for (const AlertStore::Device &device : *devices) {
         const bool known = m_devices.contains(device.uuid);
         m_devices.insert(device.uuid, device);
-        m_engine.setLabels(device.uuid, device.labels);
+        m_pending += m_engine.setLabels(device.uuid, device.labels, now());
         m_engine.setMaintenance(device.uuid, device.maintenanceUntil);
         if (known)
             continue;
@@ -738,6 +738,7 @@ AlertReply AlertService::deviceRequest(const AlertRequest &request)
             if (!m_store->setLabels(device->id, parsed, QStringLiteral("user"), &error))
                 return AlertJson::error(500, error);
             reloadDevices();
+            flush(); // the alerts of rules that no longer target it end
             device = m_devices.find(uuid);
             emit labelsChanged(uuid, device->labels);
         } else if (request.method != "GET") {

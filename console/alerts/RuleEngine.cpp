@@ -76,9 +76,37 @@ QList<AlertEvent> RuleEngine::setRules(const QList<Rule> &rules, qint64 nowMs)
     return events;
 }
 
-void RuleEngine::setLabels(const QString &uuid, const Labels &labels)
+QList<AlertEvent> RuleEngine::setLabels(const QString &uuid, const Labels &labels, qint64 nowMs)
 {
+    QList<AlertEvent> events;
+    auto known = m_labels.find(uuid);
+    if (known != m_labels.end() && *known == labels)
+        return events;
     m_labels.insert(uuid, labels);
+    const QHash<qint64, int> *states = ruleStatesOf(uuid);
+    if (!states || states->isEmpty())
+        return events;
+    QList<qint64> outOfScope;
+    for (auto it = states->cbegin(); it != states->cend(); ++it) {
+        const auto rule = std::find_if(
+            m_rules.cbegin(), m_rules.cend(), [&](const Rule &r) { return r.id == it.key(); });
+        if (rule != m_rules.cend() && !rule->applies(uuid, labels))
+            outOfScope.append(it.key());
+    }
+    for (auto it = m_states.begin(); !outOfScope.isEmpty() && it != m_states.end();) {
+        if (it.key().uuid != uuid || !outOfScope.contains(it.key().ruleId)) {
+            ++it;
+            continue;
+        }
+        if (it->firing) {
+            const auto rule = std::find_if(m_rules.cbegin(), m_rules.cend(),
+                [&](const Rule &r) { return r.id == it.key().ruleId; });
+            events.append({AlertEvent::Kind::Cleared, *rule, uuid, it.key().interface, it->value,
+                nowMs, false});
+        }
+        it = eraseState(it);
+    }
+    return events;
 }
 
 void RuleEngine::setMaintenance(const QString &uuid, qint64 untilMs)

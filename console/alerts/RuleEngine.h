@@ -45,7 +45,9 @@ public:
     // The alerts of rules that are gone or disabled end (Cleared events).
     QList<AlertEvent> setRules(const QList<Rule> &rules, qint64 nowMs);
     const QList<Rule> &rules() const { return m_rules; }
-    void setLabels(const QString &uuid, const Labels &labels);
+    // What a rule no longer targets under the new labels ends (Cleared
+    // events): moving a board out of the lab clears the lab's alerts on it.
+    QList<AlertEvent> setLabels(const QString &uuid, const Labels &labels, qint64 nowMs);
     const Labels labels(const QString &uuid) const { return m_labels.value(uuid); }
     // While in maintenance a device raises nothing (what fires stays).
     void setMaintenance(const QString &uuid, qint64 untilMs);

@@ -26,6 +26,7 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QWebSocket>
+#include <algorithm>
 
 namespace dmr::console {
 
@@ -866,6 +867,30 @@ QJsonObject tiersJson(const StoreStats &sizes)
     return tiers;
 }
 
+// A device's identity and its labels, for its samples on /metrics. A label
+// whose name is one of ours (or of Prometheus's) keeps its value under
+// "label_<name>"; of two that come out the same, the first is kept.
+PrometheusText::LabelList prometheusLabels(const DeviceOverview &d)
+{
+    PrometheusText::LabelList labels {
+        {"uuid", d.device.uuid}, {"device_id", d.device.deviceId}, {"hostname", d.device.hostname}};
+    const auto taken = [&labels](const QByteArray &name) {
+        return name == "interface" || name == "job" || name == "instance"
+            || std::any_of(labels.cbegin(), labels.cend(),
+                [&name](const auto &label) { return label.first == name; });
+    };
+    for (auto it = d.labels.cbegin(); it != d.labels.cend(); ++it) {
+        QByteArray name = PrometheusText::labelName(it.key());
+        if (name.isEmpty())
+            continue;
+        if (taken(name))
+            name.prepend("label_");
+        if (!taken(name))
+            labels.emplace_back(name, it.value());
+    }
+    return labels;
+}
+
 } // namespace
 
 void HttpApi::stats(QHttpServerResponder &responder)
@@ -1048,15 +1073,19 @@ void HttpApi::metrics(QHttpServerResponder &responder)
         {"dmr_device_uptime_seconds", "gauge", "Time since the device booted.",
             [](const DeviceOverview &d) { return double(d.system.uptimeSeconds); }, true},
     };
+    // Each device's labels ride on its samples as Prometheus labels, so that
+    // a query can select and group by them (sum by (location) (...)).
+    std::vector<PrometheusText::LabelList> deviceLabels;
+    deviceLabels.reserve(devices.size());
+    for (const DeviceOverview *d : devices)
+        deviceLabels.push_back(prometheusLabels(*d));
     for (const Gauge &gauge : gauges) {
         page.family(gauge.name, gauge.type, gauge.help);
-        for (const DeviceOverview *d : devices) {
+        for (std::size_t i = 0; i < devices.size(); ++i) {
+            const DeviceOverview *d = devices[i];
             if (gauge.needsMetrics && d->latestTs == 0)
                 continue;
-            page.sample(gauge.name,
-                {{"uuid", d->device.uuid}, {"device_id", d->device.deviceId},
-                    {"hostname", d->device.hostname}},
-                gauge.value(*d));
+            page.sample(gauge.name, deviceLabels[i], gauge.value(*d));
         }
     }
     using Counter = std::uint64_t dmr::InterfaceSample::*;
@@ -1069,12 +1098,12 @@ void HttpApi::metrics(QHttpServerResponder &responder)
     };
     for (const auto &[name, help, member] : counters) {
         page.family(name, "counter", help);
-        for (const DeviceOverview *d : devices) {
-            for (const dmr::InterfaceSample &sample : d->interfaces)
-                page.sample(name,
-                    {{"uuid", d->device.uuid}, {"hostname", d->device.hostname},
-                        {"interface", QString::fromStdString(sample.name)}},
-                    double(sample.*member));
+        for (std::size_t i = 0; i < devices.size(); ++i) {
+            for (const dmr::InterfaceSample &sample : devices[i]->interfaces) {
+                PrometheusText::LabelList labels = deviceLabels[i];
+                labels.emplace_back("interface", QString::fromStdString(sample.name));
+                page.sample(name, labels, double(sample.*member));
+            }
         }
     }
     reply(responder, Status::Ok, "text/plain; version=0.0.4; charset=utf-8", page.text());

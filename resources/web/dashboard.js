@@ -10,9 +10,45 @@
   const params = new URLSearchParams(location.search);
   search.value = params.get('search') || '';
 
-  const matches = (device, text) => !text ||
+  // ?label=location:lab, as the REST API takes it: the device must carry
+  // that label with that value.
+  const labelSelect = document.getElementById('label');
+  const labelFilter = () => labelSelect.value;
+  const pendingLabel = params.get('label') || '';
+  const hasLabel = (device, filter) => {
+    if (!filter) return true;
+    const at = filter.indexOf(':');
+    const labels = device.labels || {};
+    return at > 0 && labels[filter.slice(0, at)] === filter.slice(at + 1);
+  };
+  const matches = (device, text, filter) => hasLabel(device, filter) && (!text ||
     [device.uuid, device.device_id, device.hostname, device.display_name]
-      .some((field) => (field || '').toLowerCase().includes(text));
+      .some((field) => (field || '').toLowerCase().includes(text)));
+
+  // The choices are the labels the fleet carries now, and the one the
+  // address asked for even before a device with it is known.
+  let labelChoices = '';
+  const updateLabelChoices = () => {
+    const pairs = new Set();
+    for (const d of devices.values())
+      for (const [name, value] of Object.entries(d.labels || {})) pairs.add(`${name}:${value}`);
+    const wanted = labelSelect.value || pendingLabel;
+    if (wanted) pairs.add(wanted);
+    const sorted = [...pairs].sort();
+    const key = sorted.join('\n');
+    if (key === labelChoices) return;
+    labelChoices = key;
+    labelSelect.replaceChildren(dmr.el('option', {value: '', text: 'All labels'}),
+      ...sorted.map((pair) => dmr.el('option', {value: pair, text: pair.replace(':', ' = ')})));
+    labelSelect.value = wanted;
+    labelSelect.hidden = sorted.length === 0;
+  };
+  const setAddress = (name, value) => {
+    const url = new URL(location.href);
+    if (value) url.searchParams.set(name, value);
+    else url.searchParams.delete(name);
+    history.replaceState(null, '', url);
+  };
 
   // Cards are made once per device and updated in place, so a click, a hover
   // or a text selection is never lost to a live update.
@@ -66,9 +102,11 @@
     const deviceId = dmr.el('div', {class: 'id', title: 'device_id'});
     const [cpu, memory, disk] = ['CPU', 'Memory', 'Disk'].map(meter);
     const seen = dmr.el('div', {class: 'seen'});
+    const labels = dmr.el('div', {class: 'labels'});
+    let shownLabels = null;
     const node = dmr.el('a', {class: 'card', href: `/device/${uuid}/`, 'data-uuid': uuid},
       dmr.el('h2', {}, dot, name), deviceId, hostname, dmr.el('div', {class: 'id', text: uuid, title: 'uuid'}),
-      cpu.node, memory.node, disk.node, seen);
+      labels, cpu.node, memory.node, disk.node, seen);
     const update = (d) => {
       const s = d.system;
       node.dataset.online = String(d.online);
@@ -84,6 +122,13 @@
       memory.set(s && s.memory_percent, s && dmr.kib(s.memory_used_kb));
       disk.set(s && s.disk_percent, s && dmr.kib(s.disk_used_kb));
       setText(seen, `last seen ${dmr.ago(d.last_seen)} · ${d.reports_received} reports`);
+      const text = JSON.stringify(d.labels || {});
+      if (text !== shownLabels) {
+        shownLabels = text;
+        labels.replaceChildren(...Object.entries(d.labels || {}).map(([key, value]) =>
+          dmr.el('span', {class: 'chip', text: `${key}=${value}`, 'data-label': `${key}:${value}`,
+            title: 'Show only devices with this label'})));
+      }
     };
     return {node, update};
   };
@@ -94,8 +139,10 @@
     pending = true;
     requestAnimationFrame(() => {
       pending = false;
+      updateLabelChoices();
       const text = search.value.trim().toLowerCase();
-      const list = [...devices.values()].filter((d) => matches(d, text)).sort((a, b) =>
+      const filter = labelFilter();
+      const list = [...devices.values()].filter((d) => matches(d, text, filter)).sort((a, b) =>
         dmr.name(a).localeCompare(dmr.name(b)) || a.device_id.localeCompare(b.device_id));
       for (const uuid of cards.keys()) if (!devices.has(uuid)) cards.delete(uuid);
       const nodes = list.map((d) => {
@@ -115,12 +162,24 @@
   };
 
   search.addEventListener('input', () => {
-    const url = new URL(location.href);
-    if (search.value) url.searchParams.set('search', search.value);
-    else url.searchParams.delete('search');
-    history.replaceState(null, '', url);
+    setAddress('search', search.value);
     render();
   });
+  labelSelect.addEventListener('change', () => {
+    setAddress('label', labelSelect.value);
+    render();
+  });
+  // A label on a card filters by it (the card itself is a link: not followed).
+  grid.addEventListener('click', (event) => {
+    const chip = event.target.closest('.chip[data-label]');
+    if (!chip) return;
+    event.preventDefault();
+    labelSelect.value = chip.dataset.label;
+    if (labelSelect.value !== chip.dataset.label) return;
+    setAddress('label', labelSelect.value);
+    render();
+  });
+  updateLabelChoices();
 
   const replace = (list) => { devices.clear(); for (const d of list) devices.set(d.uuid, d); render(); };
   dmr.liveFeed({

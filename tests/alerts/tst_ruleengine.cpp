@@ -263,14 +263,27 @@ void TestRuleEngine::labelsAndDeviceScope()
     RuleEngine engine;
     engine.setRules({lab, other}, 0);
     QCOMPARE(describe(engine.observe(report(99), 0)), QString());
-    engine.setLabels(kUuid, {{QStringLiteral("location"), QStringLiteral("lab")}});
+    QCOMPARE(describe(engine.setLabels(
+                 kUuid, {{QStringLiteral("location"), QStringLiteral("lab")}}, 5000)),
+        QString());
     QCOMPARE(describe(engine.observe(report(99, 2), 10000)), QString());
-    engine.setLabels(kUuid,
-        {{QStringLiteral("location"), QStringLiteral("lab")},
-            {QStringLiteral("role"), QStringLiteral("gateway")}});
+    const Labels gateway {{QStringLiteral("location"), QStringLiteral("lab")},
+        {QStringLiteral("role"), QStringLiteral("gateway")}};
+    engine.setLabels(kUuid, gateway, 15000);
     const QList<AlertEvent> events = engine.observe(report(99, 3), 20000);
     QCOMPARE(describe(events), QStringLiteral("R@20"));
     QCOMPARE(events.first().rule.id, 1);
+    // The same labels again change nothing; moved out of the lab, the board's
+    // alert of the lab's rule ends, and nothing of it is kept.
+    QCOMPARE(describe(engine.setLabels(kUuid, gateway, 25000)), QString());
+    const QList<AlertEvent> moved = engine.setLabels(kUuid,
+        {{QStringLiteral("location"), QStringLiteral("shed")},
+            {QStringLiteral("role"), QStringLiteral("gateway")}},
+        30000);
+    QCOMPARE(describe(moved), QStringLiteral("C@30"));
+    QCOMPARE(moved.first().rule.id, 1);
+    QVERIFY(engine.firing().isEmpty());
+    QCOMPARE(describe(engine.observe(report(99, 4), 35000)), QString());
 }
 
 void TestRuleEngine::removedRuleEndsItsAlerts()

@@ -68,6 +68,32 @@ async function main() {
     assert.match(await page.locator('#alert-list li').first().textContent(), /Always: cpu_percent/);
     await page.locator(`.card[data-uuid="${uuid}"][data-alert="warning"]`).waitFor({timeout: 5000});
 
+    // Labels: one a person sets shows on the card, live; the label filter
+    // and ?label= in the address keep only the devices that carry it.
+    const labelled = await fetch(base + `/api/devices/${uuid}/labels/`, {
+      method: 'PUT',
+      headers: {'Authorization': `Bearer ${process.env.DMR_API_TOKEN}`, 'Content-Type': 'application/json'},
+      body: JSON.stringify({labels: {location: 'lab'}}),
+    });
+    assert.equal(labelled.status, 200, 'the label is set');
+    const chip = page.locator(`.card[data-uuid="${uuid}"] .chip[data-label="location:lab"]`);
+    await chip.waitFor({timeout: 10000});
+    assert.equal(await chip.textContent(), 'location=lab');
+    await page.selectOption('#label', 'location:lab');
+    await page.waitForFunction(() => document.querySelectorAll('.card').length === 1);
+    assert.match(page.url(), /[?&]label=location%3Alab/);
+    await page.goto(base + '/?label=location:shed');
+    await page.waitForFunction(() => /of 1 online/.test(document.getElementById('summary').textContent),
+      null, {timeout: 10000});
+    assert.equal(await page.locator('.card').count(), 0, 'no device is in the shed');
+    assert.equal(await page.locator('#empty').isVisible(), true);
+    await page.selectOption('#label', '');
+    await chip.waitFor({timeout: 5000});
+    await chip.click(); // filters, rather than opening the device
+    await page.waitForFunction(() => /[?&]label=location%3Alab/.test(location.search));
+    assert.equal(new URL(page.url()).pathname, '/');
+    assert.equal(await page.locator('.card').count(), 1);
+
     // The device page draws its charts from history and live updates.
     await page.click(`.card[data-uuid="${uuid}"]`);
     await page.waitForURL(`**/device/${uuid}/`);
