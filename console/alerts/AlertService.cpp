@@ -119,6 +119,9 @@ void AlertService::stop()
         delete m_timer;
         m_timer = nullptr;
     }
+    // What was evaluated and not yet written: alerts, outages, attempts.
+    if (m_store)
+        flush(kRequestWaitMs);
     m_notifier.reset();
     m_reader.reset();
     m_store.reset();
@@ -159,19 +162,29 @@ public:
     // store writer's transaction (busy timeout). A deferred transaction that
     // reads first and then writes fails with "database is locked" when the
     // writer committed in between, and the alert is lost.
-    explicit Batch(QSqlDatabase db)
+    // It waits at most waitMs for the lock: the alerting thread must go on
+    // evaluating while the writer is busy, and tries again shortly.
+    Batch(QSqlDatabase db, int waitMs)
         : m_db(std::move(db))
     {
         if (m_db.driverName() == QLatin1String("QSQLITE")) {
             QSqlQuery begin(m_db);
+            const int usual = begin.exec(QStringLiteral("PRAGMA busy_timeout")) && begin.next()
+                ? begin.value(0).toInt()
+                : 5000;
+            begin.exec(QStringLiteral("PRAGMA busy_timeout = %1").arg(waitMs));
             m_open = begin.exec(QStringLiteral("BEGIN IMMEDIATE"));
             if (!m_open)
-                qCWarning(lcAlerts, "cannot begin alerting's transaction: %s",
-                    qPrintable(begin.lastError().text()));
+                m_error = begin.lastError().text();
+            begin.exec(QStringLiteral("PRAGMA busy_timeout = %1").arg(usual));
         } else {
             m_open = m_db.transaction();
+            if (!m_open)
+                m_error = m_db.lastError().text();
         }
     }
+    bool isOpen() const { return m_open; }
+    const QString &error() const { return m_error; }
     ~Batch()
     {
         if (m_open && !m_db.commit()) {
@@ -184,6 +197,7 @@ public:
 private:
     QSqlDatabase m_db;
     bool m_open = false;
+    QString m_error;
 };
 
 void AlertService::reportsAccepted(const QList<AcceptedReport> &reports)
@@ -215,14 +229,19 @@ void AlertService::reportsAccepted(const QList<AcceptedReport> &reports)
             }
         }
     }
-    if ((!m_pending.isEmpty() || !m_labelUpdates.isEmpty()) && !m_flushSoon) {
-        // Raised alerts go out within 100 ms, not at the next tick.
-        m_flushSoon = true;
-        QTimer::singleShot(100, this, [this] {
-            m_flushSoon = false;
-            flush();
-        });
-    }
+    if (!m_pending.isEmpty() || !m_labelUpdates.isEmpty())
+        flushSoon(); // raised alerts go out within 100 ms, not at the next tick
+}
+
+void AlertService::flushSoon()
+{
+    if (m_flushSoon)
+        return;
+    m_flushSoon = true;
+    QTimer::singleShot(kFlushSoonMs, this, [this] {
+        m_flushSoon = false;
+        flush();
+    });
 }
 
 void AlertService::storeLabels()
@@ -257,18 +276,32 @@ void AlertService::storeLabels()
     }
 }
 
-void AlertService::flush()
+void AlertService::flush(int waitMs)
 {
     if (!m_store
         || (m_pending.isEmpty() && m_outages.isEmpty() && m_labelUpdates.isEmpty()
-            && m_unstored.isEmpty()))
+            && m_unstored.isEmpty() && !m_notifier->hasUnstoredAttempts()))
         return;
+    const Batch batch(m_database->sql(), waitMs);
+    if (!batch.isOpen()) {
+        // Everything stays in memory, evaluated; written at the next try.
+        if (m_deferredFlushes++ == 0)
+            qCWarning(
+                lcAlerts, "alerting's writes wait for the database: %s", qPrintable(batch.error()));
+        flushSoon();
+        return;
+    }
+    if (m_deferredFlushes > 0) {
+        qCInfo(lcAlerts, "alerting's writes went through after %lld tries",
+            static_cast<long long>(m_deferredFlushes));
+        m_deferredFlushes = 0;
+    }
     // Raised before the writer stored their device: try again.
     if (!m_unstored.isEmpty()) {
         reloadDevices();
         m_pending = std::exchange(m_unstored, {}) + m_pending;
     }
-    const Batch batch(m_database->sql());
+    m_notifier->storeAttempts();
     if (!m_labelUpdates.isEmpty())
         storeLabels();
     // Outages in the order they began and ended.
@@ -553,7 +586,7 @@ AlertReply AlertService::handle(const AlertRequest &request)
 {
     if (!m_store)
         return AlertJson::error(503, QStringLiteral("alerting is not running"));
-    flush(); // what was evaluated is answered
+    flush(kRequestWaitMs); // what was evaluated is answered
     const QString head = request.path.value(0);
     if (head == QLatin1String("rules"))
         return rulesRequest(request);

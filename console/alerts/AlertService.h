@@ -80,7 +80,14 @@ signals:
 
 private:
     class Batch;
-    void flush();
+    // Writes what was evaluated in one transaction, waiting at most waitMs
+    // for the database (the store writer holds it for long stretches under
+    // load); when it cannot, keeps it all and tries again soon.
+    void flush(int waitMs = kFlushWaitMs);
+    void flushSoon();
+    static constexpr int kFlushWaitMs = 50;
+    static constexpr int kFlushSoonMs = 100;
+    static constexpr int kRequestWaitMs = 2000; // a REST request's answer
     void apply(const QList<AlertEvent> &events);
     void reloadDevices();
     QString summaryOf(const AlertEvent &event) const;
@@ -114,6 +121,7 @@ private:
     };
     QList<OutageChange> m_outages; // to store at the next flush, in order
     bool m_flushSoon = false;
+    qint64 m_deferredFlushes = 0; // in a row: the database was busy
     QHash<QString, Labels> m_agentLabels; // as the agents last sent them
     QHash<QString, Labels> m_labelUpdates; // to store at the next flush
     void storeLabels();

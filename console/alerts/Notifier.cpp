@@ -15,6 +15,7 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <algorithm>
+#include <utility>
 
 namespace dmr::console {
 
@@ -305,20 +306,28 @@ void Notifier::record(const Delivery &delivery, bool ok, const QString &detail)
         qCWarning(lcAlerts, "sending to %s failed (attempt %d of %d): %s: %s", qPrintable(name),
             delivery.attempt, m_options.maxAttempts, qPrintable(delivery.notification.subject),
             qPrintable(detail));
+    m_attempts.append({delivery.channelId, now(), ok, delivery.attempt,
+        delivery.notification.subject.left(512), detail.left(1024)});
+    emit attempted(delivery.channelId, ok, delivery.attempt, detail);
+}
+
+void Notifier::storeAttempts()
+{
     QSqlQuery query(m_db);
     query.prepare(QStringLiteral("INSERT INTO notification_attempts (channel_id, at, ok, attempt,"
                                  " subject, detail) VALUES (?, ?, ?, ?, ?, ?)"));
-    query.addBindValue(delivery.channelId);
-    query.addBindValue(now());
-    query.addBindValue(ok ? 1 : 0);
-    query.addBindValue(delivery.attempt);
-    // QtSql binds a null QString as NULL.
-    query.addBindValue(QString(delivery.notification.subject.left(512) + QStringLiteral("")));
-    query.addBindValue(QString(detail.left(1024) + QStringLiteral("")));
-    if (!query.exec())
-        qCWarning(
-            lcAlerts, "cannot store a delivery attempt: %s", qPrintable(query.lastError().text()));
-    emit attempted(delivery.channelId, ok, delivery.attempt, detail);
+    for (const Attempt &attempt : std::exchange(m_attempts, {})) {
+        query.addBindValue(attempt.channelId);
+        query.addBindValue(attempt.at);
+        query.addBindValue(attempt.ok ? 1 : 0);
+        query.addBindValue(attempt.attempt);
+        // QtSql binds a null QString as NULL.
+        query.addBindValue(QString(attempt.subject + QStringLiteral("")));
+        query.addBindValue(QString(attempt.detail + QStringLiteral("")));
+        if (!query.exec())
+            qCWarning(lcAlerts, "cannot store a delivery attempt: %s",
+                qPrintable(query.lastError().text()));
+    }
 }
 
 void Notifier::heartbeat()

@@ -64,6 +64,11 @@ public:
     // Groups what waited long enough, starts due deliveries and reminders.
     void tick();
     AlertReply handle(const AlertRequest &request);
+    // Delivery attempts are stored in the alerting service's transaction
+    // (AlertService::flush()), never one by one: a busy database must not
+    // hold the alerting thread up.
+    bool hasUnstoredAttempts() const { return !m_attempts.isEmpty(); }
+    void storeAttempts();
 
     // Validates a channel's settings for its kind; a sentence when wrong.
     static bool checkChannel(const Channel &channel, QString *error);
@@ -114,6 +119,16 @@ private:
     QHash<qint64, bool> m_busy; // channel id: a delivery in flight
     QHash<qint64, Reminder> m_firing; // alert id
     QHash<qint64, bool> m_heldBack; // alert ids of flapping raises not sent
+    struct Attempt
+    {
+        qint64 channelId = 0;
+        qint64 at = 0;
+        bool ok = false;
+        int attempt = 0;
+        QString subject;
+        QString detail;
+    };
+    QList<Attempt> m_attempts; // to store (storeAttempts())
     QNetworkAccessManager *m_network;
     qint64 m_lastHeartbeat = 0;
 };

@@ -24,43 +24,59 @@ constexpr std::size_t kLossSamplesKept = 20000;
 
 QHash<RuleEngine::Key, RuleEngine::State>::iterator RuleEngine::insertState(const Key &key)
 {
-    ++m_ruleStates[key.uuid][key.ruleId];
+    ++m_devices[key.uuid].ruleStates[key.ruleId];
     return m_states.insert(key, State());
 }
 
 QHash<RuleEngine::Key, RuleEngine::State>::iterator RuleEngine::eraseState(
     QHash<Key, State>::iterator it)
 {
-    const auto device = m_ruleStates.find(it.key().uuid);
-    if (device != m_ruleStates.end()) {
-        const auto rule = device->find(it.key().ruleId);
-        if (rule != device->end() && --*rule <= 0)
-            device->erase(rule);
+    const auto device = m_devices.find(it.key().uuid);
+    if (device != m_devices.end()) {
+        const auto rule = device->ruleStates.find(it.key().ruleId);
+        if (rule != device->ruleStates.end() && --*rule <= 0)
+            device->ruleStates.erase(rule);
     }
     return m_states.erase(it);
 }
 
-const QHash<qint64, int> *RuleEngine::ruleStatesOf(const QString &uuid) const
+const Rule *RuleEngine::ruleById(qint64 id) const
 {
-    const auto it = m_ruleStates.constFind(uuid);
-    return it == m_ruleStates.cend() ? nullptr : &*it;
+    const auto rule = std::find_if(
+        m_rules.cbegin(), m_rules.cend(), [id](const Rule &r) { return r.id == id; });
+    return rule == m_rules.cend() ? nullptr : &*rule;
+}
+
+Labels RuleEngine::labels(const QString &uuid) const
+{
+    const auto device = m_devices.constFind(uuid);
+    return device == m_devices.cend() ? Labels() : device->labels;
 }
 
 QList<AlertEvent> RuleEngine::setRules(const QList<Rule> &rules, qint64 nowMs)
 {
     m_rules = rules;
-    m_metricIndex.clear();
+    m_measures.clear();
     m_rateRules = m_lossRules = false;
-    for (const Rule &rule : m_rules) {
-        m_metricIndex.push_back(int(SystemFields::names().indexOf(rule.metric)));
+    for (const Rule &rule : std::as_const(m_rules)) {
+        const int index = int(SystemFields::names().indexOf(rule.metric));
+        Measure measure = index >= 0 ? Measure::System : Measure::Unknown;
+        if (rule.isOffline())
+            measure = Measure::Offline;
+        else if (rule.isLoss())
+            measure = Measure::Loss;
+        else if (rule.metric == QLatin1String("rx_rate"))
+            measure = Measure::RxRate;
+        else if (rule.metric == QLatin1String("tx_rate"))
+            measure = Measure::TxRate;
+        m_measures.emplace_back(measure, index);
         m_rateRules = m_rateRules || (rule.enabled && rule.isRate());
         m_lossRules = m_lossRules || (rule.enabled && rule.isLoss());
     }
     QList<AlertEvent> events;
     for (auto it = m_states.begin(); it != m_states.end();) {
-        const auto rule = std::find_if(m_rules.cbegin(), m_rules.cend(),
-            [&](const Rule &r) { return r.id == it.key().ruleId && r.enabled; });
-        if (rule != m_rules.cend()) {
+        const Rule *rule = ruleById(it.key().ruleId);
+        if (rule && rule->enabled) {
             ++it;
             continue;
         }
@@ -79,18 +95,14 @@ QList<AlertEvent> RuleEngine::setRules(const QList<Rule> &rules, qint64 nowMs)
 QList<AlertEvent> RuleEngine::setLabels(const QString &uuid, const Labels &labels, qint64 nowMs)
 {
     QList<AlertEvent> events;
-    auto known = m_labels.find(uuid);
-    if (known != m_labels.end() && *known == labels)
+    Device &device = m_devices[uuid];
+    if (device.labels == labels)
         return events;
-    m_labels.insert(uuid, labels);
-    const QHash<qint64, int> *states = ruleStatesOf(uuid);
-    if (!states || states->isEmpty())
-        return events;
+    device.labels = labels;
     QList<qint64> outOfScope;
-    for (auto it = states->cbegin(); it != states->cend(); ++it) {
-        const auto rule = std::find_if(
-            m_rules.cbegin(), m_rules.cend(), [&](const Rule &r) { return r.id == it.key(); });
-        if (rule != m_rules.cend() && !rule->applies(uuid, labels))
+    for (auto it = device.ruleStates.cbegin(); it != device.ruleStates.cend(); ++it) {
+        const Rule *rule = ruleById(it.key());
+        if (rule && !rule->applies(uuid, labels))
             outOfScope.append(it.key());
     }
     for (auto it = m_states.begin(); !outOfScope.isEmpty() && it != m_states.end();) {
@@ -99,10 +111,8 @@ QList<AlertEvent> RuleEngine::setLabels(const QString &uuid, const Labels &label
             continue;
         }
         if (it->firing) {
-            const auto rule = std::find_if(m_rules.cbegin(), m_rules.cend(),
-                [&](const Rule &r) { return r.id == it.key().ruleId; });
-            events.append({AlertEvent::Kind::Cleared, *rule, uuid, it.key().interface, it->value,
-                nowMs, false});
+            events.append({AlertEvent::Kind::Cleared, *ruleById(it.key().ruleId), uuid,
+                it.key().interface, it->value, nowMs, false});
         }
         it = eraseState(it);
     }
@@ -111,15 +121,7 @@ QList<AlertEvent> RuleEngine::setLabels(const QString &uuid, const Labels &label
 
 void RuleEngine::setMaintenance(const QString &uuid, qint64 untilMs)
 {
-    if (untilMs > 0)
-        m_maintenance.insert(uuid, untilMs);
-    else
-        m_maintenance.remove(uuid);
-}
-
-bool RuleEngine::inMaintenance(const QString &uuid, qint64 nowMs) const
-{
-    return m_maintenance.value(uuid, 0) > nowMs;
+    m_devices[uuid].maintenanceUntil = std::max<qint64>(0, untilMs);
 }
 
 void RuleEngine::restoreFiring(
@@ -138,21 +140,19 @@ void RuleEngine::restoreFiring(
 void RuleEngine::forget(const QString &uuid)
 {
     for (auto it = m_states.begin(); it != m_states.end();)
-        it = it.key().uuid == uuid ? eraseState(it) : std::next(it);
-    m_ruleStates.remove(uuid);
-    m_labels.remove(uuid);
-    m_maintenance.remove(uuid);
-    m_counters.remove(uuid);
-    m_loss.remove(uuid);
+        it = it.key().uuid == uuid ? m_states.erase(it) : std::next(it);
+    m_devices.remove(uuid);
 }
 
-void RuleEngine::step(const Rule &rule, const Key &key, bool raising, bool clearing, double value,
-    qint64 since, qint64 nowMs, QList<AlertEvent> *events, const QHash<qint64, int> *ruleStates)
+void RuleEngine::step(const Rule &rule, const QString &uuid, const QString &interface, bool raising,
+    bool clearing, double value, qint64 since, qint64 nowMs, QList<AlertEvent> *events,
+    const Device &device)
 {
     // The common case: not raising, and nothing to remember of this rule
     // on this device.
-    if (!raising && (!ruleStates || !ruleStates->contains(key.ruleId)))
+    if (!raising && !device.ruleStates.contains(rule.id))
         return;
+    const Key key {rule.id, uuid, interface};
     auto it = m_states.find(key);
     if (it == m_states.end()) {
         if (!raising)
@@ -177,7 +177,7 @@ void RuleEngine::step(const Rule &rule, const Key &key, bool raising, bool clear
         state.clearSince.reset();
         state.firing = false;
         state.pendingSince.reset();
-        events->append({AlertEvent::Kind::Cleared, rule, key.uuid, key.interface, value, nowMs});
+        events->append({AlertEvent::Kind::Cleared, rule, uuid, interface, value, nowMs});
         return;
     }
     if (!raising) {
@@ -189,7 +189,7 @@ void RuleEngine::step(const Rule &rule, const Key &key, bool raising, bool clear
     state.value = value;
     if (!state.pendingSince)
         state.pendingSince = since;
-    if (nowMs - *state.pendingSince < holdMs(rule) || inMaintenance(key.uuid, nowMs))
+    if (nowMs - *state.pendingSince < holdMs(rule) || inMaintenance(device, nowMs))
         return;
     state.firing = true;
     state.firingSince = nowMs;
@@ -197,17 +197,16 @@ void RuleEngine::step(const Rule &rule, const Key &key, bool raising, bool clear
     state.raises.push_back(nowMs);
     while (!state.raises.empty() && state.raises.front() < nowMs - kFlapWindowMs)
         state.raises.pop_front();
-    events->append({AlertEvent::Kind::Raised, rule, key.uuid, key.interface, value, nowMs,
+    events->append({AlertEvent::Kind::Raised, rule, uuid, interface, value, nowMs,
         int(state.raises.size()) >= kFlapRaises});
 }
 
 std::optional<double> RuleEngine::lossPercent(
-    const QString &uuid, qint64 windowMs, qint64 nowMs, const LossSample &end) const
+    const Device &device, qint64 windowMs, qint64 nowMs, const LossSample &end)
 {
-    const auto it = m_loss.constFind(uuid);
-    if (it == m_loss.cend() || it->size() < 2)
+    const std::deque<LossSample> &samples = device.loss;
+    if (samples.size() < 2)
         return std::nullopt;
-    const std::deque<LossSample> &samples = *it;
     // The newest sample at least a window old: the window must be whole.
     const auto after = std::upper_bound(samples.cbegin(), samples.cend(), nowMs - windowMs,
         [](qint64 at, const LossSample &sample) { return at < sample.at; });
@@ -226,68 +225,83 @@ QList<AlertEvent> RuleEngine::observe(const AcceptedReport &accepted, qint64 now
     QList<AlertEvent> events;
     const QString &uuid = accepted.device.uuid;
     const dmr::Report &report = accepted.report;
+    Device &device = m_devices[uuid];
 
-    // Loss, counted by the registry per datagram.
-    std::deque<LossSample> &loss = m_loss[uuid];
-    // A sample a second at most: a window of ten minutes is 600 of them,
-    // whatever the device's interval.
+    // Loss, counted by the registry per datagram. A sample a second at
+    // most: a window of ten minutes is 600 of them, whatever the interval.
+    const LossSample lossNow {nowMs, accepted.device.reportsReceived, accepted.device.reportsLost};
+    std::deque<LossSample> &loss = device.loss;
     if (m_lossRules && (loss.empty() || nowMs - loss.back().at >= 1000)) {
-        loss.push_back({nowMs, accepted.device.reportsReceived, accepted.device.reportsLost});
+        loss.push_back(lossNow);
         while (loss.size() > kLossSamplesKept
             || (loss.size() > 1 && loss.front().at < nowMs - kLossHistoryMs))
             loss.pop_front();
     }
     // Rates per interface from the agent's own clock and counters.
-    QHash<QString, std::pair<double, double>> rates;
-    QHash<QString, Counters> &counters = m_counters[uuid];
-    static const std::vector<dmr::InterfaceSample> kNone;
-    for (const dmr::InterfaceSample &sample : m_rateRules ? report.interfaces : kNone) {
-        const QString name = QString::fromStdString(sample.name);
-        const Counters now {report.sampleTimeMs, sample.rxBytes, sample.txBytes};
-        const auto before = counters.constFind(name);
-        if (before == counters.cend() || now.at < before->at || now.rx < before->rx
-            || now.tx < before->tx) {
-            counters.insert(name, now); // first sight, or a reboot reset them
-            continue;
+    struct Rate
+    {
+        QString interface;
+        double rx;
+        double tx;
+    };
+    std::vector<Rate> rates;
+    if (m_rateRules) {
+        for (const dmr::InterfaceSample &sample : report.interfaces) {
+            const QString name = QString::fromStdString(sample.name);
+            const Counters now {report.sampleTimeMs, sample.rxBytes, sample.txBytes};
+            const auto before = device.counters.find(name);
+            if (before == device.counters.end() || now.at < before->at || now.rx < before->rx
+                || now.tx < before->tx) {
+                device.counters.insert(name, now); // first sight, or a reboot reset them
+                continue;
+            }
+            if (now.at - before->at < kMinRateWindowMs)
+                continue; // the window is not long enough yet
+            const double seconds = double(now.at - before->at) / 1000.0;
+            rates.push_back({name, double(now.rx - before->rx) / seconds,
+                double(now.tx - before->tx) / seconds});
+            *before = now;
         }
-        if (now.at - before->at < kMinRateWindowMs)
-            continue; // the window is not long enough yet
-        const double seconds = double(now.at - before->at) / 1000.0;
-        rates.insert(
-            name, {double(now.rx - before->rx) / seconds, double(now.tx - before->tx) / seconds});
-        counters.insert(name, now);
     }
 
-    const Labels labels = m_labels.value(uuid);
-    const std::array<double, SystemFields::kCount> values = SystemFields::values(report.system);
-    const QHash<qint64, int> *states = ruleStatesOf(uuid);
-    for (std::size_t r = 0; r < std::size_t(m_rules.size()); ++r) {
-        const Rule &rule = m_rules.at(qsizetype(r));
-        if (!rule.applies(uuid, labels))
+    std::array<double, SystemFields::kCount> values {};
+    if (accepted.hasSystem)
+        values = SystemFields::values(report.system);
+    static const QString kNoInterface;
+    for (std::size_t r = 0; r < m_measures.size(); ++r) {
+        const auto [measure, index] = m_measures[r];
+        if (measure == Measure::Unknown || (measure == Measure::System && !accepted.hasSystem))
             continue;
-        const Key key {rule.id, uuid, QString()};
-        if (rule.isOffline()) {
+        const Rule &rule = m_rules.at(qsizetype(r));
+        if (!rule.applies(uuid, device.labels))
+            continue;
+        switch (measure) {
+        case Measure::Offline:
             // A report: whatever the offline rule held is over.
-            step(rule, key, false, true, 0, nowMs, nowMs, &events, states);
-        } else if (rule.isLoss()) {
-            if (const std::optional<double> percent = lossPercent(uuid, rule.forMs, nowMs,
-                    {nowMs, accepted.device.reportsReceived, accepted.device.reportsLost}))
-                step(rule, key, rule.raises(*percent), rule.clears(*percent), *percent, nowMs,
-                    nowMs, &events, states);
-        } else if (rule.isRate()) {
-            const bool rx = rule.metric == QLatin1String("rx_rate");
-            for (auto it = rates.cbegin(); it != rates.cend(); ++it) {
-                const double rate = rx ? it->first : it->second;
-                step(rule, Key {rule.id, uuid, it.key()}, rule.raises(rate), rule.clears(rate),
-                    rate, nowMs, nowMs, &events, states);
+            step(rule, uuid, kNoInterface, false, true, 0, nowMs, nowMs, &events, device);
+            break;
+        case Measure::Loss:
+            if (const std::optional<double> percent
+                = lossPercent(device, rule.forMs, nowMs, lossNow))
+                step(rule, uuid, kNoInterface, rule.raises(*percent), rule.clears(*percent),
+                    *percent, nowMs, nowMs, &events, device);
+            break;
+        case Measure::RxRate:
+        case Measure::TxRate:
+            for (const Rate &rate : rates) {
+                const double value = measure == Measure::RxRate ? rate.rx : rate.tx;
+                step(rule, uuid, rate.interface, rule.raises(value), rule.clears(value), value,
+                    nowMs, nowMs, &events, device);
             }
-        } else if (accepted.hasSystem) {
-            const int index = m_metricIndex[r];
-            if (index < 0)
-                continue;
+            break;
+        case Measure::System: {
             const double value = values.at(std::size_t(index));
-            step(rule, key, rule.raises(value), rule.clears(value), value, nowMs, nowMs, &events,
-                states);
+            step(rule, uuid, kNoInterface, rule.raises(value), rule.clears(value), value, nowMs,
+                nowMs, &events, device);
+            break;
+        }
+        case Measure::Unknown:
+            break;
         }
     }
     return events;
@@ -296,14 +310,14 @@ QList<AlertEvent> RuleEngine::observe(const AcceptedReport &accepted, qint64 now
 QList<AlertEvent> RuleEngine::presence(const QString &uuid, qint64 offlineSince, qint64 nowMs)
 {
     QList<AlertEvent> events;
-    const Labels labels = m_labels.value(uuid);
+    const Device &device = m_devices[uuid];
     for (const Rule &rule : std::as_const(m_rules)) {
-        if (!rule.isOffline() || !rule.applies(uuid, labels))
+        if (!rule.isOffline() || !rule.applies(uuid, device.labels))
             continue;
         const double seconds = offlineSince > 0 ? double(nowMs - offlineSince) / 1000.0 : 0;
         // The rule's duration counts from the moment the device is offline.
-        step(rule, Key {rule.id, uuid, QString()}, offlineSince > 0, offlineSince == 0, seconds,
-            nowMs, nowMs, &events, ruleStatesOf(uuid));
+        step(rule, uuid, QString(), offlineSince > 0, offlineSince == 0, seconds, nowMs, nowMs,
+            &events, device);
     }
     return events;
 }
@@ -315,15 +329,14 @@ QList<AlertEvent> RuleEngine::tick(qint64 nowMs)
     for (auto it = m_states.cbegin(); it != m_states.cend(); ++it) {
         if (it->firing || !it->pendingSince)
             continue;
-        const auto rule = std::find_if(m_rules.cbegin(), m_rules.cend(),
-            [&](const Rule &r) { return r.id == it.key().ruleId; });
-        if (rule != m_rules.cend() && nowMs - *it->pendingSince >= holdMs(*rule))
-            due.append({it.key(), &*rule});
+        const Rule *rule = ruleById(it.key().ruleId);
+        if (rule && nowMs - *it->pendingSince >= holdMs(*rule))
+            due.append({it.key(), rule});
     }
     for (const auto &[key, rule] : std::as_const(due)) {
         const State &state = m_states.value(key);
-        step(*rule, key, true, false, state.value, *state.pendingSince, nowMs, &events,
-            ruleStatesOf(key.uuid));
+        step(*rule, key.uuid, key.interface, true, false, state.value, *state.pendingSince, nowMs,
+            &events, m_devices[key.uuid]);
     }
     return events;
 }

@@ -48,7 +48,7 @@ public:
     // What a rule no longer targets under the new labels ends (Cleared
     // events): moving a board out of the lab clears the lab's alerts on it.
     QList<AlertEvent> setLabels(const QString &uuid, const Labels &labels, qint64 nowMs);
-    const Labels labels(const QString &uuid) const { return m_labels.value(uuid); }
+    Labels labels(const QString &uuid) const;
     // While in maintenance a device raises nothing (what fires stays).
     void setMaintenance(const QString &uuid, qint64 untilMs);
     // An alert that was firing when the console stopped, so that it clears.
@@ -110,32 +110,44 @@ private:
         quint64 lost;
     };
 
-    // ruleStates: m_ruleStates' entry of the key's device, or null.
-    void step(const Rule &rule, const Key &key, bool raising, bool clearing, double value,
-        qint64 since, qint64 nowMs, QList<AlertEvent> *events,
-        const QHash<qint64, int> *ruleStates);
-    const QHash<qint64, int> *ruleStatesOf(const QString &uuid) const;
-    bool inMaintenance(const QString &uuid, qint64 nowMs) const;
+    // Everything the engine keeps of one device, so that a report costs one
+    // lookup of its uuid rather than one per table and rule.
+    struct Device
+    {
+        Labels labels;
+        qint64 maintenanceUntil = 0;
+        QHash<QString, Counters> counters; // by interface
+        std::deque<LossSample> loss;
+        // The rules it has state of in m_states (and how many, per interface).
+        QHash<qint64, int> ruleStates;
+    };
+    // What a rule measures, worked out once when the rules change instead
+    // of comparing metric names on every report.
+    enum class Measure { Offline, Loss, RxRate, TxRate, System, Unknown };
+
+    // The common case, nothing to do, is decided before a Key is built.
+    void step(const Rule &rule, const QString &uuid, const QString &interface, bool raising,
+        bool clearing, double value, qint64 since, qint64 nowMs, QList<AlertEvent> *events,
+        const Device &device);
+    bool inMaintenance(const Device &device, qint64 nowMs) const
+    {
+        return device.maintenanceUntil > nowMs;
+    }
     QHash<Key, State>::iterator insertState(const Key &key);
     QHash<Key, State>::iterator eraseState(QHash<Key, State>::iterator it);
+    const Rule *ruleById(qint64 id) const;
     // Over the window up to `end` (the device's counters now).
-    std::optional<double> lossPercent(
-        const QString &uuid, qint64 windowMs, qint64 nowMs, const LossSample &end) const;
+    static std::optional<double> lossPercent(
+        const Device &device, qint64 windowMs, qint64 nowMs, const LossSample &end);
 
     QList<Rule> m_rules;
-    QHash<QString, Labels> m_labels;
-    QHash<QString, qint64> m_maintenance;
+    std::vector<std::pair<Measure, int>> m_measures; // per rule; int: SystemFields index
     QHash<Key, State> m_states;
-    // Per device, the rules it has state of (and how many, per interface):
-    // a report is evaluated with one lookup of its device, not one per rule.
-    // An entry stays when it empties, so that a pointer to it lives through
-    // one report's evaluation.
-    QHash<QString, QHash<qint64, int>> m_ruleStates;
-    std::vector<int> m_metricIndex; // per rule: its SystemFields index, or -1
+    // Entries are made on a device's first report, label or state and
+    // removed only by forget(): a reference to one lives through a report.
+    QHash<QString, Device> m_devices;
     bool m_rateRules = false;
     bool m_lossRules = false;
-    QHash<QString, QHash<QString, Counters>> m_counters; // uuid, interface
-    QHash<QString, std::deque<LossSample>> m_loss;
 };
 
 } // namespace dmr::console
