@@ -36,25 +36,16 @@ bool Rule::isRate() const
     return metric == QLatin1String("rx_rate") || metric == QLatin1String("tx_rate");
 }
 
-bool Rule::applies(const QString &uuid, const Labels &deviceLabels) const
+bool Rule::appliesTo(const QString &uuid, const Labels &deviceLabels) const
 {
-    if (!enabled || (!deviceUuid.isEmpty() && deviceUuid != uuid))
+    if (!deviceUuid.isEmpty() && deviceUuid != uuid)
         return false;
     for (auto it = labels.cbegin(); it != labels.cend(); ++it) {
-        if (deviceLabels.value(it.key()) != it.value() || !deviceLabels.contains(it.key()))
+        const auto found = deviceLabels.constFind(it.key());
+        if (found == deviceLabels.cend() || *found != it.value())
             return false;
     }
     return true;
-}
-
-bool Rule::raises(double value) const
-{
-    return comparison == Comparison::Above ? value > raise : value < raise;
-}
-
-bool Rule::clears(double value) const
-{
-    return comparison == Comparison::Above ? value <= clear : value >= clear;
 }
 
 QJsonObject Rule::toJson() const

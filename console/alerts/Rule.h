@@ -45,10 +45,24 @@ struct Rule
     bool isOffline() const { return metric == QLatin1String("offline"); }
     bool isRate() const;
     bool isLoss() const { return metric == QLatin1String("report_loss_percent"); }
-    bool applies(const QString &uuid, const Labels &deviceLabels) const;
+    // Inline: the rule engine asks these of every rule on every report.
+    bool applies(const QString &uuid, const Labels &deviceLabels) const
+    {
+        if (!enabled)
+            return false;
+        if (deviceUuid.isEmpty() && labels.isEmpty())
+            return true;
+        return appliesTo(uuid, deviceLabels);
+    }
     // Whether `value` is past the raise threshold, or back past the clear one.
-    bool raises(double value) const;
-    bool clears(double value) const;
+    bool raises(double value) const
+    {
+        return comparison == Comparison::Above ? value > raise : value < raise;
+    }
+    bool clears(double value) const
+    {
+        return comparison == Comparison::Above ? value <= clear : value >= clear;
+    }
 
     QJsonObject toJson() const;
     // From the REST API's JSON; on error nullopt and a sentence. `base`
@@ -59,6 +73,9 @@ struct Rule
     // also the `labels` column and ?label= of the REST API).
     static Labels parseLabels(const QString &text, QString *error);
     static QString labelsText(const Labels &labels);
+
+private:
+    bool appliesTo(const QString &uuid, const Labels &deviceLabels) const;
 };
 
 } // namespace dmr::console

@@ -24,20 +24,38 @@ constexpr std::size_t kLossSamplesKept = 20000;
 
 QHash<RuleEngine::Key, RuleEngine::State>::iterator RuleEngine::insertState(const Key &key)
 {
-    ++m_devices[key.uuid].ruleStates[key.ruleId];
+    const int index = indexOf(key.ruleId);
+    if (index >= 0) {
+        std::vector<int> &counts = m_devices[key.uuid].ruleStates;
+        if (counts.size() <= std::size_t(index))
+            counts.resize(std::size_t(m_rules.size()), 0);
+        ++counts[std::size_t(index)];
+    }
     return m_states.insert(key, State());
 }
 
 QHash<RuleEngine::Key, RuleEngine::State>::iterator RuleEngine::eraseState(
     QHash<Key, State>::iterator it)
 {
+    const int index = indexOf(it.key().ruleId);
     const auto device = m_devices.find(it.key().uuid);
-    if (device != m_devices.end()) {
-        const auto rule = device->ruleStates.find(it.key().ruleId);
-        if (rule != device->ruleStates.end() && --*rule <= 0)
-            device->ruleStates.erase(rule);
-    }
+    if (index >= 0 && device != m_devices.end() && device->hasState(std::size_t(index)))
+        --device->ruleStates[std::size_t(index)];
     return m_states.erase(it);
+}
+
+void RuleEngine::recountStates()
+{
+    for (Device &device : m_devices)
+        device.ruleStates.clear();
+    for (auto it = m_states.cbegin(); it != m_states.cend(); ++it) {
+        const int index = indexOf(it.key().ruleId);
+        if (index < 0)
+            continue;
+        std::vector<int> &counts = m_devices[it.key().uuid].ruleStates;
+        counts.resize(std::size_t(m_rules.size()), 0);
+        ++counts[std::size_t(index)];
+    }
 }
 
 const Rule *RuleEngine::ruleById(qint64 id) const
@@ -57,8 +75,10 @@ QList<AlertEvent> RuleEngine::setRules(const QList<Rule> &rules, qint64 nowMs)
 {
     m_rules = rules;
     m_measures.clear();
+    m_ruleIndex.clear();
     m_rateRules = m_lossRules = false;
     for (const Rule &rule : std::as_const(m_rules)) {
+        m_ruleIndex.insert(rule.id, int(m_measures.size()));
         const int index = int(SystemFields::names().indexOf(rule.metric));
         Measure measure = index >= 0 ? Measure::System : Measure::Unknown;
         if (rule.isOffline())
@@ -87,8 +107,9 @@ QList<AlertEvent> RuleEngine::setRules(const QList<Rule> &rules, qint64 nowMs)
             events.append({AlertEvent::Kind::Cleared, gone, it.key().uuid, it.key().interface,
                 it->value, nowMs, false});
         }
-        it = eraseState(it);
+        it = m_states.erase(it);
     }
+    recountStates();
     return events;
 }
 
@@ -100,10 +121,10 @@ QList<AlertEvent> RuleEngine::setLabels(const QString &uuid, const Labels &label
         return events;
     device.labels = labels;
     QList<qint64> outOfScope;
-    for (auto it = device.ruleStates.cbegin(); it != device.ruleStates.cend(); ++it) {
-        const Rule *rule = ruleById(it.key());
-        if (rule && !rule->applies(uuid, labels))
-            outOfScope.append(it.key());
+    for (std::size_t r = 0; r < device.ruleStates.size(); ++r) {
+        const Rule &rule = m_rules.at(qsizetype(r));
+        if (device.hasState(r) && !rule.applies(uuid, labels))
+            outOfScope.append(rule.id);
     }
     for (auto it = m_states.begin(); !outOfScope.isEmpty() && it != m_states.end();) {
         if (it.key().uuid != uuid || !outOfScope.contains(it.key().ruleId)) {
@@ -144,14 +165,15 @@ void RuleEngine::forget(const QString &uuid)
     m_devices.remove(uuid);
 }
 
-void RuleEngine::step(const Rule &rule, const QString &uuid, const QString &interface, bool raising,
-    bool clearing, double value, qint64 since, qint64 nowMs, QList<AlertEvent> *events,
-    const Device &device)
+void RuleEngine::step(std::size_t ruleIndex, const QString &uuid, const QString &interface,
+    bool raising, bool clearing, double value, qint64 since, qint64 nowMs,
+    QList<AlertEvent> *events, const Device &device)
 {
     // The common case: not raising, and nothing to remember of this rule
     // on this device.
-    if (!raising && !device.ruleStates.contains(rule.id))
+    if (!raising && !device.hasState(ruleIndex))
         return;
+    const Rule &rule = m_rules.at(qsizetype(ruleIndex));
     const Key key {rule.id, uuid, interface};
     auto it = m_states.find(key);
     if (it == m_states.end()) {
@@ -247,20 +269,24 @@ QList<AlertEvent> RuleEngine::observe(const AcceptedReport &accepted, qint64 now
     std::vector<Rate> rates;
     if (m_rateRules) {
         for (const dmr::InterfaceSample &sample : report.interfaces) {
-            const QString name = QString::fromStdString(sample.name);
             const Counters now {report.sampleTimeMs, sample.rxBytes, sample.txBytes};
-            const auto before = device.counters.find(name);
-            if (before == device.counters.end() || now.at < before->at || now.rx < before->rx
-                || now.tx < before->tx) {
-                device.counters.insert(name, now); // first sight, or a reboot reset them
+            const auto known = std::find_if(device.counters.begin(), device.counters.end(),
+                [&sample](const auto &entry) { return entry.first == sample.name; });
+            if (known == device.counters.end()) {
+                device.counters.emplace_back(sample.name, now); // first sight
                 continue;
             }
-            if (now.at - before->at < kMinRateWindowMs)
+            Counters &before = known->second;
+            if (now.at < before.at || now.rx < before.rx || now.tx < before.tx) {
+                before = now; // a reboot reset them
+                continue;
+            }
+            if (now.at - before.at < kMinRateWindowMs)
                 continue; // the window is not long enough yet
-            const double seconds = double(now.at - before->at) / 1000.0;
-            rates.push_back({name, double(now.rx - before->rx) / seconds,
-                double(now.tx - before->tx) / seconds});
-            *before = now;
+            const double seconds = double(now.at - before.at) / 1000.0;
+            rates.push_back({QString::fromStdString(sample.name),
+                double(now.rx - before.rx) / seconds, double(now.tx - before.tx) / seconds});
+            before = now;
         }
     }
 
@@ -278,26 +304,26 @@ QList<AlertEvent> RuleEngine::observe(const AcceptedReport &accepted, qint64 now
         switch (measure) {
         case Measure::Offline:
             // A report: whatever the offline rule held is over.
-            step(rule, uuid, kNoInterface, false, true, 0, nowMs, nowMs, &events, device);
+            step(r, uuid, kNoInterface, false, true, 0, nowMs, nowMs, &events, device);
             break;
         case Measure::Loss:
             if (const std::optional<double> percent
                 = lossPercent(device, rule.forMs, nowMs, lossNow))
-                step(rule, uuid, kNoInterface, rule.raises(*percent), rule.clears(*percent),
-                    *percent, nowMs, nowMs, &events, device);
+                step(r, uuid, kNoInterface, rule.raises(*percent), rule.clears(*percent), *percent,
+                    nowMs, nowMs, &events, device);
             break;
         case Measure::RxRate:
         case Measure::TxRate:
             for (const Rate &rate : rates) {
                 const double value = measure == Measure::RxRate ? rate.rx : rate.tx;
-                step(rule, uuid, rate.interface, rule.raises(value), rule.clears(value), value,
-                    nowMs, nowMs, &events, device);
+                step(r, uuid, rate.interface, rule.raises(value), rule.clears(value), value, nowMs,
+                    nowMs, &events, device);
             }
             break;
         case Measure::System: {
             const double value = values.at(std::size_t(index));
-            step(rule, uuid, kNoInterface, rule.raises(value), rule.clears(value), value, nowMs,
-                nowMs, &events, device);
+            step(r, uuid, kNoInterface, rule.raises(value), rule.clears(value), value, nowMs, nowMs,
+                &events, device);
             break;
         }
         case Measure::Unknown:
@@ -311,12 +337,13 @@ QList<AlertEvent> RuleEngine::presence(const QString &uuid, qint64 offlineSince,
 {
     QList<AlertEvent> events;
     const Device &device = m_devices[uuid];
-    for (const Rule &rule : std::as_const(m_rules)) {
-        if (!rule.isOffline() || !rule.applies(uuid, device.labels))
+    for (std::size_t r = 0; r < m_measures.size(); ++r) {
+        if (m_measures[r].first != Measure::Offline
+            || !m_rules.at(qsizetype(r)).applies(uuid, device.labels))
             continue;
         const double seconds = offlineSince > 0 ? double(nowMs - offlineSince) / 1000.0 : 0;
         // The rule's duration counts from the moment the device is offline.
-        step(rule, uuid, QString(), offlineSince > 0, offlineSince == 0, seconds, nowMs, nowMs,
+        step(r, uuid, QString(), offlineSince > 0, offlineSince == 0, seconds, nowMs, nowMs,
             &events, device);
     }
     return events;
@@ -325,18 +352,20 @@ QList<AlertEvent> RuleEngine::presence(const QString &uuid, qint64 offlineSince,
 QList<AlertEvent> RuleEngine::tick(qint64 nowMs)
 {
     QList<AlertEvent> events;
-    QList<std::pair<Key, const Rule *>> due;
+    QList<std::pair<Key, int>> due;
     for (auto it = m_states.cbegin(); it != m_states.cend(); ++it) {
         if (it->firing || !it->pendingSince)
             continue;
-        const Rule *rule = ruleById(it.key().ruleId);
-        if (rule && nowMs - *it->pendingSince >= holdMs(*rule))
-            due.append({it.key(), rule});
+        const int index = indexOf(it.key().ruleId);
+        if (index >= 0 && nowMs - *it->pendingSince >= holdMs(m_rules.at(index)))
+            due.append({it.key(), index});
     }
-    for (const auto &[key, rule] : std::as_const(due)) {
-        const State &state = m_states.value(key);
-        step(*rule, key.uuid, key.interface, true, false, state.value, *state.pendingSince, nowMs,
-            &events, m_devices[key.uuid]);
+    for (const auto &[key, index] : std::as_const(due)) {
+        const auto state = m_states.constFind(key);
+        const double value = state->value;
+        const qint64 since = *state->pendingSince;
+        step(std::size_t(index), key.uuid, key.interface, true, false, value, since, nowMs, &events,
+            m_devices[key.uuid]);
     }
     return events;
 }

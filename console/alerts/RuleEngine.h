@@ -116,17 +116,24 @@ private:
     {
         Labels labels;
         qint64 maintenanceUntil = 0;
-        QHash<QString, Counters> counters; // by interface
+        // By interface, as the agent names it: a device has a handful.
+        std::vector<std::pair<std::string, Counters>> counters;
         std::deque<LossSample> loss;
-        // The rules it has state of in m_states (and how many, per interface).
-        QHash<qint64, int> ruleStates;
+        // Per rule (m_rules' order), how many states it has in m_states (one
+        // per interface): most reports find nothing to do for most rules,
+        // and this says so without a hash lookup.
+        std::vector<int> ruleStates;
+        bool hasState(std::size_t rule) const
+        {
+            return rule < ruleStates.size() && ruleStates[rule] > 0;
+        }
     };
     // What a rule measures, worked out once when the rules change instead
     // of comparing metric names on every report.
     enum class Measure { Offline, Loss, RxRate, TxRate, System, Unknown };
 
     // The common case, nothing to do, is decided before a Key is built.
-    void step(const Rule &rule, const QString &uuid, const QString &interface, bool raising,
+    void step(std::size_t ruleIndex, const QString &uuid, const QString &interface, bool raising,
         bool clearing, double value, qint64 since, qint64 nowMs, QList<AlertEvent> *events,
         const Device &device);
     bool inMaintenance(const Device &device, qint64 nowMs) const
@@ -136,12 +143,17 @@ private:
     QHash<Key, State>::iterator insertState(const Key &key);
     QHash<Key, State>::iterator eraseState(QHash<Key, State>::iterator it);
     const Rule *ruleById(qint64 id) const;
+    // Position in m_rules, or -1.
+    int indexOf(qint64 ruleId) const { return m_ruleIndex.value(ruleId, -1); }
+    // Recounts every device's ruleStates (the rules changed order).
+    void recountStates();
     // Over the window up to `end` (the device's counters now).
     static std::optional<double> lossPercent(
         const Device &device, qint64 windowMs, qint64 nowMs, const LossSample &end);
 
     QList<Rule> m_rules;
     std::vector<std::pair<Measure, int>> m_measures; // per rule; int: SystemFields index
+    QHash<qint64, int> m_ruleIndex; // rule id: position in m_rules
     QHash<Key, State> m_states;
     // Entries are made on a device's first report, label or state and
     // removed only by forget(): a reference to one lives through a report.
