@@ -259,6 +259,10 @@ QList<AlertEvent> RuleEngine::observe(const AcceptedReport &accepted, qint64 now
             || (loss.size() > 1 && loss.front().at < nowMs - kLossHistoryMs))
             loss.pop_front();
     }
+    if (report.sequence > 0 && report.runId == device.runId && report.sequence <= device.sequence)
+        return events;
+    device.runId = report.runId;
+    device.sequence = report.sequence;
     // Rates per interface from the agent's own clock and counters.
     struct Rate
     {

@@ -119,6 +119,11 @@ private:
         // By interface, as the agent names it: a device has a handful.
         std::vector<std::pair<std::string, Counters>> counters;
         std::deque<LossSample> loss;
+        // The last report evaluated: one of the same run with a lower
+        // sequence is a replay (the agent's resend after an outage) or came
+        // late, and says nothing about now.
+        std::uint32_t runId = 0;
+        std::uint64_t sequence = 0;
         // Per rule (m_rules' order), how many states it has in m_states (one
         // per interface): most reports find nothing to do for most rules,
         // and this says so without a hash lookup.

@@ -209,6 +209,15 @@ void Ingest::ingest(const DatagramBatch &batch)
                     .arg(QString::fromStdString(report.report.deviceId)));
             continue;
         }
+        const auto earlier = seen.constFind(report.device.uuid);
+        if (earlier != seen.cend() && report.report.labels.empty()) {
+            // Alerting hears only of each device's last report of a batch,
+            // and labels come whole in few reports: an earlier one's pass on.
+            AcceptedReport &before = accepted[std::size_t(*earlier)];
+            if (!before.report.labels.empty()
+                && before.report.labelsHash == report.report.labelsHash)
+                report.report.labels = std::move(before.report.labels);
+        }
         seen.insert(report.device.uuid, int(accepted.size()));
         accepted.push_back(std::move(report));
     }

@@ -26,10 +26,15 @@ Rule cpuRule(Rule::Comparison comparison, double raise, double clear, qint64 for
     return rule;
 }
 
-AcceptedReport report(double cpu, quint64 sequence = 1, quint64 lost = 0)
+// sequence 0: a report of a run of its own, so that it is never taken for a
+// replay of an earlier one (RuleEngine::observe skips those).
+AcceptedReport report(double cpu, quint64 sequence = 0, quint64 lost = 0)
 {
+    static quint32 runs = 1000;
     AcceptedReport accepted;
-    accepted.report = TestReports::makeReport(TestReports::deviceId(1), 1, sequence);
+    accepted.report = TestReports::makeReport(
+        TestReports::deviceId(1), sequence == 0 ? ++runs : 1, std::max<quint64>(sequence, 1));
+    sequence = std::max<quint64>(sequence, 1);
     accepted.report.system.cpuPercent = cpu;
     accepted.device.uuid = kUuid;
     accepted.device.intervalSeconds = 10;
@@ -68,6 +73,7 @@ private slots:
     void labelsAndDeviceScope();
     void removedRuleEndsItsAlerts();
     void restoredAlertClears();
+    void replayedReportsAreNotEvaluated();
     void ruleJson_data();
     void ruleJson();
     void presenceStates();
@@ -238,7 +244,9 @@ void TestRuleEngine::reportLossOverItsWindow()
             ++lost;
         else
             ++received;
-        events += engine.observe(report(1, received, lost), t * 1000LL);
+        AcceptedReport next = report(1, received + lost, lost); // the agent's sequence
+        next.device.reportsReceived = received;
+        events += engine.observe(next, t * 1000LL);
     }
     const QString text = describe(events);
     QVERIFY2(text.startsWith(QLatin1String("R@")), qPrintable(text));
@@ -293,6 +301,23 @@ void TestRuleEngine::removedRuleEndsItsAlerts()
     QCOMPARE(describe(engine.observe(report(99), 0)), QStringLiteral("R@0"));
     QCOMPARE(describe(engine.setRules({}, 5000)), QStringLiteral("C@5"));
     QVERIFY(engine.firing().isEmpty());
+}
+
+void TestRuleEngine::replayedReportsAreNotEvaluated()
+{
+    // After an outage the agent sends what it kept: reports older than the
+    // one already heard say nothing about now, and raise nothing.
+    RuleEngine engine;
+    engine.setRules({cpuRule(Rule::Comparison::Above, 90, 90, 0)}, 0);
+    QCOMPARE(describe(engine.observe(report(10, 20), 0)), QString());
+    QCOMPARE(describe(engine.observe(report(99, 12), 1000)), QString());
+    QCOMPARE(describe(engine.observe(report(99, 20), 2000)), QString()); // a duplicate
+    QCOMPARE(describe(engine.observe(report(99, 21), 3000)), QStringLiteral("R@3"));
+    // A new run (the agent restarted) starts its sequence again.
+    AcceptedReport restarted = report(99, 1);
+    restarted.report.runId = 2;
+    restarted.report.system.cpuPercent = 10;
+    QCOMPARE(describe(engine.observe(restarted, 4000)), QStringLiteral("C@4"));
 }
 
 void TestRuleEngine::restoredAlertClears()

@@ -107,6 +107,7 @@ private slots:
     void rejectedOnlyBatchEmitsNothing();
     void fullQueueDropsOldest();
     void restoredDeviceKeepsUuid();
+    void alertingHearsLabelsOfAnEarlierReport();
 };
 
 void TestIngest::initTestCase()
@@ -302,6 +303,38 @@ void TestIngest::restoredDeviceKeepsUuid()
     QCOMPARE(queued[0].device.uuid, saved.uuid);
     QCOMPARE(queued[0].device.createdAt, saved.createdAt);
     QCOMPARE(queued[0].device.reportsReceived, quint64(101));
+}
+
+void TestIngest::alertingHearsLabelsOfAnEarlierReport()
+{
+    // An agent's first report carries its labels whole, the next ones only
+    // their hash; both in one batch, alerting hears of the last with the labels.
+    dmr::Report first = makeReport(kDevice, 1, 1);
+    first.labels = {{"location", "lab"}, {"role", "gateway"}};
+    first.labelsHash = dmr::labelsHash(first.labels);
+    dmr::Report second = makeReport(kDevice, 1, 2);
+    second.labelsHash = first.labelsHash;
+    ReportQueue queue(10);
+    IngestCounters counters;
+    Ingest ingest(&queue, &counters);
+    QSignalSpy heard(&ingest, &Ingest::reportsAccepted);
+    ingest.ingest({datagram(encoded(first)), datagram(encoded(second))});
+    QCOMPARE(heard.count(), 1);
+    const auto reports = heard.first().first().value<QList<AcceptedReport>>();
+    QCOMPARE(reports.size(), 1);
+    QCOMPARE(reports.first().report.sequence, quint64(2));
+    QCOMPARE(reports.first().report.labels, first.labels);
+    QCOMPARE(queue.take(10).size(), std::size_t(2)); // both stored
+
+    // Labels that changed in between are not handed on: the later hash wins.
+    dmr::Report third = makeReport(kDevice, 1, 3);
+    third.labels = first.labels;
+    third.labelsHash = first.labelsHash;
+    dmr::Report fourth = makeReport(kDevice, 1, 4);
+    fourth.labelsHash = dmr::labelsHash({{"location", "shed"}});
+    ingest.ingest({datagram(encoded(third)), datagram(encoded(fourth))});
+    QCOMPARE(heard.count(), 2);
+    QVERIFY(heard.last().first().value<QList<AcceptedReport>>().first().report.labels.empty());
 }
 
 QTEST_GUILESS_MAIN(TestIngest)
