@@ -770,6 +770,13 @@ AlertReply AlertService::deviceRequest(const AlertRequest &request)
                 return AlertJson::error(400, error);
             if (!m_store->setLabels(device->id, parsed, QStringLiteral("user"), &error))
                 return AlertJson::error(500, error);
+            // A person's label took the row of the agent's of that name; once
+            // the person drops it, the agent's comes back (known for agents
+            // heard since the console started).
+            const auto agent = m_agentLabels.constFind(uuid);
+            if (agent != m_agentLabels.cend()
+                && !m_store->setLabels(device->id, *agent, QStringLiteral("agent"), &error))
+                return AlertJson::error(500, error);
             reloadDevices();
             flush(); // the alerts of rules that no longer target it end
             device = m_devices.find(uuid);
@@ -777,10 +784,17 @@ AlertReply AlertService::deviceRequest(const AlertRequest &request)
         } else if (request.method != "GET") {
             return AlertJson::error(405, QStringLiteral("GET or PUT"));
         }
-        QJsonObject labels;
-        for (auto it = device->labels.cbegin(); it != device->labels.cend(); ++it)
-            labels.insert(it.key(), it.value());
-        return AlertJson::reply(200, QJsonObject {{QStringLiteral("labels"), labels}});
+        const auto object = [](const Labels &labels) {
+            QJsonObject json;
+            for (auto it = labels.cbegin(); it != labels.cend(); ++it)
+                json.insert(it.key(), it.value());
+            return json;
+        };
+        // Both: what the device carries, and what of it a person may edit
+        // (the rest comes from the agent and is replaced by its next report).
+        return AlertJson::reply(200,
+            QJsonObject {{QStringLiteral("labels"), object(device->labels)},
+                {QStringLiteral("user_labels"), object(device->userLabels)}});
     }
     if (what == QLatin1String("maintenance") && request.method == "PUT") {
         const QJsonObject body = QJsonDocument::fromJson(request.body).object();

@@ -157,12 +157,17 @@ std::optional<QList<AlertStore::Device>> AlertStore::devices(QString *error) con
         index.insert(device.id, int(devices.size()));
         devices.append(device);
     }
-    if (!run(query, QStringLiteral("SELECT device, name, value FROM device_labels"), {}, error))
+    if (!run(query, QStringLiteral("SELECT device, name, value, source FROM device_labels"), {},
+            error))
         return std::nullopt;
     while (query.next()) {
         const auto at = index.constFind(query.value(0).toLongLong());
-        if (at != index.cend())
-            devices[*at].labels.insert(query.value(1).toString(), query.value(2).toString());
+        if (at == index.cend())
+            continue;
+        Device &device = devices[*at];
+        device.labels.insert(query.value(1).toString(), query.value(2).toString());
+        if (query.value(3).toString() == QLatin1String("user"))
+            device.userLabels.insert(query.value(1).toString(), query.value(2).toString());
     }
     return devices;
 }

@@ -27,7 +27,8 @@ public:
         qint64 intervalMs = 10000;
         qint64 createdAt = 0;
         qint64 maintenanceUntil = 0;
-        Labels labels;
+        Labels labels; // the agent's with a person's on top
+        Labels userLabels; // of those, the ones a person set
         qint64 openOutageStart = 0; // 0: none open
     };
     struct Alert

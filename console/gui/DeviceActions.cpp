@@ -2,6 +2,8 @@
 #include "gui/DeviceActions.h"
 
 #include "gui/DeviceTableModel.h"
+#include "gui/LabelsDialog.h"
+#include "gui/MaintenanceDialog.h"
 #include "service/ConsoleService.h"
 
 #include <QDateTime>
@@ -42,6 +44,12 @@ void DeviceActions::addActions(QMenu *menu, const QString &uuid)
         tr("&Delete…"), this, [this, uuid] { this->remove(uuid); });
     for (QAction *action : {rename, merge, remove})
         action->setEnabled(known);
+    menu->addSeparator();
+    QAction *maintenance
+        = menu->addAction(tr("Mai&ntenance…"), this, [this, uuid] { editMaintenance(uuid); });
+    QAction *labels = menu->addAction(tr("&Labels…"), this, [this, uuid] { editLabels(uuid); });
+    for (QAction *action : {maintenance, labels})
+        action->setEnabled(known && m_service->alerts());
 }
 
 QString DeviceActions::describe(const QString &uuid) const
@@ -161,6 +169,28 @@ void DeviceActions::mergeInto(const QString &uuid)
             if (chosen != choices.end())
                 confirmMerge(uuid, chosen->uuid);
         });
+    m_dialog = dialog;
+    dialog->open();
+}
+
+void DeviceActions::editMaintenance(const QString &uuid)
+{
+    if (!m_devices->rowFor(uuid) || busy())
+        return;
+    auto *dialog = new MaintenanceDialog(m_service, uuid, describe(uuid), m_window);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &MaintenanceDialog::changed, this, &DeviceActions::message);
+    m_dialog = dialog;
+    dialog->open();
+}
+
+void DeviceActions::editLabels(const QString &uuid)
+{
+    if (!m_devices->rowFor(uuid) || busy())
+        return;
+    auto *dialog = new LabelsDialog(m_service, uuid, describe(uuid), m_window);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &LabelsDialog::changed, this, &DeviceActions::message);
     m_dialog = dialog;
     dialog->open();
 }

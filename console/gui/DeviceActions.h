@@ -15,10 +15,12 @@ class ConsoleService;
 class DeviceTableModel;
 
 // What the window can do to a device itself: Rename…, Delete… and Merge
-// into…, for the device table's context menu and the Device menu. Asks in
-// window-modal dialogs that do not block (no nested event loop), says what
-// a deletion or a merge takes with it before doing it, and hands the change
-// to the store writer (ConsoleService::changeDevice): the GUI thread never
+// into…, Maintenance… and Labels…, for the device table's context menu and
+// the Device menu. Asks in window-modal dialogs that do not block (no nested
+// event loop), says what a deletion or a merge takes with it before doing
+// it, and hands the change to the store writer (ConsoleService::changeDevice)
+// or, for maintenance and labels, to alerting (MaintenanceDialog and
+// LabelsDialog, through ConsoleService::alertRequest): the GUI thread never
 // waits on SQL. The table follows the service's deviceChanged; this says how
 // it went in message().
 class DeviceActions : public QObject
@@ -37,6 +39,8 @@ public slots:
     void remove(const QString &uuid);
     // Asks which device `uuid` merges into, then to confirm.
     void mergeInto(const QString &uuid);
+    void editMaintenance(const QString &uuid);
+    void editLabels(const QString &uuid);
 
 signals:
     // A line for the status bar: what is being done, then how it went.

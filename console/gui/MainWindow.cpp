@@ -2,6 +2,7 @@
 #include "gui/MainWindow.h"
 
 #include "alerts/Notifier.h"
+#include "gui/AlertsDialog.h"
 #include "gui/CachedTextDelegate.h"
 #include "gui/DeviceActions.h"
 #include "gui/DeviceFilterProxyModel.h"
@@ -9,6 +10,7 @@
 #include "gui/DeviceTableView.h"
 #include "gui/DeviceView.h"
 #include "gui/ExportDialog.h"
+#include "gui/RulesDialog.h"
 #include "gui/SettingsDialog.h"
 #include "gui/StoreWorker.h"
 #include "gui/TrayNotifier.h"
@@ -24,6 +26,7 @@
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
+#include <QMouseEvent>
 #include <QProgressBar>
 #include <QSettings>
 #include <QStatusBar>
@@ -199,6 +202,8 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
     m_compactionBar->setMaximumWidth(220);
     m_compactionBar->hide();
     m_alertsLabel->setObjectName(QStringLiteral("alertsLabel"));
+    m_alertsLabel->setCursor(Qt::PointingHandCursor);
+    m_alertsLabel->installEventFilter(this);
     m_alertsLabel->hide();
     statusBar()->addPermanentWidget(m_alertsLabel);
     statusBar()->addPermanentWidget(m_compactionBar);
@@ -277,6 +282,13 @@ void MainWindow::buildMenus()
             uuid = selected.first();
         m_actions->addActions(device, uuid);
     });
+
+    QMenu *alerts = menuBar()->addMenu(tr("&Alerts"));
+    QAction *firing = alerts->addAction(tr("&Alerts…"), this, &MainWindow::showAlerts);
+    firing->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
+    QAction *rules = alerts->addAction(tr("&Rules…"), this, &MainWindow::showRules);
+    for (QAction *action : {firing, rules})
+        action->setEnabled(m_service->alerts());
 }
 
 QMenu *MainWindow::deviceMenu(const QString &uuid)
@@ -359,6 +371,40 @@ void MainWindow::editSettings()
     updateStatus();
 }
 
+AlertsDialog *MainWindow::showAlerts()
+{
+    if (!m_alertsDialog) {
+        m_alertsDialog = new AlertsDialog(m_service, this);
+        m_alertsDialog->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_alertsDialog->show();
+    m_alertsDialog->raise();
+    m_alertsDialog->activateWindow();
+    return m_alertsDialog;
+}
+
+RulesDialog *MainWindow::showRules()
+{
+    if (!m_rulesDialog) {
+        m_rulesDialog = new RulesDialog(m_service, this);
+        m_rulesDialog->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_rulesDialog->show();
+    m_rulesDialog->raise();
+    m_rulesDialog->activateWindow();
+    return m_rulesDialog;
+}
+
+bool MainWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_alertsLabel && event->type() == QEvent::MouseButtonRelease
+        && static_cast<QMouseEvent *>(event)->button() == Qt::LeftButton && m_service->alerts()) {
+        showAlerts();
+        return true;
+    }
+    return QMainWindow::eventFilter(watched, event);
+}
+
 void MainWindow::updateStatus()
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -404,7 +450,8 @@ void MainWindow::showFiring(const QList<AlertService::Firing> &firing)
     m_alertsLabel->setStyleSheet(critical > 0
             ? QStringLiteral("QLabel { color: white; background: #c0392b; padding: 0 6px; }")
             : QStringLiteral("QLabel { color: black; background: #f39c12; padding: 0 6px; }"));
-    m_alertsLabel->setToolTip(summaries.join(QLatin1Char('\n')));
+    m_alertsLabel->setToolTip(
+        summaries.join(QLatin1Char('\n')) + tr("\n\nClick to acknowledge or silence them."));
 }
 
 } // namespace dmr::console

@@ -7,6 +7,7 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QMainWindow>
+#include <QPointer>
 #include <QTimer>
 
 class QLabel;
@@ -19,11 +20,13 @@ class QThread;
 
 namespace dmr::console {
 
+class AlertsDialog;
 class ConsoleService;
 class DeviceActions;
 class DeviceFilterProxyModel;
 class DeviceTableModel;
 class DeviceView;
+class RulesDialog;
 class StoreWorker;
 class TrayNotifier;
 
@@ -52,9 +55,16 @@ public slots:
     DeviceView *openDevice(const QString &uuid);
     void exportSelected();
     void editSettings();
+    // Alerts > Alerts… and Rules…: one of each, not modal, on top when open.
+    AlertsDialog *showAlerts();
+    RulesDialog *showRules();
 
 signals:
     void fleetRequested();
+
+protected:
+    // A click on the status bar's alerts opens the alerts.
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void buildMenus();
@@ -92,6 +102,8 @@ private:
     // Closing a backlog of history into chunks; hidden when there is none.
     QProgressBar *m_compactionBar;
     QElapsedTimer m_budgetShownAt;
+    QPointer<AlertsDialog> m_alertsDialog;
+    QPointer<RulesDialog> m_rulesDialog;
 };
 
 } // namespace dmr::console

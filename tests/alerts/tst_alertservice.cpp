@@ -568,6 +568,23 @@ void TestAlertService::agentLabelsAreStoredAndTargeted()
             "labels")][QLatin1String("location")]
             .toString(),
         QStringLiteral("shed"));
+    // Which of them a person set: the window edits only those.
+    const QJsonObject both
+        = parse(call("GET", QStringLiteral("devices/%1/labels").arg(m_uuids.value(0)))).toObject();
+    QCOMPARE(both[QLatin1String("user_labels")].toObject(),
+        QJsonObject({{QStringLiteral("location"), QStringLiteral("shed")}}));
+    QCOMPARE(
+        both[QLatin1String("labels")][QLatin1String("role")].toString(), QStringLiteral("gateway"));
+    // The person drops theirs: the agent's label of that name is back.
+    QCOMPARE(
+        call("PUT", QStringLiteral("devices/%1/labels").arg(m_uuids.value(0)), "{\"labels\":{}}")
+            .status,
+        200);
+    const QJsonObject after
+        = parse(call("GET", QStringLiteral("devices/%1/labels").arg(m_uuids.value(0)))).toObject();
+    QCOMPARE(after[QLatin1String("labels")][QLatin1String("location")].toString(),
+        QStringLiteral("lab"));
+    QVERIFY(after[QLatin1String("user_labels")].toObject().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestAlertService)

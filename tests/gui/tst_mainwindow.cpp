@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include "gui/AlertTableModel.h"
+#include "gui/AlertsDialog.h"
 #include "gui/DeviceActions.h"
 #include "gui/DeviceFilterProxyModel.h"
 #include "gui/DeviceTableModel.h"
@@ -7,8 +9,11 @@
 #include "gui/MainWindow.h"
 #include "gui/MetricChart.h"
 #include "gui/MigrationProgress.h"
+#include "gui/RuleTableModel.h"
+#include "gui/RulesDialog.h"
 #include "service/ConsoleService.h"
 #include "store/Database.h"
+#include "support/TestConsole.h"
 #include "support/TestReports.h"
 #include "support/TestSql.h"
 
@@ -20,6 +25,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QProgressDialog>
@@ -45,6 +51,7 @@ private slots:
     void storeMaintenanceShowsInTheStatusBar();
     void olderDatabaseMigratesWithProgress();
     void renamesDeletesAndMergesFromTheTable();
+    void alertsMenuAndStatusBarOpenTheDialogs();
 };
 
 void TestMainWindow::deviceAppearsAndOpens()
@@ -348,6 +355,61 @@ void TestMainWindow::olderDatabaseMigratesWithProgress()
     QVERIFY(!migrateShowingProgress(junk, &error, 0));
     QVERIFY(!error.isEmpty());
     QVERIFY(!QApplication::activeModalWidget());
+}
+
+// Alerts > Alerts… and Rules… open one dialog each; a click on the status
+// bar's alerts opens the alerts.
+void TestMainWindow::alertsMenuAndStatusBarOpenTheDialogs()
+{
+    QTemporaryDir dir;
+    ConsoleService service(TestConsole::config(dir.filePath(QStringLiteral("console.db"))));
+    QString error;
+    QVERIFY2(service.start(&error), qPrintable(error));
+    MainWindow window(&service);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    QMenu *alerts = nullptr;
+    for (QAction *action : window.menuBar()->actions()) {
+        if (action->text() == QLatin1String("&Alerts"))
+            alerts = action->menu();
+    }
+    QVERIFY(alerts);
+    QAction *rulesAction = actionNamed(alerts, QStringLiteral("&Rules…"));
+    QVERIFY(rulesAction && rulesAction->isEnabled());
+    rulesAction->trigger();
+    auto *rules = window.findChild<RulesDialog *>();
+    QVERIFY(rules);
+    QVERIFY(rules->isVisible());
+    QTRY_VERIFY(rules->model()->rowCount() > 0);
+    QCOMPARE(window.showRules(), rules); // one, brought to the front
+    QCOMPARE(window.findChildren<RulesDialog *>().size(), 1);
+
+    QCOMPARE(TestConsole::call(service, "POST", QStringLiteral("rules"),
+                 "{\"name\":\"Busy\",\"metric\":\"cpu_percent\",\"raise\":0}")
+                 ->status,
+        201);
+    TestConsole::sendReports(service.udpPort(), 8, 2);
+    auto *label = window.statusBar()->findChild<QLabel *>(QStringLiteral("alertsLabel"));
+    QVERIFY(label);
+    QTRY_VERIFY_WITH_TIMEOUT(label->isVisible(), 10000);
+    QVERIFY(!window.findChild<AlertsDialog *>());
+    QTest::mouseClick(label, Qt::LeftButton);
+    auto *shown = window.findChild<AlertsDialog *>();
+    QVERIFY(shown);
+    QVERIFY(shown->isVisible());
+    QTRY_COMPARE(shown->model()->rowCount(), 1);
+    QCOMPARE(
+        shown->model()->index(0, AlertTableModel::Rule).data().toString(), QStringLiteral("Busy"));
+    QAction *alertsAction = actionNamed(alerts, QStringLiteral("&Alerts…"));
+    QVERIFY(alertsAction);
+    alertsAction->trigger();
+    QCOMPARE(window.findChildren<AlertsDialog *>().size(), 1);
+    // Closed, it goes; the menu makes a new one.
+    shown->close();
+    QTRY_VERIFY(!window.findChild<AlertsDialog *>());
+    alertsAction->trigger();
+    QVERIFY(window.findChild<AlertsDialog *>());
 }
 
 QTEST_MAIN(TestMainWindow)
