@@ -3,6 +3,7 @@
 
 #include <QApplication>
 #include <QPainter>
+#include <algorithm>
 
 namespace dmr::console {
 
@@ -10,22 +11,40 @@ namespace {
 
 // Enough for every visible cell of many sorts; cleared, not evicted, when full.
 constexpr int kMaxCachedTexts = 20000;
+// The view's font, a bold one for headings, and room for a change of font.
+constexpr std::size_t kMaxFonts = 3;
 
 } // namespace
 
+int CachedTextDelegate::cachedTexts() const
+{
+    int texts = 0;
+    for (const Cache &cache : m_caches)
+        texts += int(cache.texts.size());
+    return texts;
+}
+
 const QStaticText &CachedTextDelegate::staticText(const QString &text, const QFont &font) const
 {
-    if (font != m_font || m_texts.size() >= kMaxCachedTexts) {
-        m_texts.clear();
-        m_font = font;
+    auto cache = std::find_if(m_caches.begin(), m_caches.end(),
+        [&font](const Cache &candidate) { return candidate.font == font; });
+    if (cache == m_caches.end()) {
+        // A font not seen lately takes the place of the oldest.
+        if (m_caches.size() >= kMaxFonts)
+            m_caches.erase(m_caches.begin());
+        m_caches.push_back({font, {}});
+        cache = m_caches.end() - 1;
     }
-    auto it = m_texts.find(text);
-    if (it == m_texts.end()) {
+    QHash<QString, QStaticText> &texts = cache->texts;
+    if (texts.size() >= kMaxCachedTexts)
+        texts.clear();
+    auto it = texts.find(text);
+    if (it == texts.end()) {
         QStaticText prepared(text);
         prepared.setTextFormat(Qt::PlainText);
         prepared.setPerformanceHint(QStaticText::AggressiveCaching);
         prepared.prepare(QTransform(), font);
-        it = m_texts.insert(text, prepared);
+        it = texts.insert(text, prepared);
     }
     return *it;
 }

@@ -5,6 +5,7 @@
 #include <QHash>
 #include <QStaticText>
 #include <QStyledItemDelegate>
+#include <vector>
 
 namespace dmr::console {
 
@@ -14,7 +15,9 @@ namespace dmr::console {
 // visible cell repaints four times a second, and shaping was most of the GUI
 // thread's time. Numbers, hostnames and "12 s ago" repeat, so the cache hits.
 // An icon is drawn left of the text; cells with a check box are left to
-// QStyledItemDelegate.
+// QStyledItemDelegate. Texts are kept per font, for a few fonts: the grouped
+// device tree paints bold headings between its rows, and one cache for one
+// font would start over at every heading.
 class CachedTextDelegate : public QStyledItemDelegate
 {
 public:
@@ -23,13 +26,17 @@ public:
     void paint(QPainter *painter, const QStyleOptionViewItem &option,
         const QModelIndex &index) const override;
 
-    int cachedTexts() const { return int(m_texts.size()); }
+    int cachedTexts() const;
 
 private:
+    struct Cache
+    {
+        QFont font;
+        QHash<QString, QStaticText> texts;
+    };
     const QStaticText &staticText(const QString &text, const QFont &font) const;
 
-    mutable QHash<QString, QStaticText> m_texts;
-    mutable QFont m_font;
+    mutable std::vector<Cache> m_caches; // the most recently added last
 };
 
 } // namespace dmr::console

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "gui/DeviceTableModel.h"
 
+#include "gui/HeartbeatMark.h"
 #include "gui/HumanFormat.h"
 #include "ingest/DeviceRegistry.h"
 
@@ -11,6 +12,7 @@
 #include <QPainter>
 #include <QPixmap>
 #include <algorithm>
+#include <limits>
 
 namespace dmr::console {
 
@@ -18,14 +20,21 @@ namespace {
 
 constexpr int kRefreshMs = 250; // at most four refreshes a second
 constexpr int kTickMs = 1000; // status and "last seen" move on with time
+// Alerting announces new labels before its transaction commits, and a read
+// of the store may be on its way meanwhile: for this long after setLabels()
+// the store's rows do not take the labels back. Past it the store wins, as
+// it must for labels another console set on a shared database.
+constexpr qint64 kLiveLabelsHoldMs = 5000;
 
 // Newest of both: the registry's state and the store's latest values arrive
 // on separate paths, each possibly behind the other.
-void mergeRow(DeviceOverview *into, const DeviceOverview &from)
+void mergeRow(DeviceOverview *into, const DeviceOverview &from, bool takeLabels)
 {
     if (from.id != 0) {
         into->id = from.id;
         into->displayName = from.displayName; // the store's alone
+        if (takeLabels)
+            into->labels = from.labels; // as are the labels, but see kLiveLabelsHoldMs
     }
     if (from.device.lastSeen >= into->device.lastSeen)
         into->device = from.device;
@@ -62,6 +71,23 @@ double lostPercent(const DeviceSnapshot &d)
 QString percent(double value)
 {
     return QStringLiteral("%1 %").arg(value, 0, 'f', 1);
+}
+
+QString labelsText(const QMap<QString, QString> &labels)
+{
+    QString text;
+    for (auto it = labels.cbegin(); it != labels.cend(); ++it) {
+        if (!text.isEmpty())
+            text += QLatin1String(", ");
+        text += it.key() + QLatin1Char('=') + it.value();
+    }
+    return text;
+}
+
+// Rounds down, also below zero.
+qint64 floorDiv(qint64 a, qint64 b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0) ? 1 : 0);
 }
 
 } // namespace
@@ -123,22 +149,46 @@ void DeviceTableModel::stage(const DeviceOverview &update)
         if (it == m_added.end())
             m_added.insert(update.device.uuid, update);
         else
-            mergeRow(&*it, update);
+            mergeRow(&*it, update, true);
         return;
     }
     Entry &entry = m_entries[std::size_t(*row)];
+    const bool takeLabels = update.id != 0 && m_now - entry.liveLabelsAt >= kLiveLabelsHoldMs;
     // The store's rows (all of them, every second) are often older than what
     // the live snapshots already brought: nothing to merge, nothing to copy.
     const DeviceOverview &newest = entry.pending ? entry.next : entry.row;
     if (update.device.lastSeen < newest.device.lastSeen && update.latestTs <= newest.latestTs
-        && (update.id == 0 || (update.id == newest.id && update.displayName == newest.displayName)))
+        && (update.id == 0
+            || (update.id == newest.id && update.displayName == newest.displayName
+                && (!takeLabels || update.labels == newest.labels))))
         return;
     if (!entry.pending) {
         entry.next = entry.row;
         entry.pending = true;
         m_pendingRows.push_back(*row);
     }
-    mergeRow(&entry.next, update);
+    mergeRow(&entry.next, update, takeLabels);
+}
+
+void DeviceTableModel::setLabels(const QString &uuid, const QMap<QString, QString> &labels)
+{
+    if (!m_removed.isEmpty() && m_removed.contains(uuid))
+        return;
+    const qint64 now = m_clock();
+    const auto row = m_rowOf.constFind(uuid);
+    if (row == m_rowOf.constEnd()) {
+        // Not shown yet: applied when its row is added.
+        m_labelsAhead.insert(uuid, {labels, now});
+        return;
+    }
+    Entry &entry = m_entries[std::size_t(*row)];
+    entry.liveLabelsAt = now;
+    if (!entry.pending) {
+        entry.next = entry.row;
+        entry.pending = true;
+        m_pendingRows.push_back(*row);
+    }
+    entry.next.labels = labels;
 }
 
 void DeviceTableModel::applySnapshots(const QList<DeviceSnapshot> &devices)
@@ -165,6 +215,7 @@ void DeviceTableModel::refresh()
     ++m_refreshes;
     m_now = now;
     m_namesChanged = false;
+    m_labelsChanged = false;
     m_onlineChanged = false;
     // Alerts that changed since the last refresh may change the order now.
     m_alertsChanged = m_alertsPending;
@@ -178,9 +229,19 @@ void DeviceTableModel::refresh()
         m_namesChanged = m_namesChanged || entry.next.device.hostname != entry.row.device.hostname
             || entry.next.device.deviceId != entry.row.device.deviceId
             || entry.next.displayName != entry.row.displayName;
+        // Both compare shared data first: free when nothing changed.
+        const bool labels = entry.next.labels != entry.row.labels;
+        const bool arrived = entry.next.device.lastSeen > entry.row.device.lastSeen
+            || entry.next.device.intervalSeconds != entry.row.device.intervalSeconds;
         entry.row = std::move(entry.next);
         entry.next = DeviceOverview();
         entry.pending = false;
+        if (labels) {
+            m_labelsChanged = true;
+            entry.labelsText = labelsText(entry.row.labels);
+        }
+        if (arrived)
+            recordArrival(&entry);
         firstChanged = std::min(firstChanged, row);
         lastChanged = std::max(lastChanged, row);
     }
@@ -194,7 +255,20 @@ void DeviceTableModel::refresh()
             m_rowOf.insert(it.key(), int(m_entries.size()));
             Entry entry;
             entry.row = std::move(*it);
+            if (!m_labelsAhead.isEmpty()) {
+                const auto ahead = m_labelsAhead.constFind(it.key());
+                if (ahead != m_labelsAhead.cend()) {
+                    entry.row.labels = ahead->first;
+                    entry.liveLabelsAt = ahead->second;
+                    m_labelsAhead.erase(ahead);
+                }
+            }
+            if (!entry.row.labels.isEmpty()) {
+                m_labelsChanged = true;
+                entry.labelsText = labelsText(entry.row.labels);
+            }
             entry.online = DeviceRegistry::isOnline(entry.row.device, now, m_offlineAfterSeconds);
+            recordArrival(&entry);
             m_entries.push_back(std::move(entry));
         }
         m_added.clear();
@@ -223,8 +297,146 @@ void DeviceTableModel::refresh()
     if (lastChanged >= firstChanged && lastChanged >= 0)
         emit dataChanged(index(firstChanged, 0), index(lastChanged, ColumnCount - 1));
     m_online = online;
+    if (m_labelsChanged || m_labelKeysDirty)
+        updateLabelKeys();
     emit countsChanged(online, int(m_entries.size()));
     emit refreshed();
+}
+
+void DeviceTableModel::updateLabelKeys()
+{
+    m_labelKeysDirty = false;
+    QSet<QString> keys;
+    for (const Entry &entry : m_entries) {
+        for (auto it = entry.row.labels.keyBegin(); it != entry.row.labels.keyEnd(); ++it)
+            keys.insert(*it);
+    }
+    QStringList sorted(keys.cbegin(), keys.cend());
+    sorted.sort();
+    if (sorted == m_labelKeys)
+        return;
+    m_labelKeys = sorted;
+    emit labelKeysChanged(m_labelKeys);
+}
+
+void DeviceTableModel::recordArrival(Entry *entry)
+{
+    Beats &beats = entry->beats;
+    const DeviceSnapshot &device = entry->row.device;
+    if (device.lastSeen <= 0)
+        return;
+    const qint64 interval = 1000 * qint64(std::max<quint32>(1, device.intervalSeconds));
+    if (beats.intervalMs != interval) {
+        // First sight, or the agent's interval changed: older slots mean nothing now.
+        beats = Beats();
+        beats.anchor = device.lastSeen;
+        beats.intervalMs = interval;
+        beats.bits = 1;
+        beats.received = device.reportsReceived;
+        return;
+    }
+    const qint64 slot = floorDiv(device.lastSeen - beats.anchor + interval / 2, interval);
+    if (slot < beats.last)
+        return;
+    // Several reports since the last look (between two refreshes, or an
+    // agent's resent backlog) fill the gap since the previous arrival,
+    // newest first: they did arrive, only later than expected.
+    quint64 count
+        = device.reportsReceived > beats.received ? device.reportsReceived - beats.received : 1;
+    beats.received = device.reportsReceived;
+    const qint64 previous = beats.last;
+    if (slot > beats.last) {
+        const qint64 shift = slot - beats.last;
+        beats.bits = shift >= 64 ? 0 : beats.bits << shift;
+        beats.last = slot;
+    }
+    beats.bits |= 1;
+    for (qint64 s = slot - 1; count > 1 && s > previous && slot - s < 64; --s, --count)
+        beats.bits |= quint64(1) << (slot - s);
+}
+
+QByteArray DeviceTableModel::heartbeat(const Entry &entry) const
+{
+    QByteArray marks(kHeartbeatMarks, char(HeartbeatMark::None));
+    const Beats &beats = entry.beats;
+    const qint64 interval = beats.intervalMs;
+    if (interval <= 0)
+        return marks;
+    // As presence has it: offline once the last report is older than this.
+    const qint64 limitMs = 1000
+        * std::max<qint64>(m_offlineAfterSeconds, 3 * qint64(entry.row.device.intervalSeconds));
+    const auto arrivedIn = [&beats](qint64 slot) {
+        const qint64 back = beats.last - slot;
+        return back >= 0 && back < 64 && ((beats.bits >> back) & 1) != 0;
+    };
+    const qint64 current = floorDiv(m_now - beats.anchor + interval / 2, interval);
+    const qint64 start = current - kHeartbeatMarks + 1;
+    // The newest arrival before the strip: where a gap at its left began.
+    constexpr qint64 unknown = std::numeric_limits<qint64>::min();
+    qint64 previous = unknown;
+    for (qint64 s = std::min(start - 1, beats.last); s > beats.last - 64 && s >= 0; --s) {
+        if (arrivedIn(s)) {
+            previous = s;
+            break;
+        }
+    }
+    for (int i = 0; i < kHeartbeatMarks; ++i) {
+        const qint64 slot = start + i;
+        HeartbeatMark mark = HeartbeatMark::None;
+        if (slot < 0) {
+            mark = HeartbeatMark::None; // before this model first saw the device
+        } else if (arrivedIn(slot)) {
+            mark = HeartbeatMark::Arrived;
+            previous = slot;
+        } else if (beats.anchor + (slot + 1) * interval > m_now) {
+            mark = HeartbeatMark::Pending; // up to an interval late is on its way
+        } else if (previous == unknown || (slot - previous) * interval + interval / 2 >= limitMs) {
+            mark = HeartbeatMark::Missing; // the device was offline by then
+        } else {
+            mark = HeartbeatMark::Lost;
+        }
+        marks[i] = char(mark);
+    }
+    return marks;
+}
+
+QString DeviceTableModel::heartbeatToolTip(const Entry &entry) const
+{
+    const QByteArray marks = heartbeat(entry);
+    int arrived = 0;
+    int expected = 0;
+    for (const char mark : marks) {
+        if (HeartbeatMark(mark) == HeartbeatMark::None
+            || HeartbeatMark(mark) == HeartbeatMark::Pending)
+            continue;
+        ++expected;
+        arrived += HeartbeatMark(mark) == HeartbeatMark::Arrived ? 1 : 0;
+    }
+    const QString legend
+        = tr("One mark per report every %1: green arrived, amber lost while "
+             "the device was up, red missing while it was offline, grey pending "
+             "or before this window first saw it. Its tab shows the stored history.")
+              .arg(HumanFormat::duration(quint64(entry.beats.intervalMs / 1000)));
+    if (expected == 0)
+        return legend;
+    return tr("%1 of the last %2 expected reports arrived.").arg(arrived).arg(expected)
+        + QLatin1Char('\n') + legend;
+}
+
+double DeviceTableModel::heartbeatKey(const Entry &entry) const
+{
+    // The share of arrivals among the slots watched; -1 when none were.
+    const QByteArray marks = heartbeat(entry);
+    int arrived = 0;
+    int watched = 0;
+    for (const char mark : marks) {
+        if (HeartbeatMark(mark) == HeartbeatMark::None
+            || HeartbeatMark(mark) == HeartbeatMark::Pending)
+            continue;
+        ++watched;
+        arrived += HeartbeatMark(mark) == HeartbeatMark::Arrived ? 1 : 0;
+    }
+    return watched > 0 ? double(arrived) / watched : -1.0;
 }
 
 void DeviceTableModel::applyDeviceChange(const DeviceChangeResult &result)
@@ -263,6 +475,7 @@ void DeviceTableModel::removeRow(const QString &uuid)
 {
     m_removed.insert(uuid);
     m_added.remove(uuid);
+    m_labelsAhead.remove(uuid);
     const auto found = m_rowOf.find(uuid);
     if (found == m_rowOf.end())
         return;
@@ -282,6 +495,7 @@ void DeviceTableModel::removeRow(const QString &uuid)
             --pending;
     }
     m_sortKeyColumn = -1;
+    m_labelKeysDirty = true; // its label names may have been the last of theirs
     endRemoveRows();
     m_online -= wasOnline ? 1 : 0;
     emit countsChanged(m_online, int(m_entries.size()));
@@ -317,6 +531,8 @@ QVariant DeviceTableModel::roleData(const Entry &entry, int column, int role) co
         return entry.row.device.uuid;
     case HostnameRole:
         return entry.row.device.hostname;
+    case HeartbeatRole:
+        return column == Heartbeat ? QVariant(heartbeat(entry)) : QVariant();
     case OnlineRole:
         return entry.online;
     case Qt::DecorationRole:
@@ -340,9 +556,17 @@ QVariant DeviceTableModel::roleData(const Entry &entry, int column, int role) co
             return HumanFormat::isoUtc(entry.row.device.lastSeen);
         if (column == Hostname && !entry.row.displayName.isEmpty())
             return tr("hostname %1").arg(entry.row.device.hostname);
+        if (column == Labels && !entry.row.labels.isEmpty()) {
+            QStringList lines;
+            for (auto it = entry.row.labels.cbegin(); it != entry.row.labels.cend(); ++it)
+                lines.append(it.key() + QLatin1Char('=') + it.value());
+            return lines.join(QLatin1Char('\n'));
+        }
+        if (column == Heartbeat)
+            return heartbeatToolTip(entry);
         return {};
     case Qt::TextAlignmentRole:
-        if (column >= Cpu)
+        if (column >= Cpu && column <= Alerts)
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     case Qt::ForegroundRole:
@@ -390,6 +614,10 @@ QVariant DeviceTableModel::display(const Entry &entry, int column) const
             return alerts->worst == 2 ? tr("%n critical", nullptr, alerts->count)
                                       : tr("%n warning", nullptr, alerts->count);
         return QString();
+    case Heartbeat:
+        return QString(); // painted by HeartbeatDelegate
+    case Labels:
+        return entry.labelsText;
     default:
         return {};
     }
@@ -401,6 +629,7 @@ QVariant DeviceTableModel::sortValue(const Entry &entry, int column) const
     case Hostname:
     case DeviceId:
     case Uuid:
+    case Labels:
         return display(entry, column);
     case Uptime:
         return qlonglong(numericKey(entry, column));
@@ -422,6 +651,8 @@ bool DeviceTableModel::orderMayHaveChanged(int column) const
         return m_namesChanged || m_onlineChanged;
     case Alerts:
         return m_namesChanged || m_alertsChanged;
+    case Labels:
+        return m_namesChanged || m_labelsChanged;
     default:
         return true;
     }
@@ -441,6 +672,8 @@ double DeviceTableModel::numericKey(const Entry &entry, int column) const
         if (const DeviceAlerts *alerts = alertsOf(entry))
             return alerts->worst * 100000.0 + alerts->count;
         return 0;
+    case Heartbeat:
+        return heartbeatKey(entry);
     default:
         break;
     }
@@ -466,7 +699,7 @@ double DeviceTableModel::numericKey(const Entry &entry, int column) const
 
 bool DeviceTableModel::lessThan(int leftRow, int rightRow, int column) const
 {
-    if (column != Hostname && column != DeviceId && column != Uuid) {
+    if (column != Hostname && column != DeviceId && column != Uuid && column != Labels) {
         // Numbers: one key per row, computed once per refresh, so that a sort
         // of ten thousand rows compares doubles in one array instead of
         // fetching two large rows for each of its ~140,000 comparisons.
@@ -484,10 +717,21 @@ bool DeviceTableModel::lessThan(int leftRow, int rightRow, int column) const
         for (std::size_t i = 0; i < m_entries.size(); ++i) {
             const DeviceOverview &row = m_entries[i].row;
             const DeviceSnapshot &d = row.device;
-            m_sortTexts[i] = column == Hostname
-                ? (row.displayName.isEmpty() ? d.hostname : row.displayName).toCaseFolded()
-                : column == DeviceId ? d.deviceId.toCaseFolded()
-                                     : d.uuid;
+            switch (column) {
+            case Hostname:
+                m_sortTexts[i]
+                    = (row.displayName.isEmpty() ? d.hostname : row.displayName).toCaseFolded();
+                break;
+            case DeviceId:
+                m_sortTexts[i] = d.deviceId.toCaseFolded();
+                break;
+            case Labels:
+                m_sortTexts[i] = m_entries[i].labelsText.toCaseFolded();
+                break;
+            default:
+                m_sortTexts[i] = d.uuid;
+                break;
+            }
         }
         m_sortKeyColumn = column;
     }
@@ -501,7 +745,8 @@ QVariant DeviceTableModel::headerData(int section, Qt::Orientation orientation, 
     static const char *const names[ColumnCount] = {QT_TR_NOOP("Status"), QT_TR_NOOP("Name"),
         QT_TR_NOOP("Device ID"), QT_TR_NOOP("UUID"), QT_TR_NOOP("CPU"), QT_TR_NOOP("Memory"),
         QT_TR_NOOP("Disk"), QT_TR_NOOP("Load 1"), QT_TR_NOOP("Load 5"), QT_TR_NOOP("Load 15"),
-        QT_TR_NOOP("Uptime"), QT_TR_NOOP("Last seen"), QT_TR_NOOP("Lost"), QT_TR_NOOP("Alerts")};
+        QT_TR_NOOP("Uptime"), QT_TR_NOOP("Last seen"), QT_TR_NOOP("Lost"), QT_TR_NOOP("Alerts"),
+        QT_TR_NOOP("Heartbeat"), QT_TR_NOOP("Labels")};
     if (section < 0 || section >= ColumnCount)
         return {};
     return tr(names[section]);

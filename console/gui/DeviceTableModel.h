@@ -6,8 +6,10 @@
 #include "store/DeviceOverview.h"
 
 #include <QAbstractTableModel>
+#include <QByteArray>
 #include <QElapsedTimer>
 #include <QHash>
+#include <QMap>
 #include <QSet>
 #include <QTimer>
 #include <functional>
@@ -20,6 +22,10 @@ namespace dmr::console {
 // second); they are collected and applied at most four times a second, and
 // the status and "last seen" columns are re-evaluated once a second even when
 // nothing arrives, so a silent device turns offline on time.
+//
+// Labels come from the store's rows and, as they change, from alerting
+// (setLabels). The heartbeat column is derived from the arrivals this model
+// already sees; see Beats.
 class DeviceTableModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -39,6 +45,8 @@ public:
         LastSeen,
         Lost,
         Alerts, // the worst firing severity and how many fire
+        Heartbeat, // a mark per expected report since the window watched (HeartbeatRole)
+        Labels, // "location=lab, role=gateway"
         ColumnCount
     };
     enum Role {
@@ -46,7 +54,12 @@ public:
         UuidRole,
         OnlineRole,
         HostnameRole, // the hostname, also where the display name is shown
+        // HeartbeatMark characters, oldest first, kHeartbeatMarks of them;
+        // on the Heartbeat column only, computed when asked (for the rows
+        // on screen), never per refresh.
+        HeartbeatRole,
     };
+    static constexpr int kHeartbeatMarks = 30;
     using Clock = std::function<qint64()>; // ms since the epoch
 
     explicit DeviceTableModel(Clock clock = {}, QObject *parent = nullptr);
@@ -76,6 +89,18 @@ public:
     // changed, a status flipped): sorted by name, most refreshes need no sort.
     bool orderMayHaveChanged(int column) const;
     bool namesChanged() const { return m_namesChanged; }
+    // Whether the last refresh changed a device's labels (or added devices).
+    bool labelsChanged() const { return m_labelsChanged; }
+    // By row, without a QVariant: what the search and the grouping read.
+    const QMap<QString, QString> &labelsAt(int row) const
+    {
+        return m_entries[std::size_t(row)].row.labels;
+    }
+    bool onlineAt(int row) const { return m_entries[std::size_t(row)].online; }
+    bool alertingAt(int row) const { return alertsOf(m_entries[std::size_t(row)]) != nullptr; }
+    // Every label name some device has, sorted.
+    QStringList labelKeys() const { return m_labelKeys; }
+    QByteArray heartbeatAt(int row) const { return heartbeat(m_entries[std::size_t(row)]); }
     int onlineCount() const { return m_online; }
     quint64 refreshes() const { return m_refreshes; }
 
@@ -92,6 +117,9 @@ public slots:
     // What fires now (AlertService::firingChanged): the Alerts column, and
     // the cells of the alerts' metrics coloured by severity.
     void setFiring(const QList<AlertService::Firing> &firing);
+    // A device's labels changed (AlertService::labelsChanged); shown at the
+    // next refresh.
+    void setLabels(const QString &uuid, const QMap<QString, QString> &labels);
 
 signals:
     void countsChanged(int online, int total);
@@ -99,8 +127,31 @@ signals:
     void refreshed();
     // A known device went offline or came back.
     void deviceOnlineChanged(const QString &uuid, const QString &name, bool online);
+    // The label names some device has changed (labelKeys()).
+    void labelKeysChanged(const QStringList &keys);
 
 private:
+    // The heartbeat column's arrivals. Slots are one report interval wide
+    // and centred on the device's own rhythm (its first arrival seen), so
+    // that the jitter of arrivals near a slot's edge does not read as a
+    // lost report. A bit per slot, newest in bit 0: the column shows 30,
+    // and the bits further back tell whether a gap began long enough ago
+    // for the device to have been offline (missing) or not (lost).
+    //
+    // Why not presence's strip from alerting: that is one store query per
+    // device, and the table would need one for every row every few
+    // seconds; these bits cost a shift per arrival the model merges anyway.
+    // The price is that the column starts at the window's first sight of
+    // each device (grey before it); the device view shows presence's
+    // strip, from the store, for as far back as it goes.
+    struct Beats
+    {
+        qint64 anchor = 0; // ms of slot 0's expected arrival, the first one watched
+        qint64 intervalMs = 0; // 0: nothing seen yet
+        qint64 last = 0; // the newest slot with an arrival
+        quint64 bits = 0; // bit i: slot last - i had an arrival
+        quint64 received = 0; // the device's reportsReceived at the last arrival
+    };
     struct Entry
     {
         DeviceOverview row; // what the view shows
@@ -108,9 +159,20 @@ private:
         DeviceOverview next;
         bool pending = false;
         bool online = false;
+        QString labelsText; // row.labels as the Labels column shows them
+        // When setLabels() last set the labels: until kLiveLabelsHoldMs
+        // later, the store's rows do not take them back.
+        qint64 liveLabelsAt = 0;
+        Beats beats;
     };
     // Merges an update into its row's pending values, or into m_added.
     void stage(const DeviceOverview &update);
+    // The row's device reported since the last refresh (or is new).
+    static void recordArrival(Entry *entry);
+    QByteArray heartbeat(const Entry &entry) const;
+    double heartbeatKey(const Entry &entry) const;
+    QString heartbeatToolTip(const Entry &entry) const;
+    void updateLabelKeys();
     void removeRow(const QString &uuid);
     struct DeviceAlerts
     {
@@ -133,6 +195,11 @@ private:
     mutable std::vector<QString> m_sortTexts; // for the text columns
     mutable int m_sortKeyColumn = -1;
     bool m_namesChanged = true;
+    bool m_labelsChanged = true;
+    bool m_labelKeysDirty = false; // a device was removed: its names may go
+    QStringList m_labelKeys;
+    // Labels that came before their device's first row (uuid -> labels, time).
+    QHash<QString, std::pair<QMap<QString, QString>, qint64>> m_labelsAhead;
     bool m_onlineChanged = true;
     QHash<QString, DeviceAlerts> m_alerts; // by uuid
     bool m_alertsChanged = false;

@@ -2,6 +2,7 @@
 #include "gui/DeviceView.h"
 
 #include "gui/DeviceTableModel.h"
+#include "gui/HeartbeatStrip.h"
 #include "gui/HumanFormat.h"
 #include "gui/InterfaceTableModel.h"
 #include "gui/MetricChart.h"
@@ -13,6 +14,8 @@
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QPushButton>
 #include <QTableView>
@@ -25,6 +28,9 @@ namespace {
 
 constexpr int kLiveRefreshMs = 2000;
 constexpr qint64 kLiveSpanMs = 5 * 60 * 1000;
+// Presence moves with the device's reports (10 s apart by default); each
+// answer costs alerting a few small queries.
+constexpr int kPresenceRefreshMs = 5000;
 
 const QStringList kPercentNames = {QStringLiteral("cpu_percent"), QStringLiteral("memory_percent"),
     QStringLiteral("disk_percent")};
@@ -41,6 +47,7 @@ DeviceView::DeviceView(
     , m_thread(new QThread(this))
     , m_worker(new StoreWorker(databasePath))
     , m_title(new QLabel(this))
+    , m_heartbeat(new HeartbeatStrip(this))
     , m_rangeBox(new QComboBox(this))
     , m_resolution(new QLabel(this))
     , m_fromEdit(new QDateTimeEdit(this))
@@ -112,8 +119,13 @@ DeviceView::DeviceView(
     grid->addWidget(m_network, 1, 0);
     grid->addWidget(interfaceTable, 1, 1);
 
+    m_heartbeat->setObjectName(QStringLiteral("heartbeat"));
+    m_heartbeat->setUnavailable(tr("No presence: alerting is not connected"));
+    connect(&m_presenceTimer, &QTimer::timeout, this, &DeviceView::requestPresence);
+
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
+    layout->addWidget(m_heartbeat);
     layout->addLayout(grid, 1);
 
     connect(&m_liveTimer, &QTimer::timeout, this, [this] {
@@ -131,6 +143,56 @@ DeviceView::~DeviceView()
     m_worker->supersede(~quint64(0));
     m_thread->quit();
     m_thread->wait();
+}
+
+void DeviceView::setAlertCall(AlertCall call)
+{
+    m_alertCall = std::move(call);
+    m_heartbeat->setUnavailable(tr("Presence: asking…"));
+    if (isVisible()) {
+        requestPresence();
+        m_presenceTimer.start(kPresenceRefreshMs);
+    }
+}
+
+void DeviceView::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (!m_alertCall)
+        return;
+    requestPresence();
+    m_presenceTimer.start(kPresenceRefreshMs);
+}
+
+void DeviceView::hideEvent(QHideEvent *event)
+{
+    QWidget::hideEvent(event);
+    m_presenceTimer.stop(); // a tab in the background asks nothing
+}
+
+void DeviceView::requestPresence()
+{
+    if (!m_alertCall || m_presenceInFlight)
+        return;
+    m_presenceInFlight = true;
+    AlertRequest request;
+    request.method = QByteArrayLiteral("GET");
+    request.path = {QStringLiteral("devices"), m_uuid, QStringLiteral("presence")};
+    // The answer comes on this thread, and not at all once this view is gone.
+    m_alertCall(request, this, [this](const AlertReply &reply) {
+        m_presenceInFlight = false;
+        showPresence(reply);
+    });
+}
+
+void DeviceView::showPresence(const AlertReply &reply)
+{
+    const QJsonObject body = QJsonDocument::fromJson(reply.json).object();
+    if (reply.status == 200)
+        m_heartbeat->setPresence(body);
+    else
+        m_heartbeat->setUnavailable(
+            tr("Presence: %1").arg(body.value(QLatin1String("error")).toString()));
 }
 
 void DeviceView::rangePicked(int index)

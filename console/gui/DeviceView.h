@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "alerts/AlertRequest.h"
 #include "gui/HistoryRequest.h"
 
 #include <QElapsedTimer>
 #include <QTimer>
 #include <QWidget>
+#include <functional>
 
 class QComboBox;
 class QDateTimeEdit;
@@ -16,6 +18,7 @@ class QThread;
 namespace dmr::console {
 
 class DeviceTableModel;
+class HeartbeatStrip;
 class InterfaceTableModel;
 class MetricChart;
 class StoreWorker;
@@ -23,7 +26,8 @@ struct DeviceOverview;
 
 // One device: live and historical charts of its system values and interface
 // rates, and its interfaces. History is read on this view's own store thread
-// and arrives already downsampled to the charts' pixel columns.
+// and arrives already downsampled to the charts' pixel columns. Above them,
+// its presence (heartbeat strip, state, uptime) as alerting answers it.
 class DeviceView : public QWidget
 {
     Q_OBJECT
@@ -34,7 +38,16 @@ public:
         QWidget *parent = nullptr);
     ~DeviceView() override;
 
+    // Answers a REST-shaped alerting request on `context`'s thread
+    // (ConsoleService::alertRequest).
+    using AlertCall = std::function<void(
+        const AlertRequest &request, QObject *context, std::function<void(const AlertReply &)>)>;
+
     QString uuid() const { return m_uuid; }
+    // Where presence comes from; without it the strip says it has none.
+    // Asked when the view is shown and every few seconds while it is.
+    void setAlertCall(AlertCall call);
+    HeartbeatStrip *heartbeatStrip() const { return m_heartbeat; }
     void setRange(Range range);
     void setCustomRange(qint64 fromMs, qint64 toMs);
     Range range() const { return m_range; }
@@ -50,7 +63,13 @@ signals:
     void historyShown(qint64 ms);
     void networkShown(qint64 ms);
 
+protected:
+    void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
+
 private:
+    void requestPresence();
+    void showPresence(const AlertReply &reply);
     void requestHistory();
     void showHistory(const HistoryResult &result);
     void showDevice(const DeviceOverview &device);
@@ -68,8 +87,12 @@ private:
     QElapsedTimer m_requestClock;
     bool m_waitingPaint = false;
     QTimer m_liveTimer;
+    AlertCall m_alertCall;
+    QTimer m_presenceTimer;
+    bool m_presenceInFlight = false; // one request at a time, never a queue
 
     QLabel *m_title;
+    HeartbeatStrip *m_heartbeat;
     QComboBox *m_rangeBox;
     QLabel *m_resolution; // which tier of history the charts show
     QDateTimeEdit *m_fromEdit;

@@ -6,10 +6,12 @@
 #include "gui/CachedTextDelegate.h"
 #include "gui/DeviceActions.h"
 #include "gui/DeviceFilterProxyModel.h"
+#include "gui/DeviceGroupProxyModel.h"
 #include "gui/DeviceTableModel.h"
 #include "gui/DeviceTableView.h"
 #include "gui/DeviceView.h"
 #include "gui/ExportDialog.h"
+#include "gui/HeartbeatDelegate.h"
 #include "gui/RulesDialog.h"
 #include "gui/SettingsDialog.h"
 #include "gui/StoreWorker.h"
@@ -18,7 +20,9 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
 #include <QDateTime>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QIcon>
 #include <QItemSelectionModel>
@@ -29,12 +33,14 @@
 #include <QMouseEvent>
 #include <QProgressBar>
 #include <QSettings>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QThread>
 #include <QTime>
 #include <QToolBar>
+#include <QTreeView>
 #include <QVBoxLayout>
 
 namespace dmr::console {
@@ -50,11 +56,15 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
     , m_service(service)
     , m_model(new DeviceTableModel({}, this))
     , m_proxy(new DeviceFilterProxyModel(this))
+    , m_groups(new DeviceGroupProxyModel(this))
     , m_storeThread(new QThread(this))
     , m_worker(new StoreWorker(service->config().database))
     , m_tabs(new QTabWidget(this))
     , m_search(new QLineEdit(this))
+    , m_groupBox(new QComboBox(this))
+    , m_views(new QStackedWidget(this))
     , m_table(new DeviceTableView(this))
+    , m_tree(new QTreeView(this))
     , m_countsLabel(new QLabel(this))
     , m_rateLabel(new QLabel(this))
     , m_rejectedLabel(new QLabel(this))
@@ -70,6 +80,7 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
 
     m_model->setOfflineAfterSeconds(service->config().offlineAfterSeconds);
     m_proxy->setSourceModel(m_model);
+    m_groups->setSourceModel(m_proxy);
     connect(service, &ConsoleService::devicesUpdated, m_model, &DeviceTableModel::applySnapshots);
     connect(service, &ConsoleService::deviceChanged, m_model, &DeviceTableModel::applyDeviceChange);
     connect(service, &ConsoleService::deviceChanged, this, &MainWindow::deviceChanged);
@@ -127,48 +138,78 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
     emit fleetRequested();
     m_fleetInFlight = true;
 
-    m_search->setPlaceholderText(tr("Search name, hostname, device ID or UUID"));
+    m_search->setPlaceholderText(
+        tr("Search name, hostname, device ID or UUID; label:location=lab for a label"));
+    m_search->setToolTip(DeviceFilterProxyModel::syntaxHelp());
     m_search->setClearButtonEnabled(true);
     connect(m_search, &QLineEdit::textChanged, m_proxy, &DeviceFilterProxyModel::setSearchText);
+
+    m_groupBox->setObjectName(QStringLiteral("groupBox"));
+    m_groupBox->setToolTip(tr("Group the devices by a label, with each group's counts"));
+    m_groupBox->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    updateGroupKeys({});
+    connect(m_model, &DeviceTableModel::labelKeysChanged, this, &MainWindow::updateGroupKeys);
+    connect(m_groupBox, &QComboBox::activated, this,
+        [this](int index) { setGroupBy(m_groupBox->itemData(index).toString()); });
 
     m_table->setModel(m_proxy);
     m_table->setSortingEnabled(true);
     m_table->sortByColumn(DeviceTableModel::Hostname, Qt::AscendingOrder);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_table->setAlternatingRowColors(true);
     m_table->setShowGrid(false);
     m_table->setWordWrap(false);
-    m_table->setItemDelegate(new CachedTextDelegate(m_table));
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_table->verticalHeader()->setDefaultSectionSize(
         m_table->fontMetrics().height() + 8); // fixed heights: no per-row measuring
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    // The last, Labels, stretches.
     const int widths[DeviceTableModel::ColumnCount]
-        = {80, 160, 250, 270, 70, 80, 70, 60, 60, 60, 100, 100, 60};
+        = {80, 160, 250, 270, 70, 80, 70, 60, 60, 60, 100, 100, 60, 90, 130, 200};
     for (int column = 0; column < DeviceTableModel::ColumnCount; ++column)
         m_table->setColumnWidth(column, widths[column]);
-    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(m_table, &QWidget::customContextMenuRequested, this, [this](const QPoint &at) {
-        const QModelIndex index = m_table->indexAt(at);
-        if (!index.isValid())
-            return;
-        QMenu *menu = deviceMenu(index.data(DeviceTableModel::UuidRole).toString());
-        menu->setAttribute(Qt::WA_DeleteOnClose);
-        menu->popup(m_table->viewport()->mapToGlobal(at));
+    setUpDeviceView(m_table);
+
+    // The tree is the same devices, through the grouping.
+    m_tree->setObjectName(QStringLiteral("deviceTree"));
+    m_tree->setModel(m_groups);
+    m_tree->setUniformRowHeights(true); // no per-row measuring, as the table
+    m_tree->setAllColumnsShowFocus(true);
+    m_tree->header()->setSortIndicator(DeviceTableModel::Hostname, Qt::AscendingOrder);
+    m_tree->setSortingEnabled(true);
+    m_tree->header()->setStretchLastSection(true);
+    for (int column = 0; column < DeviceTableModel::ColumnCount; ++column)
+        m_tree->setColumnWidth(column, widths[column] + (column == 0 ? 30 : 0));
+    setUpDeviceView(m_tree);
+    connect(m_groups, &QAbstractItemModel::layoutChanged, this, &MainWindow::openGroups);
+    connect(m_groups, &QAbstractItemModel::modelReset, this, &MainWindow::openGroups);
+    const auto groupId = [this](const QModelIndex &index) {
+        bool has = false;
+        const QString value = m_groups->groupValue(index.row(), &has);
+        return has ? QLatin1Char('=') + value : QString();
+    };
+    connect(m_tree, &QTreeView::collapsed, this, [this, groupId](const QModelIndex &index) {
+        if (m_groups->isGroup(index))
+            m_closedGroups.insert(groupId(index));
     });
-    // Enter and double-click both activate.
-    connect(m_table, &QTableView::activated, this, [this](const QModelIndex &index) {
-        openDevice(index.data(DeviceTableModel::UuidRole).toString());
+    connect(m_tree, &QTreeView::expanded, this, [this, groupId](const QModelIndex &index) {
+        if (m_groups->isGroup(index))
+            m_closedGroups.remove(groupId(index));
     });
+    m_views->addWidget(m_table);
+    m_views->addWidget(m_tree);
 
     auto *devicesPage = new QWidget(this);
     auto *layout = new QVBoxLayout(devicesPage);
     layout->setContentsMargins(6, 6, 6, 0);
-    layout->addWidget(m_search);
-    layout->addWidget(m_table, 1);
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(m_search, 1);
+    auto *groupLabel = new QLabel(tr("&Group by:"), this);
+    groupLabel->setBuddy(m_groupBox);
+    bar->addWidget(groupLabel);
+    bar->addWidget(m_groupBox);
+    layout->addLayout(bar);
+    layout->addWidget(m_views, 1);
     m_tabs->setDocumentMode(true);
     m_tabs->setTabsClosable(true);
     m_tabs->addTab(devicesPage, tr("Devices"));
@@ -220,6 +261,9 @@ MainWindow::MainWindow(ConsoleService *service, QWidget *parent)
         connect(
             alerts->notifier(), &Notifier::desktopNotification, m_tray, &TrayNotifier::showAlert);
         connect(alerts, &AlertService::firingChanged, this, &MainWindow::showFiring);
+        // The store's rows bring labels too, but only once a second and
+        // only after alerting's transaction: this is at once.
+        connect(alerts, &AlertService::labelsChanged, m_model, &DeviceTableModel::setLabels);
         QMetaObject::invokeMethod(alerts, &AlertService::publishAgain);
     } else {
         connect(m_model, &DeviceTableModel::deviceOnlineChanged, m_tray,
@@ -340,6 +384,10 @@ DeviceView *MainWindow::openDevice(const QString &uuid)
         return existing;
     }
     auto *view = new DeviceView(uuid, m_service->config().database, m_model, m_tabs);
+    view->setAlertCall([service = m_service](const AlertRequest &request, QObject *context,
+                           std::function<void(const AlertReply &)> done) {
+        service->alertRequest(request, context, std::move(done));
+    });
     const DeviceOverview *row = m_model->rowFor(uuid);
     const QString name = row && !row->name().isEmpty() ? row->name() : uuid.left(8);
     m_tabs->setCurrentIndex(m_tabs->addTab(view, name));
@@ -349,10 +397,91 @@ DeviceView *MainWindow::openDevice(const QString &uuid)
 QStringList MainWindow::selectedUuids() const
 {
     QStringList uuids;
-    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
-    for (const QModelIndex &index : rows)
-        uuids.append(index.data(DeviceTableModel::UuidRole).toString());
+    const QModelIndexList rows = currentDeviceView()->selectionModel()->selectedRows();
+    for (const QModelIndex &index : rows) {
+        const QString uuid = index.data(DeviceTableModel::UuidRole).toString();
+        if (!uuid.isEmpty())
+            uuids.append(uuid);
+    }
     return uuids;
+}
+
+QAbstractItemView *MainWindow::currentDeviceView() const
+{
+    return m_views->currentWidget() == m_tree ? static_cast<QAbstractItemView *>(m_tree)
+                                              : static_cast<QAbstractItemView *>(m_table);
+}
+
+void MainWindow::setUpDeviceView(QAbstractItemView *view)
+{
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    view->setAlternatingRowColors(true);
+    view->setItemDelegate(new CachedTextDelegate(view));
+    view->setItemDelegateForColumn(DeviceTableModel::Heartbeat, new HeartbeatDelegate(view));
+    view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(view, &QWidget::customContextMenuRequested, this, [this, view](const QPoint &at) {
+        const QString uuid = view->indexAt(at).data(DeviceTableModel::UuidRole).toString();
+        if (uuid.isEmpty())
+            return; // not a device: nothing, or a group's heading
+        QMenu *menu = deviceMenu(uuid);
+        menu->setAttribute(Qt::WA_DeleteOnClose);
+        menu->popup(view->viewport()->mapToGlobal(at));
+    });
+    // Enter and double-click both activate; a group's heading opens nothing.
+    connect(view, &QAbstractItemView::activated, this, [this](const QModelIndex &index) {
+        openDevice(index.data(DeviceTableModel::UuidRole).toString());
+    });
+}
+
+void MainWindow::updateGroupKeys(const QStringList &keys)
+{
+    // The current choice stays listed while no device has it any more, so
+    // that a label being changed does not switch the view away.
+    const QString current = m_groupBox->currentData().toString();
+    QStringList listed = keys;
+    if (!current.isEmpty() && !listed.contains(current))
+        listed.append(current);
+    m_groupBox->clear();
+    m_groupBox->addItem(tr("No grouping"), QString());
+    for (const QString &key : std::as_const(listed))
+        m_groupBox->addItem(key, key);
+    m_groupBox->setCurrentIndex(std::max(0, m_groupBox->findData(current)));
+}
+
+void MainWindow::setGroupBy(const QString &key)
+{
+    if (!key.isEmpty() && m_groupBox->findData(key) < 0)
+        m_groupBox->addItem(key, key);
+    m_groupBox->setCurrentIndex(std::max(0, m_groupBox->findData(key)));
+    if (key == m_groups->groupKey())
+        return;
+    const bool grouped = !key.isEmpty();
+    QAbstractItemView *from = currentDeviceView();
+    m_closedGroups.clear();
+    m_groups->setGroupKey(key);
+    // Both views sort the one filter model: the shown header says how.
+    if (grouped)
+        m_tree->header()->setSortIndicator(m_proxy->sortColumn(), m_proxy->sortOrder());
+    else
+        m_table->horizontalHeader()->setSortIndicator(m_proxy->sortColumn(), m_proxy->sortOrder());
+    m_views->setCurrentWidget(grouped ? static_cast<QWidget *>(m_tree) : m_table);
+    if (from->hasFocus())
+        currentDeviceView()->setFocus();
+}
+
+void MainWindow::openGroups()
+{
+    for (int row = 0; row < m_groups->rowCount(); ++row) {
+        if (!m_tree->isFirstColumnSpanned(row, {}))
+            m_tree->setFirstColumnSpanned(row, {}, true);
+        bool has = false;
+        const QString value = m_groups->groupValue(row, &has);
+        const QModelIndex group = m_groups->index(row, 0);
+        if (!m_tree->isExpanded(group)
+            && !m_closedGroups.contains(has ? QLatin1Char('=') + value : QString()))
+            m_tree->expand(group);
+    }
 }
 
 void MainWindow::exportSelected()

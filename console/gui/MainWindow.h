@@ -8,15 +8,20 @@
 #include <QHash>
 #include <QMainWindow>
 #include <QPointer>
+#include <QSet>
 #include <QTimer>
 
+class QAbstractItemView;
+class QComboBox;
 class QLabel;
 class QProgressBar;
 class QLineEdit;
 class QMenu;
+class QStackedWidget;
 class QTabWidget;
 class QTableView;
 class QThread;
+class QTreeView;
 
 namespace dmr::console {
 
@@ -24,6 +29,7 @@ class AlertsDialog;
 class ConsoleService;
 class DeviceActions;
 class DeviceFilterProxyModel;
+class DeviceGroupProxyModel;
 class DeviceTableModel;
 class DeviceView;
 class RulesDialog;
@@ -31,7 +37,8 @@ class StoreWorker;
 class TrayNotifier;
 
 // The console's window: the device table with its search box, a tab per
-// opened device, and the counters in the status bar. Shows models; the data
+// opened device, and the counters in the status bar. Grouped by a label, the
+// table gives way to a tree of the same devices under one row per value. Shows models; the data
 // comes from the service's live updates and from the store, read on a thread
 // of its own.
 class MainWindow : public QMainWindow
@@ -44,6 +51,10 @@ public:
     DeviceTableModel *deviceModel() const { return m_model; }
     DeviceFilterProxyModel *proxyModel() const { return m_proxy; }
     QTableView *deviceTable() const { return m_table; }
+    // The devices grouped by a label; shown instead of the table while grouped.
+    QTreeView *deviceTree() const { return m_tree; }
+    DeviceGroupProxyModel *groupModel() const { return m_groups; }
+    QComboBox *groupBox() const { return m_groupBox; }
     QLineEdit *searchBox() const { return m_search; }
     QTabWidget *tabs() const { return m_tabs; }
     DeviceView *deviceView(const QString &uuid) const;
@@ -58,6 +69,8 @@ public slots:
     // Alerts > Alerts… and Rules…: one of each, not modal, on top when open.
     AlertsDialog *showAlerts();
     RulesDialog *showRules();
+    // Groups the devices by label `key`; empty shows the flat table.
+    void setGroupBy(const QString &key);
 
 signals:
     void fleetRequested();
@@ -73,10 +86,18 @@ private:
     void updateStatus();
     void showFiring(const QList<AlertService::Firing> &firing);
     QStringList selectedUuids() const;
+    // What the table and the tree share: selection, delegates, menus.
+    void setUpDeviceView(QAbstractItemView *view);
+    QAbstractItemView *currentDeviceView() const;
+    void updateGroupKeys(const QStringList &keys);
+    // New groups open, and their headings span the row; the ones the
+    // user closed stay closed.
+    void openGroups();
 
     ConsoleService *m_service;
     DeviceTableModel *m_model;
     DeviceFilterProxyModel *m_proxy;
+    DeviceGroupProxyModel *m_groups;
     QThread *m_storeThread;
     StoreWorker *m_worker;
     bool m_fleetInFlight = false;
@@ -91,7 +112,11 @@ private:
 
     QTabWidget *m_tabs;
     QLineEdit *m_search;
+    QComboBox *m_groupBox;
+    QStackedWidget *m_views;
     QTableView *m_table;
+    QTreeView *m_tree;
+    QSet<QString> m_closedGroups; // "=value" of the groups closed, "" for "(no key)"
     QLabel *m_countsLabel;
     QLabel *m_rateLabel;
     QLabel *m_rejectedLabel;

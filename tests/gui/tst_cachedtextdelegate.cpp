@@ -20,6 +20,7 @@ private slots:
     void paintsWithinTheCell_data();
     void paintsWithinTheCell();
     void laysOutEachTextOnce();
+    void keepsTextsPerFont();
 };
 
 namespace {
@@ -112,6 +113,25 @@ void TestCachedTextDelegate::laysOutEachTextOnce()
     for (int round = 0; round < 3; ++round) {
         for (const char *text : {"1.0 %", "2.0 %", "1.0 %", "host"}) {
             model.setData(model.index(0, 0), QString::fromLatin1(text));
+            paintCell(delegate, model, 200);
+        }
+    }
+    QCOMPARE(delegate.cachedTexts(), 3);
+}
+
+// Bold headings between rows (the grouped device tree) do not empty the
+// cache of the rows' font.
+void TestCachedTextDelegate::keepsTextsPerFont()
+{
+    QStandardItemModel model(1, 1);
+    CachedTextDelegate delegate;
+    QFont bold;
+    bold.setBold(true);
+    for (int round = 0; round < 3; ++round) {
+        for (const char *text : {"1.0 %", "rack=r1 — 3 devices", "2.0 %"}) {
+            model.setData(model.index(0, 0), QString::fromUtf8(text));
+            model.setData(
+                model.index(0, 0), text[0] == 'r' ? QVariant(bold) : QVariant(), Qt::FontRole);
             paintCell(delegate, model, 200);
         }
     }

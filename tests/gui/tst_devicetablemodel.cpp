@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "gui/DeviceFilterProxyModel.h"
 #include "gui/DeviceTableModel.h"
+#include "gui/HeartbeatMark.h"
 
 #include <QAbstractItemModelTester>
 #include <QIcon>
@@ -71,6 +72,10 @@ private slots:
     void goesOfflineAsTimePasses();
     void keepsTheNewestOfBothSources();
     void followsRenamesDeletionsAndMerges();
+    void showsLabelsFromTheStoreAndAlerting();
+    void filtersByLabel_data();
+    void filtersByLabel();
+    void heartbeatFollowsArrivals();
 
 private:
     qint64 m_now = kStart;
@@ -520,6 +525,203 @@ void TestDeviceTableModel::followsRenamesDeletionsAndMerges()
     failed.status = DeviceChangeResult::Status::Failed;
     model.applyDeviceChange(failed);
     QCOMPARE(model.rowCount(), 2);
+}
+
+using LabelMap = QMap<QString, QString>;
+
+// Labels come with the store's rows and, as they change, from alerting; the
+// live ones are not undone by a store read that was on its way, but after a
+// while the store wins (another console may have changed them).
+void TestDeviceTableModel::showsLabelsFromTheStoreAndAlerting()
+{
+    DeviceTableModel model(clock());
+    model.setRefreshIntervalMs(0);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy keys(&model, &DeviceTableModel::labelKeysChanged);
+    DeviceOverview lab = row(1, kStart, 5);
+    lab.labels = {{QStringLiteral("role"), QStringLiteral("gateway")},
+        {QStringLiteral("location"), QStringLiteral("lab")}};
+    model.applyRows({lab, row(2, kStart, 6)});
+    model.refresh();
+    const auto labels = [&](int n) {
+        const DeviceOverview *r = model.rowFor(snapshot(n, 0).uuid);
+        return r ? r->labels : LabelMap();
+    };
+    const auto cell = [&](int n) {
+        for (int r = 0; r < model.rowCount(); ++r) {
+            if (model.index(r, 0).data(DeviceTableModel::UuidRole).toString()
+                == snapshot(n, 0).uuid)
+                return model.index(r, DeviceTableModel::Labels).data().toString();
+        }
+        return QString();
+    };
+    QCOMPARE(cell(1), QStringLiteral("location=lab, role=gateway"));
+    QCOMPARE(cell(2), QString());
+    QCOMPARE(model.labelKeys(), QStringList({QStringLiteral("location"), QStringLiteral("role")}));
+    QCOMPARE(keys.count(), 1);
+    QVERIFY(model.labelsChanged());
+    QCOMPARE(model.headerData(DeviceTableModel::Labels, Qt::Horizontal).toString(),
+        QStringLiteral("Labels"));
+
+    // Alerting says device 2 got a label: shown at the next refresh.
+    model.setLabels(snapshot(2, 0).uuid, {{QStringLiteral("rack"), QStringLiteral("r7")}});
+    QCOMPARE(cell(2), QString());
+    m_now += 250;
+    model.refresh();
+    QCOMPARE(cell(2), QStringLiteral("rack=r7"));
+    QCOMPARE(model.labelKeys(),
+        QStringList({QStringLiteral("location"), QStringLiteral("rack"), QStringLiteral("role")}));
+    // A store read from before it does not take the label back...
+    m_now += 1000;
+    model.applyRows({row(2, kStart + 1000, 6)});
+    model.refresh();
+    QCOMPARE(labels(2).value(QStringLiteral("rack")), QStringLiteral("r7"));
+    // ...a later one is the truth, also when it says less.
+    m_now += 5000;
+    model.refresh();
+    model.applyRows({row(2, kStart + 6000, 6)});
+    model.refresh();
+    QVERIFY(labels(2).isEmpty());
+    QCOMPARE(cell(2), QString());
+    QCOMPARE(model.labelKeys(), QStringList({QStringLiteral("location"), QStringLiteral("role")}));
+    // Ingest's snapshots carry no labels and keep them.
+    m_now += 1000;
+    model.applySnapshots({snapshot(1, kStart + 7000)});
+    model.refresh();
+    QCOMPARE(labels(1).value(QStringLiteral("location")), QStringLiteral("lab"));
+    // Labels for a device not shown yet wait for its row.
+    model.setLabels(snapshot(3, 0).uuid, {{QStringLiteral("location"), QStringLiteral("shed")}});
+    model.applySnapshots({snapshot(3, kStart + 7000)});
+    model.refresh();
+    QCOMPARE(cell(3), QStringLiteral("location=shed"));
+
+    // Sorted by labels, as text.
+    DeviceFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.sort(DeviceTableModel::Labels, Qt::AscendingOrder);
+    QCOMPARE(column(proxy, DeviceTableModel::Labels),
+        QStringList({QString(), QStringLiteral("location=lab, role=gateway"),
+            QStringLiteral("location=shed")}));
+    QCOMPARE(proxy.index(1, DeviceTableModel::Labels).data(Qt::ToolTipRole).toString(),
+        QStringLiteral("location=lab\nrole=gateway"));
+}
+
+void TestDeviceTableModel::filtersByLabel_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QStringList>("hosts");
+    const QStringList all = {QStringLiteral("host-0"), QStringLiteral("host-1"),
+        QStringLiteral("host-2"), QStringLiteral("host-3"), QStringLiteral("host-4")};
+    QTest::newRow("name=value") << QStringLiteral(
+        "label:location=lab") << QStringList({QStringLiteral("host-0"), QStringLiteral("host-1")});
+    QTest::newRow("name:value, as the REST API") << QStringLiteral(
+        "label:location:lab") << QStringList({QStringLiteral("host-0"), QStringLiteral("host-1")});
+    QTest::newRow("any case") << QStringLiteral("LABEL:Location=LAB")
+                              << QStringList({QStringLiteral("host-0"), QStringLiteral("host-1")});
+    QTest::newRow("the value whole") << QStringLiteral("label:location=la") << QStringList();
+    QTest::newRow("name alone: has it")
+        << QStringLiteral("label:location")
+        << QStringList({QStringLiteral("host-0"), QStringLiteral("host-1"),
+               QStringLiteral("host-2"), QStringLiteral("host-3")});
+    QTest::newRow("with free text")
+        << QStringLiteral("host-1 label:location=lab") << QStringList({QStringLiteral("host-1")});
+    QTest::newRow("every label must match")
+        << QStringLiteral("label:location=lab label:role=gateway")
+        << QStringList({QStringLiteral("host-0")});
+    QTest::newRow("quoted value with a blank") << QStringLiteral("label:location=\"server room\"")
+                                               << QStringList({QStringLiteral("host-3")});
+    QTest::newRow("half typed narrows nothing") << QStringLiteral("label:") << all;
+    QTest::newRow("no such label") << QStringLiteral("label:colour=red") << QStringList();
+}
+
+void TestDeviceTableModel::filtersByLabel()
+{
+    QFETCH(QString, text);
+    QFETCH(QStringList, hosts);
+    DeviceTableModel model(clock());
+    model.setRefreshIntervalMs(0);
+    const QString location = QStringLiteral("location");
+    const QList<LabelMap> labels
+        = {{{location, QStringLiteral("lab")}, {QStringLiteral("role"), QStringLiteral("gateway")}},
+            {{location, QStringLiteral("lab")}}, {{location, QStringLiteral("office")}},
+            {{location, QStringLiteral("server room")}}, {}};
+    QList<DeviceOverview> rows;
+    for (int n = 0; n < labels.size(); ++n) {
+        rows.append(row(n, kStart, n));
+        rows.last().labels = labels.at(n);
+    }
+    model.applyRows(rows);
+    model.refresh();
+    DeviceFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.sort(DeviceTableModel::Hostname);
+    proxy.setSearchText(text);
+    QCOMPARE(column(proxy, DeviceTableModel::Hostname), hosts);
+}
+
+// The heartbeat column: a mark per expected report, from the arrivals the
+// model sees, on the device's own rhythm.
+void TestDeviceTableModel::heartbeatFollowsArrivals()
+{
+    DeviceTableModel model(clock());
+    model.setRefreshIntervalMs(0);
+    model.setOfflineAfterSeconds(60);
+    const auto marks = [&model] {
+        return model.index(0, DeviceTableModel::Heartbeat)
+            .data(DeviceTableModel::HeartbeatRole)
+            .toByteArray();
+    };
+    const auto arrive = [&](qint64 at, quint64 received) {
+        DeviceSnapshot d = snapshot(1, at, 10);
+        d.reportsReceived = received;
+        m_now = at;
+        model.applySnapshots({d});
+        model.refresh();
+    };
+    // Only the heartbeat column has marks.
+    arrive(kStart, 1);
+    QVERIFY(model.index(0, DeviceTableModel::Cpu).data(DeviceTableModel::HeartbeatRole).isNull());
+    QByteArray first = marks();
+    QCOMPARE(first.size(), DeviceTableModel::kHeartbeatMarks);
+    // Before the model first saw the device: unknown. Then the arrival.
+    QCOMPARE(first, QByteArray(29, 'n') + 'a');
+
+    // Every 10 s, with a little jitter; the fourth report is lost.
+    quint64 received = 1;
+    for (int i = 1; i <= 6; ++i) {
+        if (i == 4)
+            continue;
+        arrive(kStart + i * 10000 + (i % 2 ? 1500 : -1200), ++received);
+    }
+    QCOMPARE(marks().right(7), QByteArray("aaaalaa"));
+    // Time passes: the next is pending for up to an interval, then lost.
+    m_now = kStart + 68000;
+    model.refresh();
+    QCOMPARE(marks().right(8), QByteArray("aaaalaap"));
+    m_now = kStart + 81000;
+    model.refresh();
+    QCOMPARE(marks().right(9), QByteArray("aaaalaalp"));
+    // Silent long enough to be offline: those slots were missing, not lost.
+    m_now = kStart + 160000;
+    model.refresh();
+    QCOMPARE(model.index(0, DeviceTableModel::Status).data().toString(), QStringLiteral("offline"));
+    const QByteArray silent = marks();
+    QCOMPARE(silent.right(11), QByteArray("alllllmmmmp"));
+    // Back, with three reports at once (a resent backlog): the newest gap fills.
+    arrive(kStart + 170000, received + 3);
+    QCOMPARE(marks().right(7), QByteArray("lmmmaaa"));
+    // Sorted by heartbeat: the share of arrivals among the watched slots.
+    QVERIFY(model.index(0, DeviceTableModel::Heartbeat).data(DeviceTableModel::SortRole).toDouble()
+        > 0.4);
+    QVERIFY(
+        !model.index(0, DeviceTableModel::Heartbeat).data(Qt::ToolTipRole).toString().isEmpty());
+    // A new interval starts over.
+    DeviceSnapshot faster = snapshot(1, kStart + 171000, 1);
+    faster.reportsReceived = received + 4;
+    m_now = kStart + 171000;
+    model.applySnapshots({faster});
+    model.refresh();
+    QCOMPARE(marks(), QByteArray(29, 'n') + 'a');
 }
 
 QTEST_MAIN(TestDeviceTableModel)

@@ -3,6 +3,7 @@
 #include "gui/AlertsDialog.h"
 #include "gui/DeviceActions.h"
 #include "gui/DeviceFilterProxyModel.h"
+#include "gui/DeviceGroupProxyModel.h"
 #include "gui/DeviceTableModel.h"
 #include "gui/DeviceView.h"
 #include "gui/InterfaceTableModel.h"
@@ -17,8 +18,10 @@
 #include "support/TestReports.h"
 #include "support/TestSql.h"
 
+#include <QAbstractItemModelTester>
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
 #include <QDateTime>
 #include <QFile>
 #include <QInputDialog>
@@ -37,7 +40,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QTreeView>
 #include <QUdpSocket>
+#include <map>
 #include <memory>
 
 using namespace dmr::console;
@@ -52,6 +57,7 @@ private slots:
     void olderDatabaseMigratesWithProgress();
     void renamesDeletesAndMergesFromTheTable();
     void alertsMenuAndStatusBarOpenTheDialogs();
+    void agentLabelsFilterAndGroupTheDevices();
 };
 
 void TestMainWindow::deviceAppearsAndOpens()
@@ -410,6 +416,130 @@ void TestMainWindow::alertsMenuAndStatusBarOpenTheDialogs()
     QTRY_VERIFY(!window.findChild<AlertsDialog *>());
     alertsAction->trigger();
     QVERIFY(window.findChild<AlertsDialog *>());
+}
+
+// Labels set on the agents' side travel in their datagrams over real UDP;
+// the window shows them, its search box keeps the devices with a label, and
+// the devices group by it, following a label a person changes.
+void TestMainWindow::agentLabelsFilterAndGroupTheDevices()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    ConsoleConfig config;
+    config.database = dir.filePath(QStringLiteral("console.db"));
+    config.udpBind = QHostAddress::LocalHost;
+    config.udpPort = 0;
+    config.httpPort = 0;
+    config.statsIntervalSeconds = 0;
+    config.flushIntervalMs = 100;
+    ConsoleService service(config);
+    QString error;
+    QVERIFY2(service.start(&error), qPrintable(error));
+    MainWindow window(&service);
+    // The grouping, as the window's tree drives it, checked all along.
+    QAbstractItemModelTester groupTester(
+        window.groupModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    // As `metrics-agent --label location=lab --label role=gateway` sends them.
+    const std::map<int, dmr::Labels> agents = {{21, {{"location", "lab"}, {"role", "gateway"}}},
+        {22, {{"location", "lab"}}}, {23, {{"location", "office"}}}};
+    QUdpSocket socket;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (const auto &[device, labels] : agents) {
+        for (quint64 seq = 1; seq <= 3; ++seq) {
+            dmr::Report report = TestReports::makeReport(TestReports::deviceId(device), 1, seq);
+            report.sampleTimeMs = now - qint64(3 - seq) * 1000;
+            report.labels = labels;
+            report.labelsHash = dmr::labelsHash(labels);
+            socket.writeDatagram(
+                TestReports::encoded(report), QHostAddress::LocalHost, service.udpPort());
+        }
+    }
+    DeviceTableModel *model = window.deviceModel();
+    QTRY_COMPARE(model->rowCount(), 3);
+    QTRY_COMPARE_WITH_TIMEOUT(model->labelKeys(),
+        QStringList({QStringLiteral("location"), QStringLiteral("role")}), 10000);
+    const auto deviceIdOf = [](const QModelIndex &index) {
+        return index.siblingAtColumn(DeviceTableModel::DeviceId).data().toString();
+    };
+    const QString lab1 = QString::fromStdString(TestReports::deviceId(21));
+    const QString lab2 = QString::fromStdString(TestReports::deviceId(22));
+
+    // The search box keeps the devices with the label.
+    DeviceFilterProxyModel *proxy = window.proxyModel();
+    QVERIFY(window.searchBox()->toolTip().contains(QLatin1String("label:location=lab")));
+    QTest::keyClicks(window.searchBox(), QStringLiteral("label:location=lab"));
+    QTRY_COMPARE(proxy->rowCount(), 2);
+    QStringList shown = {deviceIdOf(proxy->index(0, 0)), deviceIdOf(proxy->index(1, 0))};
+    shown.sort();
+    QCOMPARE(shown, QStringList({lab1, lab2}));
+    const QModelIndex first
+        = proxy->index(deviceIdOf(proxy->index(0, 0)) == lab1 ? 0 : 1, DeviceTableModel::Labels);
+    QCOMPARE(first.data().toString(), QStringLiteral("location=lab, role=gateway"));
+    QTest::keyClicks(window.searchBox(), QStringLiteral(" label:role=gateway"));
+    QTRY_COMPARE(proxy->rowCount(), 1);
+    QCOMPARE(deviceIdOf(proxy->index(0, 0)), lab1);
+    // Each device's heartbeat, from the arrivals the window saw.
+    QVERIFY(proxy->index(0, DeviceTableModel::Heartbeat)
+                .data(DeviceTableModel::HeartbeatRole)
+                .toByteArray()
+                .contains('a'));
+
+    // Grouped by location, from the combo box that lists the label names.
+    QComboBox *groupBox = window.groupBox();
+    const int location = groupBox->findData(QStringLiteral("location"));
+    QVERIFY(location > 0);
+    QVERIFY(groupBox->findData(QStringLiteral("role")) > 0);
+    groupBox->setCurrentIndex(location);
+    emit groupBox->activated(location);
+    QTreeView *tree = window.deviceTree();
+    QTRY_VERIFY(tree->isVisible());
+    QVERIFY(!window.deviceTable()->isVisible());
+    DeviceGroupProxyModel *groups = window.groupModel();
+    QCOMPARE(groups->rowCount(), 1);
+    QCOMPARE(groups->index(0, 0).data().toString(),
+        QStringLiteral("location=lab — 1 device: 1 online, 0 offline, 0 alerting"));
+    window.searchBox()->clear();
+    QTRY_COMPARE(groups->rowCount(), 2);
+    QCOMPARE(groups->index(0, 0).data().toString(),
+        QStringLiteral("location=lab — 2 devices: 2 online, 0 offline, 0 alerting"));
+    QCOMPARE(groups->index(1, 0).data().toString(),
+        QStringLiteral("location=office — 1 device: 1 online, 0 offline, 0 alerting"));
+    QVERIFY(tree->isExpanded(groups->index(0, 0)));
+    QVERIFY(tree->isFirstColumnSpanned(0, {}));
+
+    // A person moves the office device to the lab (PUT .../labels/, as the
+    // REST API does): alerting says so, and the groups follow.
+    const QModelIndex office = groups->index(0, 0, groups->index(1, 0));
+    const QString uuid = office.data(DeviceTableModel::UuidRole).toString();
+    tree->selectionModel()->select(
+        office, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    AlertRequest put;
+    put.method = QByteArrayLiteral("PUT");
+    put.path = {QStringLiteral("devices"), uuid, QStringLiteral("labels")};
+    put.body = QByteArrayLiteral("{\"labels\":{\"location\":\"lab\"}}");
+    int status = 0;
+    service.alertRequest(
+        put, &window, [&status](const AlertReply &reply) { status = reply.status; });
+    QTRY_COMPARE(status, 200);
+    QTRY_COMPARE(groups->rowCount(), 1);
+    QCOMPARE(groups->index(0, 0).data().toString(),
+        QStringLiteral("location=lab — 3 devices: 3 online, 0 offline, 0 alerting"));
+    // It stays selected in its new group.
+    const QModelIndexList selected = tree->selectionModel()->selectedRows();
+    QCOMPARE(selected.size(), 1);
+    QCOMPARE(selected.first().data(DeviceTableModel::UuidRole).toString(), uuid);
+    // The store's reads, a second apart, agree and keep it there.
+    QTest::qWait(1500);
+    QCOMPARE(groups->rowCount(), 1);
+
+    // No grouping: the table again.
+    window.setGroupBy(QString());
+    QTRY_VERIFY(window.deviceTable()->isVisible());
+    QCOMPARE(groups->rowCount(), 0);
+    QCOMPARE(proxy->rowCount(), 3);
 }
 
 QTEST_MAIN(TestMainWindow)

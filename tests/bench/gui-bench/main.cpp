@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 // gui-bench --demo-data --db PATH [--devices N] [--hours H] [--interval S] [--offline K]
 //     Writes a fleet's history ending now, with realistic daily shapes.
-// gui-bench --table [--devices N] [--rate R] [--duration S]
+// gui-bench --table [--devices N] [--rate R] [--duration S] [--groups G]
 //     The main window offscreen while metrics-loadgen reports N devices at R
 //     reports/s over real UDP: GUI-thread stalls, table refreshes per second.
+//     With --groups, each device sends a label rack=rack-NN (G values, as
+//     agents send labels) and the window groups the devices by it.
 // gui-bench --chart --db PATH [--runs N]
 //     A device view of the first device: range pick to painted chart, and stalls.
 // gui-bench --export --db PATH --out FILE.csv
 //     Every row of every device to CSV on a worker thread: time, GUI stalls, peak memory.
+#include "gui/DeviceGroupProxyModel.h"
 #include "gui/DeviceTableModel.h"
 #include "gui/DeviceView.h"
 #include "gui/Exporter.h"
@@ -208,7 +211,7 @@ int demoData(const QString &path, int devices, double hours, double interval, in
     return 0;
 }
 
-int tableBench(int devices, int rate, int duration)
+int tableBench(int devices, int rate, int duration, int groups)
 {
     QTemporaryDir dir;
     ConsoleConfig config;
@@ -233,11 +236,14 @@ int tableBench(int devices, int rate, int duration)
     loadgen.start(QStringLiteral(DMR_LOADGEN_PATH),
         {QStringLiteral("--devices"), QString::number(devices), QStringLiteral("--rate"),
             QString::number(rate), QStringLiteral("--duration"), QString::number(duration),
-            QStringLiteral("--target"), QStringLiteral("127.0.0.1:%1").arg(service.udpPort())});
+            QStringLiteral("--label-values"), QString::number(groups), QStringLiteral("--target"),
+            QStringLiteral("127.0.0.1:%1").arg(service.udpPort())});
     // Sorted by CPU, the column that changes most: the proxy re-sorts on every refresh.
     const int sortColumn = qEnvironmentVariableIntValue("GUI_BENCH_SORT_COLUMN");
     window.deviceTable()->sortByColumn(
         sortColumn != 0 ? sortColumn : int(DeviceTableModel::Cpu), Qt::DescendingOrder);
+    if (groups > 0)
+        window.setGroupBy(QStringLiteral("rack"));
     QElapsedTimer elapsed;
     elapsed.start();
     const quint64 refreshesBefore = window.deviceModel()->refreshes();
@@ -253,6 +259,13 @@ int tableBench(int devices, int rate, int duration)
         devices, rate, seconds, window.deviceModel()->rowCount(), double(refreshes) / seconds,
         watch.max(), watch.maxAt(), watch.percentile(0.99), watch.over(50),
         qulonglong(service.counters().received.load()));
+    if (groups > 0) {
+        const DeviceGroupProxyModel *grouped = window.groupModel();
+        std::printf("grouped by rack: %d groups, %llu regroupings, %.2f ms each on average\n",
+            grouped->rowCount(), qulonglong(grouped->rebuilds()),
+            grouped->rebuilds() ? double(grouped->rebuildNs()) / 1e6 / double(grouped->rebuilds())
+                                : 0.0);
+    }
     return 0;
 }
 
@@ -373,8 +386,11 @@ int main(int argc, char *argv[])
         QStringLiteral("Devices silent for 10 min."), QStringLiteral("n"), QStringLiteral("0"));
     const QCommandLineOption runs(QStringLiteral("runs"), QStringLiteral("Repetitions."),
         QStringLiteral("n"), QStringLiteral("3"));
+    const QCommandLineOption groups(QStringLiteral("groups"),
+        QStringLiteral("Table: group the devices by a label with this many values."),
+        QStringLiteral("n"), QStringLiteral("0"));
     parser.addOptions({exportOption, out, demo, table, chart, db, devices, rate, duration, hours,
-        interval, offline, runs});
+        interval, offline, runs, groups});
     parser.process(app);
     if (parser.isSet(demo))
         return demoData(parser.value(db), parser.value(devices).toInt(),
@@ -382,7 +398,7 @@ int main(int argc, char *argv[])
             parser.value(offline).toInt());
     if (parser.isSet(table))
         return tableBench(parser.value(devices).toInt(), parser.value(rate).toInt(),
-            parser.value(duration).toInt());
+            parser.value(duration).toInt(), parser.value(groups).toInt());
     if (parser.isSet(exportOption))
         return exportBench(parser.value(db), parser.value(out));
     if (parser.isSet(chart))

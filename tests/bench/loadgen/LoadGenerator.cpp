@@ -79,9 +79,15 @@ LoadGenerator::LoadGenerator(const LoadOptions &options)
 {
     std::mt19937 runIds {std::random_device {}()};
     m_devices.reserve(options.devices);
-    for (std::uint32_t i = 0; i < options.devices; ++i)
+    for (std::uint32_t i = 0; i < options.devices; ++i) {
         m_devices.emplace_back(options.seed, i, options.interfaces, options.intervalSeconds(),
             options.runId.value_or(runIds()));
+        if (options.labelValues > 0) {
+            char value[16];
+            std::snprintf(value, sizeof value, "rack-%02u", i % options.labelValues);
+            m_devices.back().setLabels({{"rack", value}});
+        }
+    }
     if (options.security != Security::None) {
         m_keys.reserve(options.devices);
         for (std::uint32_t i = 0; i < options.devices; ++i)

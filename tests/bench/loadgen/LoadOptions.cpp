@@ -108,6 +108,8 @@ std::string LoadOptions::usage(const char *program)
           "                      key, derived from the seed: it protects nothing (default none)\n"
           "  --write-keys FILE   write the console's key file (--key-file) for these devices\n"
           "                      at --security's level, then exit without sending\n"
+          "  --label-values N    give each device a label rack=rack-NN with N values\n"
+          "                      (device index modulo N; default 0: no labels)\n"
           "  -h, --help          show this help\n";
 }
 
@@ -157,6 +159,11 @@ LoadOptions::ParseResult LoadOptions::parse(int argc, char **argv)
             [&options](const std::string &v) {
                 const auto level = parseSecurity(v);
                 return level ? (options.security = *level, true) : false;
+            }},
+        {"--label-values",
+            [&options](const std::string &v) {
+                const auto n = parseUnsigned(v, kMaxDevices);
+                return n ? (options.labelValues = std::uint32_t(*n), true) : false;
             }},
         {"--write-keys",
             [&options](const std::string &v) {

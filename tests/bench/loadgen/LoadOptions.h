@@ -27,6 +27,10 @@ struct LoadOptions
     Security security = Security::None;
     // Write the console's key file for these devices and exit, sending nothing.
     std::string writeKeysPath;
+    // When not 0, each device carries a label rack=rack-NN, NN its index
+    // modulo this, sent as agents send labels (whole now and then, else
+    // their hash): what a grouped device table is measured with.
+    std::uint32_t labelValues = 0;
 
     // The number of reports the run sends when it keeps pace.
     std::uint64_t totalReports() const;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 namespace dmr::bench {
 
@@ -120,12 +121,24 @@ double SimulatedDevice::wander(double value, double step, double low, double hig
     return std::clamp(value + uniform(-step, step), low, high);
 }
 
+void SimulatedDevice::setLabels(Labels labels)
+{
+    m_labels = std::move(labels);
+    m_report.labelsHash = labelsHash(m_labels);
+}
+
 const Report &SimulatedDevice::next(std::int64_t nowMs)
 {
     if (m_report.sequence == 0)
         m_firstSampleMs = nowMs;
     ++m_report.sequence;
     m_report.sampleTimeMs = nowMs;
+    if (!m_labels.empty()) {
+        if (m_report.sequence % 60 == 1)
+            m_report.labels = m_labels;
+        else
+            m_report.labels.clear();
+    }
 
     SystemSample &s = m_report.system;
     s.cpuPercent = wander(s.cpuPercent, 8, 0, 100);

@@ -22,6 +22,9 @@ public:
 
     // The next report of this device, sampled at nowMs (Unix epoch, UTC).
     const Report &next(std::int64_t nowMs);
+    // Labels as an agent's --label: whole in the first report and every
+    // 60th, as their hash in the others.
+    void setLabels(Labels labels);
 
     static std::string deviceIdFor(std::uint64_t seed, std::uint32_t index);
     // The device's key for --security: id index + 1, bytes from (seed, index),
@@ -38,6 +41,7 @@ private:
     double wander(double value, double step, double low, double high);
 
     Report m_report;
+    Labels m_labels;
     std::uint64_t m_rngState;
     std::uint64_t m_bootUptimeSeconds = 0;
     std::int64_t m_firstSampleMs = 0;
