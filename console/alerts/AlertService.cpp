@@ -398,8 +398,20 @@ void AlertService::apply(const QList<AlertEvent> &events)
             qCInfo(lcAlerts, "%s: %s", qPrintable(Rule::severityName(event.rule.severity)),
                 qPrintable(summary));
             m_notifier->add(event, summary, device->name, *id);
-            if (const std::optional<AlertStore::Alert> stored = m_store->alert(*id, &error))
-                changed.append(alertJson(*stored));
+            // As stored, without reading it back: a storm raises thousands.
+            AlertStore::Alert stored;
+            stored.id = *id;
+            stored.ruleId = event.rule.id;
+            stored.ruleName = event.rule.name;
+            stored.uuid = event.uuid;
+            stored.deviceName = device->name;
+            stored.interface = event.interface;
+            stored.metric = event.rule.metric;
+            stored.severity = Rule::severityName(event.rule.severity);
+            stored.summary = summary.left(512);
+            stored.raisedAt = event.at;
+            stored.raisedValue = event.value;
+            changed.append(alertJson(stored));
         } else {
             const qint64 id = m_open.take(key);
             if (id == 0)

@@ -81,6 +81,30 @@ bool AlertStore::run(
     return true;
 }
 
+QSqlQuery *AlertStore::runPrepared(
+    const QString &sql, const QVariantList &values, QString *error) const
+{
+    auto it = m_prepared.find(sql);
+    if (it == m_prepared.end()) {
+        QSqlQuery query(m_db);
+        query.setForwardOnly(true);
+        if (!query.prepare(sql)) {
+            *error = query.lastError().text();
+            return nullptr;
+        }
+        it = m_prepared.insert(sql, query);
+    }
+    QSqlQuery &query = *it;
+    for (int i = 0; i < values.size(); ++i)
+        query.bindValue(i, values.at(i));
+    if (!query.exec()) {
+        *error = query.lastError().text();
+        query.finish();
+        return nullptr;
+    }
+    return &query;
+}
+
 std::optional<QList<Rule>> AlertStore::rules(QString *error) const
 {
     QSqlQuery query(m_db);
@@ -224,27 +248,31 @@ std::optional<qint64> AlertStore::offlineMs(
 std::optional<qint64> AlertStore::raise(
     qint64 deviceId, const AlertEvent &event, const QString &summary, QString *error)
 {
-    QSqlQuery query(m_db);
-    if (!run(query,
-            QStringLiteral("INSERT INTO alerts (rule_id, device, interface, metric, severity,"
-                           " summary, raised_at, raised_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                           " RETURNING id"),
-            {event.rule.id, deviceId, text(event.interface), text(event.rule.metric),
-                Rule::severityName(event.rule.severity), text(summary.left(512)), event.at,
-                event.value},
-            error)
-        || !query.next())
+    QSqlQuery *query = runPrepared(
+        QStringLiteral("INSERT INTO alerts (rule_id, device, interface, metric, severity,"
+                       " summary, raised_at, raised_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                       " RETURNING id"),
+        {event.rule.id, deviceId, text(event.interface), text(event.rule.metric),
+            Rule::severityName(event.rule.severity), text(summary.left(512)), event.at,
+            event.value},
+        error);
+    if (!query)
         return std::nullopt;
-    return query.value(0).toLongLong();
+    const std::optional<qint64> id
+        = query->next() ? std::optional<qint64>(query->value(0).toLongLong()) : std::nullopt;
+    query->finish();
+    return id;
 }
 
 bool AlertStore::clear(qint64 alertId, qint64 atMs, double value, QString *error)
 {
-    QSqlQuery query(m_db);
-    return run(query,
+    QSqlQuery *query = runPrepared(
         QStringLiteral("UPDATE alerts SET cleared_at = ?, cleared_value = ? WHERE id = ?"
                        " AND cleared_at IS NULL"),
         {atMs, value, alertId}, error);
+    if (query)
+        query->finish();
+    return query != nullptr;
 }
 
 AlertStore::Alert AlertStore::alertFrom(const QSqlQuery &query)
@@ -295,17 +323,19 @@ std::optional<QList<AlertStore::Alert>> AlertStore::alerts(
 
 std::optional<AlertStore::Alert> AlertStore::alert(qint64 id, QString *error) const
 {
-    QSqlQuery query(m_db);
-    if (!run(query,
-            QStringLiteral("SELECT %1%2 WHERE a.id = ?")
-                .arg(QLatin1String(kAlertColumns), QLatin1String(kAlertJoin)),
-            {id}, error))
+    QSqlQuery *query
+        = runPrepared(QStringLiteral("SELECT %1%2 WHERE a.id = ?")
+                          .arg(QLatin1String(kAlertColumns), QLatin1String(kAlertJoin)),
+            {id}, error);
+    if (!query)
         return std::nullopt;
-    if (!query.next()) {
+    std::optional<Alert> alert;
+    if (query->next())
+        alert = alertFrom(*query);
+    else
         error->clear();
-        return std::nullopt;
-    }
-    return alertFrom(query);
+    query->finish();
+    return alert;
 }
 
 std::optional<bool> AlertStore::acknowledge(

@@ -4,6 +4,7 @@
 #include "alerts/Rule.h"
 #include "alerts/RuleEngine.h"
 
+#include <QHash>
 #include <QList>
 #include <QSqlDatabase>
 #include <QVariantList>
@@ -98,9 +99,13 @@ public:
 private:
     bool run(
         QSqlQuery &query, const QString &sql, const QVariantList &values, QString *error) const;
+    // The statements of every alert raised and cleared, prepared once: a
+    // storm of them is parsed once, not once per alert. Null on error.
+    QSqlQuery *runPrepared(const QString &sql, const QVariantList &values, QString *error) const;
     static Alert alertFrom(const QSqlQuery &query);
 
     QSqlDatabase m_db;
+    mutable QHash<QString, QSqlQuery> m_prepared;
 };
 
 } // namespace dmr::console
