@@ -22,42 +22,6 @@ constexpr std::size_t kLossSamplesKept = 20000;
 
 } // namespace
 
-QHash<RuleEngine::Key, RuleEngine::State>::iterator RuleEngine::insertState(const Key &key)
-{
-    const int index = indexOf(key.ruleId);
-    if (index >= 0) {
-        std::vector<int> &counts = m_devices[key.uuid].ruleStates;
-        if (counts.size() <= std::size_t(index))
-            counts.resize(std::size_t(m_rules.size()), 0);
-        ++counts[std::size_t(index)];
-    }
-    return m_states.insert(key, State());
-}
-
-QHash<RuleEngine::Key, RuleEngine::State>::iterator RuleEngine::eraseState(
-    QHash<Key, State>::iterator it)
-{
-    const int index = indexOf(it.key().ruleId);
-    const auto device = m_devices.find(it.key().uuid);
-    if (index >= 0 && device != m_devices.end() && device->hasState(std::size_t(index)))
-        --device->ruleStates[std::size_t(index)];
-    return m_states.erase(it);
-}
-
-void RuleEngine::recountStates()
-{
-    for (Device &device : m_devices)
-        device.ruleStates.clear();
-    for (auto it = m_states.cbegin(); it != m_states.cend(); ++it) {
-        const int index = indexOf(it.key().ruleId);
-        if (index < 0)
-            continue;
-        std::vector<int> &counts = m_devices[it.key().uuid].ruleStates;
-        counts.resize(std::size_t(m_rules.size()), 0);
-        ++counts[std::size_t(index)];
-    }
-}
-
 const Rule *RuleEngine::ruleById(qint64 id) const
 {
     const auto rule = std::find_if(
@@ -94,22 +58,24 @@ QList<AlertEvent> RuleEngine::setRules(const QList<Rule> &rules, qint64 nowMs)
         m_lossRules = m_lossRules || (rule.enabled && rule.isLoss());
     }
     QList<AlertEvent> events;
-    for (auto it = m_states.begin(); it != m_states.end();) {
-        const Rule *rule = ruleById(it.key().ruleId);
-        if (rule && rule->enabled) {
-            ++it;
-            continue;
+    for (auto device = m_devices.begin(); device != m_devices.end(); ++device) {
+        std::vector<State> &states = device->states;
+        for (auto it = states.begin(); it != states.end();) {
+            const Rule *rule = ruleById(it->ruleId);
+            if (rule && rule->enabled) {
+                ++it;
+                continue;
+            }
+            // A rule deleted or disabled: what it fired ends now.
+            if (it->firing) {
+                Rule gone;
+                gone.id = it->ruleId;
+                events.append({AlertEvent::Kind::Cleared, gone, device.key(), it->interface,
+                    it->value, nowMs, false});
+            }
+            it = states.erase(it);
         }
-        // A rule deleted or disabled: what it fired ends now.
-        if (it->firing) {
-            Rule gone;
-            gone.id = it.key().ruleId;
-            events.append({AlertEvent::Kind::Cleared, gone, it.key().uuid, it.key().interface,
-                it->value, nowMs, false});
-        }
-        it = m_states.erase(it);
     }
-    recountStates();
     return events;
 }
 
@@ -120,22 +86,16 @@ QList<AlertEvent> RuleEngine::setLabels(const QString &uuid, const Labels &label
     if (device.labels == labels)
         return events;
     device.labels = labels;
-    QList<qint64> outOfScope;
-    for (std::size_t r = 0; r < device.ruleStates.size(); ++r) {
-        const Rule &rule = m_rules.at(qsizetype(r));
-        if (device.hasState(r) && !rule.applies(uuid, labels))
-            outOfScope.append(rule.id);
-    }
-    for (auto it = m_states.begin(); !outOfScope.isEmpty() && it != m_states.end();) {
-        if (it.key().uuid != uuid || !outOfScope.contains(it.key().ruleId)) {
+    for (auto it = device.states.begin(); it != device.states.end();) {
+        const Rule *rule = ruleById(it->ruleId);
+        if (!rule || rule->applies(uuid, labels)) {
             ++it;
             continue;
         }
-        if (it->firing) {
-            events.append({AlertEvent::Kind::Cleared, *ruleById(it.key().ruleId), uuid,
-                it.key().interface, it->value, nowMs, false});
-        }
-        it = eraseState(it);
+        if (it->firing)
+            events.append(
+                {AlertEvent::Kind::Cleared, *rule, uuid, it->interface, it->value, nowMs, false});
+        it = device.states.erase(it);
     }
     return events;
 }
@@ -148,38 +108,37 @@ void RuleEngine::setMaintenance(const QString &uuid, qint64 untilMs)
 void RuleEngine::restoreFiring(
     qint64 ruleId, const QString &uuid, const QString &interface, qint64 since, double value)
 {
-    const Key key {ruleId, uuid, interface};
-    auto it = m_states.find(key);
-    if (it == m_states.end())
-        it = insertState(key);
-    State &state = *it;
-    state.firing = true;
-    state.firingSince = since;
-    state.value = value;
+    Device &device = m_devices[uuid];
+    auto it = device.find(ruleId, interface);
+    if (it == device.states.end()) {
+        device.states.push_back(State {ruleId, interface});
+        it = std::prev(device.states.end());
+    }
+    it->firing = true;
+    it->firingSince = since;
+    it->value = value;
 }
 
 void RuleEngine::forget(const QString &uuid)
 {
-    for (auto it = m_states.begin(); it != m_states.end();)
-        it = it.key().uuid == uuid ? m_states.erase(it) : std::next(it);
     m_devices.remove(uuid);
 }
 
 void RuleEngine::step(std::size_t ruleIndex, const QString &uuid, const QString &interface,
     bool raising, bool clearing, double value, qint64 since, qint64 nowMs,
-    QList<AlertEvent> *events, const Device &device)
+    QList<AlertEvent> *events, Device &device)
 {
+    const Rule &rule = m_rules.at(qsizetype(ruleIndex));
     // The common case: not raising, and nothing to remember of this rule
     // on this device.
-    if (!raising && !device.hasState(ruleIndex))
+    if (!raising && device.states.empty())
         return;
-    const Rule &rule = m_rules.at(qsizetype(ruleIndex));
-    const Key key {rule.id, uuid, interface};
-    auto it = m_states.find(key);
-    if (it == m_states.end()) {
+    auto it = device.find(rule.id, interface);
+    if (it == device.states.end()) {
         if (!raising)
             return;
-        it = insertState(key);
+        device.states.push_back(State {rule.id, interface});
+        it = std::prev(device.states.end());
     }
     State &state = *it;
     if (state.firing) {
@@ -205,13 +164,13 @@ void RuleEngine::step(std::size_t ruleIndex, const QString &uuid, const QString 
     if (!raising) {
         state.pendingSince.reset();
         if (state.raises.empty())
-            eraseState(it);
+            device.states.erase(it);
         return;
     }
     state.value = value;
     if (!state.pendingSince)
         state.pendingSince = since;
-    if (nowMs - *state.pendingSince < holdMs(rule) || inMaintenance(device, nowMs))
+    if (nowMs - *state.pendingSince < holdMs(rule) || device.maintenanceUntil > nowMs)
         return;
     state.firing = true;
     state.firingSince = nowMs;
@@ -340,7 +299,7 @@ QList<AlertEvent> RuleEngine::observe(const AcceptedReport &accepted, qint64 now
 QList<AlertEvent> RuleEngine::presence(const QString &uuid, qint64 offlineSince, qint64 nowMs)
 {
     QList<AlertEvent> events;
-    const Device &device = m_devices[uuid];
+    Device &device = m_devices[uuid];
     for (std::size_t r = 0; r < m_measures.size(); ++r) {
         if (m_measures[r].first != Measure::Offline
             || !m_rules.at(qsizetype(r)).applies(uuid, device.labels))
@@ -356,20 +315,23 @@ QList<AlertEvent> RuleEngine::presence(const QString &uuid, qint64 offlineSince,
 QList<AlertEvent> RuleEngine::tick(qint64 nowMs)
 {
     QList<AlertEvent> events;
-    QList<std::pair<Key, int>> due;
-    for (auto it = m_states.cbegin(); it != m_states.cend(); ++it) {
-        if (it->firing || !it->pendingSince)
-            continue;
-        const int index = indexOf(it.key().ruleId);
-        if (index >= 0 && nowMs - *it->pendingSince >= holdMs(m_rules.at(index)))
-            due.append({it.key(), index});
-    }
-    for (const auto &[key, index] : std::as_const(due)) {
-        const auto state = m_states.constFind(key);
-        const double value = state->value;
-        const qint64 since = *state->pendingSince;
-        step(std::size_t(index), key.uuid, key.interface, true, false, value, since, nowMs, &events,
-            m_devices[key.uuid]);
+    for (auto device = m_devices.begin(); device != m_devices.end(); ++device) {
+        // step() may erase from the states: what is due is gathered first.
+        QList<std::pair<int, QString>> due;
+        for (const State &state : device->states) {
+            if (state.firing || !state.pendingSince)
+                continue;
+            const int index = indexOf(state.ruleId);
+            if (index >= 0 && nowMs - *state.pendingSince >= holdMs(m_rules.at(index)))
+                due.append({index, state.interface});
+        }
+        for (const auto &[index, interface] : std::as_const(due)) {
+            const auto state = device->find(m_rules.at(index).id, interface);
+            const double value = state->value;
+            const qint64 since = *state->pendingSince;
+            step(std::size_t(index), device.key(), interface, true, false, value, since, nowMs,
+                &events, *device);
+        }
     }
     return events;
 }
@@ -377,10 +339,12 @@ QList<AlertEvent> RuleEngine::tick(qint64 nowMs)
 QList<RuleEngine::Firing> RuleEngine::firing() const
 {
     QList<Firing> list;
-    for (auto it = m_states.cbegin(); it != m_states.cend(); ++it) {
-        if (it->firing)
-            list.append(
-                {it.key().ruleId, it.key().uuid, it.key().interface, it->firingSince, it->value});
+    for (auto device = m_devices.cbegin(); device != m_devices.cend(); ++device) {
+        for (const State &state : device->states) {
+            if (state.firing)
+                list.append(
+                    {state.ruleId, device.key(), state.interface, state.firingSince, state.value});
+        }
     }
     return list;
 }

@@ -6,6 +6,7 @@
 
 #include <QHash>
 #include <QList>
+#include <algorithm>
 #include <deque>
 #include <optional>
 
@@ -74,22 +75,10 @@ public:
     QList<Firing> firing() const;
 
 private:
-    struct Key
-    {
-        qint64 ruleId;
-        QString uuid;
-        QString interface;
-        bool operator==(const Key &other) const
-        {
-            return ruleId == other.ruleId && uuid == other.uuid && interface == other.interface;
-        }
-    };
-    friend size_t qHash(const Key &key, size_t seed) noexcept
-    {
-        return qHashMulti(seed, key.ruleId, key.uuid, key.interface);
-    }
     struct State
     {
+        qint64 ruleId = 0;
+        QString interface; // rates: the interface; else empty
         std::optional<qint64> pendingSince; // the condition holds since
         bool firing = false;
         qint64 firingSince = 0;
@@ -124,34 +113,26 @@ private:
         // late, and says nothing about now.
         std::uint32_t runId = 0;
         std::uint64_t sequence = 0;
-        // Per rule (m_rules' order), how many states it has in m_states (one
-        // per interface): most reports find nothing to do for most rules,
-        // and this says so without a hash lookup.
-        std::vector<int> ruleStates;
-        bool hasState(std::size_t rule) const
+        // What its rules hold pending or firing: few, so a scan of them is
+        // cheaper than hashing the uuid for every rule of every report.
+        std::vector<State> states;
+        std::vector<State>::iterator find(qint64 ruleId, const QString &interface)
         {
-            return rule < ruleStates.size() && ruleStates[rule] > 0;
+            return std::find_if(states.begin(), states.end(), [&](const State &state) {
+                return state.ruleId == ruleId && state.interface == interface;
+            });
         }
     };
     // What a rule measures, worked out once when the rules change instead
     // of comparing metric names on every report.
     enum class Measure { Offline, Loss, RxRate, TxRate, System, Unknown };
 
-    // The common case, nothing to do, is decided before a Key is built.
     void step(std::size_t ruleIndex, const QString &uuid, const QString &interface, bool raising,
         bool clearing, double value, qint64 since, qint64 nowMs, QList<AlertEvent> *events,
-        const Device &device);
-    bool inMaintenance(const Device &device, qint64 nowMs) const
-    {
-        return device.maintenanceUntil > nowMs;
-    }
-    QHash<Key, State>::iterator insertState(const Key &key);
-    QHash<Key, State>::iterator eraseState(QHash<Key, State>::iterator it);
+        Device &device);
     const Rule *ruleById(qint64 id) const;
     // Position in m_rules, or -1.
     int indexOf(qint64 ruleId) const { return m_ruleIndex.value(ruleId, -1); }
-    // Recounts every device's ruleStates (the rules changed order).
-    void recountStates();
     // Over the window up to `end` (the device's counters now).
     static std::optional<double> lossPercent(
         const Device &device, qint64 windowMs, qint64 nowMs, const LossSample &end);
@@ -159,7 +140,6 @@ private:
     QList<Rule> m_rules;
     std::vector<std::pair<Measure, int>> m_measures; // per rule; int: SystemFields index
     QHash<qint64, int> m_ruleIndex; // rule id: position in m_rules
-    QHash<Key, State> m_states;
     // Entries are made on a device's first report, label or state and
     // removed only by forget(): a reference to one lives through a report.
     QHash<QString, Device> m_devices;
