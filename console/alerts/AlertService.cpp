@@ -98,6 +98,7 @@ bool AlertService::start(QString *error)
             alert.ruleId, alert.uuid, alert.interface, alert.raisedAt, alert.raisedValue);
         m_open.insert(openKey(alert.ruleId, alert.uuid, alert.interface), alert.id);
     }
+    loadFiring(*open);
     m_notifier = std::make_unique<Notifier>(m_database->sql(), m_clock);
     if (!m_notifier->load(error))
         return false;
@@ -412,10 +413,14 @@ void AlertService::apply(const QList<AlertEvent> &events)
             stored.raisedAt = event.at;
             stored.raisedValue = event.value;
             changed.append(alertJson(stored));
+            m_firing.insert(*id,
+                {*id, event.uuid, stored.summary, event.rule.severity, event.at,
+                    event.rule.metric});
         } else {
             const qint64 id = m_open.take(key);
             if (id == 0)
                 continue;
+            m_firing.remove(id);
             if (!m_store->clear(id, event.at, event.value, &error)) {
                 qCWarning(lcAlerts, "cannot clear alert %lld: %s", static_cast<long long>(id),
                     qPrintable(error));
@@ -446,26 +451,31 @@ void AlertService::publishAgain()
     publishFiring();
 }
 
+void AlertService::loadFiring(const QList<AlertStore::Alert> &open)
+{
+    m_firing.clear();
+    for (const AlertStore::Alert &alert : open) {
+        m_firing.insert(alert.id,
+            {alert.id, alert.uuid, alert.summary,
+                Rule::severityFrom(alert.severity).value_or(Severity::Warning), alert.raisedAt,
+                alert.metric});
+    }
+    m_firingDirty = true;
+}
+
 void AlertService::publishFiring()
 {
     if (!m_firingDirty || !m_store)
         return;
     m_firingDirty = false;
-    QString error;
-    AlertStore::AlertFilter filter;
-    filter.firingOnly = true;
-    filter.limit = 100000;
-    const std::optional<QList<AlertStore::Alert>> open = m_store->alerts(filter, &error);
-    if (!open)
-        return;
-    QList<Firing> firing;
-    for (const AlertStore::Alert &alert : *open) {
-        firing.append({alert.id, alert.uuid, alert.summary,
-            Rule::severityFrom(alert.severity).value_or(Severity::Warning), alert.raisedAt,
-            alert.metric});
-    }
-    std::stable_sort(firing.begin(), firing.end(),
-        [](const Firing &a, const Firing &b) { return a.severity > b.severity; });
+    // From memory (apply() keeps m_firing): a busy fleet changes what fires
+    // every tick, and reading it all back each time cost more than the rules.
+    QList<Firing> firing = m_firing.values();
+    std::sort(firing.begin(), firing.end(), [](const Firing &a, const Firing &b) {
+        return a.severity != b.severity
+            ? a.severity > b.severity
+            : (a.since != b.since ? a.since > b.since : a.alertId > b.alertId);
+    });
     emit firingChanged(firing);
 }
 
@@ -493,7 +503,15 @@ void AlertService::deviceChanged(const DeviceChangeResult &result)
         break;
     }
     reloadDevices();
-    m_firingDirty = true;
+    // The store deleted or moved the alerts of the device that went.
+    QString error;
+    AlertStore::AlertFilter firing;
+    firing.firingOnly = true;
+    firing.limit = 100000;
+    if (const std::optional<QList<AlertStore::Alert>> open = m_store->alerts(firing, &error))
+        loadFiring(*open);
+    else
+        qCWarning(lcAlerts, "cannot read the alerts firing: %s", qPrintable(error));
 }
 
 QJsonObject AlertService::alertJson(const AlertStore::Alert &alert) const

@@ -94,6 +94,7 @@ private:
     QJsonObject alertJson(const AlertStore::Alert &alert) const;
     QJsonObject presenceJson(const AlertStore::Device &device, QString *error);
     void publishFiring();
+    void loadFiring(const QList<AlertStore::Alert> &open);
     qint64 now() const;
 
     AlertReply rulesRequest(const AlertRequest &request);
@@ -127,6 +128,7 @@ private:
     void storeLabels();
     QTimer *m_timer = nullptr;
     bool m_firingDirty = false;
+    QHash<qint64, Firing> m_firing; // what fires now, by alert id
 };
 
 } // namespace dmr::console
