@@ -260,11 +260,15 @@ void AlertService::storeLabels()
             ++it; // the writer has not stored the device yet
             continue;
         }
-        before.insert(it.key(), device->labels);
         QString error;
-        if (!m_store->setLabels(device->id, *it, QStringLiteral("agent"), &error, false))
+        if (!m_store->setLabels(device->id, *it, QStringLiteral("agent"), &error, false)) {
+            // Kept, and tried again at the next flush.
             qCWarning(lcAlerts, "cannot store the labels of %s: %s", qPrintable(it.key()),
                 qPrintable(error));
+            ++it;
+            continue;
+        }
+        before.insert(it.key(), device->labels);
         it = m_labelUpdates.erase(it);
     }
     if (before.isEmpty())
@@ -788,16 +792,19 @@ AlertReply AlertService::deviceRequest(const AlertRequest &request)
             if (!labels.isObject())
                 return AlertJson::error(
                     400, QStringLiteral("{\"labels\": {\"name\": \"value\", ...}}"));
-            QStringList pairs;
+            // Taken pair by pair (not through the selector's text form), so
+            // that a value may hold a comma.
+            Labels parsed;
             const QJsonObject object = labels.toObject();
             for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
                 if (!it.value().isString())
                     return AlertJson::error(400, QStringLiteral("label values are strings"));
-                pairs << it.key() + QLatin1Char('=') + it.value().toString();
+                const QString name = it.key().trimmed();
+                const QString value = it.value().toString().trimmed();
+                if (!Rule::checkLabel(name, value, &error))
+                    return AlertJson::error(400, error);
+                parsed.insert(name, value);
             }
-            const Labels parsed = Rule::parseLabels(pairs.join(QLatin1Char(',')), &error);
-            if (!error.isEmpty())
-                return AlertJson::error(400, error);
             if (!m_store->setLabels(device->id, parsed, QStringLiteral("user"), &error))
                 return AlertJson::error(500, error);
             // A person's label took the row of the agent's of that name; once

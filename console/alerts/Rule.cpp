@@ -203,27 +203,38 @@ std::optional<Rule> Rule::fromJson(const QJsonObject &json, QString *error)
     return fromJson(json, error, Rule());
 }
 
+bool Rule::checkLabel(const QString &name, const QString &value, QString *error)
+{
+    static const QRegularExpression valid(QStringLiteral("^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"));
+    if (!valid.match(name).hasMatch()) {
+        *error = QStringLiteral("a label's name is letters, digits, _ . - (at most 64, not"
+                                " beginning with a digit, . or -), not \"%1\"")
+                     .arg(name);
+        return false;
+    }
+    if (value.size() > 253) {
+        *error = QStringLiteral("label %1's value is longer than 253 characters").arg(name);
+        return false;
+    }
+    return true;
+}
+
 Labels Rule::parseLabels(const QString &text, QString *error)
 {
-    static const QRegularExpression name(QStringLiteral("^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"));
     Labels labels;
     error->clear();
     for (const QString &pair : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
         qsizetype at = pair.indexOf(QLatin1Char('='));
         if (at < 0)
             at = pair.indexOf(QLatin1Char(':'));
+        if (at < 0) {
+            *error = QStringLiteral("a label is name=value, not \"%1\"").arg(pair);
+            return {};
+        }
         const QString key = pair.left(at).trimmed();
-        const QString value = at < 0 ? QString() : pair.mid(at + 1).trimmed();
-        if (at < 0 || !name.match(key).hasMatch()) {
-            *error = QStringLiteral("a label is name=value, the name letters, digits, _ . -"
-                                    " (at most 64), not \"%1\"")
-                         .arg(pair);
+        const QString value = pair.mid(at + 1).trimmed();
+        if (!checkLabel(key, value, error))
             return {};
-        }
-        if (value.size() > 253) {
-            *error = QStringLiteral("label %1's value is longer than 253 characters").arg(key);
-            return {};
-        }
         labels.insert(key, value);
     }
     return labels;

@@ -72,6 +72,8 @@ struct Rule
     // "location=lab,role=gateway" both ways (the label selector's text form,
     // also the `labels` column and ?label= of the REST API).
     static Labels parseLabels(const QString &text, QString *error);
+    // One label's name and value, as a person or the REST API gives them.
+    static bool checkLabel(const QString &name, const QString &value, QString *error);
     static QString labelsText(const Labels &labels);
 
 private:

@@ -512,6 +512,16 @@ void TestAlertService::refusesBadRequests()
                  "{\"labels\":{\"bad key\":\"x\"}}")
                  .status,
         400);
+    // A value may hold a comma (labels are not parsed from text).
+    QCOMPARE(call("PUT", QStringLiteral("devices/%1/labels").arg(m_uuids.value(0)),
+                 "{\"labels\":{\"room\":\"lab, bench 2\"}}")
+                 .status,
+        200);
+    QCOMPARE(
+        parse(call("GET", QStringLiteral("devices/%1/labels").arg(m_uuids.value(0))))[QLatin1String(
+            "labels")][QLatin1String("room")]
+            .toString(),
+        QStringLiteral("lab, bench 2"));
     QCOMPARE(call("POST", QStringLiteral("channels"),
                  "{\"name\":\"x\",\"kind\":\"webhook\",\"settings\":{\"url\":\"ftp://x\"}}")
                  .status,

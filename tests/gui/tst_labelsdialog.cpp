@@ -118,7 +118,7 @@ void TestLabelsDialog::editsThePersonsLabelsBesideTheAgents()
     QCOMPARE(table->item(rack, LabelsDialog::SetBy)->text(), QStringLiteral("a person"));
     table->item(rack, LabelsDialog::Name)->setText(QStringLiteral("bad name!"));
     QTest::mouseClick(dialog->saveButton(), Qt::LeftButton);
-    QTRY_VERIFY2(dialog->statusLabel()->text().contains(QLatin1String("a label is name=value")),
+    QTRY_VERIFY2(dialog->statusLabel()->text().contains(QLatin1String("name is letters, digits")),
         qPrintable(dialog->statusLabel()->text()));
     QVERIFY(dialog->isVisible());
     // A name twice is said here: a JSON object could not carry both.
