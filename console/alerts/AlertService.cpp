@@ -285,7 +285,7 @@ void AlertService::flush(int waitMs)
 {
     if (!m_store
         || (m_pending.isEmpty() && m_outages.isEmpty() && m_labelUpdates.isEmpty()
-            && m_unstored.isEmpty() && !m_notifier->hasUnstoredAttempts()))
+            && m_unstored.isEmpty() && !(m_notifier && m_notifier->hasUnstoredAttempts())))
         return;
     const Batch batch(m_database->sql(), waitMs);
     if (!batch.isOpen()) {
@@ -306,7 +306,8 @@ void AlertService::flush(int waitMs)
         reloadDevices();
         m_pending = std::exchange(m_unstored, {}) + m_pending;
     }
-    m_notifier->storeAttempts();
+    if (m_notifier)
+        m_notifier->storeAttempts();
     if (!m_labelUpdates.isEmpty())
         storeLabels();
     // Outages in the order they began and ended.
@@ -421,15 +422,21 @@ void AlertService::apply(const QList<AlertEvent> &events)
                 {*id, event.uuid, stored.summary, event.rule.severity, event.at,
                     event.rule.metric});
         } else {
-            const qint64 id = m_open.take(key);
-            if (id == 0)
+            const auto open = m_open.constFind(key);
+            if (open == m_open.cend())
                 continue;
-            m_firing.remove(id);
+            const qint64 id = *open;
             if (!m_store->clear(id, event.at, event.value, &error)) {
                 qCWarning(lcAlerts, "cannot clear alert %lld: %s", static_cast<long long>(id),
                     qPrintable(error));
+                // A busy database is tried again at the next tick.
+                if (error.contains(QLatin1String("locked"))
+                    || error.contains(QLatin1String("busy")))
+                    m_unstored.append(event);
                 continue;
             }
+            m_open.erase(open);
+            m_firing.remove(id);
             qCInfo(lcAlerts, "resolved: %s", qPrintable(summary));
             const std::optional<AlertStore::Alert> stored = m_store->alert(id, &error);
             if (stored) {
@@ -495,6 +502,13 @@ void AlertService::deviceChanged(const DeviceChangeResult &result)
         for (auto it = m_open.begin(); it != m_open.end();)
             it = it.key().section(QLatin1Char('/'), 1, 1) == uuid ? m_open.erase(it)
                                                                   : std::next(it);
+        // Nothing of it waits to be written any more.
+        const auto ofIt = [&uuid](const AlertEvent &event) { return event.uuid == uuid; };
+        m_unstored.removeIf(ofIt);
+        m_pending.removeIf(ofIt);
+        m_outages.removeIf([&uuid](const OutageChange &change) { return change.uuid == uuid; });
+        m_labelUpdates.remove(uuid);
+        m_agentLabels.remove(uuid);
     };
     switch (change.kind) {
     case DeviceChange::Kind::Delete:
@@ -512,10 +526,31 @@ void AlertService::deviceChanged(const DeviceChangeResult &result)
     AlertStore::AlertFilter firing;
     firing.firingOnly = true;
     firing.limit = 100000;
-    if (const std::optional<QList<AlertStore::Alert>> open = m_store->alerts(firing, &error))
-        loadFiring(*open);
-    else
+    const std::optional<QList<AlertStore::Alert>> open = m_store->alerts(firing, &error);
+    if (!open) {
         qCWarning(lcAlerts, "cannot read the alerts firing: %s", qPrintable(error));
+        return;
+    }
+    QList<AlertStore::Alert> kept;
+    for (const AlertStore::Alert &alert : *open) {
+        const QString key = openKey(alert.ruleId, alert.uuid, alert.interface);
+        const qint64 known = m_open.value(key);
+        if (known == 0) {
+            // Moved here with a merged device's history: it fires on as this
+            // device's, and clears when its condition does.
+            m_engine.restoreFiring(
+                alert.ruleId, alert.uuid, alert.interface, alert.raisedAt, alert.raisedValue);
+            m_open.insert(key, alert.id);
+        } else if (known != alert.id) {
+            // The device it joined fires for the same rule: one alert is enough.
+            if (!m_store->clear(alert.id, now(), alert.raisedValue, &error))
+                qCWarning(lcAlerts, "cannot clear alert %lld: %s", static_cast<long long>(alert.id),
+                    qPrintable(error));
+            continue;
+        }
+        kept.append(alert);
+    }
+    loadFiring(kept);
 }
 
 QJsonObject AlertService::alertJson(const AlertStore::Alert &alert) const
@@ -620,7 +655,9 @@ AlertReply AlertService::handle(const AlertRequest &request)
 {
     if (!m_store)
         return AlertJson::error(503, QStringLiteral("alerting is not running"));
-    flush(kRequestWaitMs); // what was evaluated is answered
+    // What was evaluated is answered; a read does not wait long for the
+    // database (a window's device view asks every few seconds).
+    flush(request.method == "GET" ? kFlushWaitMs : kRequestWaitMs);
     const QString head = request.path.value(0);
     if (head == QLatin1String("rules"))
         return rulesRequest(request);

@@ -37,6 +37,9 @@ Labels RuleEngine::labels(const QString &uuid) const
 
 QList<AlertEvent> RuleEngine::setRules(const QList<Rule> &rules, qint64 nowMs)
 {
+    QHash<qint64, Rule> before;
+    for (const Rule &rule : std::as_const(m_rules))
+        before.insert(rule.id, rule);
     m_rules = rules;
     m_measures.clear();
     m_ruleIndex.clear();
@@ -62,16 +65,21 @@ QList<AlertEvent> RuleEngine::setRules(const QList<Rule> &rules, qint64 nowMs)
         std::vector<State> &states = device->states;
         for (auto it = states.begin(); it != states.end();) {
             const Rule *rule = ruleById(it->ruleId);
-            if (rule && rule->enabled) {
+            const auto old = before.constFind(it->ruleId);
+            // An edit that changed what the rule measures, or which devices
+            // it targets, ends what it held here as much as a deletion does.
+            const bool same = rule && rule->enabled && rule->applies(device.key(), device->labels)
+                && (old == before.cend()
+                    || (old->metric == rule->metric && old->comparison == rule->comparison));
+            if (same) {
                 ++it;
                 continue;
             }
-            // A rule deleted or disabled: what it fired ends now.
             if (it->firing) {
                 Rule gone;
                 gone.id = it->ruleId;
-                events.append({AlertEvent::Kind::Cleared, gone, device.key(), it->interface,
-                    it->value, nowMs, false});
+                events.append({AlertEvent::Kind::Cleared, rule ? *rule : gone, device.key(),
+                    it->interface, it->value, nowMs, false});
             }
             it = states.erase(it);
         }

@@ -63,6 +63,16 @@ void DeviceGroupProxyModel::setSourceModel(QAbstractItemModel *model)
         if (m_devices) {
             // After the filter's re-sort, which connected to it first.
             keep(connect(m_devices, &DeviceTableModel::refreshed, this, &Self::flushDataChanged));
+            if (filter) {
+                // m_deviceOf holds the devices' rows: a device the search
+                // hides can be added or removed without a word from the
+                // filter, and the rows after it move.
+                using Devices = DeviceTableModel;
+                keep(connect(m_devices, &Devices::rowsAboutToBeInserted, this, &Self::beginChange));
+                keep(connect(m_devices, &Devices::rowsInserted, this, &Self::endChange));
+                keep(connect(m_devices, &Devices::rowsAboutToBeRemoved, this, &Self::beginChange));
+                keep(connect(m_devices, &Devices::rowsRemoved, this, &Self::endChange));
+            }
         }
         if (filter) {
             // One regrouping for a whole re-filter and re-sort.

@@ -23,6 +23,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPointer>
+#include <QRegularExpression>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QWebSocket>
@@ -494,9 +495,9 @@ void HttpApi::listDevices(const QHttpServerRequest &request, QHttpServerResponde
     QList<std::pair<QString, QString>> wanted;
     for (const QString &label :
         request.query().allQueryItemValues(QStringLiteral("label"), QUrl::FullyDecoded)) {
-        qsizetype at = label.indexOf(QLatin1Char(':'));
-        if (at < 0)
-            at = label.indexOf(QLatin1Char('='));
+        // At the first ':' or '=': a label's name has neither, its value may.
+        static const QRegularExpression separator(QStringLiteral("[:=]"));
+        const qsizetype at = label.indexOf(separator);
         if (at <= 0)
             return replyError(responder, Status::BadRequest,
                 QStringLiteral("label is name:value, not \"%1\"").arg(label));

@@ -13,6 +13,7 @@
 #include "ingest/KeyStore.h"
 #include "ingest/ReportQueue.h"
 #include "ingest/UdpReceiver.h"
+#include "service/AlertReplyRelay.h"
 #include "service/ThreadPriority.h"
 #include "store/Database.h"
 #include "store/StoreLogging.h"
@@ -292,14 +293,13 @@ void ConsoleService::alertRequest(
         done({503, QByteArrayLiteral("{\"error\":\"alerting is not running\"}")});
         return;
     }
-    QPointer<QObject> answerTo(context);
-    QMetaObject::invokeMethod(m_alerts, [alerts = m_alerts, request, answerTo, done] {
-        const AlertReply reply = alerts->handle(request);
-        if (answerTo)
-            QMetaObject::invokeMethod(answerTo.data(), [answerTo, done, reply] {
-                if (answerTo)
-                    done(reply);
-            });
+    // Connected here, on the asker's side: when `context` goes, so does the
+    // connection, and a reply already on its way is dropped with it.
+    auto *relay = new AlertReplyRelay;
+    connect(relay, &AlertReplyRelay::answered, context, std::move(done), Qt::QueuedConnection);
+    QMetaObject::invokeMethod(m_alerts, [alerts = m_alerts, request, relay] {
+        emit relay->answered(alerts->handle(request));
+        relay->deleteLater();
     });
 }
 

@@ -14,12 +14,20 @@
   // that label with that value.
   const labelSelect = document.getElementById('label');
   const labelFilter = () => labelSelect.value;
-  const pendingLabel = params.get('label') || '';
+  // name:value or name=value, at the first of either: a name has neither.
+  const splitLabel = (filter) => {
+    const at = filter.search(/[:=]/);
+    return at > 0 ? [filter.slice(0, at), filter.slice(at + 1)] : null;
+  };
+  const pendingLabel = (() => {
+    const pair = splitLabel(params.get('label') || '');
+    return pair ? `${pair[0]}:${pair[1]}` : '';
+  })();
   const hasLabel = (device, filter) => {
     if (!filter) return true;
-    const at = filter.indexOf(':');
+    const pair = splitLabel(filter);
     const labels = device.labels || {};
-    return at > 0 && labels[filter.slice(0, at)] === filter.slice(at + 1);
+    return pair !== null && labels[pair[0]] === pair[1];
   };
   const matches = (device, text, filter) => hasLabel(device, filter) && (!text ||
     [device.uuid, device.device_id, device.hostname, device.display_name]

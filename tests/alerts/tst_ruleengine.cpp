@@ -72,6 +72,7 @@ private slots:
     void reportLossOverItsWindow();
     void labelsAndDeviceScope();
     void removedRuleEndsItsAlerts();
+    void editedRuleEndsWhatItNoLongerTargets();
     void restoredAlertClears();
     void replayedReportsAreNotEvaluated();
     void ruleJson_data();
@@ -318,6 +319,30 @@ void TestRuleEngine::replayedReportsAreNotEvaluated()
     restarted.report.runId = 2;
     restarted.report.system.cpuPercent = 10;
     QCOMPARE(describe(engine.observe(restarted, 4000)), QStringLiteral("C@4"));
+}
+
+void TestRuleEngine::editedRuleEndsWhatItNoLongerTargets()
+{
+    RuleEngine engine;
+    Rule rule = cpuRule(Rule::Comparison::Above, 90, 90, 0);
+    engine.setRules({rule}, 0);
+    QCOMPARE(describe(engine.observe(report(99), 0)), QStringLiteral("R@0"));
+    // A new threshold keeps the alert (it clears by the new one).
+    rule.raise = rule.clear = 95;
+    QCOMPARE(describe(engine.setRules({rule}, 1000)), QString());
+    QCOMPARE(engine.firing().size(), 1);
+    // Scoped to labels the device lacks: it ends.
+    Rule scoped = rule;
+    scoped.labels = {{QStringLiteral("location"), QStringLiteral("lab")}};
+    QCOMPARE(describe(engine.setRules({scoped}, 2000)), QStringLiteral("C@2"));
+    QVERIFY(engine.firing().isEmpty());
+    // Measuring another metric: what it held under the old one ends.
+    QCOMPARE(describe(engine.setRules({rule}, 3000)), QString());
+    QCOMPARE(describe(engine.observe(report(99), 4000)), QStringLiteral("R@4"));
+    Rule memory = rule;
+    memory.metric = QStringLiteral("memory_percent");
+    QCOMPARE(describe(engine.setRules({memory}, 5000)), QStringLiteral("C@5"));
+    QVERIFY(engine.firing().isEmpty());
 }
 
 void TestRuleEngine::restoredAlertClears()

@@ -82,7 +82,7 @@ async function main() {
     await page.selectOption('#label', 'location:lab');
     await page.waitForFunction(() => document.querySelectorAll('.card').length === 1);
     assert.match(page.url(), /[?&]label=location%3Alab/);
-    await page.goto(base + '/?label=location:shed');
+    await page.goto(base + '/?label=location=shed');
     await page.waitForFunction(() => /of 1 online/.test(document.getElementById('summary').textContent),
       null, {timeout: 10000});
     assert.equal(await page.locator('.card').count(), 0, 'no device is in the shed');

@@ -71,6 +71,7 @@ private slots:
     void countsPerGroup();
     void regroupsWhenLabelsChange();
     void searchAndSortWorkWithinGroups();
+    void hiddenDevicesComeAndGo();
     void announcesChangedDevices();
     void noGroupingCostsNothing();
     void regroupsAThousandDevicesQuickly();
@@ -309,6 +310,53 @@ void TestDeviceGroupProxyModel::searchAndSortWorkWithinGroups()
     stack.model.refresh();
     QCOMPARE(hostsIn(stack.groups, 0),
         QStringList({QStringLiteral("host-11"), QStringLiteral("host-1")}));
+}
+
+// A device the search hides is deleted, and another added, without a word
+// from the filter: the groups still count the devices shown, by their rows
+// as they are now (the deleted one's row was the last).
+void TestDeviceGroupProxyModel::hiddenDevicesComeAndGo()
+{
+    Stack stack(clock());
+    QAbstractItemModelTester tester(
+        &stack.groups, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    stack.filter.sort(DeviceTableModel::Hostname);
+    stack.groups.setGroupKey(QStringLiteral("location"));
+    // The lab's devices report; the office's have been silent for an hour.
+    QList<DeviceOverview> rows;
+    for (int n = 0; n < 6; ++n) {
+        rows.append(n % 2 ? row(n, kStart, n, at(QStringLiteral("lab")))
+                          : row(n, kStart - 3600 * 1000, n, at(QStringLiteral("office"))));
+    }
+    stack.model.applyRows(rows);
+    stack.model.refresh();
+    stack.filter.setSearchText(QStringLiteral("label:location=lab"));
+    QCOMPARE(stack.groups.rowCount(), 1);
+    QCOMPARE(stack.groups.groupCounts(0).online, 3);
+
+    // The first row goes, hidden: every lab device moves up a row.
+    DeviceChangeResult deleted;
+    deleted.status = DeviceChangeResult::Status::Done;
+    deleted.change.kind = DeviceChange::Kind::Delete;
+    deleted.change.uuid = uuidOf(0);
+    stack.model.applyDeviceChange(deleted);
+    m_now += 1000;
+    stack.model.applyRows({row(1, m_now, 50, at(QStringLiteral("lab"))),
+        row(5, m_now, 60, at(QStringLiteral("lab")))});
+    stack.model.refresh();
+    QCOMPARE(stack.model.rowCount(), 5);
+    QCOMPARE(stack.groups.rowCount(), 1);
+    QCOMPARE(stack.groups.groupCounts(0).devices, 3);
+    QCOMPARE(stack.groups.groupCounts(0).online, 3);
+    QCOMPARE(hostsIn(stack.groups, 0),
+        QStringList(
+            {QStringLiteral("host-1"), QStringLiteral("host-3"), QStringLiteral("host-5")}));
+    // A hidden one comes, in the office.
+    stack.model.applyRows({row(6, kStart - 3600 * 1000, 6, at(QStringLiteral("office")))});
+    stack.model.refresh();
+    QCOMPARE(stack.groups.groupCounts(0).online, 3);
+    stack.filter.setSearchText(QString());
+    QCOMPARE(stack.groups.groupCounts(0).devices + stack.groups.groupCounts(1).devices, 6);
 }
 
 // The devices' changes are announced once per refresh, at its end, under
