@@ -13,6 +13,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -90,6 +92,7 @@ private slots:
     void shipsDefaultRules();
     void rulesOverRest();
     void raisesStoresAndClears();
+    void busyDatabaseDelaysButLosesNothing();
     void offlineOutagesAndUptime();
     void acknowledgeSilenceMaintenanceLabels();
     void webhookRetriesUntilDelivered();
@@ -233,6 +236,48 @@ void TestAlertService::rulesOverRest()
     // Stored: a new service sees the same rules.
     m_service = startService();
     QCOMPARE(parse(call("GET", QStringLiteral("rules"))).toArray().size(), 6);
+}
+
+// The store writer can hold the database's write lock for long stretches:
+// alerting goes on evaluating, keeps what it found, and writes it all once
+// the lock is free.
+void TestAlertService::busyDatabaseDelaysButLosesNothing()
+{
+    writeDevices(2);
+    m_service = startService();
+    QVERIFY(m_service);
+    QCOMPARE(call("POST", QStringLiteral("rules"),
+                 "{\"name\":\"Hot\",\"metric\":\"cpu_percent\",\"raise\":80,\"clear\":70}")
+                 .status,
+        201);
+    QSignalSpy changed(m_service.get(), &AlertService::alertsChanged);
+    TestSql::Connection writer(m_path);
+    QSqlQuery lock(writer.db());
+    QVERIFY2(lock.exec(QStringLiteral("BEGIN IMMEDIATE")), qPrintable(lock.lastError().text()));
+    m_service->reportsAccepted({report(0, 2, 85)});
+    m_service->tick();
+    QTest::qWait(400); // several tries at 100 ms
+    QCOMPARE(changed.size(), 0);
+    // Evaluation goes on meanwhile: the second device raises too.
+    m_service->reportsAccepted({report(1, 2, 95)});
+    QVERIFY(lock.exec(QStringLiteral("ROLLBACK")));
+    QTRY_COMPARE_WITH_TIMEOUT(changed.size(), 1, 3000);
+    QCOMPARE(changed.first().first().toJsonArray().size(), 2);
+    // A clear found while the database is busy is stored afterwards too.
+    QVERIFY(lock.exec(QStringLiteral("BEGIN IMMEDIATE")));
+    m_now += 10000;
+    m_service->reportsAccepted({report(0, 3, 60)});
+    m_service->tick();
+    QTest::qWait(300);
+    QCOMPARE(changed.size(), 1);
+    QVERIFY(lock.exec(QStringLiteral("ROLLBACK")));
+    QTRY_COMPARE_WITH_TIMEOUT(changed.size(), 2, 3000);
+    QCOMPARE(changed.last().first().toJsonArray().first()[QLatin1String("state")].toString(),
+        QStringLiteral("resolved"));
+    QCOMPARE(writer.value(QStringLiteral("SELECT COUNT(*) FROM alerts")).toInt(), 2);
+    QCOMPARE(writer.value(QStringLiteral("SELECT COUNT(*) FROM alerts WHERE cleared_at IS NULL"))
+                 .toInt(),
+        1);
 }
 
 void TestAlertService::raisesStoresAndClears()
