@@ -5,7 +5,9 @@
 #include <QColor>
 #include <QDateTime>
 #include <QFont>
+#include <QHash>
 #include <QLocale>
+#include <QSet>
 
 namespace dmr::console {
 
@@ -171,6 +173,35 @@ void AlertTableModel::setAlerts(const QJsonArray &alerts, bool firingOnly)
 
 void AlertTableModel::apply(const QJsonArray &changed)
 {
+    // A storm (a switch dies: a thousand devices go offline) comes as one
+    // batch: merged in one pass and shown by one reset, not a row at a time
+    // with a search of the list for each.
+    if (changed.size() > kRowByRow) {
+        QHash<qint64, qsizetype> rowOfId;
+        rowOfId.reserve(m_alerts.size());
+        for (qsizetype row = 0; row < m_alerts.size(); ++row)
+            rowOfId.insert(idOf(m_alerts.at(row)), row);
+        QList<QJsonObject> added;
+        QSet<qint64> removed;
+        for (const QJsonValue &value : changed) {
+            const QJsonObject alert = value.toObject();
+            const qsizetype row = rowOfId.value(idOf(alert), -1);
+            const bool keep = !m_firingOnly || firing(alert);
+            if (row >= 0 && keep)
+                m_alerts[row] = alert;
+            else if (row >= 0)
+                removed.insert(idOf(alert));
+            else if (keep)
+                added.prepend(alert);
+        }
+        beginResetModel();
+        if (!removed.isEmpty())
+            m_alerts.removeIf(
+                [&](const QJsonObject &alert) { return removed.contains(idOf(alert)); });
+        m_alerts = added + m_alerts;
+        endResetModel();
+        return;
+    }
     for (const QJsonValue &value : changed) {
         const QJsonObject alert = value.toObject();
         const int row = rowOf(idOf(alert));

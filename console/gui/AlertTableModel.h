@@ -53,6 +53,7 @@ public:
 
 private:
     QList<QJsonObject> m_alerts;
+    static constexpr qsizetype kRowByRow = 32; // larger batches: one reset
     bool m_firingOnly = false;
 };
 

@@ -107,6 +107,18 @@ void TestAlertTableModel::appliesAnnouncedChanges_data()
         << true << QJsonArray {resolved} << QList<qint64> {1} << QString();
     QTest::newRow("a batch") << true << QJsonArray {raised, resolved} << QList<qint64> {3, 1}
                              << QString();
+    // A storm comes as one batch, merged in one pass: the same rows.
+    QJsonArray storm;
+    QList<qint64> stormRows;
+    for (qint64 id = 100; id < 140; ++id) {
+        storm.append(alert(id, QStringLiteral("firing")));
+        stormRows.prepend(id);
+    }
+    storm.append(resolved);
+    QTest::newRow("a storm, firing only")
+        << true << storm << (stormRows + QList<qint64> {1}) << QString();
+    QTest::newRow("a storm, history")
+        << false << storm << (stormRows + QList<qint64> {2, 1}) << "resolved";
     QTest::newRow("unknown and resolved: not added")
         << true << QJsonArray {alert(7, QStringLiteral("resolved"))} << QList<qint64> {2, 1}
         << "firing";
