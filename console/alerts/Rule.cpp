@@ -111,11 +111,12 @@ std::optional<Rule> Rule::fromJson(const QJsonObject &json, QString *error, cons
         return std::nullopt;
     if (json.contains(QLatin1String("device"))) {
         const QJsonValue device = json.value(QLatin1String("device"));
-        if (!device.isNull() && !device.isString()) {
+        // "" would quietly mean every device.
+        if (!device.isNull() && (!device.isString() || device.toString().trimmed().isEmpty())) {
             *error = QStringLiteral("\"device\" must be a device's uuid or null");
             return std::nullopt;
         }
-        rule.deviceUuid = device.toString();
+        rule.deviceUuid = device.toString().trimmed();
     }
     if (json.contains(QLatin1String("labels"))) {
         const QJsonValue labels = json.value(QLatin1String("labels"));
@@ -123,6 +124,12 @@ std::optional<Rule> Rule::fromJson(const QJsonObject &json, QString *error, cons
             rule.labels = parseLabels(labels.toString(), error);
             if (!error->isEmpty())
                 return std::nullopt;
+            // The text form is a person's: empty is a mistake, not "every
+            // device" ({} or null say that).
+            if (rule.labels.isEmpty()) {
+                *error = QStringLiteral("the label selector is empty: name=value, ...");
+                return std::nullopt;
+            }
         } else if (labels.isObject()) {
             rule.labels.clear();
             const QJsonObject object = labels.toObject();

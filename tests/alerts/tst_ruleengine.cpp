@@ -392,6 +392,16 @@ void TestRuleEngine::ruleJson_data()
     QTest::newRow("bad label") << QByteArray("{\"name\":\"x\",\"metric\":\"load_1\",\"raise\":4,\n"
                                              "        \"labels\":{\"bad key\":\"v\"}}")
                                << QStringLiteral("label");
+    // Empty scopes are mistakes, not "every device" (that is null, or {}).
+    QTest::newRow("empty device") << QByteArray(
+        "{\"name\":\"x\",\"metric\":\"load_1\",\"raise\":4,\"device\":\" \"}")
+                                  << QStringLiteral("uuid or null");
+    QTest::newRow("empty selector text")
+        << QByteArray("{\"name\":\"x\",\"metric\":\"load_1\",\"raise\":4,\"labels\":\"\"}")
+        << QStringLiteral("selector is empty");
+    QTest::newRow("selector text")
+        << QByteArray("{\"name\":\"x\",\"metric\":\"load_1\",\"raise\":4,\"labels\":\"room=lab\"}")
+        << QString();
 }
 
 void TestRuleEngine::ruleJson()
