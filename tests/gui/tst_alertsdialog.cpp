@@ -3,6 +3,7 @@
 #include "gui/AlertsDialog.h"
 #include "support/TestConsole.h"
 #include "support/TestSql.h"
+#include "support/TestWidgets.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -43,15 +44,6 @@ private:
 };
 
 namespace {
-
-QAction *actionNamed(QMenu *menu, const QString &text)
-{
-    for (QAction *action : menu->actions()) {
-        if (action->text() == text)
-            return action;
-    }
-    return nullptr;
-}
 
 qint64 minutesFromNow(const QJsonValue &iso)
 {
@@ -141,14 +133,14 @@ void TestAlertsDialog::acknowledgesAndSilencesAFiringAlert()
     // Silenced for a choice of the menu, for a custom time, and no more.
     QMenu *menu = dialog.silenceButton()->menu();
     QVERIFY(menu);
-    actionNamed(menu, QStringLiteral("4 hours"))->trigger();
+    TestWidgets::actionNamed(menu, QStringLiteral("4 hours"))->trigger();
     QTRY_VERIFY(!alertOf(id)[QLatin1String("silenced_until")].isNull());
     QVERIFY2(qAbs(minutesFromNow(alertOf(id)[QLatin1String("silenced_until")]) - 240) <= 1,
         qPrintable(alertOf(id)[QLatin1String("silenced_until")].toString()));
     QTRY_VERIFY(
         !dialog.model()->index(0, AlertTableModel::SilencedUntil).data().toString().isEmpty());
 
-    actionNamed(menu, QStringLiteral("Custom…"))->trigger();
+    TestWidgets::actionNamed(menu, QStringLiteral("Custom…"))->trigger();
     auto *custom = dialog.findChild<QInputDialog *>();
     QVERIFY(custom);
     QTRY_VERIFY(custom->isVisible());
@@ -156,7 +148,7 @@ void TestAlertsDialog::acknowledgesAndSilencesAFiringAlert()
     custom->accept();
     QTRY_VERIFY(qAbs(minutesFromNow(alertOf(id)[QLatin1String("silenced_until")]) - 30 * 60) <= 1);
 
-    actionNamed(menu, QStringLiteral("End the silence"))->trigger();
+    TestWidgets::actionNamed(menu, QStringLiteral("End the silence"))->trigger();
     QTRY_VERIFY(alertOf(id)[QLatin1String("silenced_until")].isNull());
     QTRY_VERIFY(
         dialog.model()->index(0, AlertTableModel::SilencedUntil).data().toString().isEmpty());

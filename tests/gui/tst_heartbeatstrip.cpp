@@ -3,6 +3,7 @@
 #include "gui/HeartbeatMark.h"
 #include "gui/HeartbeatStrip.h"
 #include "service/ConsoleService.h"
+#include "support/TestConsole.h"
 #include "support/TestReports.h"
 #include "support/TestSql.h"
 
@@ -85,14 +86,7 @@ void TestHeartbeatStrip::deviceViewShowsPresenceFromTheService()
 {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    ConsoleConfig config;
-    config.database = dir.filePath(QStringLiteral("console.db"));
-    config.udpBind = QHostAddress::LocalHost;
-    config.udpPort = 0;
-    config.httpPort = 0;
-    config.statsIntervalSeconds = 0;
-    config.flushIntervalMs = 100;
-    ConsoleService service(config);
+    ConsoleService service(TestConsole::config(dir.filePath(QStringLiteral("console.db"))));
     QString error;
     QVERIFY2(service.start(&error), qPrintable(error));
 
@@ -104,12 +98,12 @@ void TestHeartbeatStrip::deviceViewShowsPresenceFromTheService()
         socket.writeDatagram(
             TestReports::encoded(report), QHostAddress::LocalHost, service.udpPort());
     }
-    TestSql::Connection sql(config.database);
+    TestSql::Connection sql(service.config().database);
     QTRY_COMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), 3);
     const QString uuid = sql.value(QStringLiteral("SELECT uuid FROM devices")).toString();
     QVERIFY(!uuid.isEmpty());
 
-    DeviceView view(uuid, config.database, nullptr);
+    DeviceView view(uuid, service.config().database, nullptr);
     int asked = 0;
     view.setAlertCall([&service, &asked](const AlertRequest &request, QObject *context,
                           std::function<void(const AlertReply &)> done) {

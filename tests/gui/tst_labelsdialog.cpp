@@ -4,6 +4,7 @@
 #include "gui/LabelsDialog.h"
 #include "gui/MainWindow.h"
 #include "support/TestConsole.h"
+#include "support/TestWidgets.h"
 
 #include <QAction>
 #include <QLabel>
@@ -27,15 +28,6 @@ private slots:
 };
 
 namespace {
-
-QAction *actionNamed(QMenu *menu, const QString &text)
-{
-    for (QAction *action : menu->actions()) {
-        if (action->text() == text)
-            return action;
-    }
-    return nullptr;
-}
 
 // The row of label `name`, -1 if none.
 int rowOf(QTableWidget *table, const QString &name)
@@ -77,7 +69,7 @@ void TestLabelsDialog::editsThePersonsLabelsBesideTheAgents()
         QStringLiteral("gateway"));
 
     std::unique_ptr<QMenu> menu(window.deviceMenu(uuid));
-    QAction *action = actionNamed(menu.get(), QStringLiteral("&Labels…"));
+    QAction *action = TestWidgets::actionNamed(menu.get(), QStringLiteral("&Labels…"));
     QVERIFY(action && action->isEnabled());
     action->trigger();
     auto *dialog = qobject_cast<LabelsDialog *>(window.deviceActions()->openDialog());

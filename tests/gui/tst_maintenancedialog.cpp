@@ -5,6 +5,7 @@
 #include "gui/MaintenanceDialog.h"
 #include "support/TestConsole.h"
 #include "support/TestSql.h"
+#include "support/TestWidgets.h"
 
 #include <QAction>
 #include <QDateTimeEdit>
@@ -27,19 +28,6 @@ private slots:
     void setsAndEndsMaintenanceFromTheDeviceMenu();
 };
 
-namespace {
-
-QAction *actionNamed(QMenu *menu, const QString &text)
-{
-    for (QAction *action : menu->actions()) {
-        if (action->text() == text)
-            return action;
-    }
-    return nullptr;
-}
-
-} // namespace
-
 void TestMaintenanceDialog::setsAndEndsMaintenanceFromTheDeviceMenu()
 {
     QTemporaryDir dir;
@@ -60,7 +48,7 @@ void TestMaintenanceDialog::setsAndEndsMaintenanceFromTheDeviceMenu()
         QStringLiteral("live"));
 
     std::unique_ptr<QMenu> menu(window.deviceMenu(uuid));
-    QAction *action = actionNamed(menu.get(), QStringLiteral("Mai&ntenance…"));
+    QAction *action = TestWidgets::actionNamed(menu.get(), QStringLiteral("Mai&ntenance…"));
     QVERIFY(action && action->isEnabled());
     action->trigger();
     auto *dialog = qobject_cast<MaintenanceDialog *>(window.deviceActions()->openDialog());

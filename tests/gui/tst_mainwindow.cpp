@@ -17,6 +17,7 @@
 #include "support/TestConsole.h"
 #include "support/TestReports.h"
 #include "support/TestSql.h"
+#include "support/TestWidgets.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -142,15 +143,6 @@ void TestMainWindow::deviceAppearsAndOpens()
 
 namespace {
 
-QAction *actionNamed(QMenu *menu, const QString &text)
-{
-    for (QAction *action : menu->actions()) {
-        if (action->text() == text)
-            return action;
-    }
-    return nullptr;
-}
-
 QAbstractButton *buttonNamed(QMessageBox *box, const QString &text)
 {
     for (QAbstractButton *button : box->buttons()) {
@@ -211,12 +203,12 @@ void TestMainWindow::renamesDeletesAndMergesFromTheTable()
     // The context menu offers the three, for a known device.
     std::unique_ptr<QMenu> menu(window.deviceMenu(greenhouse));
     for (const char *text : {"&Open", "&Rename…", "&Merge into…", "&Delete…"}) {
-        QAction *action = actionNamed(menu.get(), QString::fromUtf8(text));
+        QAction *action = TestWidgets::actionNamed(menu.get(), QString::fromUtf8(text));
         QVERIFY2(action && action->isEnabled(), text);
     }
 
     // Rename: the name shows in the table, in the store, and is found.
-    actionNamed(menu.get(), QStringLiteral("&Rename…"))->trigger();
+    TestWidgets::actionNamed(menu.get(), QStringLiteral("&Rename…"))->trigger();
     auto *rename = qobject_cast<QInputDialog *>(actions->openDialog());
     QVERIFY(rename);
     QTRY_VERIFY(rename->isVisible());
@@ -381,7 +373,7 @@ void TestMainWindow::alertsMenuAndStatusBarOpenTheDialogs()
             alerts = action->menu();
     }
     QVERIFY(alerts);
-    QAction *rulesAction = actionNamed(alerts, QStringLiteral("&Rules…"));
+    QAction *rulesAction = TestWidgets::actionNamed(alerts, QStringLiteral("&Rules…"));
     QVERIFY(rulesAction && rulesAction->isEnabled());
     rulesAction->trigger();
     auto *rules = window.findChild<RulesDialog *>();
@@ -407,7 +399,7 @@ void TestMainWindow::alertsMenuAndStatusBarOpenTheDialogs()
     QTRY_COMPARE(shown->model()->rowCount(), 1);
     QCOMPARE(
         shown->model()->index(0, AlertTableModel::Rule).data().toString(), QStringLiteral("Busy"));
-    QAction *alertsAction = actionNamed(alerts, QStringLiteral("&Alerts…"));
+    QAction *alertsAction = TestWidgets::actionNamed(alerts, QStringLiteral("&Alerts…"));
     QVERIFY(alertsAction);
     alertsAction->trigger();
     QCOMPARE(window.findChildren<AlertsDialog *>().size(), 1);
@@ -425,14 +417,7 @@ void TestMainWindow::agentLabelsFilterAndGroupTheDevices()
 {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    ConsoleConfig config;
-    config.database = dir.filePath(QStringLiteral("console.db"));
-    config.udpBind = QHostAddress::LocalHost;
-    config.udpPort = 0;
-    config.httpPort = 0;
-    config.statsIntervalSeconds = 0;
-    config.flushIntervalMs = 100;
-    ConsoleService service(config);
+    ConsoleService service(TestConsole::config(dir.filePath(QStringLiteral("console.db"))));
     QString error;
     QVERIFY2(service.start(&error), qPrintable(error));
     MainWindow window(&service);
