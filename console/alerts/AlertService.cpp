@@ -87,10 +87,7 @@ bool AlertService::start(QString *error)
     m_engine.setRules(*rules, now());
     reloadDevices();
     // What fired when the console stopped keeps firing until it clears.
-    AlertStore::AlertFilter firing;
-    firing.firingOnly = true;
-    firing.limit = 100000;
-    const std::optional<QList<AlertStore::Alert>> open = m_store->alerts(firing, error);
+    const std::optional<QList<AlertStore::Alert>> open = firingAlerts(error);
     if (!open)
         return false;
     for (const AlertStore::Alert &alert : *open) {
@@ -462,6 +459,14 @@ void AlertService::publishAgain()
     publishFiring();
 }
 
+std::optional<QList<AlertStore::Alert>> AlertService::firingAlerts(QString *error) const
+{
+    AlertStore::AlertFilter filter;
+    filter.firingOnly = true;
+    filter.limit = 100000;
+    return m_store->alerts(filter, error);
+}
+
 void AlertService::loadFiring(const QList<AlertStore::Alert> &open)
 {
     m_firing.clear();
@@ -523,10 +528,7 @@ void AlertService::deviceChanged(const DeviceChangeResult &result)
     reloadDevices();
     // The store deleted or moved the alerts of the device that went.
     QString error;
-    AlertStore::AlertFilter firing;
-    firing.firingOnly = true;
-    firing.limit = 100000;
-    const std::optional<QList<AlertStore::Alert>> open = m_store->alerts(firing, &error);
+    const std::optional<QList<AlertStore::Alert>> open = firingAlerts(&error);
     if (!open) {
         qCWarning(lcAlerts, "cannot read the alerts firing: %s", qPrintable(error));
         return;

@@ -95,6 +95,8 @@ private:
     QJsonObject presenceJson(const AlertStore::Device &device, QString *error);
     void publishFiring();
     void loadFiring(const QList<AlertStore::Alert> &open);
+    // Every alert firing now, as stored.
+    std::optional<QList<AlertStore::Alert>> firingAlerts(QString *error) const;
     qint64 now() const;
 
     AlertReply rulesRequest(const AlertRequest &request);

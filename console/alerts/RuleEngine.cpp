@@ -24,9 +24,8 @@ constexpr std::size_t kLossSamplesKept = 20000;
 
 const Rule *RuleEngine::ruleById(qint64 id) const
 {
-    const auto rule = std::find_if(
-        m_rules.cbegin(), m_rules.cend(), [id](const Rule &r) { return r.id == id; });
-    return rule == m_rules.cend() ? nullptr : &*rule;
+    const int index = indexOf(id);
+    return index < 0 ? nullptr : &m_rules.at(index);
 }
 
 Labels RuleEngine::labels(const QString &uuid) const
