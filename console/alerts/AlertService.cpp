@@ -4,6 +4,7 @@
 #include "alerts/AlertsLogging.h"
 #include "alerts/Notifier.h"
 #include "store/Database.h"
+#include "store/SqlConnection.h"
 #include "store/StoreReader.h"
 
 #include <QDateTime>
@@ -165,21 +166,7 @@ public:
     Batch(QSqlDatabase db, int waitMs)
         : m_db(std::move(db))
     {
-        if (m_db.driverName() == QLatin1String("QSQLITE")) {
-            QSqlQuery begin(m_db);
-            const int usual = begin.exec(QStringLiteral("PRAGMA busy_timeout")) && begin.next()
-                ? begin.value(0).toInt()
-                : 5000;
-            begin.exec(QStringLiteral("PRAGMA busy_timeout = %1").arg(waitMs));
-            m_open = begin.exec(QStringLiteral("BEGIN IMMEDIATE"));
-            if (!m_open)
-                m_error = begin.lastError().text();
-            begin.exec(QStringLiteral("PRAGMA busy_timeout = %1").arg(usual));
-        } else {
-            m_open = m_db.transaction();
-            if (!m_open)
-                m_error = m_db.lastError().text();
-        }
+        m_open = SqlConnection::beginWrite(m_db, waitMs, &m_error);
     }
     bool isOpen() const { return m_open; }
     const QString &error() const { return m_error; }

@@ -2,7 +2,10 @@
 #include "store/Database.h"
 
 #include "store/ChunkTable.h"
+#include "store/DatabaseLocation.h"
 #include "store/NetworkRollup.h"
+#include "store/PostgresSchema.h"
+#include "store/SqlConnection.h"
 #include "store/StoreLogging.h"
 #include "store/SystemRollup.h"
 
@@ -10,6 +13,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QScopeGuard>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <cerrno>
@@ -22,11 +26,8 @@ namespace dmr::console {
 
 namespace {
 
-struct Migration
-{
-    int version;
-    QStringList statements;
-};
+// PostgreSQL advisory lock keys of this schema ("DMR" and a number).
+constexpr qint64 kMigrationLock = 0x444D520001;
 
 // The system fields when migration 2 made the minute rollup: later fields
 // are added by their own migrations.
@@ -37,9 +38,9 @@ const QStringList kSystemFieldsOfVersion1 = {QStringLiteral("cpu_percent"),
     QStringLiteral("load_5"), QStringLiteral("load_15"), QStringLiteral("uptime_seconds")};
 
 // Append new migrations; never edit one that has shipped.
-const QList<Migration> &migrations()
+const QList<SchemaStep> &sqliteMigrations()
 {
-    static const QList<Migration> list = {
+    static const QList<SchemaStep> list = {
         {1,
             {
                 QStringLiteral("CREATE TABLE devices ("
@@ -280,7 +281,12 @@ Database::~Database()
 
 bool Database::isPostgres() const
 {
-    return m_db.driverName() == QLatin1String("QPSQL");
+    return SqlConnection::isPostgres(m_db);
+}
+
+int Database::latestVersion() const
+{
+    return (isPostgres() ? PostgresSchema::migrations() : sqliteMigrations()).constLast().version;
 }
 
 QString Database::withFileSystemProblem(const QString &path, const QString &error)
@@ -291,6 +297,13 @@ QString Database::withFileSystemProblem(const QString &path, const QString &erro
 
 bool Database::open(const QString &path, QString *error)
 {
+    const std::optional<DatabaseLocation> location = DatabaseLocation::parse(path, error);
+    if (!location)
+        return false;
+    if (location->isPostgres()) {
+        m_db = SqlConnection::open(path, m_connectionName, SqlConnection::Access::ReadWrite, error);
+        return m_db.isValid();
+    }
     if (path != QLatin1String(":memory:")) {
         const QFileInfo info(path);
         if (!QDir().mkpath(info.absolutePath())) {
@@ -298,16 +311,9 @@ bool Database::open(const QString &path, QString *error)
             return false;
         }
     }
-    m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    m_db = SqlConnection::open(path, m_connectionName, SqlConnection::Access::ReadWrite, error);
     if (!m_db.isValid()) {
-        *error = QStringLiteral("the Qt SQLite driver (QSQLITE) is not installed");
-        return false;
-    }
-    m_db.setDatabaseName(path);
-    m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
-    if (!m_db.open()) {
-        *error = withFileSystemProblem(
-            path, QStringLiteral("cannot open %1: %2").arg(path, m_db.lastError().text()));
+        *error = withFileSystemProblem(path, *error);
         return false;
     }
     QSqlQuery query(m_db);
@@ -343,7 +349,20 @@ int Database::schemaVersion() const
 bool Database::migrate(QString *error, const Progress &progress)
 {
     QSqlQuery query(m_db);
-    if (!m_db.tables().contains(QStringLiteral("schema_version"))) {
+    // Consoles started together on one PostgreSQL migrate one after another;
+    // the later ones find the schema current.
+    if (isPostgres()
+        && !query.exec(QStringLiteral("SELECT pg_advisory_lock(%1)").arg(kMigrationLock))) {
+        *error = QStringLiteral("cannot lock the schema for migrating: %1")
+                     .arg(query.lastError().text());
+        return false;
+    }
+    const auto unlock = qScopeGuard([this] {
+        if (isPostgres())
+            QSqlQuery(m_db).exec(
+                QStringLiteral("SELECT pg_advisory_unlock(%1)").arg(kMigrationLock));
+    });
+    if (!SqlConnection::hasTable(m_db, QStringLiteral("schema_version"))) {
         // Table and row together, so that a crash cannot leave a version table without a version.
         m_db.transaction();
         if (!query.exec(QStringLiteral("CREATE TABLE schema_version (version INTEGER NOT NULL)"))
@@ -356,27 +375,28 @@ bool Database::migrate(QString *error, const Progress &progress)
         }
     }
     const int current = schemaVersion();
-    if (current > kSchemaVersion) {
+    const int latest = latestVersion();
+    if (current > latest) {
         *error = QStringLiteral("the database has schema version %1, newer than this console's %2; "
                                 "upgrade the console")
                      .arg(current)
-                     .arg(kSchemaVersion);
+                     .arg(latest);
         return false;
     }
-    const QString idColumn = isPostgres() ? QStringLiteral("BIGSERIAL PRIMARY KEY")
-                                          : QStringLiteral("INTEGER PRIMARY KEY");
     // Progress by statements: one of a large database can take a while (a
     // rollup computed from every stored row).
     int steps = 0;
-    for (const Migration &migration : migrations())
+    const QList<SchemaStep> &migrations
+        = isPostgres() ? PostgresSchema::migrations() : sqliteMigrations();
+    for (const SchemaStep &migration : migrations)
         steps += migration.version > current ? int(migration.statements.size()) : 0;
     if (steps > 0)
         qCInfo(lcStore, "migrating the database from schema version %d to %d (%d steps)", current,
-            kSchemaVersion, steps);
+            latest, steps);
     int step = 0;
     QElapsedTimer clock;
     clock.start();
-    for (const Migration &migration : migrations()) {
+    for (const SchemaStep &migration : migrations) {
         if (migration.version <= current)
             continue;
         m_db.transaction();
@@ -387,9 +407,8 @@ bool Database::migrate(QString *error, const Progress &progress)
                 qCInfo(lcStore, "migrating the database: step %d of %d (%.0f s so far)", step + 1,
                     steps, double(clock.elapsed()) / 1000.0);
             ++step;
-            statement.replace(QStringLiteral("{{ID}}"), idColumn);
-            statement.replace(QStringLiteral("{{BLOB}}"),
-                isPostgres() ? QStringLiteral("BYTEA") : QStringLiteral("BLOB"));
+            statement.replace(QStringLiteral("{{ID}}"), QStringLiteral("INTEGER PRIMARY KEY"));
+            statement.replace(QStringLiteral("{{BLOB}}"), QStringLiteral("BLOB"));
             if (!query.exec(statement)) {
                 *error = QStringLiteral("migration to version %1 failed: %2 (%3)")
                              .arg(migration.version)

@@ -13,11 +13,14 @@ namespace dmr::console {
 
 // One QtSql connection to the metrics database, owned by the thread that
 // opened it. Knows the schema and brings any older database up to date.
-// The SQL is kept to what SQLite and PostgreSQL (QPSQL) both accept; the one
-// difference, the auto-increment key, is spelled per driver.
+// The SQL is kept to what SQLite and PostgreSQL (QPSQL) both accept; the
+// schema has a history per driver (PostgresSchema), and what else differs is
+// in SqlConnection.
 class Database
 {
 public:
+    // SQLite's newest schema version; PostgreSQL has its own history
+    // (PostgresSchema). latestVersion() is the one of the open connection's.
     static constexpr int kSchemaVersion = 8;
 
     // connectionName must be unique per thread (QtSql connections are per thread).
@@ -26,13 +29,15 @@ public:
     Database(const Database &) = delete;
     Database &operator=(const Database &) = delete;
 
-    // Opens a SQLite file (creating its folder), in WAL mode.
+    // Opens a SQLite file (creating its folder), in WAL mode, or a
+    // PostgreSQL database named by a postgresql:// URL (DatabaseLocation).
     bool open(const QString &path, QString *error);
     // Creates or upgrades the schema. Refuses a database from a newer version.
     // Called before each statement of the migrations to run: done of total.
     using Progress = std::function<void(int done, int total)>;
     bool migrate(QString *error, const Progress &progress = {});
     int schemaVersion() const;
+    int latestVersion() const;
 
     std::optional<QList<DeviceSnapshot>> loadDevices(QString *error) const;
 

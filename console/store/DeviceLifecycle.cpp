@@ -3,6 +3,7 @@
 
 #include "store/ChunkCodec.h"
 #include "store/ChunkTable.h"
+#include "store/SqlConnection.h"
 #include "store/Tier.h"
 
 #include <QSqlError>
@@ -97,10 +98,9 @@ QList<DeviceLifecycle::OwnedTable> DeviceLifecycle::ownedTables(const QSqlDataba
         all.append({Tiers::systemTable(tier), role});
         all.append({Tiers::networkTable(tier), role});
     }
-    const QStringList present = db.tables();
     QList<OwnedTable> owned;
     for (const OwnedTable &table : all) {
-        if (present.contains(table.name))
+        if (SqlConnection::hasTable(db, table.name))
             owned.append(table);
     }
     return owned;
@@ -170,7 +170,7 @@ std::optional<qint64> DeviceLifecycle::systemSamples(qint64 deviceId, QString *e
         || !query.next())
         return std::nullopt;
     qint64 samples = query.value(0).toLongLong();
-    if (!m_db.tables().contains(ChunkTable::table()))
+    if (!SqlConnection::hasTable(m_db, ChunkTable::table()))
         return samples;
     if (!run(query,
             QStringLiteral(

@@ -2,6 +2,7 @@
 #include "store/Retention.h"
 
 #include "store/ChunkTable.h"
+#include "store/SqlConnection.h"
 
 #include <QDateTime>
 #include <QSqlError>
@@ -125,12 +126,10 @@ std::optional<QString> Retention::enforceBudget(QString *error)
         query.finish();
         return value;
     };
-    const std::optional<qint64> pages = number(QStringLiteral("PRAGMA page_count"));
-    const std::optional<qint64> free = number(QStringLiteral("PRAGMA freelist_count"));
-    const std::optional<qint64> pageSize = number(QStringLiteral("PRAGMA page_size"));
-    if (!pages || !free || !pageSize)
+    qint64 used = 0;
+    if (!SqlConnection::usedBytes(m_db, &used, error))
         return std::nullopt;
-    if ((*pages - *free) * *pageSize <= m_limits.maxBytes)
+    if (used <= m_limits.maxBytes)
         return std::nullopt;
     // Portable SQL: the oldest window of the whole fleet at once, raw
     // first, then minutes (chunks, or rows by the hour where none are

@@ -3,6 +3,7 @@
 
 #include "store/Downsampler.h"
 #include "store/NetworkRollup.h"
+#include "store/SqlConnection.h"
 #include "store/SystemFields.h"
 #include "store/SystemRollup.h"
 
@@ -195,15 +196,8 @@ StoreReader::~StoreReader()
 
 bool StoreReader::open(QString *error)
 {
-    m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
-    m_db.setDatabaseName(m_path);
-    m_db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"));
-    if (!m_db.open()) {
-        *error
-            = QStringLiteral("cannot open %1 for reading: %2").arg(m_path, m_db.lastError().text());
-        return false;
-    }
-    return true;
+    m_db = SqlConnection::open(m_path, m_connectionName, SqlConnection::Access::ReadOnly, error);
+    return m_db.isValid();
 }
 
 // Devices
@@ -250,7 +244,7 @@ bool StoreReader::fillLatest(DeviceOverview *overview, QString *error)
 
 bool StoreReader::fillLabels(QList<DeviceOverview> *devices, QString *error)
 {
-    if (!m_db.tables().contains(QStringLiteral("device_labels")))
+    if (!SqlConnection::hasTable(m_db, QStringLiteral("device_labels")))
         return true; // opened before migration 8
     QHash<qint64, qsizetype> index;
     for (qsizetype i = 0; i < devices->size(); ++i)
@@ -359,19 +353,28 @@ std::optional<qint64> StoreReader::deviceCount(QString *error)
 std::optional<StoreStats> StoreReader::sizes(QString *error)
 {
     QSqlQuery query(m_db);
-    qint64 values[2] = {0, 0};
-    const char *const pragmas[2] = {"PRAGMA page_size", "PRAGMA freelist_count"};
-    for (int i = 0; i < 2; ++i) {
-        if (!query.exec(QString::fromLatin1(pragmas[i])) || !query.next()) {
-            *error = failure(query);
-            return std::nullopt;
-        }
-        values[i] = query.value(0).toLongLong();
-        query.finish();
-    }
     StoreStats stats;
-    stats.freeBytes = values[0] * values[1];
-    stats.fileBytes = QFileInfo(m_path).size() + QFileInfo(m_path + QStringLiteral("-wal")).size();
+    const bool postgres = SqlConnection::isPostgres(m_db);
+    if (postgres) {
+        // The server's: what this schema's tables take; free space is the
+        // server's business (autovacuum), not a file's.
+        if (!SqlConnection::usedBytes(m_db, &stats.fileBytes, error))
+            return std::nullopt;
+    } else {
+        qint64 values[2] = {0, 0};
+        const char *const pragmas[2] = {"PRAGMA page_size", "PRAGMA freelist_count"};
+        for (int i = 0; i < 2; ++i) {
+            if (!query.exec(QString::fromLatin1(pragmas[i])) || !query.next()) {
+                *error = failure(query);
+                return std::nullopt;
+            }
+            values[i] = query.value(0).toLongLong();
+            query.finish();
+        }
+        stats.freeBytes = values[0] * values[1];
+        stats.fileBytes
+            = QFileInfo(m_path).size() + QFileInfo(m_path + QStringLiteral("-wal")).size();
+    }
     query.setForwardOnly(true);
     for (Tier tier : Tiers::kAll) {
         StoreStats::Part part;
@@ -417,19 +420,12 @@ std::optional<StoreStats> StoreReader::sizes(QString *error)
                             : query.value(3).toLongLong();
         }
         query.finish();
-        // The row tables' pages, by name: dbstat visits only those b-trees.
+        // The row tables' pages with their indexes'.
         for (const QString &name : {ChunkTable::rowTable(system), ChunkTable::rowTable(network)}) {
-            for (const QString &btree : {name, name + QStringLiteral("_device_ts"),
-                     QStringLiteral("sqlite_autoindex_%1_1").arg(name)}) {
-                query.prepare(QStringLiteral("SELECT SUM(pgsize) FROM dbstat WHERE name = ?"));
-                query.addBindValue(btree);
-                if (!query.exec() || !query.next()) {
-                    *error = failure(query);
-                    return std::nullopt;
-                }
-                part.bytes += query.value(0).toLongLong();
-                query.finish();
-            }
+            qint64 bytes = 0;
+            if (!SqlConnection::tableBytes(m_db, name, &bytes, error))
+                return std::nullopt;
+            part.bytes += bytes;
         }
         part.oldestTs = oldest.value_or(0);
         part.newestTs = newest.value_or(0);
@@ -459,7 +455,19 @@ std::optional<StoreStats> StoreReader::stats(QString *error)
     };
     // Bytes per table and index, and which tables make a part.
     QHash<QString, qint64> bytes;
-    if (!query.exec(QStringLiteral("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"))) {
+    const bool postgres = SqlConnection::isPostgres(m_db);
+    if (postgres) {
+        // Each table of this schema with its partitions and indexes.
+        if (!query.exec(QStringLiteral(
+                "SELECT c.relname, (SELECT COALESCE(SUM(pg_total_relation_size(t.relid)), 0)"
+                " FROM pg_partition_tree(c.oid) t) FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
+                " AND NOT c.relispartition"))) {
+            *error = QStringLiteral("table sizes: %1").arg(failure(query));
+            return std::nullopt;
+        }
+    } else if (!query.exec(QStringLiteral("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"))) {
         *error = QStringLiteral("dbstat: %1").arg(failure(query));
         return std::nullopt;
     }

@@ -392,8 +392,11 @@ bool StoreWriter::compact(qint64 budgetMs, QString *error)
     }
     if (ok) {
         // Give what deleted rows freed back, beyond a reserve for new rows.
+        // (SQLite: PostgreSQL's autovacuum reuses the space, and retention
+        // gives whole partitions back.)
         QSqlQuery query(m_database->sql());
-        if (query.exec(QStringLiteral("PRAGMA freelist_count")) && query.next()) {
+        if (!m_database->isPostgres() && query.exec(QStringLiteral("PRAGMA freelist_count"))
+            && query.next()) {
             qint64 spare = query.value(0).toLongLong() - m_options.keptFreePages;
             query.finish();
             // Moving pages takes time: a step of at most 8 MB in a tick.

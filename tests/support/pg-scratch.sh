@@ -4,7 +4,7 @@
 # as the postgres user (never as root), listening on 127.0.0.1 only at a free
 # port, with its socket in that folder; a role and a database for the
 # console. Prints the lines to eval:
-#   DMR_TEST_PG_URL=postgresql://dmr@127.0.0.1:PORT/dmr_test?passfile=...
+#   DMR_TEST_PG_URL=postgresql://dmr@127.0.0.1:PORT/dmr_test?password_file=...
 #   DMR_TEST_PG_DIR=...   (give it to "pg-scratch.sh stop" when done)
 # Usage: pg-scratch.sh start | pg-scratch.sh stop DIR
 set -euo pipefail
@@ -47,7 +47,7 @@ HBA
         exit 1
     }
     as_server "$bin/psql" -h "$dir" -p "$port" -U postgres -q -v ON_ERROR_STOP=1 -d postgres <<SQL
-CREATE ROLE dmr LOGIN PASSWORD '$password';
+CREATE ROLE dmr LOGIN CREATEDB PASSWORD '$password';
 CREATE DATABASE dmr_test OWNER dmr;
 SQL
     passfile="$dir/db-password"
@@ -55,7 +55,7 @@ SQL
     chmod 600 "$passfile"
     # The tests run as the caller: the password file is theirs.
     [[ -n ${SUDO_USER:-} ]] && chown "$SUDO_USER" "$passfile"
-    echo "DMR_TEST_PG_URL=postgresql://dmr@127.0.0.1:$port/dmr_test?passfile=$passfile"
+    echo "DMR_TEST_PG_URL=postgresql://dmr@127.0.0.1:$port/dmr_test?password_file=$passfile"
     echo "DMR_TEST_PG_DIR=$dir"
     ;;
 stop)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "config/DatabaseLocation.h"
+#include "store/DatabaseLocation.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -65,12 +65,13 @@ void TestDatabaseLocation::parses_data()
                                      << ""
                                      << ""
                                      << "";
-    QTest::newRow("a password file") << "postgresql://dmr@db1/metrics?passfile=/etc/dmr/db-password"
-                                     << true << "db1" << 5432 << "metrics"
-                                     << "dmr"
-                                     << ""
-                                     << "/etc/dmr/db-password"
-                                     << "";
+    QTest::newRow("a password file")
+        << "postgresql://dmr@db1/metrics?password_file=/etc/dmr/db-password" << true << "db1"
+        << 5432 << "metrics"
+        << "dmr"
+        << ""
+        << "/etc/dmr/db-password"
+        << "";
 }
 
 void TestDatabaseLocation::parses()

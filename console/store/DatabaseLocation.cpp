@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "config/DatabaseLocation.h"
+#include "store/DatabaseLocation.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -73,13 +73,13 @@ std::optional<DatabaseLocation> DatabaseLocation::parse(const QString &text, QSt
             location.user = value;
         } else if (key == QLatin1String("password")) {
             location.password = value;
-        } else if (key == QLatin1String("passfile")) {
+        } else if (key == QLatin1String("password_file")) {
             location.passwordFile = value;
         } else if (allowedOptions().contains(key)) {
             location.options.insert(key, value);
         } else {
             *error = QStringLiteral("unknown option \"%1\" (known: host, port, dbname, user,"
-                                    " passfile, %2)")
+                                    " password_file, %2)")
                          .arg(key, allowedOptions().join(QLatin1String(", ")));
             return std::nullopt;
         }
