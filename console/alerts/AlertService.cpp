@@ -10,6 +10,7 @@
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QScopeGuard>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTimer>
@@ -361,13 +362,40 @@ QString AlertService::summaryOf(const AlertEvent &event) const
     return text;
 }
 
+namespace {
+
+// The database was busy (SQLite's lock, PostgreSQL's lock timeout, a
+// deadlock or a serialization failure): the event is tried again.
+bool isRetryable(const QString &error)
+{
+    return error.contains(QLatin1String("locked")) || error.contains(QLatin1String("busy"))
+        || error.contains(QLatin1String("lock timeout"))
+        || error.contains(QLatin1String("deadlock"))
+        || error.contains(QLatin1String("could not serialize"));
+}
+
+} // namespace
+
 void AlertService::apply(const QList<AlertEvent> &events)
 {
     QJsonArray changed;
+    // PostgreSQL gives up a whole transaction at its first error: each event
+    // there has a savepoint of its own, so that one refused event does not
+    // undo the others the memory already counts as stored.
+    const bool savepoints = m_database->isPostgres();
+    QSqlQuery savepoint(m_database->sql());
     for (const AlertEvent &event : events) {
         const QString key = openKey(event.rule.id, event.uuid, event.interface);
         QString error;
         const QString summary = summaryOf(event);
+        bool refused = false;
+        if (savepoints)
+            savepoint.exec(QStringLiteral("SAVEPOINT alert_event"));
+        const auto settle = qScopeGuard([&] {
+            if (savepoints)
+                savepoint.exec(refused ? QStringLiteral("ROLLBACK TO SAVEPOINT alert_event")
+                                       : QStringLiteral("RELEASE SAVEPOINT alert_event"));
+        });
         if (event.kind == AlertEvent::Kind::Raised) {
             const auto device = m_devices.constFind(event.uuid);
             if (device == m_devices.cend()) {
@@ -378,10 +406,13 @@ void AlertService::apply(const QList<AlertEvent> &events)
             if (!id) {
                 qCWarning(lcAlerts, "cannot store an alert (%s): %s", qPrintable(summary),
                     qPrintable(error));
-                // A busy database is tried again at the next tick.
-                if (error.contains(QLatin1String("locked"))
-                    || error.contains(QLatin1String("busy")))
+                refused = true;
+                // A busy database is tried again shortly (PostgreSQL's lock
+                // timeout comes at a statement, not at BEGIN).
+                if (isRetryable(error)) {
                     m_unstored.append(event);
+                    flushSoon();
+                }
                 continue;
             }
             m_open.insert(key, *id);
@@ -413,10 +444,13 @@ void AlertService::apply(const QList<AlertEvent> &events)
             if (!m_store->clear(id, event.at, event.value, &error)) {
                 qCWarning(lcAlerts, "cannot clear alert %lld: %s", static_cast<long long>(id),
                     qPrintable(error));
-                // A busy database is tried again at the next tick.
-                if (error.contains(QLatin1String("locked"))
-                    || error.contains(QLatin1String("busy")))
+                refused = true;
+                // A busy database is tried again shortly (PostgreSQL's lock
+                // timeout comes at a statement, not at BEGIN).
+                if (isRetryable(error)) {
                     m_unstored.append(event);
+                    flushSoon();
+                }
                 continue;
             }
             m_open.erase(open);

@@ -3,6 +3,7 @@
 
 #include "store/ChunkTable.h"
 #include "store/SqlConnection.h"
+#include "store/StoreLogging.h"
 
 #include <QDateTime>
 #include <QSqlError>
@@ -116,6 +117,17 @@ std::optional<QString> Retention::enforceBudget(QString *error)
     error->clear();
     if (m_limits.maxBytes <= 0)
         return std::nullopt;
+    if (SqlConnection::isPostgres(m_db)) {
+        // Deleted rows give PostgreSQL no disk back until a VACUUM FULL:
+        // measured by size, the budget would go on deleting everything.
+        // There the days of each tier (--keep-*) bound the history.
+        if (!m_budgetExplained)
+            qCWarning(lcStore,
+                "--max-db-size is not enforced on PostgreSQL; --keep-raw,"
+                " --keep-minute and --keep-hour bound the history there");
+        m_budgetExplained = true;
+        return std::nullopt;
+    }
     QSqlQuery query(m_db);
     auto number = [&query, error](const QString &sql) -> std::optional<qint64> {
         if (!query.exec(sql) || !query.next()) {

@@ -55,6 +55,7 @@ private:
     std::map<qint64, qint64> m_appliedAt; // device -> the raw horizon last applied
     std::deque<qint64> m_queue;
     std::set<qint64> m_queued;
+    bool m_budgetExplained = false;
 };
 
 } // namespace dmr::console

@@ -5,6 +5,7 @@
 #include "ingest/IngestCounters.h"
 #include "ingest/ReportQueue.h"
 #include "store/StoreWriter.h"
+#include "support/TestDatabase.h"
 #include "support/TestReports.h"
 #include "support/TestSql.h"
 
@@ -108,6 +109,7 @@ private:
     std::unique_ptr<AlertService> startService();
 
     QTemporaryDir m_dir;
+    std::unique_ptr<TestDatabase::Scratch> m_scratch;
     QString m_path;
     qint64 m_now = 0;
     std::unique_ptr<AlertService> m_service;
@@ -116,8 +118,12 @@ private:
 
 void TestAlertService::init()
 {
-    m_path = m_dir.filePath(QStringLiteral("alerts-%1.db").arg(QTest::currentTestFunction()));
-    QFile::remove(m_path);
+    const QString file
+        = m_dir.filePath(QStringLiteral("alerts-%1.db").arg(QTest::currentTestFunction()));
+    QFile::remove(file);
+    m_scratch = std::make_unique<TestDatabase::Scratch>(file);
+    TEST_DATABASE_READY(*m_scratch);
+    m_path = m_scratch->location();
     m_now = TestReports::makeReport(TestReports::deviceId(0), 1, 1).sampleTimeMs + 1000;
     m_uuids.clear();
 }
@@ -125,6 +131,7 @@ void TestAlertService::init()
 void TestAlertService::cleanup()
 {
     m_service.reset();
+    m_scratch.reset();
 }
 
 void TestAlertService::writeDevices(int count)
@@ -253,7 +260,15 @@ void TestAlertService::busyDatabaseDelaysButLosesNothing()
     QSignalSpy changed(m_service.get(), &AlertService::alertsChanged);
     TestSql::Connection writer(m_path);
     QSqlQuery lock(writer.db());
-    QVERIFY2(lock.exec(QStringLiteral("BEGIN IMMEDIATE")), qPrintable(lock.lastError().text()));
+    // The write lock another writer holds: SQLite's one for the file,
+    // PostgreSQL's on the alerts table (reads go on).
+    const auto takeLock = [&] {
+        if (!m_scratch->isPostgres())
+            return lock.exec(QStringLiteral("BEGIN IMMEDIATE"));
+        return lock.exec(QStringLiteral("BEGIN"))
+            && lock.exec(QStringLiteral("LOCK TABLE alerts IN EXCLUSIVE MODE"));
+    };
+    QVERIFY2(takeLock(), qPrintable(lock.lastError().text()));
     m_service->reportsAccepted({report(0, 2, 85)});
     m_service->tick();
     QTest::qWait(400); // several tries at 100 ms
@@ -264,7 +279,7 @@ void TestAlertService::busyDatabaseDelaysButLosesNothing()
     QTRY_COMPARE_WITH_TIMEOUT(changed.size(), 1, 3000);
     QCOMPARE(changed.first().first().toJsonArray().size(), 2);
     // A clear found while the database is busy is stored afterwards too.
-    QVERIFY(lock.exec(QStringLiteral("BEGIN IMMEDIATE")));
+    QVERIFY(takeLock());
     m_now += 10000;
     m_service->reportsAccepted({report(0, 3, 60)});
     m_service->tick();

@@ -5,6 +5,7 @@
 #include "store/ChunkTable.h"
 #include "store/StoreReader.h"
 #include "store/StoreWriter.h"
+#include "support/TestDatabase.h"
 #include "support/TestReports.h"
 #include "support/TestSql.h"
 
@@ -157,6 +158,7 @@ private:
     qint64 idOf(int device);
 
     std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<TestDatabase::Scratch> m_scratch;
     QString m_path;
     std::unique_ptr<ReportQueue> m_queue;
     std::unique_ptr<IngestCounters> m_counters;
@@ -167,7 +169,10 @@ private:
 void TestCompactor::init()
 {
     m_dir = std::make_unique<QTemporaryDir>();
-    m_path = m_dir->filePath(QStringLiteral("metrics.db"));
+    m_scratch
+        = std::make_unique<TestDatabase::Scratch>(m_dir->filePath(QStringLiteral("metrics.db")));
+    TEST_DATABASE_READY(*m_scratch);
+    m_path = m_scratch->location();
     m_queue = std::make_unique<ReportQueue>(100000);
     m_counters = std::make_unique<IngestCounters>();
     m_registry = std::make_unique<DeviceRegistry>([this] { return m_now; });
@@ -177,6 +182,7 @@ void TestCompactor::cleanup()
 {
     m_registry.reset();
     m_queue.reset();
+    m_scratch.reset();
     m_dir.reset();
 }
 

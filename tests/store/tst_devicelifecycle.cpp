@@ -12,6 +12,7 @@
 #include "store/StoreReader.h"
 #include "store/StoreWriter.h"
 #include "store/Tier.h"
+#include "support/TestDatabase.h"
 #include "support/TestReports.h"
 #include "support/TestSql.h"
 
@@ -121,6 +122,7 @@ private:
     qint64 count(const QString &sql);
 
     std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<TestDatabase::Scratch> m_scratch;
     QString m_path;
     std::unique_ptr<ReportQueue> m_queue;
     std::unique_ptr<IngestCounters> m_counters;
@@ -131,7 +133,10 @@ private:
 void TestDeviceLifecycle::init()
 {
     m_dir = std::make_unique<QTemporaryDir>();
-    m_path = m_dir->filePath(QStringLiteral("metrics.db"));
+    m_scratch
+        = std::make_unique<TestDatabase::Scratch>(m_dir->filePath(QStringLiteral("metrics.db")));
+    TEST_DATABASE_READY(*m_scratch);
+    m_path = m_scratch->location();
     m_queue = std::make_unique<ReportQueue>(100000);
     m_counters = std::make_unique<IngestCounters>();
     m_registry = std::make_unique<DeviceRegistry>([this] { return m_now; });
@@ -141,6 +146,7 @@ void TestDeviceLifecycle::cleanup()
 {
     m_registry.reset();
     m_queue.reset();
+    m_scratch.reset();
     m_dir.reset();
 }
 
@@ -360,8 +366,8 @@ void TestDeviceLifecycle::ownedTablesFollowTheSchema()
     {
         TestSql::Connection sql(m_path);
         QStringList withDevice;
-        for (const QString &table : sql.db().tables()) {
-            if (sql.db().record(table).contains(QStringLiteral("device")))
+        for (const QString &table : sql.tables()) {
+            if (sql.columns(table).contains(QStringLiteral("device")))
                 withDevice << table;
         }
         withDevice.sort();
@@ -458,7 +464,7 @@ void TestDeviceLifecycle::deleteTakesEveryRowItOwns()
     const DeviceChangeResult again = change(*writer, DeviceChange::Kind::Delete, uuidOf(1));
     QCOMPARE(again.status, DeviceChangeResult::Status::NotFound);
     TestSql::Connection sql(m_path);
-    QCOMPARE(sql.value(QStringLiteral("PRAGMA integrity_check")).toString(), QStringLiteral("ok"));
+    QCOMPARE(sql.integrity(), QStringLiteral("ok"));
 }
 
 void TestDeviceLifecycle::mergeCombinesCollidingKeys()
@@ -606,8 +612,7 @@ void TestDeviceLifecycle::mergeCombinesCollidingKeys()
                                    .arg(from))
                          .toLongLong(),
                 qint64(0));
-        QCOMPARE(
-            sql.value(QStringLiteral("PRAGMA integrity_check")).toString(), QStringLiteral("ok"));
+        QCOMPARE(sql.integrity(), QStringLiteral("ok"));
     }
     QCOMPARE(rowsOf(idOf(3)), bystanderBefore);
 

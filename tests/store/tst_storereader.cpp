@@ -4,12 +4,14 @@
 #include "ingest/ReportQueue.h"
 #include "store/StoreReader.h"
 #include "store/StoreWriter.h"
+#include "support/TestDatabase.h"
 #include "support/TestReports.h"
 #include "support/TestSql.h"
 
 #include <QTemporaryDir>
 #include <QTest>
 #include <map>
+#include <memory>
 
 using namespace dmr::console;
 
@@ -39,6 +41,8 @@ private:
     void writeChartData();
 
     QTemporaryDir m_dir;
+    std::unique_ptr<TestDatabase::Scratch> m_scratch;
+    std::unique_ptr<TestDatabase::Scratch> m_chartScratch;
     QString m_path;
     qint64 m_firstTs = 0;
     static constexpr int kReports = 1000;
@@ -54,7 +58,10 @@ private:
 void TestStoreReader::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    m_path = m_dir.filePath(QStringLiteral("reader.db"));
+    m_scratch
+        = std::make_unique<TestDatabase::Scratch>(m_dir.filePath(QStringLiteral("reader.db")));
+    TEST_DATABASE_READY(*m_scratch);
+    m_path = m_scratch->location();
     IngestCounters counters;
     ReportQueue queue(100000);
     DeviceRegistry registry;
@@ -267,7 +274,10 @@ void TestStoreReader::countsDevices()
 void TestStoreReader::writeChartData()
 {
     QVERIFY(m_dir.isValid());
-    m_chartPath = m_dir.filePath(QStringLiteral("view.db"));
+    m_chartScratch
+        = std::make_unique<TestDatabase::Scratch>(m_dir.filePath(QStringLiteral("view.db")));
+    TEST_DATABASE_READY(*m_chartScratch);
+    m_chartPath = m_chartScratch->location();
     IngestCounters counters;
     ReportQueue queue(100000);
     DeviceRegistry registry;

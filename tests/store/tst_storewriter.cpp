@@ -3,6 +3,7 @@
 #include "ingest/IngestCounters.h"
 #include "ingest/ReportQueue.h"
 #include "store/StoreWriter.h"
+#include "support/TestDatabase.h"
 #include "support/TestReports.h"
 #include "support/TestSql.h"
 
@@ -26,6 +27,32 @@ constexpr int kDevices = 3;
 int interfacesOf(int device)
 {
     return device * 2;
+}
+
+// A real SQL failure from the database itself, as a full disk or a corrupt
+// page would give: a trigger that aborts every insert into `table`.
+bool refuseInserts(const TestSql::Connection &admin, const QString &table, QString *error)
+{
+    if (admin.db().driverName() != QLatin1String("QPSQL"))
+        return admin.exec(QStringLiteral("CREATE TRIGGER refuse BEFORE INSERT ON %1"
+                                         " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END")
+                              .arg(table),
+            error);
+    return admin.exec(QStringLiteral("CREATE OR REPLACE FUNCTION refuse() RETURNS trigger"
+                                     " LANGUAGE plpgsql AS"
+                                     " 'BEGIN RAISE EXCEPTION ''disk on fire''; END'"),
+               error)
+        && admin.exec(QStringLiteral("CREATE TRIGGER refuse BEFORE INSERT ON %1"
+                                     " FOR EACH ROW EXECUTE FUNCTION refuse()")
+                          .arg(table),
+            error);
+}
+
+QString dropRefusal(const QString &table)
+{
+    // SQLite's trigger names are the schema's, PostgreSQL's the table's.
+    return QStringLiteral("DROP TRIGGER refuse%1")
+        .arg(TestDatabase::wantsPostgres() ? QStringLiteral(" ON ") + table : QString());
 }
 
 double rounded(std::uint64_t part, std::uint64_t whole)
@@ -57,6 +84,7 @@ private:
     void verifyStored(const std::vector<AcceptedReport> &reports);
 
     std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<TestDatabase::Scratch> m_scratch;
     QString m_path;
     std::unique_ptr<ReportQueue> m_queue;
     std::unique_ptr<IngestCounters> m_counters;
@@ -68,7 +96,10 @@ void TestStoreWriter::init()
 {
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
-    m_path = m_dir->filePath(QStringLiteral("metrics.db"));
+    m_scratch
+        = std::make_unique<TestDatabase::Scratch>(m_dir->filePath(QStringLiteral("metrics.db")));
+    TEST_DATABASE_READY(*m_scratch);
+    m_path = m_scratch->location();
     m_queue = std::make_unique<ReportQueue>(100000);
     m_counters = std::make_unique<IngestCounters>();
     m_now = 1795000000000LL;
@@ -80,6 +111,7 @@ void TestStoreWriter::cleanup()
     m_registry.reset();
     m_counters.reset();
     m_queue.reset();
+    m_scratch.reset();
     m_dir.reset();
 }
 
@@ -247,7 +279,7 @@ void TestStoreWriter::verifyStored(const std::vector<AcceptedReport> &reports)
             "SELECT device, (ts / 60000) * 60000 AS minute, interface, COUNT(*), MIN(ts),"
             " MAX(ts), ROUND(MIN(rx), 6), ROUND(MAX(rx), 6), ROUND(MIN(tx), 6), ROUND(MAX(tx), 6)"
             " FROM (SELECT device, ts, interface, %1 AS rx, %2 AS tx FROM network_metrics"
-            " WINDOW w AS (PARTITION BY device, interface ORDER BY ts))"
+            " WINDOW w AS (PARTITION BY device, interface ORDER BY ts)) AS r"
             " GROUP BY device, minute, interface ORDER BY device, minute, interface")
               .arg(rate.arg(QStringLiteral("rx_bytes")), rate.arg(QStringLiteral("tx_bytes")));
     const QString rolledRates = QStringLiteral(
@@ -358,11 +390,7 @@ void TestStoreWriter::failedWriteKeepsReports()
     {
         TestSql::Connection admin(m_path);
         QString error;
-        QVERIFY2(admin.exec(QStringLiteral("CREATE TRIGGER refuse BEFORE INSERT ON %1"
-                                           " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END")
-                                .arg(table),
-                     &error),
-            qPrintable(error));
+        QVERIFY2(refuseInserts(admin, table, &error), qPrintable(error));
     }
     const std::vector<AcceptedReport> reports = makeAccepted(count);
     {
@@ -383,7 +411,7 @@ void TestStoreWriter::failedWriteKeepsReports()
         QCOMPARE(check.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), 0);
         QCOMPARE(check.value(QStringLiteral("SELECT COUNT(*) FROM network_metrics")).toInt(), 0);
         // The database recovers; nothing was lost.
-        QVERIFY(check.exec(QStringLiteral("DROP TRIGGER refuse")));
+        QVERIFY(check.exec(dropRefusal(table)));
     }
     QVERIFY(writer->flushAll());
     QCOMPARE(m_counters->persisted.load(), quint64(count));
@@ -416,8 +444,8 @@ void TestStoreWriter::reportsUnhealthyAndRecovers()
     QSignalSpy health(writer.get(), &StoreWriter::healthChanged);
     {
         TestSql::Connection admin(m_path);
-        QVERIFY(admin.exec(QStringLiteral("CREATE TRIGGER refuse BEFORE INSERT ON system_metrics"
-                                          " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END")));
+        QString error;
+        QVERIFY2(refuseInserts(admin, QStringLiteral("system_metrics"), &error), qPrintable(error));
     }
     const std::vector<AcceptedReport> reports = makeAccepted(10);
     {
@@ -436,7 +464,7 @@ void TestStoreWriter::reportsUnhealthyAndRecovers()
     QCOMPARE(g_writeFailureLines, 1);
     {
         TestSql::Connection admin(m_path);
-        QVERIFY(admin.exec(QStringLiteral("DROP TRIGGER refuse")));
+        QVERIFY(admin.exec(dropRefusal(QStringLiteral("system_metrics"))));
     }
     QTRY_COMPARE(m_counters->persisted.load(), quint64(10));
     QCOMPARE(health.count(), 2);

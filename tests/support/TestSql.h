@@ -7,6 +7,8 @@
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QStringList>
+#include <QUrl>
+#include <QUrlQuery>
 #include <QUuid>
 #include <QVariant>
 
@@ -20,6 +22,24 @@ public:
     explicit Connection(const QString &path)
         : m_name(QStringLiteral("test-") + QUuid::createUuid().toString(QUuid::WithoutBraces))
     {
+        if (path.startsWith(QLatin1String("postgresql://"))) {
+            // The tests' own reading of the scratch server's URL
+            // (tests/support/pg-scratch.sh), so that end-to-end tests need
+            // no console library.
+            const QUrl url(path);
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QPSQL"), m_name);
+            db.setHostName(url.host());
+            db.setPort(url.port(5432));
+            db.setDatabaseName(url.path().mid(1));
+            db.setUserName(url.userName());
+            QFile secret(QUrlQuery(url).queryItemValue(QStringLiteral("password_file")));
+            if (secret.open(QIODevice::ReadOnly))
+                db.setPassword(QString::fromUtf8(secret.readLine()).trimmed());
+            m_open = db.open();
+            if (!m_open)
+                m_error = db.lastError().text();
+            return;
+        }
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
         db.setDatabaseName(path);
         m_open = db.open();
@@ -36,6 +56,7 @@ public:
     Connection &operator=(const Connection &) = delete;
 
     bool isOpen() const { return m_open; }
+    QString error() const { return m_error; }
     QSqlDatabase db() const { return QSqlDatabase::database(m_name, false); }
 
     // Runs one statement; returns its rows, each a list of column values.
@@ -69,9 +90,56 @@ public:
             *error = query.lastError().text();
         return false;
     }
+    // The schema's tables; on PostgreSQL the partitioned ones and not their
+    // partitions (QPSQL's tables() gives the partitions only).
+    QStringList tables() const
+    {
+        if (db().driverName() != QLatin1String("QPSQL"))
+            return db().tables();
+        QStringList names;
+        for (const QVariantList &row :
+            rows(QStringLiteral("SELECT c.relname FROM pg_class c"
+                                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                " WHERE n.nspname = current_schema()"
+                                " AND c.relkind IN ('r', 'p') AND NOT c.relispartition")))
+            names.append(row.value(0).toString());
+        return names;
+    }
+    // "ok", or what is wrong: SQLite's own check of its file, then, on both
+    // drivers, no row of a device that is not there.
+    QString integrity() const
+    {
+        if (db().driverName() != QLatin1String("QPSQL")) {
+            const QString sqlite = value(QStringLiteral("PRAGMA integrity_check")).toString();
+            if (sqlite != QLatin1String("ok"))
+                return sqlite;
+        }
+        for (const QString &table : tables()) {
+            if (table == QLatin1String("devices")
+                || !columns(table).contains(QStringLiteral("device")))
+                continue;
+            const int orphans
+                = value(QStringLiteral("SELECT COUNT(*) FROM %1 t WHERE NOT EXISTS"
+                                       " (SELECT 1 FROM devices d WHERE d.id = t.device)")
+                            .arg(table))
+                      .toInt();
+            if (orphans > 0)
+                return QStringLiteral("%1 rows of %2 belong to no device").arg(orphans).arg(table);
+        }
+        return QStringLiteral("ok");
+    }
     QStringList columns(const QString &table) const
     {
         QStringList names;
+        if (db().driverName() == QLatin1String("QPSQL")) {
+            for (const QVariantList &row :
+                rows(QStringLiteral("SELECT column_name FROM information_schema.columns"
+                                    " WHERE table_schema = current_schema() AND table_name = '%1'"
+                                    " ORDER BY ordinal_position")
+                         .arg(table)))
+                names.append(row.value(0).toString());
+            return names;
+        }
         for (const QVariantList &row : rows(QStringLiteral("PRAGMA table_info(%1)").arg(table)))
             names.append(row.value(1).toString());
         return names;
@@ -80,6 +148,7 @@ public:
 private:
     QString m_name;
     bool m_open = false;
+    QString m_error;
 };
 
 // Runs a .sql fixture through `connection`: '--' comment lines, statements
