@@ -217,6 +217,11 @@ const QList<Key> &keys()
             [](ConsoleConfig &c, const QString &v) {
                 return toInt(v, 65536, 1 << 30, &c.receiveBufferBytes);
             }},
+        {"reuse-port", "METRICS_REUSE_PORT", "on|off",
+            "Share the UDP port with other consoles on this host that have it on too "
+            "(SO_REUSEPORT): the kernel gives each agent, by its address and source port, to "
+            "one of them (default off).",
+            [](ConsoleConfig &c, const QString &v) { return toSwitch(v, &c.reusePort); }},
     };
     return table;
 }

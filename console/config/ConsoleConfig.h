@@ -44,6 +44,8 @@ struct ConsoleConfig
     // "8G", "500M", "1T", "1048576": bytes, with K, M, G or T as powers of 1024.
     static std::optional<qint64> parseSize(const QString &text);
     int receiveBufferBytes = 8 * 1024 * 1024;
+    // Lets several consoles on one host share the UDP port (SO_REUSEPORT).
+    bool reusePort = false;
     // The least protection every datagram must have; devices with a key in
     // the key file must use at least that key's level.
     dmr::Security security = dmr::Security::None;

@@ -108,6 +108,18 @@ bool UdpReceiver::open(QString *error)
             "for bursts of many devices",
             effective, m_options.receiveBufferBytes);
 
+    if (m_options.reusePort) {
+        int on = 1;
+        if (::setsockopt(m_fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0) {
+            *error = QStringLiteral("cannot share UDP port %1 (SO_REUSEPORT): %2")
+                         .arg(m_options.port)
+                         .arg(qt_error_string(errno));
+            ::close(m_fd);
+            m_fd = -1;
+            return false;
+        }
+    }
+
     sockaddr_storage address {};
     socklen_t addressLength = 0;
     if (v6) {
@@ -127,10 +139,14 @@ bool UdpReceiver::open(QString *error)
         addressLength = sizeof(sockaddr_in);
     }
     if (::bind(m_fd, reinterpret_cast<sockaddr *>(&address), addressLength) != 0) {
+        const int bindError = errno;
         *error = QStringLiteral("cannot bind UDP %1 port %2: %3")
                      .arg(m_options.bind.toString())
                      .arg(m_options.port)
-                     .arg(qt_error_string(errno));
+                     .arg(qt_error_string(bindError));
+        if (m_options.reusePort && bindError == EADDRINUSE)
+            *error += QStringLiteral(
+                " (a shared port needs SO_REUSEPORT on every socket, all of one user)");
         ::close(m_fd);
         m_fd = -1;
         return false;
@@ -143,8 +159,8 @@ bool UdpReceiver::open(QString *error)
     m_buffers.assign(std::size_t(kBatch) * kSlot, 0);
     m_notifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, &UdpReceiver::drain);
-    qCInfo(
-        lcUdp, "receiving reports on UDP %s port %u", qPrintable(m_options.bind.toString()), port);
+    qCInfo(lcUdp, "receiving reports on UDP %s port %u%s", qPrintable(m_options.bind.toString()),
+        port, m_options.reusePort ? " (shared with SO_REUSEPORT)" : "");
     return true;
 }
 

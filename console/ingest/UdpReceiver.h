@@ -24,6 +24,10 @@ public:
         QHostAddress bind = QHostAddress::Any;
         quint16 port = 47800;
         int receiveBufferBytes = 8 * 1024 * 1024;
+        // SO_REUSEPORT: several processes bind the same port and the kernel
+        // gives each sender (by its source address and port) to one of them.
+        // Every socket on the port must set it.
+        bool reusePort = false;
     };
 
     explicit UdpReceiver(Options options, QObject *parent = nullptr);

@@ -96,7 +96,8 @@ bool ConsoleService::start(QString *error)
 
     m_ingestThread = new QThread(this);
     m_ingestThread->setObjectName(QStringLiteral("ingest"));
-    m_receiver = new UdpReceiver({m_config.udpBind, m_config.udpPort, m_config.receiveBufferBytes});
+    m_receiver = new UdpReceiver(
+        {m_config.udpBind, m_config.udpPort, m_config.receiveBufferBytes, m_config.reusePort});
     m_ingest = new Ingest(m_queue.get(), &m_counters, m_clock, policy);
     m_ingest->restore(devices);
     m_acknowledger = new Acknowledger(m_config.ackIntervalSeconds * 1000, m_clock);
@@ -420,7 +421,8 @@ bool ConsoleService::rebindUdp(const QHostAddress &bind, quint16 port, QString *
     UdpReceiver *old = m_receiver;
     const quint16 oldPort = old->boundPort();
     const auto open = [this](const QHostAddress &address, quint16 number, QString *why) {
-        auto *receiver = new UdpReceiver({address, number, m_config.receiveBufferBytes});
+        auto *receiver
+            = new UdpReceiver({address, number, m_config.receiveBufferBytes, m_config.reusePort});
         receiver->moveToThread(m_ingestThread);
         bool opened = false;
         QMetaObject::invokeMethod(

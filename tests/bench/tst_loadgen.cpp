@@ -20,6 +20,7 @@ class TestLoadgen : public QObject
 private slots:
     void sendsConsecutiveReportsPerDevice();
     void sameSeedSameDevices();
+    void spreadsDevicesOverSockets();
     void sealsWithTheKeysItWrites_data();
     void sealsWithTheKeysItWrites();
     void rejectsBadArguments_data();
@@ -29,6 +30,7 @@ private:
     struct Run
     {
         QList<dmr::Report> reports;
+        QList<quint16> senderPorts; // of each report
         QList<QByteArray> datagrams;
         QString summary;
         int undecodable = 0;
@@ -45,12 +47,14 @@ void TestLoadgen::runAgainstLocalSocket(const QStringList &extraArguments, Run &
     socket.setSocketOption(QAbstractSocket::ReceiveBufferSizeSocketOption, 4 << 20);
     auto drain = [&] {
         while (socket.hasPendingDatagrams()) {
-            const QByteArray datagram = socket.receiveDatagram().data();
+            const QNetworkDatagram received = socket.receiveDatagram();
+            const QByteArray datagram = received.data();
             run.datagrams.append(datagram);
             const dmr::DecodeResult result = dmr::decode(datagram.constData(), datagram.size());
-            if (result.ok())
+            if (result.ok()) {
                 run.reports.append(*result.report);
-            else
+                run.senderPorts.append(quint16(received.senderPort()));
+            } else
                 ++run.undecodable;
         }
     };
@@ -134,6 +138,38 @@ void TestLoadgen::sameSeedSameDevices()
     QVERIFY(ids[2] != ids[0]);
 }
 
+void TestLoadgen::spreadsDevicesOverSockets()
+{
+    Run run;
+    runAgainstLocalSocket(
+        {"--devices", "8", "--sockets", "3", "--rate", "400", "--duration", "0.5"}, run);
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(run.exitCode, 0);
+    QCOMPARE(run.undecodable, 0);
+
+    // Device i sends from socket i % 3, always the same one, its reports in order.
+    QMap<QString, quint16> portOf; // hostname -> source port
+    QMap<QString, QList<quint64>> sequences;
+    for (qsizetype i = 0; i < run.reports.size(); ++i) {
+        const QString host = QString::fromStdString(run.reports[i].hostname);
+        QCOMPARE(portOf.value(host, run.senderPorts[i]), run.senderPorts[i]);
+        portOf.insert(host, run.senderPorts[i]);
+        sequences[host].append(run.reports[i].sequence);
+    }
+    QCOMPARE(portOf.size(), 8);
+    QCOMPARE(QSet<quint16>(portOf.begin(), portOf.end()).size(), 3);
+    const auto hostname = [](int device) {
+        return QStringLiteral("loadgen-%1").arg(device, 6, 10, QLatin1Char('0'));
+    };
+    for (int i = 0; i < 8; ++i)
+        QCOMPARE(portOf.value(hostname(i)), portOf.value(hostname(i % 3)));
+    for (const QList<quint64> &received : std::as_const(sequences)) {
+        for (int i = 0; i < received.size(); ++i)
+            QCOMPARE(received[i], quint64(i + 1));
+    }
+}
+
 void TestLoadgen::sealsWithTheKeysItWrites_data()
 {
     QTest::addColumn<QString>("level");
@@ -202,6 +238,8 @@ void TestLoadgen::rejectsBadArguments_data()
     QTest::newRow("too many interfaces") << QStringList {"--interfaces", "33"};
     QTest::newRow("unknown option") << QStringList {"--frobnicate"};
     QTest::newRow("unknown level") << QStringList {"--security", "rot13"};
+    QTest::newRow("zero sockets") << QStringList {"--sockets", "0"};
+    QTest::newRow("more sockets than devices") << QStringList {"--devices", "2", "--sockets", "3"};
     QTest::newRow("keys without a level") << QStringList {"--write-keys", "/tmp/never-written"};
 }
 

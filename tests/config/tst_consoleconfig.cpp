@@ -39,6 +39,8 @@ QString valueOf(const ConsoleConfig &config, const QString &key)
         return QString::number(config.receiveBufferBytes);
     if (key == QLatin1String("store-maintenance"))
         return config.storeMaintenance ? QStringLiteral("on") : QStringLiteral("off");
+    if (key == QLatin1String("reuse-port"))
+        return config.reusePort ? QStringLiteral("on") : QStringLiteral("off");
     if (key == QLatin1String("forget-after"))
         return QString::number(config.forgetAfterDays);
     if (key == QLatin1String("headless"))
@@ -186,6 +188,7 @@ void TestConsoleConfig::precedence_data()
         {"flush-interval", "METRICS_FLUSH_INTERVAL_MS", {"5", "50", "500"}, "1000"},
         {"receive-buffer", "METRICS_RECEIVE_BUFFER", {"65536", "131072", "262144"}, "8388608"},
         {"store-maintenance", "METRICS_STORE_MAINTENANCE", {"off", "on", "off"}, "on"},
+        {"reuse-port", "METRICS_REUSE_PORT", {"on", "off", "on"}, "off"},
         {"forget-after", "METRICS_FORGET_AFTER_DAYS", {"7", "30", "90"}, "0"},
         {"headless", "METRICS_HEADLESS", {"", "1", "1"}, "false"},
     };
@@ -221,6 +224,8 @@ void TestConsoleConfig::precedence_data()
     QTest::newRow("store-maintenance: 0")
         << "store-maintenance"
         << "METRICS_STORE_MAINTENANCE" << QString() << "0" << QString() << "off";
+    QTest::newRow("reuse-port: 1") << "reuse-port"
+                                   << "METRICS_REUSE_PORT" << QString() << "1" << QString() << "on";
     QTest::newRow("udp-port: 0 picks a free port") << "udp-port"
                                                    << "METRICS_UDP_PORT"
                                                    << "0" << QString() << QString() << "0";
@@ -295,6 +300,9 @@ void TestConsoleConfig::invalidValues_data()
         "1024"} << none << QByteArray() << QStringList {"receive-buffer", "1024"};
     QTest::newRow("store-maintenance maybe") << QStringList {"--store-maintenance",
         "maybe"} << none << QByteArray() << QStringList {"store-maintenance", "maybe"};
+    QTest::newRow("reuse-port yes in env")
+        << none << QStringList {"METRICS_REUSE_PORT=yes"} << QByteArray()
+        << QStringList {"METRICS_REUSE_PORT", "yes"};
     QTest::newRow("negative forget-after") << QStringList {"--forget-after", "-1"} << none
                                            << QByteArray() << QStringList {"forget-after", "-1"};
     QTest::newRow("port with trailing text") << QStringList {"--udp-port", "47800x"} << none

@@ -2,10 +2,12 @@
 #include "dmr/Codec.h"
 #include "ingest/UdpReceiver.h"
 
+#include <QHash>
 #include <QTest>
 #include <QThread>
 #include <QUdpSocket>
 #include <memory>
+#include <vector>
 
 using namespace dmr::console;
 
@@ -54,11 +56,12 @@ private:
     UdpReceiver *m_receiver = nullptr;
 };
 
-UdpReceiver::Options loopback(quint16 port = 0)
+UdpReceiver::Options loopback(quint16 port = 0, bool reusePort = false)
 {
     UdpReceiver::Options options;
     options.bind = QHostAddress::LocalHost;
     options.port = port;
+    options.reusePort = reusePort;
     return options;
 }
 
@@ -88,7 +91,9 @@ private slots:
     void receivesEverything();
     void sizes_data();
     void sizes();
+    void portInUse_data();
     void portInUse();
+    void sharesThePortWithReusePort();
     void receivesOnIpv6();
 };
 
@@ -196,14 +201,28 @@ void TestUdpReceiver::sizes()
     QVERIFY(!threaded.datagrams.at(1).truncated);
 }
 
+void TestUdpReceiver::portInUse_data()
+{
+    QTest::addColumn<bool>("firstReusePort");
+    QTest::addColumn<bool>("secondReusePort");
+
+    QTest::newRow("neither shares") << false << false;
+    // SO_REUSEPORT shares a port only among sockets that all set it.
+    QTest::newRow("only the first shares") << true << false;
+    QTest::newRow("only the second shares") << false << true;
+}
+
 void TestUdpReceiver::portInUse()
 {
-    ThreadedReceiver first(loopback());
+    QFETCH(bool, firstReusePort);
+    QFETCH(bool, secondReusePort);
+
+    ThreadedReceiver first(loopback(0, firstReusePort));
     QString error;
     QVERIFY2(first.open(&error), qPrintable(error));
     const quint16 port = first.receiver()->boundPort();
 
-    ThreadedReceiver second(loopback(port));
+    ThreadedReceiver second(loopback(port, secondReusePort));
     QVERIFY(!second.open(&error));
     QVERIFY2(error.contains(QStringLiteral("port %1").arg(port)), qPrintable(error));
     QCOMPARE(second.receiver()->boundPort(), quint16(0));
@@ -212,6 +231,57 @@ void TestUdpReceiver::portInUse()
     QUdpSocket sender;
     sender.writeDatagram(payload(1, 10), QHostAddress::LocalHost, port);
     QTRY_COMPARE(first.datagrams.size(), qsizetype(1));
+}
+
+void TestUdpReceiver::sharesThePortWithReusePort()
+{
+    ThreadedReceiver first(loopback(0, true));
+    QString error;
+    QVERIFY2(first.open(&error), qPrintable(error));
+    const quint16 port = first.receiver()->boundPort();
+    ThreadedReceiver second(loopback(port, true));
+    QVERIFY2(second.open(&error), qPrintable(error));
+    QCOMPARE(second.receiver()->boundPort(), port);
+
+    // Each client its own ephemeral source port, as each agent has: the kernel
+    // picks the receiver by hashing the source address and port.
+    constexpr int kClients = 64;
+    constexpr int kPerClient = 4;
+    std::vector<std::unique_ptr<QUdpSocket>> clients;
+    for (int c = 0; c < kClients; ++c) {
+        clients.push_back(std::make_unique<QUdpSocket>());
+        QVERIFY(clients.back()->bind(QHostAddress::LocalHost, 0));
+    }
+    for (int i = 0; i < kPerClient; ++i) {
+        for (int c = 0; c < kClients; ++c)
+            QCOMPARE(clients[c]->writeDatagram(
+                         payload(c * kPerClient + i, 40), QHostAddress::LocalHost, port),
+                qint64(40));
+    }
+
+    constexpr qsizetype kSent = kClients * kPerClient;
+    QTRY_COMPARE_WITH_TIMEOUT(first.datagrams.size() + second.datagrams.size(), kSent, 5000);
+    QCOMPARE(
+        first.receiver()->receivedCount() + second.receiver()->receivedCount(), quint64(kSent));
+    QVERIFY2(!first.datagrams.isEmpty() && !second.datagrams.isEmpty(),
+        qPrintable(QStringLiteral("first %1, second %2")
+                       .arg(first.datagrams.size())
+                       .arg(second.datagrams.size())));
+
+    // All of one client's datagrams reach the same receiver.
+    const ThreadedReceiver *receivers[] = {&first, &second};
+    QHash<quint16, int> receiverOf; // client's port -> index in receivers
+    QHash<quint16, int> countOf;
+    for (int r = 0; r < 2; ++r) {
+        for (const Datagram &datagram : receivers[r]->datagrams) {
+            QCOMPARE(receiverOf.value(datagram.senderPort, r), r);
+            receiverOf.insert(datagram.senderPort, r);
+            ++countOf[datagram.senderPort];
+        }
+    }
+    QCOMPARE(receiverOf.size(), kClients);
+    for (const auto &client : clients)
+        QCOMPARE(countOf.value(client->localPort()), kPerClient);
 }
 
 void TestUdpReceiver::receivesOnIpv6()

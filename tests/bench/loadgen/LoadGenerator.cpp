@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <memory>
 #include <random>
 #include <sys/stat.h>
 #include <thread>
@@ -97,9 +98,13 @@ LoadGenerator::LoadGenerator(const LoadOptions &options)
 
 std::string LoadGenerator::run(const std::atomic<bool> &stop, LoadSummary &summary)
 {
-    UdpBatchSender sender;
-    if (std::string error = sender.open(m_options.targetHost, m_options.targetPort); !error.empty())
-        return error;
+    std::vector<std::unique_ptr<UdpBatchSender>> senders;
+    for (std::uint32_t i = 0; i < m_options.sockets; ++i) {
+        senders.push_back(std::make_unique<UdpBatchSender>());
+        if (std::string error = senders.back()->open(m_options.targetHost, m_options.targetPort);
+            !error.empty())
+            return error;
+    }
 
     const std::uint64_t total = m_options.totalReports();
     const double rate = m_options.ratePerSecond;
@@ -107,7 +112,10 @@ std::string LoadGenerator::run(const std::atomic<bool> &stop, LoadSummary &summa
     // fewer syscalls, single reports at low rates so that they are not bursty.
     const auto batchSize
         = static_cast<std::uint64_t>(std::clamp(std::floor(rate / 1000.0), 1.0, double(kMaxBatch)));
-    std::vector<std::string> batch(kMaxBatch);
+    // One batch per socket, so that each still sends with one sendmmsg call.
+    std::vector<std::vector<std::string>> batches(
+        senders.size(), std::vector<std::string>(kMaxBatch));
+    std::vector<std::size_t> counts(senders.size());
     std::uint64_t produced = 0;
     std::uint64_t bytes = 0;
     std::size_t cursor = 0;
@@ -144,15 +152,21 @@ std::string LoadGenerator::run(const std::atomic<bool> &stop, LoadSummary &summa
         const auto count
             = static_cast<std::size_t>(std::min<std::uint64_t>(due - produced, kMaxBatch));
         const std::int64_t nowMs = epochMilliseconds();
+        std::fill(counts.begin(), counts.end(), 0);
         for (std::size_t i = 0; i < count; ++i) {
             const Report &report = m_devices[cursor].next(nowMs);
-            batch[i] = m_keys.empty() ? encode(report)
+            const std::size_t socket = cursor % senders.size();
+            std::string &datagram = batches[socket][counts[socket]++];
+            datagram = m_keys.empty() ? encode(report)
                                       : seal(PayloadKind::Report, encodeReport(report),
                                           m_options.security, &m_keys[cursor], nowMs);
-            bytes += batch[i].size();
+            bytes += datagram.size();
             cursor = cursor + 1 == m_devices.size() ? 0 : cursor + 1;
         }
-        sender.send(batch, count);
+        for (std::size_t socket = 0; socket < senders.size(); ++socket) {
+            if (counts[socket] > 0)
+                senders[socket]->send(batches[socket], counts[socket]);
+        }
         produced += count;
     }
     // The run lasts its full duration even when the last report went early, so
@@ -160,12 +174,16 @@ std::string LoadGenerator::run(const std::atomic<bool> &stop, LoadSummary &summa
     if (!stop.load())
         std::this_thread::sleep_until(deadline);
 
-    summary.sent = sender.sent();
-    summary.errors = sender.errors();
-    summary.refused = sender.refused();
+    summary = {};
+    for (const auto &sender : senders) {
+        summary.sent += sender->sent();
+        summary.errors += sender->errors();
+        summary.refused += sender->refused();
+        if (!sender->lastError().empty())
+            summary.lastError = sender->lastError();
+    }
     summary.durationSeconds = std::chrono::duration<double>(Clock::now() - start).count();
     summary.bytesPerReport = produced ? double(bytes) / double(produced) : 0;
-    summary.lastError = sender.lastError();
     return {};
 }
 

@@ -25,7 +25,8 @@ struct LoadSummary
     std::string machineLine() const;
 };
 
-// Sends reports of all devices, round-robin, at the requested aggregate rate.
+// Sends reports of all devices, round-robin, at the requested aggregate rate,
+// from one socket or from several (LoadOptions::sockets).
 class LoadGenerator
 {
 public:

@@ -17,6 +17,7 @@ namespace {
 constexpr std::uint32_t kMaxDevices = 1'000'000;
 constexpr double kMaxRate = 10'000'000;
 constexpr double kMaxDuration = 7 * 86400;
+constexpr std::uint32_t kMaxSockets = 1024;
 
 std::optional<std::uint64_t> parseUnsigned(const std::string &text, std::uint64_t max)
 {
@@ -110,6 +111,9 @@ std::string LoadOptions::usage(const char *program)
           "                      at --security's level, then exit without sending\n"
           "  --label-values N    give each device a label rack=rack-NN with N values\n"
           "                      (device index modulo N; default 0: no labels)\n"
+          "  --sockets N         send from N UDP sockets, device i from socket i modulo N,\n"
+          "                      each its own source port, so that consoles sharing the\n"
+          "                      port (--reuse-port on) each get a share (default 1)\n"
           "  -h, --help          show this help\n";
 }
 
@@ -165,6 +169,11 @@ LoadOptions::ParseResult LoadOptions::parse(int argc, char **argv)
                 const auto n = parseUnsigned(v, kMaxDevices);
                 return n ? (options.labelValues = std::uint32_t(*n), true) : false;
             }},
+        {"--sockets",
+            [&options](const std::string &v) {
+                const auto n = parseUnsigned(v, kMaxSockets);
+                return n && *n > 0 ? (options.sockets = std::uint32_t(*n), true) : false;
+            }},
         {"--write-keys",
             [&options](const std::string &v) {
                 options.writeKeysPath = v;
@@ -198,6 +207,8 @@ LoadOptions::ParseResult LoadOptions::parse(int argc, char **argv)
     }
     if (!options.writeKeysPath.empty() && options.security == Security::None)
         return fail("--write-keys needs --security sign or encrypt");
+    if (options.sockets > options.devices)
+        return fail("--sockets is more than --devices: some sockets would send nothing");
     if (options.totalReports() == 0)
         return fail("--rate x --duration is less than one report");
     result.options = options;

@@ -31,6 +31,10 @@ struct LoadOptions
     // modulo this, sent as agents send labels (whole now and then, else
     // their hash): what a grouped device table is measured with.
     std::uint32_t labelValues = 0;
+    // UDP sockets the devices are spread over, device i on socket i % N, each
+    // its own source port: consoles sharing a port with SO_REUSEPORT are
+    // given senders by source port, so one socket would load just one.
+    std::uint32_t sockets = 1;
 
     // The number of reports the run sends when it keeps pace.
     std::uint64_t totalReports() const;

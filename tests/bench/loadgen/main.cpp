@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// metrics-loadgen: many simulated agents on one socket, to measure how many
+// metrics-loadgen: many simulated agents on a few sockets, to measure how many
 // reports a second the console ingests. See LoadOptions::usage().
 #include "LoadGenerator.h"
 #include "LoadOptions.h"
