@@ -135,7 +135,7 @@ int main(int argc, char *argv[])
         return 1;
     }
     qCInfo(lcConfig, "metrics-console %s: UDP port %u, database %s", DMR_VERSION, service.udpPort(),
-        qPrintable(config->database));
+        qPrintable(config->databaseShown()));
     std::unique_ptr<MainWindow> mainWindow;
     if (window) {
         QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/metrics-console.svg")));

@@ -2,12 +2,15 @@
 #include "config/ConsoleConfig.h"
 
 #include "config/EnvFile.h"
+#include "store/DatabaseLocation.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QRegularExpression>
+#include <QUrl>
+#include <QUrlQuery>
 #include <cstdio>
 #include <functional>
 
@@ -90,10 +93,23 @@ const QList<Key> &keys()
                 c.apiToken = v;
                 return v.size() >= 8;
             }},
-        {"db", "METRICS_DB", "path",
-            "SQLite database file (default $XDG_DATA_HOME/device-metrics-reporter/metrics.db).",
+        {"db", "METRICS_DB", "path|url",
+            "SQLite database file (default $XDG_DATA_HOME/device-metrics-reporter/metrics.db), "
+            "or postgresql://user@host:port/dbname for a PostgreSQL database that several "
+            "consoles share; its password from METRICS_DB_PASSWORD_FILE, or libpq's PGPASSFILE "
+            "or ~/.pgpass.",
             [](ConsoleConfig &c, const QString &v) {
+                QString why;
+                if (!DatabaseLocation::parse(v, &why))
+                    return false;
                 c.database = v;
+                return true;
+            }},
+        {"db-password-file", "METRICS_DB_PASSWORD_FILE", "path",
+            "File whose first line is the PostgreSQL password (mode 0600; under systemd, "
+            "LoadCredential=). Never put the password on the command line.",
+            [](ConsoleConfig &c, const QString &v) {
+                c.databasePasswordFile = v;
                 return !v.isEmpty();
             }},
         {"log-file", "METRICS_LOG_FILE", "path",
@@ -222,6 +238,11 @@ const QList<Key> &keys()
             "(SO_REUSEPORT): the kernel gives each agent, by its address and source port, to "
             "one of them (default off).",
             [](ConsoleConfig &c, const QString &v) { return toSwitch(v, &c.reusePort); }},
+        {"receive", "METRICS_RECEIVE", "on|off",
+            "Receive agents' reports over UDP (default on). Off: a console attached to a "
+            "PostgreSQL database that collectors write, showing the whole fleet, its web page "
+            "and REST API.",
+            [](ConsoleConfig &c, const QString &v) { return toSwitch(v, &c.receive); }},
     };
     return table;
 }
@@ -274,6 +295,13 @@ QString ConsoleConfig::defaultDatabasePath(const QProcessEnvironment &environmen
         dataHome = environment.value(QStringLiteral("HOME"), QDir::homePath())
             + QStringLiteral("/.local/share");
     return dataHome + QStringLiteral("/device-metrics-reporter/metrics.db");
+}
+
+QString ConsoleConfig::databaseShown() const
+{
+    QString error;
+    const std::optional<DatabaseLocation> location = DatabaseLocation::parse(database, &error);
+    return location ? location->redacted() : database;
 }
 
 QString ConsoleConfig::defaultKeyFile(const QString &databasePath)
@@ -385,12 +413,36 @@ std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
             continue;
         }
         if (!key.apply(config, value)) {
-            *error = QStringLiteral("invalid value '%1' for %2").arg(value, source);
+            // A database URL may hold a password: its reason, not its text.
+            QString why;
+            if (qstrcmp(key.flag, "db") == 0 && !DatabaseLocation::parse(value, &why))
+                *error = QStringLiteral("invalid database for %1: %2").arg(source, why);
+            else
+                *error = QStringLiteral("invalid value '%1' for %2").arg(value, source);
             return std::nullopt;
         }
     }
+    const std::optional<DatabaseLocation> location
+        = DatabaseLocation::parse(config.database, error);
+    if (!location)
+        return std::nullopt;
+    if (!config.databasePasswordFile.isEmpty()) {
+        if (!location->isPostgres()) {
+            *error = QStringLiteral("a database password file is for a postgresql:// database, "
+                                    "not the SQLite file %1")
+                         .arg(config.database);
+            return std::nullopt;
+        }
+        QUrl url(config.database);
+        QUrlQuery query(url);
+        query.removeAllQueryItems(QStringLiteral("password_file"));
+        query.addQueryItem(QStringLiteral("password_file"), config.databasePasswordFile);
+        url.setQuery(query);
+        config.database = url.toString();
+    }
     if (config.keyFile.isEmpty())
-        config.keyFile = defaultKeyFile(config.database);
+        config.keyFile = defaultKeyFile(
+            location->isPostgres() ? defaultDatabasePath(environment) : config.database);
     *exitCode = 0;
     return config;
 }

@@ -22,7 +22,8 @@ struct ConsoleConfig
     QHostAddress httpBind = QHostAddress::LocalHost;
     quint16 httpPort = 8000;
     QString apiToken; // Bearer token every HTTP POST needs; empty: writes refused
-    QString database; // SQLite file path
+    QString database; // SQLite file path or postgresql:// URL (DatabaseLocation)
+    QString databasePasswordFile; // folded into database as ?password_file=
     QString logFile; // "-" for stderr only
     int statsIntervalSeconds = 60;
     int offlineAfterSeconds = 60; // lower bound of max(this, 3 x interval)
@@ -46,6 +47,7 @@ struct ConsoleConfig
     int receiveBufferBytes = 8 * 1024 * 1024;
     // Lets several consoles on one host share the UDP port (SO_REUSEPORT).
     bool reusePort = false;
+    bool receive = true; // off: attached to a shared database, no UDP
     // The least protection every datagram must have; devices with a key in
     // the key file must use at least that key's level.
     dmr::Security security = dmr::Security::None;
@@ -65,6 +67,8 @@ struct ConsoleConfig
 
     static QString defaultDatabasePath(const QProcessEnvironment &environment);
     static QString defaultKeyFile(const QString &databasePath);
+    // The database for logs and windows: a URL without its password.
+    QString databaseShown() const;
     static QString helpText();
 };
 

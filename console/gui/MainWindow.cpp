@@ -557,7 +557,7 @@ void MainWindow::updateStatus()
         && m_budgetShownAt.elapsed() > 10 * 60 * 1000)
         m_budgetLabel->hide();
     m_storeLabel->setText(m_storeError.isEmpty()
-            ? tr("UDP %1 · %2").arg(m_service->udpPort()).arg(m_service->config().database)
+            ? tr("UDP %1 · %2").arg(m_service->udpPort()).arg(m_service->config().databaseShown())
             : tr("Store error: %1").arg(m_storeError));
 }
 

@@ -22,6 +22,57 @@ void DeviceCache::reset(const QList<DeviceOverview> &devices)
     ++m_version;
 }
 
+QList<QPair<qint64, qint64>> DeviceCache::refresh(const QList<DeviceOverview> &stored)
+{
+    QList<QPair<qint64, qint64>> newer; // (devices.id, ts) of reports to read interfaces of
+    QHash<QString, QString> uuidOf; // device_id -> stored uuid
+    for (const DeviceOverview &row : stored) {
+        uuidOf.insert(row.device.deviceId, row.device.uuid);
+        if (m_removed.contains(row.device.uuid))
+            continue;
+        auto it = m_devices.find(row.device.uuid);
+        if (it == m_devices.end()) {
+            it = m_devices.insert(row.device.uuid, row);
+            if (row.latestTs > 0)
+                newer.append({row.id, row.latestTs});
+            continue;
+        }
+        DeviceOverview &cached = *it;
+        cached.id = row.id;
+        cached.displayName = row.displayName;
+        cached.labels = row.labels;
+        if (row.device.lastSeen > cached.device.lastSeen)
+            cached.device = row.device;
+        if (row.latestTs > cached.latestTs) {
+            cached.latestTs = row.latestTs;
+            cached.system = row.system;
+            newer.append({row.id, row.latestTs});
+        }
+    }
+    for (auto it = m_devices.begin(); it != m_devices.end();) {
+        const auto storedUuid = uuidOf.constFind(it->device.deviceId);
+        if (storedUuid != uuidOf.cend() && *storedUuid != it.key())
+            it = m_devices.erase(it); // an alias of the stored device
+        else
+            ++it;
+    }
+    ++m_version;
+    return newer;
+}
+
+void DeviceCache::updateInterfaces(
+    const QHash<qint64, std::vector<dmr::InterfaceSample>> &interfaces)
+{
+    if (interfaces.isEmpty())
+        return;
+    for (DeviceOverview &overview : m_devices) {
+        const auto found = interfaces.constFind(overview.id);
+        if (found != interfaces.cend())
+            overview.interfaces = *found;
+    }
+    ++m_version;
+}
+
 void DeviceCache::updateDevices(const QList<DeviceSnapshot> &devices)
 {
     for (const DeviceSnapshot &device : devices) {

@@ -28,6 +28,15 @@ public:
     void setDatabaseId(const QString &uuid, qint64 id);
     void setDisplayName(const QString &uuid, const QString &displayName);
     void setLabels(const QString &uuid, const QMap<QString, QString> &labels);
+    // The store's view (StoreReader::fleet), for devices other consoles on a
+    // shared database write: new ones appear, and a device whose stored
+    // report is newer than the one here takes the store's values. A uuid
+    // this console made for a device another console had registered (a
+    // DeviceAdoption) goes. The uuids whose stored report is newer than the
+    // cache's, for their interfaces to be read (updateInterfaces).
+    QList<QPair<qint64, qint64>> refresh(const QList<DeviceOverview> &stored);
+    // Interfaces of the newest report, by devices.id.
+    void updateInterfaces(const QHash<qint64, std::vector<dmr::InterfaceSample>> &interfaces);
     // The store deleted the device: it goes, and updates about it that were
     // on their way (ingest's, from before it heard) are ignored. Its uuid is
     // never given again: a device that reports after a deletion is a new one.

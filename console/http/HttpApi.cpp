@@ -26,6 +26,7 @@
 #include <QRegularExpression>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTimer>
 #include <QWebSocket>
 #include <algorithm>
 
@@ -218,6 +219,13 @@ bool HttpApi::start(QString *error)
     m_cache->reset(*devices);
     m_push = new LivePush(m_cache.get(), this);
     m_list = new DeviceListBody(m_cache.get(), this);
+    if (m_reader->isShared()) {
+        // Other consoles write devices this one never hears of: the cache
+        // follows the database too, every two seconds (one statement).
+        auto *refresh = new QTimer(this);
+        connect(refresh, &QTimer::timeout, this, &HttpApi::refreshFromStore);
+        refresh->start(2000);
+    }
 
     m_server = new QHttpServer(this);
     m_server->setMissingHandler(
@@ -292,6 +300,28 @@ void HttpApi::updateDevices(const QList<DeviceSnapshot> &devices)
     QStringList uuids;
     for (const DeviceSnapshot &device : devices)
         uuids.append(device.uuid);
+    m_push->devicesChanged(uuids);
+}
+
+void HttpApi::refreshFromStore()
+{
+    if (!m_cache || !m_push)
+        return;
+    QString error;
+    const std::optional<QList<DeviceOverview>> stored = m_reader->fleet(&error);
+    if (!stored) {
+        qCWarning(lcHttp, "cannot read the fleet from the database: %s", qPrintable(error));
+        return;
+    }
+    const QList<QPair<qint64, qint64>> newer = m_cache->refresh(*stored);
+    const auto interfaces = m_reader->interfacesOf(newer, &error);
+    if (interfaces)
+        m_cache->updateInterfaces(*interfaces);
+    else
+        qCWarning(lcHttp, "cannot read interfaces from the database: %s", qPrintable(error));
+    QStringList uuids;
+    for (const DeviceOverview &device : *stored)
+        uuids.append(device.device.uuid);
     m_push->devicesChanged(uuids);
 }
 

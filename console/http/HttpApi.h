@@ -94,6 +94,8 @@ public slots:
     void setLabels(const QString &uuid, const QMap<QString, QString> &labels);
 
 private:
+    // On a shared database: what the other consoles store, into the cache.
+    void refreshFromStore();
     void forwardToAlerts(
         const QHttpServerRequest &request, QHttpServerResponder &responder, QStringList path);
     using Status = QHttpServerResponder::StatusCode;

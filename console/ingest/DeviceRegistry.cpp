@@ -50,6 +50,21 @@ bool DeviceRegistry::remove(const std::string &deviceId, const QString &uuid)
     return true;
 }
 
+bool DeviceRegistry::adopt(const DeviceAdoption &adoption, DeviceSnapshot *snapshot)
+{
+    const auto it = m_devices.find(adoption.deviceId.toStdString());
+    if (it == m_devices.end() || it->second.snapshot.uuid != adoption.localUuid)
+        return false;
+    DeviceSnapshot &device = it->second.snapshot;
+    device.uuid = adoption.storedUuid;
+    device.reportsReceived += adoption.reportsReceived;
+    device.reportsLost += adoption.reportsLost;
+    if (adoption.createdAt > 0)
+        device.createdAt = std::min(device.createdAt, adoption.createdAt);
+    *snapshot = device;
+    return true;
+}
+
 bool DeviceRegistry::absorb(const std::string &into, const std::string &from,
     const QString &fromUuid, DeviceSnapshot *snapshot)
 {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ingest/AcceptedReport.h"
+#include "ingest/DeviceAdoption.h"
 #include "ingest/SequenceWindow.h"
 
 #include <QList>
@@ -48,6 +49,11 @@ public:
     // *snapshot; false when `into` is not known.
     bool absorb(const std::string &into, const std::string &from, const QString &fromUuid,
         DeviceSnapshot *snapshot);
+    // Another console registered the device first (DeviceAdoption): it takes
+    // the stored uuid, and the stored counters are added to what was counted
+    // here. The snapshot afterwards in *snapshot; false when the device is
+    // not known or already has another uuid than the local one.
+    bool adopt(const DeviceAdoption &adoption, DeviceSnapshot *snapshot);
 
     // Records one report. On Accepted, *snapshot holds the device afterwards.
     // From HTTP, an empty hostname, a zero interval or agent version keep the

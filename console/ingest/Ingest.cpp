@@ -254,6 +254,18 @@ void Ingest::mergeDevices(const QString &into, const QString &from, const QStrin
         emit devicesUpdated({device});
 }
 
+void Ingest::adoptDevices(const QList<DeviceAdoption> &adoptions)
+{
+    QList<DeviceSnapshot> adopted;
+    for (const DeviceAdoption &adoption : adoptions) {
+        DeviceSnapshot device;
+        if (m_registry.adopt(adoption, &device))
+            adopted.append(device);
+    }
+    if (!adopted.isEmpty())
+        emit devicesUpdated(adopted);
+}
+
 DeviceSnapshot Ingest::submit(const AcceptedReport &report, DeviceRegistry::Source source)
 {
     AcceptedReport accepted = report;

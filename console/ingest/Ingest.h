@@ -64,6 +64,9 @@ public slots:
     // The store merged device `from` into `into` (DeviceRegistry::absorb);
     // announces `into`'s new counters in devicesUpdated.
     void mergeDevices(const QString &into, const QString &from, const QString &fromUuid);
+    // Devices another console registered first (DeviceRegistry::adopt);
+    // announces them under their stored uuids in devicesUpdated.
+    void adoptDevices(const QList<DeviceAdoption> &adoptions);
 
 signals:
     // Devices seen in a batch, newest state; for live views.

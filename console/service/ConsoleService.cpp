@@ -33,6 +33,7 @@ ConsoleService::ConsoleService(ConsoleConfig config, DeviceRegistry::Clock clock
     qRegisterMetaType<QList<DeviceSnapshot>>();
     qRegisterMetaType<QList<AcceptedReport>>();
     qRegisterMetaType<DeviceChangeResult>();
+    qRegisterMetaType<QList<DeviceAdoption>>();
 }
 
 ConsoleService::~ConsoleService()
@@ -128,6 +129,8 @@ bool ConsoleService::start(QString *error)
             else if (result.change.kind == DeviceChange::Kind::Merge)
                 ingest->mergeDevices(result.deviceId, result.fromDeviceId, result.change.from);
         });
+    // Devices another console on the same database registered first.
+    connect(m_writer, &StoreWriter::devicesAdopted, m_ingest, &Ingest::adoptDevices);
     connect(m_writer, &StoreWriter::deviceChanged, this, [this](const DeviceChangeResult &result) {
         if (result.done())
             emit deviceChanged(result);
@@ -144,9 +147,13 @@ bool ConsoleService::start(QString *error)
         startAlerts();
         startHttp();
     }
-    if (ok)
+    if (ok && m_config.receive)
         QMetaObject::invokeMethod(
             m_receiver, [&] { ok = m_receiver->open(error); }, Qt::BlockingQueuedConnection);
+    else if (ok)
+        qCInfo(lcIngest,
+            "not receiving reports (--receive off): showing what the consoles "
+            "writing to the database store");
     m_running = true;
     if (!ok) {
         stop();

@@ -200,6 +200,11 @@ bool StoreReader::open(QString *error)
     return m_db.isValid();
 }
 
+bool StoreReader::isShared() const
+{
+    return SqlConnection::isPostgres(m_db);
+}
+
 // Devices
 
 bool StoreReader::fillLatest(DeviceOverview *overview, QString *error)
@@ -338,6 +343,43 @@ std::optional<QList<DeviceOverview>> StoreReader::fleet(QString *error)
     if (!fillLabels(&rows, error))
         return std::nullopt;
     return rows;
+}
+
+std::optional<QHash<qint64, std::vector<dmr::InterfaceSample>>> StoreReader::interfacesOf(
+    const QList<QPair<qint64, qint64>> &reports, QString *error)
+{
+    QHash<qint64, std::vector<dmr::InterfaceSample>> interfaces;
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    // Numbers only, so written into the statement: a few hundred pairs a
+    // statement instead of a round trip each.
+    constexpr qsizetype kPairs = 500;
+    for (qsizetype from = 0; from < reports.size(); from += kPairs) {
+        QStringList pairs;
+        for (qsizetype i = from; i < std::min(reports.size(), from + kPairs); ++i)
+            pairs << QStringLiteral("(%1, %2)").arg(reports[i].first).arg(reports[i].second);
+        if (!query.exec(QStringLiteral("SELECT device, ")
+                + networkColumns().mid(1).join(QStringLiteral(", "))
+                + QStringLiteral(" FROM network_metrics WHERE (device, ts) IN (VALUES %1)"
+                                 " ORDER BY device, interface")
+                      .arg(pairs.join(QStringLiteral(", "))))) {
+            *error = failure(query);
+            return std::nullopt;
+        }
+        while (query.next()) {
+            dmr::InterfaceSample sample;
+            sample.name = query.value(1).toString().toStdString();
+            sample.ipAddress = query.value(2).toString().toStdString();
+            sample.macAddress = query.value(3).toString().toStdString();
+            sample.rxBytes = query.value(4).toULongLong();
+            sample.txBytes = query.value(5).toULongLong();
+            sample.rxPackets = query.value(6).toULongLong();
+            sample.txPackets = query.value(7).toULongLong();
+            interfaces[query.value(0).toLongLong()].push_back(std::move(sample));
+        }
+        query.finish();
+    }
+    return interfaces;
 }
 
 std::optional<qint64> StoreReader::deviceCount(QString *error)

@@ -80,6 +80,8 @@ public:
     StoreReader &operator=(const StoreReader &) = delete;
 
     bool open(QString *error);
+    // A database other consoles may write too (PostgreSQL).
+    bool isShared() const;
 
     // Every device with its newest system values and interfaces, sorted by
     // hostname, then device_id.
@@ -89,6 +91,9 @@ public:
     // Every device with its newest system values (no interfaces) in one
     // statement: a fleet of 10,000 in one round trip, for the device table.
     std::optional<QList<DeviceOverview>> fleet(QString *error);
+    // The interfaces of each (devices.id, ts) report, in one statement.
+    std::optional<QHash<qint64, std::vector<dmr::InterfaceSample>>> interfacesOf(
+        const QList<QPair<qint64, qint64>> &reports, QString *error);
     // How many devices are stored; the health check's probe of the database.
     std::optional<qint64> deviceCount(QString *error);
     // Sizes and spans of every part of the store. Reads every page (SQLite's

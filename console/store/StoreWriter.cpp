@@ -210,12 +210,17 @@ bool StoreWriter::prepare(QString *error)
         && bulk(m_networkMany, "network_metrics", kNetworkColumns, kRowsPerStatement)
         && bulk(m_networkOne, "network_metrics", kNetworkColumns, 1)
         && make(m_insertDevice,
+            // Another console on the same database may have registered the
+            // device first (several collectors on PostgreSQL): its row wins.
             QStringLiteral("INSERT INTO devices (uuid, device_id, hostname, agent_version,"
                            " interval_seconds, created_at, updated_at, last_seen,"
                            " reports_received, reports_lost, run_id, last_sequence,"
                            " stored_sequence, stored_above)"
-                           " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"))
-        && make(m_selectDevice, QStringLiteral("SELECT id FROM devices WHERE uuid = ?"))
+                           " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                           " ON CONFLICT (device_id) DO NOTHING"))
+        && make(m_selectDevice,
+            QStringLiteral("SELECT id, uuid, reports_received, reports_lost, created_at"
+                           " FROM devices WHERE device_id = ?"))
         && make(m_updateDevice,
             QStringLiteral("UPDATE devices SET hostname = ?, agent_version = ?,"
                            " interval_seconds = ?, updated_at = ?, last_seen = ?,"
@@ -486,9 +491,20 @@ bool StoreWriter::writeBatch(std::vector<AcceptedReport> &batch, QString *error)
         db.rollback();
         m_ids = idsBefore; // rows inserted in the rolled-back transaction are gone
         m_networkRollup->rollback();
+        m_adoptions.clear();
         return false;
     }
     m_counters->persisted.fetch_add(batch.size(), std::memory_order_relaxed);
+    if (!m_adoptions.isEmpty()) {
+        for (const DeviceAdoption &adoption : std::as_const(m_adoptions)) {
+            // Reports under either uuid go to the one row.
+            m_ids.insert(adoption.storedUuid, m_ids.value(adoption.localUuid));
+            stored.insert(adoption.storedUuid, stored.value(adoption.localUuid));
+            qCInfo(lcStore, "device %s was registered by another console: it is %s",
+                qPrintable(adoption.deviceId), qPrintable(adoption.storedUuid));
+        }
+        emit devicesAdopted(std::exchange(m_adoptions, {}));
+    }
     if (m_compactor) {
         QHash<qint64, qint64> newest; // device -> newest sample time in the batch
         for (const AcceptedReport &accepted : batch) {
@@ -565,14 +581,27 @@ bool StoreWriter::upsertDevices(const std::vector<AcceptedReport> &batch,
             // storedAfter() holds every device of the batch.
             bindStored(insert, 12, *stored.constFind(device->uuid), *device);
             QSqlQuery &select = *m_selectDevice;
-            select.bindValue(0, device->uuid);
+            select.bindValue(0, device->deviceId);
             if (!insert.exec() || !select.exec() || !select.next()) {
                 *error = QStringLiteral("cannot add device %1: %2")
                              .arg(device->deviceId,
                                  insert.lastError().text() + select.lastError().text());
                 return false;
             }
-            m_ids.insert(device->uuid, select.value(0).toLongLong());
+            const qint64 rowId = select.value(0).toLongLong();
+            m_ids.insert(device->uuid, rowId);
+            if (insert.numRowsAffected() == 0) {
+                // Registered by another console: this one's uuid is an alias
+                // of the stored one, which ingest takes on after the commit.
+                DeviceAdoption adoption;
+                adoption.deviceId = device->deviceId;
+                adoption.localUuid = device->uuid;
+                adoption.storedUuid = select.value(1).toString();
+                adoption.reportsReceived = select.value(2).toULongLong();
+                adoption.reportsLost = select.value(3).toULongLong();
+                adoption.createdAt = select.value(4).toLongLong();
+                m_adoptions.append(adoption);
+            }
             select.finish();
             continue;
         }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ingest/AcceptedReport.h"
+#include "ingest/DeviceAdoption.h"
 #include "ingest/StoredRun.h"
 #include "store/DeviceChange.h"
 
@@ -95,6 +96,9 @@ signals:
     // finds its own by DeviceChange::id); also each device forgotten after
     // forgetAfterMs, as a Delete with `forgotten` set.
     void deviceChanged(const DeviceChangeResult &result);
+    // After a commit: devices this console took for new that another console
+    // on the same database had registered; the stored uuid is theirs now.
+    void devicesAdopted(const QList<DeviceAdoption> &adoptions);
 
 private:
     void flushSome();
@@ -122,6 +126,7 @@ private:
     std::unique_ptr<Database> m_database;
     QTimer *m_timer = nullptr;
     QHash<QString, qint64> m_ids; // uuid -> devices.id
+    QList<DeviceAdoption> m_adoptions; // of the open transaction
     QHash<QString, StoredRun> m_stored; // uuid -> its current run's stored sequences
     std::unique_ptr<BulkInsert> m_systemMany, m_systemOne, m_networkMany, m_networkOne;
     std::vector<std::unique_ptr<SystemRollup>> m_rollups; // minute, hour

@@ -16,8 +16,8 @@ public:
         , m_db(std::move(db))
     { }
 
-    // Starts it and waits until it receives (it logs its UDP port); false if
-    // it exits or says nothing within 5 s.
+    // Starts it and waits until it receives (it logs its UDP port, 0 with
+    // --receive off); false if it exits or says nothing within 5 s.
     bool start(const QStringList &extra = {})
     {
         m_udpPort = m_httpPort = 0;
@@ -31,17 +31,21 @@ public:
             return false;
         static const QRegularExpression udpLine(QStringLiteral("UDP port (\\d+)"));
         static const QRegularExpression httpLine(QStringLiteral("http://127\\.0\\.0\\.1:(\\d+)/"));
-        for (int i = 0; i < 200 && m_udpPort == 0; ++i) {
+        // "UDP port 0" with --receive off: started, receiving nothing.
+        bool started = false;
+        for (int i = 0; i < 200 && !started; ++i) {
             m_process.waitForReadyRead(25);
             const QString text = QString::fromUtf8(log());
-            if (const auto match = udpLine.match(text); match.hasMatch())
+            if (const auto match = udpLine.match(text); match.hasMatch()) {
                 m_udpPort = quint16(match.captured(1).toUInt());
+                started = true;
+            }
             if (const auto match = httpLine.match(text); match.hasMatch())
                 m_httpPort = quint16(match.captured(1).toUInt());
             if (m_process.state() == QProcess::NotRunning)
                 break;
         }
-        return m_udpPort != 0;
+        return started;
     }
 
     quint16 udpPort() const { return m_udpPort; }
