@@ -273,98 +273,131 @@ bool ChunkTable::forEachRow(const QSqlDatabase &db, Kind kind, qint64 deviceId, 
 {
     if (toMs <= fromMs)
         return true;
+    // PostgreSQL (QPSQL) hands a forward-only result over row by row, and
+    // any other statement on the connection, a PREPARE too, drops the rows
+    // not read yet: each read below is taken to its end before the next
+    // statement runs, and row() is called only between reads.
     const QStringList &names = columns(kind);
     const int shown = readerColumns(kind);
-    // The chunks that overlap the range, oldest first.
-    QSqlQuery chunks(db);
-    chunks.setForwardOnly(true);
-    chunks.prepare(QStringLiteral("SELECT start_ts, data FROM %1 WHERE device = ? AND kind = ?"
-                                  " AND start_ts > ? AND start_ts < ? AND last_ts >= ?"
-                                  " ORDER BY start_ts")
-                       .arg(table()));
-    chunks.addBindValue(deviceId);
-    chunks.addBindValue(int(kind));
-    chunks.addBindValue(windowOf(kind, fromMs) - 1);
-    chunks.addBindValue(toMs);
-    chunks.addBindValue(fromMs);
-    if (!chunks.exec()) {
-        *error = failure(chunks);
-        return false;
+    // The windows of the chunks that overlap the range, oldest first: their
+    // keys only, a number a window, and each BLOB when its turn comes.
+    std::vector<qint64> chunkStarts;
+    {
+        QSqlQuery chunks(db);
+        chunks.setForwardOnly(true);
+        chunks.prepare(QStringLiteral("SELECT start_ts FROM %1 WHERE device = ? AND kind = ?"
+                                      " AND start_ts > ? AND start_ts < ? AND last_ts >= ?"
+                                      " ORDER BY start_ts")
+                           .arg(table()));
+        chunks.addBindValue(deviceId);
+        chunks.addBindValue(int(kind));
+        chunks.addBindValue(windowOf(kind, fromMs) - 1);
+        chunks.addBindValue(toMs);
+        chunks.addBindValue(fromMs);
+        if (!chunks.exec()) {
+            *error = failure(chunks);
+            return false;
+        }
+        while (chunks.next())
+            chunkStarts.push_back(chunks.value(0).toLongLong());
     }
-    const QString select
-        = QStringLiteral("SELECT %1 FROM %2 WHERE device = ? AND ts >= ? AND ts < ?")
-              .arg(names.mid(0, shown).join(QStringLiteral(", ")), rowTable(kind));
-    // Rows to merge with a chunk's, and rows alone, ordered by the database.
-    QSqlQuery merged(db);
-    merged.setForwardOnly(true);
-    merged.prepare(select);
-    QSqlQuery streamed(db);
-    streamed.setForwardOnly(true);
-    streamed.prepare(select + QStringLiteral(" ORDER BY ts")
-        + (isNetwork(kind) ? QStringLiteral(", interface") : QString()));
-    auto run = [&](QSqlQuery &query, qint64 from, qint64 to) {
-        query.addBindValue(deviceId);
-        query.addBindValue(from);
-        query.addBindValue(to);
+    // A chunk's BLOB by its key (the PostgreSQL table has no id column).
+    QSqlQuery data(db);
+    data.setForwardOnly(true);
+    data.prepare(
+        QStringLiteral("SELECT data FROM %1 WHERE device = ? AND kind = ? AND start_ts = ?")
+            .arg(table()));
+    // The row table's rows of a stretch of time, and where its next row is.
+    QSqlQuery rows(db);
+    rows.setForwardOnly(true);
+    rows.prepare(QStringLiteral("SELECT %1 FROM %2 WHERE device = ? AND ts >= ? AND ts < ?"
+                                " ORDER BY ts%3")
+                     .arg(names.mid(0, shown).join(QStringLiteral(", ")), rowTable(kind),
+                         isNetwork(kind) ? QStringLiteral(", interface") : QString()));
+    QSqlQuery nextRow(db);
+    nextRow.setForwardOnly(true);
+    nextRow.prepare(QStringLiteral("SELECT MIN(ts) FROM %1 WHERE device = ? AND ts >= ? AND ts < ?")
+                        .arg(rowTable(kind)));
+    auto run = [&](QSqlQuery &query, const QVariantList &values) {
+        for (const QVariant &value : values)
+            query.addBindValue(value);
         if (query.exec())
             return true;
         *error = failure(query);
         return false;
     };
-    auto valuesOf = [shown](const QSqlQuery &query) {
-        QVariantList values;
-        values.reserve(shown);
-        for (int i = 0; i < shown; ++i)
-            values.append(query.value(i));
-        return values;
+    auto readRows = [&](qint64 from, qint64 to, std::vector<QVariantList> *into) {
+        if (!run(rows, {deviceId, from, to}))
+            return false;
+        while (rows.next()) {
+            QVariantList values;
+            values.reserve(shown);
+            for (int i = 0; i < shown; ++i)
+                values.append(rows.value(i));
+            into->push_back(std::move(values));
+        }
+        return true;
     };
 
-    bool haveChunk = chunks.next();
+    std::size_t nextChunk = 0;
     qint64 at = fromMs;
     while (at < toMs) {
-        const qint64 chunkStart
-            = haveChunk ? chunks.value(0).toLongLong() : std::numeric_limits<qint64>::max();
-        if (chunkStart > at) {
-            // No chunk here: the row table alone, up to the next chunk's window.
-            const qint64 end = std::min(toMs, chunkStart);
-            if (!run(streamed, at, end))
-                return false;
-            while (streamed.next()) {
-                if (!row(valuesOf(streamed)))
-                    return true;
-            }
-            streamed.finish();
-            at = end;
-            continue;
-        }
-        // The chunk's rows, and those that arrived after it closed (they wait
-        // in the row table for the next compaction), merged in order.
-        const qint64 end = std::min(toMs, chunkStart + windowMs(kind));
-        const std::optional<ColumnBlock> block
-            = ChunkCodec::decode(chunks.value(1).toByteArray(), error);
-        if (!block)
-            return false;
+        const qint64 chunkStart = nextChunk < chunkStarts.size()
+            ? chunkStarts[nextChunk]
+            : std::numeric_limits<qint64>::max();
         std::vector<QVariantList> window;
-        for (QVariantList &decoded : toRows(kind, *block)) {
-            const qint64 ts = decoded.at(0).toLongLong();
-            if (ts >= at && ts < end) {
-                decoded.resize(shown);
-                window.push_back(std::move(decoded));
+        if (chunkStart > at) {
+            // No chunk here: the row table alone, up to the next chunk's
+            // window, a window at a time from its next row (so that a year
+            // not compacted yet never sits in memory).
+            const qint64 gapEnd = std::min(toMs, chunkStart);
+            if (!run(nextRow, {deviceId, at, gapEnd}))
+                return false;
+            const bool found = nextRow.next() && !nextRow.isNull(0);
+            const qint64 first = found ? nextRow.value(0).toLongLong() : gapEnd;
+            nextRow.finish();
+            if (!found) {
+                at = gapEnd;
+                continue;
             }
+            const qint64 end = std::min(gapEnd, windowOf(kind, first) + windowMs(kind));
+            if (!readRows(first, end, &window))
+                return false;
+            at = end;
+        } else {
+            // The chunk's rows, and those that arrived after it closed (they
+            // wait in the row table for the next compaction), merged in order.
+            ++nextChunk;
+            const qint64 end = std::min(toMs, chunkStart + windowMs(kind));
+            if (!run(data, {deviceId, int(kind), chunkStart}))
+                return false;
+            // A chunk gone since its key was read (retention, where no
+            // transaction keeps one snapshot) took its rows with it.
+            const bool found = data.next();
+            const QByteArray blob = found ? data.value(0).toByteArray() : QByteArray();
+            data.finish();
+            if (found) {
+                const std::optional<ColumnBlock> block = ChunkCodec::decode(blob, error);
+                if (!block)
+                    return false;
+                for (QVariantList &decoded : toRows(kind, *block)) {
+                    const qint64 ts = decoded.at(0).toLongLong();
+                    if (ts >= at && ts < end) {
+                        decoded.resize(shown);
+                        window.push_back(std::move(decoded));
+                    }
+                }
+            }
+            if (!readRows(at, end, &window))
+                return false;
+            sortForReaders(kind, &window);
+            mergeDuplicates(kind, &window);
+            at = end;
         }
-        if (!run(merged, at, end))
-            return false;
-        while (merged.next())
-            window.push_back(valuesOf(merged));
-        merged.finish();
-        sortForReaders(kind, &window);
-        mergeDuplicates(kind, &window);
         for (const QVariantList &values : window) {
             if (!row(values))
                 return true;
         }
-        haveChunk = chunks.next();
-        at = end;
     }
     return true;
 }

@@ -73,6 +73,12 @@ public:
     // by interface), a window at a time, so that a year never sits in
     // memory. row() returns false to stop. Reads only the first
     // readerColumns() columns' worth of each row.
+    // No read is open while row() runs, nor while another statement does
+    // (QPSQL would drop its rows): the chunks' keys are read first, each
+    // BLOB and each window's rows when their turn comes. Those are several
+    // statements: run it in a transaction that keeps one snapshot, as
+    // StoreReader does, or rows that Compactor moves into a chunk meanwhile
+    // can be missed.
     static bool forEachRow(const QSqlDatabase &db, Kind kind, qint64 deviceId, qint64 fromMs,
         qint64 toMs, const std::function<bool(const QVariantList &)> &row, QString *error);
 };

@@ -308,46 +308,53 @@ bool DeviceLifecycle::mergeChunks(const QString &table, qint64 from, qint64 into
     // Windows both devices have a chunk of: each pair becomes one chunk
     // holding both chunks' rows, as Compactor does with rows that arrive
     // after their window closed; rollup rows of the same bucket (a minute
-    // both reported in) become one. Their ids first, so that no read is
-    // open on the table while it changes.
-    struct Pair
-    {
-        qint64 fromId;
-        qint64 intoId;
-        int kind;
-    };
-    std::vector<Pair> pairs;
+    // both reported in) become one. A chunk is addressed by its key
+    // (device, kind, start_ts): the PostgreSQL table has no id column. The
+    // windows first, read to the end, so that no read is open while the
+    // table changes.
+    std::vector<std::pair<int, qint64>> windows; // kind, start_ts
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
     if (!run(query,
-            QStringLiteral("SELECT s.id, t.id, s.kind FROM %1 s JOIN %1 t ON t.device = ?"
-                           " AND t.kind = s.kind AND t.start_ts = s.start_ts WHERE s.device = ?")
+            QStringLiteral("SELECT s.kind, s.start_ts FROM %1 s JOIN %1 t ON t.device = ?"
+                           " AND t.kind = s.kind AND t.start_ts = s.start_ts WHERE s.device = ?"
+                           " ORDER BY s.kind, s.start_ts")
                 .arg(table),
             {into, from}, error))
         return false;
     while (query.next())
-        pairs.push_back(
-            {query.value(0).toLongLong(), query.value(1).toLongLong(), query.value(2).toInt()});
+        windows.emplace_back(query.value(0).toInt(), query.value(1).toLongLong());
     query.finish();
 
-    for (const Pair &pair : pairs) {
-        const auto kind = ChunkTable::Kind(pair.kind);
-        if (pair.kind < int(ChunkTable::Kind::System)
-            || pair.kind > int(ChunkTable::Kind::NetworkHour)) {
-            *error = QStringLiteral("chunks of kind %1 cannot be combined").arg(pair.kind);
+    for (const auto &window : windows) {
+        const int kindValue = window.first;
+        const qint64 start = window.second;
+        const auto kind = ChunkTable::Kind(kindValue);
+        if (kindValue < int(ChunkTable::Kind::System)
+            || kindValue > int(ChunkTable::Kind::NetworkHour)) {
+            *error = QStringLiteral("chunks of kind %1 cannot be combined").arg(kindValue);
             return false;
         }
+        const QString where = QStringLiteral(" WHERE device = ? AND kind = ? AND start_ts = ?");
+        const auto which = [&] {
+            return QStringLiteral("the chunks of devices %1 and %2, kind %3 at %4 of %5")
+                .arg(into)
+                .arg(from)
+                .arg(kindValue)
+                .arg(start)
+                .arg(table);
+        };
         std::optional<ColumnBlock> blocks[2];
         qint64 first = 0, last = 0, count = 0;
-        const qint64 ids[2] = {pair.intoId, pair.fromId};
+        const qint64 devices[2] = {into, from};
         for (int i = 0; i < 2; ++i) {
             if (!run(query,
-                    QStringLiteral("SELECT first_ts, last_ts, row_count, data FROM %1 WHERE id = ?")
-                        .arg(table),
-                    {ids[i]}, error))
+                    QStringLiteral("SELECT first_ts, last_ts, row_count, data FROM %1").arg(table)
+                        + where,
+                    {devices[i], kindValue, start}, error))
                 return false;
             if (!query.next()) {
-                *error = QStringLiteral("chunk %1 of %2 vanished").arg(ids[i]).arg(table);
+                *error = QStringLiteral("one of %1 vanished").arg(which());
                 return false;
             }
             first = i == 0 ? query.value(0).toLongLong()
@@ -369,21 +376,19 @@ bool DeviceLifecycle::mergeChunks(const QString &table, qint64 from, qint64 into
         }
         const ColumnBlock combined = ChunkTable::toBlock(kind, std::move(rows));
         if (qint64(combined.rows()) != count) {
-            *error = QStringLiteral("merging chunks %1 and %2 of %3: %4 rows, expected %5")
-                         .arg(pair.intoId)
-                         .arg(pair.fromId)
-                         .arg(table)
+            *error = QStringLiteral("merging %1: %2 rows, expected %3")
+                         .arg(which())
                          .arg(combined.rows())
                          .arg(count);
             return false;
         }
         if (!run(query,
-                QStringLiteral(
-                    "UPDATE %1 SET first_ts = ?, last_ts = ?, row_count = ?, data = ? WHERE id = ?")
-                    .arg(table),
-                {first, last, count, ChunkCodec::encode(combined), pair.intoId}, error)
-            || !run(query, QStringLiteral("DELETE FROM %1 WHERE id = ?").arg(table), {pair.fromId},
-                error))
+                QStringLiteral("UPDATE %1 SET first_ts = ?, last_ts = ?, row_count = ?, data = ?")
+                        .arg(table)
+                    + where,
+                {first, last, count, ChunkCodec::encode(combined), into, kindValue, start}, error)
+            || !run(query, QStringLiteral("DELETE FROM %1").arg(table) + where,
+                {from, kindValue, start}, error))
             return false;
     }
     return run(query, QStringLiteral("UPDATE %1 SET device = ? WHERE device = ?").arg(table),

@@ -612,8 +612,8 @@ bool StoreReader::forEachRollupRow(ChunkTable::Kind kind, qint64 deviceId, qint6
     qint64 toMs, const Row &row, QString *error)
 {
     // From the bucket fromMs falls in: its row is placed by SystemRollup::placement.
-    return ChunkTable::forEachRow(
-        m_db, kind, deviceId, Tiers::bucketOf(ChunkTable::tierOf(kind), fromMs), toMs, row, error);
+    return forEachChunkedRow(
+        kind, deviceId, Tiers::bucketOf(ChunkTable::tierOf(kind), fromMs), toMs, row, error);
 }
 
 std::optional<QList<HistoryBucket>> StoreReader::history(qint64 deviceId, const QString &metric,
@@ -928,8 +928,8 @@ std::optional<qint64> StoreReader::countRows(
             // Decoding counts the row table's rows of that window too: take
             // them off again below by counting the row table outside the cuts.
             qint64 rows = 0;
-            if (!ChunkTable::forEachRow(
-                    m_db, kind, deviceId, from, to,
+            if (!forEachChunkedRow(
+                    kind, deviceId, from, to,
                     [&rows](const QVariantList &) {
                         ++rows;
                         return true;
@@ -1036,26 +1036,42 @@ std::optional<bool> StoreReader::hasChunks(
     return query.next();
 }
 
+bool StoreReader::forEachChunkedRow(ChunkTable::Kind kind, qint64 deviceId, qint64 fromMs,
+    qint64 toMs, const Row &row, QString *error)
+{
+    // ChunkTable::forEachRow's statements in one snapshot, whatever the
+    // writer's Compactor commits between them: SQLite's read transaction
+    // keeps one from its first read to its end (PostgreSQL's would need
+    // REPEATABLE READ).
+    if (!m_db.transaction()) {
+        *error = m_db.lastError().text();
+        return false;
+    }
+    const bool ok = ChunkTable::forEachRow(m_db, kind, deviceId, fromMs, toMs, row, error);
+    if (m_db.commit() || !ok)
+        return ok;
+    *error = m_db.lastError().text();
+    return false;
+}
+
 bool StoreReader::forEachSystemRow(
     qint64 deviceId, qint64 fromMs, qint64 toMs, const Row &row, QString *error)
 {
-    return ChunkTable::forEachRow(
-        m_db, ChunkTable::Kind::System, deviceId, fromMs, toMs, row, error);
+    return forEachChunkedRow(ChunkTable::Kind::System, deviceId, fromMs, toMs, row, error);
 }
 
 bool StoreReader::forEachNetworkRow(
     qint64 deviceId, qint64 fromMs, qint64 toMs, const Row &row, QString *error)
 {
-    return ChunkTable::forEachRow(
-        m_db, ChunkTable::Kind::Network, deviceId, fromMs, toMs, row, error);
+    return forEachChunkedRow(ChunkTable::Kind::Network, deviceId, fromMs, toMs, row, error);
 }
 
 bool StoreReader::rollupPage(Tier tier, bool network, qint64 deviceId, qint64 afterTs,
     const QString &afterInterface, qint64 toMs, int limit, const Row &row, QString *error)
 {
     int left = limit;
-    return ChunkTable::forEachRow(
-        m_db, ChunkTable::kindOf(tier, network), deviceId, network ? afterTs : afterTs + 1, toMs,
+    return forEachChunkedRow(
+        ChunkTable::kindOf(tier, network), deviceId, network ? afterTs : afterTs + 1, toMs,
         [&](const QVariantList &values) {
             if (network && values.at(0).toLongLong() == afterTs
                 && values.at(1).toString() <= afterInterface)

@@ -64,7 +64,8 @@ class StoreReader
 {
 public:
     // One stored row, with the columns of systemColumns() or networkColumns();
-    // returns false to stop early.
+    // returns false to stop early. It is called in the middle of a read
+    // (and its transaction): it must not use this reader.
     using Row = std::function<bool(const QVariantList &row)>;
 
     // The system_metrics columns a history can be asked for.
@@ -163,6 +164,9 @@ private:
     // The rows of a rollup kind that [fromMs, toMs) touches, merged, in time
     // order, with ChunkTable::columns(kind).
     bool forEachRollupRow(ChunkTable::Kind kind, qint64 deviceId, qint64 fromMs, qint64 toMs,
+        const Row &row, QString *error);
+    // ChunkTable::forEachRow on this connection, in a read transaction.
+    bool forEachChunkedRow(ChunkTable::Kind kind, qint64 deviceId, qint64 fromMs, qint64 toMs,
         const Row &row, QString *error);
     // Which tier answers buckets of the range: the one whose buckets fit
     // (raw under a minute, minutes under an hour, else hours), or a coarser

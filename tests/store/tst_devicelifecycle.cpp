@@ -12,6 +12,7 @@
 #include "store/StoreReader.h"
 #include "store/StoreWriter.h"
 #include "store/Tier.h"
+#include "support/SingleRowDriver.h"
 #include "support/TestDatabase.h"
 #include "support/TestReports.h"
 #include "support/TestSql.h"
@@ -94,7 +95,9 @@ private slots:
     void ownedTablesFollowTheSchema();
     void rename();
     void deleteTakesEveryRowItOwns();
+    void mergeCombinesCollidingKeys_data();
     void mergeCombinesCollidingKeys();
+    void readsLoseNothingOnSingleRowDriver();
     void reportsOnTheirWayFollowTheChange();
     void reportsOnTheirWayFollowChangesInTurn();
     void refusals();
@@ -467,10 +470,46 @@ void TestDeviceLifecycle::deleteTakesEveryRowItOwns()
     QCOMPARE(sql.integrity(), QStringLiteral("ok"));
 }
 
+void TestDeviceLifecycle::mergeCombinesCollidingKeys_data()
+{
+    QTest::addColumn<bool>("chunkIds");
+    QTest::newRow("chunks with ids (SQLite's table)") << true;
+    // The PostgreSQL table has none: a chunk is known by (device, kind, start_ts).
+    QTest::newRow("chunks without ids") << false;
+}
+
 void TestDeviceLifecycle::mergeCombinesCollidingKeys()
 {
+    QFETCH(bool, chunkIds);
     auto writer = openWriter();
     writeFleet(*writer);
+    if (!chunkIds) {
+        if (m_scratch->isPostgres())
+            QSKIP("PostgreSQL's chunk table has no ids: the other row is this one there");
+        TestSql::Connection sql(m_path);
+        const QStringList columns = sql.columns(QStringLiteral("metric_chunks"));
+        QVERIFY(columns.contains(QStringLiteral("id")));
+        QStringList kept = columns;
+        kept.removeOne(QStringLiteral("id"));
+        for (const QString &statement :
+            {QStringLiteral("CREATE TABLE chunks_without_id (device BIGINT NOT NULL"
+                            " REFERENCES devices(id), kind INTEGER NOT NULL,"
+                            " start_ts BIGINT NOT NULL, first_ts BIGINT NOT NULL,"
+                            " last_ts BIGINT NOT NULL, row_count BIGINT NOT NULL,"
+                            " data BLOB NOT NULL)"),
+                QStringLiteral("INSERT INTO chunks_without_id (%1) SELECT %1 FROM metric_chunks")
+                    .arg(kept.join(QStringLiteral(", "))),
+                QStringLiteral("DROP TABLE metric_chunks"),
+                QStringLiteral("ALTER TABLE chunks_without_id RENAME TO metric_chunks"),
+                QStringLiteral("CREATE UNIQUE INDEX metric_chunks_device_kind_start"
+                               " ON metric_chunks (device, kind, start_ts)"),
+                QStringLiteral("CREATE INDEX metric_chunks_kind_start"
+                               " ON metric_chunks (kind, start_ts)")}) {
+            QString error;
+            QVERIFY2(sql.exec(statement, &error), qPrintable(error));
+        }
+        QVERIFY(!sql.columns(QStringLiteral("metric_chunks")).contains(QStringLiteral("id")));
+    }
     QVERIFY(change(*writer, DeviceChange::Kind::Rename, uuidOf(2), {}, QStringLiteral("old board"))
                 .done());
     const qint64 into = idOf(1), from = idOf(2);
@@ -640,6 +679,49 @@ void TestDeviceLifecycle::mergeCombinesCollidingKeys()
         },
         &error));
     QCOMPARE(samples, qint64(2 * (kReports + 6)));
+}
+
+// Every read of a merge and a delete is taken to its end before the next
+// statement, as PostgreSQL's driver needs: on SingleRowDriver none is cut
+// short, and the merge and the delete do all they do on SQLite.
+void TestDeviceLifecycle::readsLoseNothingOnSingleRowDriver()
+{
+    {
+        auto writer = openWriter();
+        writeFleet(*writer);
+    }
+    const qint64 into = idOf(1), from = idOf(2), gone = idOf(3);
+    QStringList expectedRows = rowsOf(into) + rowsOf(from);
+    std::sort(expectedRows.begin(), expectedRows.end());
+    QVERIFY(count(QStringLiteral("SELECT COUNT(*) FROM metric_chunks a JOIN metric_chunks b"
+                                 " ON a.kind = b.kind AND a.start_ts = b.start_ts"
+                                 " WHERE a.device = %1 AND b.device = %2")
+                      .arg(into)
+                      .arg(from))
+        > 0);
+
+    TestSql::SingleRowConnection connection(m_path);
+    QVERIFY(connection.isOpen());
+    DeviceLifecycle lifecycle(connection.db());
+    QString error;
+    const std::optional<DeviceLifecycle::Device> target = lifecycle.find(uuidOf(1), &error);
+    const std::optional<DeviceLifecycle::Device> source = lifecycle.find(uuidOf(2), &error);
+    const std::optional<DeviceLifecycle::Device> bystander = lifecycle.find(uuidOf(3), &error);
+    QVERIFY2(target && source && bystander, qPrintable(error));
+    qint64 samples = 0;
+    QVERIFY2(lifecycle.merge(*source, *target, &samples, &error), qPrintable(error));
+    QCOMPARE(samples, qint64(kReports + 6));
+    QVERIFY2(lifecycle.remove(*bystander, &samples, &error), qPrintable(error));
+    QCOMPARE(samples, qint64(kReports / 2));
+    QCOMPARE(connection.lostReads(), 0);
+
+    QCOMPARE(rowsOf(into), expectedRows);
+    for (const qint64 id : {from, gone})
+        QCOMPARE(count(QStringLiteral("SELECT (SELECT COUNT(*) FROM devices WHERE id = %1)"
+                                      " + (SELECT COUNT(*) FROM metric_chunks WHERE device = %1)"
+                                      " + (SELECT COUNT(*) FROM system_metrics WHERE device = %1)")
+                           .arg(id)),
+            qint64(0));
 }
 
 void TestDeviceLifecycle::reportsOnTheirWayFollowTheChange()

@@ -7,6 +7,7 @@
 #include "support/TestDatabase.h"
 #include "support/TestReports.h"
 #include "support/TestSql.h"
+#include "support/TestStore.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -14,6 +15,14 @@
 #include <memory>
 
 using namespace dmr::console;
+
+namespace {
+
+constexpr qint64 kMinuteMs = 60000;
+constexpr qint64 kHourMs = 60 * kMinuteMs;
+constexpr qint64 kDayMs = 24 * kHourMs;
+
+} // namespace
 
 class TestStoreReader : public QObject
 {
@@ -36,6 +45,8 @@ private slots:
     void networkRatesSurviveCounterResets_data();
     void networkRatesSurviveCounterResets();
     void countsRows();
+    void readsEveryReportAcrossManyChunks();
+    void readKeepsOneSnapshotWhileCompacting();
 
 private:
     void writeChartData();
@@ -445,6 +456,158 @@ void TestStoreReader::countsRows()
                  QStringLiteral("network_metrics"), 1, m_chartFirst, m_chartLast + 1, &error),
         std::optional<qint64>(2 * kChartReports));
     QVERIFY(!reader.countRows(QStringLiteral("devices; DROP"), 1, 0, 1, &error));
+}
+
+// Three days of a report a minute: two closed into chunks (two dozen raw
+// windows, two days of minutes) with late reports beside them, a day of
+// rows. Each report is counted once however the reader is asked.
+void TestStoreReader::readsEveryReportAcrossManyChunks()
+{
+    const QString path = m_dir.filePath(QStringLiteral("chunked.db"));
+    const qint64 from = TestReports::makeReport(TestReports::deviceId(0), 1, 0).sampleTimeMs;
+    const qint64 to = from + 3 * kDayMs;
+    qint64 reports = 0;
+    {
+        IngestCounters counters;
+        ReportQueue queue(100000);
+        StoreWriter::Options options;
+        options.databasePath = path;
+        StoreWriter writer(options, &queue, &counters);
+        QString error;
+        QVERIFY2(writer.open(&error), qPrintable(error));
+        TestStore::TimedReports timed(writer, queue, 0);
+        QVERIFY(timed.write(TestStore::every(kMinuteMs, from, from + 2 * kDayMs)));
+        QVERIFY2(writer.compact(-1, &error), qPrintable(error));
+        QVERIFY(timed.write(TestStore::every(
+            5 * kHourMs, from + 5 * kMinuteMs, from + 2 * kDayMs - 3 * kHourMs, 30000)));
+        QVERIFY(timed.write(TestStore::every(kMinuteMs, from + 2 * kDayMs, to)));
+        writer.stop();
+        reports = qint64(timed.times().size());
+    }
+    qint64 id = 0;
+    {
+        TestSql::Connection sql(path);
+        id = sql.value(QStringLiteral("SELECT id FROM devices")).toLongLong();
+        QVERIFY(sql.value(QStringLiteral("SELECT COUNT(*) FROM metric_chunks WHERE kind = %1")
+                              .arg(int(ChunkTable::Kind::System)))
+                    .toLongLong()
+            >= 20);
+    }
+    StoreReader reader(path, QStringLiteral("chunked"));
+    QString error;
+    QVERIFY2(reader.open(&error), qPrintable(error));
+
+    qint64 system = 0, network = 0;
+    QVERIFY2(reader.forEachSystemRow(
+                 id, from, to,
+                 [&system](const QVariantList &) {
+                     ++system;
+                     return true;
+                 },
+                 &error),
+        qPrintable(error));
+    QCOMPARE(system, reports);
+    QVERIFY2(reader.forEachNetworkRow(
+                 id, from, to,
+                 [&network](const QVariantList &) {
+                     ++network;
+                     return true;
+                 },
+                 &error),
+        qPrintable(error));
+    QCOMPARE(network, 2 * reports);
+    QCOMPARE(reader.countRows(QStringLiteral("system_metrics"), id, from, to, &error),
+        std::optional<qint64>(reports));
+    QCOMPARE(reader.countRows(QStringLiteral("network_metrics"), id, from, to, &error),
+        std::optional<qint64>(2 * reports));
+
+    // Buckets of 26 s (raw rows and chunks), 43 min (minutes), a day (hours).
+    for (const auto &[buckets, tier] :
+        {std::pair {10000, "raw"}, std::pair {100, "minute"}, std::pair {3, "hour"}}) {
+        QString resolution;
+        const auto history = reader.history(
+            id, QStringLiteral("cpu_percent"), from, to, buckets, &error, &resolution);
+        QVERIFY2(history, qPrintable(error));
+        QCOMPARE(resolution, QLatin1String(tier));
+        qint64 counted = 0;
+        for (const HistoryBucket &bucket : *history)
+            counted += bucket.count;
+        QCOMPARE(counted, reports);
+    }
+
+    // The REST export's keyset pages.
+    qint64 paged = 0;
+    qint64 afterTs = from - 1;
+    for (int rows = 700; rows == 700;) {
+        rows = 0;
+        QVERIFY2(reader.systemPage(
+                     id, afterTs, to, 700,
+                     [&](const QVariantList &row) {
+                         ++rows;
+                         afterTs = row.at(0).toLongLong();
+                         return true;
+                     },
+                     &error),
+            qPrintable(error));
+        paged += rows;
+    }
+    QCOMPARE(paged, reports);
+}
+
+// The reader's statements of one read share a snapshot: rows the writer's
+// compaction moves into chunks while a read is under way are read where
+// they were, not missed where they went.
+void TestStoreReader::readKeepsOneSnapshotWhileCompacting()
+{
+    const QString path = m_dir.filePath(QStringLiteral("compacting.db"));
+    const qint64 from = TestReports::makeReport(TestReports::deviceId(0), 1, 0).sampleTimeMs;
+    const qint64 to = from + 12 * kHourMs;
+    IngestCounters counters;
+    ReportQueue queue(100000);
+    StoreWriter::Options options;
+    options.databasePath = path;
+    StoreWriter writer(options, &queue, &counters);
+    QString error;
+    QVERIFY2(writer.open(&error), qPrintable(error));
+    TestStore::TimedReports timed(writer, queue, 0);
+    QVERIFY(timed.write(TestStore::every(kMinuteMs, from, to)));
+    const qint64 reports = qint64(timed.times().size());
+    const auto value = [&path](const char *sql) {
+        TestSql::Connection connection(path);
+        return connection.value(QLatin1String(sql)).toLongLong();
+    };
+    const qint64 id = value("SELECT id FROM devices");
+    const auto chunks = [&value] { return value("SELECT COUNT(*) FROM metric_chunks"); };
+    QCOMPARE(chunks(), qint64(0));
+
+    StoreReader reader(path, QStringLiteral("compacting"));
+    QVERIFY2(reader.open(&error), qPrintable(error));
+    qint64 rows = 0;
+    QString compactError;
+    QVERIFY2(reader.forEachSystemRow(
+                 id, from, to,
+                 [&](const QVariantList &) {
+                     if (rows++ == 0 && !writer.compact(-1, &compactError))
+                         return false;
+                     return true;
+                 },
+                 &error),
+        qPrintable(error));
+    QVERIFY2(compactError.isEmpty(), qPrintable(compactError));
+    QVERIFY(chunks() >= 8); // system and network, five windows closed or more
+    QCOMPARE(rows, reports);
+
+    rows = 0;
+    QVERIFY2(reader.forEachSystemRow(
+                 id, from, to,
+                 [&rows](const QVariantList &) {
+                     ++rows;
+                     return true;
+                 },
+                 &error),
+        qPrintable(error));
+    QCOMPARE(rows, reports);
+    writer.stop();
 }
 
 QTEST_GUILESS_MAIN(TestStoreReader)
