@@ -11,6 +11,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QScopeGuard>
+#include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTimer>
@@ -101,6 +102,10 @@ bool AlertService::start(QString *error)
     m_notifier = std::make_unique<Notifier>(m_database->sql(), m_clock);
     if (!m_notifier->load(error))
         return false;
+    m_shared = m_database->isPostgres();
+    m_presenceLeader = !m_shared;
+    if (m_shared)
+        updatePresenceLeader();
     m_timer = new QTimer(this);
     m_timer->setInterval(m_options.tickMs);
     connect(m_timer, &QTimer::timeout, this, &AlertService::tick);
@@ -128,7 +133,7 @@ void AlertService::stop()
     m_database.reset();
 }
 
-void AlertService::reloadDevices()
+void AlertService::reloadDevices(bool presenceToo)
 {
     QString error;
     const std::optional<QList<AlertStore::Device>> devices = m_store->devices(&error);
@@ -141,7 +146,7 @@ void AlertService::reloadDevices()
         m_devices.insert(device.uuid, device);
         m_pending += m_engine.setLabels(device.uuid, device.labels, now());
         m_engine.setMaintenance(device.uuid, device.maintenanceUntil);
-        if (known)
+        if (known && !presenceToo)
             continue;
         Presence::Device presence;
         presence.lastSeen = device.lastSeen;
@@ -197,10 +202,12 @@ void AlertService::reportsAccepted(const QList<AcceptedReport> &reports)
     const qint64 at = now();
     for (const AcceptedReport &report : reports) {
         const QString &uuid = report.device.uuid;
-        if (const std::optional<Presence::Change> back
-            = m_presence.seen(uuid, qint64(report.device.intervalSeconds) * 1000, at)) {
-            m_outages.append({uuid, false, at});
-            m_pending += m_engine.presence(uuid, 0, at);
+        // The leader hears its own agents at once, the others' through the
+        // database (refreshPresence()).
+        if (m_presenceLeader) {
+            if (const std::optional<Presence::Change> back
+                = m_presence.seen(uuid, qint64(report.device.intervalSeconds) * 1000, at))
+                deviceBack(*back, at);
         }
         m_pending += m_engine.observe(report, at);
         // Labels come whole in some reports (the first of a run, every 60th).
@@ -321,14 +328,130 @@ void AlertService::tick()
         return;
     // Evaluated in memory; one transaction, only when there is something to write.
     const qint64 at = now();
-    for (const Presence::Change &change : m_presence.tick(at)) {
-        m_outages.append({change.uuid, true, change.at});
-        m_pending += m_engine.presence(change.uuid, change.at, at);
+    if (m_shared)
+        updatePresenceLeader();
+    if (m_presenceLeader) {
+        if (m_shared)
+            refreshPresence(at);
+        for (const Presence::Change &change : m_presence.tick(at)) {
+            m_outages.append({change.uuid, true, change.at});
+            m_pending += m_engine.presence(change.uuid, change.at, at);
+        }
     }
     m_pending += m_engine.tick(at);
     flush();
     m_notifier->tick();
     publishFiring();
+}
+
+void AlertService::deviceBack(const Presence::Change &change, qint64 at)
+{
+    m_outages.append({change.uuid, false, change.at});
+    m_pending += m_engine.presence(change.uuid, 0, at);
+}
+
+void AlertService::updatePresenceLeader()
+{
+    QString error;
+    const std::optional<bool> held
+        = SqlConnection::holdAdvisoryLock(m_database->sql(), kPresenceLockKey, &error);
+    if (!held && !m_presenceLockFailing)
+        qCWarning(lcAlerts, "cannot ask for the presence lock: %s", qPrintable(error));
+    m_presenceLockFailing = !held;
+    const bool leader = held.value_or(false);
+    if (leader == m_presenceLeader)
+        return;
+    m_presenceLeader = leader;
+    if (!leader) {
+        // The connection went, and the lock with it: another collector
+        // judges presence now.
+        qCWarning(lcAlerts, "no longer judging presence for the fleet: %s",
+            error.isEmpty() ? "the presence lock is gone" : qPrintable(error));
+        return;
+    }
+    qCInfo(lcAlerts, "judging presence for the fleet (this collector holds the presence lock)");
+    becomePresenceLeader();
+}
+
+void AlertService::becomePresenceLeader()
+{
+    // Presence as the previous leader left it (open outages, last reports),
+    // not as this collector last judged it.
+    reloadDevices(true);
+    QString error;
+    const std::optional<QList<AlertStore::Alert>> open = firingAlerts(&error);
+    if (!open) {
+        qCWarning(lcAlerts, "cannot read the alerts firing: %s", qPrintable(error));
+        return;
+    }
+    // The offline alerts the previous leader raised clear here, when their
+    // devices come back; those this collector still counts as firing and
+    // another leader cleared meanwhile end quietly.
+    QSet<QString> openOffline;
+    for (const AlertStore::Alert &alert : *open) {
+        if (alert.metric != QLatin1String("offline"))
+            continue;
+        const QString key = openKey(alert.ruleId, alert.uuid, alert.interface);
+        openOffline.insert(key);
+        if (m_open.value(key) == alert.id)
+            continue;
+        m_engine.restoreFiring(
+            alert.ruleId, alert.uuid, alert.interface, alert.raisedAt, alert.raisedValue);
+        m_open.insert(key, alert.id);
+        m_firing.insert(alert.id,
+            {alert.id, alert.uuid, alert.summary,
+                Rule::severityFrom(alert.severity).value_or(Severity::Warning), alert.raisedAt,
+                alert.metric});
+    }
+    for (auto it = m_open.begin(); it != m_open.end();) {
+        const qint64 ruleId = it.key().section(QLatin1Char('/'), 0, 0).toLongLong();
+        const auto rule = std::find_if(m_engine.rules().cbegin(), m_engine.rules().cend(),
+            [ruleId](const Rule &r) { return r.id == ruleId; });
+        if (openOffline.contains(it.key()) || rule == m_engine.rules().cend()
+            || !rule->isOffline()) {
+            ++it;
+            continue;
+        }
+        m_engine.endFiring(ruleId, it.key().section(QLatin1Char('/'), 1, 1),
+            it.key().section(QLatin1Char('/'), 2));
+        m_firing.remove(*it);
+        m_notifier->forget(*it);
+        it = m_open.erase(it);
+    }
+    m_firingDirty = true;
+}
+
+void AlertService::refreshPresence(qint64 at)
+{
+    // One read of every device's last report, whichever collector heard it.
+    QString error;
+    const std::optional<QList<AlertStore::Seen>> seen = m_store->seen(0, &error);
+    if (!seen) {
+        qCWarning(lcAlerts, "cannot read when the devices were last seen: %s", qPrintable(error));
+        return;
+    }
+    bool reloaded = false;
+    for (const AlertStore::Seen &device : *seen) {
+        if (!reloaded && !m_devices.contains(device.uuid)) {
+            // Registered by another collector: its labels, its presence.
+            reloadDevices();
+            reloaded = true;
+        }
+        const Presence::Device known = m_presence.devices().value(device.uuid);
+        // Maintenance a person set through another collector.
+        if (device.maintenanceUntil != known.maintenanceUntil) {
+            m_presence.setMaintenance(device.uuid, device.maintenanceUntil);
+            m_engine.setMaintenance(device.uuid, device.maintenanceUntil);
+            const auto stored = m_devices.find(device.uuid);
+            if (stored != m_devices.end())
+                stored->maintenanceUntil = device.maintenanceUntil;
+        }
+        if (device.lastSeen <= known.lastSeen)
+            continue;
+        if (const std::optional<Presence::Change> back
+            = m_presence.seen(device.uuid, device.intervalMs, device.lastSeen))
+            deviceBack(*back, at);
+    }
 }
 
 QString AlertService::summaryOf(const AlertEvent &event) const
@@ -402,8 +525,9 @@ void AlertService::apply(const QList<AlertEvent> &events)
                 m_unstored.append(event);
                 continue;
             }
-            const std::optional<qint64> id = m_store->raise(device->id, event, summary, &error);
-            if (!id) {
+            const std::optional<AlertStore::Raised> raised
+                = m_store->raise(device->id, event, summary, &error);
+            if (!raised) {
                 qCWarning(lcAlerts, "cannot store an alert (%s): %s", qPrintable(summary),
                     qPrintable(error));
                 refused = true;
@@ -415,13 +539,28 @@ void AlertService::apply(const QList<AlertEvent> &events)
                 }
                 continue;
             }
-            m_open.insert(key, *id);
+            const qint64 id = raised->id;
+            m_open.insert(key, id);
+            m_firingDirty = true;
+            if (!raised->here) {
+                // Another collector raised it first and announces it: this
+                // one follows it, to clear it when its condition ends here.
+                qCInfo(lcAlerts, "raised by another collector already: %s", qPrintable(summary));
+                if (const std::optional<AlertStore::Alert> stored = m_store->alert(id, &error)) {
+                    m_firing.insert(id,
+                        {id, event.uuid, stored->summary,
+                            Rule::severityFrom(stored->severity).value_or(Severity::Warning),
+                            stored->raisedAt, stored->metric});
+                    changed.append(alertJson(*stored));
+                }
+                continue;
+            }
             qCInfo(lcAlerts, "%s: %s", qPrintable(Rule::severityName(event.rule.severity)),
                 qPrintable(summary));
-            m_notifier->add(event, summary, device->name, *id);
+            m_notifier->add(event, summary, device->name, id);
             // As stored, without reading it back: a storm raises thousands.
             AlertStore::Alert stored;
-            stored.id = *id;
+            stored.id = id;
             stored.ruleId = event.rule.id;
             stored.ruleName = event.rule.name;
             stored.uuid = event.uuid;
@@ -433,15 +572,15 @@ void AlertService::apply(const QList<AlertEvent> &events)
             stored.raisedAt = event.at;
             stored.raisedValue = event.value;
             changed.append(alertJson(stored));
-            m_firing.insert(*id,
-                {*id, event.uuid, stored.summary, event.rule.severity, event.at,
-                    event.rule.metric});
+            m_firing.insert(id,
+                {id, event.uuid, stored.summary, event.rule.severity, event.at, event.rule.metric});
         } else {
             const auto open = m_open.constFind(key);
             if (open == m_open.cend())
                 continue;
             const qint64 id = *open;
-            if (!m_store->clear(id, event.at, event.value, &error)) {
+            const std::optional<bool> cleared = m_store->clear(id, event.at, event.value, &error);
+            if (!cleared) {
                 qCWarning(lcAlerts, "cannot clear alert %lld: %s", static_cast<long long>(id),
                     qPrintable(error));
                 refused = true;
@@ -455,16 +594,26 @@ void AlertService::apply(const QList<AlertEvent> &events)
             }
             m_open.erase(open);
             m_firing.remove(id);
+            m_firingDirty = true;
+            // On PostgreSQL the collector whose clear ended it announces it;
+            // on SQLite the one console does, as it always did.
+            if (!*cleared && m_shared) {
+                qCInfo(lcAlerts, "resolved by another collector already: %s", qPrintable(summary));
+                m_notifier->forget(id);
+                if (const std::optional<AlertStore::Alert> stored = m_store->alert(id, &error))
+                    changed.append(alertJson(*stored));
+                continue;
+            }
             qCInfo(lcAlerts, "resolved: %s", qPrintable(summary));
             const std::optional<AlertStore::Alert> stored = m_store->alert(id, &error);
             if (stored) {
                 // The stored alert says which rule it was, even if the rule is gone.
-                AlertEvent cleared = event;
-                cleared.rule.severity
+                AlertEvent ended = event;
+                ended.rule.severity
                     = Rule::severityFrom(stored->severity).value_or(Severity::Warning);
-                if (cleared.rule.metric.isEmpty())
-                    cleared.rule.metric = stored->metric;
-                m_notifier->add(cleared, summary, stored->deviceName, id);
+                if (ended.rule.metric.isEmpty())
+                    ended.rule.metric = stored->metric;
+                m_notifier->add(ended, summary, stored->deviceName, id);
                 changed.append(alertJson(*stored));
             }
         }
@@ -603,7 +752,19 @@ QJsonObject AlertService::alertJson(const AlertStore::Alert &alert) const
 QJsonObject AlertService::presenceJson(const AlertStore::Device &device, QString *error)
 {
     const qint64 at = now();
-    const Presence::Device presence = m_presence.devices().value(device.uuid);
+    Presence::Device presence = m_presence.devices().value(device.uuid);
+    if (!m_presenceLeader) {
+        // Another collector judges presence: the database's word, which
+        // every collector keeps, not this one's own agents alone.
+        const std::optional<QList<AlertStore::Seen>> seen = m_store->seen(device.id, error);
+        if (!seen)
+            return {};
+        if (!seen->isEmpty()) {
+            presence.lastSeen = seen->first().lastSeen;
+            presence.intervalMs = seen->first().intervalMs;
+            presence.maintenanceUntil = seen->first().maintenanceUntil;
+        }
+    }
     QJsonObject uptime;
     for (const auto &[name, windowMs] : kUptimeWindows) {
         // Of the window, the part since the device was first known.
@@ -665,7 +826,8 @@ QJsonObject AlertService::presenceJson(const AlertStore::Device &device, QString
         heartbeat.append(mark);
     }
     return {{QStringLiteral("device"), device.uuid},
-        {QStringLiteral("state"), presenceName(m_presence.state(device.uuid, at))},
+        {QStringLiteral("state"),
+            presenceName(Presence::stateOf(presence, at, m_options.offlineAfterSeconds))},
         {QStringLiteral("last_seen"), AlertJson::time(presence.lastSeen)},
         {QStringLiteral("maintenance_until"),
             device.maintenanceUntil > at ? AlertJson::time(device.maintenanceUntil) : QJsonValue()},

@@ -49,6 +49,10 @@ public:
     void stop();
 
     Notifier *notifier() const { return m_notifier.get(); }
+    // Whether this console judges online and offline (presence, outages, the
+    // offline rule): on SQLite always; on PostgreSQL, where several
+    // collectors share the database, the one that holds the presence lock.
+    bool isPresenceLeader() const { return m_presenceLeader; }
     AlertReply handle(const AlertRequest &request);
 
     // What fires now, for the window and the web page.
@@ -89,7 +93,19 @@ private:
     static constexpr int kFlushSoonMs = 100;
     static constexpr int kRequestWaitMs = 2000; // a REST request's answer
     void apply(const QList<AlertEvent> &events);
-    void reloadDevices();
+    // presenceToo: every device's presence as the database has it, not only
+    // the new devices'.
+    void reloadDevices(bool presenceToo = false);
+    // PostgreSQL: each collector hears only its own agents, so one of them,
+    // the holder of a session advisory lock on its alerting connection,
+    // judges presence for the fleet from devices.last_seen, which all of
+    // them write. Asked every tick: when the holder's connection goes, so
+    // does its lock, and another collector takes over.
+    static constexpr qint64 kPresenceLockKey = 0x646d72'70726573; // "dmrpres"
+    void updatePresenceLeader();
+    void becomePresenceLeader();
+    void refreshPresence(qint64 at);
+    void deviceBack(const Presence::Change &change, qint64 at);
     QString summaryOf(const AlertEvent &event) const;
     QJsonObject alertJson(const AlertStore::Alert &alert) const;
     QJsonObject presenceJson(const AlertStore::Device &device, QString *error);
@@ -128,6 +144,9 @@ private:
     QHash<QString, Labels> m_agentLabels; // as the agents last sent them
     QHash<QString, Labels> m_labelUpdates; // to store at the next flush
     void storeLabels();
+    bool m_shared = false; // PostgreSQL: other collectors may write the database too
+    bool m_presenceLeader = false;
+    bool m_presenceLockFailing = false; // logged once
     QTimer *m_timer = nullptr;
     bool m_firingDirty = false;
     QHash<qint64, Firing> m_firing; // what fires now, by alert id

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "alerts/AlertStore.h"
 
+#include "store/SqlConnection.h"
+
 #include <QSqlError>
 #include <QSqlQuery>
+#include <algorithm>
 
 namespace dmr::console {
 
@@ -245,34 +248,92 @@ std::optional<qint64> AlertStore::offlineMs(
     return total;
 }
 
-std::optional<qint64> AlertStore::raise(
-    qint64 deviceId, const AlertEvent &event, const QString &summary, QString *error)
+std::optional<QList<AlertStore::Seen>> AlertStore::seen(qint64 deviceId, QString *error) const
 {
     QSqlQuery *query = runPrepared(
-        QStringLiteral("INSERT INTO alerts (rule_id, device, interface, metric, severity,"
-                       " summary, raised_at, raised_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                       " RETURNING id"),
-        {event.rule.id, deviceId, text(event.interface), text(event.rule.metric),
-            Rule::severityName(event.rule.severity), text(summary.left(512)), event.at,
-            event.value},
-        error);
+        QStringLiteral("SELECT uuid, last_seen, interval_seconds, reports_received,"
+                       " maintenance_until FROM devices WHERE CAST(? AS BIGINT) = 0 OR id = ?"),
+        {deviceId, deviceId}, error);
     if (!query)
         return std::nullopt;
-    const std::optional<qint64> id
-        = query->next() ? std::optional<qint64>(query->value(0).toLongLong()) : std::nullopt;
+    QList<Seen> list;
+    while (query->next()) {
+        Seen seen;
+        seen.uuid = query->value(0).toString();
+        // A device registered without reports has no last report.
+        seen.lastSeen = query->value(3).toLongLong() > 0 ? query->value(1).toLongLong() : 0;
+        seen.intervalMs = std::max<qint64>(1, query->value(2).toLongLong()) * 1000;
+        seen.maintenanceUntil = query->value(4).toLongLong();
+        list.append(seen);
+    }
     query->finish();
-    return id;
+    return list;
 }
 
-bool AlertStore::clear(qint64 alertId, qint64 atMs, double value, QString *error)
+std::optional<AlertStore::Raised> AlertStore::raise(
+    qint64 deviceId, const AlertEvent &event, const QString &summary, QString *error)
+{
+    const QVariantList values {event.rule.id, deviceId, text(event.interface),
+        text(event.rule.metric), Rule::severityName(event.rule.severity), text(summary.left(512)),
+        event.at, event.value};
+    const QString insert
+        = QStringLiteral("INSERT INTO alerts (rule_id, device, interface, metric, severity,"
+                         " summary, raised_at, raised_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!SqlConnection::isPostgres(m_db)) {
+        // One console on the file: what it raises is new.
+        QSqlQuery *query = runPrepared(insert + QStringLiteral(" RETURNING id"), values, error);
+        if (!query)
+            return std::nullopt;
+        std::optional<Raised> raised;
+        if (query->next())
+            raised = Raised {query->value(0).toLongLong(), true};
+        query->finish();
+        return raised;
+    }
+    // Several collectors may raise the same alert at once: the index
+    // alerts_open lets one row in, and the others take that row's id. Its
+    // raiser may clear it between the two statements; then it is raised anew.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        QSqlQuery *query = runPrepared(insert
+                + QStringLiteral(" ON CONFLICT (rule_id, device, interface)"
+                                 " WHERE cleared_at IS NULL DO NOTHING RETURNING id"),
+            values, error);
+        if (!query)
+            return std::nullopt;
+        std::optional<Raised> raised;
+        if (query->next())
+            raised = Raised {query->value(0).toLongLong(), true};
+        query->finish();
+        if (raised)
+            return raised;
+        query = runPrepared(QStringLiteral("SELECT id FROM alerts WHERE rule_id = ? AND device = ?"
+                                           " AND interface = ? AND cleared_at IS NULL"),
+            {event.rule.id, deviceId, text(event.interface)}, error);
+        if (!query)
+            return std::nullopt;
+        if (query->next())
+            raised = Raised {query->value(0).toLongLong(), false};
+        query->finish();
+        if (raised)
+            return raised;
+    }
+    // Worded as busy, so that the caller tries it again shortly.
+    *error = QStringLiteral("the open alert kept changing (another collector raises and clears "
+                            "it): busy, tried again");
+    return std::nullopt;
+}
+
+std::optional<bool> AlertStore::clear(qint64 alertId, qint64 atMs, double value, QString *error)
 {
     QSqlQuery *query = runPrepared(
         QStringLiteral("UPDATE alerts SET cleared_at = ?, cleared_value = ? WHERE id = ?"
                        " AND cleared_at IS NULL"),
         {atMs, value, alertId}, error);
-    if (query)
-        query->finish();
-    return query != nullptr;
+    if (!query)
+        return std::nullopt;
+    const bool changed = query->numRowsAffected() > 0;
+    query->finish();
+    return changed;
 }
 
 AlertStore::Alert AlertStore::alertFrom(const QSqlQuery &query)

@@ -81,9 +81,30 @@ public:
     std::optional<qint64> offlineMs(
         qint64 deviceId, qint64 fromMs, qint64 toMs, QString *error) const;
 
-    std::optional<qint64> raise(
+    // What devices.last_seen says, which every collector writing to the
+    // database keeps: presence for the whole fleet. lastSeen 0: no report yet.
+    struct Seen
+    {
+        QString uuid;
+        qint64 lastSeen = 0;
+        qint64 intervalMs = 10000;
+        qint64 maintenanceUntil = 0;
+    };
+    // Of one device, or of all (deviceId 0).
+    std::optional<QList<Seen>> seen(qint64 deviceId, QString *error) const;
+
+    struct Raised
+    {
+        qint64 id = 0;
+        // false: another collector had raised it already (PostgreSQL, one
+        // alert open per rule, device and interface for the fleet); id is
+        // that alert's, and it is that collector's to announce.
+        bool here = true;
+    };
+    std::optional<Raised> raise(
         qint64 deviceId, const AlertEvent &event, const QString &summary, QString *error);
-    bool clear(qint64 alertId, qint64 atMs, double value, QString *error);
+    // nullopt on error; false when it was cleared already (by another collector).
+    std::optional<bool> clear(qint64 alertId, qint64 atMs, double value, QString *error);
     std::optional<QList<Alert>> alerts(const AlertFilter &filter, QString *error) const;
     std::optional<Alert> alert(qint64 id, QString *error) const;
     std::optional<bool> acknowledge(qint64 id, const QString &by, qint64 atMs, QString *error);

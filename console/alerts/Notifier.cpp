@@ -129,6 +129,12 @@ void Notifier::acknowledged(qint64 alertId)
     m_firing.remove(alertId);
 }
 
+void Notifier::forget(qint64 alertId)
+{
+    m_firing.remove(alertId);
+    m_heldBack.remove(alertId);
+}
+
 void Notifier::silenced(qint64 alertId, qint64 untilMs)
 {
     const auto it = m_firing.find(alertId);

@@ -60,6 +60,8 @@ public:
     void add(
         const AlertEvent &event, const QString &summary, const QString &deviceName, qint64 alertId);
     void acknowledged(qint64 alertId);
+    // Another collector resolved it (and said so): no reminders of it here.
+    void forget(qint64 alertId);
     void silenced(qint64 alertId, qint64 untilMs);
     // Groups what waited long enough, starts due deliveries and reminders.
     void tick();

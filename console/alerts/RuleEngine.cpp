@@ -126,6 +126,21 @@ void RuleEngine::restoreFiring(
     it->value = value;
 }
 
+void RuleEngine::endFiring(qint64 ruleId, const QString &uuid, const QString &interface)
+{
+    const auto device = m_devices.find(uuid);
+    if (device == m_devices.end())
+        return;
+    const auto it = device->find(ruleId, interface);
+    if (it == device->states.end() || !it->firing)
+        return;
+    it->firing = false;
+    it->pendingSince.reset();
+    it->clearSince.reset();
+    if (it->raises.empty())
+        device->states.erase(it);
+}
+
 void RuleEngine::forget(const QString &uuid)
 {
     m_devices.remove(uuid);

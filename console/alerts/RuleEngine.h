@@ -55,6 +55,9 @@ public:
     // An alert that was firing when the console stopped, so that it clears.
     void restoreFiring(
         qint64 ruleId, const QString &uuid, const QString &interface, qint64 since, double value);
+    // An alert that another console ended: it stops firing here without an
+    // event, so that the next time its condition holds it is raised again.
+    void endFiring(qint64 ruleId, const QString &uuid, const QString &interface);
     void forget(const QString &uuid);
 
     QList<AlertEvent> observe(const AcceptedReport &report, qint64 nowMs);

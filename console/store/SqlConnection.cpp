@@ -176,6 +176,35 @@ bool beginWrite(QSqlDatabase &db, int waitMs, QString *error)
     return begun;
 }
 
+std::optional<bool> holdAdvisoryLock(const QSqlDatabase &db, qint64 key, QString *error)
+{
+    if (!isPostgres(db)) {
+        *error = QStringLiteral("advisory locks are PostgreSQL's");
+        return std::nullopt;
+    }
+    // pg_try_advisory_lock() counts every grant, and a session lock is freed
+    // only by as many unlocks: it is asked for only when this session does
+    // not hold it yet (CASE evaluates in order). pg_locks splits a bigint
+    // key into classid (high half) and objid (low half), with objsubid 1.
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    if (!query.prepare(QStringLiteral(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+            " AND pid = pg_backend_pid() AND granted AND objsubid = 1"
+            " AND ((classid::bigint << 32) | objid::bigint) = ?)"
+            " THEN true ELSE pg_try_advisory_lock(?) END"))) {
+        *error = failure(query);
+        return std::nullopt;
+    }
+    query.addBindValue(key);
+    query.addBindValue(key);
+    if (!query.exec() || !query.next()) {
+        *error = failure(query);
+        return std::nullopt;
+    }
+    return query.value(0).toBool();
+}
+
 bool usedBytes(const QSqlDatabase &db, qint64 *bytes, QString *error)
 {
     QSqlQuery query(db);

@@ -4,6 +4,7 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QString>
+#include <optional>
 
 namespace dmr::console {
 
@@ -34,6 +35,14 @@ bool isConnectionLost(const QSqlDatabase &db, const QSqlError &error);
 
 // Starts a write transaction that waits at most waitMs for other writers.
 bool beginWrite(QSqlDatabase &db, int waitMs, QString *error);
+
+// PostgreSQL: whether this connection's session holds the session-level
+// advisory lock `key`, taking it if it is free, without waiting. Asked again
+// while held it stays held once (not counted twice), so that a caller may ask
+// on every tick. The lock goes with the session: a connection that is lost
+// loses it, and another session may take it. nullopt on error (the
+// connection is gone, or this is not PostgreSQL).
+std::optional<bool> holdAdvisoryLock(const QSqlDatabase &db, qint64 key, QString *error);
 
 // Bytes the database takes: SQLite's pages in use; on PostgreSQL the tables
 // and indexes of this schema, partitions included.

@@ -101,12 +101,17 @@ private slots:
     void commandChannelGetsTheAlert();
     void refusesBadRequests();
     void agentLabelsAreStoredAndTargeted();
+    void fleetRaisesAndResolvesOnce();
+    void onePresenceLeaderAndTakeover();
 
 private:
     void writeDevices(int count);
     AcceptedReport report(int device, quint64 sequence, double cpu);
-    AlertReply call(const QByteArray &method, const QString &path, const QByteArray &body = {});
+    // Of m_service, or of another service (several collectors).
+    AlertReply call(const QByteArray &method, const QString &path, const QByteArray &body = {},
+        AlertService *service = nullptr);
     std::unique_ptr<AlertService> startService();
+    void addWebhook(const QString &url);
 
     QTemporaryDir m_dir;
     std::unique_ptr<TestDatabase::Scratch> m_scratch;
@@ -188,7 +193,7 @@ std::unique_ptr<AlertService> TestAlertService::startService()
 }
 
 AlertReply TestAlertService::call(
-    const QByteArray &method, const QString &path, const QByteArray &body)
+    const QByteArray &method, const QString &path, const QByteArray &body, AlertService *service)
 {
     AlertRequest request;
     request.method = method;
@@ -197,7 +202,19 @@ AlertReply TestAlertService::call(
     request.query = QUrlQuery(path.section(QLatin1Char('?'), 1));
     request.body = body;
     request.user = QStringLiteral("tester");
-    return m_service->handle(request);
+    return (service ? service : m_service.get())->handle(request);
+}
+
+void TestAlertService::addWebhook(const QString &url)
+{
+    QCOMPARE(call("POST", QStringLiteral("channels"),
+                 QJsonDocument(
+                     QJsonObject {{QStringLiteral("name"), QStringLiteral("hook")},
+                         {QStringLiteral("kind"), QStringLiteral("webhook")},
+                         {QStringLiteral("settings"), QJsonObject {{QStringLiteral("url"), url}}}})
+                     .toJson())
+                 .status,
+        201);
 }
 
 void TestAlertService::shipsDefaultRules()
@@ -655,6 +672,172 @@ void TestAlertService::agentLabelsAreStoredAndTargeted()
     QCOMPARE(after[QLatin1String("labels")][QLatin1String("location")].toString(),
         QStringLiteral("lab"));
     QVERIFY(after[QLatin1String("user_labels")].toObject().isEmpty());
+}
+
+// Several collectors on one PostgreSQL database, each with its own alerting,
+// hear the same condition (an agent's reports reach two of them, or it moved
+// from one to the other): one alert for the fleet, announced once, and
+// resolved once.
+void TestAlertService::fleetRaisesAndResolvesOnce()
+{
+    if (!m_scratch->isPostgres())
+        QSKIP("several collectors share a database on PostgreSQL only");
+    writeDevices(1);
+    Receiver receiver({200});
+    m_service = startService();
+    QVERIFY(m_service);
+    addWebhook(receiver.url());
+    QCOMPARE(call("POST", QStringLiteral("rules"),
+                 "{\"name\":\"Hot\",\"metric\":\"cpu_percent\",\"raise\":80,\"clear\":70}")
+                 .status,
+        201);
+    // Started after: it loads the same rule and channel.
+    const std::unique_ptr<AlertService> other = startService();
+    QVERIFY(other);
+    QSignalSpy firstSent(m_service->notifier(), &Notifier::attempted);
+    QSignalSpy otherSent(other->notifier(), &Notifier::attempted);
+    QSignalSpy otherFiring(other.get(), &AlertService::firingChanged);
+    m_service->reportsAccepted({report(0, 2, 95)});
+    other->reportsAccepted({report(0, 2, 95)});
+    m_service->tick();
+    other->tick();
+    QTRY_COMPARE(firstSent.size() + otherSent.size(), 1);
+    m_service->tick();
+    other->tick();
+    QTest::qWait(300);
+    QCOMPARE(firstSent.size(), 1); // the one whose insert made the row
+    QCOMPARE(otherSent.size(), 0);
+    QCOMPARE(receiver.bodies.size(), 1);
+    TestSql::Connection sql(m_path);
+    QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM alerts")).toInt(), 1);
+    // The other counts it as firing too (its window shows it), with its id.
+    QVERIFY(!otherFiring.isEmpty());
+    const auto firing = otherFiring.last().first().value<QList<AlertService::Firing>>();
+    QCOMPARE(firing.size(), 1);
+    QCOMPARE(
+        firing.first().alertId, sql.value(QStringLiteral("SELECT id FROM alerts")).toLongLong());
+    // Both see it clear; the other one first this time: it resolves the
+    // alert and says so, the first drops it quietly.
+    m_now += 10000;
+    other->reportsAccepted({report(0, 3, 50)});
+    m_service->reportsAccepted({report(0, 3, 50)});
+    other->tick();
+    m_service->tick();
+    QTRY_COMPARE(firstSent.size() + otherSent.size(), 2);
+    m_service->tick();
+    other->tick();
+    QTest::qWait(300);
+    QCOMPARE(otherSent.size(), 1);
+    QCOMPARE(firstSent.size(), 1);
+    QCOMPARE(receiver.bodies.size(), 2);
+    QCOMPARE(QJsonDocument::fromJson(receiver.bodies.last())
+                 .object()[QLatin1String("status")]
+                 .toString(),
+        QStringLiteral("resolved"));
+    QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM alerts")).toInt(), 1);
+    QCOMPARE(
+        sql.value(QStringLiteral("SELECT COUNT(*) FROM alerts WHERE cleared_at IS NULL")).toInt(),
+        0);
+    // Raised again, it is one new alert, announced once.
+    m_now += 10000;
+    m_service->reportsAccepted({report(0, 4, 97)});
+    other->reportsAccepted({report(0, 4, 97)});
+    other->tick();
+    m_service->tick();
+    QTRY_COMPARE(firstSent.size() + otherSent.size(), 3);
+    QTest::qWait(300);
+    QCOMPARE(firstSent.size() + otherSent.size(), 3);
+    QCOMPARE(otherSent.size(), 2);
+    QCOMPARE(
+        sql.value(QStringLiteral("SELECT COUNT(*) FROM alerts WHERE cleared_at IS NULL")).toInt(),
+        1);
+}
+
+// Each collector hears only its own agents: one of them, the holder of the
+// presence lock, judges online and offline for the fleet from
+// devices.last_seen; when it stops, another takes over.
+void TestAlertService::onePresenceLeaderAndTakeover()
+{
+    if (!m_scratch->isPostgres())
+        QSKIP("several collectors share a database on PostgreSQL only");
+    writeDevices(2);
+    Receiver receiver({200});
+    m_service = startService();
+    QVERIFY(m_service);
+    addWebhook(receiver.url());
+    std::unique_ptr<AlertService> other = startService();
+    QVERIFY(other);
+    QVERIFY(m_service->isPresenceLeader()); // it asked first
+    QVERIFY(!other->isPresenceLeader());
+    QSignalSpy firstSent(m_service->notifier(), &Notifier::attempted);
+    QSignalSpy otherSent(other->notifier(), &Notifier::attempted);
+    TestSql::Connection sql(m_path);
+    const auto count
+        = [&sql](const char *query) { return sql.value(QString::fromLatin1(query)).toInt(); };
+    const auto reportedAt = [&sql, this](int device) {
+        QVERIFY(sql.exec(QStringLiteral("UPDATE devices SET last_seen = %1 WHERE uuid = '%2'")
+                             .arg(m_now)
+                             .arg(m_uuids.value(device))));
+    };
+    // Each collector hears one of the devices, then both go silent.
+    m_service->reportsAccepted({report(0, 2, 10)});
+    other->reportsAccepted({report(1, 2, 10)});
+    m_now += 61000;
+    other->tick();
+    m_service->tick();
+    other->tick();
+    QVERIFY(!other->isPresenceLeader());
+    // The leader judged both, from the database: one outage each, one
+    // alert each, announced once.
+    QCOMPARE(count("SELECT COUNT(*) FROM outages WHERE end_ts IS NULL"), 2);
+    QCOMPARE(
+        count("SELECT COUNT(*) FROM alerts WHERE metric = 'offline' AND cleared_at IS NULL"), 2);
+    QTRY_COMPARE(firstSent.size(), 1);
+    QCOMPARE(QJsonDocument::fromJson(receiver.bodies.first())
+                 .object()[QLatin1String("alerts")]
+                 .toArray()
+                 .size(),
+        2);
+    // The other tells presence as the database has it.
+    const QJsonObject presence = parse(
+        call("GET", QStringLiteral("devices/%1/presence").arg(m_uuids.value(1)), {}, other.get()))
+                                     .toObject();
+    QCOMPARE(presence[QLatin1String("state")].toString(), QStringLiteral("offline"));
+    // Device 1 is back, at the other collector (its writer stores last_seen):
+    // the leader sees it in the database.
+    m_now += 5000;
+    other->reportsAccepted({report(1, 3, 10)});
+    reportedAt(1);
+    other->tick();
+    QCOMPARE(count("SELECT COUNT(*) FROM outages WHERE end_ts IS NULL"), 2);
+    m_service->tick();
+    QCOMPARE(count("SELECT COUNT(*) FROM outages WHERE end_ts IS NULL"), 1);
+    QCOMPARE(count("SELECT COUNT(*) FROM alerts WHERE cleared_at IS NULL"), 1);
+    QTRY_COMPARE(firstSent.size(), 2);
+    QTest::qWait(200);
+    QCOMPARE(otherSent.size(), 0);
+    // The leader stops: its connection ends, its lock with it, and the other
+    // takes over within a few ticks.
+    m_service.reset();
+    QTRY_VERIFY_WITH_TIMEOUT((other->tick(), other->isPresenceLeader()), 5000);
+    // It ends what the old leader began: device 0 is back.
+    m_now += 5000;
+    reportedAt(0);
+    other->tick();
+    QCOMPARE(count("SELECT COUNT(*) FROM outages WHERE end_ts IS NULL"), 0);
+    QCOMPARE(count("SELECT COUNT(*) FROM alerts WHERE cleared_at IS NULL"), 0);
+    QTRY_COMPARE(otherSent.size(), 1);
+    QCOMPARE(QJsonDocument::fromJson(receiver.bodies.last())
+                 .object()[QLatin1String("status")]
+                 .toString(),
+        QStringLiteral("resolved"));
+    // And judges the silence of both from now on.
+    m_now += 61000;
+    other->tick();
+    QCOMPARE(count("SELECT COUNT(*) FROM outages WHERE end_ts IS NULL"), 2);
+    QCOMPARE(count("SELECT COUNT(*) FROM alerts WHERE cleared_at IS NULL"), 2);
+    QTRY_COMPARE(otherSent.size(), 2);
+    QCOMPARE(count("SELECT COUNT(*) FROM outages"), 4);
 }
 
 QTEST_GUILESS_MAIN(TestAlertService)
