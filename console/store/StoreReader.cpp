@@ -200,6 +200,19 @@ bool StoreReader::open(QString *error)
     return m_db.isValid();
 }
 
+bool StoreReader::usable(QString *error)
+{
+    // QPSQL closes a connection whose server went away at its first failed
+    // statement: the read that saw it failed, the next one reconnects.
+    if (!SqlConnection::isPostgres(m_db) || m_db.isOpen())
+        return true;
+    if (!SqlConnection::reopen(m_db, SqlConnection::Access::ReadOnly, error)) {
+        *error = QStringLiteral("database connection lost: %1").arg(*error);
+        return false;
+    }
+    return true;
+}
+
 // Devices
 
 bool StoreReader::fillLatest(DeviceOverview *overview, QString *error)
@@ -265,6 +278,8 @@ bool StoreReader::fillLabels(QList<DeviceOverview> *devices, QString *error)
 
 std::optional<QList<DeviceOverview>> StoreReader::devices(QString *error)
 {
+    if (!usable(error))
+        return std::nullopt;
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
     if (!query.exec(QStringLiteral("SELECT %1 FROM devices ORDER BY hostname, device_id")
@@ -286,6 +301,8 @@ std::optional<QList<DeviceOverview>> StoreReader::devices(QString *error)
 
 std::optional<DeviceOverview> StoreReader::device(const QString &uuid, QString *error)
 {
+    if (!usable(error))
+        return std::nullopt;
     error->clear();
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
@@ -306,6 +323,8 @@ std::optional<DeviceOverview> StoreReader::device(const QString &uuid, QString *
 
 std::optional<QList<DeviceOverview>> StoreReader::fleet(QString *error)
 {
+    if (!usable(error))
+        return std::nullopt;
     // The newest row per device is one index seek on (device, ts).
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
@@ -342,8 +361,20 @@ std::optional<QList<DeviceOverview>> StoreReader::fleet(QString *error)
 
 std::optional<qint64> StoreReader::deviceCount(QString *error)
 {
+    if (!usable(error))
+        return std::nullopt;
     QSqlQuery query(m_db);
-    if (!query.exec(QStringLiteral("SELECT COUNT(*) FROM devices")) || !query.next()) {
+    bool ok = query.exec(QStringLiteral("SELECT COUNT(*) FROM devices")) && query.next();
+    // The health check's probe: a server that restarted since the last one
+    // is a reconnect and a second try, not an outage.
+    if (!ok && SqlConnection::isConnectionLost(m_db, query.lastError())) {
+        query = QSqlQuery();
+        if (!usable(error))
+            return std::nullopt;
+        query = QSqlQuery(m_db);
+        ok = query.exec(QStringLiteral("SELECT COUNT(*) FROM devices")) && query.next();
+    }
+    if (!ok) {
         *error = failure(query);
         return std::nullopt;
     }
@@ -352,6 +383,8 @@ std::optional<qint64> StoreReader::deviceCount(QString *error)
 
 std::optional<StoreStats> StoreReader::sizes(QString *error)
 {
+    if (!usable(error))
+        return std::nullopt;
     QSqlQuery query(m_db);
     StoreStats stats;
     const bool postgres = SqlConnection::isPostgres(m_db);
@@ -436,6 +469,8 @@ std::optional<StoreStats> StoreReader::sizes(QString *error)
 
 std::optional<StoreStats> StoreReader::stats(QString *error)
 {
+    if (!usable(error))
+        return std::nullopt;
     std::optional<StoreStats> sized = sizes(error);
     if (!sized)
         return std::nullopt;
@@ -577,6 +612,8 @@ bool StoreReader::forEachRollupRow(ChunkTable::Kind kind, qint64 deviceId, qint6
 std::optional<QList<HistoryBucket>> StoreReader::history(qint64 deviceId, const QString &metric,
     qint64 fromMs, qint64 toMs, int buckets, QString *error, QString *resolution)
 {
+    if (!usable(error))
+        return std::nullopt;
     if (!systemMetrics().contains(metric)) {
         *error = QStringLiteral("unknown metric %1").arg(metric);
         return std::nullopt;
@@ -697,6 +734,8 @@ std::optional<QList<HistoryBucket>> StoreReader::historyByRollup(Tier tier, qint
 std::optional<QList<HistorySeries>> StoreReader::systemChart(
     qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error, QString *resolution)
 {
+    if (!usable(error))
+        return std::nullopt;
     const std::optional<Tier> tier = tierFor(deviceId, fromMs, toMs, columns, error);
     if (!tier)
         return std::nullopt;
@@ -775,6 +814,8 @@ std::optional<QList<HistorySeries>> StoreReader::systemChartByRollup(
 std::optional<QList<HistorySeries>> StoreReader::networkChart(
     qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error, QString *resolution)
 {
+    if (!usable(error))
+        return std::nullopt;
     const std::optional<Tier> tier = tierFor(deviceId, fromMs, toMs, columns, error);
     if (!tier)
         return std::nullopt;
@@ -846,6 +887,8 @@ std::optional<QList<HistorySeries>> StoreReader::networkChartByRollup(
 std::optional<qint64> StoreReader::countRows(
     const QString &table, qint64 deviceId, qint64 fromMs, qint64 toMs, QString *error)
 {
+    if (!usable(error))
+        return std::nullopt;
     if (table != QLatin1String("system_metrics") && table != QLatin1String("network_metrics")) {
         *error = QStringLiteral("unknown table %1").arg(table);
         return std::nullopt;
@@ -931,6 +974,8 @@ std::optional<Tier> StoreReader::tierFor(
 std::optional<Tier> StoreReader::coveringTier(
     qint64 deviceId, qint64 fromMs, Tier finest, QString *error)
 {
+    if (!usable(error))
+        return std::nullopt;
     // The oldest sample of each tier, in its chunks or its rows (index seeks).
     QStringList oldest;
     for (Tier tier : Tiers::kAll) {
@@ -997,6 +1042,8 @@ std::optional<bool> StoreReader::hasChunks(
 bool StoreReader::forEachSystemRow(
     qint64 deviceId, qint64 fromMs, qint64 toMs, const Row &row, QString *error)
 {
+    if (!usable(error))
+        return false;
     return ChunkTable::forEachRow(
         m_db, ChunkTable::Kind::System, deviceId, fromMs, toMs, row, error);
 }
@@ -1004,6 +1051,8 @@ bool StoreReader::forEachSystemRow(
 bool StoreReader::forEachNetworkRow(
     qint64 deviceId, qint64 fromMs, qint64 toMs, const Row &row, QString *error)
 {
+    if (!usable(error))
+        return false;
     return ChunkTable::forEachRow(
         m_db, ChunkTable::Kind::Network, deviceId, fromMs, toMs, row, error);
 }
@@ -1011,6 +1060,8 @@ bool StoreReader::forEachNetworkRow(
 bool StoreReader::rollupPage(Tier tier, bool network, qint64 deviceId, qint64 afterTs,
     const QString &afterInterface, qint64 toMs, int limit, const Row &row, QString *error)
 {
+    if (!usable(error))
+        return false;
     int left = limit;
     return ChunkTable::forEachRow(
         m_db, ChunkTable::kindOf(tier, network), deviceId, network ? afterTs : afterTs + 1, toMs,
@@ -1026,6 +1077,8 @@ bool StoreReader::rollupPage(Tier tier, bool network, qint64 deviceId, qint64 af
 bool StoreReader::systemPage(
     qint64 deviceId, qint64 afterTs, qint64 toMs, int limit, const Row &row, QString *error)
 {
+    if (!usable(error))
+        return false;
     // Keyset pages over chunks and rows alike: a page decodes at most the
     // windows its rows are in.
     int left = limit;
@@ -1037,6 +1090,8 @@ bool StoreReader::systemPage(
 bool StoreReader::networkPage(qint64 deviceId, qint64 afterTs, const QString &afterInterface,
     qint64 toMs, int limit, const Row &row, QString *error)
 {
+    if (!usable(error))
+        return false;
     int left = limit;
     return forEachNetworkRow(
         deviceId, afterTs, toMs,
