@@ -48,6 +48,8 @@ constexpr qint64 kMaxMaintenanceCreditMs = 1000;
 // While the database server is away, reconnecting is tried at the retry
 // interval, doubled after each failure up to this.
 constexpr int kMaxReconnectIntervalMs = 5000;
+// Reports in a transaction while writes fail (the store is unhealthy).
+constexpr int kRetryReports = 1000;
 
 const QStringList kSystemColumns = {QStringLiteral("device"), QStringLiteral("ts"),
     QStringLiteral("cpu_percent"), QStringLiteral("memory_percent"),
@@ -331,8 +333,11 @@ void StoreWriter::flushSome()
     QElapsedTimer budget;
     budget.start();
     while (m_queue->size() > 0 && budget.elapsed() < kTickBudgetMs) {
-        std::vector<AcceptedReport> batch
-            = m_queue->take(std::size_t(m_options.maxReportsPerTransaction));
+        // While writes fail, a try is a small transaction: a failed one costs
+        // little, and a good one says soon that the database is back.
+        std::vector<AcceptedReport> batch = m_queue->take(
+            std::size_t(m_healthy ? m_options.maxReportsPerTransaction
+                                  : std::min(m_options.maxReportsPerTransaction, kRetryReports)));
         QString error;
         if (!writeBatch(batch, &error)) {
             m_counters->writeErrors.fetch_add(1, std::memory_order_relaxed);

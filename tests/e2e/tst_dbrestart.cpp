@@ -194,7 +194,7 @@ void TestDbRestart::serverRestartUnderLoadLosesNothing()
         (getJson(m_http, httpPort, QStringLiteral("/healthz"), &status), status), 200, 15000);
     const double recoverSeconds = double(back.elapsed()) / 1000.0;
 
-    QVERIFY(loadgen.waitForFinished(30000));
+    QVERIFY(loadgen.state() == QProcess::NotRunning || loadgen.waitForFinished(30000));
     const auto sent = QRegularExpression(QStringLiteral("sent=(\\d+)"))
                           .match(QString::fromUtf8(loadgen.readAllStandardOutput()));
     QVERIFY(sent.hasMatch());
@@ -229,6 +229,12 @@ void TestDbRestart::serverRestartUnderLoadLosesNothing()
         qPrintable(sent.captured(1)), accepted, persisted, dropped, rows, downSeconds,
         queuedWhileDown, recoverSeconds);
     const QString log = QString::fromUtf8(console.log());
+    static const QRegularExpression connectionLines(
+        QStringLiteral("^.*console\\.(store|alerts).*(connection|writing to the database "
+                       "again|reconnected).*$"),
+        QRegularExpression::MultilineOption);
+    for (auto it = connectionLines.globalMatch(log); it.hasNext();)
+        qInfo("console: %s", qPrintable(it.next().captured(0).left(200)));
     QVERIFY2(
         log.contains(QLatin1String("database connection back after")), qPrintable(log.right(3000)));
 
@@ -238,8 +244,10 @@ void TestDbRestart::serverRestartUnderLoadLosesNothing()
     QCOMPARE(rows, accepted);
     QCOMPARE(duplicates, 0);
     QCOMPARE(resent, 0);
-    QVERIFY2(recoverSeconds < 10, qPrintable(QString::number(recoverSeconds)));
-    QCOMPARE(sql.integrity(), QString());
+    // Reconnecting is tried at most 5 s apart, and the first write after is
+    // a small one.
+    QVERIFY2(recoverSeconds < 8, qPrintable(QString::number(recoverSeconds)));
+    QCOMPARE(sql.integrity(), QStringLiteral("ok"));
 }
 
 QTEST_GUILESS_MAIN(TestDbRestart)
