@@ -49,7 +49,7 @@ constexpr qint64 kMaxMaintenanceCreditMs = 1000;
 // interval, doubled after each failure up to this.
 constexpr int kMaxReconnectIntervalMs = 5000;
 // Reports in a transaction while writes fail (the store is unhealthy).
-constexpr int kRetryReports = 1000;
+constexpr int kRetryReports = 250;
 
 const QStringList kSystemColumns = {QStringLiteral("device"), QStringLiteral("ts"),
     QStringLiteral("cpu_percent"), QStringLiteral("memory_percent"),
