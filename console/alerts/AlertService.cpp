@@ -279,6 +279,10 @@ void AlertService::flush(int waitMs)
         || (m_pending.isEmpty() && m_outages.isEmpty() && m_labelUpdates.isEmpty()
             && m_unstored.isEmpty() && !(m_notifier && m_notifier->hasUnstoredAttempts())))
         return;
+    if (!reconnected()) {
+        flushSoon();
+        return;
+    }
     const Batch batch(m_database->sql(), waitMs);
     if (!batch.isOpen()) {
         // Everything stays in memory, evaluated; written at the next try.
@@ -320,6 +324,26 @@ void AlertService::flush(int waitMs)
     }
     m_outages.clear();
     apply(std::exchange(m_pending, {}));
+}
+
+bool AlertService::reconnected()
+{
+    if (!m_database->isPostgres() || m_database->sql().isOpen())
+        return true;
+    if (m_lastReopen.isValid() && m_lastReopen.elapsed() < 1000)
+        return false;
+    m_lastReopen.start();
+    // Dropped before the new connection exists: QPSQL deallocates a
+    // statement as its query goes, which would fail a transaction there.
+    m_store->forgetPrepared();
+    QString error;
+    if (!m_database->reopen(&error)) {
+        if (m_deferredFlushes++ == 0)
+            qCWarning(lcAlerts, "alerting's writes wait for the database: %s", qPrintable(error));
+        return false;
+    }
+    qCInfo(lcAlerts, "alerting reconnected to the database");
+    return true;
 }
 
 void AlertService::tick()

@@ -8,6 +8,7 @@
 #include "ingest/AcceptedReport.h"
 #include "store/DeviceChange.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -89,6 +90,9 @@ private:
     // load); when it cannot, keeps it all and tries again soon.
     void flush(int waitMs = kFlushWaitMs);
     void flushSoon();
+    // Whether the connection can be written to: open, or opened again (at
+    // most once a second) after the PostgreSQL server went away.
+    bool reconnected();
     static constexpr int kFlushWaitMs = 50;
     static constexpr int kFlushSoonMs = 100;
     static constexpr int kRequestWaitMs = 2000; // a REST request's answer
@@ -141,6 +145,7 @@ private:
     QList<OutageChange> m_outages; // to store at the next flush, in order
     bool m_flushSoon = false;
     qint64 m_deferredFlushes = 0; // in a row: the database was busy
+    QElapsedTimer m_lastReopen;
     QHash<QString, Labels> m_agentLabels; // as the agents last sent them
     QHash<QString, Labels> m_labelUpdates; // to store at the next flush
     void storeLabels();

@@ -84,6 +84,11 @@ bool AlertStore::run(
     return true;
 }
 
+void AlertStore::forgetPrepared()
+{
+    m_prepared.clear();
+}
+
 QSqlQuery *AlertStore::runPrepared(
     const QString &sql, const QVariantList &values, QString *error) const
 {

@@ -116,6 +116,9 @@ public:
     // ownTransaction false: within the caller's transaction.
     bool setLabels(qint64 deviceId, const Labels &labels, const QString &source, QString *error,
         bool ownTransaction = true);
+    // Before the connection is opened again: its prepared statements are
+    // of no use on the new one.
+    void forgetPrepared();
 
 private:
     bool run(

@@ -964,11 +964,13 @@ void HttpApi::health(QHttpServerResponder &responder)
 {
     QString error;
     if (!m_reader->deviceCount(&error)) {
-        return replyJson(responder,
-            QJsonDocument(QJsonObject {{QStringLiteral("status"), QStringLiteral("error")},
-                              {QStringLiteral("database"), QStringLiteral("unreachable")},
-                              {QStringLiteral("error"), error}})
-                .toJson(QJsonDocument::Compact),
+        QJsonObject body {{QStringLiteral("status"), QStringLiteral("error")},
+            {QStringLiteral("database"), QStringLiteral("unreachable")},
+            {QStringLiteral("error"), error}, {QStringLiteral("store_healthy"), m_storeHealthy}};
+        // The writer's side too: what it does with the reports meanwhile.
+        if (!m_storeHealthy)
+            body.insert(QStringLiteral("store_error"), m_storeError);
+        return replyJson(responder, QJsonDocument(body).toJson(QJsonDocument::Compact),
             Status::ServiceUnavailable);
     }
     // Readable but not writable (disk full, read-only file, locked): reports

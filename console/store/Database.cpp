@@ -300,6 +300,7 @@ bool Database::open(const QString &path, QString *error)
     const std::optional<DatabaseLocation> location = DatabaseLocation::parse(path, error);
     if (!location)
         return false;
+    m_path = path;
     if (location->isPostgres()) {
         m_db = SqlConnection::open(path, m_connectionName, SqlConnection::Access::ReadWrite, error);
         return m_db.isValid();
@@ -316,6 +317,11 @@ bool Database::open(const QString &path, QString *error)
         *error = withFileSystemProblem(path, *error);
         return false;
     }
+    return configureSqlite(path, error);
+}
+
+bool Database::configureSqlite(const QString &path, QString *error)
+{
     QSqlQuery query(m_db);
     // WAL lets readers (HTTP, charts) run beside the writer. FULL syncs the
     // WAL at each commit: agents forget what the console acknowledges, so a
@@ -336,6 +342,17 @@ bool Database::open(const QString &path, QString *error)
         }
     }
     return true;
+}
+
+bool Database::reopen(QString *error)
+{
+    if (!m_db.isValid()) {
+        *error = QStringLiteral("the database was never opened");
+        return false;
+    }
+    if (!SqlConnection::reopen(m_db, SqlConnection::Access::ReadWrite, error))
+        return false;
+    return isPostgres() || configureSqlite(m_path, error);
 }
 
 int Database::schemaVersion() const

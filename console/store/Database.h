@@ -32,6 +32,10 @@ public:
     // Opens a SQLite file (creating its folder), in WAL mode, or a
     // PostgreSQL database named by a postgresql:// URL (DatabaseLocation).
     bool open(const QString &path, QString *error);
+    // Closes the connection and opens the same database again, set up as
+    // open() does: after a PostgreSQL server went away and came back. Every
+    // QSqlQuery prepared on sql() before must be prepared again.
+    bool reopen(QString *error);
     // Creates or upgrades the schema. Refuses a database from a newer version.
     // Called before each statement of the migrations to run: done of total.
     using Progress = std::function<void(int done, int total)>;
@@ -51,7 +55,10 @@ public:
     bool isPostgres() const;
 
 private:
+    bool configureSqlite(const QString &path, QString *error);
+
     QString m_connectionName;
+    QString m_path;
     QSqlDatabase m_db;
 };
 

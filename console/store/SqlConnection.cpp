@@ -16,6 +16,37 @@ QString failure(const QSqlQuery &query)
     return query.lastError().text();
 }
 
+// What every new PostgreSQL session is set to, at open and at each reconnect.
+bool setUpSession(QSqlDatabase &db, Access access, const QString &where, QString *error)
+{
+    // QPSQL asks for bytea in the escape format, up to four bytes a byte of
+    // compressed chunks; hex is two. Acks promise what was committed, so a
+    // role's default must not make commits asynchronous. A reader never
+    // writes, and a runaway read must not hold the server.
+    QStringList setup = {QStringLiteral("SET bytea_output = 'hex'"),
+        QStringLiteral("SET synchronous_commit = on"), QStringLiteral("SET TIME ZONE 'UTC'")};
+    if (access == Access::ReadOnly)
+        setup << QStringLiteral("SET default_transaction_read_only = on")
+              << QStringLiteral("SET statement_timeout = '60s'");
+    QSqlQuery query(db);
+    for (const QString &statement : setup) {
+        if (!query.exec(statement)) {
+            *error = QStringLiteral("%1 failed on %2: %3").arg(statement, where, failure(query));
+            return false;
+        }
+    }
+    return true;
+}
+
+// The location of an open PostgreSQL connection, without its password.
+QString redacted(const QSqlDatabase &db)
+{
+    return QStringLiteral("postgresql://%1@%2:%3/%4")
+        .arg(db.userName(), db.hostName())
+        .arg(db.port())
+        .arg(db.databaseName());
+}
+
 QSqlDatabase openSqlite(
     const DatabaseLocation &location, const QString &name, Access access, QString *error)
 {
@@ -75,23 +106,9 @@ QSqlDatabase openPostgres(
         QSqlDatabase::removeDatabase(name);
         return {};
     }
-    // QPSQL asks for bytea in the escape format, up to four bytes a byte of
-    // compressed chunks; hex is two. Acks promise what was committed, so a
-    // role's default must not make commits asynchronous. A reader never
-    // writes, and a runaway read must not hold the server.
-    QStringList setup = {QStringLiteral("SET bytea_output = 'hex'"),
-        QStringLiteral("SET synchronous_commit = on"), QStringLiteral("SET TIME ZONE 'UTC'")};
-    if (access == Access::ReadOnly)
-        setup << QStringLiteral("SET default_transaction_read_only = on")
-              << QStringLiteral("SET statement_timeout = '60s'");
-    QSqlQuery query(db);
-    for (const QString &statement : setup) {
-        if (!query.exec(statement)) {
-            *error = QStringLiteral("%1 failed on %2: %3")
-                         .arg(statement, location.redacted(), failure(query));
-            db.close();
-            return {};
-        }
+    if (!setUpSession(db, access, location.redacted(), error)) {
+        db.close();
+        return {};
     }
     return db;
 }
@@ -105,6 +122,22 @@ QSqlDatabase open(const QString &text, const QString &name, Access access, QStri
         return {};
     return location->isPostgres() ? openPostgres(*location, name, access, error)
                                   : openSqlite(*location, name, access, error);
+}
+
+bool reopen(QSqlDatabase &db, Access access, QString *error)
+{
+    db.close();
+    if (!db.open()) {
+        *error = QStringLiteral("cannot connect to %1: %2")
+                     .arg(isPostgres(db) ? redacted(db) : db.databaseName(),
+                         db.lastError().text().trimmed());
+        return false;
+    }
+    if (isPostgres(db) && !setUpSession(db, access, redacted(db), error)) {
+        db.close();
+        return false;
+    }
+    return true;
 }
 
 bool isPostgres(const QSqlDatabase &db)

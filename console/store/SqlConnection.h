@@ -21,6 +21,11 @@ enum class Access { ReadWrite, ReadOnly };
 // QSqlDatabase and a sentence when it cannot be opened.
 QSqlDatabase open(const QString &location, const QString &name, Access access, QString *error);
 
+// Closes a connection open() opened and opens it again, to the same
+// database with the same session settings: after the server went away.
+// Every query prepared on the connection before is no use any more.
+bool reopen(QSqlDatabase &db, Access access, QString *error);
+
 bool isPostgres(const QSqlDatabase &db);
 
 // Whether a table (a partitioned one too, which QPSQL's tables() leaves out) exists.

@@ -205,6 +205,19 @@ bool StoreReader::isShared() const
     return SqlConnection::isPostgres(m_db);
 }
 
+bool StoreReader::usable(QString *error)
+{
+    // QPSQL closes a connection whose server went away at its first failed
+    // statement: the read that saw it failed, the next one reconnects.
+    if (!SqlConnection::isPostgres(m_db) || m_db.isOpen())
+        return true;
+    if (!SqlConnection::reopen(m_db, SqlConnection::Access::ReadOnly, error)) {
+        *error = QStringLiteral("database connection lost: %1").arg(*error);
+        return false;
+    }
+    return true;
+}
+
 // Devices
 
 bool StoreReader::fillLatest(DeviceOverview *overview, QString *error)
@@ -270,6 +283,8 @@ bool StoreReader::fillLabels(QList<DeviceOverview> *devices, QString *error)
 
 std::optional<QList<DeviceOverview>> StoreReader::devices(QString *error)
 {
+    if (!usable(error))
+        return std::nullopt;
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
     if (!query.exec(QStringLiteral("SELECT %1 FROM devices ORDER BY hostname, device_id")
@@ -291,6 +306,8 @@ std::optional<QList<DeviceOverview>> StoreReader::devices(QString *error)
 
 std::optional<DeviceOverview> StoreReader::device(const QString &uuid, QString *error)
 {
+    if (!usable(error))
+        return std::nullopt;
     error->clear();
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
@@ -311,6 +328,8 @@ std::optional<DeviceOverview> StoreReader::device(const QString &uuid, QString *
 
 std::optional<QList<DeviceOverview>> StoreReader::fleet(QString *error)
 {
+    if (!usable(error))
+        return std::nullopt;
     // The newest row per device is one index seek on (device, ts).
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
@@ -384,8 +403,20 @@ std::optional<QHash<qint64, std::vector<dmr::InterfaceSample>>> StoreReader::int
 
 std::optional<qint64> StoreReader::deviceCount(QString *error)
 {
+    if (!usable(error))
+        return std::nullopt;
     QSqlQuery query(m_db);
-    if (!query.exec(QStringLiteral("SELECT COUNT(*) FROM devices")) || !query.next()) {
+    bool ok = query.exec(QStringLiteral("SELECT COUNT(*) FROM devices")) && query.next();
+    // The health check's probe: a server that restarted since the last one
+    // is a reconnect and a second try, not an outage.
+    if (!ok && SqlConnection::isConnectionLost(m_db, query.lastError())) {
+        query = QSqlQuery();
+        if (!usable(error))
+            return std::nullopt;
+        query = QSqlQuery(m_db);
+        ok = query.exec(QStringLiteral("SELECT COUNT(*) FROM devices")) && query.next();
+    }
+    if (!ok) {
         *error = failure(query);
         return std::nullopt;
     }
@@ -394,6 +425,8 @@ std::optional<qint64> StoreReader::deviceCount(QString *error)
 
 std::optional<StoreStats> StoreReader::sizes(QString *error)
 {
+    if (!usable(error))
+        return std::nullopt;
     QSqlQuery query(m_db);
     StoreStats stats;
     const bool postgres = SqlConnection::isPostgres(m_db);
@@ -478,6 +511,8 @@ std::optional<StoreStats> StoreReader::sizes(QString *error)
 
 std::optional<StoreStats> StoreReader::stats(QString *error)
 {
+    if (!usable(error))
+        return std::nullopt;
     std::optional<StoreStats> sized = sizes(error);
     if (!sized)
         return std::nullopt;
@@ -619,6 +654,8 @@ bool StoreReader::forEachRollupRow(ChunkTable::Kind kind, qint64 deviceId, qint6
 std::optional<QList<HistoryBucket>> StoreReader::history(qint64 deviceId, const QString &metric,
     qint64 fromMs, qint64 toMs, int buckets, QString *error, QString *resolution)
 {
+    if (!usable(error))
+        return std::nullopt;
     if (!systemMetrics().contains(metric)) {
         *error = QStringLiteral("unknown metric %1").arg(metric);
         return std::nullopt;
@@ -739,6 +776,8 @@ std::optional<QList<HistoryBucket>> StoreReader::historyByRollup(Tier tier, qint
 std::optional<QList<HistorySeries>> StoreReader::systemChart(
     qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error, QString *resolution)
 {
+    if (!usable(error))
+        return std::nullopt;
     const std::optional<Tier> tier = tierFor(deviceId, fromMs, toMs, columns, error);
     if (!tier)
         return std::nullopt;
@@ -817,6 +856,8 @@ std::optional<QList<HistorySeries>> StoreReader::systemChartByRollup(
 std::optional<QList<HistorySeries>> StoreReader::networkChart(
     qint64 deviceId, qint64 fromMs, qint64 toMs, int columns, QString *error, QString *resolution)
 {
+    if (!usable(error))
+        return std::nullopt;
     const std::optional<Tier> tier = tierFor(deviceId, fromMs, toMs, columns, error);
     if (!tier)
         return std::nullopt;
@@ -888,6 +929,8 @@ std::optional<QList<HistorySeries>> StoreReader::networkChartByRollup(
 std::optional<qint64> StoreReader::countRows(
     const QString &table, qint64 deviceId, qint64 fromMs, qint64 toMs, QString *error)
 {
+    if (!usable(error))
+        return std::nullopt;
     if (table != QLatin1String("system_metrics") && table != QLatin1String("network_metrics")) {
         *error = QStringLiteral("unknown table %1").arg(table);
         return std::nullopt;
@@ -973,6 +1016,8 @@ std::optional<Tier> StoreReader::tierFor(
 std::optional<Tier> StoreReader::coveringTier(
     qint64 deviceId, qint64 fromMs, Tier finest, QString *error)
 {
+    if (!usable(error))
+        return std::nullopt;
     // The oldest sample of each tier, in its chunks or its rows (index seeks).
     QStringList oldest;
     for (Tier tier : Tiers::kAll) {
@@ -1041,11 +1086,19 @@ bool StoreReader::forEachChunkedRow(ChunkTable::Kind kind, qint64 deviceId, qint
 {
     // ChunkTable::forEachRow's statements in one snapshot, whatever the
     // writer's Compactor commits between them: SQLite's read transaction
-    // keeps one from its first read to its end (PostgreSQL's would need
-    // REPEATABLE READ).
+    // keeps one from its first read to its end, PostgreSQL's from its first
+    // statement when REPEATABLE READ.
     if (!m_db.transaction()) {
         *error = m_db.lastError().text();
         return false;
+    }
+    if (SqlConnection::isPostgres(m_db)) {
+        QSqlQuery isolation(m_db);
+        if (!isolation.exec(QStringLiteral("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))) {
+            *error = failure(isolation);
+            m_db.rollback();
+            return false;
+        }
     }
     const bool ok = ChunkTable::forEachRow(m_db, kind, deviceId, fromMs, toMs, row, error);
     if (m_db.commit() || !ok)
@@ -1057,18 +1110,24 @@ bool StoreReader::forEachChunkedRow(ChunkTable::Kind kind, qint64 deviceId, qint
 bool StoreReader::forEachSystemRow(
     qint64 deviceId, qint64 fromMs, qint64 toMs, const Row &row, QString *error)
 {
+    if (!usable(error))
+        return false;
     return forEachChunkedRow(ChunkTable::Kind::System, deviceId, fromMs, toMs, row, error);
 }
 
 bool StoreReader::forEachNetworkRow(
     qint64 deviceId, qint64 fromMs, qint64 toMs, const Row &row, QString *error)
 {
+    if (!usable(error))
+        return false;
     return forEachChunkedRow(ChunkTable::Kind::Network, deviceId, fromMs, toMs, row, error);
 }
 
 bool StoreReader::rollupPage(Tier tier, bool network, qint64 deviceId, qint64 afterTs,
     const QString &afterInterface, qint64 toMs, int limit, const Row &row, QString *error)
 {
+    if (!usable(error))
+        return false;
     int left = limit;
     return forEachChunkedRow(
         ChunkTable::kindOf(tier, network), deviceId, network ? afterTs : afterTs + 1, toMs,
@@ -1084,6 +1143,8 @@ bool StoreReader::rollupPage(Tier tier, bool network, qint64 deviceId, qint64 af
 bool StoreReader::systemPage(
     qint64 deviceId, qint64 afterTs, qint64 toMs, int limit, const Row &row, QString *error)
 {
+    if (!usable(error))
+        return false;
     // Keyset pages over chunks and rows alike: a page decodes at most the
     // windows its rows are in.
     int left = limit;
@@ -1095,6 +1156,8 @@ bool StoreReader::systemPage(
 bool StoreReader::networkPage(qint64 deviceId, qint64 afterTs, const QString &afterInterface,
     qint64 toMs, int limit, const Row &row, QString *error)
 {
+    if (!usable(error))
+        return false;
     int left = limit;
     return forEachNetworkRow(
         deviceId, afterTs, toMs,

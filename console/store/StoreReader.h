@@ -150,6 +150,9 @@ private:
 
 public:
 private:
+    // Open, or opened again after the PostgreSQL server went away; false
+    // with the reason while it stays away.
+    bool usable(QString *error);
     bool fillLatest(DeviceOverview *overview, QString *error);
     std::optional<QList<HistoryBucket>> historyByRollup(Tier tier, qint64 deviceId,
         const QString &metric, qint64 fromMs, qint64 toMs, int buckets, QString *error);

@@ -9,6 +9,7 @@
 #include "store/DeviceLifecycle.h"
 #include "store/NetworkRollup.h"
 #include "store/Retention.h"
+#include "store/SqlConnection.h"
 #include "store/StoreLogging.h"
 #include "store/SystemRollup.h"
 
@@ -44,6 +45,11 @@ constexpr double kBehindMaintenanceShare = 0.1;
 // than this is not kept (one long write must not stall ingest for long).
 constexpr qint64 kMinMaintenanceSliceMs = 20;
 constexpr qint64 kMaxMaintenanceCreditMs = 1000;
+// While the database server is away, reconnecting is tried at the retry
+// interval, doubled after each failure up to this.
+constexpr int kMaxReconnectIntervalMs = 5000;
+// Reports in a transaction while writes fail (the store is unhealthy).
+constexpr int kRetryReports = 250;
 
 const QStringList kSystemColumns = {QStringLiteral("device"), QStringLiteral("ts"),
     QStringLiteral("cpu_percent"), QStringLiteral("memory_percent"),
@@ -102,20 +108,9 @@ bool StoreWriter::open(QString *error)
         m_database.reset();
         return false;
     }
-    {
-        QSqlQuery query(m_database->sql());
-        query.setForwardOnly(true);
-        query.exec(QStringLiteral(
-            "SELECT uuid, id, device_id, run_id, stored_sequence, stored_above FROM devices"));
-        while (query.next()) {
-            const QString uuid = query.value(0).toString();
-            m_ids.insert(uuid, query.value(1).toLongLong());
-            StoredRun &run = m_stored[uuid];
-            run.deviceId = query.value(2).toString();
-            run.runId = quint32(query.value(3).toLongLong());
-            run.window = SequenceWindow::fromHex(
-                query.value(4).toULongLong(), query.value(5).toString().toLatin1());
-        }
+    if (!loadStored(error)) {
+        stop();
+        return false;
     }
     m_openedAt = now();
     m_timer = new QTimer(this);
@@ -158,6 +153,100 @@ bool StoreWriter::open(QString *error)
     return true;
 }
 
+bool StoreWriter::loadStored(QString *error)
+{
+    QSqlQuery query(m_database->sql());
+    query.setForwardOnly(true);
+    if (!query.exec(QStringLiteral(
+            "SELECT uuid, id, device_id, run_id, stored_sequence, stored_above FROM devices"))) {
+        *error = QStringLiteral("cannot read devices: %1").arg(query.lastError().text());
+        return false;
+    }
+    // Rows replace what is kept; a device merged away has no row, and its
+    // reports keep going where they went.
+    while (query.next()) {
+        const QString uuid = query.value(0).toString();
+        m_ids.insert(uuid, query.value(1).toLongLong());
+        StoredRun &run = m_stored[uuid];
+        run.deviceId = query.value(2).toString();
+        run.runId = quint32(query.value(3).toLongLong());
+        run.window = SequenceWindow::fromHex(
+            query.value(4).toULongLong(), query.value(5).toString().toLatin1());
+    }
+    return true;
+}
+
+bool StoreWriter::connectionLost() const
+{
+    return m_connectionLostAt.isValid()
+        || (m_database && m_database->isPostgres() && !m_database->sql().isOpen());
+}
+
+void StoreWriter::noteConnectionLost(const QString &error, std::size_t queued)
+{
+    const QString why = error.simplified().isEmpty() ? QStringLiteral("the server does not answer")
+                                                     : error.simplified();
+    if (!m_connectionLostAt.isValid()) {
+        m_connectionLostAt.start();
+        m_reconnectIntervalMs = m_options.retryIntervalMs;
+        qCCritical(lcStore,
+            "database connection lost, keeping %zu reports queued and reconnecting: %s", queued,
+            qPrintable(why));
+    }
+    setHealthy(false, QStringLiteral("database connection lost: %1; retrying").arg(why));
+}
+
+bool StoreWriter::reconnect(QString *error)
+{
+    // The statements go first: QPSQL deallocates a statement when its query
+    // is destroyed, which on the new connection would fail its transaction.
+    releasePrepared();
+    if (!m_database->reopen(error) || !prepare(error) || !loadStored(error)) {
+        releasePrepared();
+        m_database->sql().close();
+        return false;
+    }
+    // A commit the connection broke under may have been made all the same:
+    // its reports are in their device's stored window now, and must not be
+    // written twice. (Ingest never queues a report already stored.)
+    std::vector<AcceptedReport> front
+        = m_queue->take(std::size_t(m_options.maxReportsPerTransaction));
+    const std::size_t before = front.size();
+    front.erase(std::remove_if(front.begin(), front.end(),
+                    [this](const AcceptedReport &accepted) {
+                        const auto run = m_stored.constFind(accepted.device.uuid);
+                        return accepted.report.sequence != 0 && run != m_stored.cend()
+                            && run->runId == accepted.report.runId
+                            && run->window.contains(accepted.report.sequence);
+                    }),
+        front.end());
+    if (before != front.size()) {
+        qCInfo(lcStore, "%zu reports were committed before the connection was lost",
+            before - front.size());
+        m_counters->persisted.fetch_add(before - front.size(), std::memory_order_relaxed);
+    }
+    if (const std::size_t dropped = m_queue->pushFront(std::move(front)))
+        m_counters->dropped.fetch_add(dropped, std::memory_order_relaxed);
+    if (m_connectionLostAt.isValid())
+        qCInfo(lcStore, "database connection back after %.1f s",
+            double(m_connectionLostAt.elapsed()) / 1000.0);
+    m_connectionLostAt.invalidate();
+    return true;
+}
+
+void StoreWriter::releasePrepared()
+{
+    m_systemMany.reset();
+    m_systemOne.reset();
+    m_networkMany.reset();
+    m_networkOne.reset();
+    m_rollups.clear();
+    m_networkRollup.reset();
+    m_insertDevice.reset();
+    m_selectDevice.reset();
+    m_updateDevice.reset();
+}
+
 void StoreWriter::stop()
 {
     if (m_timer) {
@@ -165,17 +254,9 @@ void StoreWriter::stop()
         delete m_timer;
         m_timer = nullptr;
     }
-    m_systemMany.reset();
-    m_systemOne.reset();
-    m_networkMany.reset();
-    m_networkOne.reset();
-    m_rollups.clear();
-    m_networkRollup.reset();
+    releasePrepared();
     m_compactor.reset();
     m_retention.reset();
-    m_insertDevice.reset();
-    m_selectDevice.reset();
-    m_updateDevice.reset();
     m_database.reset();
 }
 
@@ -243,14 +324,37 @@ void StoreWriter::flushSome()
 {
     if (!m_database)
         return;
+    if (connectionLost()) {
+        QString error;
+        if (!reconnect(&error)) {
+            noteConnectionLost(error, m_queue->size());
+            m_reconnectIntervalMs
+                = std::min(std::max(m_options.retryIntervalMs, kMaxReconnectIntervalMs),
+                    m_reconnectIntervalMs * 2);
+            m_timer->start(m_reconnectIntervalMs);
+            return;
+        }
+    }
     QElapsedTimer budget;
     budget.start();
     while (m_queue->size() > 0 && budget.elapsed() < kTickBudgetMs) {
-        std::vector<AcceptedReport> batch
-            = m_queue->take(std::size_t(m_options.maxReportsPerTransaction));
+        // While writes fail, a try is a small transaction: a failed one costs
+        // little, and a good one says soon that the database is back.
+        std::vector<AcceptedReport> batch = m_queue->take(
+            std::size_t(m_healthy ? m_options.maxReportsPerTransaction
+                                  : std::min(m_options.maxReportsPerTransaction, kRetryReports)));
         QString error;
         if (!writeBatch(batch, &error)) {
             m_counters->writeErrors.fetch_add(1, std::memory_order_relaxed);
+            if (connectionLost()
+                || SqlConnection::isConnectionLost(
+                    m_database->sql(), m_database->sql().lastError())) {
+                noteConnectionLost(error, batch.size() + m_queue->size());
+                if (const std::size_t dropped = m_queue->pushFront(std::move(batch)))
+                    m_counters->dropped.fetch_add(dropped, std::memory_order_relaxed);
+                m_timer->start(m_reconnectIntervalMs);
+                return;
+            }
             error = Database::withFileSystemProblem(m_options.databasePath, error);
             // The first failure, then at most one line per 10 s while it lasts.
             if (m_healthy || m_lastErrorLog.elapsed() > 10000) {
@@ -446,9 +550,16 @@ bool StoreWriter::flushAll()
     if (!m_database)
         return m_queue->size() == 0;
     for (int attempt = 0; m_queue->size() > 0;) {
+        QString error;
+        if (connectionLost() && !reconnect(&error)) {
+            qCCritical(lcStore, "final flush: cannot reconnect: %s", qPrintable(error));
+            if (++attempt >= 3)
+                return false;
+            QThread::msleep(200);
+            continue;
+        }
         std::vector<AcceptedReport> batch
             = m_queue->take(std::size_t(m_options.maxReportsPerTransaction));
-        QString error;
         if (!writeBatch(batch, &error)) {
             m_counters->writeErrors.fetch_add(1, std::memory_order_relaxed);
             qCCritical(lcStore, "final flush failed: %s", qPrintable(error));
@@ -482,6 +593,7 @@ bool StoreWriter::writeBatch(std::vector<AcceptedReport> &batch, QString *error)
         return false;
     }
     const QHash<QString, qint64> idsBefore = m_ids;
+    const auto mergedBefore = m_mergedCounters;
     QHash<QString, StoredRun> stored = storedAfter(batch);
     m_networkRollup->begin();
     if (!upsertDevices(batch, stored, error) || !insertSystem(batch, error)
@@ -490,6 +602,7 @@ bool StoreWriter::writeBatch(std::vector<AcceptedReport> &batch, QString *error)
             *error = db.lastError().text();
         db.rollback();
         m_ids = idsBefore; // rows inserted in the rolled-back transaction are gone
+        m_mergedCounters = mergedBefore;
         m_networkRollup->rollback();
         m_adoptions.clear();
         return false;

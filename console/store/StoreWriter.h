@@ -110,6 +110,18 @@ private:
     bool insertSystem(const std::vector<AcceptedReport> &batch, QString *error);
     bool insertNetwork(const std::vector<AcceptedReport> &batch, QString *error);
     bool prepare(QString *error);
+    // Destroys every statement prepare() made, before their connection goes.
+    void releasePrepared();
+    // The devices' ids and stored runs as the database has them.
+    bool loadStored(QString *error);
+    // The connection to a PostgreSQL server went away: whether it is back,
+    // opened again with every statement prepared anew. What the writer
+    // keeps of the devices is read again, and reports of the batch in
+    // flight that the server committed after all are taken off the queue.
+    bool reconnect(QString *error);
+    bool connectionLost() const;
+    // A write failed on a lost connection: unhealthy, and the next try later.
+    void noteConnectionLost(const QString &error, std::size_t queued);
     void releaseFreePages(qint64 pages);
     void setHealthy(bool healthy, const QString &error);
     qint64 now() const;
@@ -156,6 +168,8 @@ private:
     QElapsedTimer m_lastForgetCheck;
     qint64 m_openedAt = 0; // now() at open()
     bool m_healthy = true;
+    QElapsedTimer m_connectionLostAt; // valid while the server is away
+    int m_reconnectIntervalMs = 0; // doubles while it stays away
     QElapsedTimer m_lastErrorLog;
 };
 

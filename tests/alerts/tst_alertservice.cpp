@@ -103,6 +103,7 @@ private slots:
     void agentLabelsAreStoredAndTargeted();
     void fleetRaisesAndResolvesOnce();
     void onePresenceLeaderAndTakeover();
+    void reconnectsAfterLostConnection();
 
 private:
     void writeDevices(int count);
@@ -838,6 +839,43 @@ void TestAlertService::onePresenceLeaderAndTakeover()
     QCOMPARE(count("SELECT COUNT(*) FROM alerts WHERE cleared_at IS NULL"), 2);
     QTRY_COMPARE(otherSent.size(), 2);
     QCOMPARE(count("SELECT COUNT(*) FROM outages"), 4);
+}
+
+void TestAlertService::reconnectsAfterLostConnection()
+{
+    if (!m_scratch->isPostgres())
+        QSKIP("a connection to lose: PostgreSQL only");
+    writeDevices(1);
+    m_service = startService();
+    QVERIFY(m_service);
+    QCOMPARE(call("POST", QStringLiteral("rules"),
+                 "{\"name\":\"Hot\",\"metric\":\"cpu_percent\",\"raise\":80,\"clear\":70}")
+                 .status,
+        201);
+    QSignalSpy changed(m_service.get(), &AlertService::alertsChanged);
+    m_service->reportsAccepted({report(0, 2, 85)});
+    QTRY_COMPARE_WITH_TIMEOUT(changed.size(), 1, 2000);
+
+    // The server ends alerting's session, as a restart would: the clearing
+    // is written over a new connection, its statement prepared again.
+    {
+        TestSql::Connection admin(m_path);
+        QString error;
+        QVERIFY2(admin.exec(QStringLiteral("SELECT pg_terminate_backend(pid) FROM"
+                                           " pg_stat_activity WHERE datname = current_database()"
+                                           " AND application_name = 'metrics-console'"),
+                     &error),
+            qPrintable(error));
+    }
+    m_now += 10000;
+    m_service->reportsAccepted({report(0, 3, 60)});
+    QTRY_COMPARE_WITH_TIMEOUT(changed.size(), 2, 5000);
+    QCOMPARE(changed.last().first().toJsonArray().first()[QLatin1String("state")].toString(),
+        QStringLiteral("resolved"));
+    TestSql::Connection sql(m_path);
+    QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM alerts WHERE cleared_at IS NOT NULL"))
+                 .toInt(),
+        1);
 }
 
 QTEST_GUILESS_MAIN(TestAlertService)

@@ -76,6 +76,7 @@ private slots:
     void failedWriteKeepsReports_data();
     void failedWriteKeepsReports();
     void reportsUnhealthyAndRecovers();
+    void reconnectsAfterLostConnection();
 
 private:
     // `count` reports, round robin over the devices, through a real registry.
@@ -469,6 +470,56 @@ void TestStoreWriter::reportsUnhealthyAndRecovers()
     QTRY_COMPARE(m_counters->persisted.load(), quint64(10));
     QCOMPARE(health.count(), 2);
     QCOMPARE(health.at(1).at(0).toBool(), true);
+    writer.reset();
+    verifyStored(reports);
+}
+
+namespace {
+
+// The server ends the writer's session, as a restart would: its next
+// statement fails, and only a new connection helps.
+bool terminateWriter(const QString &path, QString *error)
+{
+    TestSql::Connection admin(path);
+    return admin.exec(QStringLiteral("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                     " WHERE datname = current_database()"
+                                     " AND application_name = 'metrics-console'"),
+        error);
+}
+
+} // namespace
+
+void TestStoreWriter::reconnectsAfterLostConnection()
+{
+    if (!m_scratch->isPostgres())
+        QSKIP("a connection to lose: PostgreSQL only");
+    auto writer = openWriter(4000, 50);
+    QVERIFY(writer);
+    QSignalSpy health(writer.get(), &StoreWriter::healthChanged);
+    std::vector<AcceptedReport> reports = makeAccepted(30);
+    m_queue->push({reports.begin(), reports.begin() + 10});
+    QTRY_COMPARE(m_counters->persisted.load(), quint64(10));
+
+    QString error;
+    QVERIFY2(terminateWriter(m_path, &error), qPrintable(error));
+    m_queue->push({reports.begin() + 10, reports.begin() + 20});
+    // Unhealthy with the reason, the reports kept, then written over a new
+    // connection with every statement prepared again.
+    QTRY_VERIFY(health.count() >= 1);
+    QCOMPARE(health.at(0).at(0).toBool(), false);
+    QVERIFY2(health.at(0).at(1).toString().startsWith(QLatin1String("database connection lost: ")),
+        qPrintable(health.at(0).at(1).toString()));
+    QVERIFY(health.at(0).at(1).toString().endsWith(QLatin1String("; retrying")));
+    QTRY_COMPARE(m_counters->persisted.load(), quint64(20));
+    QCOMPARE(health.count(), 2);
+    QCOMPARE(health.at(1).at(0).toBool(), true);
+    QCOMPARE(m_counters->dropped.load(), quint64(0));
+
+    // The final flush reconnects too.
+    QVERIFY2(terminateWriter(m_path, &error), qPrintable(error));
+    m_queue->push({reports.begin() + 20, reports.end()});
+    QVERIFY(writer->flushAll());
+    QCOMPARE(m_counters->persisted.load(), quint64(30));
     writer.reset();
     verifyStored(reports);
 }
