@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ingest/IngestCounters.h"
 #include "ingest/ReportQueue.h"
+#include "store/ChunkTable.h"
 #include "store/Database.h"
 #include "store/PartitionManager.h"
 #include "store/StoreWriter.h"
@@ -256,6 +257,44 @@ private slots:
         QCOMPARE(done(manager.dropExpired(horizons, &error)), 0);
     }
 
+    // The writer drops expired partitions at open, before its per-row
+    // retention, and the two together keep exactly what per-row retention
+    // alone keeps (as on SQLite, where this test runs too).
+    void writerDropsThenTrims()
+    {
+        constexpr int reports = 9000; // 25 hours: the 18th 11:06 to the 19th 12:06
+        constexpr qint64 keepMs = 10 * 3600000LL;
+        const qint64 newest
+            = TestReports::makeReport(TestReports::deviceId(0), 7, reports).sampleTimeMs;
+        write([] { return kFirstMs; }, reports, 0);
+        write([newest] { return newest; }, 0, keepMs);
+
+        // Raw history goes in whole two-hour windows older than the horizon.
+        const qint64 keptFrom = ChunkTable::windowOf(newest - keepMs);
+        int expected = 0;
+        for (int s = 1; s <= reports; ++s)
+            expected
+                += TestReports::makeReport(TestReports::deviceId(0), 7, quint64(s)).sampleTimeMs
+                >= keptFrom;
+        TestSql::Connection sql(m_path);
+        QCOMPARE(count(sql, QStringLiteral("system_metrics"))
+                + sql.value(QStringLiteral("SELECT SUM(row_count) FROM metric_chunks"
+                                           " WHERE kind = 1"))
+                      .toInt(),
+            expected);
+        if (!m_scratch->isPostgres())
+            return;
+        QString error;
+        PartitionManager manager(m_database->sql());
+        for (const QString &table : {QStringLiteral("system_metrics"),
+                 QStringLiteral("network_metrics"), QStringLiteral("metric_chunks_raw")}) {
+            const QStringList partitions = names(*manager.partitions(table, &error));
+            QVERIFY(!partitions.contains(table + QStringLiteral("_p20261118")));
+            QVERIFY(partitions.contains(table + QStringLiteral("_p20261119")));
+            QCOMPARE(count(sql, table + QStringLiteral("_default")), 0);
+        }
+    }
+
     // Of consoles sharing a database, the one holding the lock does it; the
     // others leave it, and do it later.
     void leavesItToTheConsoleHoldingTheLock()
@@ -276,17 +315,21 @@ private slots:
     }
 
 private:
-    void write(std::function<qint64()> clock)
+    // Opens a writer on the test's database with this clock and raw
+    // retention, writes reports 1..reports of one device, and compacts.
+    void write(std::function<qint64()> clock, int reports = kReports, qint64 keepRawMs = 0)
     {
-        ReportQueue queue(kReports);
+        ReportQueue queue(std::max(reports, 1));
         IngestCounters counters;
         StoreWriter::Options options;
         options.databasePath = m_path;
         options.clock = std::move(clock);
+        options.keepRawMs = keepRawMs;
         StoreWriter writer(options, &queue, &counters);
         QString error;
         QVERIFY2(writer.open(&error), qPrintable(error));
-        QVERIFY(TestStore::writeReports(writer, queue, 0, 7, kReports));
+        if (reports > 0)
+            QVERIFY(TestStore::writeReports(writer, queue, 0, 7, reports));
         QVERIFY2(writer.compact(-1, &error), qPrintable(error));
     }
 
