@@ -239,13 +239,14 @@ PartitionManager::Outcome PartitionManager::create(
                               .arg(specOf(table)->column)
                               .arg(period.fromMs)
                               .arg(period.toMs);
-    // Made beside the table and attached, which locks the parent only
-    // against other schema changes (CREATE ... PARTITION OF would lock out
-    // every reader and writer). Rows of its range already in the DEFAULT
-    // partition (reports from ahead of the clock, or written before this
-    // ran) move in the same transaction, by one statement so that exactly
-    // the rows deleted are the rows inserted; the DEFAULT partition is
-    // locked first, as ATTACH would, so that none arrive meanwhile.
+    // Made beside the table and attached: ATTACH takes the parent's SHARE
+    // UPDATE EXCLUSIVE lock, so its readers and writers go on, where
+    // CREATE ... PARTITION OF would take ACCESS EXCLUSIVE. Rows of its range
+    // already in the DEFAULT partition (reports from ahead of the clock, or
+    // written before this ran) move in the same transaction, by one
+    // statement so that exactly the rows deleted are the rows inserted; the
+    // DEFAULT partition is locked first, as ATTACH would, so that none
+    // arrive meanwhile.
     const QStringList statements = {
         QStringLiteral("LOCK TABLE %1 IN ACCESS EXCLUSIVE MODE").arg(defaultPartition),
         QStringLiteral("CREATE TABLE %1 (LIKE %2 INCLUDING DEFAULTS INCLUDING STORAGE)")
