@@ -87,7 +87,7 @@ void BulkInsert::bind(int index, std::optional<double> value)
     else if (m_statement)
         sqlite3_bind_null(m_statement, index + 1);
     else
-        m_query->bindValue(index, QVariant(QMetaType::fromType<double>()));
+        m_query->bindValue(index, QVariant()); // a typed QVariant is 0.0 in Qt 6, not NULL
 }
 
 bool BulkInsert::exec(QString *error)

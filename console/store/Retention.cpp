@@ -48,6 +48,14 @@ void Retention::forget(qint64 deviceId)
         m_queue.erase(std::remove(m_queue.begin(), m_queue.end(), deviceId), m_queue.end());
 }
 
+qint64 Retention::newest() const
+{
+    qint64 newest = 0;
+    for (const auto &[device, ts] : m_newest)
+        newest = std::max(newest, ts);
+    return newest;
+}
+
 std::optional<qint64> Retention::step(QString *error)
 {
     error->clear();

@@ -37,6 +37,8 @@ public:
     // The device is gone (deleted, or merged into another): so is all known of it.
     void forget(qint64 deviceId);
     bool pending() const { return !m_queue.empty(); }
+    // The newest report noted of any device; 0 before the first.
+    qint64 newest() const;
     // Applies the limits to the next device that may have something to
     // delete. nullopt with an empty error when none has; else the rows and
     // chunks deleted.

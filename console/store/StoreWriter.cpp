@@ -8,6 +8,7 @@
 #include "store/Database.h"
 #include "store/DeviceLifecycle.h"
 #include "store/NetworkRollup.h"
+#include "store/PartitionManager.h"
 #include "store/Retention.h"
 #include "store/SqlConnection.h"
 #include "store/StoreLogging.h"
@@ -149,6 +150,10 @@ bool StoreWriter::open(QString *error)
                 m_retention->noteNewest(device, newest);
         }
     }
+    if (m_database->isPostgres()) {
+        m_partitions = std::make_unique<PartitionManager>(m_database->sql());
+        maintainPartitions();
+    }
     qCInfo(lcStore, "writing to %s", qPrintable(m_options.databasePath));
     return true;
 }
@@ -257,6 +262,7 @@ void StoreWriter::stop()
     releasePrepared();
     m_compactor.reset();
     m_retention.reset();
+    m_partitions.reset();
     m_database.reset();
 }
 
@@ -373,6 +379,7 @@ void StoreWriter::flushSome()
         setHealthy(true, QString());
     }
     const qint64 wroteMs = budget.elapsed();
+    maintainPartitions();
     // The budget is looked at every 10 s: three pragmas.
     const bool budgetDue = m_options.maxDbBytes > 0
         && (!m_lastBudgetCheck.isValid() || m_lastBudgetCheck.elapsed() > 10000);
@@ -1047,6 +1054,33 @@ void StoreWriter::forgetUnseen()
             static_cast<long long>(result.samples));
         emit deviceChanged(result);
     }
+}
+
+void StoreWriter::maintainPartitions()
+{
+    constexpr qint64 kIntervalMs = 3600 * 1000;
+    constexpr qint64 kRetryMs = 60 * 1000;
+    if (!m_partitions
+        || (m_lastPartitionCheck.isValid()
+            && m_lastPartitionCheck.elapsed() < (m_partitionsFailed ? kRetryMs : kIntervalMs)))
+        return;
+    m_lastPartitionCheck.start();
+    QString error;
+    std::optional<int> done = m_partitions->ensure(now(), &error);
+    // Whole partitions go before Retention's per-row deletes, which then
+    // find only the parts of partitions not all expired. Ages count from the
+    // newest report too, as Retention's do, not from the clock alone.
+    if (done && m_retention) {
+        PartitionManager::Horizons horizons;
+        horizons.ageMs = std::min(now(), m_retention->newest());
+        horizons.keepRawMs = m_options.keepRawMs;
+        horizons.keepMinuteMs = m_options.keepMinuteMs;
+        horizons.keepHourMs = m_options.keepHourMs;
+        done = m_partitions->dropExpired(horizons, &error);
+    }
+    m_partitionsFailed = !done;
+    if (!done)
+        qCWarning(lcStore, "partition maintenance failed, will retry: %s", qPrintable(error));
 }
 
 } // namespace dmr::console

@@ -23,6 +23,7 @@ class Compactor;
 class Retention;
 class Database;
 class NetworkRollup;
+class PartitionManager;
 class SystemRollup;
 class ReportQueue;
 struct IngestCounters;
@@ -127,6 +128,10 @@ private:
     qint64 now() const;
     // Deletes the devices unseen for forgetAfterMs, a device per transaction.
     void forgetUnseen();
+    // PostgreSQL: creates the coming days' partitions and drops those
+    // retention has wholly expired, at open and then hourly (a minute after
+    // a failure).
+    void maintainPartitions();
     // What the writer keeps in memory of a device that is gone: its reports
     // still queued are dropped (reportsGoTo 0) or written to the device it was
     // merged into.
@@ -166,6 +171,9 @@ private:
     // after, kept up until ingest's snapshots carry the merged device's too.
     QHash<QString, std::pair<qint64, qint64>> m_mergedCounters;
     QElapsedTimer m_lastForgetCheck;
+    std::unique_ptr<PartitionManager> m_partitions; // PostgreSQL only
+    QElapsedTimer m_lastPartitionCheck;
+    bool m_partitionsFailed = false;
     qint64 m_openedAt = 0; // now() at open()
     bool m_healthy = true;
     QElapsedTimer m_connectionLostAt; // valid while the server is away
