@@ -332,8 +332,10 @@ bool ChunkTable::forEachRow(const QSqlDatabase &db, Kind kind, qint64 deviceId, 
         while (rows.next()) {
             QVariantList values;
             values.reserve(shown);
+            // A NULL as an invalid QVariant, as a decoded chunk gives it
+            // (QPSQL's is a value of the column's type).
             for (int i = 0; i < shown; ++i)
-                values.append(rows.value(i));
+                values.append(rows.isNull(i) ? QVariant() : rows.value(i));
             into->push_back(std::move(values));
         }
         return true;

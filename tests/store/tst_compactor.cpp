@@ -425,8 +425,9 @@ void TestCompactor::failedCompactionLosesNothing()
     const QStringList rowsBefore = everyRow();
     {
         TestSql::Connection sql(m_path);
-        sql.rows(QStringLiteral("CREATE TRIGGER refuse BEFORE INSERT ON metric_chunks"
-                                " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"));
+        QString error;
+        QVERIFY2(TestSql::refuseInserts(sql, QStringLiteral("metric_chunks"), &error),
+            qPrintable(error));
     }
     {
         auto writer = openWriter(true);
@@ -438,7 +439,7 @@ void TestCompactor::failedCompactionLosesNothing()
     {
         TestSql::Connection sql(m_path);
         QCOMPARE(sql.value(QStringLiteral("SELECT COUNT(*) FROM metric_chunks")).toInt(), 0);
-        sql.rows(QStringLiteral("DROP TRIGGER refuse"));
+        QVERIFY(sql.exec(TestSql::dropRefusal(sql, QStringLiteral("metric_chunks"))));
     }
     {
         auto writer = openWriter(true);
@@ -458,8 +459,16 @@ void TestCompactor::corruptChunkIsRefusedNotRead()
     }
     {
         TestSql::Connection sql(m_path);
-        sql.rows(QStringLiteral("UPDATE metric_chunks SET data = X'01deadbeef' WHERE kind = 1"
-                                " AND start_ts = (SELECT MIN(start_ts) FROM metric_chunks)"));
+        const QString garbage = sql.db().driverName() == QLatin1String("QPSQL")
+            ? QStringLiteral("'\\x01deadbeef'::bytea")
+            : QStringLiteral("X'01deadbeef'");
+        QString error;
+        QVERIFY2(
+            sql.exec(QStringLiteral("UPDATE metric_chunks SET data = %1 WHERE kind = 1"
+                                    " AND start_ts = (SELECT MIN(start_ts) FROM metric_chunks)")
+                         .arg(garbage),
+                &error),
+            qPrintable(error));
     }
     StoreReader reader(m_path, QStringLiteral("corrupt"));
     QString error;

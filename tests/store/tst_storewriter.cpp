@@ -29,32 +29,6 @@ int interfacesOf(int device)
     return device * 2;
 }
 
-// A real SQL failure from the database itself, as a full disk or a corrupt
-// page would give: a trigger that aborts every insert into `table`.
-bool refuseInserts(const TestSql::Connection &admin, const QString &table, QString *error)
-{
-    if (admin.db().driverName() != QLatin1String("QPSQL"))
-        return admin.exec(QStringLiteral("CREATE TRIGGER refuse BEFORE INSERT ON %1"
-                                         " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END")
-                              .arg(table),
-            error);
-    return admin.exec(QStringLiteral("CREATE OR REPLACE FUNCTION refuse() RETURNS trigger"
-                                     " LANGUAGE plpgsql AS"
-                                     " 'BEGIN RAISE EXCEPTION ''disk on fire''; END'"),
-               error)
-        && admin.exec(QStringLiteral("CREATE TRIGGER refuse BEFORE INSERT ON %1"
-                                     " FOR EACH ROW EXECUTE FUNCTION refuse()")
-                          .arg(table),
-            error);
-}
-
-QString dropRefusal(const QString &table)
-{
-    // SQLite's trigger names are the schema's, PostgreSQL's the table's.
-    return QStringLiteral("DROP TRIGGER refuse%1")
-        .arg(TestDatabase::wantsPostgres() ? QStringLiteral(" ON ") + table : QString());
-}
-
 double rounded(std::uint64_t part, std::uint64_t whole)
 {
     return std::round(10000.0 * double(part) / double(whole)) / 100.0;
@@ -391,7 +365,7 @@ void TestStoreWriter::failedWriteKeepsReports()
     {
         TestSql::Connection admin(m_path);
         QString error;
-        QVERIFY2(refuseInserts(admin, table, &error), qPrintable(error));
+        QVERIFY2(TestSql::refuseInserts(admin, table, &error), qPrintable(error));
     }
     const std::vector<AcceptedReport> reports = makeAccepted(count);
     {
@@ -412,7 +386,7 @@ void TestStoreWriter::failedWriteKeepsReports()
         QCOMPARE(check.value(QStringLiteral("SELECT COUNT(*) FROM system_metrics")).toInt(), 0);
         QCOMPARE(check.value(QStringLiteral("SELECT COUNT(*) FROM network_metrics")).toInt(), 0);
         // The database recovers; nothing was lost.
-        QVERIFY(check.exec(dropRefusal(table)));
+        QVERIFY(check.exec(TestSql::dropRefusal(check, table)));
     }
     QVERIFY(writer->flushAll());
     QCOMPARE(m_counters->persisted.load(), quint64(count));
@@ -446,7 +420,8 @@ void TestStoreWriter::reportsUnhealthyAndRecovers()
     {
         TestSql::Connection admin(m_path);
         QString error;
-        QVERIFY2(refuseInserts(admin, QStringLiteral("system_metrics"), &error), qPrintable(error));
+        QVERIFY2(TestSql::refuseInserts(admin, QStringLiteral("system_metrics"), &error),
+            qPrintable(error));
     }
     const std::vector<AcceptedReport> reports = makeAccepted(10);
     {
@@ -465,7 +440,7 @@ void TestStoreWriter::reportsUnhealthyAndRecovers()
     QCOMPARE(g_writeFailureLines, 1);
     {
         TestSql::Connection admin(m_path);
-        QVERIFY(admin.exec(dropRefusal(QStringLiteral("system_metrics"))));
+        QVERIFY(admin.exec(TestSql::dropRefusal(admin, QStringLiteral("system_metrics"))));
     }
     QTRY_COMPARE(m_counters->persisted.load(), quint64(10));
     QCOMPARE(health.count(), 2);

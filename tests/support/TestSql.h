@@ -70,8 +70,10 @@ public:
             return {{QStringLiteral("SQL error: ") + query.lastError().text()}};
         while (query.next()) {
             QVariantList row;
+            // QPSQL gives a NULL as a value of the column's type (0 for a
+            // number); QSQLITE as an invalid QVariant. The tests see the latter.
             for (int i = 0; i < query.record().count(); ++i)
-                row.append(query.value(i));
+                row.append(query.isNull(i) ? QVariant() : query.value(i));
             result.append(row);
         }
         return result;
@@ -150,6 +152,34 @@ private:
     bool m_open = false;
     QString m_error;
 };
+
+// A real SQL failure from the database itself, as a full disk or a corrupt
+// page would give: a trigger that aborts every insert into `table`.
+inline bool refuseInserts(const Connection &admin, const QString &table, QString *error)
+{
+    if (admin.db().driverName() != QLatin1String("QPSQL"))
+        return admin.exec(QStringLiteral("CREATE TRIGGER refuse BEFORE INSERT ON %1"
+                                         " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END")
+                              .arg(table),
+            error);
+    return admin.exec(QStringLiteral("CREATE OR REPLACE FUNCTION refuse() RETURNS trigger"
+                                     " LANGUAGE plpgsql AS"
+                                     " 'BEGIN RAISE EXCEPTION ''disk on fire''; END'"),
+               error)
+        && admin.exec(QStringLiteral("CREATE TRIGGER refuse BEFORE INSERT ON %1"
+                                     " FOR EACH ROW EXECUTE FUNCTION refuse()")
+                          .arg(table),
+            error);
+}
+
+// Ends refuseInserts(): SQLite's trigger names are the schema's,
+// PostgreSQL's the table's.
+inline QString dropRefusal(const Connection &admin, const QString &table)
+{
+    return admin.db().driverName() == QLatin1String("QPSQL")
+        ? QStringLiteral("DROP TRIGGER refuse ON %1").arg(table)
+        : QStringLiteral("DROP TRIGGER refuse");
+}
 
 // Runs a .sql fixture through `connection`: '--' comment lines, statements
 // ending in ';' at the end of a line.
