@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # A scratch PostgreSQL 15 server for the tests: initdb in a fresh folder, run
 # as the postgres user (never as root), listening on 127.0.0.1 only at a free
-# port, with its socket in that folder; a role and a database for the
+# port, with its socket in that folder (fsync off for speed unless
+# DMR_PG_FSYNC=on); a role and a database for the
 # console. Prints the lines to eval:
 #   DMR_TEST_PG_URL=postgresql://dmr@127.0.0.1:PORT/dmr_test?password_file=...
 #   DMR_TEST_PG_DIR=...   (give it to "pg-scratch.sh stop" when done)
@@ -41,7 +42,7 @@ local all postgres trust
 host  all all 127.0.0.1/32 scram-sha-256
 HBA
     as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off" \
+        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=${DMR_PG_FSYNC:-off}" \
         start >/dev/null || {
         cat "$dir/server.log" >&2
         exit 1
