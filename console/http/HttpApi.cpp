@@ -222,9 +222,9 @@ bool HttpApi::start(QString *error)
     if (m_reader->isShared()) {
         // Other consoles write devices this one never hears of: the cache
         // follows the database too, every two seconds (one statement).
-        auto *refresh = new QTimer(this);
-        connect(refresh, &QTimer::timeout, this, &HttpApi::refreshFromStore);
-        refresh->start(2000);
+        m_refresh = new QTimer(this);
+        connect(m_refresh, &QTimer::timeout, this, &HttpApi::refreshFromStore);
+        m_refresh->start(2000);
     }
 
     m_server = new QHttpServer(this);
@@ -278,6 +278,8 @@ bool HttpApi::start(QString *error)
 
 void HttpApi::stop()
 {
+    delete m_refresh; // on this thread, which owns its timer
+    m_refresh = nullptr;
     delete m_push;
     m_push = nullptr;
     delete m_list; // waits for a list being serialized

@@ -21,6 +21,8 @@
 class QHttpServer;
 class QHttpServerRequest;
 
+class QTimer;
+
 namespace dmr::console {
 
 class DeviceCache;
@@ -152,6 +154,7 @@ private:
     QHttpServer *m_server = nullptr;
     LivePush *m_push = nullptr;
     DeviceListBody *m_list = nullptr;
+    QTimer *m_refresh = nullptr; // on a shared database: refreshFromStore()
     std::vector<Route> m_routes;
     QHash<int, quint64> m_responses; // by status code, for /metrics
     bool m_storeHealthy = true;

@@ -127,8 +127,8 @@ run() {
     local stop_s stored bytes
     stop_s=$(awk -v a="$stop_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
     if [[ $db == postgresql://* ]]; then
-        local name_db="${db##*/}"
-        name_db="${name_db%%\?*}"
+        local name_db
+        name_db="$(sed -E 's|^postgresql://[^/]*/([^?]*).*|\1|' <<<"$db")"
         stored="$(pg "$name_db" "SELECT count(*) FROM system_metrics")"
         bytes="$(pg "$name_db" "SELECT SUM(pg_total_relation_size(c.oid)) FROM pg_class c
             JOIN pg_namespace n ON n.oid = c.relnamespace
