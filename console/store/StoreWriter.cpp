@@ -680,7 +680,13 @@ bool StoreWriter::upsertDevices(const std::vector<AcceptedReport> &batch,
     QHash<QString, const DeviceSnapshot *> newest;
     for (const AcceptedReport &report : batch)
         newest.insert(report.device.uuid, &report.device);
-    for (const DeviceSnapshot *device : std::as_const(newest)) {
+    // In device_id order: two consoles writing the same devices to one
+    // PostgreSQL then take their row locks in the same order, and neither
+    // waits on the other in a circle (a deadlock fails a whole batch).
+    std::vector<const DeviceSnapshot *> ordered(newest.cbegin(), newest.cend());
+    std::sort(ordered.begin(), ordered.end(),
+        [](const DeviceSnapshot *a, const DeviceSnapshot *b) { return a->deviceId < b->deviceId; });
+    for (const DeviceSnapshot *device : ordered) {
         if (m_gone.contains(device->uuid))
             continue; // merged into another: its row is gone, its rows go there
         const auto id = m_ids.constFind(device->uuid);

@@ -210,8 +210,12 @@ void TestScaleOut::registrationRaceOfAThousandDevices()
     const QString one = stoppedLine(first.log());
     const QString two = stoppedLine(second.log());
     QCOMPARE(counter(one, "persisted") + counter(two, "persisted"), sent);
-    QVERIFY2(!first.log().contains("cannot add device") && !second.log().contains("cannot add"),
-        "a registration failed");
+    // A registration that failed (a deadlock between the collectors, say)
+    // was retried and stored, but must not happen: say which.
+    for (const QByteArray &log : {first.log(), second.log()}) {
+        const qsizetype at = log.indexOf("cannot add device");
+        QVERIFY2(at < 0, log.mid(at, 400).constData());
+    }
 
     TestSql::Connection sql(m_scratch->location());
     QVERIFY2(sql.isOpen(), qPrintable(sql.error()));
