@@ -64,6 +64,8 @@ QSqlDatabase openSqlite(
                      .arg(location.path,
                          access == Access::ReadOnly ? QStringLiteral(" for reading") : QString(),
                          db.lastError().text());
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(name);
         return {};
     }
     return db;
@@ -108,6 +110,8 @@ QSqlDatabase openPostgres(
     }
     if (!setUpSession(db, access, location.redacted(), error)) {
         db.close();
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(name);
         return {};
     }
     return db;
