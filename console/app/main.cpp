@@ -9,6 +9,8 @@
 #include "gui/ScreenshotTour.h"
 #include "service/ConsoleService.h"
 #include "service/DbCommand.h"
+#include "service/TlsCommand.h"
+#include "service/UsersCommand.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -91,6 +93,14 @@ int main(int argc, char *argv[])
     if (arguments.value(1) == QLatin1String("db")) {
         QCoreApplication app(argc, argv);
         return runDbCommand(arguments, environment);
+    }
+    if (arguments.value(1) == QLatin1String("users")) {
+        QCoreApplication app(argc, argv);
+        return runUsersCommand(arguments, environment);
+    }
+    if (arguments.value(1) == QLatin1String("tls")) {
+        QCoreApplication app(argc, argv);
+        return runTlsCommand(arguments);
     }
     QString error;
     int exitCode = 0;

@@ -86,13 +86,54 @@ const QList<Key> &keys()
             "Address the HTTP server binds (default 127.0.0.1).",
             [](ConsoleConfig &c, const QString &v) { return toAddress(v, &c.httpBind); }},
         {"api-token", "METRICS_API_TOKEN", "token",
-            "Bearer token that writes to the REST API (POST, PATCH, DELETE) must carry (default "
-            "none: writes are refused). Prefer the variable or .env: a flag shows in the process "
-            "list.",
+            "Bearer token with an admin's rights and no user, as before there were users (default "
+            "none). Prefer users and their tokens (`metrics-console users`). Prefer the variable "
+            "or .env: a flag shows in the process list.",
             [](ConsoleConfig &c, const QString &v) {
                 c.apiToken = v;
                 return v.size() >= 8;
             }},
+        {"scrape-token", "METRICS_SCRAPE_TOKEN", "token",
+            "Bearer token that may read /metrics and nothing else, for a Prometheus server "
+            "(default none: /metrics needs a viewer's session or token where login is required).",
+            [](ConsoleConfig &c, const QString &v) {
+                c.scrapeToken = v;
+                return v.size() >= 16;
+            }},
+        {"auth", "METRICS_AUTH", "auto|on",
+            "Who may read the web page and REST API. auto (default): anyone who reaches it while "
+            "it is bound to loopback, a signed-in user or a token otherwise (and under TLS); on: "
+            "always a user or a token. Writes always need one.",
+            [](ConsoleConfig &c, const QString &v) {
+                if (v == QLatin1String("on"))
+                    c.authAlways = true;
+                else if (v == QLatin1String("auto"))
+                    c.authAlways = false;
+                else
+                    return false;
+                return true;
+            }},
+        {"session-hours", "METRICS_SESSION_HOURS", "hours",
+            "How long a web login lasts before the user signs in again (default 12).",
+            [](ConsoleConfig &c, const QString &v) { return toInt(v, 1, 720, &c.sessionHours); }},
+        {"tls-cert", "METRICS_TLS_CERT", "path",
+            "PEM certificate (chain) for HTTPS; with --tls-key, the web page and REST API are "
+            "served over HTTPS on --https-port and plain HTTP redirects there. "
+            "`metrics-console tls selfsigned` makes a first one.",
+            [](ConsoleConfig &c, const QString &v) {
+                c.tlsCert = v;
+                return !v.isEmpty();
+            }},
+        {"tls-key", "METRICS_TLS_KEY", "path",
+            "PEM private key of --tls-cert (mode 0600; under systemd, LoadCredential=).",
+            [](ConsoleConfig &c, const QString &v) {
+                c.tlsKey = v;
+                return !v.isEmpty();
+            }},
+        {"https-port", "METRICS_HTTPS_PORT", "port",
+            "HTTPS port of the REST API and web page when --tls-cert and --tls-key are set "
+            "(default 8443).",
+            [](ConsoleConfig &c, const QString &v) { return toPort(v, &c.httpsPort); }},
         {"db", "METRICS_DB", "path|url",
             "SQLite database file (default $XDG_DATA_HOME/device-metrics-reporter/metrics.db), "
             "or postgresql://user@host:port/dbname for a PostgreSQL database that several "
@@ -417,6 +458,10 @@ std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
             QString why;
             if (qstrcmp(key.flag, "db") == 0 && !DatabaseLocation::parse(value, &why))
                 *error = QStringLiteral("invalid database for %1: %2").arg(source, why);
+            else if (qstrcmp(key.flag, "api-token") == 0)
+                *error = QStringLiteral("%1 is too short: at least 8 characters").arg(source);
+            else if (qstrcmp(key.flag, "scrape-token") == 0)
+                *error = QStringLiteral("%1 is too short: at least 16 characters").arg(source);
             else
                 *error = QStringLiteral("invalid value '%1' for %2").arg(value, source);
             return std::nullopt;
@@ -439,6 +484,10 @@ std::optional<ConsoleConfig> ConsoleConfig::parse(const QStringList &arguments,
         query.addQueryItem(QStringLiteral("password_file"), config.databasePasswordFile);
         url.setQuery(query);
         config.database = url.toString();
+    }
+    if (config.tlsCert.isEmpty() != config.tlsKey.isEmpty()) {
+        *error = QStringLiteral("HTTPS needs both --tls-cert and --tls-key");
+        return std::nullopt;
     }
     if (config.keyFile.isEmpty())
         config.keyFile = defaultKeyFile(

@@ -21,7 +21,13 @@ struct ConsoleConfig
     quint16 udpPort = 47800;
     QHostAddress httpBind = QHostAddress::LocalHost;
     quint16 httpPort = 8000;
-    QString apiToken; // Bearer token every HTTP POST needs; empty: writes refused
+    QString apiToken; // legacy Bearer token with an admin's rights; empty: none
+    QString scrapeToken; // Bearer token for /metrics only; empty: none
+    bool authAlways = false; // false: reads are open while HTTP is bound to loopback (no TLS)
+    int sessionHours = 12;
+    QString tlsCert; // PEM; with tlsKey: HTTPS on httpsPort, HTTP redirects
+    QString tlsKey;
+    quint16 httpsPort = 8443;
     QString database; // SQLite file path or postgresql:// URL (DatabaseLocation)
     QString databasePasswordFile; // folded into database as ?password_file=
     QString logFile; // "-" for stderr only

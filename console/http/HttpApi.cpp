@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "http/HttpApi.h"
 
+#include "auth/AccountService.h"
+#include "auth/AccountStore.h"
+#include "auth/Authenticator.h"
+#include "auth/Secret.h"
 #include "http/ApiJson.h"
 #include "http/DeviceCache.h"
 #include "http/DeviceChangeParser.h"
@@ -13,10 +17,12 @@
 #include "http/PrometheusText.h"
 #include "http/ReportParser.h"
 #include "ingest/IngestCounters.h"
+#include "store/Database.h"
 #include "store/StoreReader.h"
 
 #include <QDateTime>
 #include <QFile>
+#include <QFutureWatcher>
 #include <QHttpServer>
 #include <QHttpServerRequest>
 #include <QJsonArray>
@@ -24,10 +30,13 @@
 #include <QJsonObject>
 #include <QPointer>
 #include <QRegularExpression>
+#include <QSslKey>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QThreadPool>
 #include <QTimer>
 #include <QWebSocket>
+#include <QtConcurrent>
 #include <algorithm>
 
 namespace dmr::console {
@@ -83,16 +92,24 @@ QByteArray contentTypeOf(const QString &path)
     return "text/plain; charset=utf-8";
 }
 
-// Compares without an early exit, so that timing tells nothing about the token.
-bool sameToken(const QByteArray &a, const QByteArray &b)
+// What every answer says about how a browser may use it: no sniffing of
+// types, no framing (clickjacking), no referrer beyond this origin; a page
+// runs only this origin's scripts; under TLS, HTTPS from now on.
+void writeSecurityHeaders(QHttpServerResponder &responder, bool page, bool tls)
 {
-    if (a.size() != b.size())
-        return false;
-    unsigned char diff = 0;
-    for (qsizetype i = 0; i < a.size(); ++i)
-        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return diff == 0;
+    responder.writeHeader("X-Content-Type-Options", "nosniff");
+    responder.writeHeader("X-Frame-Options", "DENY");
+    responder.writeHeader("Referrer-Policy", "same-origin");
+    if (page)
+        responder.writeHeader("Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
+            "base-uri 'none'; form-action 'self'");
+    if (tls)
+        responder.writeHeader("Strict-Transport-Security", "max-age=31536000");
 }
+
+constexpr char kSessionCookie[] = "dmr_session";
 
 QByteArray header(const QHttpServerRequest &request, const QByteArray &name)
 {
@@ -101,6 +118,44 @@ QByteArray header(const QHttpServerRequest &request, const QByteArray &name)
             return value;
     }
     return {};
+}
+
+QByteArray cookie(const QHttpServerRequest &request, const QByteArray &name)
+{
+    for (const auto &[key, value] : request.headers()) {
+        if (key.compare("Cookie", Qt::CaseInsensitive) != 0)
+            continue;
+        for (const QByteArray &part : value.split(';')) {
+            const QByteArray pair = part.trimmed();
+            if (pair.startsWith(name + '='))
+                return pair.mid(name.size() + 1);
+        }
+    }
+    return {};
+}
+
+// Whether an Origin header, when a browser sent one, names this host: a
+// page elsewhere may not act with this origin's cookie (CSRF), nor open
+// its WebSocket.
+bool sameOrigin(const QHttpServerRequest &request)
+{
+    const QByteArray origin = header(request, "Origin");
+    if (origin.isEmpty())
+        return true;
+    const QUrl url(QString::fromLatin1(origin));
+    QString host = url.host();
+    if (url.port() != -1)
+        host += QLatin1Char(':') + QString::number(url.port());
+    const QString expected = QString::fromLatin1(header(request, "Host"));
+    // An origin without its default port matches a Host with it, and back.
+    const auto bare = [](const QString &h) {
+        for (const char *suffix : {":80", ":443"}) {
+            if (h.endsWith(QLatin1String(suffix)))
+                return h.chopped(int(qstrlen(suffix)));
+        }
+        return h;
+    };
+    return bare(host).compare(bare(expected), Qt::CaseInsensitive) == 0;
 }
 
 // Prometheus's base units: bytes, not KiB; ratios, not percentages.
@@ -120,78 +175,119 @@ HttpApi::HttpApi(Options options, const IngestCounters *counters, Submit submit,
     ChangeDevice change, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
+    , m_limiter(m_options.loginLimits)
     , m_counters(counters)
     , m_submit(std::move(submit))
     , m_queued(std::move(queued))
     , m_changeDevice(std::move(change))
 {
     const QString uuid = QStringLiteral("([^/]+)");
-    addRoute(int(Method::Get), QStringLiteral("/"),
+    addRoute(int(Method::Get), QStringLiteral("/"), Access::Page,
         [this](auto &, auto &r, auto &) { staticFile(r, QStringLiteral(":/web/index.html")); });
-    addRoute(int(Method::Get), QStringLiteral("/device/%1/").arg(uuid),
+    addRoute(int(Method::Get), QStringLiteral("/device/%1/").arg(uuid), Access::Page,
         [this](auto &, auto &r, auto &) { staticFile(r, QStringLiteral(":/web/device.html")); });
-    addRoute(int(Method::Get), QStringLiteral("/static/([A-Za-z0-9_./-]+)"),
+    addRoute(int(Method::Get), QStringLiteral("/admin/"), Access::Page,
+        [this](auto &, auto &r, auto &) { staticFile(r, QStringLiteral(":/web/admin.html")); });
+    addRoute(int(Method::Get), QStringLiteral("/login"), Access::Public,
+        [this](auto &, auto &r, auto &) { staticFile(r, QStringLiteral(":/web/login.html")); });
+    addRoute(int(Method::Get), QStringLiteral("/static/([A-Za-z0-9_./-]+)"), Access::Public,
         [this](auto &, auto &r, const QStringList &c) {
             if (c.at(0).contains(QLatin1String("..")))
                 return replyError(r, Status::NotFound, QStringLiteral("no such file"));
             staticFile(r, QStringLiteral(":/web/") + c.at(0));
         });
-    addRoute(int(Method::Get), QStringLiteral("/healthz"),
+    addRoute(int(Method::Get), QStringLiteral("/healthz"), Access::Public,
         [this](auto &, auto &r, auto &) { health(r); });
-    addRoute(int(Method::Get), QStringLiteral("/metrics"),
+    addRoute(int(Method::Get), QStringLiteral("/metrics"), Access::Metrics,
         [this](auto &, auto &r, auto &) { metrics(r); });
-    addRoute(int(Method::Get), QStringLiteral("/api/stats/"),
+    // Signing in and out: public, each answers for itself.
+    addRoute(int(Method::Get), QStringLiteral("/api/session/"), Access::Public,
+        [this](auto &q, auto &r, auto &) { session(q, r); });
+    addRoute(int(Method::Post), QStringLiteral("/api/session/"), Access::Public,
+        [this](auto &q, auto &r, auto &) { login(q, r); });
+    addRoute(int(Method::Delete), QStringLiteral("/api/session/"), Access::Public,
+        [this](auto &q, auto &r, auto &) { logout(q, r); });
+    // Accounts: users are an admin's (a user's own, their password); tokens
+    // each user's own (an admin's, everyone's); the audit log an admin's.
+    const QList<std::tuple<QString, QList<Method>, Access>> accountRoutes = {
+        {QStringLiteral("/api/(users)/"), {Method::Get, Method::Post}, Access::Admin},
+        {QStringLiteral("/api/(users)/([^/]+)/"), {Method::Get, Method::Put, Method::Delete},
+            Access::Signed},
+        {QStringLiteral("/api/(tokens)/"), {Method::Get, Method::Post}, Access::Signed},
+        {QStringLiteral("/api/(tokens)/([^/]+)/"), {Method::Get, Method::Delete}, Access::Signed},
+        {QStringLiteral("/api/(audit)/"), {Method::Get}, Access::Admin},
+    };
+    for (const auto &[pattern, methods, access] : accountRoutes) {
+        for (Method method : methods) {
+            addRoute(int(method), pattern, access,
+                [this](auto &q, auto &r, const QStringList &c) { accounts(q, r, c); });
+        }
+    }
+    addRoute(int(Method::Get), QStringLiteral("/api/stats/"), Access::Read,
         [this](auto &, auto &r, auto &) { stats(r); });
-    addRoute(int(Method::Get), QStringLiteral("/api/devices/"),
+    addRoute(int(Method::Get), QStringLiteral("/api/devices/"), Access::Read,
         [this](auto &q, auto &r, auto &) { listDevices(q, r); });
-    addRoute(int(Method::Post), QStringLiteral("/api/devices/"),
+    // Reports over HTTP are an operator's (what an agent's token needs).
+    addRoute(int(Method::Post), QStringLiteral("/api/devices/"), Access::Operator,
         [this](auto &q, auto &r, auto &) { postDevice(q, r); });
-    addRoute(int(Method::Get), QStringLiteral("/api/devices/%1/").arg(uuid),
+    addRoute(int(Method::Get), QStringLiteral("/api/devices/%1/").arg(uuid), Access::Read,
         [this](auto &, auto &r, const QStringList &c) { getDevice(r, c.at(0)); });
-    addRoute(int(Method::Patch), QStringLiteral("/api/devices/%1/").arg(uuid),
+    addRoute(int(Method::Patch), QStringLiteral("/api/devices/%1/").arg(uuid), Access::Admin,
         [this](auto &q, auto &r, const QStringList &c) {
             changeDevice(q, r, c.at(0), DeviceChange::Kind::Rename);
         });
-    addRoute(int(Method::Delete), QStringLiteral("/api/devices/%1/").arg(uuid),
+    addRoute(int(Method::Delete), QStringLiteral("/api/devices/%1/").arg(uuid), Access::Admin,
         [this](auto &q, auto &r, const QStringList &c) {
             changeDevice(q, r, c.at(0), DeviceChange::Kind::Delete);
         });
-    addRoute(int(Method::Post), QStringLiteral("/api/devices/%1/merge/").arg(uuid),
+    addRoute(int(Method::Post), QStringLiteral("/api/devices/%1/merge/").arg(uuid), Access::Admin,
         [this](auto &q, auto &r, const QStringList &c) {
             changeDevice(q, r, c.at(0), DeviceChange::Kind::Merge);
         });
     // Alerting: rules, alerts, channels and what was sent, and a device's
     // presence, labels and maintenance, answered on the alerting thread.
+    // Channels and what was sent on them are an admin's: a webhook's address
+    // is often its secret.
     const QString id = QStringLiteral("([0-9]+)");
-    const QList<std::pair<QString, QList<Method>>> alerting = {
-        {QStringLiteral("/api/(rules)/"), {Method::Get, Method::Post}},
-        {QStringLiteral("/api/(rules)/%1/").arg(id), {Method::Get, Method::Put, Method::Delete}},
-        {QStringLiteral("/api/(alerts)/"), {Method::Get}},
-        {QStringLiteral("/api/(alerts)/%1/").arg(id), {Method::Get}},
-        {QStringLiteral("/api/(alerts)/%1/(ack|silence)/").arg(id), {Method::Post}},
-        {QStringLiteral("/api/(channels)/"), {Method::Get, Method::Post}},
-        {QStringLiteral("/api/(channels)/%1/").arg(id), {Method::Get, Method::Put, Method::Delete}},
-        {QStringLiteral("/api/(channels)/%1/(test)/").arg(id), {Method::Post}},
-        {QStringLiteral("/api/(notifications)/"), {Method::Get}},
-        {QStringLiteral("/api/(devices)/%1/(presence)/").arg(uuid), {Method::Get}},
-        {QStringLiteral("/api/(devices)/%1/(labels)/").arg(uuid), {Method::Get, Method::Put}},
-        {QStringLiteral("/api/(devices)/%1/(maintenance)/").arg(uuid), {Method::Put}},
+    const QList<std::tuple<QString, Method, Access>> alerting = {
+        {QStringLiteral("/api/(rules)/"), Method::Get, Access::Read},
+        {QStringLiteral("/api/(rules)/"), Method::Post, Access::Admin},
+        {QStringLiteral("/api/(rules)/%1/").arg(id), Method::Get, Access::Read},
+        {QStringLiteral("/api/(rules)/%1/").arg(id), Method::Put, Access::Admin},
+        {QStringLiteral("/api/(rules)/%1/").arg(id), Method::Delete, Access::Admin},
+        {QStringLiteral("/api/(alerts)/"), Method::Get, Access::Read},
+        {QStringLiteral("/api/(alerts)/%1/").arg(id), Method::Get, Access::Read},
+        {QStringLiteral("/api/(alerts)/%1/(ack|silence)/").arg(id), Method::Post, Access::Operator},
+        {QStringLiteral("/api/(channels)/"), Method::Get, Access::Admin},
+        {QStringLiteral("/api/(channels)/"), Method::Post, Access::Admin},
+        {QStringLiteral("/api/(channels)/%1/").arg(id), Method::Get, Access::Admin},
+        {QStringLiteral("/api/(channels)/%1/").arg(id), Method::Put, Access::Admin},
+        {QStringLiteral("/api/(channels)/%1/").arg(id), Method::Delete, Access::Admin},
+        {QStringLiteral("/api/(channels)/%1/(test)/").arg(id), Method::Post, Access::Admin},
+        {QStringLiteral("/api/(notifications)/"), Method::Get, Access::Admin},
+        {QStringLiteral("/api/(devices)/%1/(presence)/").arg(uuid), Method::Get, Access::Read},
+        {QStringLiteral("/api/(devices)/%1/(labels)/").arg(uuid), Method::Get, Access::Read},
+        {QStringLiteral("/api/(devices)/%1/(labels)/").arg(uuid), Method::Put, Access::Operator},
+        {QStringLiteral("/api/(devices)/%1/(maintenance)/").arg(uuid), Method::Put,
+            Access::Operator},
     };
-    for (const auto &[pattern, methods] : alerting) {
-        for (Method method : methods) {
-            addRoute(int(method), pattern,
-                [this](auto &q, auto &r, const QStringList &c) { forwardToAlerts(q, r, c); });
-        }
+    for (const auto &[pattern, method, access] : alerting) {
+        addRoute(int(method), pattern, access,
+            [this](auto &q, auto &r, const QStringList &c) { forwardToAlerts(q, r, c); });
     }
     addRoute(int(Method::Post), QStringLiteral("/api/devices/%1/system-metrics/").arg(uuid),
+        Access::Operator,
         [this](auto &q, auto &r, const QStringList &c) { postMetrics(q, r, c.at(0), true); });
     addRoute(int(Method::Post), QStringLiteral("/api/devices/%1/network-metrics/").arg(uuid),
+        Access::Operator,
         [this](auto &q, auto &r, const QStringList &c) { postMetrics(q, r, c.at(0), false); });
-    addRoute(int(Method::Get), QStringLiteral("/api/devices/%1/history/").arg(uuid),
+    addRoute(int(Method::Get), QStringLiteral("/api/devices/%1/history/").arg(uuid), Access::Read,
         [this](auto &q, auto &r, const QStringList &c) { history(q, r, c.at(0)); });
     addRoute(int(Method::Get), QStringLiteral("/api/devices/%1/export\\.csv").arg(uuid),
+        Access::Read,
         [this](auto &q, auto &r, const QStringList &c) { exportRows(q, r, c.at(0), true); });
     addRoute(int(Method::Get), QStringLiteral("/api/devices/%1/export\\.json").arg(uuid),
+        Access::Read,
         [this](auto &q, auto &r, const QStringList &c) { exportRows(q, r, c.at(0), false); });
 }
 
@@ -200,18 +296,58 @@ HttpApi::~HttpApi()
     stop();
 }
 
-void HttpApi::addRoute(int method, const QString &pattern, Handler handler)
+void HttpApi::addRoute(int method, const QString &pattern, Access access, Handler handler)
 {
     m_routes.push_back({QRegularExpression(QLatin1Char('^') + pattern + QLatin1Char('$')), method,
-        std::move(handler)});
+        access, std::move(handler)});
 }
 
-bool HttpApi::start(QString *error)
+bool HttpApi::start(QString *error, bool *insecure)
 {
+    bool ignored = false;
+    if (!insecure)
+        insecure = &ignored;
+    *insecure = false;
     m_reader = std::make_unique<StoreReader>(m_options.databasePath,
         QStringLiteral("http-api-%1").arg(reinterpret_cast<quintptr>(this), 0, 16));
     if (!m_reader->open(error))
         return false;
+    m_accountsDatabase = std::make_unique<Database>(
+        QStringLiteral("http-accounts-%1").arg(reinterpret_cast<quintptr>(this), 0, 16));
+    if (!m_accountsDatabase->open(m_options.databasePath, error))
+        return false;
+    m_accounts = std::make_unique<AccountStore>(m_accountsDatabase->sql());
+    Authenticator::Options authOptions;
+    authOptions.legacyToken = m_options.apiToken.toUtf8();
+    authOptions.scrapeToken = m_options.scrapeToken.toUtf8();
+    authOptions.sessionMs = m_options.sessionMs;
+    m_auth = std::make_unique<Authenticator>(m_accounts.get(), authOptions);
+    m_accountService = std::make_unique<AccountService>(m_accounts.get());
+    m_hashPool = new QThreadPool(this);
+    m_hashPool->setMaxThreadCount(1);
+
+    m_tls = !m_options.tlsCert.isEmpty() && !m_options.tlsKey.isEmpty();
+    if (m_tls && !startTls(error)) {
+        *insecure = true;
+        return false;
+    }
+    const bool loopback = m_options.bind.isLoopback();
+    m_authRequired = m_options.authAlways || !loopback || m_tls;
+    if (!loopback) {
+        const std::optional<qint64> users = m_accounts->userCount(error);
+        if (!users)
+            return false;
+        if (*users == 0 && m_options.apiToken.isEmpty()) {
+            *error = QStringLiteral(
+                "refusing to serve the web page and REST API on %1, beyond this machine, with "
+                "no user to sign in and no token: create an admin first with "
+                "`metrics-console users add NAME --role admin` (or set METRICS_API_TOKEN), or "
+                "bind HTTP to 127.0.0.1 (--http-bind)")
+                         .arg(m_options.bind.toString());
+            *insecure = true;
+            return false;
+        }
+    }
     const std::optional<QList<DeviceOverview>> devices = m_reader->devices(error);
     if (!devices)
         return false;
@@ -237,8 +373,15 @@ bool HttpApi::start(QString *error)
     // refused (logged by qt.httpserver and closed).
     m_server->route(QStringLiteral("/ws"),
         [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
-            if (header(request, "Upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
-                return;
+            if (header(request, "Upgrade").compare("websocket", Qt::CaseInsensitive) == 0) {
+                // Another site's page may not open it with this one's cookie.
+                if (!sameOrigin(request))
+                    return replyError(responder, Status::Forbidden,
+                        QStringLiteral("WebSocket from another origin"));
+                if (!admit(request, responder, Access::Read))
+                    return;
+                return; // taken: QHttpServer hands the connection over
+            }
             replyError(responder, Status::UpgradeRequired,
                 QStringLiteral("/ws is a WebSocket endpoint; connect with a WebSocket client"),
                 {{"Upgrade", "websocket"}});
@@ -246,16 +389,20 @@ bool HttpApi::start(QString *error)
     connect(
         m_server, &QAbstractHttpServer::newWebSocketConnection, this, &HttpApi::acceptWebSockets);
     auto *listener = new HttpListener(kMaxBodyBytes, m_server);
+    if (m_tls)
+        listener->setSslConfiguration(m_sslConfiguration);
     connect(
         listener, &HttpListener::requestTooLarge, this, [this](const QString &peer, qint64 bytes) {
             ++m_responses[int(Status::PayloadTooLarge)];
             qCWarning(lcHttp, "refused a request of %lld bytes from %s: over %lld bytes",
                 qlonglong(bytes), qPrintable(peer), qlonglong(kMaxBodyBytes));
         });
-    if (!listener->listen(m_options.bind, m_options.port)) {
-        *error = QStringLiteral("cannot listen for HTTP on %1 port %2: %3")
-                     .arg(m_options.bind.toString())
-                     .arg(m_options.port)
+    const quint16 wanted = m_tls ? m_options.httpsPort : m_options.port;
+    if (!listener->listen(m_options.bind, wanted)) {
+        *error = QStringLiteral("cannot listen for %1 on %2 port %3: %4")
+                     .arg(m_tls ? QStringLiteral("HTTPS") : QStringLiteral("HTTP"),
+                         m_options.bind.toString())
+                     .arg(wanted)
                      .arg(listener->errorString());
         delete m_server;
         m_server = nullptr;
@@ -264,20 +411,60 @@ bool HttpApi::start(QString *error)
     m_server->bind(listener);
     const quint16 port = listener->serverPort();
     m_port = port;
-    qCInfo(lcHttp, "REST API and web page on http://%s:%u/ (%lld devices cached)",
-        qPrintable(m_options.bind.protocol() == QAbstractSocket::IPv6Protocol
-                ? QLatin1Char('[') + m_options.bind.toString() + QLatin1Char(']')
-                : m_options.bind.toString()),
-        port, qlonglong(devices->size()));
-    if (m_options.apiToken.isEmpty())
-        qCInfo(lcHttp,
-            "no API token configured (METRICS_API_TOKEN): writes (POST, PATCH, DELETE) are "
-            "refused");
+    const QString host = m_options.bind.protocol() == QAbstractSocket::IPv6Protocol
+        ? QLatin1Char('[') + m_options.bind.toString() + QLatin1Char(']')
+        : m_options.bind.toString();
+    qCInfo(lcHttp, "REST API and web page on %s://%s:%u/ (%lld devices cached); %s",
+        m_tls ? "https" : "http", qPrintable(host), port, qlonglong(devices->size()),
+        m_authRequired ? "every request but /healthz needs a user or a token"
+                       : "reads are open to this machine, writes need a user or a token");
+    if (m_tls && !startRedirect(error)) {
+        stop();
+        return false;
+    }
+    return true;
+}
+
+bool HttpApi::startRedirect(QString *error)
+{
+    // Plain HTTP answers /healthz (for probes on this machine) and sends
+    // everything else to HTTPS, method and body kept (308).
+    m_redirectServer = new QHttpServer(this);
+    m_redirectServer->setMissingHandler([this](const QHttpServerRequest &request,
+                                            QHttpServerResponder &&responder) {
+        if (request.url().path() == QLatin1String("/healthz"))
+            return health(responder);
+        QString host = QString::fromLatin1(header(request, "Host"));
+        static const QRegularExpression hostPort(
+            QStringLiteral("^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)(:[0-9]+)?$"));
+        const QRegularExpressionMatch match = hostPort.match(host);
+        host = match.hasMatch() ? match.captured(1) : m_options.bind.toString();
+        const QByteArray location = "https://" + host.toLatin1() + ':'
+            + QByteArray::number(m_port.load()) + request.url().path(QUrl::FullyEncoded).toLatin1()
+            + (request.url().hasQuery() ? '?' + request.url().query(QUrl::FullyEncoded).toLatin1()
+                                        : QByteArray());
+        reply(responder, Status::PermanentRedirect, "text/plain; charset=utf-8",
+            "use HTTPS: " + location + '\n', {{"Location", location}});
+    });
+    auto *listener = new HttpListener(kMaxBodyBytes, m_redirectServer);
+    if (!listener->listen(m_options.bind, m_options.port)) {
+        *error = QStringLiteral("cannot listen for HTTP (redirecting to HTTPS) on %1 port %2: %3")
+                     .arg(m_options.bind.toString())
+                     .arg(m_options.port)
+                     .arg(listener->errorString());
+        return false;
+    }
+    m_redirectServer->bind(listener);
+    m_redirectPort = listener->serverPort();
+    qCInfo(lcHttp, "plain HTTP on port %u redirects to HTTPS", unsigned(m_redirectPort.load()));
     return true;
 }
 
 void HttpApi::stop()
 {
+    delete m_redirectServer;
+    m_redirectServer = nullptr;
+    m_redirectPort = 0;
     delete m_refresh; // on this thread, which owns its timer
     m_refresh = nullptr;
     delete m_push;
@@ -290,6 +477,15 @@ void HttpApi::stop()
     // Exports read through m_reader: they go first.
     qDeleteAll(findChildren<MetricsExport *>(Qt::FindDirectChildrenOnly));
     m_reader.reset();
+    // Password checks running finish first: their answers go nowhere.
+    if (m_hashPool)
+        m_hashPool->waitForDone();
+    qDeleteAll(findChildren<QFutureWatcher<bool> *>(Qt::FindDirectChildrenOnly));
+    m_pendingAudit.clear();
+    m_accountService.reset();
+    m_auth.reset();
+    m_accounts.reset();
+    m_accountsDatabase.reset();
     // Updates queued before the thread quits still arrive: they find no cache.
     m_cache.reset();
 }
@@ -411,6 +607,20 @@ void HttpApi::dispatch(const QHttpServerRequest &request, QHttpServerResponder &
                 allowed += (allowed.isEmpty() ? "" : ", ") + methodName(route.method);
             continue;
         }
+        m_principal = Principal();
+        if (!admit(request, responder, route.access))
+            return;
+        const bool write = request.method() != Method::Get && request.method() != Method::Head;
+        // Accounts audit their own changes, with what they were.
+        if (write && route.access != Access::Public
+            && !path.startsWith(QLatin1String("/api/users/"))
+            && !path.startsWith(QLatin1String("/api/tokens/"))) {
+            m_pendingAudit.insert(responder.socket(),
+                {m_principal.actor(),
+                    QString::fromLatin1(methodName(int(request.method()))) + QLatin1Char(' ')
+                        + path,
+                    QString(), request.remoteAddress().toString()});
+        }
         QStringList captured = match.capturedTexts();
         captured.removeFirst();
         route.handler(request, responder, captured);
@@ -436,12 +646,28 @@ void HttpApi::reply(QHttpServerResponder &responder, Status status, const QByteA
     const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &extra)
 {
     ++m_responses[int(status)];
+    finishAudit(responder, int(status));
     responder.writeStatusLine(status);
     responder.writeHeader("Content-Type", contentType);
     responder.writeHeader("Content-Length", QByteArray::number(body.size()));
+    writeSecurityHeaders(responder, contentType.startsWith("text/html"), m_tls);
     for (const auto &[key, value] : extra)
         responder.writeHeader(key, value);
     responder.writeBody(body);
+}
+
+void HttpApi::replyEmpty(QHttpServerResponder &responder, Status status,
+    const QList<QPair<QByteArray, QByteArray>> &extra)
+{
+    ++m_responses[int(status)];
+    finishAudit(responder, int(status));
+    responder.writeStatusLine(status);
+    responder.writeHeader("Cache-Control", "no-store");
+    responder.writeHeader("Content-Length", "0");
+    writeSecurityHeaders(responder, false, m_tls);
+    for (const auto &[key, value] : extra)
+        responder.writeHeader(key, value);
+    responder.writeBody(QByteArray());
 }
 
 void HttpApi::replyJson(QHttpServerResponder &responder, const QByteArray &json, Status status)
@@ -456,35 +682,126 @@ void HttpApi::replyError(QHttpServerResponder &responder, Status status, const Q
     reply(responder, status, "application/json", ApiJson::error(message), extra);
 }
 
-bool HttpApi::authorized(const QHttpServerRequest &request, QHttpServerResponder &responder)
+std::optional<std::optional<Principal>> HttpApi::authenticate(
+    const QHttpServerRequest &request, QHttpServerResponder &responder)
 {
     const QList<QPair<QByteArray, QByteArray>> challenge = {{"WWW-Authenticate", "Bearer"}};
-    if (m_options.apiToken.isEmpty()) {
-        replyError(responder, Status::Unauthorized,
-            QStringLiteral("writes are disabled: the console has no API token (set "
-                           "METRICS_API_TOKEN or --api-token)"),
-            challenge);
-        return false;
-    }
     const QByteArray authorization = header(request, "Authorization");
-    if (authorization.isEmpty()) {
+    QByteArray bearer;
+    if (!authorization.isEmpty()) {
+        if (!authorization.startsWith("Bearer ")) {
+            replyError(responder, Status::Unauthorized,
+                QStringLiteral("send Authorization: Bearer <token>"), challenge);
+            return std::nullopt;
+        }
+        bearer = authorization.mid(7).trimmed();
+    }
+    const Authenticator::Result result
+        = m_auth->authenticate(bearer, cookie(request, kSessionCookie));
+    if (result.databaseError) {
+        replyError(responder, Status::ServiceUnavailable, result.refusal);
+        return std::nullopt;
+    }
+    if (!result.principal && !result.refusal.isEmpty()) {
+        qCInfo(lcHttp, "refused a request from %s: %s",
+            qPrintable(request.remoteAddress().toString()), qPrintable(result.refusal));
+        QList<QPair<QByteArray, QByteArray>> extra = challenge;
+        // A session that ended: the browser forgets its cookie.
+        if (bearer.isEmpty())
+            extra.append({"Set-Cookie", sessionCookie(QByteArray(), 0)});
         replyError(responder, Status::Unauthorized,
-            QStringLiteral("missing Authorization header; send Authorization: Bearer <token>"),
-            challenge);
+            QStringLiteral("%1; sign in again at /login or use a valid token").arg(result.refusal),
+            extra);
+        return std::nullopt;
+    }
+    return result.principal;
+}
+
+bool HttpApi::csrfOk(
+    const QHttpServerRequest &request, const Principal &principal, QHttpServerResponder &responder)
+{
+    if (principal.kind != Principal::Kind::Session)
+        return true; // a token is sent on purpose, never by a browser on its own
+    const QByteArray sent = header(request, "X-CSRF-Token");
+    if (!sameOrigin(request) || sent.isEmpty() || !Secret::equal(sent, principal.csrf.toLatin1())) {
+        qCWarning(lcHttp, "refused a %s %s from %s: missing or wrong CSRF token or origin",
+            methodName(int(request.method())).constData(), qPrintable(request.url().path()),
+            qPrintable(request.remoteAddress().toString()));
+        replyError(responder, Status::Forbidden,
+            QStringLiteral("missing or wrong CSRF token: send the session's csrf_token (GET "
+                           "/api/session/) as X-CSRF-Token, from this origin"));
         return false;
     }
-    if (!authorization.startsWith("Bearer ")
-        || !sameToken(authorization.mid(7).trimmed(), m_options.apiToken.toUtf8())) {
-        replyError(responder, Status::Unauthorized, QStringLiteral("invalid API token"), challenge);
+    return true;
+}
+
+bool HttpApi::admit(
+    const QHttpServerRequest &request, QHttpServerResponder &responder, Access access)
+{
+    if (access == Access::Public)
+        return true;
+    const std::optional<std::optional<Principal>> who = authenticate(request, responder);
+    if (!who)
+        return false;
+    const bool write = request.method() != Method::Get && request.method() != Method::Head;
+    const QString need = access == Access::Admin ? QStringLiteral("the admin role")
+        : access == Access::Operator             ? QStringLiteral("the operator role")
+                                                 : QStringLiteral("a user or a token");
+    if (!*who) {
+        const bool open = !m_authRequired && !write
+            && (access == Access::Page || access == Access::Read || access == Access::Metrics);
+        if (open)
+            return true; // an anonymous viewer, on loopback
+        if (access == Access::Page) {
+            const QString next = request.url().path(QUrl::FullyEncoded);
+            reply(responder, Status::SeeOther, "text/plain; charset=utf-8", "sign in\n",
+                {{"Location", "/login?next=" + QUrl::toPercentEncoding(next, "/")},
+                    {"Cache-Control", "no-store"}});
+            return false;
+        }
+        replyError(responder, Status::Unauthorized,
+            write && !m_authRequired
+                ? QStringLiteral("writes need %1: sign in at /login, or send Authorization: "
+                                 "Bearer <token> (metrics-console users)")
+                      .arg(need)
+                : QStringLiteral("sign in at /login, or send Authorization: Bearer <token>"),
+            {{"WWW-Authenticate", "Bearer"}});
         return false;
     }
-    if (request.body().size() > kMaxBodyBytes) {
+    const Principal &principal = **who;
+    if (principal.kind == Principal::Kind::ScrapeToken && access != Access::Metrics) {
+        replyError(responder, Status::Forbidden,
+            QStringLiteral("the scrape token reads /metrics and nothing else"));
+        return false;
+    }
+    const Role needed = access == Access::Admin ? Role::Admin
+        : access == Access::Operator            ? Role::Operator
+                                                : Role::Viewer;
+    if (principal.kind != Principal::Kind::ScrapeToken && !principal.may(needed)) {
+        qCInfo(lcHttp, "refused %s %s to %s (%s): needs %s",
+            methodName(int(request.method())).constData(), qPrintable(request.url().path()),
+            qPrintable(principal.actor()), qPrintable(roleName(principal.role)),
+            qPrintable(roleName(needed)));
+        replyError(responder, Status::Forbidden,
+            QStringLiteral("%1 %2 needs %3; %4 is %5")
+                .arg(QString::fromLatin1(methodName(int(request.method()))), request.url().path(),
+                    need,
+                    principal.kind == Principal::Kind::Token
+                        ? QStringLiteral("this token of %1").arg(principal.actor())
+                        : principal.actor(),
+                    roleName(principal.role)));
+        return false;
+    }
+    if (write && !csrfOk(request, principal, responder))
+        return false;
+    if (write && request.body().size() > kMaxBodyBytes) {
         replyError(responder, Status::PayloadTooLarge,
             QStringLiteral("request body of %1 bytes is over the limit of %2 bytes")
                 .arg(request.body().size())
                 .arg(kMaxBodyBytes));
         return false;
     }
+    m_principal = principal;
     return true;
 }
 
@@ -573,8 +890,6 @@ void HttpApi::getDevice(QHttpServerResponder &responder, const QString &uuid)
 
 void HttpApi::postDevice(const QHttpServerRequest &request, QHttpServerResponder &responder)
 {
-    if (!authorized(request, responder))
-        return;
     QString error;
     std::optional<AcceptedReport> report = ReportParser(now()).parseDevice(request.body(), &error);
     if (!report)
@@ -602,8 +917,6 @@ void HttpApi::postDevice(const QHttpServerRequest &request, QHttpServerResponder
 void HttpApi::postMetrics(const QHttpServerRequest &request, QHttpServerResponder &responder,
     const QString &uuid, bool system)
 {
-    if (!authorized(request, responder))
-        return;
     const DeviceOverview *device = deviceOr404(uuid, responder);
     if (!device)
         return;
@@ -628,7 +941,7 @@ void HttpApi::postMetrics(const QHttpServerRequest &request, QHttpServerResponde
 void HttpApi::changeDevice(const QHttpServerRequest &request, QHttpServerResponder &responder,
     const QString &uuid, DeviceChange::Kind kind)
 {
-    if (!authorized(request, responder) || !deviceOr404(uuid, responder))
+    if (!deviceOr404(uuid, responder))
         return;
     QString error;
     std::optional<DeviceChange> change;
@@ -669,9 +982,6 @@ void HttpApi::changeDevice(const QHttpServerRequest &request, QHttpServerRespond
 void HttpApi::forwardToAlerts(
     const QHttpServerRequest &request, QHttpServerResponder &responder, QStringList path)
 {
-    const bool write = request.method() != Method::Get;
-    if (write && !authorized(request, responder))
-        return;
     if (path.value(0) == QLatin1String("devices") && !deviceOr404(path.value(1), responder))
         return;
     if (!m_alertCall)
@@ -682,19 +992,14 @@ void HttpApi::forwardToAlerts(
     alert.path = path;
     alert.query = QUrlQuery(request.url());
     alert.body = request.body();
-    alert.user = QStringLiteral("api");
+    alert.user = m_principal.actor();
     auto pending = std::make_shared<QHttpServerResponder>(std::move(responder));
     const QPointer<QTcpSocket> socket = pending->socket();
     m_alertCall(alert, this, [this, pending, socket](const AlertReply &answer) {
         if (!socket || socket->state() != QAbstractSocket::ConnectedState)
             return;
-        if (answer.status == 204) {
-            ++m_responses[int(Status::NoContent)];
-            pending->writeStatusLine(Status::NoContent);
-            pending->writeHeader("Cache-Control", "no-store");
-            pending->writeBody(QByteArray());
-            return;
-        }
+        if (answer.status == 204)
+            return replyEmpty(*pending, Status::NoContent);
         replyJson(*pending, answer.json, Status(answer.status));
     });
 }
@@ -727,11 +1032,7 @@ void HttpApi::answerChange(QHttpServerResponder &responder, const DeviceChangeRe
         break;
     case DeviceChange::Kind::Delete:
         qCInfo(lcHttp, "device %s deleted over HTTP", qPrintable(change.uuid));
-        ++m_responses[int(Status::NoContent)];
-        responder.writeStatusLine(Status::NoContent);
-        responder.writeHeader("Cache-Control", "no-store");
-        responder.writeBody(QByteArray());
-        return;
+        return replyEmpty(responder, Status::NoContent);
     case DeviceChange::Kind::Merge:
         qCInfo(lcHttp, "device %s merged into %s over HTTP", qPrintable(change.from),
             qPrintable(change.uuid));
@@ -1152,6 +1453,270 @@ void HttpApi::staticFile(QHttpServerResponder &responder, const QString &resourc
             responder, Status::NotFound, QStringLiteral("no such file: %1").arg(resource.mid(6)));
     reply(responder, Status::Ok, contentTypeOf(resource), file.readAll(),
         {{"Cache-Control", "no-cache"}});
+}
+
+} // namespace dmr::console
+
+namespace dmr::console {
+
+QByteArray HttpApi::sessionCookie(const QByteArray &value, qint64 maxAgeSeconds) const
+{
+    // HttpOnly: no script reads it; SameSite=Strict: no other site's page
+    // sends it; Secure: never over plain HTTP when there is HTTPS.
+    QByteArray text = QByteArray(kSessionCookie) + '=' + value
+        + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + QByteArray::number(maxAgeSeconds);
+    if (m_tls)
+        text += "; Secure";
+    return text;
+}
+
+QJsonObject HttpApi::sessionJson(const std::optional<Principal> &principal) const
+{
+    QJsonObject json {
+        {QStringLiteral("auth_required"), m_authRequired}, {QStringLiteral("tls"), m_tls}};
+    if (!principal) {
+        json.insert(QStringLiteral("user"), QJsonValue());
+        json.insert(QStringLiteral("role"), QStringLiteral("viewer"));
+        json.insert(QStringLiteral("csrf_token"), QJsonValue());
+        json.insert(QStringLiteral("expires_at"), QJsonValue());
+        return json;
+    }
+    json.insert(QStringLiteral("user"),
+        QJsonObject {{QStringLiteral("name"), principal->actor()},
+            {QStringLiteral("role"), roleName(principal->role)}});
+    json.insert(QStringLiteral("role"), roleName(principal->role));
+    const bool session = principal->kind == Principal::Kind::Session;
+    json.insert(QStringLiteral("csrf_token"), session ? QJsonValue(principal->csrf) : QJsonValue());
+    json.insert(QStringLiteral("expires_at"),
+        session ? QJsonValue(ApiJson::time(principal->sessionExpiresAt)) : QJsonValue());
+    return json;
+}
+
+void HttpApi::session(const QHttpServerRequest &request, QHttpServerResponder &responder)
+{
+    const std::optional<std::optional<Principal>> who = authenticate(request, responder);
+    if (!who)
+        return;
+    if (!*who && m_authRequired)
+        return replyError(responder, Status::Unauthorized,
+            QStringLiteral("not signed in; sign in at /login"), {{"WWW-Authenticate", "Bearer"}});
+    if (*who && (*who)->kind == Principal::Kind::ScrapeToken)
+        return replyError(responder, Status::Forbidden,
+            QStringLiteral("the scrape token reads /metrics and nothing else"));
+    replyJson(responder, QJsonDocument(sessionJson(*who)).toJson(QJsonDocument::Compact));
+}
+
+void HttpApi::login(const QHttpServerRequest &request, QHttpServerResponder &responder)
+{
+    const QString address = request.remoteAddress().toString();
+    // JSON only: a form on another site cannot send it without the
+    // browser's permission (CORS), so no one is signed in behind their back.
+    if (!header(request, "Content-Type").startsWith("application/json") || !sameOrigin(request))
+        return replyError(responder, Status::UnsupportedMediaType,
+            QStringLiteral("sign in with a JSON body {\"name\": ..., \"password\": ...} "
+                           "(Content-Type: application/json), from this origin"));
+    if (request.body().size() > 16 * 1024)
+        return replyError(responder, Status::PayloadTooLarge, QStringLiteral("body too large"));
+    const QJsonObject body = QJsonDocument::fromJson(request.body()).object();
+    const QString name = body.value(QLatin1String("name")).toString().trimmed();
+    const QString password = body.value(QLatin1String("password")).toString();
+    if (name.isEmpty() || password.isEmpty())
+        return replyError(
+            responder, Status::BadRequest, QStringLiteral("give \"name\" and \"password\""));
+    if (const qint64 wait = m_limiter.retryAfterMs(address, name); wait > 0) {
+        ++m_logins[QStringLiteral("rate_limited")];
+        const qint64 seconds = (wait + 999) / 1000;
+        qCWarning(lcHttp, "refused a login as %s from %s: too many failed logins (for %lld s)",
+            qPrintable(name.left(64)), qPrintable(address), qlonglong(seconds));
+        audit(QStringLiteral("login refused (rate limit)"), name.left(64), address, 429,
+            name.left(64));
+        return replyError(responder, Status::TooManyRequests,
+            QStringLiteral("too many failed logins from this address or for this user; try "
+                           "again in %1 s")
+                .arg(seconds),
+            {{"Retry-After", QByteArray::number(seconds)}});
+    }
+    // Each check takes 64 MiB for a tenth of a second: a few wait, the rest
+    // come back later.
+    if (m_loginsInFlight >= 8) {
+        ++m_logins[QStringLiteral("busy")];
+        return replyError(responder, Status::ServiceUnavailable,
+            QStringLiteral("too many logins at once; try again in a second"),
+            {{"Retry-After", "1"}});
+    }
+    QString error;
+    const auto user = m_accounts->user(name, &error);
+    if (!user)
+        return replyError(responder, Status::ServiceUnavailable,
+            QStringLiteral("the accounts database cannot be read: %1").arg(error));
+    ++m_loginsInFlight;
+    const QByteArray hash = *user ? (*user)->passwordHash : QByteArray();
+    QFuture<bool> check = QtConcurrent::run(m_hashPool, [hash, password] {
+        if (hash.isEmpty()) {
+            Secret::verifyNothing(password); // the same time as a real user's
+            return false;
+        }
+        return Secret::verifyPassword(hash, password);
+    });
+    auto pending = std::make_shared<QHttpServerResponder>(std::move(responder));
+    const QPointer<QTcpSocket> socket = pending->socket();
+    auto *watcher = new QFutureWatcher<bool>(this);
+    const std::optional<AccountStore::User> found = *user;
+    connect(watcher, &QFutureWatcher<bool>::finished, this,
+        [this, watcher, pending, socket, found, name, address] {
+            watcher->deleteLater();
+            --m_loginsInFlight;
+            const bool ok = watcher->result() && found;
+            if (!ok) {
+                m_limiter.failed(address, name);
+                ++m_logins[QStringLiteral("failed")];
+                qCWarning(lcHttp, "failed login as %s from %s", qPrintable(name.left(64)),
+                    qPrintable(address));
+                audit(QStringLiteral("login failed"), name.left(64), address, 401, name.left(64));
+                if (socket && socket->state() == QAbstractSocket::ConnectedState)
+                    replyError(
+                        *pending, Status::Unauthorized, QStringLiteral("wrong name or password"));
+                return;
+            }
+            m_limiter.succeeded(name);
+            QString why;
+            const std::optional<Authenticator::NewSession> session
+                = m_auth->startSession(found->id, address, &why);
+            if (!session) {
+                qCWarning(
+                    lcHttp, "cannot start a session for %s: %s", qPrintable(name), qPrintable(why));
+                if (socket && socket->state() == QAbstractSocket::ConnectedState)
+                    replyError(*pending, Status::ServiceUnavailable,
+                        QStringLiteral("cannot start a session: %1").arg(why));
+                return;
+            }
+            ++m_logins[QStringLiteral("ok")];
+            m_accounts->noteLogin(found->id, now(), &why);
+            qCInfo(lcHttp, "%s signed in from %s", qPrintable(found->name), qPrintable(address));
+            audit(QStringLiteral("login"), found->name, address, 200, found->name);
+            Principal principal;
+            principal.kind = Principal::Kind::Session;
+            principal.name = found->name;
+            principal.userId = found->id;
+            principal.role = found->role;
+            principal.csrf = QString::fromLatin1(session->csrf);
+            principal.sessionExpiresAt = session->expiresAt;
+            if (socket && socket->state() == QAbstractSocket::ConnectedState)
+                reply(*pending, Status::Ok, "application/json",
+                    QJsonDocument(sessionJson(principal)).toJson(QJsonDocument::Compact),
+                    {{"Cache-Control", "no-store"},
+                        {"Set-Cookie", sessionCookie(session->id, m_auth->sessionMs() / 1000)}});
+        });
+    watcher->setFuture(check);
+}
+
+void HttpApi::logout(const QHttpServerRequest &request, QHttpServerResponder &responder)
+{
+    const QByteArray id = cookie(request, kSessionCookie);
+    const QList<QPair<QByteArray, QByteArray>> forget = {{"Set-Cookie", sessionCookie({}, 0)}};
+    const Authenticator::Result who = m_auth->authenticate({}, id);
+    if (!who.principal)
+        return replyEmpty(responder, Status::NoContent, forget); // signed out already
+    if (!csrfOk(request, *who.principal, responder))
+        return;
+    QString error;
+    if (!m_auth->endSession(id, &error))
+        return replyError(responder, Status::ServiceUnavailable,
+            QStringLiteral("cannot end the session: %1").arg(error));
+    qCInfo(lcHttp, "%s signed out", qPrintable(who.principal->name));
+    audit(QStringLiteral("logout"), who.principal->name, request.remoteAddress().toString(), 204,
+        who.principal->name);
+    replyEmpty(responder, Status::NoContent, forget);
+}
+
+void HttpApi::accounts(
+    const QHttpServerRequest &request, QHttpServerResponder &responder, const QStringList &path)
+{
+    AccountRequest call;
+    call.method = methodName(int(request.method()));
+    call.path = path;
+    call.query = QUrlQuery(request.url());
+    call.body = request.body();
+    call.principal = m_principal;
+    call.address = request.remoteAddress().toString();
+    const AccountReply answer = m_accountService->handle(call);
+    if (call.method != "GET")
+        m_auth->forget(); // a revoked token, a changed role: now, not in a moment
+    if (answer.status == 204)
+        return replyEmpty(responder, Status::NoContent);
+    replyJson(responder, answer.json, Status(answer.status));
+}
+
+void HttpApi::audit(const QString &action, const QString &target, const QString &address,
+    int status, const QString &actor)
+{
+    AccountStore::AuditEntry entry;
+    entry.at = now();
+    entry.actor = actor;
+    entry.action = action;
+    entry.target = target;
+    entry.address = address;
+    entry.status = status;
+    QString error;
+    if (!m_accounts->audit(entry, &error))
+        qCWarning(lcHttp, "cannot write the audit log (%s by %s): %s", qPrintable(action),
+            qPrintable(actor), qPrintable(error));
+}
+
+void HttpApi::finishAudit(QHttpServerResponder &responder, int status)
+{
+    const auto it = m_pendingAudit.find(responder.socket());
+    if (it == m_pendingAudit.end())
+        return;
+    const PendingAudit entry = *it;
+    m_pendingAudit.erase(it);
+    audit(entry.action, entry.target, entry.address, status, entry.actor);
+}
+
+bool HttpApi::startTls(QString *error)
+{
+    QFile certFile(m_options.tlsCert);
+    if (!certFile.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read the TLS certificate %1: %2")
+                     .arg(m_options.tlsCert, certFile.errorString());
+        return false;
+    }
+    const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
+    if (chain.isEmpty()) {
+        *error = QStringLiteral("%1 holds no PEM certificate").arg(m_options.tlsCert);
+        return false;
+    }
+    QFile keyFile(m_options.tlsKey);
+    if (!keyFile.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read the TLS key %1: %2")
+                     .arg(m_options.tlsKey, keyFile.errorString());
+        return false;
+    }
+    if (keyFile.permissions() & (QFileDevice::ReadOther | QFileDevice::ReadGroup))
+        qCWarning(lcHttp, "the TLS key %s is readable by others than its owner; chmod 600 it",
+            qPrintable(m_options.tlsKey));
+    const QByteArray pem = keyFile.readAll();
+    QSslKey key;
+    for (QSsl::KeyAlgorithm algorithm : {QSsl::Ec, QSsl::Rsa}) {
+        key = QSslKey(pem, algorithm, QSsl::Pem);
+        if (!key.isNull())
+            break;
+    }
+    if (key.isNull()) {
+        *error = QStringLiteral("%1 holds no PEM private key (EC or RSA, not encrypted)")
+                     .arg(m_options.tlsKey);
+        return false;
+    }
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    configuration.setLocalCertificateChain(chain);
+    configuration.setPrivateKey(key);
+    configuration.setProtocol(QSsl::TlsV1_2OrLater);
+    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
+    m_sslConfiguration = configuration;
+    if (chain.first().expiryDate() < QDateTime::currentDateTimeUtc())
+        qCWarning(lcHttp, "the TLS certificate %s expired on %s", qPrintable(m_options.tlsCert),
+            qPrintable(chain.first().expiryDate().toString(Qt::ISODate)));
+    return true;
 }
 
 } // namespace dmr::console

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "alerts/AlertRequest.h"
+#include "auth/LoginLimiter.h"
+#include "auth/Principal.h"
 #include "ingest/AcceptedReport.h"
 #include "ingest/DeviceRegistry.h"
 #include "store/DeviceChange.h"
@@ -13,6 +15,7 @@
 #include <QJsonObject>
 #include <QObject>
 #include <QRegularExpression>
+#include <QSslConfiguration>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -20,11 +23,16 @@
 
 class QHttpServer;
 class QHttpServerRequest;
-
+class QTcpSocket;
+class QThreadPool;
 class QTimer;
 
 namespace dmr::console {
 
+class AccountService;
+class AccountStore;
+class Authenticator;
+class Database;
 class DeviceCache;
 class DeviceListBody;
 class LivePush;
@@ -48,8 +56,18 @@ public:
         QHostAddress bind = QHostAddress::LocalHost;
         quint16 port = 8000; // 0: any free port
         QString databasePath;
-        QString apiToken; // empty: every POST is refused
+        QString apiToken; // the legacy admin token; empty: none
+        QString scrapeToken; // /metrics only; empty: none
+        // Reads need a user or a token even on loopback (they always do
+        // beyond it, and under TLS).
+        bool authAlways = false;
+        qint64 sessionMs = 12 * 3600 * 1000;
+        // Both set: HTTPS on httpsPort, and `port` redirects to it.
+        QString tlsCert;
+        QString tlsKey;
+        quint16 httpsPort = 8443; // 0: any free port
         int offlineAfterSeconds = 60;
+        LoginLimiter::Options loginLimits;
     };
     // Hands a validated report to ingest and returns the device afterwards.
     // Thread-safe; may block briefly.
@@ -74,12 +92,18 @@ public:
     // Before start(): without it the alerting paths answer 503.
     void setAlertCall(AlertCall call) { m_alertCall = std::move(call); }
 
-    // Opens the database, fills the cache and listens. Call on the API's thread.
-    bool start(QString *error);
+    // Opens the database, fills the cache and listens. Call on the API's
+    // thread. *insecure: it refused to serve beyond loopback with no user
+    // and no token, or HTTPS without a usable certificate; the console must
+    // not run on without it.
+    bool start(QString *error, bool *insecure = nullptr);
     // Closes every connection. Call on the API's thread.
     void stop();
     // The bound port; readable from any thread.
     quint16 port() const { return m_port.load(); }
+    // Under TLS: the plain HTTP port that redirects to port(); else 0.
+    quint16 redirectPort() const { return m_redirectPort.load(); }
+    bool isTls() const { return m_tls; }
 
 public slots:
     void updateDevices(const QList<DeviceSnapshot> &devices);
@@ -103,16 +127,51 @@ private:
     using Status = QHttpServerResponder::StatusCode;
     using Handler = std::function<void(
         const QHttpServerRequest &, QHttpServerResponder &, const QStringList &captured)>;
+    // Who may use a route.
+    enum class Access {
+        Public, // anyone: the login page, its files, /healthz, /api/session/
+        Page, // a viewer; without one, a redirect to the login page
+        Read, // a viewer (anyone while reads are open on loopback)
+        Metrics, // a viewer, or the scrape token
+        Signed, // anyone with a user or a token; the handler decides the rest
+        Operator,
+        Admin,
+    };
     struct Route
     {
         QRegularExpression pattern;
         int method; // QHttpServerRequest::Method
+        Access access;
         Handler handler;
     };
 
-    void addRoute(int method, const QString &pattern, Handler handler);
+    void addRoute(int method, const QString &pattern, Access access, Handler handler);
     void dispatch(const QHttpServerRequest &request, QHttpServerResponder &&responder);
-    bool authorized(const QHttpServerRequest &request, QHttpServerResponder &responder);
+    // Authenticates and checks the route's access, CSRF and size; answers
+    // and returns false when the request may not go on.
+    bool admit(const QHttpServerRequest &request, QHttpServerResponder &responder, Access access);
+    // What the request presents, looked up; nullopt (and answered) when it
+    // presents something that is refused.
+    std::optional<std::optional<Principal>> authenticate(
+        const QHttpServerRequest &request, QHttpServerResponder &responder);
+    bool csrfOk(const QHttpServerRequest &request, const Principal &principal,
+        QHttpServerResponder &responder);
+    bool startTls(QString *error);
+    bool startRedirect(QString *error);
+    void session(const QHttpServerRequest &request, QHttpServerResponder &responder);
+    void login(const QHttpServerRequest &request, QHttpServerResponder &responder);
+    void logout(const QHttpServerRequest &request, QHttpServerResponder &responder);
+    void accounts(const QHttpServerRequest &request, QHttpServerResponder &responder,
+        const QStringList &path);
+    QJsonObject sessionJson(const std::optional<Principal> &principal) const;
+    QByteArray sessionCookie(const QByteArray &value, qint64 maxAgeSeconds) const;
+    void audit(const QString &action, const QString &target, const QString &address, int status,
+        const QString &actor);
+    // The audit entry of the request being answered on `socket`: written
+    // with the status it is answered with.
+    void finishAudit(QHttpServerResponder &responder, int status);
+    void replyEmpty(QHttpServerResponder &responder, Status status,
+        const QList<QPair<QByteArray, QByteArray>> &extra = {});
     const DeviceOverview *deviceOr404(const QString &uuid, QHttpServerResponder &responder);
     qint64 databaseId(const QString &uuid);
 
@@ -143,7 +202,31 @@ private:
     void staticFile(QHttpServerResponder &responder, const QString &resource);
     void acceptWebSockets();
 
+    struct PendingAudit
+    {
+        QString actor;
+        QString action;
+        QString target;
+        QString address;
+    };
+
     Options m_options;
+    bool m_tls = false;
+    QSslConfiguration m_sslConfiguration;
+    bool m_authRequired = false;
+    std::unique_ptr<Database> m_accountsDatabase;
+    std::unique_ptr<AccountStore> m_accounts;
+    std::unique_ptr<Authenticator> m_auth;
+    std::unique_ptr<AccountService> m_accountService;
+    LoginLimiter m_limiter;
+    QThreadPool *m_hashPool = nullptr; // password checks, one at a time (64 MiB each)
+    int m_loginsInFlight = 0;
+    QHash<QString, quint64> m_logins; // by result, for /metrics
+    // The principal of the request being dispatched (handlers run within dispatch).
+    Principal m_principal;
+    QHash<QTcpSocket *, PendingAudit> m_pendingAudit;
+    QHttpServer *m_redirectServer = nullptr;
+    std::atomic<quint16> m_redirectPort {0};
     const IngestCounters *m_counters;
     Submit m_submit;
     QueueSize m_queued;

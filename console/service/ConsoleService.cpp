@@ -145,7 +145,7 @@ bool ConsoleService::start(QString *error)
     // Before the first datagram, so that the API's cache misses no update.
     if (ok) {
         startAlerts();
-        startHttp();
+        ok = startHttp(error);
     }
     if (ok && m_config.receive)
         QMetaObject::invokeMethod(
@@ -311,13 +311,19 @@ void ConsoleService::alertRequest(
     });
 }
 
-void ConsoleService::startHttp()
+bool ConsoleService::startHttp(QString *startError)
 {
     HttpApi::Options options;
     options.bind = m_config.httpBind;
     options.port = m_config.httpPort;
     options.databasePath = m_config.database;
     options.apiToken = m_config.apiToken;
+    options.scrapeToken = m_config.scrapeToken;
+    options.authAlways = m_config.authAlways;
+    options.sessionMs = qint64(m_config.sessionHours) * 3600 * 1000;
+    options.tlsCert = m_config.tlsCert;
+    options.tlsKey = m_config.tlsKey;
+    options.httpsPort = m_config.httpsPort;
     options.offlineAfterSeconds = m_config.offlineAfterSeconds;
     m_httpThread = new QThread(this);
     m_httpThread->setObjectName(QStringLiteral("http"));
@@ -349,15 +355,24 @@ void ConsoleService::startHttp()
     if (m_lowered)
         QMetaObject::invokeMethod(m_http, &lowerCurrentThreadPriority);
     bool listening = false;
+    bool insecure = false;
     QString error;
     QMetaObject::invokeMethod(
-        m_http, [&] { listening = m_http->start(&error); }, Qt::BlockingQueuedConnection);
+        m_http, [&] { listening = m_http->start(&error, &insecure); },
+        Qt::BlockingQueuedConnection);
     if (!listening) {
+        stopHttp();
+        // Exposed without credentials, or HTTPS asked for and impossible:
+        // not a console to run at all.
+        if (insecure) {
+            *startError = error;
+            return false;
+        }
         // Receiving and storing reports matters more than the web page: the
         // console runs on, and says loudly why there is no API.
         qCCritical(lcHttp, "no REST API or web page: %s", qPrintable(error));
-        stopHttp();
     }
+    return true;
 }
 
 void ConsoleService::stopHttp()

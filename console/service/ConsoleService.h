@@ -93,7 +93,9 @@ signals:
     void storeCompactionProgress(qint64 done, qint64 total);
 
 private:
-    void startHttp();
+    // False (and why) when the console must not run: HTTP exposed without
+    // any credentials, or HTTPS that cannot start.
+    bool startHttp(QString *error);
     void stopHttp();
     void startAlerts();
     void stopAlerts();

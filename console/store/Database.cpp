@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "store/Database.h"
 
+#include "store/AccountSchema.h"
 #include "store/ChunkTable.h"
 #include "store/DatabaseLocation.h"
 #include "store/NetworkRollup.h"
@@ -213,6 +214,9 @@ const QList<SchemaStep> &sqliteMigrations()
                                " detail VARCHAR(1024) NOT NULL DEFAULT '')"),
                 QStringLiteral(
                     "CREATE INDEX notification_attempts_at ON notification_attempts (at)")}},
+        // Accounts (console/auth): users, their API tokens, web sessions and
+        // the audit log.
+        {9, accountTables()},
     };
     return list;
 }
@@ -424,8 +428,11 @@ bool Database::migrate(QString *error, const Progress &progress)
                 qCInfo(lcStore, "migrating the database: step %d of %d (%.0f s so far)", step + 1,
                     steps, double(clock.elapsed()) / 1000.0);
             ++step;
-            statement.replace(QStringLiteral("{{ID}}"), QStringLiteral("INTEGER PRIMARY KEY"));
-            statement.replace(QStringLiteral("{{BLOB}}"), QStringLiteral("BLOB"));
+            statement.replace(QStringLiteral("{{ID}}"),
+                isPostgres() ? QStringLiteral("BIGSERIAL PRIMARY KEY")
+                             : QStringLiteral("INTEGER PRIMARY KEY"));
+            statement.replace(QStringLiteral("{{BLOB}}"),
+                isPostgres() ? QStringLiteral("BYTEA") : QStringLiteral("BLOB"));
             if (!query.exec(statement)) {
                 *error = QStringLiteral("migration to version %1 failed: %2 (%3)")
                              .arg(migration.version)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "store/PostgresSchema.h"
 
+#include "store/AccountSchema.h"
 #include "store/SystemFields.h"
 
 namespace dmr::console::PostgresSchema {
@@ -222,7 +223,7 @@ QStringList version1()
 const QList<SchemaStep> &migrations()
 {
     // Append new steps; never edit one that has shipped.
-    static const QList<SchemaStep> list = {{1, version1()}};
+    static const QList<SchemaStep> list = {{1, version1()}, {2, accountTables()}};
     return list;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Shared by the device grid and the device page: formatting, and a live feed
-// that prefers the WebSocket and falls back to polling when it cannot connect.
+// Shared by the pages: formatting, the session and writes made with it, and a
+// live feed that prefers the WebSocket and falls back to polling when it
+// cannot connect.
 'use strict';
 
 const dmr = {
@@ -45,8 +46,92 @@ const dmr = {
 
   async json(url) {
     const response = await fetch(url, {cache: 'no-store'});
-    if (!response.ok) throw new Error(`${url}: ${response.status}`);
+    if (!response.ok) throw await dmr.failure(url, response);
     return response.json();
+  },
+
+  // A write: JSON in and out, with the session's CSRF token, which the
+  // console wants on every cookie-authenticated POST, PUT, PATCH and DELETE.
+  // Resolves to the answer's JSON, or null for 204.
+  async send(method, url, body) {
+    const session = await dmr.session().catch(() => null);
+    const headers = {'Content-Type': 'application/json'};
+    if (session && session.csrf_token) headers['X-CSRF-Token'] = session.csrf_token;
+    const response = await fetch(url, {method, headers, cache: 'no-store',
+      body: body === undefined ? undefined : JSON.stringify(body)});
+    if (!response.ok) throw await dmr.failure(url, response);
+    return response.status === 204 ? null : response.json();
+  },
+
+  // An Error with the console's own message ({"error": "..."}) and the status.
+  // A 401 means the session ended (or there never was one), so the page goes
+  // to sign in and comes back here afterwards.
+  async failure(url, response) {
+    if (response.status === 401) dmr.toLogin();
+    const body = await response.json().catch(() => ({}));
+    const error = new Error(body.error || `${url}: ${response.status}`);
+    error.status = response.status;
+    return error;
+  },
+
+  leaving: false,
+  toLogin() {
+    // Every poll and request of a page whose session ended lands here; one
+    // navigation is enough.
+    if (dmr.leaving) return;
+    dmr.leaving = true;
+    location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search));
+  },
+
+  // Who is signed in, once per page: {user, role, csrf_token, auth_required}.
+  // user is null when the console asks nobody to sign in (on loopback).
+  sessionPromise: null,
+  session() {
+    if (!dmr.sessionPromise) {
+      dmr.sessionPromise = fetch('/api/session/', {cache: 'no-store'}).then(async (response) => {
+        if (!response.ok) throw await dmr.failure('/api/session/', response);
+        return response.json();
+      });
+    }
+    return dmr.sessionPromise;
+  },
+
+  // Whether a role does what `needed` may: viewer < operator < admin.
+  can(role, needed) {
+    const order = ['viewer', 'operator', 'admin'];
+    return order.indexOf(role) >= order.indexOf(needed) && order.includes(needed);
+  },
+
+  // The header's corner: who is signed in, as what, and the way out (or in).
+  userBar(box) {
+    if (!box) return;
+    dmr.session().then((session) => {
+      if (!session.user) {
+        if (!session.auth_required) {
+          box.replaceChildren(dmr.el('a', {id: 'sign-in', class: 'button',
+            href: '/login?next=' + encodeURIComponent(location.pathname + location.search),
+            text: 'Sign in'}));
+        }
+        return;
+      }
+      const signOut = dmr.el('button', {id: 'sign-out', type: 'button', text: 'Sign out'});
+      signOut.addEventListener('click', () => {
+        signOut.disabled = true;
+        // Off to sign in whatever the answer: a session the console no
+        // longer knows is as ended as one it just ended.
+        dmr.send('DELETE', '/api/session/').catch(() => {}).then(() => {
+          dmr.leaving = true;
+          location.assign('/login');
+        });
+      });
+      box.replaceChildren(
+        dmr.el('span', {class: 'who', title: 'Signed in'},
+          dmr.el('b', {text: session.user.name}), ' ',
+          dmr.el('span', {class: 'role', text: session.role})),
+        ...(dmr.can(session.role, 'admin') && location.pathname !== '/admin/' ?
+          [dmr.el('a', {class: 'button', href: '/admin/', 'data-role': 'admin', text: 'Admin'})] : []),
+        signOut);
+    }).catch(() => {});
   },
 
   // What to call a device: the name the operator gave it, else its hostname.

@@ -83,6 +83,14 @@
     for (const a of alerts.values()) if (a.device === uuid) best = Math.max(best, rank(a));
     return best === 2 ? 'critical' : best === 1 ? 'warning' : '';
   };
+  // Operators and admins act on an alert from the list; anyone else is not
+  // shown buttons the console would refuse.
+  let operator = false;
+  const actions = (a) => (!operator ? [] : [
+    ...(a.acknowledged_at ? [] : [dmr.el('button', {type: 'button', 'data-role': 'operator',
+      'data-action': 'ack', text: 'Acknowledge'})]),
+    dmr.el('button', {type: 'button', 'data-role': 'operator', 'data-action': 'silence',
+      title: 'No notifications for an hour', text: 'Silence 1 h'})]);
   const renderAlerts = () => {
     const list = [...alerts.values()].sort((a, b) => rank(b) - rank(a) ||
       b.raised_at.localeCompare(a.raised_at));
@@ -93,9 +101,29 @@
         dmr.el('span', {class: 'severity', text: a.severity}),
         dmr.el('a', {href: `/device/${a.device}/`, text: a.summary}),
         dmr.el('span', {class: 'muted', text: ` · since ${dmr.ago(a.raised_at)}` +
-          (a.acknowledged_by ? ` · acknowledged by ${a.acknowledged_by}` : '')}))));
+          (a.acknowledged_by ? ` · acknowledged by ${a.acknowledged_by}` : '') +
+          (a.silenced_until ? ` · silenced until ${new Date(a.silenced_until).toLocaleTimeString()}` : '')}),
+        ...actions(a))));
     render();
   };
+  const alertMessage = document.getElementById('alert-message');
+  document.getElementById('alert-list').addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-action]');
+    if (!button) return;
+    const id = button.closest('li[data-id]').dataset.id;
+    const body = button.dataset.action === 'silence' ? {minutes: 60} : {};
+    button.disabled = true;
+    alertMessage.hidden = true;
+    dmr.send('POST', `/api/alerts/${id}/${button.dataset.action}/`, body).then((alert) => {
+      if (alert.state === 'firing') alerts.set(alert.id, alert);
+      else alerts.delete(alert.id);
+      renderAlerts();
+    }).catch((error) => {
+      button.disabled = false;
+      alertMessage.textContent = error.message;
+      alertMessage.hidden = false;
+    });
+  });
   const loadAlerts = () => dmr.json('/api/alerts/').then((list) => {
     alerts.clear();
     for (const a of list) alerts.set(a.id, a);
@@ -211,6 +239,11 @@
       return dmr.json('/api/devices/').then(replace).catch(() => {});
     },
   });
+  dmr.userBar(document.getElementById('user'));
+  dmr.session().then((session) => {
+    operator = dmr.can(session.role, 'operator');
+    renderAlerts();
+  }).catch(() => {});
   loadAlerts();
   dmr.json('/api/devices/').then((list) => { if (!devices.size) replace(list); }).catch(() => {});
   setInterval(renderAlerts, 10000); // "last seen" and "since" age even when nothing happens

@@ -173,5 +173,35 @@
   }).catch(() => {});
   presence();
   setInterval(presence, 10000);
+
+  // Admins give the device a name, shown wherever the device is; an empty
+  // one clears it, back to the hostname.
+  const renameBox = document.getElementById('rename-box');
+  const renameButton = dmr.el('button', {type: 'button', id: 'rename', 'data-role': 'admin',
+    title: 'Give this device a name', text: 'Rename'});
+  renameButton.addEventListener('click', () => {
+    const input = dmr.el('input', {type: 'text', id: 'rename-input', maxlength: '253',
+      'aria-label': 'Display name', placeholder: device ? device.hostname || '' : ''});
+    input.value = (device && device.display_name) || '';
+    const save = dmr.el('button', {type: 'submit', text: 'Save'});
+    const cancel = dmr.el('button', {type: 'button', text: 'Cancel'});
+    const message = dmr.el('span', {class: 'error', role: 'alert'});
+    const form = dmr.el('form', {'data-role': 'admin'}, input, save, cancel, message);
+    cancel.addEventListener('click', () => renameBox.replaceChildren(renameButton));
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      save.disabled = true;
+      dmr.send('PATCH', api, {display_name: input.value.trim() || null})
+        .then(() => dmr.json(api))
+        .then((d) => { show(d); renameBox.replaceChildren(renameButton); })
+        .catch((error) => { save.disabled = false; message.textContent = error.message; });
+    });
+    renameBox.replaceChildren(form);
+    input.focus();
+  });
+  dmr.session().then((session) => {
+    if (dmr.can(session.role, 'admin')) renameBox.replaceChildren(renameButton);
+  }).catch(() => {});
+  dmr.userBar(document.getElementById('user'));
   setInterval(() => device && show(device), 10000);
 })();

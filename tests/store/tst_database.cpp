@@ -78,7 +78,7 @@ void TestDatabase::freshFile()
         for (int i = 0; i < steps.size(); ++i)
             QCOMPARE(steps.at(i), std::make_pair(i, int(steps.size()) - 1));
         QCOMPARE(database.schemaVersion(), Database::kSchemaVersion);
-        QCOMPARE(Database::kSchemaVersion, 8);
+        QCOMPARE(Database::kSchemaVersion, 9);
         QVERIFY(!database.isPostgres());
         const std::optional<QList<DeviceSnapshot>> devices = database.loadDevices(&error);
         QVERIFY2(devices, qPrintable(error));
@@ -90,9 +90,9 @@ void TestDatabase::freshFile()
     QCOMPARE(check.rows(QStringLiteral("SELECT version FROM schema_version")),
         QList<QVariantList>({{Database::kSchemaVersion}}));
     const QStringList tables = check.db().tables();
-    for (const char *table :
-        {"schema_version", "devices", "system_metrics", "network_metrics", "system_metrics_1m",
-            "network_metrics_1m", "system_metrics_1h", "network_metrics_1h", "metric_chunks"})
+    for (const char *table : {"schema_version", "devices", "system_metrics", "network_metrics",
+             "system_metrics_1m", "network_metrics_1m", "system_metrics_1h", "network_metrics_1h",
+             "metric_chunks", "users", "api_tokens", "sessions", "audit_log"})
         QVERIFY2(tables.contains(QLatin1String(table)), table);
 }
 

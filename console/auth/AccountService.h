@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "auth/AccountStore.h"
+#include "auth/Principal.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QMetaType>
+#include <QStringList>
+#include <QUrlQuery>
+#include <functional>
+
+namespace dmr::console {
+
+// A request about accounts: users, API tokens and the audit log, from the
+// REST API (/api/users/, /api/tokens/, /api/audit/) or from the window.
+struct AccountRequest
+{
+    QByteArray method; // GET, POST, PUT, DELETE
+    QStringList path; // after /api/, without the empty last: {"tokens", "3"}
+    QUrlQuery query;
+    QByteArray body;
+    Principal principal; // who asks (the caller proved it)
+    QString address; // from where, for the audit log
+};
+
+struct AccountReply
+{
+    int status = 200;
+    QByteArray json; // empty for 204
+};
+
+// What may be done to accounts, and by whom, on an AccountStore: admins
+// manage users and every token; anyone with a user manages their own tokens
+// and password. Every change is written to the audit log. Passwords are
+// hashed here, so a call that sets one takes a tenth of a second or so.
+class AccountService
+{
+public:
+    using Clock = std::function<qint64()>;
+    explicit AccountService(AccountStore *store, Clock clock = {});
+
+    AccountReply handle(const AccountRequest &request);
+
+    // The command line's and the window's: a user, refused as the REST API
+    // would refuse it (bad name, weak password, taken name).
+    AccountReply addUser(const Principal &by, const QString &address, const QString &name,
+        const QString &password, Role role);
+    void audit(const Principal &by, const QString &address, const QString &action,
+        const QString &target, int status);
+
+    // A user's name: 1 to 64 letters, digits and . _ @ -.
+    static bool validName(const QString &name);
+    static QJsonObject userJson(const AccountStore::User &user);
+    static QJsonObject tokenJson(const AccountStore::Token &token, qint64 nowMs);
+
+private:
+    qint64 now() const;
+    AccountReply users(const AccountRequest &request);
+    AccountReply changeUser(const AccountRequest &request, const AccountStore::User &user);
+    AccountReply tokens(const AccountRequest &request);
+    AccountReply auditLog(const AccountRequest &request);
+    // Whether removing `user`'s admin role (by deletion or demotion) leaves none.
+    std::optional<bool> isLastAdmin(const AccountStore::User &user, QString *error);
+    AccountReply done(const AccountRequest &request, AccountReply reply, const QString &target);
+
+    AccountStore *m_store;
+    Clock m_clock;
+};
+
+} // namespace dmr::console
+
+Q_DECLARE_METATYPE(dmr::console::AccountRequest)
+Q_DECLARE_METATYPE(dmr::console::AccountReply)

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "auth/Principal.h"
+#include "auth/Role.h"
+
+#include <QList>
+#include <QSqlDatabase>
+#include <QString>
+#include <optional>
+
+class QSqlQuery;
+
+namespace dmr::console {
+
+// The accounts' tables (AccountSchema): users, API tokens, web sessions and
+// the audit log, on a connection its owner opened. SQL that SQLite and
+// PostgreSQL both take. No secret is stored here in a form that can be used:
+// passwords as Argon2id strings, tokens and session ids as SHA-256.
+// nullopt and *error on a database error; "no such row" is not an error.
+class AccountStore
+{
+public:
+    struct User
+    {
+        qint64 id = 0;
+        QString name;
+        Role role = Role::Viewer;
+        QByteArray passwordHash;
+        qint64 createdAt = 0;
+        qint64 updatedAt = 0;
+        qint64 lastLogin = 0; // 0: never
+    };
+    struct Token
+    {
+        qint64 id = 0;
+        qint64 userId = 0;
+        QString user;
+        QString name;
+        Role role = Role::Viewer;
+        qint64 createdAt = 0;
+        qint64 expiresAt = 0; // 0: never
+        qint64 revokedAt = 0; // 0: not revoked
+        qint64 lastUsed = 0;
+    };
+    struct AuditEntry
+    {
+        qint64 at = 0;
+        QString actor;
+        QString action; // "POST /api/rules/", "login", "users add"
+        QString target;
+        QString address; // the client's; "local" for the window and the command line
+        int status = 0; // the HTTP status the action ended with
+    };
+    // A token or a session looked up: who it is, or why it is refused.
+    struct Lookup
+    {
+        std::optional<Principal> principal;
+        QString refusal; // "expired", "revoked", "unknown"
+    };
+
+    explicit AccountStore(QSqlDatabase db);
+
+    std::optional<qint64> userCount(QString *error) const;
+    std::optional<QList<User>> users(QString *error) const;
+    std::optional<std::optional<User>> user(const QString &name, QString *error) const;
+    std::optional<qint64> addUser(const QString &name, const QByteArray &passwordHash, Role role,
+        qint64 nowMs, QString *error);
+    // false: no such user. A new role applies to the user's tokens too (a
+    // token never acts above its owner).
+    std::optional<bool> setRole(const QString &name, Role role, qint64 nowMs, QString *error);
+    // Ends the user's web sessions: whoever had the old password is out.
+    std::optional<bool> setPassword(
+        const QString &name, const QByteArray &passwordHash, qint64 nowMs, QString *error);
+    // With the user's tokens and sessions.
+    std::optional<bool> deleteUser(const QString &name, QString *error);
+    bool noteLogin(qint64 userId, qint64 nowMs, QString *error);
+
+    std::optional<qint64> addToken(qint64 userId, const QString &name, const QByteArray &digest,
+        Role role, qint64 nowMs, qint64 expiresAt, QString *error);
+    // Of one user, or of all (userId 0); newest first.
+    std::optional<QList<Token>> tokens(qint64 userId, QString *error) const;
+    std::optional<std::optional<Token>> token(qint64 id, QString *error) const;
+    std::optional<bool> revokeToken(qint64 id, qint64 nowMs, QString *error);
+    std::optional<Lookup> byToken(const QByteArray &digest, qint64 nowMs, QString *error) const;
+    bool noteTokenUsed(qint64 id, qint64 nowMs, QString *error);
+
+    bool addSession(const QByteArray &digest, qint64 userId, const QByteArray &csrf,
+        const QString &address, qint64 nowMs, qint64 expiresAt, QString *error);
+    std::optional<Lookup> bySession(const QByteArray &digest, qint64 nowMs, QString *error) const;
+    bool deleteSession(const QByteArray &digest, QString *error);
+    // Sessions past their expiry; returns how many went.
+    std::optional<int> deleteExpiredSessions(qint64 nowMs, QString *error);
+
+    bool audit(const AuditEntry &entry, QString *error);
+    // Newest first.
+    std::optional<QList<AuditEntry>> auditLog(int limit, QString *error) const;
+
+private:
+    bool exec(QSqlQuery &query, QString *error) const;
+    QSqlDatabase m_db;
+};
+
+} // namespace dmr::console
