@@ -296,6 +296,18 @@ HttpApi::~HttpApi()
     stop();
 }
 
+QList<HttpApi::RouteInfo> HttpApi::routes() const
+{
+    QList<RouteInfo> list;
+    for (const Route &route : m_routes) {
+        static const char *const names[]
+            = {"public", "page", "read", "metrics", "signed", "operator", "admin"};
+        list.append({methodName(route.method), route.pattern.pattern().mid(1).chopped(1),
+            QString::fromLatin1(names[int(route.access)])});
+    }
+    return list;
+}
+
 void HttpApi::addRoute(int method, const QString &pattern, Access access, Handler handler)
 {
     m_routes.push_back({QRegularExpression(QLatin1Char('^') + pattern + QLatin1Char('$')), method,
@@ -1323,6 +1335,11 @@ void HttpApi::metrics(QHttpServerResponder &responder)
     for (auto it = m_responses.cbegin(); it != m_responses.cend(); ++it)
         page.sample(
             "dmr_http_responses_total", {{"code", QString::number(it.key())}}, double(it.value()));
+    page.family("dmr_logins_total", "counter",
+        "Sign-ins to the web page, by result (ok, failed, rate_limited, busy).");
+    for (const char *result : {"ok", "failed", "rate_limited", "busy"})
+        page.sample("dmr_logins_total", {{"result", QString::fromLatin1(result)}},
+            double(m_logins.value(QString::fromLatin1(result))));
     page.family("dmr_websocket_clients", "gauge", "Connected live-push clients.");
     page.sample("dmr_websocket_clients", m_push->clientCount());
     QString sizeError;

@@ -105,6 +105,17 @@ public:
     quint16 redirectPort() const { return m_redirectPort.load(); }
     bool isTls() const { return m_tls; }
 
+    // Every route (its method, path pattern and who may use it: public,
+    // page, read, metrics, signed, operator or admin), for tests that must
+    // cover them all.
+    struct RouteInfo
+    {
+        QByteArray method;
+        QString pattern;
+        QString access;
+    };
+    QList<RouteInfo> routes() const;
+
 public slots:
     void updateDevices(const QList<DeviceSnapshot> &devices);
     void updateReports(const QList<AcceptedReport> &reports);

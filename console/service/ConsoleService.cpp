@@ -394,6 +394,11 @@ quint16 ConsoleService::httpPort() const
     return m_http ? m_http->port() : 0;
 }
 
+quint16 ConsoleService::httpRedirectPort() const
+{
+    return m_http ? m_http->redirectPort() : 0;
+}
+
 DeviceSnapshot ConsoleService::submitReport(
     const AcceptedReport &report, DeviceRegistry::Source source)
 {

@@ -56,6 +56,8 @@ public:
     quint16 udpPort() const;
     // The REST API's port; 0 when it could not listen (the rest still runs).
     quint16 httpPort() const;
+    // Under TLS: the plain HTTP port that redirects to httpPort(); else 0.
+    quint16 httpRedirectPort() const;
     const IngestCounters &counters() const { return m_counters; }
     std::size_t queuedReports() const;
     const ConsoleConfig &config() const { return m_config; }
