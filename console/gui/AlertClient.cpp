@@ -71,14 +71,7 @@ void AlertClient::send(const QByteArray &method, const QStringList &path, const 
 
 QString AlertClient::user()
 {
-    // USER on Linux and macOS, LOGNAME where only that is set (some
-    // service managers), USERNAME on Windows.
-    for (const char *variable : {"USER", "LOGNAME", "USERNAME"}) {
-        const QString name = qEnvironmentVariable(variable).trimmed();
-        if (!name.isEmpty())
-            return QStringLiteral("desktop:") + name;
-    }
-    return QStringLiteral("desktop");
+    return ConsoleService::localUser();
 }
 
 } // namespace dmr::console

@@ -2,6 +2,7 @@
 #include "gui/MainWindow.h"
 
 #include "alerts/Notifier.h"
+#include "gui/AccountsDialog.h"
 #include "gui/AlertsDialog.h"
 #include "gui/CachedTextDelegate.h"
 #include "gui/DeviceActions.h"
@@ -333,6 +334,9 @@ void MainWindow::buildMenus()
     QAction *rules = alerts->addAction(tr("&Rules…"), this, &MainWindow::showRules);
     for (QAction *action : {firing, rules})
         action->setEnabled(m_service->alerts());
+
+    QMenu *access = menuBar()->addMenu(tr("A&ccess"));
+    access->addAction(tr("&Users and tokens…"), this, &MainWindow::showAccounts);
 }
 
 QMenu *MainWindow::deviceMenu(const QString &uuid)
@@ -510,6 +514,18 @@ AlertsDialog *MainWindow::showAlerts()
     m_alertsDialog->raise();
     m_alertsDialog->activateWindow();
     return m_alertsDialog;
+}
+
+AccountsDialog *MainWindow::showAccounts()
+{
+    if (!m_accountsDialog) {
+        m_accountsDialog = new AccountsDialog(m_service, this);
+        m_accountsDialog->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_accountsDialog->show();
+    m_accountsDialog->raise();
+    m_accountsDialog->activateWindow();
+    return m_accountsDialog;
 }
 
 RulesDialog *MainWindow::showRules()

@@ -25,6 +25,7 @@ class QTreeView;
 
 namespace dmr::console {
 
+class AccountsDialog;
 class AlertsDialog;
 class ConsoleService;
 class DeviceActions;
@@ -69,6 +70,8 @@ public slots:
     // Alerts > Alerts… and Rules…: one of each, not modal, on top when open.
     AlertsDialog *showAlerts();
     RulesDialog *showRules();
+    // Access > Users and tokens…: the web page's and REST API's accounts.
+    AccountsDialog *showAccounts();
     // Groups the devices by label `key`; empty shows the flat table.
     void setGroupBy(const QString &key);
 
@@ -129,6 +132,7 @@ private:
     QElapsedTimer m_budgetShownAt;
     QPointer<AlertsDialog> m_alertsDialog;
     QPointer<RulesDialog> m_rulesDialog;
+    QPointer<AccountsDialog> m_accountsDialog;
 };
 
 } // namespace dmr::console

@@ -28,6 +28,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkRequest>
 #include <QPointer>
 #include <QRegularExpression>
 #include <QSslKey>
@@ -110,6 +111,8 @@ void writeSecurityHeaders(QHttpServerResponder &responder, bool page, bool tls)
 }
 
 constexpr char kSessionCookie[] = "dmr_session";
+// How often open WebSockets' credentials are checked again.
+constexpr int kWebSocketRecheckMs = 5000;
 
 QByteArray header(const QHttpServerRequest &request, const QByteArray &name)
 {
@@ -400,6 +403,9 @@ bool HttpApi::start(QString *error, bool *insecure)
         });
     connect(
         m_server, &QAbstractHttpServer::newWebSocketConnection, this, &HttpApi::acceptWebSockets);
+    m_recheck = new QTimer(this);
+    connect(m_recheck, &QTimer::timeout, this, &HttpApi::recheckWebSockets);
+    m_recheck->start(kWebSocketRecheckMs);
     auto *listener = new HttpListener(kMaxBodyBytes, m_server);
     if (m_tls)
         listener->setSslConfiguration(m_sslConfiguration);
@@ -474,6 +480,8 @@ bool HttpApi::startRedirect(QString *error)
 
 void HttpApi::stop()
 {
+    delete m_recheck;
+    m_recheck = nullptr;
     delete m_redirectServer;
     m_redirectServer = nullptr;
     m_redirectPort = 0;
@@ -494,6 +502,7 @@ void HttpApi::stop()
         m_hashPool->waitForDone();
     qDeleteAll(findChildren<QFutureWatcher<bool> *>(Qt::FindDirectChildrenOnly));
     m_pendingAudit.clear();
+    m_socketCredentials.clear();
     m_accountService.reset();
     m_auth.reset();
     m_accounts.reset();
@@ -602,7 +611,37 @@ void HttpApi::acceptWebSockets()
             socket.release()->deleteLater();
             continue;
         }
+        // What it signed in with, checked again while it stays open: a
+        // session that ends or a token revoked closes it too.
+        QWebSocket *raw = socket.get();
+        const QNetworkRequest handshake = raw->request();
+        QByteArray bearer = handshake.rawHeader("Authorization");
+        bearer = bearer.startsWith("Bearer ") ? bearer.mid(7).trimmed() : QByteArray();
+        QByteArray session;
+        for (const QByteArray &part : handshake.rawHeader("Cookie").split(';')) {
+            if (part.trimmed().startsWith(QByteArray(kSessionCookie) + '='))
+                session = part.trimmed().mid(qstrlen(kSessionCookie) + 1);
+        }
+        m_socketCredentials.insert(raw, {bearer, session});
+        connect(raw, &QObject::destroyed, this, [this, raw] { m_socketCredentials.remove(raw); });
         m_push->add(std::move(socket));
+    }
+}
+
+void HttpApi::recheckWebSockets()
+{
+    for (auto it = m_socketCredentials.cbegin(); it != m_socketCredentials.cend(); ++it) {
+        const Authenticator::Result who = m_auth->authenticate(it->first, it->second);
+        if (who.databaseError)
+            continue; // not the client's fault; asked again next time
+        const bool anonymousAllowed
+            = !m_authRequired && it->first.isEmpty() && it->second.isEmpty();
+        if (who.principal || anonymousAllowed)
+            continue;
+        qCInfo(lcHttp, "closing a WebSocket from %s: %s",
+            qPrintable(it.key()->peerAddress().toString()), qPrintable(who.refusal));
+        it.key()->close(QWebSocketProtocol::CloseCodePolicyViolated,
+            QStringLiteral("%1; sign in again").arg(who.refusal));
     }
 }
 
@@ -620,6 +659,9 @@ void HttpApi::dispatch(const QHttpServerRequest &request, QHttpServerResponder &
             continue;
         }
         m_principal = Principal();
+        // A socket (or one at its address, a new connection) may have left
+        // an entry whose answer never went: not this request's.
+        m_pendingAudit.remove(responder.socket());
         if (!admit(request, responder, route.access))
             return;
         const bool write = request.method() != Method::Get && request.method() != Method::Head;
@@ -794,6 +836,11 @@ bool HttpApi::admit(
             methodName(int(request.method())).constData(), qPrintable(request.url().path()),
             qPrintable(principal.actor()), qPrintable(roleName(principal.role)),
             qPrintable(roleName(needed)));
+        if (write)
+            audit(QString::fromLatin1(methodName(int(request.method()))) + QLatin1Char(' ')
+                    + request.url().path(),
+                QStringLiteral("refused: needs %1").arg(roleName(needed)),
+                request.remoteAddress().toString(), 403, principal.actor());
         replyError(responder, Status::Forbidden,
             QStringLiteral("%1 %2 needs %3; %4 is %5")
                 .arg(QString::fromLatin1(methodName(int(request.method()))), request.url().path(),
@@ -804,8 +851,13 @@ bool HttpApi::admit(
                     roleName(principal.role)));
         return false;
     }
-    if (write && !csrfOk(request, principal, responder))
+    if (write && !csrfOk(request, principal, responder)) {
+        audit(QString::fromLatin1(methodName(int(request.method()))) + QLatin1Char(' ')
+                + request.url().path(),
+            QStringLiteral("refused: no CSRF token"), request.remoteAddress().toString(), 403,
+            principal.actor());
         return false;
+    }
     if (write && request.body().size() > kMaxBodyBytes) {
         replyError(responder, Status::PayloadTooLarge,
             QStringLiteral("request body of %1 bytes is over the limit of %2 bytes")

@@ -25,6 +25,7 @@ class QHttpServer;
 class QHttpServerRequest;
 class QTcpSocket;
 class QThreadPool;
+class QWebSocket;
 class QTimer;
 
 namespace dmr::console {
@@ -212,6 +213,7 @@ private:
     void metrics(QHttpServerResponder &responder);
     void staticFile(QHttpServerResponder &responder, const QString &resource);
     void acceptWebSockets();
+    void recheckWebSockets();
 
     struct PendingAudit
     {
@@ -236,6 +238,9 @@ private:
     // The principal of the request being dispatched (handlers run within dispatch).
     Principal m_principal;
     QHash<QTcpSocket *, PendingAudit> m_pendingAudit;
+    // What each WebSocket client signed in with: a bearer token, a session id.
+    QHash<QWebSocket *, QPair<QByteArray, QByteArray>> m_socketCredentials;
+    QTimer *m_recheck = nullptr;
     QHttpServer *m_redirectServer = nullptr;
     std::atomic<quint16> m_redirectPort {0};
     const IngestCounters *m_counters;

@@ -13,6 +13,8 @@
 #include "ingest/KeyStore.h"
 #include "ingest/ReportQueue.h"
 #include "ingest/UdpReceiver.h"
+#include "service/AccountHost.h"
+#include "service/AccountReplyRelay.h"
 #include "service/AlertReplyRelay.h"
 #include "service/ThreadPriority.h"
 #include "store/Database.h"
@@ -33,12 +35,17 @@ ConsoleService::ConsoleService(ConsoleConfig config, DeviceRegistry::Clock clock
     qRegisterMetaType<QList<DeviceSnapshot>>();
     qRegisterMetaType<QList<AcceptedReport>>();
     qRegisterMetaType<DeviceChangeResult>();
+    qRegisterMetaType<AccountReply>();
     qRegisterMetaType<QList<DeviceAdoption>>();
 }
 
 ConsoleService::~ConsoleService()
 {
     stop();
+    if (m_accountsThread) {
+        m_accountsThread->quit();
+        m_accountsThread->wait();
+    }
 }
 
 bool ConsoleService::start(QString *error)
@@ -307,6 +314,42 @@ void ConsoleService::alertRequest(
     connect(relay, &AlertReplyRelay::answered, context, std::move(done), Qt::QueuedConnection);
     QMetaObject::invokeMethod(m_alerts, [alerts = m_alerts, request, relay] {
         emit relay->answered(alerts->handle(request));
+        relay->deleteLater();
+    });
+}
+
+QString ConsoleService::localUser()
+{
+    // USER on Linux and macOS, LOGNAME where only that is set (some
+    // service managers), USERNAME on Windows.
+    for (const char *variable : {"USER", "LOGNAME", "USERNAME"}) {
+        const QString name = qEnvironmentVariable(variable).trimmed();
+        if (!name.isEmpty())
+            return QStringLiteral("desktop:") + name;
+    }
+    return QStringLiteral("desktop");
+}
+
+void ConsoleService::accountRequest(
+    AccountRequest request, QObject *context, std::function<void(const AccountReply &)> done)
+{
+    if (!m_accounts) {
+        m_accountsThread = new QThread(this);
+        m_accountsThread->setObjectName(QStringLiteral("accounts"));
+        m_accounts = new AccountHost(m_config.database);
+        m_accounts->moveToThread(m_accountsThread);
+        // Deleted on its thread, with its database connection.
+        connect(m_accountsThread, &QThread::finished, m_accounts, &QObject::deleteLater);
+        m_accountsThread->start();
+    }
+    request.principal.kind = Principal::Kind::Local;
+    request.principal.name = localUser();
+    request.principal.role = Role::Admin;
+    request.address = QStringLiteral("local");
+    auto *relay = new AccountReplyRelay;
+    connect(relay, &AccountReplyRelay::answered, context, std::move(done), Qt::QueuedConnection);
+    QMetaObject::invokeMethod(m_accounts, [host = m_accounts, request, relay] {
+        emit relay->answered(host->handle(request));
         relay->deleteLater();
     });
 }

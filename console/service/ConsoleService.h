@@ -2,6 +2,7 @@
 #pragma once
 
 #include "alerts/AlertRequest.h"
+#include "auth/AccountService.h"
 #include "config/ConsoleConfig.h"
 #include "ingest/AcceptedReport.h"
 #include "ingest/DeviceRegistry.h"
@@ -19,6 +20,7 @@ class QTimer;
 
 namespace dmr::console {
 
+class AccountHost;
 class Acknowledger;
 class AlertService;
 class HttpApi;
@@ -84,6 +86,16 @@ public:
     void alertRequest(const AlertRequest &request, QObject *context,
         std::function<void(const AlertReply &)> done);
 
+    // The window's way into accounts (users, tokens, the audit log): the
+    // REST API's requests, answered on an accounts thread of their own (made
+    // at the first request) and handed to done() on `context`'s thread. The
+    // window is its own admin: it runs as the local user, who owns the
+    // database anyway. Never waits.
+    void accountRequest(
+        AccountRequest request, QObject *context, std::function<void(const AccountReply &)> done);
+    // "desktop:" and the login name: who the window is in the audit log.
+    static QString localUser();
+
 signals:
     void devicesUpdated(const QList<DeviceSnapshot> &devices);
     // Every change the writer made to the devices (DeviceChangeResult::done()),
@@ -114,6 +126,8 @@ private:
     StoreWriter *m_writer = nullptr;
     QThread *m_httpThread = nullptr;
     HttpApi *m_http = nullptr;
+    QThread *m_accountsThread = nullptr;
+    AccountHost *m_accounts = nullptr;
     QThread *m_alertsThread = nullptr;
     AlertService *m_alerts = nullptr;
     static constexpr int kMaxAlertBatchesQueued = 256;

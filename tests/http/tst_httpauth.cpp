@@ -404,6 +404,43 @@ void TestHttpAuth::webSocketNeedsCredentials()
     // Another site's page, with this site's cookie: refused.
     QVERIFY(
         !connects({{"Cookie", "dmr_session=" + cookie}}, QStringLiteral("http://evil.example")));
+
+    // Open sockets are checked again: a token revoked, a session signed out,
+    // and the push stops within seconds.
+    const QPair<QByteArray, QByteArray> admin {
+        "Authorization", "Bearer " + m_tokens.value(QStringLiteral("admin"))};
+    const Response made = api(
+        "POST", QStringLiteral("/api/tokens/"), R"({"name": "ws", "role": "viewer"})", {admin});
+    QCOMPARE(made.status, 201);
+    QWebSocket byToken;
+    QWebSocket bySession(QStringLiteral("http://127.0.0.1:%1").arg(m_service->httpPort()));
+    QNetworkRequest tokenRequest(url);
+    tokenRequest.setRawHeader(
+        "Authorization", "Bearer " + made.json()[QStringLiteral("token")].toString().toLatin1());
+    QNetworkRequest sessionRequest(url);
+    sessionRequest.setRawHeader("Cookie", "dmr_session=" + cookie);
+    QSignalSpy tokenUp(&byToken, &QWebSocket::connected);
+    QSignalSpy sessionUp(&bySession, &QWebSocket::connected);
+    byToken.open(tokenRequest);
+    bySession.open(sessionRequest);
+    QTRY_COMPARE_WITH_TIMEOUT(tokenUp.size(), 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(sessionUp.size(), 1, 10000);
+    QSignalSpy tokenDown(&byToken, &QWebSocket::disconnected);
+    QSignalSpy sessionDown(&bySession, &QWebSocket::disconnected);
+    QCOMPARE(api("DELETE",
+                 QStringLiteral("/api/tokens/%1/").arg(made.json()[QStringLiteral("id")].toInt()),
+                 {}, {admin})
+                 .status,
+        204);
+    QCOMPARE(api("DELETE", QStringLiteral("/api/session/"), {},
+                 {{"Cookie", "dmr_session=" + cookie}, {"X-CSRF-Token", csrf}})
+                 .status,
+        204);
+    QTRY_COMPARE_WITH_TIMEOUT(tokenDown.size(), 1, 12000);
+    QTRY_COMPARE_WITH_TIMEOUT(sessionDown.size(), 1, 12000);
+    QCOMPARE(byToken.closeCode(), QWebSocketProtocol::CloseCodePolicyViolated);
+    QVERIFY2(byToken.closeReason().contains(QStringLiteral("revoked token")),
+        qPrintable(byToken.closeReason()));
 }
 
 void TestHttpAuth::sessionCookieAndCsrf()
