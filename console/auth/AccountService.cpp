@@ -89,12 +89,12 @@ QJsonObject AccountService::tokenJson(const AccountStore::Token &token, qint64 n
         {QStringLiteral("expired"), token.expiresAt > 0 && token.expiresAt <= nowMs}};
 }
 
-void AccountService::audit(const Principal &by, const QString &address, const QString &action,
+void AccountService::audit(const QString &actor, const QString &address, const QString &action,
     const QString &target, int status)
 {
     AccountStore::AuditEntry entry;
     entry.at = now();
-    entry.actor = by.actor();
+    entry.actor = actor;
     entry.action = action;
     entry.target = target;
     entry.address = address;
@@ -109,7 +109,7 @@ AccountReply AccountService::done(
     const AccountRequest &request, AccountReply answer, const QString &target)
 {
     if (request.method != "GET")
-        audit(request.principal, request.address,
+        audit(request.principal.actor(), request.address,
             QString::fromLatin1(request.method) + QStringLiteral(" /api/")
                 + request.path.join(QLatin1Char('/')) + QLatin1Char('/'),
             target, answer.status);
@@ -153,7 +153,8 @@ AccountReply AccountService::addUser(const Principal &by, const QString &address
         return databaseError(why);
     qCInfo(lcAuth, "user %s (%s) added by %s", qPrintable(name), qPrintable(roleName(role)),
         qPrintable(by.actor()));
-    audit(by, address, QStringLiteral("add user"), name + QLatin1Char(' ') + roleName(role), 201);
+    audit(by.actor(), address, QStringLiteral("add user"), name + QLatin1Char(' ') + roleName(role),
+        201);
     return reply(201, userJson(**added));
 }
 

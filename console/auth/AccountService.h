@@ -47,7 +47,9 @@ public:
     // would refuse it (bad name, weak password, taken name).
     AccountReply addUser(const Principal &by, const QString &address, const QString &name,
         const QString &password, Role role);
-    void audit(const Principal &by, const QString &address, const QString &action,
+    // Writes an entry of the audit log; a failure is logged, not thrown:
+    // the action it records is done.
+    void audit(const QString &actor, const QString &address, const QString &action,
         const QString &target, int status);
 
     // A user's name: 1 to 64 letters, digits and . _ @ -.

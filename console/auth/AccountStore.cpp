@@ -14,6 +14,22 @@ Role roleOr(const QVariant &value, Role fallback)
     return parseRole(value.toString()).value_or(fallback);
 }
 
+const char *const kUserColumns = "SELECT id, name, role, password_hash, created_at, updated_at,"
+                                 " last_login FROM users";
+
+AccountStore::User userOf(const QSqlQuery &query)
+{
+    AccountStore::User user;
+    user.id = query.value(0).toLongLong();
+    user.name = query.value(1).toString();
+    user.role = roleOr(query.value(2), Role::Viewer);
+    user.passwordHash = query.value(3).toByteArray();
+    user.createdAt = query.value(4).toLongLong();
+    user.updatedAt = query.value(5).toLongLong();
+    user.lastLogin = query.value(6).toLongLong();
+    return user;
+}
+
 } // namespace
 
 AccountStore::AccountStore(QSqlDatabase db)
@@ -41,22 +57,12 @@ std::optional<QList<AccountStore::User>> AccountStore::users(QString *error) con
 {
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
-    query.prepare(QStringLiteral("SELECT id, name, role, password_hash, created_at, updated_at,"
-                                 " last_login FROM users ORDER BY name"));
+    query.prepare(QLatin1String(kUserColumns) + QStringLiteral(" ORDER BY name"));
     if (!exec(query, error))
         return std::nullopt;
     QList<User> list;
-    while (query.next()) {
-        User user;
-        user.id = query.value(0).toLongLong();
-        user.name = query.value(1).toString();
-        user.role = roleOr(query.value(2), Role::Viewer);
-        user.passwordHash = query.value(3).toByteArray();
-        user.createdAt = query.value(4).toLongLong();
-        user.updatedAt = query.value(5).toLongLong();
-        user.lastLogin = query.value(6).toLongLong();
-        list.append(user);
-    }
+    while (query.next())
+        list.append(userOf(query));
     return list;
 }
 
@@ -64,22 +70,13 @@ std::optional<std::optional<AccountStore::User>> AccountStore::user(
     const QString &name, QString *error) const
 {
     QSqlQuery query(m_db);
-    query.prepare(QStringLiteral("SELECT id, name, role, password_hash, created_at, updated_at,"
-                                 " last_login FROM users WHERE name = ?"));
+    query.prepare(QLatin1String(kUserColumns) + QStringLiteral(" WHERE name = ?"));
     query.addBindValue(name);
     if (!exec(query, error))
         return std::nullopt;
     if (!query.next())
         return std::optional<User>();
-    User user;
-    user.id = query.value(0).toLongLong();
-    user.name = query.value(1).toString();
-    user.role = roleOr(query.value(2), Role::Viewer);
-    user.passwordHash = query.value(3).toByteArray();
-    user.createdAt = query.value(4).toLongLong();
-    user.updatedAt = query.value(5).toLongLong();
-    user.lastLogin = query.value(6).toLongLong();
-    return std::optional<User>(user);
+    return std::optional<User>(userOf(query));
 }
 
 std::optional<qint64> AccountStore::addUser(
@@ -283,7 +280,7 @@ std::optional<AccountStore::Lookup> AccountStore::byToken(
         return std::nullopt;
     Lookup lookup;
     if (!query.next()) {
-        lookup.refusal = QStringLiteral("unknown");
+        lookup.refusal = QStringLiteral("invalid");
         return lookup;
     }
     const Token token = tokenOf(query);
@@ -341,7 +338,7 @@ std::optional<AccountStore::Lookup> AccountStore::bySession(
         return std::nullopt;
     Lookup lookup;
     if (!query.next()) {
-        lookup.refusal = QStringLiteral("unknown");
+        lookup.refusal = QStringLiteral("invalid");
         return lookup;
     }
     if (query.value(4).toLongLong() <= nowMs) {
@@ -393,6 +390,16 @@ bool AccountStore::audit(const AuditEntry &entry, QString *error)
     query.addBindValue(text(entry.address, 64));
     query.addBindValue(entry.status);
     return exec(query, error);
+}
+
+std::optional<int> AccountStore::deleteAuditBefore(qint64 beforeMs, QString *error)
+{
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("DELETE FROM audit_log WHERE at < ?"));
+    query.addBindValue(beforeMs);
+    if (!exec(query, error))
+        return std::nullopt;
+    return query.numRowsAffected();
 }
 
 std::optional<QList<AccountStore::AuditEntry>> AccountStore::auditLog(

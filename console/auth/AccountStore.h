@@ -56,7 +56,7 @@ public:
     struct Lookup
     {
         std::optional<Principal> principal;
-        QString refusal; // "expired", "revoked", "unknown"
+        QString refusal; // "expired", "revoked", "invalid"
     };
 
     explicit AccountStore(QSqlDatabase db);
@@ -93,6 +93,8 @@ public:
     std::optional<int> deleteExpiredSessions(qint64 nowMs, QString *error);
 
     bool audit(const AuditEntry &entry, QString *error);
+    // Entries older than `beforeMs`; returns how many went.
+    std::optional<int> deleteAuditBefore(qint64 beforeMs, QString *error);
     // Newest first.
     std::optional<QList<AuditEntry>> auditLog(int limit, QString *error) const;
 

@@ -13,6 +13,7 @@ namespace {
 constexpr int kMaxCached = 10000;
 constexpr qint64 kTokenUseEveryMs = 60000; // last_used is a minute's news, not a write a request
 constexpr qint64 kSweepEveryMs = 3600000;
+constexpr qint64 kAuditKeepMs = 2 * 366 * 86400000LL;
 
 } // namespace
 
@@ -118,6 +119,12 @@ std::optional<Authenticator::NewSession> Authenticator::startSession(
         QString why;
         if (const std::optional<int> gone = m_store->deleteExpiredSessions(t, &why); !gone)
             qCWarning(lcAuth, "cannot delete expired sessions: %s", qPrintable(why));
+        // The audit log keeps two years, bounded however long the console runs.
+        if (const std::optional<int> gone = m_store->deleteAuditBefore(t - kAuditKeepMs, &why);
+            !gone)
+            qCWarning(lcAuth, "cannot delete old audit entries: %s", qPrintable(why));
+        else if (*gone > 0)
+            qCInfo(lcAuth, "deleted %d audit entries older than two years", *gone);
     }
     NewSession session;
     session.id = Secret::randomToken();

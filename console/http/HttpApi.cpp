@@ -16,6 +16,8 @@
 #include "http/MetricsExport.h"
 #include "http/PrometheusText.h"
 #include "http/ReportParser.h"
+#include "http/RequestHeaders.h"
+#include "http/TlsFiles.h"
 #include "ingest/IngestCounters.h"
 #include "store/Database.h"
 #include "store/StoreReader.h"
@@ -125,40 +127,12 @@ QByteArray header(const QHttpServerRequest &request, const QByteArray &name)
 
 QByteArray cookie(const QHttpServerRequest &request, const QByteArray &name)
 {
-    for (const auto &[key, value] : request.headers()) {
-        if (key.compare("Cookie", Qt::CaseInsensitive) != 0)
-            continue;
-        for (const QByteArray &part : value.split(';')) {
-            const QByteArray pair = part.trimmed();
-            if (pair.startsWith(name + '='))
-                return pair.mid(name.size() + 1);
-        }
-    }
-    return {};
+    return RequestHeaders::cookie(header(request, "Cookie"), name);
 }
 
-// Whether an Origin header, when a browser sent one, names this host: a
-// page elsewhere may not act with this origin's cookie (CSRF), nor open
-// its WebSocket.
 bool sameOrigin(const QHttpServerRequest &request)
 {
-    const QByteArray origin = header(request, "Origin");
-    if (origin.isEmpty())
-        return true;
-    const QUrl url(QString::fromLatin1(origin));
-    QString host = url.host();
-    if (url.port() != -1)
-        host += QLatin1Char(':') + QString::number(url.port());
-    const QString expected = QString::fromLatin1(header(request, "Host"));
-    // An origin without its default port matches a Host with it, and back.
-    const auto bare = [](const QString &h) {
-        for (const char *suffix : {":80", ":443"}) {
-            if (h.endsWith(QLatin1String(suffix)))
-                return h.chopped(int(qstrlen(suffix)));
-        }
-        return h;
-    };
-    return bare(host).compare(bare(expected), Qt::CaseInsensitive) == 0;
+    return RequestHeaders::sameOrigin(header(request, "Origin"), header(request, "Host"));
 }
 
 // Prometheus's base units: bytes, not KiB; ratios, not percentages.
@@ -342,9 +316,14 @@ bool HttpApi::start(QString *error, bool *insecure)
     m_hashPool->setMaxThreadCount(1);
 
     m_tls = !m_options.tlsCert.isEmpty() && !m_options.tlsKey.isEmpty();
-    if (m_tls && !startTls(error)) {
-        *insecure = true;
-        return false;
+    if (m_tls) {
+        const std::optional<QSslConfiguration> tls
+            = TlsFiles::load(m_options.tlsCert, m_options.tlsKey, error);
+        if (!tls) {
+            *insecure = true;
+            return false;
+        }
+        m_sslConfiguration = *tls;
     }
     const bool loopback = m_options.bind.isLoopback();
     m_authRequired = m_options.authAlways || !loopback || m_tls;
@@ -615,14 +594,9 @@ void HttpApi::acceptWebSockets()
         // session that ends or a token revoked closes it too.
         QWebSocket *raw = socket.get();
         const QNetworkRequest handshake = raw->request();
-        QByteArray bearer = handshake.rawHeader("Authorization");
-        bearer = bearer.startsWith("Bearer ") ? bearer.mid(7).trimmed() : QByteArray();
-        QByteArray session;
-        for (const QByteArray &part : handshake.rawHeader("Cookie").split(';')) {
-            if (part.trimmed().startsWith(QByteArray(kSessionCookie) + '='))
-                session = part.trimmed().mid(qstrlen(kSessionCookie) + 1);
-        }
-        m_socketCredentials.insert(raw, {bearer, session});
+        m_socketCredentials.insert(raw,
+            {RequestHeaders::bearer(handshake.rawHeader("Authorization")),
+                RequestHeaders::cookie(handshake.rawHeader("Cookie"), kSessionCookie)});
         connect(raw, &QObject::destroyed, this, [this, raw] { m_socketCredentials.remove(raw); });
         m_push->add(std::move(socket));
     }
@@ -1595,10 +1569,18 @@ void HttpApi::login(const QHttpServerRequest &request, QHttpServerResponder &res
     if (const qint64 wait = m_limiter.retryAfterMs(address, name); wait > 0) {
         ++m_logins[QStringLiteral("rate_limited")];
         const qint64 seconds = (wait + 999) / 1000;
-        qCWarning(lcHttp, "refused a login as %s from %s: too many failed logins (for %lld s)",
-            qPrintable(name.left(64)), qPrintable(address), qlonglong(seconds));
-        audit(QStringLiteral("login refused (rate limit)"), name.left(64), address, 429,
-            name.left(64));
+        // Logged and audited once a minute per address: an attacker who
+        // keeps trying fills neither the log nor the database.
+        qint64 &said = m_refusalNoted[address];
+        if (now() - said >= 60000) {
+            said = now();
+            if (m_refusalNoted.size() > 10000)
+                m_refusalNoted.clear();
+            qCWarning(lcHttp, "refused a login as %s from %s: too many failed logins (for %lld s)",
+                qPrintable(name.left(64)), qPrintable(address), qlonglong(seconds));
+            audit(QStringLiteral("login refused (rate limit)"), name.left(64), address, 429,
+                name.left(64));
+        }
         return replyError(responder, Status::TooManyRequests,
             QStringLiteral("too many failed logins from this address or for this user; try "
                            "again in %1 s")
@@ -1719,17 +1701,7 @@ void HttpApi::accounts(
 void HttpApi::audit(const QString &action, const QString &target, const QString &address,
     int status, const QString &actor)
 {
-    AccountStore::AuditEntry entry;
-    entry.at = now();
-    entry.actor = actor;
-    entry.action = action;
-    entry.target = target;
-    entry.address = address;
-    entry.status = status;
-    QString error;
-    if (!m_accounts->audit(entry, &error))
-        qCWarning(lcHttp, "cannot write the audit log (%s by %s): %s", qPrintable(action),
-            qPrintable(actor), qPrintable(error));
+    m_accountService->audit(actor, address, action, target, status);
 }
 
 void HttpApi::finishAudit(QHttpServerResponder &responder, int status)
@@ -1740,52 +1712,6 @@ void HttpApi::finishAudit(QHttpServerResponder &responder, int status)
     const PendingAudit entry = *it;
     m_pendingAudit.erase(it);
     audit(entry.action, entry.target, entry.address, status, entry.actor);
-}
-
-bool HttpApi::startTls(QString *error)
-{
-    QFile certFile(m_options.tlsCert);
-    if (!certFile.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("cannot read the TLS certificate %1: %2")
-                     .arg(m_options.tlsCert, certFile.errorString());
-        return false;
-    }
-    const QList<QSslCertificate> chain = QSslCertificate::fromData(certFile.readAll(), QSsl::Pem);
-    if (chain.isEmpty()) {
-        *error = QStringLiteral("%1 holds no PEM certificate").arg(m_options.tlsCert);
-        return false;
-    }
-    QFile keyFile(m_options.tlsKey);
-    if (!keyFile.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("cannot read the TLS key %1: %2")
-                     .arg(m_options.tlsKey, keyFile.errorString());
-        return false;
-    }
-    if (keyFile.permissions() & (QFileDevice::ReadOther | QFileDevice::ReadGroup))
-        qCWarning(lcHttp, "the TLS key %s is readable by others than its owner; chmod 600 it",
-            qPrintable(m_options.tlsKey));
-    const QByteArray pem = keyFile.readAll();
-    QSslKey key;
-    for (QSsl::KeyAlgorithm algorithm : {QSsl::Ec, QSsl::Rsa}) {
-        key = QSslKey(pem, algorithm, QSsl::Pem);
-        if (!key.isNull())
-            break;
-    }
-    if (key.isNull()) {
-        *error = QStringLiteral("%1 holds no PEM private key (EC or RSA, not encrypted)")
-                     .arg(m_options.tlsKey);
-        return false;
-    }
-    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    configuration.setLocalCertificateChain(chain);
-    configuration.setPrivateKey(key);
-    configuration.setProtocol(QSsl::TlsV1_2OrLater);
-    configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
-    m_sslConfiguration = configuration;
-    if (chain.first().expiryDate() < QDateTime::currentDateTimeUtc())
-        qCWarning(lcHttp, "the TLS certificate %s expired on %s", qPrintable(m_options.tlsCert),
-            qPrintable(chain.first().expiryDate().toString(Qt::ISODate)));
-    return true;
 }
 
 } // namespace dmr::console

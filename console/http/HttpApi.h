@@ -168,7 +168,6 @@ private:
         const QHttpServerRequest &request, QHttpServerResponder &responder);
     bool csrfOk(const QHttpServerRequest &request, const Principal &principal,
         QHttpServerResponder &responder);
-    bool startTls(QString *error);
     bool startRedirect(QString *error);
     void session(const QHttpServerRequest &request, QHttpServerResponder &responder);
     void login(const QHttpServerRequest &request, QHttpServerResponder &responder);
@@ -235,6 +234,7 @@ private:
     QThreadPool *m_hashPool = nullptr; // password checks, one at a time (64 MiB each)
     int m_loginsInFlight = 0;
     QHash<QString, quint64> m_logins; // by result, for /metrics
+    QHash<QString, qint64> m_refusalNoted; // address -> when a refusal was last logged
     // The principal of the request being dispatched (handlers run within dispatch).
     Principal m_principal;
     QHash<QTcpSocket *, PendingAudit> m_pendingAudit;

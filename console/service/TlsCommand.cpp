@@ -162,8 +162,11 @@ int runTlsCommand(const QStringList &arguments)
     for (const QString &host : hosts)
         names.append(
             (QHostAddress(host).isNull() ? QStringLiteral("DNS:") : QStringLiteral("IP:")) + host);
-    if (!addExtension(x, NID_basic_constraints, "critical,CA:FALSE")
-        || !addExtension(x, NID_key_usage, "critical,digitalSignature")
+    // Its own issuer, so that a client given it as the one trusted
+    // certificate (curl --cacert, Python's ssl, Qt) can build the chain
+    // without partial-chain tricks; pathlen:0 lets it issue nothing else.
+    if (!addExtension(x, NID_basic_constraints, "critical,CA:TRUE,pathlen:0")
+        || !addExtension(x, NID_key_usage, "critical,digitalSignature,keyCertSign")
         || !addExtension(x, NID_ext_key_usage, "serverAuth")
         || !addExtension(x, NID_subject_alt_name, names.join(QLatin1Char(',')).toUtf8())
         || !addExtension(x, NID_subject_key_identifier, "hash"))

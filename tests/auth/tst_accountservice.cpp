@@ -161,7 +161,7 @@ void TestAccountService::tokensLiveExpireAndAreRevoked()
     Authenticator::Result result = authenticator.authenticate(secret, {});
     QVERIFY(result.principal);
     QCOMPARE(result.principal->kind, Principal::Kind::Token);
-    QCOMPARE(authenticator.authenticate(secret + 'x', {}).refusal, QStringLiteral("unknown token"));
+    QCOMPARE(authenticator.authenticate(secret + 'x', {}).refusal, QStringLiteral("invalid token"));
     m_now += 86400000; // a day later
     QCOMPARE(authenticator.authenticate(secret, {}).refusal, QStringLiteral("expired token"));
     m_now -= 86400000;

@@ -23,12 +23,14 @@ connections=16
 history_devices=10
 history_rate=20
 history_connections=2
+auth=none
 keep=no
 
 usage() {
     cat <<USAGE
 Usage: $0 [--devices N] [--rate R] [--duration S] [--list-rate Q] [--connections C]
-          [--history-devices H] [--history-rate Q] [--history-connections C] [--keep]
+          [--history-devices H] [--history-rate Q] [--history-connections C]
+          [--auth none|token|session] [--keep]
 
 Runs a headless metrics-console from \$DMR_BUILD_DIR (default build/) on
 127.0.0.1. It first writes 24 hours of 10-second history for H devices
@@ -41,6 +43,9 @@ downsampled to 1,000 points at $history_rate requests/s over $history_connection
   list_rps= list_p50_ms= list_p99_ms= list_errors= devices_listed=
   history_rps= history_p50_ms= history_p99_ms= history_errors= history_points=
   sent= stored= lost= rss_peak_kb=
+--auth token: the console requires sign-in (--auth on) and every request carries a
+user's API token (looked up by its SHA-256, cached 2 s); session: a web session's
+cookie instead; none (default): reads open on loopback, as before.
 --keep leaves the scratch folder (database, logs) for a look.
 Needs wrk, curl and sqlite3 (installers/deps.sh installs them).
 USAGE
@@ -49,7 +54,7 @@ USAGE
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --devices | --rate | --duration | --list-rate | --connections | --history-devices | \
-        --history-rate | --history-connections)
+        --history-rate | --history-connections | --auth)
         [[ $# -ge 2 ]] || {
             usage >&2
             exit 2
@@ -104,8 +109,19 @@ echo "writing 24 h of history for $history_devices devices" >&2
 QT_QPA_PLATFORM=offscreen "$demo" --demo-data --db "$db" --devices "$history_devices" \
     --hours 24 --interval 10 2>"$scratch/demo.log"
 
+auth_flags=()
+if [[ $auth != none ]]; then
+    [[ $auth == token || $auth == session ]] || {
+        usage >&2
+        exit 2
+    }
+    printf '%s\n' 'bench-password-123' |
+        "$console" users add bench --role viewer --db "$db" --env-file /dev/null 2>/dev/null
+    auth_flags=(--auth on)
+fi
 "$console" --headless --bind 127.0.0.1 --udp-port "$udp_port" --http-port "$http_port" \
-    --db "$db" --log-file "$scratch/console.log" --stats-interval 5 --env-file /dev/null &
+    --db "$db" --log-file "$scratch/console.log" --stats-interval 5 --env-file /dev/null \
+    "${auth_flags[@]}" &
 console_pid=$!
 for _ in $(seq 1 100); do
     curl -sf "$base/healthz" >/dev/null 2>&1 && break
@@ -116,6 +132,21 @@ for _ in $(seq 1 100); do
     }
     sleep 0.1
 done
+
+# What every request carries (wrk's and curl's -H alike).
+auth_header=()
+case "$auth" in
+token)
+    token="$("$console" users token bench --name bench --db "$db" --env-file /dev/null 2>/dev/null)"
+    auth_header=(-H "Authorization: Bearer $token")
+    ;;
+session)
+    cookie="$(curl -sf -D - -o /dev/null -H 'Content-Type: application/json' \
+        -d '{"name": "bench", "password": "bench-password-123"}' "$base/api/session/" |
+        sed -n 's/^Set-Cookie: \(dmr_session=[^;]*\).*/\1/ip')"
+    auth_header=(-H "Cookie: $cookie")
+    ;;
+esac
 
 rss_log="$scratch/rss.txt"
 (
@@ -154,15 +185,16 @@ paced() {
 echo "GET /api/devices/ at $list_rate/s over $connections connections for ${duration}s" >&2
 # As browsers, curl --compressed and Python's requests ask for it.
 paced "$list_rate" "$connections" "$scratch/wrk-list.txt" -H "Accept-Encoding: gzip" \
-    "$base/api/devices/"
-devices_listed="$(curl -sf "$base/api/devices/" | grep -o '"uuid":' | wc -l)"
+    "${auth_header[@]}" "$base/api/devices/"
+devices_listed="$(curl -sf "${auth_header[@]}" "$base/api/devices/" | grep -o '"uuid":' | wc -l)"
 
 sqlite3 "$db" "SELECT uuid FROM devices WHERE hostname NOT LIKE 'loadgen-%'" |
     sed 's|.*|/api/devices/&/history/?metric=cpu_percent\&points=1000|' >"$scratch/history-paths.txt"
-history_points="$(curl -sf "$base$(head -1 "$scratch/history-paths.txt")" | grep -o '"count":' | wc -l)"
+history_points="$(curl -sf "${auth_header[@]}" "$base$(head -1 "$scratch/history-paths.txt")" |
+    grep -o '"count":' | wc -l)"
 echo "24-hour history at $history_rate/s over $history_connections connections for ${duration}s" >&2
 WRK_PATHS="$scratch/history-paths.txt" paced "$history_rate" "$history_connections" \
-    "$scratch/wrk-history.txt" "$base/"
+    "$scratch/wrk-history.txt" "${auth_header[@]}" "$base/"
 
 wait "$loadgen_pid"
 loadgen_pid=""
@@ -176,7 +208,7 @@ rss_peak="$(sort -n "$rss_log" | tail -1)"
 
 cat "$scratch/wrk-list.txt" "$scratch/wrk-history.txt" >&2
 tail -n 3 "$scratch/console.log" >&2 || true
-echo "list_rps=$(requests_per_s "$scratch/wrk-list.txt")" \
+echo "auth=$auth list_rps=$(requests_per_s "$scratch/wrk-list.txt")" \
     "list_p50_ms=$(percentile 50% "$scratch/wrk-list.txt")" \
     "list_p99_ms=$(percentile 99% "$scratch/wrk-list.txt")" \
     "list_errors=$(errors "$scratch/wrk-list.txt") devices_listed=$devices_listed" \

@@ -396,7 +396,7 @@ void TestHttpApi::errors_data()
     QTest::newRow("no token") << QByteArray("POST") << known << systemBody() << QByteArray() << 401
                               << "Authorization";
     QTest::newRow("wrong token") << QByteArray("POST") << known << systemBody()
-                                 << QByteArray("wrong-token-0000") << 401 << "invalid API token";
+                                 << QByteArray("wrong-token-0000") << 401 << "invalid token";
     QTest::newRow("malformed JSON")
         << QByteArray("POST") << known << QByteArray("{\"cpu_percent\": ") << kToken << 400
         << "malformed JSON";
@@ -503,7 +503,7 @@ void TestHttpApi::errors_data()
         << QByteArray("PATCH") << device << rename << QByteArray() << 401 << "Authorization";
     QTest::newRow("DELETE with a wrong token")
         << QByteArray("DELETE") << device << QByteArray() << QByteArray("wrong-token-0000") << 401
-        << "invalid API token";
+        << "invalid token";
     QTest::newRow("merge without token")
         << QByteArray("POST") << merge
         << QByteArray(R"({"from": "00000000-0000-4000-8000-000000000000"})") << QByteArray() << 401
