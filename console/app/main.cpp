@@ -15,6 +15,7 @@
 #include <QApplication>
 #include <QCoreApplication>
 #include <QIcon>
+#include <QMessageBox>
 #include <QSettings>
 #include <QSocketNotifier>
 #include <csignal>
@@ -142,6 +143,10 @@ int main(int argc, char *argv[])
     if (!service.start(&error)) {
         qCCritical(lcConfig, "cannot start: %s", qPrintable(error));
         std::fprintf(stderr, "metrics-console: %s\n", qPrintable(error));
+        // Started from a menu, nobody reads stderr.
+        if (window)
+            QMessageBox::critical(nullptr, QStringLiteral("metrics-console"),
+                QStringLiteral("The console cannot start:\n\n%1").arg(error));
         return 1;
     }
     qCInfo(lcConfig, "metrics-console %s: UDP port %u, database %s", DMR_VERSION, service.udpPort(),

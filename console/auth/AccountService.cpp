@@ -15,6 +15,7 @@ namespace {
 
 constexpr qint64 kDayMs = 86400000;
 constexpr int kMaxTokenDays = 3650;
+constexpr int kMaxAuditQueued = 10000;
 
 QJsonValue time(qint64 ms)
 {
@@ -54,8 +55,9 @@ std::optional<QJsonObject> objectBody(const QByteArray &body, AccountReply *refu
 
 } // namespace
 
-AccountService::AccountService(AccountStore *store, Clock clock)
+AccountService::AccountService(AccountStore *store, int auditWaitMs, Clock clock)
     : m_store(store)
+    , m_auditWaitMs(auditWaitMs)
     , m_clock(std::move(clock))
 { }
 
@@ -99,10 +101,29 @@ void AccountService::audit(const QString &actor, const QString &address, const Q
     entry.target = target;
     entry.address = address;
     entry.status = status;
+    // Bounded: a database away for long loses the oldest, counted, not memory.
+    if (m_auditQueue.size() >= kMaxAuditQueued) {
+        m_auditQueue.removeFirst();
+        if (++m_auditDropped == 1 || m_auditDropped % 1000 == 0)
+            qCWarning(lcAuth, "the audit log cannot be written: %lld entries lost so far",
+                qlonglong(m_auditDropped));
+    }
+    m_auditQueue.append(entry);
+    flushAudit(m_auditWaitMs);
+}
+
+bool AccountService::flushAudit(int waitMs)
+{
+    if (m_auditQueue.isEmpty())
+        return true;
     QString why;
-    if (!m_store->audit(entry, &why))
-        qCWarning(lcAuth, "cannot write the audit log (%s %s by %s): %s", qPrintable(action),
-            qPrintable(target), qPrintable(entry.actor), qPrintable(why));
+    if (!m_store->audit(m_auditQueue, waitMs, &why)) {
+        qCDebug(
+            lcAuth, "%lld audit entries wait: %s", qlonglong(m_auditQueue.size()), qPrintable(why));
+        return false;
+    }
+    m_auditQueue.clear();
+    return true;
 }
 
 AccountReply AccountService::done(
@@ -412,6 +433,8 @@ AccountReply AccountService::auditLog(const AccountRequest &request)
         if (!ok || limit < 1 || limit > 10000)
             return error(400, QStringLiteral("limit is 1 to 10000"));
     }
+    // What waits to be written is part of the log.
+    flushAudit(2000);
     QString why;
     const auto entries = m_store->auditLog(limit, &why);
     if (!entries)

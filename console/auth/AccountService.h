@@ -39,7 +39,11 @@ class AccountService
 {
 public:
     using Clock = std::function<qint64()>;
-    explicit AccountService(AccountStore *store, Clock clock = {});
+    // auditWaitMs: how long an audit entry may wait for the database's write
+    // lock before it is kept for flushAudit() instead. The HTTP thread says
+    // 1 (it never waits on the store writer's transactions); the window's
+    // thread and the command line can wait.
+    explicit AccountService(AccountStore *store, int auditWaitMs = 5000, Clock clock = {});
 
     AccountReply handle(const AccountRequest &request);
 
@@ -47,10 +51,13 @@ public:
     // would refuse it (bad name, weak password, taken name).
     AccountReply addUser(const Principal &by, const QString &address, const QString &name,
         const QString &password, Role role);
-    // Writes an entry of the audit log; a failure is logged, not thrown:
-    // the action it records is done.
+    // Adds an entry to the audit log, written now or, when the database is
+    // busy, by a later flushAudit(); a failure is logged, not thrown: the
+    // action it records is done.
     void audit(const QString &actor, const QString &address, const QString &action,
         const QString &target, int status);
+    // Writes the entries kept, waiting at most waitMs; true when none is left.
+    bool flushAudit(int waitMs);
 
     // A user's name: 1 to 64 letters, digits and . _ @ -.
     static bool validName(const QString &name);
@@ -68,7 +75,10 @@ private:
     AccountReply done(const AccountRequest &request, AccountReply reply, const QString &target);
 
     AccountStore *m_store;
+    int m_auditWaitMs;
     Clock m_clock;
+    QList<AccountStore::AuditEntry> m_auditQueue;
+    qint64 m_auditDropped = 0;
 };
 
 } // namespace dmr::console

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "auth/AccountStore.h"
 
+#include "store/SqlConnection.h"
+
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
+#include <algorithm>
 
 namespace dmr::console {
 
@@ -302,13 +305,28 @@ std::optional<AccountStore::Lookup> AccountStore::byToken(
     return lookup;
 }
 
-bool AccountStore::noteTokenUsed(qint64 id, qint64 nowMs, QString *error)
+bool AccountStore::noteTokensUsed(const QHash<qint64, qint64> &uses, int waitMs, QString *error)
 {
+    if (uses.isEmpty())
+        return true;
+    if (!SqlConnection::beginWrite(m_db, std::max(waitMs, 1), error))
+        return false;
     QSqlQuery query(m_db);
     query.prepare(QStringLiteral("UPDATE api_tokens SET last_used = ? WHERE id = ?"));
-    query.addBindValue(nowMs);
-    query.addBindValue(id);
-    return exec(query, error);
+    for (auto it = uses.cbegin(); it != uses.cend(); ++it) {
+        query.addBindValue(it.value());
+        query.addBindValue(it.key());
+        if (!exec(query, error)) {
+            m_db.rollback();
+            return false;
+        }
+    }
+    if (!m_db.commit()) {
+        *error = m_db.lastError().text();
+        m_db.rollback();
+        return false;
+    }
+    return true;
 }
 
 bool AccountStore::addSession(const QByteArray &digest, qint64 userId, const QByteArray &csrf,
@@ -374,8 +392,14 @@ std::optional<int> AccountStore::deleteExpiredSessions(qint64 nowMs, QString *er
     return query.numRowsAffected();
 }
 
-bool AccountStore::audit(const AuditEntry &entry, QString *error)
+bool AccountStore::audit(const QList<AuditEntry> &entries, int waitMs, QString *error)
 {
+    if (entries.isEmpty())
+        return true;
+    // Never the caller's thread's wait for the store writer's transaction:
+    // at most waitMs (1 for "not now"), then the entries wait instead.
+    if (!SqlConnection::beginWrite(m_db, std::max(waitMs, 1), error))
+        return false;
     QSqlQuery query(m_db);
     query.prepare(QStringLiteral("INSERT INTO audit_log (at, actor, action, target, address,"
                                  " status) VALUES (?, ?, ?, ?, ?, ?)"));
@@ -383,13 +407,24 @@ bool AccountStore::audit(const AuditEntry &entry, QString *error)
     const auto text = [](const QString &value, int size) {
         return value.isNull() ? QStringLiteral("") : value.left(size);
     };
-    query.addBindValue(entry.at);
-    query.addBindValue(text(entry.actor, 64));
-    query.addBindValue(text(entry.action, 128));
-    query.addBindValue(text(entry.target, 255));
-    query.addBindValue(text(entry.address, 64));
-    query.addBindValue(entry.status);
-    return exec(query, error);
+    for (const AuditEntry &entry : entries) {
+        query.addBindValue(entry.at);
+        query.addBindValue(text(entry.actor, 64));
+        query.addBindValue(text(entry.action, 128));
+        query.addBindValue(text(entry.target, 255));
+        query.addBindValue(text(entry.address, 64));
+        query.addBindValue(entry.status);
+        if (!exec(query, error)) {
+            m_db.rollback();
+            return false;
+        }
+    }
+    if (!m_db.commit()) {
+        *error = m_db.lastError().text();
+        m_db.rollback();
+        return false;
+    }
+    return true;
 }
 
 std::optional<int> AccountStore::deleteAuditBefore(qint64 beforeMs, QString *error)

@@ -4,6 +4,7 @@
 #include "auth/Principal.h"
 #include "auth/Role.h"
 
+#include <QHash>
 #include <QList>
 #include <QSqlDatabase>
 #include <QString>
@@ -83,7 +84,10 @@ public:
     std::optional<std::optional<Token>> token(qint64 id, QString *error) const;
     std::optional<bool> revokeToken(qint64 id, qint64 nowMs, QString *error);
     std::optional<Lookup> byToken(const QByteArray &digest, qint64 nowMs, QString *error) const;
-    bool noteTokenUsed(qint64 id, qint64 nowMs, QString *error);
+    // When tokens were last used (token id -> ms), in one transaction that
+    // waits at most waitMs for the write lock: false when it was not had
+    // (try again later) or on error.
+    bool noteTokensUsed(const QHash<qint64, qint64> &uses, int waitMs, QString *error);
 
     bool addSession(const QByteArray &digest, qint64 userId, const QByteArray &csrf,
         const QString &address, qint64 nowMs, qint64 expiresAt, QString *error);
@@ -92,7 +96,9 @@ public:
     // Sessions past their expiry; returns how many went.
     std::optional<int> deleteExpiredSessions(qint64 nowMs, QString *error);
 
-    bool audit(const AuditEntry &entry, QString *error);
+    // The entries in one transaction that waits at most waitMs for the
+    // write lock: false when it was not had (try again later) or on error.
+    bool audit(const QList<AuditEntry> &entries, int waitMs, QString *error);
     // Entries older than `beforeMs`; returns how many went.
     std::optional<int> deleteAuditBefore(qint64 beforeMs, QString *error);
     // Newest first.

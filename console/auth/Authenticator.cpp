@@ -97,17 +97,24 @@ Authenticator::Result Authenticator::lookUp(
         result.refusal = QStringLiteral("expired session");
         return result;
     }
-    if (token) {
-        qint64 &noted = m_tokenUseNoted[lookup.principal->tokenId];
-        if (t - noted >= kTokenUseEveryMs) {
-            noted = t;
-            QString error;
-            if (!m_store->noteTokenUsed(lookup.principal->tokenId, t, &error))
-                qCDebug(lcAuth, "cannot note a token's use: %s", qPrintable(error));
-        }
-    }
+    if (token && m_tokenUses.size() < kMaxCached)
+        m_tokenUses.insert(lookup.principal->tokenId, t);
     result.principal = lookup.principal;
     return result;
+}
+
+void Authenticator::flushTokenUse(int waitMs, bool force)
+{
+    const qint64 t = now();
+    if (m_tokenUses.isEmpty() || (!force && t - m_tokenUsesWrittenAt < kTokenUseEveryMs))
+        return;
+    QString error;
+    if (!m_store->noteTokensUsed(m_tokenUses, waitMs, &error)) {
+        qCDebug(lcAuth, "token uses wait: %s", qPrintable(error));
+        return;
+    }
+    m_tokenUses.clear();
+    m_tokenUsesWrittenAt = t;
 }
 
 std::optional<Authenticator::NewSession> Authenticator::startSession(

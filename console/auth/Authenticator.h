@@ -51,6 +51,10 @@ public:
     // Forgets what it looked up: after a change here (a revocation).
     void forget() { m_cache.clear(); }
     bool hasLegacyToken() const { return !m_options.legacyToken.isEmpty(); }
+    // Writes when tokens were last used, at most once a minute (or now with
+    // `force`), waiting at most waitMs for the database: a request never
+    // waits for it.
+    void flushTokenUse(int waitMs, bool force = false);
     qint64 sessionMs() const { return m_options.sessionMs; }
 
 private:
@@ -66,7 +70,8 @@ private:
     Options m_options;
     Clock m_clock;
     QHash<QByteArray, Cached> m_cache;
-    QHash<qint64, qint64> m_tokenUseNoted; // token id -> when last_used was last written
+    QHash<qint64, qint64> m_tokenUses; // token id -> last use, not written yet
+    qint64 m_tokenUsesWrittenAt = 0;
     qint64 m_expiredSweptAt = 0;
 };
 

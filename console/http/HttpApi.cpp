@@ -205,7 +205,7 @@ HttpApi::HttpApi(Options options, const IngestCounters *counters, Submit submit,
     addRoute(int(Method::Get), QStringLiteral("/api/devices/"), Access::Read,
         [this](auto &q, auto &r, auto &) { listDevices(q, r); });
     // Reports over HTTP are an operator's (what an agent's token needs).
-    addRoute(int(Method::Post), QStringLiteral("/api/devices/"), Access::Operator,
+    addRoute(int(Method::Post), QStringLiteral("/api/devices/"), Access::Report,
         [this](auto &q, auto &r, auto &) { postDevice(q, r); });
     addRoute(int(Method::Get), QStringLiteral("/api/devices/%1/").arg(uuid), Access::Read,
         [this](auto &, auto &r, const QStringList &c) { getDevice(r, c.at(0)); });
@@ -253,10 +253,10 @@ HttpApi::HttpApi(Options options, const IngestCounters *counters, Submit submit,
             [this](auto &q, auto &r, const QStringList &c) { forwardToAlerts(q, r, c); });
     }
     addRoute(int(Method::Post), QStringLiteral("/api/devices/%1/system-metrics/").arg(uuid),
-        Access::Operator,
+        Access::Report,
         [this](auto &q, auto &r, const QStringList &c) { postMetrics(q, r, c.at(0), true); });
     addRoute(int(Method::Post), QStringLiteral("/api/devices/%1/network-metrics/").arg(uuid),
-        Access::Operator,
+        Access::Report,
         [this](auto &q, auto &r, const QStringList &c) { postMetrics(q, r, c.at(0), false); });
     addRoute(int(Method::Get), QStringLiteral("/api/devices/%1/history/").arg(uuid), Access::Read,
         [this](auto &q, auto &r, const QStringList &c) { history(q, r, c.at(0)); });
@@ -278,7 +278,7 @@ QList<HttpApi::RouteInfo> HttpApi::routes() const
     QList<RouteInfo> list;
     for (const Route &route : m_routes) {
         static const char *const names[]
-            = {"public", "page", "read", "metrics", "signed", "operator", "admin"};
+            = {"public", "page", "read", "metrics", "signed", "report", "operator", "admin"};
         list.append({methodName(route.method), route.pattern.pattern().mid(1).chopped(1),
             QString::fromLatin1(names[int(route.access)])});
     }
@@ -311,7 +311,14 @@ bool HttpApi::start(QString *error, bool *insecure)
     authOptions.scrapeToken = m_options.scrapeToken.toUtf8();
     authOptions.sessionMs = m_options.sessionMs;
     m_auth = std::make_unique<Authenticator>(m_accounts.get(), authOptions);
-    m_accountService = std::make_unique<AccountService>(m_accounts.get());
+    // Audit entries wait in memory rather than this thread for the writer.
+    m_accountService = std::make_unique<AccountService>(m_accounts.get(), 1);
+    m_accountsFlush = new QTimer(this);
+    connect(m_accountsFlush, &QTimer::timeout, this, [this] {
+        m_accountService->flushAudit(1);
+        m_auth->flushTokenUse(1);
+    });
+    m_accountsFlush->start(1000);
     m_hashPool = new QThreadPool(this);
     m_hashPool->setMaxThreadCount(1);
 
@@ -479,6 +486,13 @@ void HttpApi::stop()
     // Password checks running finish first: their answers go nowhere.
     if (m_hashPool)
         m_hashPool->waitForDone();
+    delete m_accountsFlush;
+    m_accountsFlush = nullptr;
+    // What waited for the database is written now, waiting if need be.
+    if (m_accountService && !m_accountService->flushAudit(5000))
+        qCWarning(lcHttp, "audit entries could not be written before stopping");
+    if (m_auth)
+        m_auth->flushTokenUse(5000, true);
     qDeleteAll(findChildren<QFutureWatcher<bool> *>(Qt::FindDirectChildrenOnly));
     m_pendingAudit.clear();
     m_socketCredentials.clear();
@@ -640,7 +654,7 @@ void HttpApi::dispatch(const QHttpServerRequest &request, QHttpServerResponder &
             return;
         const bool write = request.method() != Method::Get && request.method() != Method::Head;
         // Accounts audit their own changes, with what they were.
-        if (write && route.access != Access::Public
+        if (write && route.access != Access::Public && route.access != Access::Report
             && !path.startsWith(QLatin1String("/api/users/"))
             && !path.startsWith(QLatin1String("/api/tokens/"))) {
             m_pendingAudit.insert(responder.socket(),
@@ -773,8 +787,9 @@ bool HttpApi::admit(
         return false;
     const bool write = request.method() != Method::Get && request.method() != Method::Head;
     const QString need = access == Access::Admin ? QStringLiteral("the admin role")
-        : access == Access::Operator             ? QStringLiteral("the operator role")
-                                                 : QStringLiteral("a user or a token");
+        : access == Access::Operator || access == Access::Report
+        ? QStringLiteral("the operator role")
+        : QStringLiteral("a user or a token");
     if (!*who) {
         const bool open = !m_authRequired && !write
             && (access == Access::Page || access == Access::Read || access == Access::Metrics);
@@ -802,8 +817,9 @@ bool HttpApi::admit(
             QStringLiteral("the scrape token reads /metrics and nothing else"));
         return false;
     }
+    const bool operatorRole = access == Access::Operator || access == Access::Report;
     const Role needed = access == Access::Admin ? Role::Admin
-        : access == Access::Operator            ? Role::Operator
+        : operatorRole                          ? Role::Operator
                                                 : Role::Viewer;
     if (principal.kind != Principal::Kind::ScrapeToken && !principal.may(needed)) {
         qCInfo(lcHttp, "refused %s %s to %s (%s): needs %s",

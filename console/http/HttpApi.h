@@ -107,7 +107,7 @@ public:
     bool isTls() const { return m_tls; }
 
     // Every route (its method, path pattern and who may use it: public,
-    // page, read, metrics, signed, operator or admin), for tests that must
+    // page, read, metrics, signed, report, operator or admin), for tests that must
     // cover them all.
     struct RouteInfo
     {
@@ -146,6 +146,7 @@ private:
         Read, // a viewer (anyone while reads are open on loopback)
         Metrics, // a viewer, or the scrape token
         Signed, // anyone with a user or a token; the handler decides the rest
+        Report, // an operator's, and data, not an action: not in the audit log
         Operator,
         Admin,
     };
@@ -241,6 +242,7 @@ private:
     // What each WebSocket client signed in with: a bearer token, a session id.
     QHash<QWebSocket *, QPair<QByteArray, QByteArray>> m_socketCredentials;
     QTimer *m_recheck = nullptr;
+    QTimer *m_accountsFlush = nullptr; // audit entries and token uses that waited
     QHttpServer *m_redirectServer = nullptr;
     std::atomic<quint16> m_redirectPort {0};
     const IngestCounters *m_counters;

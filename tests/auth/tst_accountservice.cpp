@@ -53,7 +53,7 @@ void TestAccountService::init()
     QVERIFY2(m_database->open(m_scratch->location(), &error) && m_database->migrate(&error),
         qPrintable(error));
     m_store = std::make_unique<AccountStore>(m_database->sql());
-    m_service = std::make_unique<AccountService>(m_store.get(), [this] { return m_now; });
+    m_service = std::make_unique<AccountService>(m_store.get(), 5000, [this] { return m_now; });
     // The first admin, as `metrics-console users add` makes it.
     const AccountReply first = m_service->addUser(admin(), QStringLiteral("local"),
         QStringLiteral("root"), QStringLiteral("root-pass-1"), Role::Admin);

@@ -97,7 +97,7 @@ private:
         QByteArray method;
         QString path;
         QByteArray body;
-        QString need; // public, page, read, metrics, signed, operator, admin
+        QString need; // public, page, read, metrics, signed, report, operator, admin
     };
     static QList<Call> calls();
     Response request(const QByteArray &method, const QUrl &url, const QByteArray &body = {},
@@ -251,15 +251,15 @@ QList<TestHttpAuth::Call> TestHttpAuth::calls()
         {"GET", QStringLiteral("/api/audit/"), {}, QStringLiteral("admin")},
         {"GET", QStringLiteral("/api/stats/"), {}, QStringLiteral("read")},
         {"GET", QStringLiteral("/api/devices/"), {}, QStringLiteral("read")},
-        {"POST", QStringLiteral("/api/devices/"), "{}", QStringLiteral("operator")},
+        {"POST", QStringLiteral("/api/devices/"), "{}", QStringLiteral("report")},
         {"GET", QStringLiteral("/api/devices/%1/").arg(d), {}, QStringLiteral("read")},
         {"PATCH", QStringLiteral("/api/devices/%1/").arg(d), "{}", QStringLiteral("admin")},
         {"DELETE", QStringLiteral("/api/devices/%1/").arg(d), {}, QStringLiteral("admin")},
         {"POST", QStringLiteral("/api/devices/%1/merge/").arg(d), "{}", QStringLiteral("admin")},
         {"POST", QStringLiteral("/api/devices/%1/system-metrics/").arg(d), "{}",
-            QStringLiteral("operator")},
+            QStringLiteral("report")},
         {"POST", QStringLiteral("/api/devices/%1/network-metrics/").arg(d), "{}",
-            QStringLiteral("operator")},
+            QStringLiteral("report")},
         {"GET", QStringLiteral("/api/devices/%1/history/").arg(d), {}, QStringLiteral("read")},
         {"GET", QStringLiteral("/api/devices/%1/export.csv").arg(d), {}, QStringLiteral("read")},
         {"GET", QStringLiteral("/api/devices/%1/export.json").arg(d), {}, QStringLiteral("read")},
@@ -317,9 +317,10 @@ void TestHttpAuth::roleMatrix_data()
     const QHash<QString, int> level
         = {{QStringLiteral("viewer"), 1}, {QStringLiteral("operator"), 2},
             {QStringLiteral("admin"), 3}, {QStringLiteral("legacy"), 3}};
-    const QHash<QString, int> needed = {{QStringLiteral("page"), 1}, {QStringLiteral("read"), 1},
-        {QStringLiteral("metrics"), 1}, {QStringLiteral("signed"), 1},
-        {QStringLiteral("operator"), 2}, {QStringLiteral("admin"), 3}};
+    const QHash<QString, int> needed
+        = {{QStringLiteral("page"), 1}, {QStringLiteral("read"), 1}, {QStringLiteral("metrics"), 1},
+            {QStringLiteral("signed"), 1}, {QStringLiteral("report"), 2},
+            {QStringLiteral("operator"), 2}, {QStringLiteral("admin"), 3}};
     const QStringList callers
         = {QStringLiteral("anonymous"), QStringLiteral("viewer"), QStringLiteral("operator"),
             QStringLiteral("admin"), QStringLiteral("bad"), QStringLiteral("expired"),
