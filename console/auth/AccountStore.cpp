@@ -17,6 +17,9 @@ Role roleOr(const QVariant &value, Role fallback)
     return parseRole(value.toString()).value_or(fallback);
 }
 
+// How long a change of users waits for the write lock.
+constexpr int kWaitMs = 5000;
+
 const char *const kUserColumns = "SELECT id, name, role, password_hash, created_at, updated_at,"
                                  " last_login FROM users";
 
@@ -38,6 +41,26 @@ AccountStore::User userOf(const QSqlQuery &query)
 AccountStore::AccountStore(QSqlDatabase db)
     : m_db(std::move(db))
 { }
+
+bool AccountStore::transact(
+    int waitMs, QString *error, const std::function<bool(QSqlQuery &)> &body)
+{
+    // At most waitMs for the write lock (1 for "not now"): the caller's
+    // thread never waits out the store writer's transactions unasked.
+    if (!SqlConnection::beginWrite(m_db, std::max(waitMs, 1), error))
+        return false;
+    QSqlQuery query(m_db);
+    if (!body(query)) {
+        m_db.rollback();
+        return false;
+    }
+    if (!m_db.commit()) {
+        *error = m_db.lastError().text();
+        m_db.rollback();
+        return false;
+    }
+    return true;
+}
 
 bool AccountStore::exec(QSqlQuery &query, QString *error) const
 {
@@ -119,60 +142,41 @@ std::optional<bool> AccountStore::setRole(
 std::optional<bool> AccountStore::setPassword(
     const QString &name, const QByteArray &passwordHash, qint64 nowMs, QString *error)
 {
-    if (!m_db.transaction()) {
-        *error = m_db.lastError().text();
-        return std::nullopt;
-    }
-    QSqlQuery query(m_db);
-    query.prepare(
-        QStringLiteral("UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ?"));
-    query.addBindValue(QString::fromLatin1(passwordHash));
-    query.addBindValue(nowMs);
-    query.addBindValue(name);
-    if (!exec(query, error)) {
-        m_db.rollback();
-        return std::nullopt;
-    }
-    const bool found = query.numRowsAffected() > 0;
-    QSqlQuery sessions(m_db);
-    sessions.prepare(QStringLiteral(
-        "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE name = ?)"));
-    sessions.addBindValue(name);
-    if (!exec(sessions, error) || !m_db.commit()) {
-        if (error->isEmpty())
-            *error = m_db.lastError().text();
-        m_db.rollback();
-        return std::nullopt;
-    }
-    return found;
+    bool found = false;
+    const bool ok = transact(kWaitMs, error, [&](QSqlQuery &query) {
+        query.prepare(
+            QStringLiteral("UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ?"));
+        query.addBindValue(QString::fromLatin1(passwordHash));
+        query.addBindValue(nowMs);
+        query.addBindValue(name);
+        if (!exec(query, error))
+            return false;
+        found = query.numRowsAffected() > 0;
+        query.prepare(QStringLiteral(
+            "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE name = ?)"));
+        query.addBindValue(name);
+        return exec(query, error);
+    });
+    return ok ? std::optional<bool>(found) : std::nullopt;
 }
 
 std::optional<bool> AccountStore::deleteUser(const QString &name, QString *error)
 {
-    if (!m_db.transaction()) {
-        *error = m_db.lastError().text();
-        return std::nullopt;
-    }
     bool found = false;
-    for (const char *sql : {"DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE"
-                            " name = ?)",
-             "DELETE FROM api_tokens WHERE user_id IN (SELECT id FROM users WHERE name = ?)",
-             "DELETE FROM users WHERE name = ?"}) {
-        QSqlQuery query(m_db);
-        query.prepare(QLatin1String(sql));
-        query.addBindValue(name);
-        if (!exec(query, error)) {
-            m_db.rollback();
-            return std::nullopt;
+    const bool ok = transact(kWaitMs, error, [&](QSqlQuery &query) {
+        for (const char *sql : {"DELETE FROM sessions WHERE user_id IN (SELECT id FROM users"
+                                " WHERE name = ?)",
+                 "DELETE FROM api_tokens WHERE user_id IN (SELECT id FROM users WHERE name = ?)",
+                 "DELETE FROM users WHERE name = ?"}) {
+            query.prepare(QLatin1String(sql));
+            query.addBindValue(name);
+            if (!exec(query, error))
+                return false;
+            found = query.numRowsAffected() > 0; // the last: the user's row
         }
-        found = query.numRowsAffected() > 0;
-    }
-    if (!m_db.commit()) {
-        *error = m_db.lastError().text();
-        m_db.rollback();
-        return std::nullopt;
-    }
-    return found;
+        return true;
+    });
+    return ok ? std::optional<bool>(found) : std::nullopt;
 }
 
 bool AccountStore::noteLogin(qint64 userId, qint64 nowMs, QString *error)
@@ -309,24 +313,16 @@ bool AccountStore::noteTokensUsed(const QHash<qint64, qint64> &uses, int waitMs,
 {
     if (uses.isEmpty())
         return true;
-    if (!SqlConnection::beginWrite(m_db, std::max(waitMs, 1), error))
-        return false;
-    QSqlQuery query(m_db);
-    query.prepare(QStringLiteral("UPDATE api_tokens SET last_used = ? WHERE id = ?"));
-    for (auto it = uses.cbegin(); it != uses.cend(); ++it) {
-        query.addBindValue(it.value());
-        query.addBindValue(it.key());
-        if (!exec(query, error)) {
-            m_db.rollback();
-            return false;
+    return transact(waitMs, error, [&](QSqlQuery &query) {
+        query.prepare(QStringLiteral("UPDATE api_tokens SET last_used = ? WHERE id = ?"));
+        for (auto it = uses.cbegin(); it != uses.cend(); ++it) {
+            query.addBindValue(it.value());
+            query.addBindValue(it.key());
+            if (!exec(query, error))
+                return false;
         }
-    }
-    if (!m_db.commit()) {
-        *error = m_db.lastError().text();
-        m_db.rollback();
-        return false;
-    }
-    return true;
+        return true;
+    });
 }
 
 bool AccountStore::addSession(const QByteArray &digest, qint64 userId, const QByteArray &csrf,
@@ -396,35 +392,25 @@ bool AccountStore::audit(const QList<AuditEntry> &entries, int waitMs, QString *
 {
     if (entries.isEmpty())
         return true;
-    // Never the caller's thread's wait for the store writer's transaction:
-    // at most waitMs (1 for "not now"), then the entries wait instead.
-    if (!SqlConnection::beginWrite(m_db, std::max(waitMs, 1), error))
-        return false;
-    QSqlQuery query(m_db);
-    query.prepare(QStringLiteral("INSERT INTO audit_log (at, actor, action, target, address,"
-                                 " status) VALUES (?, ?, ?, ?, ?, ?)"));
     // A null QString binds as NULL: these columns are never NULL.
     const auto text = [](const QString &value, int size) {
         return value.isNull() ? QStringLiteral("") : value.left(size);
     };
-    for (const AuditEntry &entry : entries) {
-        query.addBindValue(entry.at);
-        query.addBindValue(text(entry.actor, 64));
-        query.addBindValue(text(entry.action, 128));
-        query.addBindValue(text(entry.target, 255));
-        query.addBindValue(text(entry.address, 64));
-        query.addBindValue(entry.status);
-        if (!exec(query, error)) {
-            m_db.rollback();
-            return false;
+    return transact(waitMs, error, [&](QSqlQuery &query) {
+        query.prepare(QStringLiteral("INSERT INTO audit_log (at, actor, action, target, address,"
+                                     " status) VALUES (?, ?, ?, ?, ?, ?)"));
+        for (const AuditEntry &entry : entries) {
+            query.addBindValue(entry.at);
+            query.addBindValue(text(entry.actor, 64));
+            query.addBindValue(text(entry.action, 128));
+            query.addBindValue(text(entry.target, 255));
+            query.addBindValue(text(entry.address, 64));
+            query.addBindValue(entry.status);
+            if (!exec(query, error))
+                return false;
         }
-    }
-    if (!m_db.commit()) {
-        *error = m_db.lastError().text();
-        m_db.rollback();
-        return false;
-    }
-    return true;
+        return true;
+    });
 }
 
 std::optional<int> AccountStore::deleteAuditBefore(qint64 beforeMs, QString *error)

@@ -8,6 +8,7 @@
 #include <QList>
 #include <QSqlDatabase>
 #include <QString>
+#include <functional>
 #include <optional>
 
 class QSqlQuery;
@@ -106,6 +107,8 @@ public:
 
 private:
     bool exec(QSqlQuery &query, QString *error) const;
+    // `body` in a write transaction had within waitMs; rolled back when it fails.
+    bool transact(int waitMs, QString *error, const std::function<bool(QSqlQuery &)> &body);
     QSqlDatabase m_db;
 };
 
