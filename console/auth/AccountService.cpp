@@ -288,8 +288,11 @@ AccountReply AccountService::changeUser(
         // a session left open on a shared screen is not enough.
         if (!admin
             && !Secret::verifyPassword(
-                user.passwordHash, body->value(QLatin1String("current_password")).toString()))
-            return error(403, QStringLiteral("current_password is wrong"));
+                user.passwordHash, body->value(QLatin1String("current_password")).toString())) {
+            AccountReply refused = error(403, QStringLiteral("current_password is wrong"));
+            refused.wrongPassword = true;
+            return refused;
+        }
         if (const QString problem = Secret::passwordProblem(password); !problem.isEmpty())
             return error(400, problem);
         const QByteArray hash = Secret::hashPassword(password);
@@ -312,6 +315,14 @@ AccountReply AccountService::tokens(const AccountRequest &request)
     const bool admin = by.may(Role::Admin);
     QString why;
     const QString id = request.path.value(1);
+    // A token makes and revokes no tokens (an admin's aside): one handed to
+    // a device could otherwise mint its owner's full rights, or revoke the
+    // owner's other tokens. That is for the owner, signed in.
+    if (request.method != "GET" && by.kind == Principal::Kind::Token && !admin)
+        return done(request,
+            error(
+                403, QStringLiteral("a token cannot make or revoke tokens; sign in as its owner")),
+            QString());
     if (id.isEmpty() && request.method == "GET") {
         qint64 owner = by.userId;
         if (admin) {
@@ -366,6 +377,12 @@ AccountReply AccountService::tokens(const AccountRequest &request)
                 error(403,
                     QStringLiteral("a token's role is at most its owner's (%1)")
                         .arg(roleName((*owner)->role))),
+                ownerName);
+        if (*role > by.role)
+            return done(request,
+                error(403,
+                    QStringLiteral("a token's role is at most its maker's (%1)")
+                        .arg(roleName(by.role))),
                 ownerName);
         const QString name = body->value(QLatin1String("name")).toString().trimmed();
         if (name.isEmpty() || name.size() > 128)

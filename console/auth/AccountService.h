@@ -29,6 +29,8 @@ struct AccountReply
 {
     int status = 200;
     QByteArray json; // empty for 204
+    // Refused for a wrong current password: a guess, for the login limits.
+    bool wrongPassword = false;
 };
 
 // What may be done to accounts, and by whom, on an AccountStore: admins

@@ -179,15 +179,6 @@ std::optional<bool> AccountStore::deleteUser(const QString &name, QString *error
     return ok ? std::optional<bool>(found) : std::nullopt;
 }
 
-bool AccountStore::noteLogin(qint64 userId, qint64 nowMs, QString *error)
-{
-    QSqlQuery query(m_db);
-    query.prepare(QStringLiteral("UPDATE users SET last_login = ? WHERE id = ?"));
-    query.addBindValue(nowMs);
-    query.addBindValue(userId);
-    return exec(query, error);
-}
-
 std::optional<qint64> AccountStore::addToken(qint64 userId, const QString &name,
     const QByteArray &digest, Role role, qint64 nowMs, qint64 expiresAt, QString *error)
 {
@@ -326,18 +317,24 @@ bool AccountStore::noteTokensUsed(const QHash<qint64, qint64> &uses, int waitMs,
 }
 
 bool AccountStore::addSession(const QByteArray &digest, qint64 userId, const QByteArray &csrf,
-    const QString &address, qint64 nowMs, qint64 expiresAt, QString *error)
+    const QString &address, qint64 nowMs, qint64 expiresAt, int waitMs, QString *error)
 {
-    QSqlQuery query(m_db);
-    query.prepare(QStringLiteral("INSERT INTO sessions (digest, user_id, csrf, address, created_at,"
-                                 " expires_at) VALUES (?, ?, ?, ?, ?, ?)"));
-    query.addBindValue(QString::fromLatin1(digest));
-    query.addBindValue(userId);
-    query.addBindValue(QString::fromLatin1(csrf));
-    query.addBindValue(address.isNull() ? QStringLiteral("") : address.left(64));
-    query.addBindValue(nowMs);
-    query.addBindValue(expiresAt);
-    return exec(query, error);
+    return transact(waitMs, error, [&](QSqlQuery &query) {
+        query.prepare(QStringLiteral("INSERT INTO sessions (digest, user_id, csrf, address,"
+                                     " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)"));
+        query.addBindValue(QString::fromLatin1(digest));
+        query.addBindValue(userId);
+        query.addBindValue(QString::fromLatin1(csrf));
+        query.addBindValue(address.isNull() ? QStringLiteral("") : address.left(64));
+        query.addBindValue(nowMs);
+        query.addBindValue(expiresAt);
+        if (!exec(query, error))
+            return false;
+        query.prepare(QStringLiteral("UPDATE users SET last_login = ? WHERE id = ?"));
+        query.addBindValue(nowMs);
+        query.addBindValue(userId);
+        return exec(query, error);
+    });
 }
 
 std::optional<AccountStore::Lookup> AccountStore::bySession(
@@ -370,22 +367,27 @@ std::optional<AccountStore::Lookup> AccountStore::bySession(
     return lookup;
 }
 
-bool AccountStore::deleteSession(const QByteArray &digest, QString *error)
+bool AccountStore::deleteSession(const QByteArray &digest, int waitMs, QString *error)
 {
-    QSqlQuery query(m_db);
-    query.prepare(QStringLiteral("DELETE FROM sessions WHERE digest = ?"));
-    query.addBindValue(QString::fromLatin1(digest));
-    return exec(query, error);
+    return transact(waitMs, error, [&](QSqlQuery &query) {
+        query.prepare(QStringLiteral("DELETE FROM sessions WHERE digest = ?"));
+        query.addBindValue(QString::fromLatin1(digest));
+        return exec(query, error);
+    });
 }
 
-std::optional<int> AccountStore::deleteExpiredSessions(qint64 nowMs, QString *error)
+std::optional<int> AccountStore::deleteExpiredSessions(qint64 nowMs, int waitMs, QString *error)
 {
-    QSqlQuery query(m_db);
-    query.prepare(QStringLiteral("DELETE FROM sessions WHERE expires_at <= ?"));
-    query.addBindValue(nowMs);
-    if (!exec(query, error))
-        return std::nullopt;
-    return query.numRowsAffected();
+    int gone = 0;
+    const bool ok = transact(waitMs, error, [&](QSqlQuery &query) {
+        query.prepare(QStringLiteral("DELETE FROM sessions WHERE expires_at <= ?"));
+        query.addBindValue(nowMs);
+        if (!exec(query, error))
+            return false;
+        gone = query.numRowsAffected();
+        return true;
+    });
+    return ok ? std::optional<int>(gone) : std::nullopt;
 }
 
 bool AccountStore::audit(const QList<AuditEntry> &entries, int waitMs, QString *error)
@@ -413,14 +415,18 @@ bool AccountStore::audit(const QList<AuditEntry> &entries, int waitMs, QString *
     });
 }
 
-std::optional<int> AccountStore::deleteAuditBefore(qint64 beforeMs, QString *error)
+std::optional<int> AccountStore::deleteAuditBefore(qint64 beforeMs, int waitMs, QString *error)
 {
-    QSqlQuery query(m_db);
-    query.prepare(QStringLiteral("DELETE FROM audit_log WHERE at < ?"));
-    query.addBindValue(beforeMs);
-    if (!exec(query, error))
-        return std::nullopt;
-    return query.numRowsAffected();
+    int gone = 0;
+    const bool ok = transact(waitMs, error, [&](QSqlQuery &query) {
+        query.prepare(QStringLiteral("DELETE FROM audit_log WHERE at < ?"));
+        query.addBindValue(beforeMs);
+        if (!exec(query, error))
+            return false;
+        gone = query.numRowsAffected();
+        return true;
+    });
+    return ok ? std::optional<int>(gone) : std::nullopt;
 }
 
 std::optional<QList<AccountStore::AuditEntry>> AccountStore::auditLog(

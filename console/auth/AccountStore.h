@@ -76,7 +76,6 @@ public:
         const QString &name, const QByteArray &passwordHash, qint64 nowMs, QString *error);
     // With the user's tokens and sessions.
     std::optional<bool> deleteUser(const QString &name, QString *error);
-    bool noteLogin(qint64 userId, qint64 nowMs, QString *error);
 
     std::optional<qint64> addToken(qint64 userId, const QString &name, const QByteArray &digest,
         Role role, qint64 nowMs, qint64 expiresAt, QString *error);
@@ -90,18 +89,19 @@ public:
     // (try again later) or on error.
     bool noteTokensUsed(const QHash<qint64, qint64> &uses, int waitMs, QString *error);
 
+    // With the user's last_login. Waits at most waitMs for the write lock.
     bool addSession(const QByteArray &digest, qint64 userId, const QByteArray &csrf,
-        const QString &address, qint64 nowMs, qint64 expiresAt, QString *error);
+        const QString &address, qint64 nowMs, qint64 expiresAt, int waitMs, QString *error);
     std::optional<Lookup> bySession(const QByteArray &digest, qint64 nowMs, QString *error) const;
-    bool deleteSession(const QByteArray &digest, QString *error);
+    bool deleteSession(const QByteArray &digest, int waitMs, QString *error);
     // Sessions past their expiry; returns how many went.
-    std::optional<int> deleteExpiredSessions(qint64 nowMs, QString *error);
+    std::optional<int> deleteExpiredSessions(qint64 nowMs, int waitMs, QString *error);
 
     // The entries in one transaction that waits at most waitMs for the
     // write lock: false when it was not had (try again later) or on error.
     bool audit(const QList<AuditEntry> &entries, int waitMs, QString *error);
     // Entries older than `beforeMs`; returns how many went.
-    std::optional<int> deleteAuditBefore(qint64 beforeMs, QString *error);
+    std::optional<int> deleteAuditBefore(qint64 beforeMs, int waitMs, QString *error);
     // Newest first.
     std::optional<QList<AuditEntry>> auditLog(int limit, QString *error) const;
 

@@ -13,6 +13,9 @@ namespace {
 constexpr int kMaxCached = 10000;
 constexpr qint64 kTokenUseEveryMs = 60000; // last_used is a minute's news, not a write a request
 constexpr qint64 kSweepEveryMs = 3600000;
+// A sign-in or sign-out waits this long at most for the store writer's lock,
+// on the HTTP thread; then the client is told to try again in a second.
+constexpr int kSessionWaitMs = 1000;
 constexpr qint64 kAuditKeepMs = 2 * 366 * 86400000LL;
 
 } // namespace
@@ -124,10 +127,10 @@ std::optional<Authenticator::NewSession> Authenticator::startSession(
     if (t - m_expiredSweptAt > kSweepEveryMs) {
         m_expiredSweptAt = t;
         QString why;
-        if (const std::optional<int> gone = m_store->deleteExpiredSessions(t, &why); !gone)
+        if (const std::optional<int> gone = m_store->deleteExpiredSessions(t, 1, &why); !gone)
             qCWarning(lcAuth, "cannot delete expired sessions: %s", qPrintable(why));
         // The audit log keeps two years, bounded however long the console runs.
-        if (const std::optional<int> gone = m_store->deleteAuditBefore(t - kAuditKeepMs, &why);
+        if (const std::optional<int> gone = m_store->deleteAuditBefore(t - kAuditKeepMs, 1, &why);
             !gone)
             qCWarning(lcAuth, "cannot delete old audit entries: %s", qPrintable(why));
         else if (*gone > 0)
@@ -141,8 +144,8 @@ std::optional<Authenticator::NewSession> Authenticator::startSession(
         *error = QStringLiteral("no randomness to make a session with");
         return std::nullopt;
     }
-    if (!m_store->addSession(
-            Secret::digest(session.id), userId, session.csrf, address, t, session.expiresAt, error))
+    if (!m_store->addSession(Secret::digest(session.id), userId, session.csrf, address, t,
+            session.expiresAt, kSessionWaitMs, error))
         return std::nullopt;
     return session;
 }
@@ -151,7 +154,7 @@ bool Authenticator::endSession(const QByteArray &sessionId, QString *error)
 {
     const QByteArray digest = Secret::digest(sessionId);
     m_cache.remove("s" + digest);
-    return m_store->deleteSession(digest, error);
+    return m_store->deleteSession(digest, kSessionWaitMs, error);
 }
 
 } // namespace dmr::console

@@ -68,9 +68,15 @@ void LoginLimiter::failed(const QString &address, const QString &name)
     add(m_byUser, name.toLower(), t);
 }
 
-void LoginLimiter::succeeded(const QString &name)
+void LoginLimiter::succeeded(const QString &address, const QString &name)
 {
     m_byUser.remove(name.toLower());
+    const auto it = m_byAddress.find(address);
+    if (it != m_byAddress.end() && !it->empty()) {
+        it->pop_back();
+        if (it->empty())
+            m_byAddress.erase(it);
+    }
 }
 
 } // namespace dmr::console

@@ -31,8 +31,10 @@ public:
     // 0 when an attempt may be made now; else how long until it may.
     qint64 retryAfterMs(const QString &address, const QString &name);
     void failed(const QString &address, const QString &name);
-    // A good password clears the name's failures, not the address's.
-    void succeeded(const QString &name);
+    // A good password clears the name's failures, and takes back the one
+    // failure its attempt was counted as from the address (an attempt is
+    // counted as failed when it starts, so that attempts in flight count).
+    void succeeded(const QString &address, const QString &name);
 
 private:
     using Failures = QHash<QString, std::deque<qint64>>;

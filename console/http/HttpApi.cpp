@@ -115,6 +115,9 @@ void writeSecurityHeaders(QHttpServerResponder &responder, bool page, bool tls)
 constexpr char kSessionCookie[] = "dmr_session";
 // How often open WebSockets' credentials are checked again.
 constexpr int kWebSocketRecheckMs = 5000;
+const QString kLoopbackOnly = QStringLiteral(
+    "reading without signing in is for this machine: ask by localhost or 127.0.0.1, or sign in "
+    "at /login");
 
 QByteArray header(const QHttpServerRequest &request, const QByteArray &name)
 {
@@ -133,6 +136,22 @@ QByteArray cookie(const QHttpServerRequest &request, const QByteArray &name)
 bool sameOrigin(const QHttpServerRequest &request)
 {
     return RequestHeaders::sameOrigin(header(request, "Origin"), header(request, "Host"));
+}
+
+// The HTTP status a device change is answered with.
+int changeStatus(const DeviceChangeResult &result)
+{
+    switch (result.status) {
+    case DeviceChangeResult::Status::NotFound:
+        return 404;
+    case DeviceChangeResult::Status::Refused:
+        return 400;
+    case DeviceChangeResult::Status::Failed:
+        return 500;
+    case DeviceChangeResult::Status::Done:
+        break;
+    }
+    return result.change.kind == DeviceChange::Kind::Delete ? 204 : 200;
 }
 
 // Prometheus's base units: bytes, not KiB; ratios, not percentages.
@@ -369,19 +388,19 @@ bool HttpApi::start(QString *error, bool *insecure)
         [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
             dispatch(request, std::move(responder));
         });
-    // Qt 6.4 hands a connection to its WebSocket server only when a route
-    // took the upgrade request and wrote nothing back; every other path is
-    // refused (logged by qt.httpserver and closed).
+    // Qt 6.4 hands a connection to its WebSocket server whenever a route
+    // matched the upgrade request, whatever that route wrote back: an answer
+    // here does not keep anyone out. acceptWebSockets() does, before a
+    // byte is pushed; this only tells an honest client why.
     m_server->route(QStringLiteral("/ws"),
         [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
             if (header(request, "Upgrade").compare("websocket", Qt::CaseInsensitive) == 0) {
-                // Another site's page may not open it with this one's cookie.
-                if (!sameOrigin(request))
-                    return replyError(responder, Status::Forbidden,
-                        QStringLiteral("WebSocket from another origin"));
-                if (!admit(request, responder, Access::Read))
-                    return;
-                return; // taken: QHttpServer hands the connection over
+                QString why;
+                if (!webSocketAllowed(RequestHeaders::bearer(header(request, "Authorization")),
+                        cookie(request, kSessionCookie), header(request, "Origin"),
+                        header(request, "Host"), &why))
+                    replyError(responder, Status::Forbidden, why);
+                return;
             }
             replyError(responder, Status::UpgradeRequired,
                 QStringLiteral("/ws is a WebSocket endpoint; connect with a WebSocket client"),
@@ -494,7 +513,7 @@ void HttpApi::stop()
     if (m_auth)
         m_auth->flushTokenUse(5000, true);
     qDeleteAll(findChildren<QFutureWatcher<bool> *>(Qt::FindDirectChildrenOnly));
-    m_pendingAudit.clear();
+    m_audit.reset();
     m_socketCredentials.clear();
     m_accountService.reset();
     m_auth.reset();
@@ -604,32 +623,74 @@ void HttpApi::acceptWebSockets()
             socket.release()->deleteLater();
             continue;
         }
-        // What it signed in with, checked again while it stays open: a
-        // session that ends or a token revoked closes it too.
+        // Who it is, from its handshake, before anything is pushed to it;
+        // checked again while it stays open: a session that ends or a token
+        // revoked closes it too.
         QWebSocket *raw = socket.get();
         const QNetworkRequest handshake = raw->request();
-        m_socketCredentials.insert(raw,
-            {RequestHeaders::bearer(handshake.rawHeader("Authorization")),
-                RequestHeaders::cookie(handshake.rawHeader("Cookie"), kSessionCookie)});
+        const SocketCredentials credentials {
+            RequestHeaders::bearer(handshake.rawHeader("Authorization")),
+            RequestHeaders::cookie(handshake.rawHeader("Cookie"), kSessionCookie),
+            raw->origin().toLatin1(), handshake.rawHeader("Host")};
+        QString why;
+        if (!webSocketAllowed(credentials.bearer, credentials.session, credentials.origin,
+                credentials.host, &why)) {
+            noteRefusal(raw->peerAddress().toString(), QStringLiteral("WebSocket: ") + why);
+            socket->close(QWebSocketProtocol::CloseCodePolicyViolated, why);
+            socket.release()->deleteLater();
+            continue;
+        }
+        m_socketCredentials.insert(raw, credentials);
         connect(raw, &QObject::destroyed, this, [this, raw] { m_socketCredentials.remove(raw); });
         m_push->add(std::move(socket));
     }
 }
 
+bool HttpApi::webSocketAllowed(const QByteArray &bearer, const QByteArray &session,
+    const QByteArray &origin, const QByteArray &host, QString *why)
+{
+    // Another site's page may not open it with this one's cookie.
+    if (!RequestHeaders::sameOrigin(origin, host)) {
+        *why = QStringLiteral("WebSocket from another origin");
+        return false;
+    }
+    const Authenticator::Result who = m_auth->authenticate(bearer, session);
+    if (who.databaseError) {
+        *why = who.refusal;
+        return false;
+    }
+    if (who.principal) {
+        if (who.principal->may(Role::Viewer))
+            return true;
+        *why = QStringLiteral("the scrape token reads /metrics and nothing else");
+        return false;
+    }
+    if (!who.refusal.isEmpty()) {
+        *why = QStringLiteral("%1; sign in again").arg(who.refusal);
+        return false;
+    }
+    if (m_authRequired) {
+        *why = QStringLiteral("sign in at /login, or send Authorization: Bearer <token>");
+        return false;
+    }
+    if (!RequestHeaders::isLoopbackHost(host)) {
+        *why = kLoopbackOnly;
+        return false;
+    }
+    return true;
+}
+
 void HttpApi::recheckWebSockets()
 {
     for (auto it = m_socketCredentials.cbegin(); it != m_socketCredentials.cend(); ++it) {
-        const Authenticator::Result who = m_auth->authenticate(it->first, it->second);
-        if (who.databaseError)
+        QString why;
+        if (m_auth->authenticate(it->bearer, it->session).databaseError)
             continue; // not the client's fault; asked again next time
-        const bool anonymousAllowed
-            = !m_authRequired && it->first.isEmpty() && it->second.isEmpty();
-        if (who.principal || anonymousAllowed)
-            continue;
-        qCInfo(lcHttp, "closing a WebSocket from %s: %s",
-            qPrintable(it.key()->peerAddress().toString()), qPrintable(who.refusal));
-        it.key()->close(QWebSocketProtocol::CloseCodePolicyViolated,
-            QStringLiteral("%1; sign in again").arg(who.refusal));
+        if (!webSocketAllowed(it->bearer, it->session, it->origin, it->host, &why)) {
+            qCInfo(lcHttp, "closing a WebSocket from %s: %s",
+                qPrintable(it.key()->peerAddress().toString()), qPrintable(why));
+            it.key()->close(QWebSocketProtocol::CloseCodePolicyViolated, why);
+        }
     }
 }
 
@@ -647,9 +708,7 @@ void HttpApi::dispatch(const QHttpServerRequest &request, QHttpServerResponder &
             continue;
         }
         m_principal = Principal();
-        // A socket (or one at its address, a new connection) may have left
-        // an entry whose answer never went: not this request's.
-        m_pendingAudit.remove(responder.socket());
+        m_audit.reset();
         if (!admit(request, responder, route.access))
             return;
         const bool write = request.method() != Method::Get && request.method() != Method::Head;
@@ -657,15 +716,15 @@ void HttpApi::dispatch(const QHttpServerRequest &request, QHttpServerResponder &
         if (write && route.access != Access::Public && route.access != Access::Report
             && !path.startsWith(QLatin1String("/api/users/"))
             && !path.startsWith(QLatin1String("/api/tokens/"))) {
-            m_pendingAudit.insert(responder.socket(),
-                {m_principal.actor(),
-                    QString::fromLatin1(methodName(int(request.method()))) + QLatin1Char(' ')
-                        + path,
-                    QString(), request.remoteAddress().toString()});
+            m_audit = PendingAudit {m_principal.actor(),
+                QString::fromLatin1(methodName(int(request.method()))) + QLatin1Char(' ') + path,
+                QString(), request.remoteAddress().toString()};
         }
         QStringList captured = match.capturedTexts();
         captured.removeFirst();
         route.handler(request, responder, captured);
+        // Answered (reply() wrote the entry) or taken by an answer to come.
+        m_audit.reset();
         return;
     }
     if (!allowed.isEmpty()) {
@@ -688,7 +747,7 @@ void HttpApi::reply(QHttpServerResponder &responder, Status status, const QByteA
     const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &extra)
 {
     ++m_responses[int(status)];
-    finishAudit(responder, int(status));
+    finishAudit(takeAudit(), int(status));
     responder.writeStatusLine(status);
     responder.writeHeader("Content-Type", contentType);
     responder.writeHeader("Content-Length", QByteArray::number(body.size()));
@@ -702,7 +761,7 @@ void HttpApi::replyEmpty(QHttpServerResponder &responder, Status status,
     const QList<QPair<QByteArray, QByteArray>> &extra)
 {
     ++m_responses[int(status)];
-    finishAudit(responder, int(status));
+    finishAudit(takeAudit(), int(status));
     responder.writeStatusLine(status);
     responder.writeHeader("Cache-Control", "no-store");
     responder.writeHeader("Content-Length", "0");
@@ -725,7 +784,7 @@ void HttpApi::replyError(QHttpServerResponder &responder, Status status, const Q
 }
 
 std::optional<std::optional<Principal>> HttpApi::authenticate(
-    const QHttpServerRequest &request, QHttpServerResponder &responder)
+    const QHttpServerRequest &request, QHttpServerResponder &responder, bool page)
 {
     const QList<QPair<QByteArray, QByteArray>> challenge = {{"WWW-Authenticate", "Bearer"}};
     const QByteArray authorization = header(request, "Authorization");
@@ -745,18 +804,49 @@ std::optional<std::optional<Principal>> HttpApi::authenticate(
         return std::nullopt;
     }
     if (!result.principal && !result.refusal.isEmpty()) {
-        qCInfo(lcHttp, "refused a request from %s: %s",
-            qPrintable(request.remoteAddress().toString()), qPrintable(result.refusal));
+        noteRefusal(request.remoteAddress().toString(), result.refusal);
         QList<QPair<QByteArray, QByteArray>> extra = challenge;
-        // A session that ended: the browser forgets its cookie.
-        if (bearer.isEmpty())
+        // A session that ended: the browser forgets its cookie, and a page
+        // sends it to sign in again.
+        if (bearer.isEmpty()) {
+            if (page) {
+                redirectToLogin(request, responder);
+                return std::nullopt;
+            }
             extra.append({"Set-Cookie", sessionCookie(QByteArray(), 0)});
+        }
         replyError(responder, Status::Unauthorized,
             QStringLiteral("%1; sign in again at /login or use a valid token").arg(result.refusal),
             extra);
         return std::nullopt;
     }
     return result.principal;
+}
+
+void HttpApi::redirectToLogin(const QHttpServerRequest &request, QHttpServerResponder &responder)
+{
+    const QString next = request.url().path(QUrl::FullyEncoded);
+    reply(responder, Status::SeeOther, "text/plain; charset=utf-8", "sign in\n",
+        {{"Location", "/login?next=" + QUrl::toPercentEncoding(next, "/")},
+            {"Cache-Control", "no-store"}, {"Set-Cookie", sessionCookie(QByteArray(), 0)}});
+}
+
+void HttpApi::noteRefusal(const QString &address, const QString &what)
+{
+    // Once a minute per address and reason: whoever keeps knocking fills
+    // neither the log nor memory.
+    const QString key = address + QLatin1Char(' ') + what;
+    qint64 &said = m_refusalNoted[key];
+    const qint64 t = now();
+    if (t - said < 60000)
+        return;
+    if (m_refusalNoted.size() > 10000) {
+        m_refusalNoted.clear();
+        m_refusalNoted.insert(key, t);
+    } else {
+        said = t;
+    }
+    qCInfo(lcHttp, "refused a request from %s: %s", qPrintable(address), qPrintable(what));
 }
 
 bool HttpApi::csrfOk(
@@ -782,7 +872,8 @@ bool HttpApi::admit(
 {
     if (access == Access::Public)
         return true;
-    const std::optional<std::optional<Principal>> who = authenticate(request, responder);
+    const std::optional<std::optional<Principal>> who
+        = authenticate(request, responder, access == Access::Page);
     if (!who)
         return false;
     const bool write = request.method() != Method::Get && request.method() != Method::Head;
@@ -793,13 +884,18 @@ bool HttpApi::admit(
     if (!*who) {
         const bool open = !m_authRequired && !write
             && (access == Access::Page || access == Access::Read || access == Access::Metrics);
+        // An anonymous viewer, on loopback, asking by a name of this
+        // machine: a page elsewhere whose name was pointed at 127.0.0.1 (DNS
+        // rebinding) asks by its own name, and reads nothing.
+        if (open && !RequestHeaders::isLoopbackHost(header(request, "Host"))) {
+            noteRefusal(request.remoteAddress().toString(), QStringLiteral("Host not loopback"));
+            replyError(responder, Status::Forbidden, kLoopbackOnly);
+            return false;
+        }
         if (open)
-            return true; // an anonymous viewer, on loopback
+            return true;
         if (access == Access::Page) {
-            const QString next = request.url().path(QUrl::FullyEncoded);
-            reply(responder, Status::SeeOther, "text/plain; charset=utf-8", "sign in\n",
-                {{"Location", "/login?next=" + QUrl::toPercentEncoding(next, "/")},
-                    {"Cache-Control", "no-store"}});
+            redirectToLogin(request, responder);
             return false;
         }
         replyError(responder, Status::Unauthorized,
@@ -1026,11 +1122,15 @@ void HttpApi::changeDevice(const QHttpServerRequest &request, QHttpServerRespond
     // it writes nothing if the client has gone meanwhile (its socket with it).
     auto pending = std::make_shared<QHttpServerResponder>(std::move(responder));
     const QPointer<QTcpSocket> socket = pending->socket();
-    m_changeDevice(*change, this, [this, pending, socket](const DeviceChangeResult &result) {
-        applyDeviceChange(result);
-        if (socket && socket->state() == QAbstractSocket::ConnectedState)
-            answerChange(*pending, result);
-    });
+    // Recorded with what the writer did, whether or not the client waited.
+    m_changeDevice(*change, this,
+        [this, pending, socket, audit = takeAudit()](const DeviceChangeResult &result) {
+            applyDeviceChange(result);
+            m_audit = audit;
+            if (socket && socket->state() == QAbstractSocket::ConnectedState)
+                answerChange(*pending, result);
+            finishAudit(takeAudit(), changeStatus(result));
+        });
 }
 
 void HttpApi::forwardToAlerts(
@@ -1049,13 +1149,16 @@ void HttpApi::forwardToAlerts(
     alert.user = m_principal.actor();
     auto pending = std::make_shared<QHttpServerResponder>(std::move(responder));
     const QPointer<QTcpSocket> socket = pending->socket();
-    m_alertCall(alert, this, [this, pending, socket](const AlertReply &answer) {
-        if (!socket || socket->state() != QAbstractSocket::ConnectedState)
-            return;
-        if (answer.status == 204)
-            return replyEmpty(*pending, Status::NoContent);
-        replyJson(*pending, answer.json, Status(answer.status));
-    });
+    m_alertCall(
+        alert, this, [this, pending, socket, audit = takeAudit()](const AlertReply &answer) {
+            // Recorded with what alerting did, whether or not the client waited.
+            finishAudit(audit, answer.status);
+            if (!socket || socket->state() != QAbstractSocket::ConnectedState)
+                return;
+            if (answer.status == 204)
+                return replyEmpty(*pending, Status::NoContent);
+            replyJson(*pending, answer.json, Status(answer.status));
+        });
 }
 
 void HttpApi::pushAlerts(const QJsonArray &alerts)
@@ -1582,6 +1685,10 @@ void HttpApi::login(const QHttpServerRequest &request, QHttpServerResponder &res
     if (name.isEmpty() || password.isEmpty())
         return replyError(
             responder, Status::BadRequest, QStringLiteral("give \"name\" and \"password\""));
+    // For the log and the audit log: a name as typed may be anything (a
+    // password in the wrong field, line breaks).
+    const QString shown
+        = AccountService::validName(name) ? name : QStringLiteral("(not a valid name)");
     if (const qint64 wait = m_limiter.retryAfterMs(address, name); wait > 0) {
         ++m_logins[QStringLiteral("rate_limited")];
         const qint64 seconds = (wait + 999) / 1000;
@@ -1593,9 +1700,8 @@ void HttpApi::login(const QHttpServerRequest &request, QHttpServerResponder &res
             if (m_refusalNoted.size() > 10000)
                 m_refusalNoted.clear();
             qCWarning(lcHttp, "refused a login as %s from %s: too many failed logins (for %lld s)",
-                qPrintable(name.left(64)), qPrintable(address), qlonglong(seconds));
-            audit(QStringLiteral("login refused (rate limit)"), name.left(64), address, 429,
-                name.left(64));
+                qPrintable(shown), qPrintable(address), qlonglong(seconds));
+            audit(QStringLiteral("login refused (rate limit)"), shown, address, 429, shown);
         }
         return replyError(responder, Status::TooManyRequests,
             QStringLiteral("too many failed logins from this address or for this user; try "
@@ -1617,6 +1723,9 @@ void HttpApi::login(const QHttpServerRequest &request, QHttpServerResponder &res
         return replyError(responder, Status::ServiceUnavailable,
             QStringLiteral("the accounts database cannot be read: %1").arg(error));
     ++m_loginsInFlight;
+    // Counted as failed from now on: the checks in flight count against the
+    // limits too, and a good password takes its failure back.
+    m_limiter.failed(address, name);
     const QByteArray hash = *user ? (*user)->passwordHash : QByteArray();
     QFuture<bool> check = QtConcurrent::run(m_hashPool, [hash, password] {
         if (hash.isEmpty()) {
@@ -1630,22 +1739,21 @@ void HttpApi::login(const QHttpServerRequest &request, QHttpServerResponder &res
     auto *watcher = new QFutureWatcher<bool>(this);
     const std::optional<AccountStore::User> found = *user;
     connect(watcher, &QFutureWatcher<bool>::finished, this,
-        [this, watcher, pending, socket, found, name, address] {
+        [this, watcher, pending, socket, found, name, shown, address] {
             watcher->deleteLater();
             --m_loginsInFlight;
             const bool ok = watcher->result() && found;
             if (!ok) {
-                m_limiter.failed(address, name);
                 ++m_logins[QStringLiteral("failed")];
-                qCWarning(lcHttp, "failed login as %s from %s", qPrintable(name.left(64)),
-                    qPrintable(address));
-                audit(QStringLiteral("login failed"), name.left(64), address, 401, name.left(64));
+                qCWarning(
+                    lcHttp, "failed login as %s from %s", qPrintable(shown), qPrintable(address));
+                audit(QStringLiteral("login failed"), shown, address, 401, shown);
                 if (socket && socket->state() == QAbstractSocket::ConnectedState)
                     replyError(
                         *pending, Status::Unauthorized, QStringLiteral("wrong name or password"));
                 return;
             }
-            m_limiter.succeeded(name);
+            m_limiter.succeeded(address, name);
             QString why;
             const std::optional<Authenticator::NewSession> session
                 = m_auth->startSession(found->id, address, &why);
@@ -1654,11 +1762,11 @@ void HttpApi::login(const QHttpServerRequest &request, QHttpServerResponder &res
                     lcHttp, "cannot start a session for %s: %s", qPrintable(name), qPrintable(why));
                 if (socket && socket->state() == QAbstractSocket::ConnectedState)
                     replyError(*pending, Status::ServiceUnavailable,
-                        QStringLiteral("cannot start a session: %1").arg(why));
+                        QStringLiteral("cannot start a session: %1").arg(why),
+                        {{"Retry-After", "1"}});
                 return;
             }
             ++m_logins[QStringLiteral("ok")];
-            m_accounts->noteLogin(found->id, now(), &why);
             qCInfo(lcHttp, "%s signed in from %s", qPrintable(found->name), qPrintable(address));
             audit(QStringLiteral("login"), found->name, address, 200, found->name);
             Principal principal;
@@ -1689,7 +1797,7 @@ void HttpApi::logout(const QHttpServerRequest &request, QHttpServerResponder &re
     QString error;
     if (!m_auth->endSession(id, &error))
         return replyError(responder, Status::ServiceUnavailable,
-            QStringLiteral("cannot end the session: %1").arg(error));
+            QStringLiteral("cannot end the session: %1").arg(error), {{"Retry-After", "1"}});
     qCInfo(lcHttp, "%s signed out", qPrintable(who.principal->name));
     audit(QStringLiteral("logout"), who.principal->name, request.remoteAddress().toString(), 204,
         who.principal->name);
@@ -1706,12 +1814,41 @@ void HttpApi::accounts(
     call.body = request.body();
     call.principal = m_principal;
     call.address = request.remoteAddress().toString();
-    const AccountReply answer = m_accountService->handle(call);
-    if (call.method != "GET")
-        m_auth->forget(); // a revoked token, a changed role: now, not in a moment
-    if (answer.status == 204)
-        return replyEmpty(responder, Status::NoContent);
-    replyJson(responder, answer.json, Status(answer.status));
+    // Someone changing their own password sends the old one: a guess, held
+    // to the sign-in limits like one.
+    const bool guess = call.method == "PUT" && path.value(0) == QLatin1String("users")
+        && !m_principal.may(Role::Admin);
+    const QString name = path.value(1);
+    if (guess) {
+        if (const qint64 wait = m_limiter.retryAfterMs(call.address, name); wait > 0) {
+            const qint64 seconds = (wait + 999) / 1000;
+            return replyError(responder, Status::TooManyRequests,
+                QStringLiteral("too many wrong passwords; try again in %1 s").arg(seconds),
+                {{"Retry-After", QByteArray::number(seconds)}});
+        }
+    }
+    const auto answered = [this, guess, name, address = call.address, write = call.method != "GET"](
+                              QHttpServerResponder &r, const AccountReply &answer) {
+        if (guess && answer.wrongPassword) {
+            m_limiter.failed(address, name);
+            ++m_logins[QStringLiteral("failed")];
+        }
+        if (write)
+            m_auth->forget(); // a revoked token, a changed role: now, not in a moment
+        if (answer.status == 204)
+            return replyEmpty(r, Status::NoContent);
+        replyJson(r, answer.json, Status(answer.status));
+    };
+    if (!m_accountCall)
+        return answered(responder, m_accountService->handle(call));
+    // On the accounts thread: a password hashed or a lock waited for there
+    // holds up no other request.
+    auto pending = std::make_shared<QHttpServerResponder>(std::move(responder));
+    const QPointer<QTcpSocket> socket = pending->socket();
+    m_accountCall(call, this, [pending, socket, answered](const AccountReply &answer) {
+        if (socket && socket->state() == QAbstractSocket::ConnectedState)
+            answered(*pending, answer);
+    });
 }
 
 void HttpApi::audit(const QString &action, const QString &target, const QString &address,
@@ -1720,14 +1857,17 @@ void HttpApi::audit(const QString &action, const QString &target, const QString 
     m_accountService->audit(actor, address, action, target, status);
 }
 
-void HttpApi::finishAudit(QHttpServerResponder &responder, int status)
+std::optional<HttpApi::PendingAudit> HttpApi::takeAudit()
 {
-    const auto it = m_pendingAudit.find(responder.socket());
-    if (it == m_pendingAudit.end())
-        return;
-    const PendingAudit entry = *it;
-    m_pendingAudit.erase(it);
-    audit(entry.action, entry.target, entry.address, status, entry.actor);
+    std::optional<PendingAudit> audit = std::move(m_audit);
+    m_audit.reset();
+    return audit;
+}
+
+void HttpApi::finishAudit(const std::optional<PendingAudit> &entry, int status)
+{
+    if (entry)
+        audit(entry->action, entry->target, entry->address, status, entry->actor);
 }
 
 } // namespace dmr::console

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "alerts/AlertRequest.h"
+#include "auth/AccountService.h"
 #include "auth/LoginLimiter.h"
 #include "auth/Principal.h"
 #include "ingest/AcceptedReport.h"
@@ -30,7 +31,6 @@ class QTimer;
 
 namespace dmr::console {
 
-class AccountService;
 class AccountStore;
 class Authenticator;
 class Database;
@@ -92,6 +92,13 @@ public:
 
     // Before start(): without it the alerting paths answer 503.
     void setAlertCall(AlertCall call) { m_alertCall = std::move(call); }
+    // Hands a request about users, tokens or the audit log to the accounts
+    // thread, as the principal it names; the answer comes to done() on the
+    // thread of `context`. Thread-safe; never blocks.
+    using AccountCall = std::function<void(
+        const AccountRequest &, QObject *context, std::function<void(const AccountReply &)> done)>;
+    // Before start(): without it, accounts are answered on this thread.
+    void setAccountCall(AccountCall call) { m_accountCall = std::move(call); }
 
     // Opens the database, fills the cache and listens. Call on the API's
     // thread. *insecure: it refused to serve beyond loopback with no user
@@ -165,8 +172,10 @@ private:
     bool admit(const QHttpServerRequest &request, QHttpServerResponder &responder, Access access);
     // What the request presents, looked up; nullopt (and answered) when it
     // presents something that is refused.
+    // `page`: a refused cookie sends the browser to sign in again.
     std::optional<std::optional<Principal>> authenticate(
-        const QHttpServerRequest &request, QHttpServerResponder &responder);
+        const QHttpServerRequest &request, QHttpServerResponder &responder, bool page = false);
+    void redirectToLogin(const QHttpServerRequest &request, QHttpServerResponder &responder);
     bool csrfOk(const QHttpServerRequest &request, const Principal &principal,
         QHttpServerResponder &responder);
     bool startRedirect(QString *error);
@@ -179,9 +188,29 @@ private:
     QByteArray sessionCookie(const QByteArray &value, qint64 maxAgeSeconds) const;
     void audit(const QString &action, const QString &target, const QString &address, int status,
         const QString &actor);
-    // The audit entry of the request being answered on `socket`: written
-    // with the status it is answered with.
-    void finishAudit(QHttpServerResponder &responder, int status);
+    struct PendingAudit
+    {
+        QString actor;
+        QString action;
+        QString target;
+        QString address;
+    };
+    // The audit entry of the request being dispatched, for an answer that
+    // comes later (the writer's, alerting's); reply() takes it otherwise.
+    std::optional<PendingAudit> takeAudit();
+    void finishAudit(const std::optional<PendingAudit> &entry, int status);
+    struct SocketCredentials
+    {
+        QByteArray bearer;
+        QByteArray session;
+        QByteArray origin;
+        QByteArray host;
+    };
+    // Whether a WebSocket with these may be pushed to; *why when not.
+    bool webSocketAllowed(const QByteArray &bearer, const QByteArray &session,
+        const QByteArray &origin, const QByteArray &host, QString *why);
+    // A refusal logged once a minute per address (and `what`).
+    void noteRefusal(const QString &address, const QString &what);
     void replyEmpty(QHttpServerResponder &responder, Status status,
         const QList<QPair<QByteArray, QByteArray>> &extra = {});
     const DeviceOverview *deviceOr404(const QString &uuid, QHttpServerResponder &responder);
@@ -215,14 +244,6 @@ private:
     void acceptWebSockets();
     void recheckWebSockets();
 
-    struct PendingAudit
-    {
-        QString actor;
-        QString action;
-        QString target;
-        QString address;
-    };
-
     Options m_options;
     bool m_tls = false;
     QSslConfiguration m_sslConfiguration;
@@ -238,9 +259,9 @@ private:
     QHash<QString, qint64> m_refusalNoted; // address -> when a refusal was last logged
     // The principal of the request being dispatched (handlers run within dispatch).
     Principal m_principal;
-    QHash<QTcpSocket *, PendingAudit> m_pendingAudit;
-    // What each WebSocket client signed in with: a bearer token, a session id.
-    QHash<QWebSocket *, QPair<QByteArray, QByteArray>> m_socketCredentials;
+    std::optional<PendingAudit> m_audit; // of the request being dispatched
+    // What each WebSocket client signed in with, from its handshake.
+    QHash<QWebSocket *, SocketCredentials> m_socketCredentials;
     QTimer *m_recheck = nullptr;
     QTimer *m_accountsFlush = nullptr; // audit entries and token uses that waited
     QHttpServer *m_redirectServer = nullptr;
@@ -250,6 +271,7 @@ private:
     QueueSize m_queued;
     ChangeDevice m_changeDevice;
     AlertCall m_alertCall;
+    AccountCall m_accountCall;
     std::unique_ptr<StoreReader> m_reader;
     std::unique_ptr<DeviceCache> m_cache;
     QHttpServer *m_server = nullptr;

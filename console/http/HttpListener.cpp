@@ -6,6 +6,7 @@
 
 #include <QSslSocket>
 #include <QTimer>
+#include <memory>
 
 namespace dmr::console {
 
@@ -14,6 +15,7 @@ namespace {
 // Long enough for a slow board on a slow link; short enough that sockets
 // opened and left silent do not pile up.
 constexpr int kHandshakeMs = 10000;
+constexpr int kMaxHandshaking = 256;
 
 } // namespace
 
@@ -44,6 +46,27 @@ void HttpListener::incomingConnection(qintptr socketDescriptor)
         delete socket;
         return;
     }
+    // Connections that never finish their handshake hold a descriptor each
+    // for kHandshakeMs: past a bound, new ones are closed at once.
+    if (m_handshaking >= kMaxHandshaking) {
+        socket->abort();
+        socket->deleteLater();
+        if (++m_handshakesRefused == 1 || m_handshakesRefused % 1000 == 0)
+            qCWarning(lcHttp, "%llu TLS connections refused: %d handshakes already waiting",
+                static_cast<unsigned long long>(m_handshakesRefused), kMaxHandshaking);
+        return;
+    }
+    ++m_handshaking;
+    // Once, whichever comes first: encrypted, or the socket going.
+    auto counted = std::make_shared<bool>(true);
+    const auto done = [this, counted] {
+        if (*counted) {
+            *counted = false;
+            --m_handshaking;
+        }
+    };
+    connect(socket, &QSslSocket::encrypted, this, done);
+    connect(socket, &QObject::destroyed, this, done);
     socket->setSslConfiguration(m_ssl);
     connect(socket, &QSslSocket::encrypted, this, [this, socket] { ready(socket); });
     connect(socket, &QSslSocket::sslErrors, socket, [socket](const QList<QSslError> &errors) {

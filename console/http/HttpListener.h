@@ -36,6 +36,8 @@ private:
     qint64 m_maxBodyBytes;
     bool m_tls = false;
     QSslConfiguration m_ssl;
+    int m_handshaking = 0; // TLS sockets not yet handed to QHttpServer
+    quint64 m_handshakesRefused = 0;
 };
 
 } // namespace dmr::console

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "http/RequestHeaders.h"
 
+#include <QHostAddress>
 #include <QString>
 #include <QUrl>
 
@@ -44,6 +45,22 @@ bool sameOrigin(const QByteArray &origin, const QByteArray &host)
         return h;
     };
     return bare(named).compare(bare(expected), Qt::CaseInsensitive) == 0;
+}
+
+bool isLoopbackHost(const QByteArray &host)
+{
+    if (host.isEmpty())
+        return true;
+    QString name = QString::fromLatin1(host).toLower();
+    if (name.startsWith(QLatin1Char('['))) {
+        name = name.mid(1, name.indexOf(QLatin1Char(']')) - 1);
+    } else if (name.count(QLatin1Char(':')) == 1) {
+        name = name.section(QLatin1Char(':'), 0, 0);
+    }
+    if (name == QLatin1String("localhost") || name.endsWith(QLatin1String(".localhost")))
+        return true;
+    const QHostAddress address(name);
+    return !address.isNull() && address.isLoopback();
 }
 
 } // namespace dmr::console::RequestHeaders

@@ -19,6 +19,10 @@ QByteArray bearer(const QByteArray &authorization);
 // this origin's cookie (CSRF), nor open its WebSocket. No Origin: not a
 // browser's cross-site request, so true.
 bool sameOrigin(const QByteArray &origin, const QByteArray &host);
+// Whether a Host header names this machine's loopback: localhost (and
+// *.localhost), 127.0.0.0/8 or [::1], with any port; true when there is no
+// Host (HTTP/1.0, not a browser).
+bool isLoopbackHost(const QByteArray &host);
 
 } // namespace RequestHeaders
 

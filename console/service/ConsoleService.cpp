@@ -333,19 +333,42 @@ QString ConsoleService::localUser()
 void ConsoleService::accountRequest(
     AccountRequest request, QObject *context, std::function<void(const AccountReply &)> done)
 {
-    if (!m_accounts) {
-        m_accountsThread = new QThread(this);
-        m_accountsThread->setObjectName(QStringLiteral("accounts"));
-        m_accounts = new AccountHost(m_config.database);
-        m_accounts->moveToThread(m_accountsThread);
-        // Deleted on its thread, with its database connection.
-        connect(m_accountsThread, &QThread::finished, m_accounts, &QObject::deleteLater);
-        m_accountsThread->start();
-    }
+    request.principal = Principal();
     request.principal.kind = Principal::Kind::Local;
     request.principal.name = localUser();
     request.principal.role = Role::Admin;
     request.address = QStringLiteral("local");
+    startAccounts();
+    accountCall(request, context, std::move(done));
+}
+
+void ConsoleService::startAccounts()
+{
+    if (m_accounts)
+        return;
+    m_accountsThread = new QThread(this);
+    m_accountsThread->setObjectName(QStringLiteral("accounts"));
+    m_accounts = new AccountHost(m_config.database);
+    m_accounts->moveToThread(m_accountsThread);
+    // Deleted on its thread, with its database connection.
+    connect(m_accountsThread, &QThread::finished, m_accounts, &QObject::deleteLater);
+    m_accountsThread->start();
+}
+
+void ConsoleService::accountCall(
+    const AccountRequest &request, QObject *context, std::function<void(const AccountReply &)> done)
+{
+    // Made on this object's thread (startHttp, the window's first request),
+    // never here: the REST API calls from its own.
+    if (!m_accounts) {
+        QMetaObject::invokeMethod(
+            context,
+            [done] {
+                done({503, QByteArrayLiteral("{\"error\":\"accounts are not running\"}")});
+            },
+            Qt::QueuedConnection);
+        return;
+    }
     auto *relay = new AccountReplyRelay;
     connect(relay, &AccountReplyRelay::answered, context, std::move(done), Qt::QueuedConnection);
     QMetaObject::invokeMethod(m_accounts, [host = m_accounts, request, relay] {
@@ -383,6 +406,11 @@ bool ConsoleService::startHttp(QString *startError)
     m_http->setAlertCall([this](const AlertRequest &request, QObject *context,
                              std::function<void(const AlertReply &)> done) {
         alertRequest(request, context, std::move(done));
+    });
+    startAccounts();
+    m_http->setAccountCall([this](const AccountRequest &request, QObject *context,
+                               std::function<void(const AccountReply &)> done) {
+        accountCall(request, context, std::move(done));
     });
     m_http->moveToThread(m_httpThread);
     if (m_alerts) {

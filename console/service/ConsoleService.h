@@ -95,6 +95,10 @@ public:
         AccountRequest request, QObject *context, std::function<void(const AccountReply &)> done);
     // "desktop:" and the login name: who the window is in the audit log.
     static QString localUser();
+    // accountRequest() as the principal the request names (the REST API's
+    // caller, already authenticated). Thread-safe; never waits.
+    void accountCall(const AccountRequest &request, QObject *context,
+        std::function<void(const AccountReply &)> done);
 
 signals:
     void devicesUpdated(const QList<DeviceSnapshot> &devices);
@@ -112,6 +116,8 @@ private:
     bool startHttp(QString *error);
     void stopHttp();
     void startAlerts();
+    // The accounts thread (AccountHost), once; on this object's thread.
+    void startAccounts();
     void stopAlerts();
 
     ConsoleConfig m_config;

@@ -159,14 +159,31 @@ int runTlsCommand(const QStringList &arguments)
         reinterpret_cast<const unsigned char *>(commonName.constData()), -1, -1, 0);
     X509_set_issuer_name(x, subject);
     QStringList names;
-    for (const QString &host : hosts)
-        names.append(
-            (QHostAddress(host).isNull() ? QStringLiteral("DNS:") : QStringLiteral("IP:")) + host);
+    QStringList permitted;
+    for (const QString &host : hosts) {
+        const QHostAddress address(host);
+        if (address.isNull()) {
+            names.append(QStringLiteral("DNS:") + host);
+            permitted.append(QStringLiteral("permitted;DNS:") + host);
+        } else {
+            names.append(QStringLiteral("IP:") + host);
+            const bool v4 = address.protocol() == QAbstractSocket::IPv4Protocol;
+            permitted.append(
+                QStringLiteral("permitted;IP:%1/%2")
+                    .arg(address.toString(),
+                        v4 ? QStringLiteral("255.255.255.255")
+                           : QStringLiteral("FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF")));
+        }
+    }
     // Its own issuer, so that a client given it as the one trusted
     // certificate (curl --cacert, Python's ssl, Qt) can build the chain
-    // without partial-chain tricks; pathlen:0 lets it issue nothing else.
+    // without partial-chain tricks. Whoever trusts it system-wide trusts no
+    // more than these hosts: the name constraints hold anything its key
+    // might sign to them (pathlen:0 forbids intermediate CAs).
     if (!addExtension(x, NID_basic_constraints, "critical,CA:TRUE,pathlen:0")
         || !addExtension(x, NID_key_usage, "critical,digitalSignature,keyCertSign")
+        || !addExtension(
+            x, NID_name_constraints, ("critical," + permitted.join(QLatin1Char(','))).toUtf8())
         || !addExtension(x, NID_ext_key_usage, "serverAuth")
         || !addExtension(x, NID_subject_alt_name, names.join(QLatin1Char(',')).toUtf8())
         || !addExtension(x, NID_subject_key_identifier, "hash"))

@@ -67,9 +67,12 @@ void TestLoginLimiter::successClearsTheNameOnly()
     for (int i = 0; i < 3; ++i)
         l.failed(QStringLiteral("192.0.2.1"), QStringLiteral("carol"));
     QVERIFY(l.retryAfterMs(QStringLiteral("192.0.2.9"), QStringLiteral("carol")) > 0);
-    l.succeeded(QStringLiteral("carol"));
+    // From another address, counted as failed while it runs, then good.
+    l.failed(QStringLiteral("192.0.2.9"), QStringLiteral("carol"));
+    l.succeeded(QStringLiteral("192.0.2.9"), QStringLiteral("carol"));
     QCOMPARE(l.retryAfterMs(QStringLiteral("192.0.2.9"), QStringLiteral("carol")), 0);
-    // The address keeps its three: one more and it waits.
+    QCOMPARE(l.retryAfterMs(QStringLiteral("192.0.2.9"), QStringLiteral("someone")), 0);
+    // The first address keeps its three: one more and it waits.
     l.failed(QStringLiteral("192.0.2.1"), QStringLiteral("dave"));
     QVERIFY(l.retryAfterMs(QStringLiteral("192.0.2.1"), QStringLiteral("erin")) > 0);
 }

@@ -79,6 +79,7 @@ private slots:
     void statsHealthAndMetrics();
     void metricsPassPromtool();
     void staticPages();
+    void openReadsAreForLoopbackNamesOnly();
     void webSocketPushesUpdates();
     void healthzFailsWhileWritesFail();
     void occasionalClientGetsAFreshList();
@@ -929,6 +930,30 @@ void TestHttpApi::staticPages()
     QVERIFY(device.headers.value("content-type").startsWith("text/html"));
     QCOMPARE(request("GET", QStringLiteral("/static/../index.html")).status, 404);
     QCOMPARE(request("GET", QStringLiteral("/static/missing.js")).status, 404);
+}
+
+void TestHttpApi::openReadsAreForLoopbackNamesOnly()
+{
+    // Reads without signing in are open on loopback, to this machine's
+    // names: a page whose name an attacker pointed at 127.0.0.1 (DNS
+    // rebinding) asks by that name, and is refused.
+    const auto get = [this](const QByteArray &host) {
+        QTcpSocket raw;
+        raw.connectToHost(QHostAddress::LocalHost, m_service->httpPort());
+        if (!raw.waitForConnected(5000))
+            return QByteArray();
+        raw.write("GET /api/devices/ HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
+        QByteArray answer;
+        while (raw.waitForReadyRead(5000))
+            answer += raw.readAll();
+        return answer.left(12);
+    };
+    const QByteArray port = QByteArray::number(m_service->httpPort());
+    QCOMPARE(get("127.0.0.1:" + port), QByteArray("HTTP/1.1 200"));
+    QCOMPARE(get("localhost:" + port), QByteArray("HTTP/1.1 200"));
+    QCOMPARE(get("[::1]:" + port), QByteArray("HTTP/1.1 200"));
+    QCOMPARE(get("evil.example:" + port), QByteArray("HTTP/1.1 403"));
+    QCOMPARE(get("192.0.2.1:" + port), QByteArray("HTTP/1.1 403"));
 }
 
 void TestHttpApi::webSocketPushesUpdates()

@@ -13,6 +13,7 @@
 #include "store/Database.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -25,6 +26,7 @@
 #include <QSignalSpy>
 #include <QSslConfiguration>
 #include <QStandardPaths>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QWebSocket>
@@ -86,6 +88,9 @@ private slots:
     void sessionCookieAndCsrf();
     void expiredSessionIsRefused();
     void tokenRoleIsCappedByItsOwner();
+    void tokensMintNoTokens();
+    void rawWebSocketWithoutCredentialsGetsNothing();
+    void ownPasswordGuessesAreLimited();
     void passwordsNeverInLogsAnswersOrDatabase();
     void loginAttemptsAreLimited();
     void refusesToStartExposedWithoutCredentials();
@@ -245,9 +250,11 @@ QList<TestHttpAuth::Call> TestHttpAuth::calls()
         {"PUT", QStringLiteral("/api/users/nobody/"), "{}", QStringLiteral("admin")},
         {"DELETE", QStringLiteral("/api/users/nobody/"), {}, QStringLiteral("admin")},
         {"GET", QStringLiteral("/api/tokens/"), {}, QStringLiteral("signed")},
-        {"POST", QStringLiteral("/api/tokens/"), "{}", QStringLiteral("signed")},
+        // The callers here are tokens: below an admin's, a token makes and
+        // revokes no tokens (a signed-in user does: sessionCookieAndCsrf).
+        {"POST", QStringLiteral("/api/tokens/"), "{}", QStringLiteral("admin")},
         {"GET", QStringLiteral("/api/tokens/999999/"), {}, QStringLiteral("signed")},
-        {"DELETE", QStringLiteral("/api/tokens/999999/"), {}, QStringLiteral("signed")},
+        {"DELETE", QStringLiteral("/api/tokens/999999/"), {}, QStringLiteral("admin")},
         {"GET", QStringLiteral("/api/audit/"), {}, QStringLiteral("admin")},
         {"GET", QStringLiteral("/api/stats/"), {}, QStringLiteral("read")},
         {"GET", QStringLiteral("/api/devices/"), {}, QStringLiteral("read")},
@@ -490,6 +497,16 @@ void TestHttpAuth::sessionCookieAndCsrf()
                     QStringLiteral("http://127.0.0.1:%1").arg(m_service->httpPort()).toLatin1()}})
             .status,
         404);
+    // A signed-in user makes their own tokens, at most at their role.
+    const Response own = api("POST", QStringLiteral("/api/tokens/"), R"({"name": "laptop"})",
+        {withCookie, {"X-CSRF-Token", csrf}});
+    QCOMPARE(own.status, 201);
+    QCOMPARE(own.json()[QStringLiteral("role")].toString(), QStringLiteral("operator"));
+    QCOMPARE(own.json()[QStringLiteral("user")].toString(), QStringLiteral("operator"));
+    QCOMPARE(api("POST", QStringLiteral("/api/tokens/"), R"({"name": "x", "role": "admin"})",
+                 {withCookie, {"X-CSRF-Token", csrf}})
+                 .status,
+        403);
     // The role still counts: an operator's session may not make rules.
     QCOMPARE(api("POST", QStringLiteral("/api/rules/"), "{}", {withCookie, {"X-CSRF-Token", csrf}})
                  .status,
@@ -532,8 +549,9 @@ void TestHttpAuth::expiredSessionIsRefused()
         QString error;
         QVERIFY2(database.open(databasePath(), &error), qPrintable(error));
         AccountStore store(database.sql());
-        QVERIFY2(store.addSession(Secret::digest(id), m_viewerId, Secret::randomToken(),
-                     QStringLiteral("127.0.0.1"), now() - 13 * 3600000, now() - 3600000, &error),
+        QVERIFY2(
+            store.addSession(Secret::digest(id), m_viewerId, Secret::randomToken(),
+                QStringLiteral("127.0.0.1"), now() - 13 * 3600000, now() - 3600000, 5000, &error),
             qPrintable(error));
     }
     const Response response
@@ -544,9 +562,11 @@ void TestHttpAuth::expiredSessionIsRefused()
         response.body);
     // The browser is told to forget it.
     QVERIFY(response.headers.value("set-cookie").contains("Max-Age=0"));
-    // A page sends the browser to sign in again.
+    // A page sends the browser to sign in again, and to forget the cookie.
     const Response page = api("GET", QStringLiteral("/"), {}, {{"Cookie", "dmr_session=" + id}});
-    QCOMPARE(page.status, 401);
+    QCOMPARE(page.status, 303);
+    QVERIFY(page.headers.value("location").startsWith("/login?next="));
+    QVERIFY(page.headers.value("set-cookie").contains("Max-Age=0"));
 }
 
 void TestHttpAuth::tokenRoleIsCappedByItsOwner()
@@ -577,7 +597,8 @@ void TestHttpAuth::tokenRoleIsCappedByItsOwner()
     QCOMPARE(listed.status, 200);
     QVERIFY(!listed.json().object().contains(QStringLiteral("token")));
     // Nobody else's token is a viewer's to see or revoke.
-    QCOMPARE(api("DELETE", QStringLiteral("/api/tokens/%1/").arg(id), {}, {viewer}).status, 404);
+    QCOMPARE(api("GET", QStringLiteral("/api/tokens/%1/").arg(id), {}, {viewer}).status, 404);
+    QCOMPARE(api("DELETE", QStringLiteral("/api/tokens/%1/").arg(id), {}, {viewer}).status, 403);
     QCOMPARE(api("DELETE", QStringLiteral("/api/tokens/%1/").arg(id), {}, {admin}).status, 204);
     const Response revoked = api("GET", QStringLiteral("/api/devices/"), {}, {grafana});
     QCOMPARE(revoked.status, 401);
@@ -602,6 +623,78 @@ void TestHttpAuth::tokenRoleIsCappedByItsOwner()
             || (entry[QStringLiteral("user")].toString() == QLatin1String("viewer")
                 && entry[QStringLiteral("status")].toInt() == 403);
     QVERIFY(escalation);
+}
+
+void TestHttpAuth::tokensMintNoTokens()
+{
+    // An admin's token for a device, with an operator's role: it may post
+    // reports, not make itself an admin's token or revoke its owner's.
+    const QPair<QByteArray, QByteArray> admin {
+        "Authorization", "Bearer " + m_tokens.value(QStringLiteral("admin"))};
+    const Response made = api("POST", QStringLiteral("/api/tokens/"),
+        R"({"name": "device", "role": "operator"})", {admin});
+    QCOMPARE(made.status, 201);
+    const QPair<QByteArray, QByteArray> device {
+        "Authorization", "Bearer " + made.json()[QStringLiteral("token")].toString().toLatin1()};
+    for (const QByteArray &body :
+        {QByteArray(R"({"name": "escalate"})"), QByteArray(R"({"name": "e", "role": "admin"})"),
+            QByteArray(R"({"name": "e", "role": "viewer"})")}) {
+        const Response refused = api("POST", QStringLiteral("/api/tokens/"), body, {device});
+        QCOMPARE(refused.status, 403);
+        QVERIFY(refused.json()[QStringLiteral("error")].toString().contains(
+            QStringLiteral("cannot make or revoke tokens")));
+    }
+    // Not even the admin's own token, which it can see.
+    const QJsonArray own = api("GET", QStringLiteral("/api/tokens/"), {}, {device}).json().array();
+    QVERIFY(!own.isEmpty());
+    const int first = own.last()[QStringLiteral("id")].toInt();
+    QCOMPARE(api("DELETE", QStringLiteral("/api/tokens/%1/").arg(first), {}, {device}).status, 403);
+    QCOMPARE(api("GET", QStringLiteral("/api/devices/"), {}, {admin}).status, 200);
+}
+
+void TestHttpAuth::rawWebSocketWithoutCredentialsGetsNothing()
+{
+    // Qt 6.4 upgrades a matched /ws request whatever the route answered: a
+    // client that reads past the refusal must still be given nothing.
+    QTcpSocket raw;
+    raw.connectToHost(QHostAddress::LocalHost, m_service->httpPort());
+    QVERIFY(raw.waitForConnected(5000));
+    raw.write(
+        QByteArrayLiteral("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                          "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                          "Sec-WebSocket-Version: 13\r\n\r\n"));
+    QByteArray received;
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < 3000 && raw.state() == QAbstractSocket::ConnectedState) {
+        raw.waitForReadyRead(200);
+        received += raw.readAll();
+    }
+    received += raw.readAll();
+    QVERIFY2(received.startsWith("HTTP/1.1 403"), received.left(200));
+    QVERIFY2(!received.contains("\"devices\""), received.left(400));
+    QVERIFY2(!received.contains("\"uuid\""), received.left(400));
+}
+
+void TestHttpAuth::ownPasswordGuessesAreLimited()
+{
+    // A stolen session or token that guesses its user's password through
+    // a password change meets the sign-in limits.
+    const QPair<QByteArray, QByteArray> operatorToken {
+        "Authorization", "Bearer " + m_tokens.value(QStringLiteral("operator"))};
+    for (int i = 0; i < 5; ++i) {
+        const Response wrong = api("PUT", QStringLiteral("/api/users/operator/"),
+            QJsonDocument(QJsonObject {{"password", "new-password-123"},
+                              {"current_password", QStringLiteral("guess-%1").arg(i)}})
+                .toJson(),
+            {operatorToken});
+        QCOMPARE(wrong.status, 403);
+    }
+    const Response limited = api("PUT", QStringLiteral("/api/users/operator/"),
+        R"({"password": "new-password-123", "current_password": "operator-pass-123456"})",
+        {operatorToken});
+    QCOMPARE(limited.status, 429);
+    QVERIFY(limited.headers.value("retry-after").toInt() > 0);
 }
 
 void TestHttpAuth::passwordsNeverInLogsAnswersOrDatabase()
