@@ -378,16 +378,8 @@ bool AccountStore::deleteSession(const QByteArray &digest, int waitMs, QString *
 
 std::optional<int> AccountStore::deleteExpiredSessions(qint64 nowMs, int waitMs, QString *error)
 {
-    int gone = 0;
-    const bool ok = transact(waitMs, error, [&](QSqlQuery &query) {
-        query.prepare(QStringLiteral("DELETE FROM sessions WHERE expires_at <= ?"));
-        query.addBindValue(nowMs);
-        if (!exec(query, error))
-            return false;
-        gone = query.numRowsAffected();
-        return true;
-    });
-    return ok ? std::optional<int>(gone) : std::nullopt;
+    return deleteWhere(
+        QStringLiteral("DELETE FROM sessions WHERE expires_at <= ?"), nowMs, waitMs, error);
 }
 
 bool AccountStore::audit(const QList<AuditEntry> &entries, int waitMs, QString *error)
@@ -417,10 +409,17 @@ bool AccountStore::audit(const QList<AuditEntry> &entries, int waitMs, QString *
 
 std::optional<int> AccountStore::deleteAuditBefore(qint64 beforeMs, int waitMs, QString *error)
 {
+    return deleteWhere(
+        QStringLiteral("DELETE FROM audit_log WHERE at < ?"), beforeMs, waitMs, error);
+}
+
+std::optional<int> AccountStore::deleteWhere(
+    const QString &sql, qint64 bound, int waitMs, QString *error)
+{
     int gone = 0;
     const bool ok = transact(waitMs, error, [&](QSqlQuery &query) {
-        query.prepare(QStringLiteral("DELETE FROM audit_log WHERE at < ?"));
-        query.addBindValue(beforeMs);
+        query.prepare(sql);
+        query.addBindValue(bound);
         if (!exec(query, error))
             return false;
         gone = query.numRowsAffected();

@@ -107,6 +107,8 @@ public:
 
 private:
     bool exec(QSqlQuery &query, QString *error) const;
+    // `sql`, a DELETE with one bound value, in a transaction; how many rows went.
+    std::optional<int> deleteWhere(const QString &sql, qint64 bound, int waitMs, QString *error);
     // `body` in a write transaction had within waitMs; rolled back when it fails.
     bool transact(int waitMs, QString *error, const std::function<bool(QSqlQuery &)> &body);
     QSqlDatabase m_db;

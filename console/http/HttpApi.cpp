@@ -647,7 +647,7 @@ void HttpApi::acceptWebSockets()
 }
 
 bool HttpApi::webSocketAllowed(const QByteArray &bearer, const QByteArray &session,
-    const QByteArray &origin, const QByteArray &host, QString *why)
+    const QByteArray &origin, const QByteArray &host, QString *why, bool *unavailable)
 {
     // Another site's page may not open it with this one's cookie.
     if (!RequestHeaders::sameOrigin(origin, host)) {
@@ -657,6 +657,8 @@ bool HttpApi::webSocketAllowed(const QByteArray &bearer, const QByteArray &sessi
     const Authenticator::Result who = m_auth->authenticate(bearer, session);
     if (who.databaseError) {
         *why = who.refusal;
+        if (unavailable)
+            *unavailable = true;
         return false;
     }
     if (who.principal) {
@@ -684,9 +686,11 @@ void HttpApi::recheckWebSockets()
 {
     for (auto it = m_socketCredentials.cbegin(); it != m_socketCredentials.cend(); ++it) {
         QString why;
-        if (m_auth->authenticate(it->bearer, it->session).databaseError)
-            continue; // not the client's fault; asked again next time
-        if (!webSocketAllowed(it->bearer, it->session, it->origin, it->host, &why)) {
+        bool unavailable = false;
+        // A database that cannot answer is not the client's fault: asked
+        // again next time.
+        if (!webSocketAllowed(it->bearer, it->session, it->origin, it->host, &why, &unavailable)
+            && !unavailable) {
             qCInfo(lcHttp, "closing a WebSocket from %s: %s",
                 qPrintable(it.key()->peerAddress().toString()), qPrintable(why));
             it.key()->close(QWebSocketProtocol::CloseCodePolicyViolated, why);
@@ -831,22 +835,23 @@ void HttpApi::redirectToLogin(const QHttpServerRequest &request, QHttpServerResp
             {"Cache-Control", "no-store"}, {"Set-Cookie", sessionCookie(QByteArray(), 0)}});
 }
 
+bool HttpApi::firstThisMinute(const QString &key)
+{
+    // Whoever keeps knocking fills neither the log, the audit log nor memory.
+    const qint64 t = now();
+    const auto it = m_refusalNoted.constFind(key);
+    if (it != m_refusalNoted.cend() && t - *it < 60000)
+        return false;
+    if (m_refusalNoted.size() > 10000)
+        m_refusalNoted.clear();
+    m_refusalNoted.insert(key, t);
+    return true;
+}
+
 void HttpApi::noteRefusal(const QString &address, const QString &what)
 {
-    // Once a minute per address and reason: whoever keeps knocking fills
-    // neither the log nor memory.
-    const QString key = address + QLatin1Char(' ') + what;
-    qint64 &said = m_refusalNoted[key];
-    const qint64 t = now();
-    if (t - said < 60000)
-        return;
-    if (m_refusalNoted.size() > 10000) {
-        m_refusalNoted.clear();
-        m_refusalNoted.insert(key, t);
-    } else {
-        said = t;
-    }
-    qCInfo(lcHttp, "refused a request from %s: %s", qPrintable(address), qPrintable(what));
+    if (firstThisMinute(address + QLatin1Char(' ') + what))
+        qCInfo(lcHttp, "refused a request from %s: %s", qPrintable(address), qPrintable(what));
 }
 
 bool HttpApi::csrfOk(
@@ -1692,13 +1697,8 @@ void HttpApi::login(const QHttpServerRequest &request, QHttpServerResponder &res
     if (const qint64 wait = m_limiter.retryAfterMs(address, name); wait > 0) {
         ++m_logins[QStringLiteral("rate_limited")];
         const qint64 seconds = (wait + 999) / 1000;
-        // Logged and audited once a minute per address: an attacker who
-        // keeps trying fills neither the log nor the database.
-        qint64 &said = m_refusalNoted[address];
-        if (now() - said >= 60000) {
-            said = now();
-            if (m_refusalNoted.size() > 10000)
-                m_refusalNoted.clear();
+        // Logged and audited once a minute per address.
+        if (firstThisMinute(QStringLiteral("login ") + address)) {
             qCWarning(lcHttp, "refused a login as %s from %s: too many failed logins (for %lld s)",
                 qPrintable(shown), qPrintable(address), qlonglong(seconds));
             audit(QStringLiteral("login refused (rate limit)"), shown, address, 429, shown);

@@ -206,9 +206,13 @@ private:
         QByteArray origin;
         QByteArray host;
     };
-    // Whether a WebSocket with these may be pushed to; *why when not.
+    // Whether a WebSocket with these may be pushed to; *why when not, and
+    // *unavailable when the accounts could not be read to tell.
     bool webSocketAllowed(const QByteArray &bearer, const QByteArray &session,
-        const QByteArray &origin, const QByteArray &host, QString *why);
+        const QByteArray &origin, const QByteArray &host, QString *why,
+        bool *unavailable = nullptr);
+    // True the first time `key` is asked about in a minute.
+    bool firstThisMinute(const QString &key);
     // A refusal logged once a minute per address (and `what`).
     void noteRefusal(const QString &address, const QString &what);
     void replyEmpty(QHttpServerResponder &responder, Status status,
@@ -256,7 +260,7 @@ private:
     QThreadPool *m_hashPool = nullptr; // password checks, one at a time (64 MiB each)
     int m_loginsInFlight = 0;
     QHash<QString, quint64> m_logins; // by result, for /metrics
-    QHash<QString, qint64> m_refusalNoted; // address -> when a refusal was last logged
+    QHash<QString, qint64> m_refusalNoted; // firstThisMinute(): key -> when last noted
     // The principal of the request being dispatched (handlers run within dispatch).
     Principal m_principal;
     std::optional<PendingAudit> m_audit; // of the request being dispatched

@@ -4,6 +4,7 @@
 // client, and the database read back with SQL of the test's own.
 #include "http/HttpApi.h"
 #include "service/ConsoleService.h"
+#include "support/HttpJson.h"
 #include "support/Promtool.h"
 #include "support/TestReports.h"
 #include "support/TestSql.h"
@@ -29,13 +30,7 @@ namespace {
 
 const QByteArray kToken = "test-token-0123456789";
 
-struct Response
-{
-    int status = 0;
-    QByteArray body;
-    QHash<QByteArray, QByteArray> headers; // lower-case names
-    QJsonDocument json() const { return QJsonDocument::fromJson(body); }
-};
+using Response = HttpResponse;
 
 QByteArray systemBody(double cpu = 12.5)
 {
@@ -145,22 +140,12 @@ void TestHttpApi::sendReports(const std::string &deviceId, quint32 run, quint64 
 Response TestHttpApi::request(
     const QByteArray &method, const QString &path, const QByteArray &body, const QByteArray &token)
 {
-    QNetworkRequest req(
-        QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(m_service->httpPort()).arg(path)));
-    req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    QList<QPair<QByteArray, QByteArray>> headers;
     if (!token.isEmpty())
-        req.setRawHeader("Authorization", "Bearer " + token);
-    QNetworkReply *reply = m_http.sendCustomRequest(req, method, body);
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    if (!reply->isFinished())
-        finished.wait(20000);
-    Response response;
-    response.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    response.body = reply->readAll();
-    for (const auto &[key, value] : reply->rawHeaderPairs())
-        response.headers.insert(key.toLower(), value);
-    reply->deleteLater();
-    return response;
+        headers.append({"Authorization", "Bearer " + token});
+    return sendHttp(m_http, method,
+        QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(m_service->httpPort()).arg(path)), body,
+        headers);
 }
 
 QString TestHttpApi::uuidOf(const std::string &deviceId)

@@ -11,6 +11,7 @@
 #include "http/HttpApi.h"
 #include "service/ConsoleService.h"
 #include "store/Database.h"
+#include "support/HttpJson.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -39,13 +40,7 @@ const QByteArray kLegacyToken = "legacy-admin-token-0123";
 const QByteArray kScrapeToken = "scrape-token-0123456789";
 const QString kUnknownDevice = QStringLiteral("00000000-0000-0000-0000-000000000000");
 
-struct Response
-{
-    int status = 0;
-    QByteArray body;
-    QHash<QByteArray, QByteArray> headers; // lower-case names
-    QJsonDocument json() const { return QJsonDocument::fromJson(body); }
-};
+using Response = HttpResponse;
 
 // Everything logged while a test runs, to look for secrets in.
 QMutex g_logMutex;
@@ -186,27 +181,7 @@ void TestHttpAuth::cleanupTestCase()
 Response TestHttpAuth::request(const QByteArray &method, const QUrl &url, const QByteArray &body,
     const QList<QPair<QByteArray, QByteArray>> &headers)
 {
-    QNetworkRequest req(url);
-    req.setSslConfiguration(m_ssl);
-    req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    // The test says which cookie goes with each request, not a jar.
-    req.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
-    req.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
-    req.setAttribute(
-        QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    for (const auto &[key, value] : headers)
-        req.setRawHeader(key, value);
-    QNetworkReply *reply = m_http.sendCustomRequest(req, method, body);
-    QSignalSpy finished(reply, &QNetworkReply::finished);
-    if (!reply->isFinished())
-        finished.wait(20000);
-    Response response;
-    response.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    response.body = reply->readAll();
-    for (const auto &[key, value] : reply->rawHeaderPairs())
-        response.headers.insert(key.toLower(), value);
-    reply->deleteLater();
-    return response;
+    return sendHttp(m_http, method, url, body, headers, m_ssl);
 }
 
 Response TestHttpAuth::api(const QByteArray &method, const QString &path, const QByteArray &body,
