@@ -18,6 +18,9 @@ namespace {
 constexpr std::int64_t kEarliestSampleMs = 946684800000LL; // 2000-01-01
 constexpr std::int64_t kLatestSampleMs = 4102444800000LL; // 2100-01-01
 constexpr double kMaxLoad = 1e6;
+constexpr double kMinCelsius = -273;
+constexpr double kMaxCelsius = 1000;
+constexpr double kMaxProcessPercent = 100.0 * kMaxCores;
 
 bool isPrintable(const std::string &text)
 {
@@ -238,6 +241,60 @@ const char *rejectReasonName(RejectReason reason)
     return "unknown";
 }
 
+std::string validateHardware(const HardwareSample &h, bool namesRequired)
+{
+    auto checkName = [namesRequired](const std::string &name, std::size_t limit) {
+        return name.size() <= limit && isPrintable(name) && (!namesRequired || !name.empty());
+    };
+    if (h.corePercents.size() > kMaxCores)
+        return "at most 1024 cores";
+    for (double percent : h.corePercents) {
+        if (!(percent >= 0 && percent <= 100))
+            return "core percentages must be 0 to 100";
+    }
+    if (h.temperatures.size() > kMaxTemperatures)
+        return "at most 32 temperatures";
+    for (const TemperatureSample &t : h.temperatures) {
+        if (!checkName(t.sensor, kMaxSensorNameLength))
+            return "a sensor name must be 1 to 48 printable characters";
+        if (!(t.celsius >= kMinCelsius && t.celsius <= kMaxCelsius))
+            return "temperature of " + t.sensor + " is not between -273 and 1000 degrees";
+    }
+    if (h.battery && !(h.battery->percent >= 0 && h.battery->percent <= 100))
+        return "battery level must be 0 to 100";
+    if (h.swapUsedKb > h.swapTotalKb)
+        return "swap_used_kb must not exceed swap_total_kb";
+    if (h.diskIo && !(h.diskIo->busyPercent >= 0 && h.diskIo->busyPercent <= 100))
+        return "disk busy time must be 0 to 100 percent";
+    if (h.fileSystems.size() > kMaxFileSystems)
+        return "at most 24 file systems";
+    for (const FileSystemSample &fs : h.fileSystems) {
+        if (!checkName(fs.mount, kMaxMountLength))
+            return "a mount point must be 1 to 128 printable characters";
+        if (!checkName(fs.type, kMaxFileSystemTypeLength))
+            return "a file system type must be 1 to 24 printable characters";
+        if (fs.inodesUsed > fs.inodesTotal && (namesRequired || fs.inodesTotal != 0))
+            return "inodes used must not exceed the inodes of " + fs.mount;
+    }
+    if (h.processes.size() > kMaxProcesses)
+        return "at most 10 processes";
+    for (const ProcessSample &p : h.processes) {
+        if (p.name.empty() || !checkName(p.name, kMaxProcessNameLength))
+            return "a process name must be 1 to 15 printable characters";
+        if (!(p.cpuPercent >= 0 && p.cpuPercent <= kMaxProcessPercent))
+            return "process CPU must be 0 to 100 percent per core";
+    }
+    if (h.failedUnits) {
+        if (h.failedUnits->size() > kMaxFailedUnits)
+            return "at most 32 failed units";
+        for (const std::string &unit : *h.failedUnits) {
+            if (unit.empty() || !checkName(unit, kMaxUnitNameLength))
+                return "a unit name must be 1 to 128 printable characters";
+        }
+    }
+    return {};
+}
+
 std::string validate(const Report &report)
 {
     if (report.deviceId.empty() || report.deviceId.size() > kMaxDeviceIdLength
@@ -276,8 +333,141 @@ std::string validate(const Report &report)
     // learnt from an earlier report (or for none, when 0): nothing to check.
     if (!report.labels.empty() && report.labelsHash != labelsHash(report.labels))
         return "labels_hash does not match the labels";
+    problem = validateHardware(report.hardware, report.factsIncluded);
+    if (!problem.empty())
+        return problem;
+    if (report.factsIncluded && report.factsHash != factsHash(report.hardware))
+        return "facts_hash does not match the facts";
+    if (!report.factsIncluded && report.factsHash == 0
+        && (!report.hardware.temperatures.empty() || !report.hardware.fileSystems.empty()))
+        return "temperatures and file systems need their facts or facts_hash";
     return {};
 }
+
+namespace {
+
+void encodeHardware(const Report &report, v1::Report *wire)
+{
+    const HardwareSample &h = report.hardware;
+    if (h.swapTotalKb > 0) {
+        wire->mutable_system()->set_swap_used_kb(h.swapUsedKb);
+        wire->mutable_system()->set_swap_total_kb(h.swapTotalKb);
+    }
+    for (double percent : h.corePercents)
+        wire->add_core_centi_percent(toCenti(percent));
+    for (const TemperatureSample &t : h.temperatures)
+        wire->add_temperature_deci_celsius(static_cast<std::int32_t>(std::lround(t.celsius * 10)));
+    if (h.battery) {
+        wire->mutable_battery()->set_centi_percent(toCenti(h.battery->percent));
+        wire->mutable_battery()->set_state(static_cast<v1::Battery::State>(h.battery->state));
+    }
+    if (h.diskIo) {
+        v1::DiskIo *io = wire->mutable_disk_io();
+        io->set_read_kb_per_second(h.diskIo->readKbPerSecond);
+        io->set_write_kb_per_second(h.diskIo->writeKbPerSecond);
+        io->set_busy_centi_percent(toCenti(h.diskIo->busyPercent));
+    }
+    for (const FileSystemSample &fs : h.fileSystems) {
+        wire->add_file_system_use(fs.usedKb);
+        wire->add_file_system_use(fs.availableKb);
+        wire->add_file_system_use(fs.inodesUsed);
+    }
+    for (const ProcessSample &p : h.processes) {
+        v1::Process *process = wire->add_processes();
+        process->set_pid(p.pid);
+        process->set_name(p.name);
+        process->set_cpu_centi_percent(toCenti(p.cpuPercent));
+        process->set_rss_kb(p.rssKb);
+    }
+    if (h.failedUnits) {
+        v1::Systemd *systemd = wire->mutable_systemd();
+        for (const std::string &unit : *h.failedUnits)
+            systemd->add_failed_units(unit);
+    }
+    wire->set_facts_hash(report.factsHash);
+    if (report.factsIncluded && report.factsHash != 0) {
+        v1::Facts *facts = wire->mutable_facts();
+        for (const TemperatureSample &t : h.temperatures)
+            facts->add_sensors(t.sensor);
+        for (const FileSystemSample &fs : h.fileSystems) {
+            v1::FileSystemFacts *f = facts->add_file_systems();
+            f->set_mount(fs.mount);
+            f->set_type(fs.type);
+            f->set_size_kb(fs.sizeKb);
+            f->set_inodes_total(fs.inodesTotal);
+        }
+    }
+}
+
+// The hardware part of a parsed report, or why it is refused.
+std::string decodeHardware(const v1::Report &wire, Report *report)
+{
+    HardwareSample &h = report->hardware;
+    const v1::SystemMetrics &system = wire.system();
+    h.swapUsedKb = system.swap_used_kb();
+    h.swapTotalKb = system.swap_total_kb();
+    if (std::size_t(wire.core_centi_percent_size()) > kMaxCores)
+        return "at most 1024 cores";
+    for (std::uint32_t centi : wire.core_centi_percent())
+        h.corePercents.push_back(fromCenti(centi));
+    if (std::size_t(wire.temperature_deci_celsius_size()) > kMaxTemperatures)
+        return "at most 32 temperatures";
+    for (std::int32_t deci : wire.temperature_deci_celsius())
+        h.temperatures.push_back({std::string(), deci / 10.0});
+    if (wire.has_battery()) {
+        const int state = wire.battery().state();
+        h.battery = BatterySample {fromCenti(wire.battery().centi_percent()),
+            state >= 0 && state <= int(BatteryState::Full) ? BatteryState(state)
+                                                           : BatteryState::Unknown};
+    }
+    if (wire.has_disk_io()) {
+        const v1::DiskIo &io = wire.disk_io();
+        h.diskIo = DiskIoSample {
+            io.read_kb_per_second(), io.write_kb_per_second(), fromCenti(io.busy_centi_percent())};
+    }
+    if (wire.file_system_use_size() % 3 != 0)
+        return "file_system_use must hold three numbers per file system";
+    if (std::size_t(wire.file_system_use_size() / 3) > kMaxFileSystems)
+        return "at most 24 file systems";
+    for (int i = 0; i < wire.file_system_use_size(); i += 3) {
+        FileSystemSample fs;
+        fs.usedKb = wire.file_system_use(i);
+        fs.availableKb = wire.file_system_use(i + 1);
+        fs.inodesUsed = wire.file_system_use(i + 2);
+        h.fileSystems.push_back(std::move(fs));
+    }
+    if (std::size_t(wire.processes_size()) > kMaxProcesses)
+        return "at most 10 processes";
+    for (const v1::Process &p : wire.processes())
+        h.processes.push_back({p.pid(), p.name(), fromCenti(p.cpu_centi_percent()), p.rss_kb()});
+    if (wire.has_systemd()) {
+        if (std::size_t(wire.systemd().failed_units_size()) > kMaxFailedUnits)
+            return "at most 32 failed units";
+        h.failedUnits.emplace(
+            wire.systemd().failed_units().begin(), wire.systemd().failed_units().end());
+    }
+    report->factsHash = wire.facts_hash();
+    if (wire.has_facts()) {
+        const v1::Facts &facts = wire.facts();
+        if (std::size_t(facts.sensors_size()) != h.temperatures.size()
+            || std::size_t(facts.file_systems_size()) != h.fileSystems.size())
+            return "facts do not match the temperatures and file systems";
+        for (int i = 0; i < facts.sensors_size(); ++i)
+            h.temperatures[std::size_t(i)].sensor = facts.sensors(i);
+        for (int i = 0; i < facts.file_systems_size(); ++i) {
+            const v1::FileSystemFacts &f = facts.file_systems(i);
+            FileSystemSample &fs = h.fileSystems[std::size_t(i)];
+            fs.mount = f.mount();
+            fs.type = f.type();
+            fs.sizeKb = f.size_kb();
+            fs.inodesTotal = f.inodes_total();
+        }
+        report->factsIncluded = true;
+    }
+    return {};
+}
+
+} // namespace
 
 std::string encodeReport(const Report &report)
 {
@@ -327,12 +517,43 @@ std::string encodeReport(const Report &report)
         label->set_value(value);
     }
     wire.set_labels_hash(report.labelsHash);
+    encodeHardware(report, &wire);
 
-    // Leave out trailing interfaces rather than send what every console refuses.
-    while (
-        wire.ByteSizeLong() + kMaxEnvelopeOverhead > kMaxDatagramSize && wire.interfaces_size() > 0)
+    // Leave out what matters least rather than send what every console
+    // refuses: the smallest processes, then failed units beyond the first
+    // few, then trailing interfaces.
+    auto tooLarge
+        = [&wire] { return wire.ByteSizeLong() + kMaxEnvelopeOverhead > kMaxDatagramSize; };
+    while (tooLarge() && wire.processes_size() > 0)
+        wire.mutable_processes()->RemoveLast();
+    while (tooLarge() && wire.has_systemd() && wire.systemd().failed_units_size() > 3)
+        wire.mutable_systemd()->mutable_failed_units()->RemoveLast();
+    while (tooLarge() && wire.interfaces_size() > 0)
         wire.mutable_interfaces()->RemoveLast();
     return wire.SerializeAsString();
+}
+
+std::string encodeHardwareRecord(const HardwareSample &hardware)
+{
+    Report report;
+    report.hardware = hardware;
+    report.factsHash = factsHash(hardware);
+    report.factsIncluded = true;
+    v1::Report wire;
+    encodeHardware(report, &wire);
+    return wire.SerializeAsString();
+}
+
+std::optional<HardwareSample> decodeHardwareRecord(const std::string &bytes)
+{
+    v1::Report wire;
+    if (!wire.ParseFromString(bytes))
+        return std::nullopt;
+    Report report;
+    if (!decodeHardware(wire, &report).empty() || (report.factsHash != 0 && !report.factsIncluded)
+        || !validateHardware(report.hardware, true).empty())
+        return std::nullopt;
+    return std::move(report.hardware);
 }
 
 std::string encode(const Report &report)
@@ -486,8 +707,11 @@ DecodeResult decodeReport(const std::string &payload)
     std::stable_sort(report.labels.begin(), report.labels.end(),
         [](const auto &a, const auto &b) { return a.first < b.first; });
     report.labelsHash = wire.labels_hash();
+    std::string problem = decodeHardware(wire, &report);
+    if (!problem.empty())
+        return reject(RejectReason::Invalid, std::move(problem));
 
-    std::string problem = validate(report);
+    problem = validate(report);
     if (!problem.empty())
         return reject(RejectReason::Invalid, std::move(problem));
     result.report = std::move(report);

@@ -40,6 +40,19 @@ constexpr std::size_t kMaxLabelValueLength = 253; // bytes of UTF-8
 // largest device id, host name and system metrics within kMaxDatagramSize
 // (tests/common/tst_codec.cpp checks it).
 constexpr std::size_t kMaxLabelsLength = 384;
+// A board's hardware (HardwareSample): generous for a server, so that no real
+// machine is refused; the encoder leaves out processes, then failed units,
+// then interfaces when a datagram would be too large.
+constexpr std::size_t kMaxCores = 1024;
+constexpr std::size_t kMaxTemperatures = 32;
+constexpr std::size_t kMaxSensorNameLength = 48;
+constexpr std::size_t kMaxFileSystems = 24;
+constexpr std::size_t kMaxMountLength = 128;
+constexpr std::size_t kMaxFileSystemTypeLength = 24;
+constexpr std::size_t kMaxProcesses = 10;
+constexpr std::size_t kMaxProcessNameLength = 15; // TASK_COMM_LEN - 1
+constexpr std::size_t kMaxFailedUnits = 32;
+constexpr std::size_t kMaxUnitNameLength = 128;
 
 struct DecodeResult
 {
@@ -57,6 +70,12 @@ struct DecodeResult
 std::string encodeReport(const Report &report);
 // Parses and validates a report payload (an opened envelope's).
 DecodeResult decodeReport(const std::string &payload);
+
+// A HardwareSample with its facts, as the console stores it: the wire's own
+// compact form (a Report holding only these fields), names always included.
+std::string encodeHardwareRecord(const HardwareSample &hardware);
+// nullopt when the bytes are not such a record or fail validateHardware().
+std::optional<HardwareSample> decodeHardwareRecord(const std::string &bytes);
 
 // encodeReport() sealed with Security::None and no send time.
 std::string encode(const Report &report);
@@ -96,6 +115,9 @@ std::string validate(const Report &report);
 // an empty string when they are valid, otherwise what is wrong.
 std::string validateLabels(const Labels &labels);
 bool isLabelName(const std::string &name);
+// The hardware part of a report; names may be empty only where the report
+// does not carry its facts (Report::factsIncluded).
+std::string validateHardware(const HardwareSample &hardware, bool namesRequired);
 bool isLabelValue(const std::string &value);
 
 } // namespace dmr

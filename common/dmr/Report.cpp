@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 namespace dmr {
 
@@ -41,13 +42,136 @@ bool SystemSample::operator==(const SystemSample &other) const
         && uptimeSeconds == other.uptimeSeconds;
 }
 
+bool TemperatureSample::operator==(const TemperatureSample &other) const
+{
+    return sensor == other.sensor && celsius == other.celsius;
+}
+
+double FileSystemSample::percent() const
+{
+    return percentOf(usedKb, usedKb + availableKb);
+}
+
+double FileSystemSample::inodePercent() const
+{
+    return percentOf(inodesUsed, inodesTotal);
+}
+
+bool FileSystemSample::operator==(const FileSystemSample &other) const
+{
+    return mount == other.mount && type == other.type && sizeKb == other.sizeKb
+        && usedKb == other.usedKb && availableKb == other.availableKb
+        && inodesTotal == other.inodesTotal && inodesUsed == other.inodesUsed;
+}
+
+bool ProcessSample::operator==(const ProcessSample &other) const
+{
+    return pid == other.pid && name == other.name && cpuPercent == other.cpuPercent
+        && rssKb == other.rssKb;
+}
+
+const char *batteryStateName(BatteryState state)
+{
+    switch (state) {
+    case BatteryState::Unknown:
+        break;
+    case BatteryState::Charging:
+        return "charging";
+    case BatteryState::Discharging:
+        return "discharging";
+    case BatteryState::NotCharging:
+        return "not charging";
+    case BatteryState::Full:
+        return "full";
+    }
+    return "unknown";
+}
+
+bool BatterySample::operator==(const BatterySample &other) const
+{
+    return percent == other.percent && state == other.state;
+}
+
+bool DiskIoSample::operator==(const DiskIoSample &other) const
+{
+    return readKbPerSecond == other.readKbPerSecond && writeKbPerSecond == other.writeKbPerSecond
+        && busyPercent == other.busyPercent;
+}
+
+bool HardwareSample::empty() const
+{
+    return corePercents.empty() && temperatures.empty() && !battery && swapTotalKb == 0 && !diskIo
+        && fileSystems.empty() && processes.empty() && !failedUnits;
+}
+
+bool HardwareSample::operator==(const HardwareSample &other) const
+{
+    return corePercents == other.corePercents && temperatures == other.temperatures
+        && battery == other.battery && swapUsedKb == other.swapUsedKb
+        && swapTotalKb == other.swapTotalKb && diskIo == other.diskIo
+        && fileSystems == other.fileSystems && processes == other.processes
+        && failedUnits == other.failedUnits;
+}
+
 bool Report::operator==(const Report &other) const
 {
     return deviceId == other.deviceId && hostname == other.hostname
         && agentVersion == other.agentVersion && intervalSeconds == other.intervalSeconds
         && runId == other.runId && sequence == other.sequence && sampleTimeMs == other.sampleTimeMs
         && system == other.system && interfaces == other.interfaces && labels == other.labels
-        && labelsHash == other.labelsHash;
+        && labelsHash == other.labelsHash && hardware == other.hardware
+        && factsHash == other.factsHash && factsIncluded == other.factsIncluded;
+}
+
+namespace {
+
+constexpr std::uint32_t kOffsetBasis = 2166136261u;
+constexpr std::uint32_t kPrime = 16777619u;
+
+class Fnv1a
+{
+public:
+    void add(const std::string &bytes)
+    {
+        for (char c : bytes)
+            add(static_cast<unsigned char>(c));
+    }
+    void add(unsigned char byte)
+    {
+        m_hash ^= byte;
+        m_hash *= kPrime;
+    }
+    // 0 is kept for "none".
+    std::uint32_t value() const { return m_hash == 0 ? 1 : m_hash; }
+
+private:
+    std::uint32_t m_hash = kOffsetBasis;
+};
+
+} // namespace
+
+std::uint32_t factsHash(const HardwareSample &hardware)
+{
+    if (hardware.temperatures.empty() && hardware.fileSystems.empty())
+        return 0;
+    Fnv1a hash;
+    for (const TemperatureSample &sensor : hardware.temperatures) {
+        hash.add('t');
+        hash.add(sensor.sensor);
+        hash.add('\n');
+    }
+    for (const FileSystemSample &fs : hardware.fileSystems) {
+        hash.add('f');
+        hash.add(fs.mount);
+        hash.add('\t');
+        hash.add(fs.type);
+        hash.add('\t');
+        hash.add(std::to_string(fs.sizeKb));
+        hash.add('\t');
+        hash.add(std::to_string(fs.inodesTotal));
+        hash.add('\n');
+    }
+    return hash.value();
 }
 
 std::uint32_t labelsHash(const Labels &labels)
@@ -62,22 +186,14 @@ std::uint32_t labelsHash(const Labels &labels)
     std::stable_sort(sorted.begin(), sorted.end(),
         [](const Label *a, const Label *b) { return a->first < b->first; });
 
-    constexpr std::uint32_t kOffsetBasis = 2166136261u;
-    constexpr std::uint32_t kPrime = 16777619u;
-    std::uint32_t hash = kOffsetBasis;
-    auto add = [&hash](unsigned char byte) {
-        hash ^= byte;
-        hash *= kPrime;
-    };
+    Fnv1a hash;
     for (const Label *label : sorted) {
-        for (char c : label->first)
-            add(static_cast<unsigned char>(c));
-        add('=');
-        for (char c : label->second)
-            add(static_cast<unsigned char>(c));
-        add('\n');
+        hash.add(label->first);
+        hash.add('=');
+        hash.add(label->second);
+        hash.add('\n');
     }
-    return hash == 0 ? 1 : hash;
+    return hash.value();
 }
 
 std::uint32_t packVersion(unsigned major, unsigned minor, unsigned patch)

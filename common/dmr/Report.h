@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +47,94 @@ struct SystemSample
     bool operator==(const SystemSample &other) const;
 };
 
+// One temperature sensor: a thermal zone's type, or a hwmon chip's name and
+// its input's label ("coretemp/Package id 0").
+struct TemperatureSample
+{
+    std::string sensor;
+    double celsius = 0; // tenths on the wire
+
+    bool operator==(const TemperatureSample &other) const;
+};
+
+// A mounted file system as df shows it, inodes included (0 where the file
+// system has none, as vfat and btrfs report).
+struct FileSystemSample
+{
+    std::string mount;
+    std::string type;
+    std::uint64_t sizeKb = 0;
+    std::uint64_t usedKb = 0;
+    std::uint64_t availableKb = 0;
+    std::uint64_t inodesTotal = 0;
+    std::uint64_t inodesUsed = 0;
+
+    // df's Use% (used / (used + available)) and IUse%, rounded to hundredths.
+    double percent() const;
+    double inodePercent() const;
+    bool operator==(const FileSystemSample &other) const;
+};
+
+// One of the processes on top by CPU or by resident memory at a sample.
+struct ProcessSample
+{
+    std::uint32_t pid = 0;
+    std::string name; // the kernel's comm, at most 15 bytes
+    double cpuPercent = 0; // of one core, as top shows it: 2 busy cores read 200
+    std::uint64_t rssKb = 0;
+
+    bool operator==(const ProcessSample &other) const;
+};
+
+enum class BatteryState : std::uint8_t { Unknown, Charging, Discharging, NotCharging, Full };
+const char *batteryStateName(BatteryState state);
+
+struct BatterySample
+{
+    double percent = 0;
+    BatteryState state = BatteryState::Unknown;
+
+    bool operator==(const BatterySample &other) const;
+};
+
+// The block devices' reads and writes since the last sample, all disks
+// together (partitions and virtual devices left out), and how much of the
+// time the busiest one had requests in flight.
+struct DiskIoSample
+{
+    std::uint64_t readKbPerSecond = 0;
+    std::uint64_t writeKbPerSecond = 0;
+    double busyPercent = 0;
+
+    bool operator==(const DiskIoSample &other) const;
+};
+
+// What a board has besides the system metrics every agent sends; each part is
+// empty (or unset) where the device lacks it, and in reports of older agents.
+struct HardwareSample
+{
+    std::vector<double> corePercents;
+    std::vector<TemperatureSample> temperatures;
+    std::optional<BatterySample> battery;
+    std::uint64_t swapUsedKb = 0;
+    std::uint64_t swapTotalKb = 0; // 0: no swap
+    std::optional<DiskIoSample> diskIo;
+    std::vector<FileSystemSample> fileSystems;
+    std::vector<ProcessSample> processes;
+    // Unset where systemd does not run; empty when no unit failed.
+    std::optional<std::vector<std::string>> failedUnits;
+
+    bool empty() const;
+    bool operator==(const HardwareSample &other) const;
+};
+
+// The facts of a HardwareSample that rarely change (sensor names, file
+// systems' mounts, types, sizes and inode counts), hashed like labels: most
+// reports carry only the hash (proto/metrics.proto). FNV-1a 32-bit over
+// "t" name "\n" per sensor, then "f" mount "\t" type "\t" size "\t" inodes
+// "\n" per file system; never 0, and 0 when there are none.
+std::uint32_t factsHash(const HardwareSample &hardware);
+
 // An agent's labels (name, value), sorted by name, each name once.
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
@@ -68,6 +157,12 @@ struct Report
     // labels. labelsHash is labelsHash(the agent's labels), 0 when it has none.
     Labels labels;
     std::uint32_t labelsHash = 0;
+    HardwareSample hardware;
+    // factsHash(hardware); factsIncluded when this report carries the facts
+    // themselves. Without them, sensors' and file systems' names are empty
+    // until FactsCache (dmr/FactsCache.h) fills them in from an earlier one.
+    std::uint32_t factsHash = 0;
+    bool factsIncluded = false;
 
     bool operator==(const Report &other) const;
 };

@@ -81,7 +81,7 @@ private slots:
         QCOMPARE(o.keys(), expectedKeys);
         QCOMPARE(o.value("device_id").toString(), QString("5c0a9f2e1b7d4e3a8c6f0d2b4a1e9c7f"));
         QCOMPARE(o.value("hostname").toString(), QString("raspberrypi"));
-        QCOMPARE(o.value("agent_version").toString(), QString("0.1.0"));
+        QCOMPARE(o.value("agent_version").toString(), QString("0.2.0"));
         QCOMPARE(o.value("interval_seconds").toInt(), 10);
         QCOMPARE(o.value("sequence").toInt(), 1);
         QCOMPARE(o.value("memory_total_kb").toDouble(), 3884244.0);
@@ -300,7 +300,7 @@ private slots:
         agent.setArguments({"--version"});
         agent.start();
         QVERIFY(agent.waitForFinished(5000));
-        QCOMPARE(agent.readAllStandardOutput().trimmed(), QByteArray("metrics-agent 0.1.0"));
+        QCOMPARE(agent.readAllStandardOutput().trimmed(), QByteArray("metrics-agent 0.2.0"));
     }
 
     // As under systemd's LoadCredential=: no key file configured, the key in
