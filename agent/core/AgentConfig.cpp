@@ -42,6 +42,8 @@ enum KeyIndex {
     ResendRate,
     SpillPath,
     LabelList,
+    Systemctl,
+    Processes,
     KeyCount
 };
 
@@ -59,6 +61,8 @@ constexpr Key kKeys[KeyCount] = {
     {"METRICS_RESEND_RATE", "--resend-rate"},
     {"METRICS_SPILL_FILE", "--spill-file"},
     {"METRICS_LABELS", "--label"},
+    {"METRICS_SYSTEMCTL", "--systemctl"},
+    {"METRICS_PROCESSES", "--processes"},
 };
 
 // A raw value and where it came from, for error messages that send the user
@@ -505,6 +509,15 @@ Result<AgentConfig> AgentConfig::parse(
             return ConfigResult::failure(raw->source + ": '" + raw->value + "' is not 0 or 1");
         config.includeLoopback = *value;
     }
+    if (const std::optional<Raw> raw = resolve(Systemctl))
+        config.systemctl
+            = TextScanner::trim(raw->value) == "off" ? std::string() : std::string(raw->value);
+    if (const std::optional<Raw> raw = resolve(Processes)) {
+        const std::optional<bool> value = parseBool(TextScanner::trim(raw->value));
+        if (!value)
+            return ConfigResult::failure(raw->source + ": '" + raw->value + "' is not 0 or 1");
+        config.processes = *value;
+    }
     if (const std::optional<Raw> raw = resolve(DeviceId)) {
         if (!isPrintableId(raw->value, dmr::kMaxDeviceIdLength))
             return ConfigResult::failure(raw->source
@@ -617,8 +630,10 @@ std::string AgentConfig::usage()
 {
     return "Usage: metrics-agent [options]\n"
            "\n"
-           "Collects CPU, memory, disk, load, uptime and network counters and sends\n"
-           "them to the metrics console as one UDP datagram per interval.\n"
+           "Collects CPU (per core too), memory, swap, disks, file systems, load,\n"
+           "uptime, network counters, temperatures, battery, top processes and\n"
+           "failed systemd units, and sends them to the metrics console as one UDP\n"
+           "datagram per interval.\n"
            "\n"
            "Each setting comes from the first of: option, environment variable,\n"
            ".env file, default.\n"
@@ -652,6 +667,11 @@ std::string AgentConfig::usage()
            "                                          its list). At most 32; NAME is 1 to 64\n"
            "                                          of [A-Za-z_][A-Za-z0-9_.-]*, VALUE up\n"
            "                                          to 253 bytes, no control characters\n"
+           "  --systemctl PATH    METRICS_SYSTEMCTL   systemctl to ask for failed units once a\n"
+           "                                          minute where systemd runs (systemctl;\n"
+           "                                          off = do not ask)\n"
+           "  --processes 0|1     METRICS_PROCESSES   report the top 5 processes by CPU and\n"
+           "                                          by memory (1)\n"
            "  --env-file PATH     read settings from PATH instead of ./.env\n"
            "  --once              send one report and exit\n"
            "  --count N           send N reports and exit\n"

@@ -33,6 +33,8 @@ struct AgentConfig
     std::string diskPath = "/";
     std::string root = "/";
     bool includeLoopback = false;
+    std::string systemctl = "systemctl"; // "" = do not ask for failed units
+    bool processes = true; // the top processes by CPU and memory
     std::string logFile = ".log/metrics.log"; // "" = stderr only
     std::string envFile; // the .env file read, "" if none
     dmr::Security security = dmr::Security::None;

@@ -32,25 +32,30 @@ Result<CpuTimes> CpuCollector::parseStat(std::string_view text)
     TextScanner fields(line);
     if (fields.nextToken() != "cpu")
         return Result<CpuTimes>::failure("first line does not start with \"cpu\"");
+    return parseTimes(line.substr(3), "cpu");
+}
 
+Result<CpuTimes> CpuCollector::parseTimes(std::string_view counters, std::string_view name)
+{
+    TextScanner fields(counters);
     // Kernels before 2.6 have four fields, current ones ten. guest and
     // guest_nice (fields 9 and 10) are already counted in user and nice.
     std::uint64_t values[8] = {};
     int count = 0;
     while (count < 8 && !fields.atLineEnd()) {
         if (!fields.nextU64(values[count]))
-            return Result<CpuTimes>::failure(
-                "field " + std::to_string(count + 1) + " of the cpu line is not a counter");
+            return Result<CpuTimes>::failure("field " + std::to_string(count + 1) + " of the "
+                + std::string(name) + " line is not a counter");
         ++count;
     }
     if (count < 4)
-        return Result<CpuTimes>::failure(
-            "the cpu line has " + std::to_string(count) + " fields, at least 4 expected");
+        return Result<CpuTimes>::failure("the " + std::string(name) + " line has "
+            + std::to_string(count) + " fields, at least 4 expected");
 
     CpuTimes times;
     for (std::uint64_t value : values) {
         if (times.total + value < times.total)
-            return Result<CpuTimes>::failure("cpu counters overflow 64 bits");
+            return Result<CpuTimes>::failure(std::string(name) + " counters overflow 64 bits");
         times.total += value;
     }
     times.busy = times.total - values[3] - values[4];

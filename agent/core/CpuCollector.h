@@ -39,6 +39,8 @@ public:
     const std::string &path() const { return m_path; }
 
     static Result<CpuTimes> parseStat(std::string_view text);
+    // The counters after a "cpu" or "cpuN" label; name is for errors.
+    static Result<CpuTimes> parseTimes(std::string_view counters, std::string_view name);
     static double sinceBootPercent(const CpuTimes &times);
     // nullopt when the counters went backwards or did not move.
     static std::optional<double> percentBetween(const CpuTimes &from, const CpuTimes &to);

@@ -8,7 +8,7 @@ namespace dmr::agent {
 
 namespace {
 
-enum Field { Total, Available, Free, Buffers, Cached, FieldCount };
+enum Field { Total, Available, Free, Buffers, Cached, SwapTotal, SwapFree, FieldCount };
 
 struct Known
 {
@@ -22,7 +22,14 @@ constexpr Known kKnown[] = {
     {"MemFree:", Free},
     {"Buffers:", Buffers},
     {"Cached:", Cached},
+    {"SwapTotal:", SwapTotal},
+    {"SwapFree:", SwapFree},
 };
+
+bool isSwap(Field field)
+{
+    return field == SwapTotal || field == SwapFree;
+}
 
 } // namespace
 
@@ -44,9 +51,12 @@ Result<MemoryInfo> MemoryCollector::parseMeminfo(std::string_view text)
             std::uint64_t value = 0;
             // An unreadable line for a key that matters makes the whole
             // file suspect; unknown keys are none of our business.
-            if (!line.nextU64(value))
+            if (!line.nextU64(value)) {
+                if (isSwap(known.field))
+                    break;
                 return Result<MemoryInfo>::failure(
                     std::string(known.key.substr(0, known.key.size() - 1)) + " is not a number");
+            }
             values[known.field] = value;
             seen[known.field] = true;
         }
@@ -65,6 +75,10 @@ Result<MemoryInfo> MemoryCollector::parseMeminfo(std::string_view text)
         return Result<MemoryInfo>::failure("neither MemAvailable nor MemFree");
     }
     info.usedKb = available >= info.totalKb ? 0 : info.totalKb - available;
+    if (seen[SwapTotal] && seen[SwapFree] && values[SwapFree] <= values[SwapTotal]) {
+        info.swapTotalKb = values[SwapTotal];
+        info.swapUsedKb = values[SwapTotal] - values[SwapFree];
+    }
     return Result<MemoryInfo>::success(info);
 }
 

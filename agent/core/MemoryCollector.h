@@ -13,6 +13,10 @@ struct MemoryInfo
 {
     std::uint64_t totalKb = 0;
     std::uint64_t usedKb = 0;
+    // SwapTotal and SwapTotal - SwapFree; 0 without swap, and where the
+    // swap lines are missing or unreadable (they cost only themselves).
+    std::uint64_t swapTotalKb = 0;
+    std::uint64_t swapUsedKb = 0;
 };
 
 // Memory from root/proc/meminfo. Used memory is MemTotal - MemAvailable, what

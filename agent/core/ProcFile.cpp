@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -49,6 +50,36 @@ std::string ProcFile::read(const std::string &path, std::string &buffer, std::si
     if (buffer.empty())
         return path + " is empty";
     return {};
+}
+
+std::string ProcFile::firstLine(const std::string &path, std::string &buffer)
+{
+    if (!read(path, buffer, 4096).empty())
+        return {};
+    const std::size_t end = buffer.find('\n');
+    std::string line = buffer.substr(0, end);
+    const std::size_t first = line.find_first_not_of(" \t");
+    const std::size_t last = line.find_last_not_of(" \t\r");
+    return first == std::string::npos ? std::string() : line.substr(first, last - first + 1);
+}
+
+std::vector<std::string> ProcFile::list(const std::string &directory)
+{
+    std::vector<std::string> names;
+    DIR *dir = ::opendir(directory.c_str());
+    if (!dir)
+        return names;
+    while (const dirent *entry = ::readdir(dir)) {
+        const std::string name = entry->d_name;
+        if (name != "." && name != "..")
+            names.push_back(name);
+    }
+    ::closedir(dir);
+    // Shorter first, then bytewise: "zone2" < "zone10", as the kernel numbers them.
+    std::sort(names.begin(), names.end(), [](const std::string &a, const std::string &b) {
+        return a.size() != b.size() ? a.size() < b.size() : a < b;
+    });
+    return names;
 }
 
 std::string ProcFile::join(const std::string &root, const std::string &relative)

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace dmr::agent {
 
@@ -23,6 +24,13 @@ public:
     static std::string read(
         const std::string &path, std::string &buffer, std::size_t maxBytes = kDefaultMaxBytes);
 
+    // The first line of a small file (/sys attributes), blanks trimmed;
+    // empty when the file is missing, unreadable or empty.
+    static std::string firstLine(const std::string &path, std::string &buffer);
+    // The names in a directory (no "." or ".."), sorted so that numbered
+    // entries come in numeric order (hwmon2 before hwmon10); empty when the
+    // directory is missing.
+    static std::vector<std::string> list(const std::string &directory);
     // root + "/" + relative, without doubling slashes; root "" counts as "/".
     static std::string join(const std::string &root, const std::string &relative);
 };

@@ -31,7 +31,8 @@ bool isIpAddress(const std::string &text)
 
 } // namespace
 
-ReportBuilder::ReportBuilder(const AgentConfig &config, NetworkCollector::AddressLookup lookup)
+ReportBuilder::ReportBuilder(const AgentConfig &config, NetworkCollector::AddressLookup lookup,
+    FileSystemCollector::Stat fileSystemStat)
     : m_config(config)
     , m_cpu(config.root)
     , m_memory(config.root)
@@ -39,6 +40,13 @@ ReportBuilder::ReportBuilder(const AgentConfig &config, NetworkCollector::Addres
     , m_load(config.root)
     , m_uptime(config.root)
     , m_network(config.root, config.includeLoopback, std::move(lookup))
+    , m_cores(config.root)
+    , m_temperatures(config.root)
+    , m_battery(config.root)
+    , m_diskIo(config.root)
+    , m_fileSystems(config.root, std::move(fileSystemStat))
+    , m_processes(config.root)
+    , m_systemd(config.root, config.systemctl)
     , m_labels(config.labels)
     , m_labelsHash(dmr::labelsHash(config.labels))
     , m_runId(SystemIdentity::randomRunId())
@@ -64,9 +72,94 @@ std::uint32_t ReportBuilder::wireInterval(double seconds)
     return static_cast<std::uint32_t>(rounded);
 }
 
+std::size_t ReportBuilder::fitToDatagram(dmr::Report &report)
+{
+    // What stays at least, so that a big machine's report keeps some of each.
+    constexpr std::size_t kKeepFailedUnits = 3;
+    constexpr std::size_t kKeepTemperatures = 8;
+    constexpr std::size_t kKeepFileSystems = 6;
+    constexpr std::size_t kKeepInterfaces = 4;
+    dmr::HardwareSample &h = report.hardware;
+    auto fits = [&report, &h] {
+        dmr::Report widest = report;
+        // Interfaces beyond the first few are the codec's to leave out
+        // (addressed ones come first): a host's 30 veths should not cost
+        // its processes.
+        if (widest.interfaces.size() > kKeepInterfaces)
+            widest.interfaces.resize(kKeepInterfaces);
+        widest.factsHash = dmr::factsHash(h);
+        widest.factsIncluded = widest.factsHash != 0;
+        for (dmr::ProcessSample &process : widest.hardware.processes)
+            process.nameIncluded = true;
+        return dmr::encodedSize(widest) + dmr::kMaxEnvelopeOverhead <= dmr::kMaxDatagramSize;
+    };
+    std::size_t dropped = 0;
+    auto shrink = [&](auto &items, std::size_t keep) {
+        while (items.size() > keep && !fits()) {
+            items.pop_back();
+            ++dropped;
+        }
+    };
+    shrink(h.processes, 0);
+    if (h.failedUnits)
+        shrink(*h.failedUnits, kKeepFailedUnits);
+    shrink(h.temperatures, kKeepTemperatures);
+    shrink(h.fileSystems, kKeepFileSystems);
+    return dropped;
+}
+
 void ReportBuilder::primeCpu()
 {
     m_cpu.collect();
+    m_cores.collect();
+    const std::int64_t now = Clock::monotonicMs();
+    m_diskIo.collect(now);
+    if (m_config.processes)
+        m_processes.collect(now);
+}
+
+void ReportBuilder::collectHardware(dmr::HardwareSample &hardware, const MemoryInfo *memory)
+{
+    const std::int64_t now = Clock::monotonicMs();
+    Result<std::vector<double>> cores = m_cores.collect();
+    if (cores.ok() && cores.value().size() <= dmr::kMaxCores)
+        hardware.corePercents = std::move(cores.value());
+    else if (!cores.ok())
+        m_problems.push_back(cores.error());
+
+    hardware.temperatures = m_temperatures.collect();
+    hardware.battery = m_battery.collect();
+    if (memory) {
+        hardware.swapTotalKb = memory->swapTotalKb;
+        hardware.swapUsedKb = memory->swapUsedKb;
+    }
+
+    Result<std::optional<dmr::DiskIoSample>> io = m_diskIo.collect(now);
+    if (io.ok())
+        hardware.diskIo = io.value();
+    else
+        m_problems.push_back(io.error());
+
+    Result<std::vector<dmr::FileSystemSample>> fileSystems = m_fileSystems.collect();
+    if (fileSystems.ok())
+        hardware.fileSystems = std::move(fileSystems.value());
+    else
+        m_problems.push_back(fileSystems.error());
+
+    if (m_config.processes) {
+        hardware.processes = m_processes.collect(now);
+        for (dmr::ProcessSample &process : hardware.processes) {
+            const std::pair<std::uint32_t, std::string> named(process.pid, process.name);
+            process.nameIncluded
+                = std::find(m_namedProcesses.begin(), m_namedProcesses.end(), named)
+                == m_namedProcesses.end();
+        }
+    }
+    if (!m_config.systemctl.empty()) {
+        hardware.failedUnits = m_systemd.collect(now);
+        if (!m_systemd.problem().empty())
+            m_problems.push_back(m_systemd.problem());
+    }
 }
 
 void ReportBuilder::continueRun(std::uint32_t runId, std::uint64_t nextSequence)
@@ -144,6 +237,8 @@ Result<dmr::Report> ReportBuilder::build()
         m_problems.push_back(network.error());
     }
 
+    collectHardware(report.hardware, memory.ok() ? &memory.value() : nullptr);
+
     if (system.memoryTotalKb == 0) {
         ++m_skipped;
         return Result<dmr::Report>::failure("report skipped: no memory total ("
@@ -153,6 +248,12 @@ Result<dmr::Report> ReportBuilder::build()
     report.labelsHash = m_labelsHash;
     if (m_labelsUnsent || report.sequence % kFullLabelsEvery == 1)
         report.labels = m_labels;
+    if (const std::size_t dropped = fitToDatagram(report))
+        m_problems.push_back("left out " + std::to_string(dropped)
+            + " hardware item(s) that do not fit one datagram");
+    report.factsHash = dmr::factsHash(report.hardware);
+    report.factsIncluded = report.factsHash != 0
+        && (report.factsHash != m_factsSent || report.sequence % kFullFactsEvery == 1);
     const std::string invalid = dmr::validate(report);
     if (!invalid.empty()) {
         ++m_skipped;
@@ -160,6 +261,11 @@ Result<dmr::Report> ReportBuilder::build()
     }
     m_sequence = report.sequence;
     m_labelsUnsent = false;
+    if (report.factsIncluded)
+        m_factsSent = report.factsHash;
+    m_namedProcesses.clear();
+    for (const dmr::ProcessSample &process : report.hardware.processes)
+        m_namedProcesses.emplace_back(process.pid, process.name);
     ++m_built;
     return Result<dmr::Report>::success(std::move(report));
 }

@@ -2,12 +2,19 @@
 #pragma once
 
 #include "AgentConfig.h"
+#include "BatteryCollector.h"
+#include "CoreCollector.h"
 #include "CpuCollector.h"
 #include "DiskCollector.h"
+#include "DiskIoCollector.h"
+#include "FileSystemCollector.h"
 #include "LoadCollector.h"
 #include "MemoryCollector.h"
 #include "NetworkCollector.h"
+#include "ProcessCollector.h"
 #include "Result.h"
+#include "SystemdCollector.h"
+#include "TemperatureCollector.h"
 #include "UptimeCollector.h"
 #include "dmr/Report.h"
 
@@ -25,11 +32,13 @@ class ReportBuilder
 {
 public:
     explicit ReportBuilder(const AgentConfig &config,
-        NetworkCollector::AddressLookup lookup = NetworkCollector::systemAddresses);
+        NetworkCollector::AddressLookup lookup = NetworkCollector::systemAddresses,
+        FileSystemCollector::Stat fileSystemStat = FileSystemCollector::systemStat);
 
     Result<dmr::Report> build();
-    // Takes a CPU sample without building a report, so that the next build()
-    // measures CPU use since now rather than since boot.
+    // Takes the samples that rates need (CPU, cores, processes, disk I/O)
+    // without building a report, so that the next build() measures since now
+    // rather than since boot.
     void primeCpu();
     // Carries on a run an earlier process started (the spill file's): its
     // run id, and sequences from nextSequence on.
@@ -52,6 +61,14 @@ public:
     // in full, so that a console that restarted or lost the one that did
     // learns them within this many reports; the others carry their hash.
     static constexpr std::uint64_t kFullLabelsEvery = 60;
+    // The same for the hardware facts (sensor names, file systems).
+    static constexpr std::uint64_t kFullFactsEvery = 60;
+
+    // Leaves out what does not fit one datagram at the largest envelope, facts
+    // included: processes (last first), then failed units, temperatures and
+    // file systems beyond the first few. Interfaces are the codec's to trim.
+    // Returns how many items were left out.
+    static std::size_t fitToDatagram(dmr::Report &report);
 
     static std::uint32_t agentVersion();
     // Whole seconds for the wire, rounded up so that the console's online
@@ -59,6 +76,8 @@ public:
     static std::uint32_t wireInterval(double seconds);
 
 private:
+    void collectHardware(dmr::HardwareSample &hardware, const MemoryInfo *memory);
+
     AgentConfig m_config;
     CpuCollector m_cpu;
     MemoryCollector m_memory;
@@ -66,6 +85,17 @@ private:
     LoadCollector m_load;
     UptimeCollector m_uptime;
     NetworkCollector m_network;
+    CoreCollector m_cores;
+    TemperatureCollector m_temperatures;
+    BatteryCollector m_battery;
+    DiskIoCollector m_diskIo;
+    FileSystemCollector m_fileSystems;
+    ProcessCollector m_processes;
+    SystemdCollector m_systemd;
+    // The facts hash the console was last sent in full; 0 before any.
+    std::uint32_t m_factsSent = 0;
+    // The processes (pid, name) of the last report: their names are not sent again.
+    std::vector<std::pair<std::uint32_t, std::string>> m_namedProcesses;
     dmr::Labels m_labels;
     std::uint32_t m_labelsHash = 0;
     // Until a report of this process carried the labels in full: a process

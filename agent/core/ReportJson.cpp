@@ -43,6 +43,66 @@ private:
     bool m_first = true;
 };
 
+// One line per list: the hardware part is long, and jq reads it all the same.
+template<class T, class Item>
+std::string list(const std::vector<T> &items, Item item)
+{
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i)
+        out += (i ? ", " : "") + item(items[i]);
+    return out + ']';
+}
+
+void formatHardware(Writer &w, const dmr::HardwareSample &h)
+{
+    w.field("core_percents", list(h.corePercents, number), 2);
+    w.field("temperatures",
+        list(h.temperatures,
+            [](const dmr::TemperatureSample &t) {
+                return "{\"sensor\": " + ReportJson::quote(t.sensor)
+                    + ", \"celsius\": " + number(t.celsius) + '}';
+            }),
+        2);
+    w.field("battery",
+        h.battery ? "{\"percent\": " + number(h.battery->percent)
+                + ", \"state\": " + ReportJson::quote(dmr::batteryStateName(h.battery->state)) + '}'
+                  : std::string("null"),
+        2);
+    w.field("swap_used_kb", std::to_string(h.swapUsedKb), 2);
+    w.field("swap_total_kb", std::to_string(h.swapTotalKb), 2);
+    w.field("disk_io",
+        h.diskIo ? "{\"read_kb_per_second\": " + std::to_string(h.diskIo->readKbPerSecond)
+                + ", \"write_kb_per_second\": " + std::to_string(h.diskIo->writeKbPerSecond)
+                + ", \"busy_percent\": " + number(h.diskIo->busyPercent) + '}'
+                 : std::string("null"),
+        2);
+    w.field("file_systems",
+        list(h.fileSystems,
+            [](const dmr::FileSystemSample &fs) {
+                return "{\"mount\": " + ReportJson::quote(fs.mount) + ", \"type\": "
+                    + ReportJson::quote(fs.type) + ", \"size_kb\": " + std::to_string(fs.sizeKb)
+                    + ", \"used_kb\": " + std::to_string(fs.usedKb) + ", \"available_kb\": "
+                    + std::to_string(fs.availableKb) + ", \"percent\": " + number(fs.percent())
+                    + ", \"inodes_total\": " + std::to_string(fs.inodesTotal)
+                    + ", \"inodes_used\": " + std::to_string(fs.inodesUsed)
+                    + ", \"inode_percent\": " + number(fs.inodePercent()) + '}';
+            }),
+        2);
+    w.field("processes",
+        list(h.processes,
+            [](const dmr::ProcessSample &p) {
+                return "{\"pid\": " + std::to_string(p.pid) + ", \"name\": "
+                    + ReportJson::quote(p.name) + ", \"cpu_percent\": " + number(p.cpuPercent)
+                    + ", \"rss_kb\": " + std::to_string(p.rssKb) + '}';
+            }),
+        2);
+    w.field("failed_units",
+        h.failedUnits
+            ? list(*h.failedUnits, [](const std::string &unit) { return ReportJson::quote(unit); })
+            : std::string("null"),
+        2);
+}
+
 } // namespace
 
 std::string ReportJson::quote(std::string_view text)
@@ -135,6 +195,7 @@ std::string ReportJson::format(const dmr::Report &report)
         }
         w.out() += "\n  ]";
     }
+    formatHardware(w, report.hardware);
     w.out() += "\n}\n";
     return w.out();
 }

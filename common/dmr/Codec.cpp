@@ -31,6 +31,17 @@ bool isPrintable(const std::string &text)
     return true;
 }
 
+// Names people gave things ("Package id 0", "/media/USB STICK", "Web
+// Content"): printable ASCII, blanks allowed.
+bool isText(const std::string &text)
+{
+    for (unsigned char c : text) {
+        if (c < 0x20 || c > 0x7e)
+            return false;
+    }
+    return true;
+}
+
 bool isLowerHex(const std::string &text)
 {
     if (text.empty() || text.size() % 2 != 0)
@@ -244,7 +255,7 @@ const char *rejectReasonName(RejectReason reason)
 std::string validateHardware(const HardwareSample &h, bool namesRequired)
 {
     auto checkName = [namesRequired](const std::string &name, std::size_t limit) {
-        return name.size() <= limit && isPrintable(name) && (!namesRequired || !name.empty());
+        return name.size() <= limit && isText(name) && (!namesRequired || !name.empty());
     };
     if (h.corePercents.size() > kMaxCores)
         return "at most 1024 cores";
@@ -279,7 +290,11 @@ std::string validateHardware(const HardwareSample &h, bool namesRequired)
     if (h.processes.size() > kMaxProcesses)
         return "at most 10 processes";
     for (const ProcessSample &p : h.processes) {
-        if (p.name.empty() || !checkName(p.name, kMaxProcessNameLength))
+        // A name left out (the console knows it from an earlier report) is empty.
+        // Unlike other names, one may be missing anywhere: the console
+        // stores what it could not learn (FactsCache) as it is.
+        if (p.name.size() > kMaxProcessNameLength || !isText(p.name)
+            || (p.name.empty() && p.nameIncluded))
             return "a process name must be 1 to 15 printable characters";
         if (!(p.cpuPercent >= 0 && p.cpuPercent <= kMaxProcessPercent))
             return "process CPU must be 0 to 100 percent per core";
@@ -288,7 +303,7 @@ std::string validateHardware(const HardwareSample &h, bool namesRequired)
         if (h.failedUnits->size() > kMaxFailedUnits)
             return "at most 32 failed units";
         for (const std::string &unit : *h.failedUnits) {
-            if (unit.empty() || !checkName(unit, kMaxUnitNameLength))
+            if (!checkName(unit, kMaxUnitNameLength))
                 return "a unit name must be 1 to 128 printable characters";
         }
     }
@@ -373,17 +388,17 @@ void encodeHardware(const Report &report, v1::Report *wire)
         wire->add_file_system_use(fs.inodesUsed);
     }
     for (const ProcessSample &p : h.processes) {
-        v1::Process *process = wire->add_processes();
-        process->set_pid(p.pid);
-        process->set_name(p.name);
-        process->set_cpu_centi_percent(toCenti(p.cpuPercent));
-        process->set_rss_kb(p.rssKb);
+        wire->add_process_pid(p.pid);
+        wire->add_process_cpu_centi_percent(toCenti(p.cpuPercent));
+        wire->add_process_rss_kb(p.rssKb);
+        if ((p.nameIncluded || report.factsIncluded) && !p.name.empty()) {
+            v1::ProcessName *name = wire->add_process_names();
+            name->set_pid(p.pid);
+            name->set_name(p.name);
+        }
     }
-    if (h.failedUnits) {
-        v1::Systemd *systemd = wire->mutable_systemd();
-        for (const std::string &unit : *h.failedUnits)
-            systemd->add_failed_units(unit);
-    }
+    if (h.failedUnits)
+        wire->mutable_systemd()->set_failed_count(std::uint32_t(h.failedUnits->size()));
     wire->set_facts_hash(report.factsHash);
     if (report.factsIncluded && report.factsHash != 0) {
         v1::Facts *facts = wire->mutable_facts();
@@ -395,6 +410,10 @@ void encodeHardware(const Report &report, v1::Report *wire)
             f->set_type(fs.type);
             f->set_size_kb(fs.sizeKb);
             f->set_inodes_total(fs.inodesTotal);
+        }
+        if (h.failedUnits) {
+            for (const std::string &unit : *h.failedUnits)
+                facts->add_failed_units(unit);
         }
     }
 }
@@ -436,22 +455,39 @@ std::string decodeHardware(const v1::Report &wire, Report *report)
         fs.inodesUsed = wire.file_system_use(i + 2);
         h.fileSystems.push_back(std::move(fs));
     }
-    if (std::size_t(wire.processes_size()) > kMaxProcesses)
+    const int processes = wire.process_pid_size();
+    if (std::size_t(processes) > kMaxProcesses)
         return "at most 10 processes";
-    for (const v1::Process &p : wire.processes())
-        h.processes.push_back({p.pid(), p.name(), fromCenti(p.cpu_centi_percent()), p.rss_kb()});
+    if (wire.process_cpu_centi_percent_size() != processes
+        || wire.process_rss_kb_size() != processes || wire.process_names_size() > processes)
+        return "process arrays differ in length";
+    for (int i = 0; i < processes; ++i) {
+        ProcessSample p;
+        p.pid = wire.process_pid(i);
+        p.cpuPercent = fromCenti(wire.process_cpu_centi_percent(i));
+        p.rssKb = wire.process_rss_kb(i);
+        p.nameIncluded = false;
+        for (const v1::ProcessName &name : wire.process_names()) {
+            if (name.pid() == p.pid) {
+                p.name = name.name();
+                p.nameIncluded = true;
+            }
+        }
+        h.processes.push_back(std::move(p));
+    }
     if (wire.has_systemd()) {
-        if (std::size_t(wire.systemd().failed_units_size()) > kMaxFailedUnits)
+        if (wire.systemd().failed_count() > kMaxFailedUnits)
             return "at most 32 failed units";
-        h.failedUnits.emplace(
-            wire.systemd().failed_units().begin(), wire.systemd().failed_units().end());
+        h.failedUnits.emplace(wire.systemd().failed_count());
     }
     report->factsHash = wire.facts_hash();
     if (wire.has_facts()) {
         const v1::Facts &facts = wire.facts();
         if (std::size_t(facts.sensors_size()) != h.temperatures.size()
-            || std::size_t(facts.file_systems_size()) != h.fileSystems.size())
-            return "facts do not match the temperatures and file systems";
+            || std::size_t(facts.file_systems_size()) != h.fileSystems.size()
+            || std::size_t(facts.failed_units_size())
+                != (h.failedUnits ? h.failedUnits->size() : 0))
+            return "facts do not match the temperatures, file systems and failed units";
         for (int i = 0; i < facts.sensors_size(); ++i)
             h.temperatures[std::size_t(i)].sensor = facts.sensors(i);
         for (int i = 0; i < facts.file_systems_size(); ++i) {
@@ -462,14 +498,14 @@ std::string decodeHardware(const v1::Report &wire, Report *report)
             fs.sizeKb = f.size_kb();
             fs.inodesTotal = f.inodes_total();
         }
+        for (int i = 0; i < facts.failed_units_size(); ++i)
+            (*h.failedUnits)[std::size_t(i)] = facts.failed_units(i);
         report->factsIncluded = true;
     }
     return {};
 }
 
-} // namespace
-
-std::string encodeReport(const Report &report)
+v1::Report toWire(const Report &report)
 {
     v1::Report wire;
     if (isLowerHex(report.deviceId))
@@ -518,16 +554,34 @@ std::string encodeReport(const Report &report)
     }
     wire.set_labels_hash(report.labelsHash);
     encodeHardware(report, &wire);
+    return wire;
+}
+
+} // namespace
+
+std::size_t encodedSize(const Report &report)
+{
+    return toWire(report).ByteSizeLong();
+}
+
+std::string encodeReport(const Report &report)
+{
+    v1::Report wire = toWire(report);
 
     // Leave out what matters least rather than send what every console
-    // refuses: the smallest processes, then failed units beyond the first
-    // few, then trailing interfaces.
+    // refuses: the processes, last first, then trailing interfaces. Facts
+    // are bounded so that they always fit (tests/agent/tst_reportbuilder).
     auto tooLarge
         = [&wire] { return wire.ByteSizeLong() + kMaxEnvelopeOverhead > kMaxDatagramSize; };
-    while (tooLarge() && wire.processes_size() > 0)
-        wire.mutable_processes()->RemoveLast();
-    while (tooLarge() && wire.has_systemd() && wire.systemd().failed_units_size() > 3)
-        wire.mutable_systemd()->mutable_failed_units()->RemoveLast();
+    while (tooLarge() && wire.process_pid_size() > 0) {
+        const std::uint32_t pid = wire.process_pid(wire.process_pid_size() - 1);
+        wire.mutable_process_pid()->RemoveLast();
+        wire.mutable_process_cpu_centi_percent()->RemoveLast();
+        wire.mutable_process_rss_kb()->RemoveLast();
+        if (wire.process_names_size() > 0
+            && wire.process_names(wire.process_names_size() - 1).pid() == pid)
+            wire.mutable_process_names()->RemoveLast();
+    }
     while (tooLarge() && wire.interfaces_size() > 0)
         wire.mutable_interfaces()->RemoveLast();
     return wire.SerializeAsString();

@@ -68,6 +68,8 @@ struct DecodeResult
 // interfaces at the end of the list that do not fit are left out, so put the
 // important ones first.
 std::string encodeReport(const Report &report);
+// The size of encodeReport(report) before anything is left out.
+std::size_t encodedSize(const Report &report);
 // Parses and validates a report payload (an opened envelope's).
 DecodeResult decodeReport(const std::string &payload);
 

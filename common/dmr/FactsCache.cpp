@@ -1,31 +1,57 @@
 // SPDX-License-Identifier: MIT
 #include "dmr/FactsCache.h"
 
+#include <algorithm>
+
 namespace dmr {
+
+void FactsCache::nameProcesses(Report &report, Facts &facts)
+{
+    auto &known = facts.processes;
+    for (ProcessSample &process : report.hardware.processes) {
+        auto at = std::find_if(known.begin(), known.end(),
+            [&process](const auto &entry) { return entry.first == process.pid; });
+        if (!process.name.empty()) {
+            if (at != known.end())
+                known.erase(at);
+            known.emplace_back(process.pid, process.name);
+        } else if (at != known.end()) {
+            process.name = at->second;
+        } else {
+            ++m_unnamed;
+        }
+    }
+    if (known.size() > kRememberedProcesses)
+        known.erase(known.begin(), known.end() - long(kRememberedProcesses));
+}
 
 FactsCache::Outcome FactsCache::resolve(Report &report)
 {
     HardwareSample &hardware = report.hardware;
+    if (report.factsHash == 0 && hardware.processes.empty())
+        return Outcome::None;
+    Facts &facts = m_facts[report.deviceId];
+    nameProcesses(report, facts);
     if (report.factsHash == 0)
         return Outcome::None;
     if (report.factsIncluded) {
-        Facts &facts = m_facts[report.deviceId];
         facts.hash = report.factsHash;
         facts.sensors.clear();
         for (const TemperatureSample &sensor : hardware.temperatures)
             facts.sensors.push_back(sensor.sensor);
         facts.fileSystems = hardware.fileSystems;
+        facts.failedUnits = hardware.failedUnits.value_or(std::vector<std::string>());
         return Outcome::Learnt;
     }
-    const auto known = m_facts.find(report.deviceId);
-    if (known == m_facts.end() || known->second.hash != report.factsHash
-        || known->second.sensors.size() != hardware.temperatures.size()
-        || known->second.fileSystems.size() != hardware.fileSystems.size()) {
+    const std::size_t failed = hardware.failedUnits ? hardware.failedUnits->size() : 0;
+    if (facts.hash != report.factsHash || facts.sensors.size() != hardware.temperatures.size()
+        || facts.fileSystems.size() != hardware.fileSystems.size()
+        || facts.failedUnits.size() != failed) {
+        // The count of failed units stays: alerting needs no names for it.
         hardware.temperatures.clear();
         hardware.fileSystems.clear();
         return Outcome::Unknown;
     }
-    const Facts &facts = known->second;
     for (std::size_t i = 0; i < facts.sensors.size(); ++i)
         hardware.temperatures[i].sensor = facts.sensors[i];
     for (std::size_t i = 0; i < facts.fileSystems.size(); ++i) {
@@ -35,6 +61,8 @@ FactsCache::Outcome FactsCache::resolve(Report &report)
         fs.sizeKb = facts.fileSystems[i].sizeKb;
         fs.inodesTotal = facts.fileSystems[i].inodesTotal;
     }
+    if (hardware.failedUnits)
+        *hardware.failedUnits = facts.failedUnits;
     return Outcome::Filled;
 }
 

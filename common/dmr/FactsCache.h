@@ -7,13 +7,15 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace dmr {
 
-// Gives reports that carry only facts_hash the sensor names and file systems
-// their agent sent in full earlier (proto/metrics.proto's Facts). One per
-// receiver; keyed by device id, a few hundred bytes a device.
+// Gives reports what their agent sent once and then left out (see
+// proto/metrics.proto): the facts (sensor names, file systems, failed units'
+// names) behind facts_hash, and the names of processes an earlier report
+// listed. One per receiver; keyed by device id, about a kilobyte a device.
 class FactsCache
 {
 public:
@@ -26,6 +28,9 @@ public:
     };
 
     Outcome resolve(Report &report);
+    // Processes whose name no report has told yet (their earlier report was
+    // lost or is still to come): they keep an empty name. Since start.
+    std::size_t unnamedProcesses() const { return m_unnamed; }
     void forget(const std::string &deviceId);
     std::size_t size() const { return m_facts.size(); }
 
@@ -35,8 +40,17 @@ private:
         std::uint32_t hash = 0;
         std::vector<std::string> sensors;
         std::vector<FileSystemSample> fileSystems; // mount, type, size and inodes
+        std::vector<std::string> failedUnits;
+        // The names of the processes lately listed, newest last; at most
+        // kRememberedProcesses.
+        std::vector<std::pair<std::uint32_t, std::string>> processes;
     };
+    static constexpr std::size_t kRememberedProcesses = 24;
+
+    void nameProcesses(Report &report, Facts &facts);
+
     std::unordered_map<std::string, Facts> m_facts;
+    std::size_t m_unnamed = 0;
 };
 
 } // namespace dmr

@@ -152,7 +152,8 @@ private:
 
 std::uint32_t factsHash(const HardwareSample &hardware)
 {
-    if (hardware.temperatures.empty() && hardware.fileSystems.empty())
+    if (hardware.temperatures.empty() && hardware.fileSystems.empty()
+        && (!hardware.failedUnits || hardware.failedUnits->empty()))
         return 0;
     Fnv1a hash;
     for (const TemperatureSample &sensor : hardware.temperatures) {
@@ -170,6 +171,13 @@ std::uint32_t factsHash(const HardwareSample &hardware)
         hash.add('\t');
         hash.add(std::to_string(fs.inodesTotal));
         hash.add('\n');
+    }
+    if (hardware.failedUnits) {
+        for (const std::string &unit : *hardware.failedUnits) {
+            hash.add('u');
+            hash.add(unit);
+            hash.add('\n');
+        }
     }
     return hash.value();
 }

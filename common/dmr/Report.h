@@ -82,6 +82,10 @@ struct ProcessSample
     std::string name; // the kernel's comm, at most 15 bytes
     double cpuPercent = 0; // of one core, as top shows it: 2 busy cores read 200
     std::uint64_t rssKb = 0;
+    // Whether the name goes on the wire (see proto/metrics.proto): the agent
+    // leaves out the names of processes its previous report listed; a
+    // decoded report without it has an empty name until FactsCache fills it.
+    bool nameIncluded = true;
 
     bool operator==(const ProcessSample &other) const;
 };
@@ -129,10 +133,11 @@ struct HardwareSample
 };
 
 // The facts of a HardwareSample that rarely change (sensor names, file
-// systems' mounts, types, sizes and inode counts), hashed like labels: most
-// reports carry only the hash (proto/metrics.proto). FNV-1a 32-bit over
-// "t" name "\n" per sensor, then "f" mount "\t" type "\t" size "\t" inodes
-// "\n" per file system; never 0, and 0 when there are none.
+// systems' mounts, types, sizes and inode counts, failed units' names),
+// hashed like labels: most reports carry only the hash (proto/metrics.proto).
+// FNV-1a 32-bit over "t" name "\n" per sensor, then "f" mount "\t" type "\t"
+// size "\t" inodes "\n" per file system, then "u" name "\n" per failed unit;
+// never 0, and 0 when there are none.
 std::uint32_t factsHash(const HardwareSample &hardware);
 
 // An agent's labels (name, value), sorted by name, each name once.

@@ -35,6 +35,8 @@ private:
                 env.remove(key);
         }
         env.insert("METRICS_LOG_FILE", "-");
+        // The fixtures run systemd: they ask a script, never the host.
+        env.insert("METRICS_SYSTEMCTL", DMR_TEST_DATA "/systemctl/two-failed");
         process.setProcessEnvironment(env);
         process.setWorkingDirectory(m_workDir.path());
         process.setProgram(agentPath());
@@ -73,11 +75,12 @@ private slots:
             = QJsonDocument::fromJson(agent.readAllStandardOutput(), &error);
         QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
         const QJsonObject o = document.object();
-        const QStringList expectedKeys {"agent_version", "cpu_percent", "device_id",
-            "disk_available_kb", "disk_percent", "disk_total_kb", "disk_used_kb", "hostname",
-            "interval_seconds", "load_1", "load_15", "load_5", "memory_percent", "memory_total_kb",
-            "memory_used_kb", "network", "run_id", "sample_time", "sequence", "ts",
-            "uptime_seconds"};
+        const QStringList expectedKeys {"agent_version", "battery", "core_percents", "cpu_percent",
+            "device_id", "disk_available_kb", "disk_io", "disk_percent", "disk_total_kb",
+            "disk_used_kb", "failed_units", "file_systems", "hostname", "interval_seconds",
+            "load_1", "load_15", "load_5", "memory_percent", "memory_total_kb", "memory_used_kb",
+            "network", "processes", "run_id", "sample_time", "sequence", "swap_total_kb",
+            "swap_used_kb", "temperatures", "ts", "uptime_seconds"};
         QCOMPARE(o.keys(), expectedKeys);
         QCOMPARE(o.value("device_id").toString(), QString("5c0a9f2e1b7d4e3a8c6f0d2b4a1e9c7f"));
         QCOMPARE(o.value("hostname").toString(), QString("raspberrypi"));

@@ -50,6 +50,40 @@ private slots:
         }
     }
 
+    void swap_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<qulonglong>("totalKb");
+        QTest::addColumn<qulonglong>("usedKb");
+        QTest::newRow("zram in use") << QByteArray("MemTotal: 100 kB\nMemAvailable: 50 kB\n"
+                                                   "SwapTotal: 971061 kB\nSwapFree: 712345 kB\n")
+                                     << 971061ull << 258716ull;
+        QTest::newRow("no swap") << QByteArray("MemTotal: 100 kB\nMemAvailable: 50 kB\n"
+                                               "SwapTotal: 0 kB\nSwapFree: 0 kB\n")
+                                 << 0ull << 0ull;
+        // Swap lines cost only themselves: memory is still reported.
+        QTest::newRow("unreadable swap") << QByteArray("MemTotal: 100 kB\nMemAvailable: 50 kB\n"
+                                                       "SwapTotal: lots\nSwapFree: 1 kB\n")
+                                         << 0ull << 0ull;
+        QTest::newRow("free above total") << QByteArray("MemTotal: 100 kB\nMemAvailable: 50 kB\n"
+                                                        "SwapTotal: 10 kB\nSwapFree: 11 kB\n")
+                                          << 0ull << 0ull;
+        QTest::newRow("SwapFree missing")
+            << QByteArray("MemTotal: 100 kB\nMemAvailable: 50 kB\nSwapTotal: 10 kB\n") << 0ull
+            << 0ull;
+    }
+    void swap()
+    {
+        QFETCH(QByteArray, text);
+        QFETCH(qulonglong, totalKb);
+        QFETCH(qulonglong, usedKb);
+        auto result = MemoryCollector::parseMeminfo(std::string_view(text.data(), text.size()));
+        QVERIFY2(result.ok(), result.error().c_str());
+        QCOMPARE(result.value().usedKb, std::uint64_t(50));
+        QCOMPARE(qulonglong(result.value().swapTotalKb), totalKb);
+        QCOMPARE(qulonglong(result.value().swapUsedKb), usedKb);
+    }
+
     void parse_data()
     {
         QTest::addColumn<QByteArray>("text");

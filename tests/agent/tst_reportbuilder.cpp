@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "ReportBuilder.h"
 #include "dmr/Codec.h"
+#include "dmr/Seal.h"
 
+#include <QDir>
+#include <QFile>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 #include <cmath>
 
@@ -17,6 +21,8 @@ AgentConfig configFor(const QString &tree)
     config.root = (QStringLiteral(DMR_TEST_DATA "/") + tree).toStdString();
     config.deviceId = "5c0a9f2e1b7d4e3a8c6f0d2b4a1e9c7f";
     config.intervalSeconds = 10;
+    // Fixtures with run/systemd/system ask this, never the host's systemctl.
+    config.systemctl = DMR_TEST_DATA "/systemctl/two-failed";
     return config;
 }
 
@@ -60,7 +66,7 @@ private slots:
         if (!hostname.isEmpty())
             QCOMPARE(QString::fromStdString(report.value().hostname), hostname);
         QCOMPARE(int(report.value().interfaces.size()), interfaces);
-        QCOMPARE(report.value().agentVersion, dmr::packVersion(0, 1, 0));
+        QCOMPARE(report.value().agentVersion, dmr::packVersion(0, 2, 0));
         QCOMPARE(report.value().intervalSeconds, 10u);
         QCOMPARE(report.value().sequence, std::uint64_t(1));
         QVERIFY(report.value().system.memoryTotalKb > 0);
@@ -151,26 +157,156 @@ private slots:
         QCOMPARE(builder.builtCount(), std::uint64_t(2));
     }
 
-    void twoInterfaceReportIsSmallAndRoundTrips()
+    // The size budget over every fixture: a report with everything (its
+    // facts included) fits one datagram even encrypted; a typical board's
+    // report (the Pi's, facts by hash) stays at most 300 bytes.
+    void sizeBudget_data()
+    {
+        QTest::addColumn<QString>("tree");
+        QTest::addColumn<int>("typicalLimit");
+        QTest::newRow("raspberry pi") << "proc-rpi" << 300;
+        QTest::newRow("laptop") << "proc-laptop" << 0;
+        QTest::newRow("server") << "proc-server" << 0;
+        QTest::newRow("old kernel") << "proc-oldkernel" << 0;
+        QTest::newRow("garbage") << "proc-garbage" << 0;
+    }
+    void sizeBudget()
+    {
+        QFETCH(QString, tree);
+        QFETCH(int, typicalLimit);
+        ReportBuilder builder(configFor(tree), addresses);
+        builder.primeCpu();
+        auto full = builder.build();
+        if (tree == "proc-garbage") {
+            QVERIFY(!full.ok()); // no memory total: nothing to size
+            return;
+        }
+        QVERIFY2(full.ok(), full.error().c_str());
+        auto typical = builder.build();
+        QVERIFY2(typical.ok(), typical.error().c_str());
+        QCOMPARE(full.value().factsIncluded, full.value().factsHash != 0);
+        QVERIFY(!typical.value().factsIncluded);
+
+        const dmr::Key key = dmr::Key::generate();
+        const std::string sealed = dmr::seal(dmr::PayloadKind::Report,
+            dmr::encodeReport(full.value()), dmr::Security::Encrypt, &key, 1);
+        const std::string plain = dmr::encode(typical.value());
+        qInfo("%s: %zu bytes with its facts, encrypted; %zu bytes typical, plain", qPrintable(tree),
+            sealed.size(), plain.size());
+        QVERIFY(sealed.size() <= dmr::kMaxDatagramSize);
+        if (typicalLimit > 0)
+            QVERIFY2(plain.size() <= std::size_t(typicalLimit),
+                QByteArray::number(qulonglong(plain.size())));
+
+        // Nothing is left out on the way: both decode to what was built.
+        const dmr::DecodeResult decoded = dmr::decode(plain);
+        QVERIFY2(decoded.ok(), decoded.detail.c_str());
+        QCOMPARE(dmr::encode(*decoded.report), plain);
+        // Names of processes the previous report listed are left out.
+        const auto &sent = typical.value().hardware.processes;
+        const auto &received = decoded.report->hardware.processes;
+        QCOMPARE(received.size(), sent.size());
+        for (std::size_t i = 0; i < sent.size(); ++i) {
+            QCOMPARE(received[i].pid, sent[i].pid);
+            QCOMPARE(received[i].rssKb, sent[i].rssKb);
+            QCOMPARE(received[i].name, sent[i].nameIncluded ? sent[i].name : std::string());
+        }
+        QCOMPARE(decoded.report->interfaces, typical.value().interfaces);
+    }
+
+    // A machine with everything at the codec's limits still goes out as one
+    // datagram, facts and all: processes are left out first, then failed
+    // units, temperatures and file systems beyond the first few.
+    void largestReportIsTrimmedToOneDatagram()
+    {
+        ReportBuilder builder(configFor("proc-server"), addresses);
+        auto built = builder.build();
+        QVERIFY(built.ok());
+        dmr::Report report = built.value();
+        dmr::HardwareSample &h = report.hardware;
+        h.corePercents.assign(64, 37.5);
+        h.temperatures.clear();
+        for (int i = 0; i < 32; ++i)
+            h.temperatures.push_back({"coretemp/Core " + std::to_string(i), 40.0 + i});
+        h.fileSystems.assign(24,
+            dmr::FileSystemSample {
+                "/srv/volumes/data", "ext4", 1000000000, 400000000, 500000000, 60000000, 1200000});
+        h.processes.clear();
+        for (std::uint32_t pid = 1000; pid < 1010; ++pid)
+            h.processes.push_back({pid, "postgres: wal w", 12.5, 1234567});
+        h.failedUnits = std::vector<std::string>(32, "a-rather-long-unit-name@instance.service");
+        const std::size_t dropped = ReportBuilder::fitToDatagram(report);
+        QVERIFY(dropped > 0);
+        QVERIFY(h.processes.empty());
+        QCOMPARE(h.failedUnits->size(), std::size_t(3));
+        report.factsHash = dmr::factsHash(h);
+        report.factsIncluded = true;
+        QCOMPARE(dmr::validate(report), std::string());
+
+        const dmr::Key key = dmr::Key::generate();
+        const std::string payload = dmr::encodeReport(report);
+        const std::string sealed
+            = dmr::seal(dmr::PayloadKind::Report, payload, dmr::Security::Encrypt, &key, 1);
+        QVERIFY2(
+            sealed.size() <= dmr::kMaxDatagramSize, QByteArray::number(qulonglong(sealed.size())));
+        const dmr::DecodeResult decoded = dmr::decodeReport(payload);
+        QVERIFY2(decoded.ok(), decoded.detail.c_str());
+        QCOMPARE(decoded.report->hardware.temperatures, h.temperatures);
+        QCOMPARE(decoded.report->hardware.fileSystems, h.fileSystems);
+        // The codec leaves out trailing interfaces; the first four always fit.
+        QVERIFY(decoded.report->interfaces.size() >= 4);
+    }
+
+    // A process's name goes once: the report after lists its pid alone.
+    void processNamesOnlyWhenNew()
     {
         ReportBuilder builder(configFor("proc-rpi"), addresses);
-        auto report = builder.build();
-        QVERIFY(report.ok());
-        QCOMPARE(report.value().interfaces.size(), std::size_t(2));
-        const std::string bytes = dmr::encode(report.value());
-        QVERIFY2(bytes.size() <= 200, QByteArray::number(qulonglong(bytes.size())));
-        const dmr::DecodeResult decoded = dmr::decode(bytes);
+        auto first = builder.build();
+        auto second = builder.build();
+        QVERIFY(first.ok() && second.ok());
+        QVERIFY(!second.value().hardware.processes.empty());
+        for (const dmr::ProcessSample &p : first.value().hardware.processes)
+            QVERIFY(p.nameIncluded);
+        for (const dmr::ProcessSample &p : second.value().hardware.processes)
+            QVERIFY(!p.nameIncluded);
+        const dmr::DecodeResult decoded = dmr::decode(dmr::encode(second.value()));
         QVERIFY2(decoded.ok(), decoded.detail.c_str());
-        // Hundredths on the wire: compare after the codec's own rounding.
-        QCOMPARE(dmr::encode(*decoded.report), bytes);
-        const dmr::Report &back = *decoded.report;
-        QCOMPARE(back.deviceId, report.value().deviceId);
-        QCOMPARE(back.hostname, report.value().hostname);
-        QCOMPARE(back.sequence, report.value().sequence);
-        QCOMPARE(back.runId, report.value().runId);
-        QCOMPARE(back.sampleTimeMs, report.value().sampleTimeMs);
-        QCOMPARE(back.system.memoryUsedKb, report.value().system.memoryUsedKb);
-        QVERIFY(back.interfaces == report.value().interfaces);
+        QCOMPARE(
+            decoded.report->hardware.processes.size(), second.value().hardware.processes.size());
+        QVERIFY(decoded.report->hardware.processes[0].name.empty());
+        QCOMPARE(
+            decoded.report->hardware.processes[0].pid, second.value().hardware.processes[0].pid);
+    }
+
+    // Facts go in full the way labels do: in a process's first report,
+    // after they change, and every 60th report.
+    void factsInFullWhenNeeded()
+    {
+        QTemporaryDir dir;
+        QVERIFY(QProcess::execute("cp", {"-r", DMR_TEST_DATA "/proc-rpi/.", dir.path()}) == 0);
+        AgentConfig config = configFor("proc-rpi");
+        config.root = dir.path().toStdString();
+        ReportBuilder builder(config, addresses);
+        std::vector<std::uint64_t> withFacts;
+        for (int i = 0; i < 125; ++i) {
+            if (i == 70) {
+                // A second thermal zone appears (a module loaded): new facts.
+                QDir().mkpath(dir.filePath("sys/class/thermal/thermal_zone1"));
+                QFile type(dir.filePath("sys/class/thermal/thermal_zone1/type"));
+                QVERIFY(type.open(QIODevice::WriteOnly));
+                type.write("gpu-thermal\n");
+                type.close();
+                QFile temp(dir.filePath("sys/class/thermal/thermal_zone1/temp"));
+                QVERIFY(temp.open(QIODevice::WriteOnly));
+                temp.write("45000\n");
+            }
+            auto report = builder.build();
+            QVERIFY(report.ok());
+            QVERIFY(report.value().factsHash != 0);
+            if (report.value().factsIncluded)
+                withFacts.push_back(report.value().sequence);
+        }
+        QCOMPARE(withFacts, (std::vector<std::uint64_t> {1, 61, 71, 121}));
     }
 
     void missingFilesStillReport()
@@ -184,7 +320,8 @@ private slots:
         QCOMPARE(report.value().system.cpuPercent, 0.0);
         QCOMPARE(report.value().system.load1, 0.0);
         QVERIFY(report.value().interfaces.empty());
-        QCOMPARE(builder.problems().size(), std::size_t(3)); // stat, loadavg, net/dev
+        // stat, loadavg, net/dev, and the diskstats cut mid-line
+        QCOMPARE(builder.problems().size(), std::size_t(4));
     }
 
     void noMemoryTotalSkipsAndCounts_data()

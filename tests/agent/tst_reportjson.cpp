@@ -58,7 +58,7 @@ private slots:
         QCOMPARE(error.error, QJsonParseError::NoError);
         const QJsonObject o = document.object();
         QCOMPARE(o.value("device_id").toString(), QString("dev\"1"));
-        QCOMPARE(o.value("agent_version").toString(), QString("0.2.0"));
+        QCOMPARE(o.value("agent_version").toString(), QString("0.1.0"));
         QCOMPARE(o.value("run_id").toDouble(), 4000000000.0);
         QCOMPARE(o.value("sample_time").toString(), QString("2026-11-28T12:00:00.123Z"));
         QCOMPARE(o.value("ts").toDouble(), 1795867200123.0);
