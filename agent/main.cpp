@@ -8,6 +8,7 @@
 #include "Sender.h"
 #include "SpillKeeper.h"
 #include "dmr/Codec.h"
+#include "dmr/Seal.h"
 
 #include <cerrno>
 #include <csignal>
@@ -253,6 +254,13 @@ int main(int argc, char **argv)
         std::printf(
             "metrics-agent %s\n", dmr::versionString(ReportBuilder::agentVersion()).c_str());
         return 0;
+    }
+    // libcrypto is loaded only now, and only when something is protected.
+    std::string cryptoProblem;
+    if (config.security != dmr::Security::None && !dmr::cryptoAvailable(&cryptoProblem)) {
+        std::fprintf(stderr, "metrics-agent: --security %s: %s\n",
+            dmr::securityName(config.security), cryptoProblem.c_str());
+        return 2;
     }
     const sigset_t waitMask = installSignalHandlers();
     if (config.print)

@@ -2,14 +2,12 @@
 #include "dmr/Seal.h"
 
 #include "dmr/Hex.h"
+#include "dmr/LibCrypto.h"
 #include "metrics.pb.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <unordered_map>
 
 namespace dmr {
@@ -38,31 +36,52 @@ Header header(PayloadKind kind, Security security, std::uint32_t keyId, std::int
     return bytes;
 }
 
+// libcrypto's functions (dmr/LibCrypto.h). Callers that sign, encrypt or
+// verify check cryptoAvailable() first, so a missing library ends here only
+// through a programming error.
+//
 // The built-in default provider is all this needs: the system's openssl.cnf
 // (and whatever it loads) is left alone, which keeps a small agent small
-// (2.3 MB resident instead of 6.9 MB).
-void ensureOpenSsl()
+// (4.6 MB more resident otherwise).
+const LibCrypto &crypto()
 {
-    static const bool ready
-        = OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, nullptr) == 1;
-    if (!ready)
+    std::string why;
+    static const LibCrypto *const loaded = [&why] {
+        const LibCrypto *table = LibCrypto::load(&why);
+        if (table
+            && table->OPENSSL_init_crypto(
+                   OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT, nullptr)
+                != 1)
+            table = nullptr;
+        return table;
+    }();
+    if (!loaded) {
+        std::fprintf(stderr, "fatal: %s\n", why.empty() ? "libcrypto does not start" : why.c_str());
         std::abort();
+    }
+    return *loaded;
 }
 
 void randomBytes(unsigned char *out, std::size_t size)
 {
-    ensureOpenSsl();
-    if (RAND_bytes(out, int(size)) != 1)
+    if (crypto().RAND_bytes(out, int(size)) != 1)
         std::abort(); // no entropy: nothing secure can be done
 }
 
-using MacContext = std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)>;
-using CipherContext = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
+struct MacFree
+{
+    void operator()(EVP_MAC_CTX *context) const { crypto().EVP_MAC_CTX_free(context); }
+};
+struct CipherFree
+{
+    void operator()(EVP_CIPHER_CTX *context) const { crypto().EVP_CIPHER_CTX_free(context); }
+};
+using MacContext = std::unique_ptr<EVP_MAC_CTX, MacFree>;
+using CipherContext = std::unique_ptr<EVP_CIPHER_CTX, CipherFree>;
 
 EVP_MAC *hmacAlgorithm()
 {
-    ensureOpenSsl();
-    static EVP_MAC *const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    static EVP_MAC *const hmac = crypto().EVP_MAC_fetch(nullptr, "HMAC", nullptr);
     if (!hmac)
         std::abort(); // libcrypto without HMAC: a broken installation
     return hmac;
@@ -70,8 +89,7 @@ EVP_MAC *hmacAlgorithm()
 
 EVP_CIPHER *gcmAlgorithm()
 {
-    ensureOpenSsl();
-    static EVP_CIPHER *const gcm = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+    static EVP_CIPHER *const gcm = crypto().EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
     if (!gcm)
         std::abort();
     return gcm;
@@ -79,18 +97,19 @@ EVP_CIPHER *gcmAlgorithm()
 
 MacContext newMacContext()
 {
-    MacContext made(EVP_MAC_CTX_new(hmacAlgorithm()), EVP_MAC_CTX_free);
+    MacContext made(crypto().EVP_MAC_CTX_new(hmacAlgorithm()));
     char digest[] = "SHA256";
-    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_end()};
-    if (!made || EVP_MAC_CTX_set_params(made.get(), params) != 1)
+    const OSSL_PARAM params[]
+        = {crypto().OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+            crypto().OSSL_PARAM_construct_end()};
+    if (!made || crypto().EVP_MAC_CTX_set_params(made.get(), params) != 1)
         std::abort();
     return made;
 }
 
 CipherContext newCipherContext()
 {
-    CipherContext made(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+    CipherContext made(crypto().EVP_CIPHER_CTX_new());
     if (!made)
         std::abort();
     return made;
@@ -106,8 +125,8 @@ CipherContext newCipherContext()
 struct KeyedContexts
 {
     std::array<unsigned char, kKeySize> bytes {};
-    MacContext mac {nullptr, EVP_MAC_CTX_free};
-    CipherContext cipher {nullptr, EVP_CIPHER_CTX_free};
+    MacContext mac;
+    CipherContext cipher;
 };
 
 constexpr std::size_t kMaxKeyedKeys = 4096;
@@ -125,7 +144,7 @@ public:
         if (!slot)
             slot = newMacContext();
         // Without a key, HMAC starts over with the one it has.
-        if (EVP_MAC_init(slot.get(), keyNeeded ? key.bytes.data() : nullptr,
+        if (crypto().EVP_MAC_init(slot.get(), keyNeeded ? key.bytes.data() : nullptr,
                 keyNeeded ? key.bytes.size() : 0, nullptr)
             != 1)
             std::abort();
@@ -153,7 +172,8 @@ private:
                 return nullptr;
             it = m_byId.emplace(key.id, KeyedContexts {}).first;
             it->second.bytes = key.bytes;
-        } else if (CRYPTO_memcmp(it->second.bytes.data(), key.bytes.data(), kKeySize) != 0) {
+        } else if (crypto().CRYPTO_memcmp(it->second.bytes.data(), key.bytes.data(), kKeySize)
+            != 0) {
             // The same id with new bytes: a key file reloaded with a new key.
             it->second = KeyedContexts {};
             it->second.bytes = key.bytes;
@@ -162,8 +182,8 @@ private:
     }
 
     std::unordered_map<std::uint32_t, KeyedContexts> m_byId;
-    MacContext m_sharedMac {nullptr, EVP_MAC_CTX_free};
-    CipherContext m_sharedCipher {nullptr, EVP_CIPHER_CTX_free};
+    MacContext m_sharedMac;
+    CipherContext m_sharedCipher;
 };
 
 ContextCache &contexts()
@@ -179,16 +199,22 @@ Hmac hmac(const Header &head, const std::string &payload, const Key &key)
     EVP_MAC_CTX *ctx = contexts().mac(key);
     Hmac tag;
     std::size_t length = 0;
-    if (EVP_MAC_update(ctx, head.data(), head.size()) != 1
-        || EVP_MAC_update(
+    if (crypto().EVP_MAC_update(ctx, head.data(), head.size()) != 1
+        || crypto().EVP_MAC_update(
                ctx, reinterpret_cast<const unsigned char *>(payload.data()), payload.size())
             != 1
-        || EVP_MAC_final(ctx, tag.data(), &length, tag.size()) != 1 || length != kHmacSize)
+        || crypto().EVP_MAC_final(ctx, tag.data(), &length, tag.size()) != 1 || length != kHmacSize)
         std::abort();
     return tag;
 }
 
 } // namespace
+
+bool cryptoAvailable(std::string *why)
+{
+    const LibCrypto *table = LibCrypto::load(why);
+    return table != nullptr;
+}
 
 const char *securityName(Security security)
 {
@@ -287,16 +313,18 @@ std::string seal(PayloadKind kind, const std::string &payload, Security security
     EVP_CIPHER_CTX *ctx = contexts().cipher(*key, &keyNeeded);
     int length = 0;
     unsigned char scratch[16]; // GCM's final step writes nothing
-    if (EVP_EncryptInit_ex2(ctx, keyNeeded ? gcmAlgorithm() : nullptr,
+    if (crypto().EVP_EncryptInit_ex2(ctx, keyNeeded ? gcmAlgorithm() : nullptr,
             keyNeeded ? key->bytes.data() : nullptr,
             reinterpret_cast<const unsigned char *>(nonce.data()), nullptr)
             != 1
-        || EVP_EncryptUpdate(ctx, nullptr, &length, head.data(), int(head.size())) != 1
-        || EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char *>(cipher.data()), &length,
-               reinterpret_cast<const unsigned char *>(payload.data()), int(payload.size()))
+        || crypto().EVP_EncryptUpdate(ctx, nullptr, &length, head.data(), int(head.size())) != 1
+        || crypto().EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char *>(cipher.data()),
+               &length, reinterpret_cast<const unsigned char *>(payload.data()),
+               int(payload.size()))
             != 1
-        || EVP_EncryptFinal_ex(ctx, scratch, &length) != 1
-        || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, int(tag.size()), tag.data()) != 1)
+        || crypto().EVP_EncryptFinal_ex(ctx, scratch, &length) != 1
+        || crypto().EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, int(tag.size()), tag.data())
+            != 1)
         std::abort();
     datagram.set_payload(std::move(cipher));
     datagram.set_tag(std::move(tag));
@@ -332,7 +360,7 @@ OpenResult open(Envelope &envelope, const Key &key)
         if (envelope.tag.size() != kHmacSize)
             return OpenResult::BadSignature;
         const Hmac expected = hmac(head, envelope.payload, key);
-        return CRYPTO_memcmp(expected.data(), envelope.tag.data(), kHmacSize) == 0
+        return crypto().CRYPTO_memcmp(expected.data(), envelope.tag.data(), kHmacSize) == 0
             ? OpenResult::Ok
             : OpenResult::BadSignature;
     }
@@ -345,19 +373,19 @@ OpenResult open(Envelope &envelope, const Key &key)
     EVP_CIPHER_CTX *ctx = contexts().cipher(key, &keyNeeded);
     int length = 0;
     unsigned char scratch[16]; // GCM's final step writes nothing
-    const bool ok = EVP_DecryptInit_ex2(ctx, keyNeeded ? gcmAlgorithm() : nullptr,
+    const bool ok = crypto().EVP_DecryptInit_ex2(ctx, keyNeeded ? gcmAlgorithm() : nullptr,
                         keyNeeded ? key.bytes.data() : nullptr,
                         reinterpret_cast<const unsigned char *>(envelope.nonce.data()), nullptr)
             == 1
-        && EVP_DecryptUpdate(ctx, nullptr, &length, head.data(), int(head.size())) == 1
-        && EVP_DecryptUpdate(ctx, text, &length, text, int(envelope.payload.size())) == 1
-        && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, int(kAeadTagSize),
+        && crypto().EVP_DecryptUpdate(ctx, nullptr, &length, head.data(), int(head.size())) == 1
+        && crypto().EVP_DecryptUpdate(ctx, text, &length, text, int(envelope.payload.size())) == 1
+        && crypto().EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, int(kAeadTagSize),
                const_cast<char *>(envelope.tag.data()))
             == 1
-        && EVP_DecryptFinal_ex(ctx, scratch, &length) == 1;
+        && crypto().EVP_DecryptFinal_ex(ctx, scratch, &length) == 1;
     if (!ok) {
         // Unauthenticated plaintext: never to be used.
-        OPENSSL_cleanse(envelope.payload.data(), envelope.payload.size());
+        crypto().OPENSSL_cleanse(envelope.payload.data(), envelope.payload.size());
         envelope.payload.clear();
         return OpenResult::Undecryptable;
     }

@@ -52,6 +52,12 @@ struct Envelope
 std::string seal(PayloadKind kind, const std::string &payload, Security security, const Key *key,
     std::int64_t sentTimeMs);
 
+// Whether Sign and Encrypt can work here: libcrypto.so.3 (OpenSSL 3) is
+// loaded on first use (dmr/LibCrypto.h). When it cannot be, *why says so.
+// seal() with a key, open() of a protected envelope and Key::generate()
+// need it.
+bool cryptoAvailable(std::string *why = nullptr);
+
 // Parses the envelope; nullopt if the bytes are not one.
 std::optional<Envelope> parseEnvelope(const void *data, std::size_t size);
 
