@@ -7,13 +7,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace dmr::agent {
 
 namespace {
 
-bool isPid(const std::string &name, std::uint32_t &pid)
+bool isPid(std::string_view name, std::uint32_t &pid)
 {
     std::uint64_t value = 0;
     if (name.empty() || name.front() < '1' || name.front() > '9'
@@ -40,6 +43,19 @@ struct Candidate
 };
 
 } // namespace
+
+std::string_view ProcessCollector::readStat(int procFd, const char *pid)
+{
+    char path[32];
+    std::snprintf(path, sizeof path, "%s/stat", pid);
+    const int fd = ::openat(procFd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return {};
+    // One read: the kernel writes a stat line whole, well under 1 KB.
+    const ssize_t n = ::read(fd, m_statBuffer, sizeof m_statBuffer);
+    ::close(fd);
+    return n > 0 ? std::string_view(m_statBuffer, std::size_t(n)) : std::string_view();
+}
 
 ProcessCollector::ProcessCollector(std::string root, long ticksPerSecond, std::uint64_t pageBytes)
     : m_proc(ProcFile::join(root, "proc"))
@@ -91,14 +107,18 @@ std::vector<dmr::ProcessSample> ProcessCollector::collect(std::int64_t nowMs)
     const double elapsedTicks = double(nowMs - m_previousMs) / 1000.0 * m_ticksPerSecond;
     const bool rated = m_primed && elapsedTicks > 0;
     std::vector<Candidate> candidates;
-    for (const std::string &entry : ProcFile::list(m_proc)) {
+    // readdir and openat relative to /proc: no list to sort, no path to
+    // build and resolve from / for each of a few hundred processes.
+    DIR *dir = ::opendir(m_proc.c_str());
+    while (const dirent *entry = dir ? ::readdir(dir) : nullptr) {
         std::uint32_t pid = 0;
-        if (!isPid(entry, pid))
+        if (!isPid(entry->d_name, pid))
             continue;
         ++m_seen;
         std::optional<Stat> stat;
-        if (ProcFile::read(m_proc + '/' + entry + "/stat", m_buffer, 4096).empty())
-            stat = parseStat(m_buffer);
+        const std::string_view text = readStat(::dirfd(dir), entry->d_name);
+        if (!text.empty())
+            stat = parseStat(text);
         if (!stat) {
             ++m_skipped; // gone since the listing, or unreadable
             continue;
@@ -119,6 +139,8 @@ std::vector<dmr::ProcessSample> ProcessCollector::collect(std::int64_t nowMs)
         }
         candidates.push_back(std::move(candidate));
     }
+    if (dir)
+        ::closedir(dir);
     std::sort(m_current.begin(), m_current.end(),
         [](const Known &a, const Known &b) { return a.pid < b.pid; });
     std::swap(m_previous, m_current);

@@ -46,6 +46,10 @@ public:
     static std::optional<Stat> parseStat(std::string_view text);
 
 private:
+    // The stat line of /proc/<pid>, read relative to /proc's descriptor;
+    // empty when the process is gone or the file unreadable.
+    std::string_view readStat(int procFd, const char *pid);
+
     struct Known
     {
         std::uint32_t pid;
@@ -56,7 +60,7 @@ private:
     std::string m_proc;
     double m_ticksPerSecond;
     std::uint64_t m_pageKb;
-    std::string m_buffer;
+    char m_statBuffer[2048];
     std::vector<Known> m_previous; // sorted by pid
     std::vector<Known> m_current;
     std::int64_t m_previousMs = 0;
