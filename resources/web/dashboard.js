@@ -139,10 +139,12 @@
     const [cpu, memory, disk] = ['CPU', 'Memory', 'Disk'].map(meter);
     const seen = dmr.el('div', {class: 'seen'});
     const labels = dmr.el('div', {class: 'labels'});
+    // An agent older than the console, and what it cannot send.
+    const outdated = dmr.el('div', {class: 'outdated'});
     let shownLabels = null;
     const node = dmr.el('a', {class: 'card', href: `/device/${uuid}/`, 'data-uuid': uuid},
       dmr.el('h2', {}, dot, name), deviceId, hostname, dmr.el('div', {class: 'id', text: uuid, title: 'uuid'}),
-      labels, cpu.node, memory.node, disk.node, seen);
+      labels, cpu.node, memory.node, disk.node, outdated, seen);
     const update = (d) => {
       const s = d.system;
       node.dataset.online = String(d.online);
@@ -158,6 +160,10 @@
       memory.set(s && s.memory_percent, s && dmr.kib(s.memory_used_kb));
       disk.set(s && s.disk_percent, s && dmr.kib(s.disk_used_kb));
       setText(seen, `last seen ${dmr.ago(d.last_seen)} · ${d.reports_received} reports`);
+      outdated.hidden = !d.agent_outdated;
+      setText(outdated, d.agent_outdated ? `old agent ${d.agent_version || ''}` : '');
+      outdated.title = d.agent_outdated && (d.missing_fields || []).length
+        ? `This agent does not send: ${d.missing_fields.join(', ')}. Update it to see them.` : '';
       const text = JSON.stringify(d.labels || {});
       if (text !== shownLabels) {
         shownLabels = text;

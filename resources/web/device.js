@@ -56,6 +56,145 @@
     const tiers = {raw: 'every report', minute: 'averages per minute', hour: 'averages per hour'};
     document.getElementById('resolution').textContent = tiers[all[0].resolution] || '';
     updateDownloads(from, to, all[0].resolution);
+    await loadHardware(from, to);
+  };
+
+  // A board's hardware (agents 0.2.0 and newer): temperatures and cores over
+  // the range, file systems and failed units as of now, and the processes on
+  // top now or at a moment clicked on any chart.
+  let hardwareRows = [];
+  let sensors = [];
+  let pinnedAt = null; // seconds, when a chart was clicked
+  const loadHardware = async (from, to) => {
+    const span = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
+    const page = await dmr.json(`${api}hardware-metrics/?${span}&points=600`);
+    hardwareRows = page.items || [];
+    drawTemperatures();
+    drawCores();
+    showProcesses();
+  };
+
+  const drawTemperatures = () => {
+    const names = [...new Set(hardwareRows.flatMap((r) => r.temperatures.map((t) => t.sensor)))];
+    const box = document.getElementById('temperature-box');
+    box.hidden = names.length === 0;
+    if (!names.length) return;
+    const times = hardwareRows.map((r) => Date.parse(r.ts) / 1000);
+    const series = names.map((name) => hardwareRows.map((r) => {
+      const t = r.temperatures.find((x) => x.sensor === name);
+      return t ? t.celsius : null;
+    }));
+    const element = document.getElementById('chart-temperature');
+    if (names.join('\n') !== sensors.join('\n') || !charts.temperature) {
+      sensors = names;
+      if (charts.temperature) charts.temperature.destroy();
+      const palette = [css('--s1'), css('--s2'), css('--s3'), '#9c36b5', '#e8590c', '#1098ad', '#5c940d', '#c2255c'];
+      charts.temperature = new uPlot({
+        width: Math.max(300, element.clientWidth), height: 220,
+        scales: {x: {time: true, range: () => [view.from, view.to]}},
+        axes: [{stroke: css('--muted'), grid: {stroke: css('--grid')}},
+          {stroke: css('--muted'), grid: {stroke: css('--grid')}}],
+        series: [{}, ...names.map((name, i) => ({label: name, stroke: palette[i % palette.length],
+          width: 2, points: {show: false}, spanGaps: false}))],
+      }, [times, ...series], element);
+      element.uplot = charts.temperature;
+      pinOnClick(charts.temperature);
+    } else {
+      charts.temperature.setData([times, ...series]);
+    }
+  };
+
+  // One row per core, one column per report shown: an idle core is the
+  // chart's background, a busy one the warm colour.
+  const drawCores = () => {
+    const canvas = document.getElementById('cores');
+    const cores = Math.max(0, ...hardwareRows.map((r) => r.core_percents.length));
+    document.getElementById('cores-box').hidden = cores === 0;
+    if (!cores) return;
+    const columns = hardwareRows.length;
+    canvas.width = columns;
+    canvas.height = cores;
+    canvas.style.height = `${Math.min(240, Math.max(48, cores * 12))}px`;
+    const context = canvas.getContext('2d');
+    const image = context.createImageData(columns, cores);
+    const hot = [217, 72, 15];
+    // --bar in either scheme (app.css).
+    const cold = matchMedia('(prefers-color-scheme: dark)').matches ? [43, 49, 58] : [230, 233, 238];
+    hardwareRows.forEach((row, x) => {
+      for (let y = 0; y < cores; ++y) {
+        const p = row.core_percents[y];
+        const f = p == null ? 0 : Math.min(1, p / 100);
+        const at = (y * columns + x) * 4;
+        for (let c = 0; c < 3; ++c) image.data[at + c] = Math.round(cold[c] + (hot[c] - cold[c]) * f);
+        image.data[at + 3] = 255;
+      }
+    });
+    context.putImageData(image, 0, 0);
+    canvas.dataset.cores = String(cores);
+    canvas.dataset.columns = String(columns);
+  };
+
+  // The processes of the report nearest to a moment (or the newest).
+  const showProcesses = () => {
+    let row = hardwareRows[hardwareRows.length - 1];
+    if (pinnedAt != null && hardwareRows.length) {
+      row = hardwareRows.reduce((best, r) =>
+        Math.abs(Date.parse(r.ts) / 1000 - pinnedAt) < Math.abs(Date.parse(best.ts) / 1000 - pinnedAt) ? r : best);
+    }
+    if (!row && device && device.hardware) row = device.hardware;
+    const at = document.getElementById('processes-at');
+    at.textContent = row ? `at ${new Date(row.ts).toLocaleString()}` : '';
+    document.getElementById('processes').replaceChildren(...(row ? row.processes : []).map((p) =>
+      dmr.el('tr', {}, dmr.el('td', {text: String(p.pid)}), dmr.el('td', {text: p.name || '?'}),
+        dmr.el('td', {text: p.cpu_percent.toFixed(1)}), dmr.el('td', {text: dmr.kib(p.rss_kb)}))));
+  };
+
+  const pinOnClick = (chart) => {
+    chart.over.addEventListener('click', () => {
+      const index = chart.cursor.idx;
+      if (index == null) return;
+      pinnedAt = chart.data[0][index];
+      showProcesses();
+    });
+  };
+
+  const showHardware = (d) => {
+    const h = d.hardware;
+    const outdated = document.getElementById('outdated');
+    outdated.hidden = !d.agent_outdated;
+    outdated.textContent = d.agent_outdated
+      ? `This device's agent (${d.agent_version || 'unknown version'}) is older than the console` +
+        ((d.missing_fields || []).length ? ` and does not send: ${d.missing_fields.join(', ')}.` : '.')
+      : '';
+    document.getElementById('hardware').hidden = !h;
+    if (!h) return;
+    document.getElementById('file-systems-box').hidden = h.file_systems.length === 0;
+    document.getElementById('file-systems').replaceChildren(...h.file_systems.map((fs) =>
+      dmr.el('tr', {}, dmr.el('td', {text: fs.mount}), dmr.el('td', {text: fs.type}),
+        dmr.el('td', {text: dmr.kib(fs.size_kb)}),
+        dmr.el('td', {text: dmr.percent(fs.percent), class: fs.percent >= 90 ? 'full' : ''}),
+        dmr.el('td', {text: dmr.kib(fs.available_kb)}),
+        dmr.el('td', {text: fs.inodes_total ? dmr.percent(fs.inode_percent) : '–'}))));
+    document.getElementById('units-box').hidden = h.failed_units == null;
+    document.getElementById('failed-units').replaceChildren(...(h.failed_units || []).map((u) =>
+      dmr.el('li', {text: u})));
+    if (!hardwareRows.length) showProcesses();
+  };
+
+  const hardwareTiles = (h) => {
+    if (!h) return [];
+    const tiles = [];
+    if (h.temperatures.length) {
+      const hottest = h.temperatures.reduce((a, b) => (b.celsius > a.celsius ? b : a));
+      tiles.push(tile(`Hottest: ${hottest.sensor}`, `${hottest.celsius.toFixed(1)} °C`));
+    }
+    if (h.battery) tiles.push(tile(`Battery, ${h.battery.state}`, dmr.percent(h.battery.percent)));
+    if (h.swap_total_kb) tiles.push(tile(`Swap of ${dmr.kib(h.swap_total_kb)}`,
+      dmr.percent(100 * h.swap_used_kb / h.swap_total_kb)));
+    if (h.disk_io) tiles.push(tile(`Disk I/O, busy ${dmr.percent(h.disk_io.busy_percent)}`,
+      `${dmr.kib(h.disk_io.read_kb_per_second)}/s ↓ ${dmr.kib(h.disk_io.write_kb_per_second)}/s ↑`));
+    if (h.failed_units) tiles.push(tile('Failed units', String(h.failed_units.length)));
+    return tiles;
   };
 
   const updateDownloads = (from, to, resolution) => {
@@ -64,6 +203,8 @@
     document.getElementById('csv').href = `${api}export.csv?${span}`;
     document.getElementById('json').href = `${api}export.json?${span}`;
     document.getElementById('csv-network').href = `${api}export.csv?table=network&${span}`;
+    const raw = `from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
+    document.getElementById('csv-hardware').href = `${api}export.csv?table=hardware&${raw}`;
   };
 
   // A live sample is appended only in the live range; longer ranges are
@@ -88,6 +229,8 @@
   const fact = (name, value) => dmr.el('span', {}, name + ' ', dmr.el('b', {text: value}));
 
   const show = (d) => {
+    // Live pushes carry the device without its hardware: keep the last.
+    if (d.hardware === undefined && device) d.hardware = device.hardware;
     device = d;
     document.title = `${dmr.name(d)} · Device Metrics Reporter`;
     document.getElementById('hostname').textContent = dmr.name(d);
@@ -110,7 +253,8 @@
         (s.disk_available_kb == null ? '' : `, ${dmr.kib(s.disk_available_kb)} free`),
         dmr.percent(s.disk_percent)),
       tile('Load 1 / 5 / 15', s.load_1 == null ? '–' : `${s.load_1} / ${s.load_5} / ${s.load_15}`),
-      tile('Uptime', dmr.duration(s.uptime_seconds)));
+      tile('Uptime', dmr.duration(s.uptime_seconds)), ...hardwareTiles(d.hardware));
+    showHardware(d);
     document.getElementById('interfaces').replaceChildren(...(d.network || []).map((n) =>
       dmr.el('tr', {}, dmr.el('td', {text: n.interface}), dmr.el('td', {text: n.ip_address || '–'}),
         dmr.el('td', {text: n.mac_address || '–'}), dmr.el('td', {text: dmr.bytes(n.rx_bytes)}),
@@ -129,12 +273,14 @@
   window.addEventListener('resize', () => {
     for (const [key, chart] of Object.entries(charts)) {
       const box = document.getElementById(`chart-${key}`);
-      chart.setSize({width: Math.max(300, box.clientWidth), height: 260});
+      chart.setSize({width: Math.max(300, box.clientWidth), height: key === 'temperature' ? 220 : 260});
     }
   });
 
   makeChart('usage', usageSeries, document.getElementById('chart-usage'), [0, 100]);
   makeChart('load', loadSeries, document.getElementById('chart-load'));
+  pinOnClick(charts.usage);
+  pinOnClick(charts.load);
   dmr.json(api).then((d) => { show(d); return loadHistory(); }).catch((error) => {
     document.getElementById('hostname').textContent = 'No such device';
     console.error(error);
@@ -204,4 +350,10 @@
   }).catch(() => {});
   dmr.userBar(document.getElementById('user'));
   setInterval(() => device && show(device), 10000);
+  // The hardware is not pushed live: in the live range, fetched again every 30 s.
+  setInterval(() => {
+    if (range !== 600) return;
+    dmr.json(api).then(show).catch(() => {});
+    loadHardware(Date.now() - range * 1000, Date.now() + 1000).catch(() => {});
+  }, 30000);
 })();

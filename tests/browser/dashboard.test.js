@@ -113,6 +113,26 @@ async function main() {
     });
     const live = await span();
     assert.ok(Math.abs(live - 600) < 5, `the live chart spans 600 s, not ${live}`);
+
+    // The board's hardware (metrics-loadgen's devices report as 0.2.0
+    // agents): a temperature chart, a heat strip of its four cores, its two
+    // file systems, and the processes on top, also at a moment clicked.
+    await page.waitForFunction(() => !document.getElementById('hardware').hidden, null, {timeout: 10000});
+    await page.waitForFunction(() => {
+      const chart = document.querySelector('#chart-temperature').uplot;
+      return chart && chart.series.length === 2 && chart.data[0].length > 0;
+    }, null, {timeout: 10000});
+    assert.equal(await page.locator('#cores').getAttribute('data-cores'), '4');
+    assert.equal(await page.locator('#file-systems tr').count(), 2);
+    assert.equal(await page.locator('#file-systems tr td').first().textContent(), '/');
+    assert.ok(await page.locator('#processes tr').count() >= 5, 'top processes listed');
+    assert.equal(await page.locator('#outdated').isHidden(), true, 'a current agent is not flagged');
+    const box = await page.locator('#chart-usage .u-over').boundingBox();
+    await page.mouse.move(box.x + box.width - 5, box.y + box.height / 2);
+    await page.mouse.click(box.x + box.width - 5, box.y + box.height / 2);
+    await page.waitForFunction(() => /^at /.test(document.getElementById('processes-at').textContent),
+      null, {timeout: 5000});
+    assert.match(await page.locator('#csv-hardware').getAttribute('href'), /table=hardware/);
     await page.click('[data-range="3600"]');
     await page.waitForFunction(() => {
       const x = document.querySelector('#chart-usage').uplot.scales.x;

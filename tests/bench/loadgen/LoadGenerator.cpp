@@ -82,7 +82,7 @@ LoadGenerator::LoadGenerator(const LoadOptions &options)
     m_devices.reserve(options.devices);
     for (std::uint32_t i = 0; i < options.devices; ++i) {
         m_devices.emplace_back(options.seed, i, options.interfaces, options.intervalSeconds(),
-            options.runId.value_or(runIds()));
+            options.runId.value_or(runIds()), options.hardware);
         if (options.labelValues > 0) {
             char value[16];
             std::snprintf(value, sizeof value, "rack-%02u", i % options.labelValues);

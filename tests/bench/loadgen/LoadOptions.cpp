@@ -114,6 +114,9 @@ std::string LoadOptions::usage(const char *program)
           "  --sockets N         send from N UDP sockets, device i from socket i modulo N,\n"
           "                      each its own source port, so that consoles sharing the\n"
           "                      port (--reuse-port on) each get a share (default 1)\n"
+          "  --hardware 0|1      report a board's hardware (cores, temperatures, file\n"
+          "                      systems, processes, ...) as 0.2.0 agents do; 0 sends what\n"
+          "                      0.1.0 agents sent (default 1)\n"
           "  -h, --help          show this help\n";
 }
 
@@ -168,6 +171,13 @@ LoadOptions::ParseResult LoadOptions::parse(int argc, char **argv)
             [&options](const std::string &v) {
                 const auto n = parseUnsigned(v, kMaxDevices);
                 return n ? (options.labelValues = std::uint32_t(*n), true) : false;
+            }},
+        {"--hardware",
+            [&options](const std::string &v) {
+                if (v != "0" && v != "1")
+                    return false;
+                options.hardware = v == "1";
+                return true;
             }},
         {"--sockets",
             [&options](const std::string &v) {

@@ -35,6 +35,9 @@ struct LoadOptions
     // its own source port: consoles sharing a port with SO_REUSEPORT are
     // given senders by source port, so one socket would load just one.
     std::uint32_t sockets = 1;
+    // Devices report a board's hardware as 0.2.0 agents do (temperatures,
+    // cores, file systems, processes, ...); without it, as 0.1.0 agents.
+    bool hardware = true;
 
     // The number of reports the run sends when it keeps pace.
     std::uint64_t totalReports() const;
