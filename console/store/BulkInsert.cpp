@@ -90,6 +90,15 @@ void BulkInsert::bind(int index, std::optional<double> value)
         m_query->bindValue(index, QVariant()); // a typed QVariant is 0.0 in Qt 6, not NULL
 }
 
+void BulkInsert::bindBlob(int index, const std::string &bytes)
+{
+    if (m_statement)
+        sqlite3_bind_blob(
+            m_statement, index + 1, bytes.data(), int(bytes.size()), SQLITE_TRANSIENT);
+    else
+        m_query->bindValue(index, QByteArray(bytes.data(), qsizetype(bytes.size())));
+}
+
 bool BulkInsert::exec(QString *error)
 {
     if (!m_statement) {

@@ -38,6 +38,8 @@ public:
     void bind(int index, double value);
     void bind(int index, const std::string &value);
     void bind(int index, std::optional<double> value); // NULL when empty
+    // A BLOB (BYTEA on PostgreSQL), not text: the bytes need not be UTF-8.
+    void bindBlob(int index, const std::string &bytes);
     bool exec(QString *error);
 
 private:

@@ -4,6 +4,7 @@
 #include "store/AccountSchema.h"
 #include "store/ChunkTable.h"
 #include "store/DatabaseLocation.h"
+#include "store/HardwareTable.h"
 #include "store/NetworkRollup.h"
 #include "store/PostgresSchema.h"
 #include "store/SqlConnection.h"
@@ -217,6 +218,10 @@ const QList<SchemaStep> &sqliteMigrations()
         // Accounts (console/auth): users, their API tokens, web sessions and
         // the audit log.
         {9, accountTables()},
+        // A board's hardware (agents 0.2.0+): one row per report that has
+        // any, its HardwareSample as dmr::encodeHardwareRecord() bytes.
+        // Rarely read and never aggregated, so one BLOB rather than columns.
+        {10, HardwareTable::createStatements()},
     };
     return list;
 }

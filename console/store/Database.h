@@ -21,7 +21,7 @@ class Database
 public:
     // SQLite's newest schema version; PostgreSQL has its own history
     // (PostgresSchema). latestVersion() is the one of the open connection's.
-    static constexpr int kSchemaVersion = 9;
+    static constexpr int kSchemaVersion = 10;
 
     // connectionName must be unique per thread (QtSql connections are per thread).
     explicit Database(QString connectionName);

@@ -3,6 +3,7 @@
 
 #include "store/ChunkCodec.h"
 #include "store/ChunkTable.h"
+#include "store/HardwareTable.h"
 #include "store/SqlConnection.h"
 #include "store/Tier.h"
 
@@ -90,9 +91,9 @@ QList<DeviceLifecycle::OwnedTable> DeviceLifecycle::ownedTables(const QSqlDataba
 {
     // Only those the schema has: the rollups came with migrations 2 and 6,
     // chunks with 5 (and a database is opened before it is migrated).
-    QList<OwnedTable> all
-        = {{ChunkTable::table(), Role::Chunks}, {QStringLiteral("device_labels"), Role::Keyed},
-            {QStringLiteral("outages"), Role::Rows}, {QStringLiteral("alerts"), Role::Rows}};
+    QList<OwnedTable> all = {{ChunkTable::table(), Role::Chunks},
+        {QStringLiteral("device_labels"), Role::Keyed}, {QStringLiteral("outages"), Role::Rows},
+        {QStringLiteral("alerts"), Role::Rows}, {HardwareTable::table(), Role::Rows}};
     for (Tier tier : Tiers::kAll) {
         const Role role = tier == Tier::Raw ? Role::Rows : Role::Rollup;
         all.append({Tiers::systemTable(tier), role});

@@ -2,6 +2,7 @@
 #include "store/PartitionManager.h"
 
 #include "store/ChunkTable.h"
+#include "store/HardwareTable.h"
 #include "store/SqlConnection.h"
 #include "store/StoreLogging.h"
 
@@ -58,6 +59,8 @@ const QList<TableSpec> &specs()
             specs.append({Tiers::systemTable(tier), QStringLiteral("ts"), tier, 0});
             specs.append({Tiers::networkTable(tier), QStringLiteral("ts"), tier, 0});
         }
+        // Hardware rows are raw rows that stay rows (nothing compacts them).
+        specs.append({HardwareTable::table(), QStringLiteral("ts"), Tier::Raw, 0});
         for (Tier tier : Tiers::kAll)
             specs.append({QStringLiteral("metric_chunks_%1").arg(Tiers::name(tier)),
                 QStringLiteral("start_ts"), tier,

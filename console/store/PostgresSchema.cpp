@@ -2,6 +2,7 @@
 #include "store/PostgresSchema.h"
 
 #include "store/AccountSchema.h"
+#include "store/HardwareTable.h"
 #include "store/SystemFields.h"
 
 namespace dmr::console::PostgresSchema {
@@ -223,7 +224,16 @@ QStringList version1()
 const QList<SchemaStep> &migrations()
 {
     // Append new steps; never edit one that has shipped.
-    static const QList<SchemaStep> list = {{1, version1()}, {2, accountTables()}};
+    static const QList<SchemaStep> list = {{1, version1()}, {2, accountTables()},
+        // Hardware rows (agents 0.2.0+), by day like the other raw rows
+        // (PartitionManager).
+        {3,
+            {QStringLiteral("CREATE TABLE %1 (device BIGINT NOT NULL, ts BIGINT NOT NULL,"
+                            " body BYTEA NOT NULL) PARTITION BY RANGE (ts)")
+                    .arg(HardwareTable::table()),
+                QStringLiteral("CREATE INDEX %1_device_ts ON %1 (device, ts)")
+                    .arg(HardwareTable::table()),
+                defaultPartition(HardwareTable::table())}}};
     return list;
 }
 

@@ -2,6 +2,7 @@
 #include "store/Retention.h"
 
 #include "store/ChunkTable.h"
+#include "store/HardwareTable.h"
 #include "store/SqlConnection.h"
 #include "store/StoreLogging.h"
 
@@ -93,6 +94,11 @@ std::optional<qint64> Retention::step(QString *error)
                                    .arg(ChunkTable::rowTable(kind)),
                 tier == Tier::Raw ? ChunkTable::windowOf(before) : before});
         }
+        // Hardware rows go with the system rows of their time.
+        if (tier == Tier::Raw)
+            deletes.push_back({QStringLiteral("DELETE FROM %1 WHERE device = ? AND ts < ?")
+                                   .arg(HardwareTable::table()),
+                ChunkTable::windowOf(before)});
     }
     if (!m_db.transaction()) {
         *error = m_db.lastError().text();
@@ -172,6 +178,8 @@ std::optional<QString> Retention::enforceBudget(QString *error)
                        .arg(ChunkTable::table())
                        .arg(int(ChunkTable::Kind::System))
                        .arg(int(ChunkTable::Kind::Network));
+        // Hardware rows have no tier above raw: they go with the raw history.
+        deletes << QStringLiteral("DELETE FROM %1 WHERE ts < ?").arg(HardwareTable::table());
         what = QStringLiteral("raw history");
     } else {
         const std::optional<qint64> oldestMinutes = oldestChunk(Tier::Minute);
@@ -193,6 +201,7 @@ std::optional<QString> Retention::enforceBudget(QString *error)
         for (const QString &table :
             {Tiers::systemTable(Tier::Minute), Tiers::networkTable(Tier::Minute)})
             deletes << QStringLiteral("DELETE FROM %1 WHERE ts < ?").arg(table);
+        deletes << QStringLiteral("DELETE FROM %1 WHERE ts < ?").arg(HardwareTable::table());
         what = QStringLiteral("per-minute history");
     }
     if (!m_db.transaction()) {

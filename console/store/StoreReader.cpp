@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "store/StoreReader.h"
 
+#include "dmr/Codec.h"
 #include "store/Downsampler.h"
+#include "store/HardwareTable.h"
 #include "store/NetworkRollup.h"
 #include "store/SqlConnection.h"
+#include "store/StoreLogging.h"
 #include "store/SystemFields.h"
 #include "store/SystemRollup.h"
 
@@ -1167,6 +1170,84 @@ bool StoreReader::networkPage(qint64 deviceId, qint64 afterTs, const QString &af
             return row(values) && --left > 0;
         },
         error);
+}
+
+// Hardware
+
+namespace {
+
+// A stored record's bytes as the codec takes them; QPSQL gives BYTEA as a
+// QByteArray too.
+std::optional<dmr::HardwareSample> decodeBody(const QVariant &body)
+{
+    const QByteArray bytes = body.toByteArray();
+    return dmr::decodeHardwareRecord(std::string(bytes.constData(), std::size_t(bytes.size())));
+}
+
+} // namespace
+
+std::optional<HardwareHistory> StoreReader::hardwareHistory(
+    const QString &uuid, qint64 fromMs, qint64 toMs, int limit, QString *error)
+{
+    if (!usable(error))
+        return std::nullopt;
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral("SELECT h.ts, h.body FROM %1 h JOIN devices d ON d.id = h.device"
+                                 " WHERE d.uuid = ? AND h.ts >= ? AND h.ts < ?"
+                                 " ORDER BY h.ts LIMIT ?")
+                      .arg(HardwareTable::table()));
+    query.addBindValue(uuid);
+    query.addBindValue(fromMs);
+    query.addBindValue(toMs);
+    query.addBindValue(std::max(0, limit));
+    if (!query.exec()) {
+        *error = failure(query);
+        return std::nullopt;
+    }
+    HardwareHistory history;
+    while (query.next()) {
+        const qint64 ts = query.value(0).toLongLong();
+        ++history.read;
+        history.lastTs = ts;
+        std::optional<dmr::HardwareSample> hardware = decodeBody(query.value(1));
+        if (hardware) {
+            history.rows.append({ts, std::move(*hardware)});
+        } else {
+            ++history.skipped;
+            qCWarning(lcStore, "hardware row of device %s at %lld does not decode; left out",
+                qPrintable(uuid), ts);
+        }
+    }
+    return history;
+}
+
+std::optional<HardwareRow> StoreReader::latestHardware(const QString &uuid, QString *error)
+{
+    error->clear();
+    if (!usable(error))
+        return std::nullopt;
+    // A few rows, not one: an undecodable newest row gives way to the one before.
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral("SELECT h.ts, h.body FROM %1 h JOIN devices d ON d.id = h.device"
+                                 " WHERE d.uuid = ? ORDER BY h.ts DESC LIMIT 4")
+                      .arg(HardwareTable::table()));
+    query.addBindValue(uuid);
+    if (!query.exec()) {
+        *error = failure(query);
+        return std::nullopt;
+    }
+    while (query.next()) {
+        const qint64 ts = query.value(0).toLongLong();
+        if (std::optional<dmr::HardwareSample> hardware = decodeBody(query.value(1))) {
+            query.finish();
+            return HardwareRow {ts, std::move(*hardware)};
+        }
+        qCWarning(lcStore, "hardware row of device %s at %lld does not decode; left out",
+            qPrintable(uuid), ts);
+    }
+    return std::nullopt;
 }
 
 } // namespace dmr::console

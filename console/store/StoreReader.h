@@ -29,6 +29,26 @@ struct HistoryBucket
     qint64 count = 0;
 };
 
+// One hardware_metrics row: a report's time and its board's hardware.
+struct HardwareRow
+{
+    qint64 ts = 0;
+    dmr::HardwareSample hardware;
+};
+
+// A page of hardware rows, and how many rows of it could not be decoded
+// (left out and logged: a record this console cannot read must not hide the
+// rest).
+struct HardwareHistory
+{
+    QList<HardwareRow> rows;
+    int skipped = 0;
+    // Rows read, decodable or not, and the time of the last: where the next
+    // page starts (after it) when read == the limit.
+    int read = 0;
+    qint64 lastTs = 0;
+};
+
 // What the database holds, for `metrics-console db stats`.
 struct StoreStats
 {
@@ -143,6 +163,15 @@ public:
     // history from fromMs: a coarser one where retention took the finer's
     // part of the range and the coarser one reaches further back.
     std::optional<Tier> coveringTier(qint64 deviceId, qint64 fromMs, Tier finest, QString *error);
+
+    // The device's hardware rows over [fromMs, toMs), oldest first, at most
+    // `limit` (a page: the next starts after the last row's ts). An unknown
+    // uuid has none.
+    std::optional<HardwareHistory> hardwareHistory(
+        const QString &uuid, qint64 fromMs, qint64 toMs, int limit, QString *error);
+    // The device's newest decodable hardware row; nullopt with an empty
+    // error when it has none (an agent before 0.2.0, an unknown uuid).
+    std::optional<HardwareRow> latestHardware(const QString &uuid, QString *error);
 
 private:
     // Each device's labels (device_labels), into DeviceOverview::labels.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "store/StoreWriter.h"
 
+#include "dmr/Codec.h"
 #include "ingest/IngestCounters.h"
 #include "ingest/ReportQueue.h"
 #include "store/BulkInsert.h"
@@ -65,6 +66,9 @@ const QStringList kNetworkColumns
         QStringLiteral("ip_address"), QStringLiteral("mac_address"), QStringLiteral("rx_bytes"),
         QStringLiteral("tx_bytes"), QStringLiteral("rx_packets"), QStringLiteral("tx_packets")};
 const int kNetworkColumnCount = int(kNetworkColumns.size());
+const QStringList kHardwareColumns
+    = {QStringLiteral("device"), QStringLiteral("ts"), QStringLiteral("body")};
+const int kHardwareColumnCount = int(kHardwareColumns.size());
 
 // SQL has no unsigned 64-bit type; counters never get near 2^63 in practice.
 qint64 toSql(quint64 value)
@@ -245,6 +249,8 @@ void StoreWriter::releasePrepared()
     m_systemOne.reset();
     m_networkMany.reset();
     m_networkOne.reset();
+    m_hardwareMany.reset();
+    m_hardwareOne.reset();
     m_rollups.clear();
     m_networkRollup.reset();
     m_insertDevice.reset();
@@ -296,6 +302,8 @@ bool StoreWriter::prepare(QString *error)
         && bulk(m_systemOne, "system_metrics", kSystemColumns, 1)
         && bulk(m_networkMany, "network_metrics", kNetworkColumns, kRowsPerStatement)
         && bulk(m_networkOne, "network_metrics", kNetworkColumns, 1)
+        && bulk(m_hardwareMany, "hardware_metrics", kHardwareColumns, kRowsPerStatement)
+        && bulk(m_hardwareOne, "hardware_metrics", kHardwareColumns, 1)
         && make(m_insertDevice,
             // Another console on the same database may have registered the
             // device first (several collectors on PostgreSQL): its row wins.
@@ -604,7 +612,7 @@ bool StoreWriter::writeBatch(std::vector<AcceptedReport> &batch, QString *error)
     QHash<QString, StoredRun> stored = storedAfter(batch);
     m_networkRollup->begin();
     if (!upsertDevices(batch, stored, error) || !insertSystem(batch, error)
-        || !insertNetwork(batch, error) || !db.commit()) {
+        || !insertNetwork(batch, error) || !insertHardware(batch, error) || !db.commit()) {
         if (error->isEmpty())
             *error = db.lastError().text();
         db.rollback();
@@ -869,6 +877,29 @@ bool StoreWriter::insertNetwork(const std::vector<AcceptedReport> &batch, QStrin
             return false;
     }
     return m_networkRollup->write(error);
+}
+
+bool StoreWriter::insertHardware(const std::vector<AcceptedReport> &batch, QString *error)
+{
+    struct Row
+    {
+        qint64 device;
+        qint64 ts;
+        std::string body;
+    };
+    std::vector<Row> rows;
+    for (const AcceptedReport &accepted : batch) {
+        if (!accepted.report.hardware.empty())
+            rows.push_back({m_ids.value(accepted.device.uuid), accepted.report.sampleTimeMs,
+                dmr::encodeHardwareRecord(accepted.report.hardware)});
+    }
+    auto bindRow = [](BulkInsert &insert, int index, const Row &row) {
+        const int base = index * kHardwareColumnCount;
+        insert.bind(base + 0, row.device);
+        insert.bind(base + 1, row.ts);
+        insert.bindBlob(base + 2, row.body);
+    };
+    return insertRows(*m_hardwareMany, *m_hardwareOne, rows, bindRow, error);
 }
 
 qint64 StoreWriter::now() const

@@ -110,6 +110,8 @@ private:
     QHash<QString, StoredRun> storedAfter(const std::vector<AcceptedReport> &batch) const;
     bool insertSystem(const std::vector<AcceptedReport> &batch, QString *error);
     bool insertNetwork(const std::vector<AcceptedReport> &batch, QString *error);
+    // hardware_metrics: a row per report with any hardware (agents 0.2.0+).
+    bool insertHardware(const std::vector<AcceptedReport> &batch, QString *error);
     bool prepare(QString *error);
     // Destroys every statement prepare() made, before their connection goes.
     void releasePrepared();
@@ -146,6 +148,7 @@ private:
     QList<DeviceAdoption> m_adoptions; // of the open transaction
     QHash<QString, StoredRun> m_stored; // uuid -> its current run's stored sequences
     std::unique_ptr<BulkInsert> m_systemMany, m_systemOne, m_networkMany, m_networkOne;
+    std::unique_ptr<BulkInsert> m_hardwareMany, m_hardwareOne;
     std::vector<std::unique_ptr<SystemRollup>> m_rollups; // minute, hour
     std::unique_ptr<NetworkRollup> m_networkRollup;
     std::unique_ptr<Compactor> m_compactor;

@@ -78,7 +78,7 @@ void TestDatabase::freshFile()
         for (int i = 0; i < steps.size(); ++i)
             QCOMPARE(steps.at(i), std::make_pair(i, int(steps.size()) - 1));
         QCOMPARE(database.schemaVersion(), Database::kSchemaVersion);
-        QCOMPARE(Database::kSchemaVersion, 9);
+        QCOMPARE(Database::kSchemaVersion, 10);
         QVERIFY(!database.isPostgres());
         const std::optional<QList<DeviceSnapshot>> devices = database.loadDevices(&error);
         QVERIFY2(devices, qPrintable(error));
@@ -92,7 +92,7 @@ void TestDatabase::freshFile()
     const QStringList tables = check.db().tables();
     for (const char *table : {"schema_version", "devices", "system_metrics", "network_metrics",
              "system_metrics_1m", "network_metrics_1m", "system_metrics_1h", "network_metrics_1h",
-             "metric_chunks", "users", "api_tokens", "sessions", "audit_log"})
+             "metric_chunks", "users", "api_tokens", "sessions", "audit_log", "hardware_metrics"})
         QVERIFY2(tables.contains(QLatin1String(table)), table);
 }
 
@@ -109,6 +109,7 @@ void TestDatabase::columns_data()
         << QStringList {"device", "ts", "cpu_percent", "memory_percent", "memory_used_kb",
                "memory_total_kb", "disk_percent", "disk_used_kb", "disk_total_kb",
                "disk_available_kb", "load_1", "load_5", "load_15", "uptime_seconds"};
+    QTest::newRow("hardware_metrics") << "hardware_metrics" << QStringList {"device", "ts", "body"};
     QTest::newRow("network_metrics")
         << "network_metrics"
         << QStringList {"device", "ts", "interface", "ip_address", "mac_address", "rx_bytes",

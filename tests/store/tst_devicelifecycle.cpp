@@ -360,8 +360,8 @@ void TestDeviceLifecycle::ownedTablesFollowTheSchema()
         list.sort();
         return list;
     };
-    const QStringList all = {"alerts", "device_labels", "metric_chunks", "network_metrics",
-        "network_metrics_1h", "network_metrics_1m", "outages", "system_metrics",
+    const QStringList all = {"alerts", "device_labels", "hardware_metrics", "metric_chunks",
+        "network_metrics", "network_metrics_1h", "network_metrics_1m", "outages", "system_metrics",
         "system_metrics_1h", "system_metrics_1m"};
     QCOMPARE(names(), all);
     // Every table with a device column is one of them: a table added later
@@ -440,10 +440,17 @@ void TestDeviceLifecycle::deleteTakesEveryRowItOwns()
                                         " raised_at, raised_value) VALUES (1, %1, 'offline',"
                                         " 'critical', 1, 1)")
                              .arg(gone)));
+        // And a hardware row (an agent from 0.2.0 on).
+        QVERIFY(sql.exec(QStringLiteral("INSERT INTO hardware_metrics (device, ts, body)"
+                                        " VALUES (%1, 1, %2)")
+                             .arg(gone)
+                             .arg(sql.db().driverName() == QLatin1String("QPSQL")
+                                     ? QStringLiteral("'\\x00'::bytea")
+                                     : QStringLiteral("X'00'"))));
         for (const DeviceLifecycle::OwnedTable &table : DeviceLifecycle::ownedTables(sql.db()))
             owned << table.name;
     }
-    QCOMPARE(owned.size(), 10);
+    QCOMPARE(owned.size(), 11);
     for (const QString &table : owned) {
         QVERIFY2(
             count(QStringLiteral("SELECT COUNT(*) FROM %1 WHERE device = %2").arg(table).arg(gone))

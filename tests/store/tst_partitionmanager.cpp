@@ -86,7 +86,7 @@ private slots:
         QString error;
         const std::optional<int> created = manager.ensure(kFirstMs, &error);
         QVERIFY2(created, qPrintable(error));
-        QCOMPARE(*created, 3 * 4 + 3 * 1 + 3 * 1);
+        QCOMPARE(*created, 4 * 4 + 3 * 1 + 3 * 1); // 4 raw tables: hardware_metrics too
         const QStringList days = {QStringLiteral("p20261118"), QStringLiteral("p20261119"),
             QStringLiteral("p20261120"), QStringLiteral("p20261121")};
         for (const QString &table : {QStringLiteral("system_metrics"),
@@ -113,7 +113,7 @@ private slots:
         QCOMPARE(done(manager.ensure(kFirstMs, &error)), 0);
         QCOMPARE(names(*manager.partitions(QStringLiteral("system_metrics"), &error)).size(), 4);
         // Sunday the 22nd: the 22nd to 25th; the next week starts on the 23rd.
-        QCOMPARE(done(manager.ensure(kDayStartMs + 4 * kDayMs, &error)), 3 * 4 + 3);
+        QCOMPARE(done(manager.ensure(kDayStartMs + 4 * kDayMs, &error)), 4 * 4 + 3);
         QCOMPARE(names(*manager.partitions(QStringLiteral("system_metrics_1m"), &error)),
             QStringList({QStringLiteral("system_metrics_1m_p20261116"),
                 QStringLiteral("system_metrics_1m_p20261123")}));
@@ -170,7 +170,7 @@ private slots:
         const std::optional<int> created = manager.ensure(kFirstMs, &error);
         QVERIFY2(created, qPrintable(error));
         // The days and the week; the year 2026 was made by the writer.
-        QCOMPARE(*created, 3 * 4 + 3);
+        QCOMPARE(*created, 4 * 4 + 3);
         for (const QString &table : tables)
             QCOMPARE(fingerprint(sql, table), before.value(table));
         for (const QString &table : tables) {
@@ -222,9 +222,9 @@ private slots:
         horizons.keepRawMs = 4 * kDayMs;
         const std::optional<int> dropped = manager.dropExpired(horizons, &error);
         QVERIFY2(dropped, qPrintable(error));
-        // The 8th to 11th and the 13th of the three raw tables, but device
+        // The 8th to 11th and the 13th of the four raw tables, but device
         // 2's 9th of system_metrics.
-        QCOMPARE(*dropped, 3 * 5 - 1);
+        QCOMPARE(*dropped, 4 * 5 - 1);
         QCOMPARE(names(*manager.partitions(QStringLiteral("system_metrics"), &error)),
             QStringList({QStringLiteral("system_metrics_p20261109"),
                 QStringLiteral("system_metrics_p20261114"),
@@ -311,7 +311,7 @@ private slots:
         QVERIFY2(error.isEmpty(), qPrintable(error));
         QVERIFY(manager.partitions(QStringLiteral("system_metrics"), &error)->isEmpty());
         QVERIFY(other.exec(QStringLiteral("ROLLBACK")));
-        QCOMPARE(done(manager.ensure(kFirstMs, &error)), 18);
+        QCOMPARE(done(manager.ensure(kFirstMs, &error)), 22);
     }
 
 private:

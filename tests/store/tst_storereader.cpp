@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
+#include "dmr/Codec.h"
 #include "ingest/DeviceRegistry.h"
 #include "ingest/IngestCounters.h"
 #include "ingest/ReportQueue.h"
+#include "store/DeviceLifecycle.h"
+#include "store/Retention.h"
 #include "store/StoreReader.h"
 #include "store/StoreWriter.h"
 #include "support/TestDatabase.h"
+#include "support/TestHardware.h"
 #include "support/TestReports.h"
 #include "support/TestSql.h"
 #include "support/TestStore.h"
@@ -38,6 +42,7 @@ private slots:
     void pagesReadEveryRowOnce_data();
     void pagesReadEveryRowOnce();
     void countsDevices();
+    void hardwareWrittenReadRetainedDeleted();
     // The window's reads (once ViewQueries), on a database of their own.
     void fleetHasNewestValues();
     void systemHistoryKeepsMinAndMaxPerColumn_data();
@@ -272,6 +277,119 @@ void TestStoreReader::pagesReadEveryRowOnce()
             break;
     }
     QCOMPARE(paged, streamed);
+}
+
+// hardware_metrics end to end on the store: a row per report that has
+// hardware, in the report's transaction; read back in pages and as the
+// newest; an undecodable row left out and counted; raw retention and a
+// device's deletion take the rows.
+void TestStoreReader::hardwareWrittenReadRetainedDeleted()
+{
+    TestDatabase::Scratch scratch(m_dir.filePath(QStringLiteral("hardware.db")));
+    TEST_DATABASE_READY(scratch);
+    const QString path = scratch.location();
+    IngestCounters counters;
+    ReportQueue queue(1000);
+    DeviceRegistry registry;
+    std::vector<AcceptedReport> batch;
+    constexpr int kCount = 10;
+    for (quint64 seq = 1; seq <= kCount; ++seq) {
+        AcceptedReport accepted;
+        accepted.report = TestReports::makeReport(TestReports::deviceId(7), 1, seq);
+        // Every third without hardware (as an older agent's would be).
+        if (seq % 3 != 0) {
+            accepted.report.hardware = dmr::test::sampleHardware();
+            accepted.report.hardware.corePercents[0] = double(seq);
+        }
+        QVERIFY(registry.observe(accepted.report, &accepted.device)
+            == DeviceRegistry::Verdict::Accepted);
+        batch.push_back(std::move(accepted));
+    }
+    const QString uuid = batch.front().device.uuid;
+    const qint64 first = batch.front().report.sampleTimeMs;
+    const qint64 last = batch.back().report.sampleTimeMs;
+    queue.push(std::move(batch));
+    {
+        StoreWriter::Options options;
+        options.databasePath = path;
+        StoreWriter writer(options, &queue, &counters);
+        QString error;
+        QVERIFY2(writer.open(&error), qPrintable(error));
+        QVERIFY(writer.flushAll());
+        writer.stop();
+    }
+    StoreReader reader(path, QStringLiteral("hardware-reader"));
+    QString error;
+    QVERIFY2(reader.open(&error), qPrintable(error));
+    std::optional<HardwareHistory> all = reader.hardwareHistory(uuid, first, last + 1, 100, &error);
+    QVERIFY2(all, qPrintable(error));
+    QCOMPARE(all->rows.size(), 7); // 10 reports, 3 without hardware
+    QCOMPARE(all->skipped, 0);
+    QCOMPARE(all->rows.front().ts, first);
+    QCOMPARE(all->rows.front().hardware.corePercents[0], 1.0);
+    dmr::HardwareSample expected = dmr::test::sampleHardware();
+    expected.corePercents[0] = 2;
+    QCOMPARE(all->rows.at(1).hardware, expected);
+    // Pages: 3, then from after the last one's time.
+    std::optional<HardwareHistory> page = reader.hardwareHistory(uuid, first, last + 1, 3, &error);
+    QVERIFY2(page, qPrintable(error));
+    QCOMPARE(page->rows.size(), 3);
+    QCOMPARE(page->read, 3);
+    page = reader.hardwareHistory(uuid, page->lastTs + 1, last + 1, 100, &error);
+    QCOMPARE(page->rows.size(), 4);
+    std::optional<HardwareRow> latest = reader.latestHardware(uuid, &error);
+    QVERIFY2(latest, qPrintable(error));
+    QCOMPARE(latest->hardware.corePercents[0], 10.0);
+    QVERIFY(!reader.latestHardware(QStringLiteral("00000000-0000-0000-0000-000000000000"), &error));
+    QVERIFY(error.isEmpty());
+
+    TestSql::Connection sql(path);
+    QVERIFY(sql.isOpen());
+    // A row this console cannot decode: left out, counted, the rest still read.
+    QVERIFY(sql.exec(QStringLiteral("UPDATE hardware_metrics SET body = %1 WHERE ts = %2")
+                         .arg(sql.db().driverName() == QLatin1String("QPSQL")
+                                 ? QStringLiteral("'\\xffff'::bytea")
+                                 : QStringLiteral("X'FFFF'"))
+                         .arg(all->rows.constLast().ts)));
+    all = reader.hardwareHistory(uuid, first, last + 1, 100, &error);
+    QVERIFY2(all, qPrintable(error));
+    QCOMPARE(all->rows.size(), 6);
+    QCOMPARE(all->skipped, 1);
+    QCOMPARE(all->read, 7);
+    latest = reader.latestHardware(uuid, &error);
+    QVERIFY(latest);
+    QCOMPARE(latest->hardware.corePercents[0], 8.0); // the one before the broken one
+
+    // Raw retention: everything older than the newest report by a day goes
+    // (whole two-hour windows); with a clock a week on, all of it.
+    const QString count = QStringLiteral("SELECT COUNT(*) FROM hardware_metrics");
+    QCOMPARE(sql.value(count).toInt(), 7);
+    {
+        Retention::Limits limits;
+        limits.keepRawMs = kDayMs;
+        const qint64 id = sql.value(QStringLiteral("SELECT id FROM devices")).toLongLong();
+        Retention forDevice(sql.db(), limits, [last] { return last + 7 * kDayMs; });
+        forDevice.noteNewest(id, last + 7 * kDayMs);
+        const std::optional<qint64> deleted = forDevice.step(&error);
+        QVERIFY2(deleted, qPrintable(error));
+        QVERIFY(*deleted >= 7);
+    }
+    QCOMPARE(sql.value(count).toInt(), 0);
+
+    // A device's deletion takes its rows.
+    QVERIFY(sql.exec(
+        QStringLiteral("INSERT INTO hardware_metrics (device, ts, body)"
+                       " SELECT id, %1, %2 FROM devices")
+            .arg(last)
+            .arg(sql.db().driverName() == QLatin1String("QPSQL") ? QStringLiteral("'\\x00'::bytea")
+                                                                 : QStringLiteral("X'00'"))));
+    QCOMPARE(sql.value(count).toInt(), 1);
+    DeviceLifecycle lifecycle(sql.db());
+    const std::optional<DeviceLifecycle::Device> device = lifecycle.find(uuid, &error);
+    QVERIFY2(device, qPrintable(error));
+    qint64 samples = 0;
+    QVERIFY2(lifecycle.remove(*device, &samples, &error), qPrintable(error));
+    QCOMPARE(sql.value(count).toInt(), 0);
 }
 
 void TestStoreReader::countsDevices()
