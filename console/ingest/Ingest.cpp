@@ -209,6 +209,8 @@ void Ingest::ingest(const DatagramBatch &batch)
                     .arg(QString::fromStdString(report.report.deviceId)));
             continue;
         }
+        // After the registry: a duplicate or stale report teaches nothing.
+        resolveFacts(report.report);
         const auto earlier = seen.constFind(report.device.uuid);
         if (earlier != seen.cend() && report.report.labels.empty()) {
             // Alerting hears only of each device's last report of a batch,
@@ -242,13 +244,23 @@ void Ingest::ingest(const DatagramBatch &batch)
         emit reportsAccepted(newest);
 }
 
+void Ingest::resolveFacts(dmr::Report &report)
+{
+    if (m_facts.resolve(report) == dmr::FactsCache::Outcome::Unknown)
+        m_counters->factsUnknown.fetch_add(1, std::memory_order_relaxed);
+}
+
 void Ingest::forgetDevice(const QString &deviceId, const QString &uuid)
 {
     m_registry.remove(deviceId.toStdString(), uuid);
+    m_facts.forget(deviceId.toStdString());
 }
 
 void Ingest::mergeDevices(const QString &into, const QString &from, const QString &fromUuid)
 {
+    // `from`'s agent now reports as `into` (or is gone); its facts, if it
+    // sends them again, come under its own id with a full report.
+    m_facts.forget(from.toStdString());
     DeviceSnapshot device;
     if (m_registry.absorb(into.toStdString(), from.toStdString(), fromUuid, &device))
         emit devicesUpdated({device});
@@ -270,6 +282,7 @@ DeviceSnapshot Ingest::submit(const AcceptedReport &report, DeviceRegistry::Sour
 {
     AcceptedReport accepted = report;
     m_registry.observe(accepted.report, &accepted.device, source);
+    resolveFacts(accepted.report);
     m_counters->received.fetch_add(1, std::memory_order_relaxed);
     const DeviceSnapshot device = accepted.device;
     std::vector<AcceptedReport> one;

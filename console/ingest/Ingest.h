@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "dmr/FactsCache.h"
 #include "dmr/Seal.h"
 #include "ingest/Datagram.h"
 #include "ingest/DeviceRegistry.h"
@@ -90,12 +91,16 @@ private:
     void reject(const Datagram &datagram, Rejection reason, const QString &why);
     void queue(std::vector<AcceptedReport> accepted);
     void logRejection(const Datagram &datagram, const QString &why);
+    // Fills in the hardware facts a report carries only by hash, and counts
+    // the reports whose facts this console has not heard yet.
+    void resolveFacts(dmr::Report &report);
 
     ReportQueue *m_queue;
     IngestCounters *m_counters;
     DeviceRegistry::Clock m_clock;
     IngestPolicy m_policy;
     DeviceRegistry m_registry;
+    dmr::FactsCache m_facts;
     QElapsedTimer m_logWindow;
     QElapsedTimer m_dropLog;
     int m_loggedInWindow = 0;

@@ -64,6 +64,8 @@ QString IngestCounters::summary() const
     text += QStringLiteral(" persisted=%1 dropped=%2").arg(persisted.load()).arg(dropped.load());
     if (const quint64 errors = writeErrors.load())
         text += QStringLiteral(" write_errors=%1").arg(errors);
+    if (const quint64 unknown = factsUnknown.load())
+        text += QStringLiteral(" facts_unknown=%1").arg(unknown);
     return text;
 }
 

@@ -39,6 +39,11 @@ struct IngestCounters
     std::atomic<quint64> persisted {0};
     std::atomic<quint64> dropped {0};
     std::atomic<quint64> writeErrors {0};
+    // Accepted reports whose hardware facts hash the console did not know
+    // (dmr::FactsCache::Outcome::Unknown): stored without temperatures and
+    // file systems. Many right after a restart are expected; a steady rise
+    // means the agents' full facts do not arrive.
+    std::atomic<quint64> factsUnknown {0};
 
     void reject(Rejection reason)
     {

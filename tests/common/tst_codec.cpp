@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "../support/TestHardware.h"
 #include "dmr/Codec.h"
 #include "dmr/Seal.h"
 #include "metrics.pb.h"
@@ -95,6 +96,10 @@ private slots:
     void keyText_data();
     void keyText();
     void ackRoundTrip();
+    void hardwareRecordRoundTrip();
+    void hardwareInReportRoundTrip();
+    void hardwareRejects_data();
+    void hardwareRejects();
 };
 
 void TestCodec::roundTrip_data()
@@ -779,6 +784,104 @@ void TestCodec::ackRoundTrip()
     const std::string ackDatagram
         = dmr::seal(dmr::PayloadKind::Ack, dmr::encodeAck(ack), dmr::Security::None, nullptr, 1);
     QCOMPARE(dmr::decode(ackDatagram).reason, dmr::RejectReason::Malformed);
+}
+
+void TestCodec::hardwareRecordRoundTrip()
+{
+    const dmr::HardwareSample hardware = dmr::test::sampleHardware();
+    const std::string bytes = dmr::encodeHardwareRecord(hardware);
+    const std::optional<dmr::HardwareSample> decoded = dmr::decodeHardwareRecord(bytes);
+    QVERIFY(decoded);
+    QCOMPARE(*decoded, hardware);
+    QCOMPARE(dmr::encodeHardwareRecord(*decoded), bytes); // encode(decode(x)) is exact
+    // Parts absent stay absent.
+    dmr::HardwareSample sparse;
+    sparse.corePercents = {1.5};
+    const std::optional<dmr::HardwareSample> back
+        = dmr::decodeHardwareRecord(dmr::encodeHardwareRecord(sparse));
+    QVERIFY(back);
+    QCOMPARE(*back, sparse);
+    QVERIFY(!back->battery && !back->diskIo && !back->failedUnits);
+    // A systemd without failed units is not no systemd.
+    sparse.failedUnits = std::vector<std::string>();
+    QCOMPARE(dmr::decodeHardwareRecord(dmr::encodeHardwareRecord(sparse))->failedUnits,
+        sparse.failedUnits);
+    QVERIFY(!dmr::decodeHardwareRecord("\xff\xff garbage"));
+}
+
+void TestCodec::hardwareInReportRoundTrip()
+{
+    Report report = sampleReport();
+    report.agentVersion = dmr::packVersion(0, 2, 0);
+    report.hardware = dmr::test::sampleHardware();
+    report.factsHash = dmr::factsHash(report.hardware);
+    report.factsIncluded = true;
+    const std::string bytes = dmr::encode(report);
+    dmr::DecodeResult decoded = dmr::decode(bytes);
+    QVERIFY2(decoded.ok(), decoded.detail.c_str());
+    QCOMPARE(*decoded.report, report);
+    QCOMPARE(dmr::encode(*decoded.report), bytes);
+    // Only the hash: the names stay empty until FactsCache fills them in.
+    report.factsIncluded = false;
+    decoded = dmr::decode(dmr::encode(report));
+    QVERIFY2(decoded.ok(), decoded.detail.c_str());
+    QVERIFY(!decoded.report->factsIncluded);
+    QCOMPARE(decoded.report->factsHash, report.factsHash);
+    QCOMPARE(decoded.report->hardware.temperatures.size(), report.hardware.temperatures.size());
+    QVERIFY(decoded.report->hardware.temperatures.front().sensor.empty());
+    QVERIFY(decoded.report->hardware.fileSystems.front().mount.empty());
+    QCOMPARE(decoded.report->hardware.corePercents, report.hardware.corePercents);
+}
+
+void TestCodec::hardwareRejects_data()
+{
+    QTest::addColumn<int>("mutation");
+    QTest::newRow("file_system_use not a multiple of 3") << 0;
+    QTest::newRow("more sensor names than temperatures") << 1;
+    QTest::newRow("fewer file system facts than uses") << 2;
+    QTest::newRow("too many temperatures") << 3;
+    QTest::newRow("control character in a sensor name") << 4;
+    QTest::newRow("core above 100 percent") << 5;
+}
+
+void TestCodec::hardwareRejects()
+{
+    QFETCH(int, mutation);
+    dmr::v1::Report wire;
+    QVERIFY(wire.ParseFromString(dmr::encodeHardwareRecord(dmr::test::sampleHardware())));
+    switch (mutation) {
+    case 0:
+        wire.add_file_system_use(1);
+        break;
+    case 1:
+        wire.mutable_facts()->add_sensors("extra");
+        break;
+    case 2:
+        wire.mutable_facts()->mutable_file_systems()->RemoveLast();
+        break;
+    case 3:
+        for (int i = 0; i < int(dmr::kMaxTemperatures); ++i) {
+            wire.add_temperature_deci_celsius(400);
+            wire.mutable_facts()->add_sensors("t" + std::to_string(i));
+        }
+        break;
+    case 4:
+        wire.mutable_facts()->set_sensors(0, "bad\nname");
+        break;
+    case 5:
+        wire.set_core_centi_percent(0, 10001);
+        break;
+    }
+    QVERIFY(!dmr::decodeHardwareRecord(wire.SerializeAsString()));
+    // The same in a whole report is refused with a reason, never a crash.
+    Report report = sampleReport();
+    dmr::v1::Report whole;
+    QVERIFY(whole.ParseFromString(dmr::encodeReport(report)));
+    whole.MergeFrom(wire);
+    whole.set_facts_hash(wire.facts_hash());
+    const dmr::DecodeResult decoded = dmr::decodeReport(whole.SerializeAsString());
+    QVERIFY(!decoded.ok());
+    QVERIFY(!decoded.detail.empty());
 }
 
 QTEST_GUILESS_MAIN(TestCodec)

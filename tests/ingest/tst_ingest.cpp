@@ -3,6 +3,7 @@
 #include "ingest/IngestCounters.h"
 #include "ingest/ReportQueue.h"
 #include "ingest/SequenceWindow.h"
+#include "support/TestHardware.h"
 #include "support/TestReports.h"
 
 #include <QSignalSpy>
@@ -108,6 +109,7 @@ private slots:
     void fullQueueDropsOldest();
     void restoredDeviceKeepsUuid();
     void alertingHearsLabelsOfAnEarlierReport();
+    void hardwareFactsFilledOrCountedUnknown();
 };
 
 void TestIngest::initTestCase()
@@ -303,6 +305,40 @@ void TestIngest::restoredDeviceKeepsUuid()
     QCOMPARE(queued[0].device.uuid, saved.uuid);
     QCOMPARE(queued[0].device.createdAt, saved.createdAt);
     QCOMPARE(queued[0].device.reportsReceived, quint64(101));
+}
+
+void TestIngest::hardwareFactsFilledOrCountedUnknown()
+{
+    auto withHardware = [](quint64 sequence, bool factsIncluded) {
+        dmr::Report report = makeReport(kDevice, 1, sequence);
+        report.hardware = dmr::test::sampleHardware();
+        report.factsHash = dmr::factsHash(report.hardware);
+        report.factsIncluded = factsIncluded;
+        return datagram(encoded(report));
+    };
+    ReportQueue queue(10);
+    IngestCounters counters;
+    Ingest ingest(&queue, &counters);
+    // Only the hash, and the console has not heard the facts (a restart): the
+    // report is stored without temperatures and file systems, and counted.
+    ingest.ingest({withHardware(1, false)});
+    QCOMPARE(counters.factsUnknown.load(), quint64(1));
+    std::vector<AcceptedReport> queued = queue.take(10);
+    QCOMPARE(queued.size(), std::size_t(1));
+    QVERIFY(queued[0].report.hardware.temperatures.empty());
+    QVERIFY(queued[0].report.hardware.fileSystems.empty());
+    QVERIFY(!queued[0].report.hardware.corePercents.empty());
+    // The full facts, then the hash: the names filled in.
+    ingest.ingest({withHardware(2, true), withHardware(3, false)});
+    QCOMPARE(counters.factsUnknown.load(), quint64(1));
+    queued = queue.take(10);
+    QCOMPARE(queued.size(), std::size_t(2));
+    QCOMPARE(queued[1].report.hardware, dmr::test::sampleHardware());
+    QVERIFY(counters.summary().contains(QStringLiteral("facts_unknown=1")));
+    // A deleted device's facts are forgotten.
+    ingest.forgetDevice(QString::fromStdString(kDevice), queued[1].device.uuid);
+    ingest.ingest({withHardware(4, false)});
+    QCOMPARE(counters.factsUnknown.load(), quint64(2));
 }
 
 void TestIngest::alertingHearsLabelsOfAnEarlierReport()
