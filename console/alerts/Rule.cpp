@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "alerts/Rule.h"
 
+#include "store/HardwareMetrics.h"
 #include "store/SystemFields.h"
 
 #include <QJsonValue>
@@ -11,7 +12,7 @@ namespace dmr::console {
 
 const QStringList &Rule::metrics()
 {
-    static const QStringList list = SystemFields::names()
+    static const QStringList list = SystemFields::names() + HardwareMetrics::names()
         + QStringList {QStringLiteral("rx_rate"), QStringLiteral("tx_rate"),
             QStringLiteral("report_loss_percent"), QStringLiteral("offline")};
     return list;

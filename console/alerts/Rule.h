@@ -23,7 +23,8 @@ struct Rule
 
     qint64 id = 0;
     QString name;
-    // A system field (SystemFields::names()), "rx_rate" or "tx_rate"
+    // A system field (SystemFields::names()), a hardware one
+    // (HardwareMetrics::names(), from agents 0.2.0 on), "rx_rate" or "tx_rate"
     // (bytes/s of each interface), "report_loss_percent" (datagrams lost of
     // those sent over the rule's duration) or "offline".
     QString metric;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "alerts/RuleEngine.h"
 
+#include "store/HardwareMetrics.h"
 #include "store/SystemFields.h"
 
 #include <algorithm>
@@ -55,7 +56,10 @@ QList<AlertEvent> RuleEngine::setRules(const QList<Rule> &rules, qint64 nowMs)
             measure = Measure::RxRate;
         else if (rule.metric == QLatin1String("tx_rate"))
             measure = Measure::TxRate;
-        m_measures.emplace_back(measure, index);
+        const int hardware = HardwareMetrics::index(rule.metric);
+        if (hardware >= 0)
+            measure = Measure::Hardware;
+        m_measures.emplace_back(measure, hardware >= 0 ? hardware : index);
         m_rateRules = m_rateRules || (rule.enabled && rule.isRate());
         m_lossRules = m_lossRules || (rule.enabled && rule.isLoss());
     }
@@ -311,6 +315,13 @@ QList<AlertEvent> RuleEngine::observe(const AcceptedReport &accepted, qint64 now
                 &events, device);
             break;
         }
+        case Measure::Hardware:
+            // Absent (no battery, no systemd, an older agent, sensor names
+            // not known yet): the alert stays as it is.
+            if (const std::optional<double> value = HardwareMetrics::value(index, report.hardware))
+                step(r, uuid, kNoInterface, rule.raises(*value), rule.clears(*value), *value, nowMs,
+                    nowMs, &events, device);
+            break;
         case Measure::Unknown:
             break;
         }

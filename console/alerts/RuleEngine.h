@@ -128,7 +128,7 @@ private:
     };
     // What a rule measures, worked out once when the rules change instead
     // of comparing metric names on every report.
-    enum class Measure { Offline, Loss, RxRate, TxRate, System, Unknown };
+    enum class Measure { Offline, Loss, RxRate, TxRate, System, Hardware, Unknown };
 
     void step(std::size_t ruleIndex, const QString &uuid, const QString &interface, bool raising,
         bool clearing, double value, qint64 since, qint64 nowMs, QList<AlertEvent> *events,

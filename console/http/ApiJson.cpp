@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "http/ApiJson.h"
 
+#include "store/AgentFeatures.h"
+
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -117,6 +119,68 @@ QJsonObject ApiJson::interface(const dmr::InterfaceSample &n)
     };
 }
 
+QJsonObject ApiJson::hardware(const dmr::HardwareSample &h, qint64 ts)
+{
+    QJsonArray cores;
+    for (double percent : h.corePercents)
+        cores.append(percent);
+    QJsonArray temperatures;
+    for (const dmr::TemperatureSample &t : h.temperatures)
+        temperatures.append(
+            QJsonObject {{QStringLiteral("sensor"), QString::fromStdString(t.sensor)},
+                {QStringLiteral("celsius"), t.celsius}});
+    QJsonArray fileSystems;
+    for (const dmr::FileSystemSample &fs : h.fileSystems) {
+        fileSystems.append(QJsonObject {
+            {QStringLiteral("mount"), QString::fromStdString(fs.mount)},
+            {QStringLiteral("type"), QString::fromStdString(fs.type)},
+            {QStringLiteral("size_kb"), double(fs.sizeKb)},
+            {QStringLiteral("used_kb"), double(fs.usedKb)},
+            {QStringLiteral("available_kb"), double(fs.availableKb)},
+            {QStringLiteral("percent"), fs.percent()},
+            {QStringLiteral("inodes_total"), double(fs.inodesTotal)},
+            {QStringLiteral("inodes_used"), double(fs.inodesUsed)},
+            {QStringLiteral("inode_percent"), fs.inodePercent()},
+        });
+    }
+    QJsonArray processes;
+    for (const dmr::ProcessSample &p : h.processes) {
+        processes.append(QJsonObject {{QStringLiteral("pid"), double(p.pid)},
+            {QStringLiteral("name"), QString::fromStdString(p.name)},
+            {QStringLiteral("cpu_percent"), p.cpuPercent},
+            {QStringLiteral("rss_kb"), double(p.rssKb)}});
+    }
+    QJsonValue battery(QJsonValue::Null);
+    if (h.battery)
+        battery = QJsonObject {{QStringLiteral("percent"), h.battery->percent},
+            {QStringLiteral("state"), QLatin1String(dmr::batteryStateName(h.battery->state))}};
+    QJsonValue diskIo(QJsonValue::Null);
+    if (h.diskIo)
+        diskIo = QJsonObject {
+            {QStringLiteral("read_kb_per_second"), double(h.diskIo->readKbPerSecond)},
+            {QStringLiteral("write_kb_per_second"), double(h.diskIo->writeKbPerSecond)},
+            {QStringLiteral("busy_percent"), h.diskIo->busyPercent}};
+    QJsonValue failedUnits(QJsonValue::Null);
+    if (h.failedUnits) {
+        QJsonArray units;
+        for (const std::string &unit : *h.failedUnits)
+            units.append(QString::fromStdString(unit));
+        failedUnits = units;
+    }
+    return QJsonObject {
+        {QStringLiteral("ts"), time(ts)},
+        {QStringLiteral("core_percents"), cores},
+        {QStringLiteral("temperatures"), temperatures},
+        {QStringLiteral("battery"), battery},
+        {QStringLiteral("swap_used_kb"), double(h.swapUsedKb)},
+        {QStringLiteral("swap_total_kb"), double(h.swapTotalKb)},
+        {QStringLiteral("disk_io"), diskIo},
+        {QStringLiteral("file_systems"), fileSystems},
+        {QStringLiteral("processes"), processes},
+        {QStringLiteral("failed_units"), failedUnits},
+    };
+}
+
 QJsonObject ApiJson::device(const DeviceOverview &overview, bool online)
 {
     const DeviceSnapshot &d = overview.device;
@@ -133,6 +197,9 @@ QJsonObject ApiJson::device(const DeviceOverview &overview, bool online)
         {QStringLiteral("display_name"), overview.displayName},
         {QStringLiteral("labels"), labels},
         {QStringLiteral("agent_version"), d.agentVersion},
+        {QStringLiteral("agent_outdated"), AgentFeatures::outdated(d.agentVersion)},
+        {QStringLiteral("missing_fields"),
+            QJsonArray::fromStringList(AgentFeatures::missingFields(d.agentVersion))},
         {QStringLiteral("interval_seconds"), double(d.intervalSeconds)},
         {QStringLiteral("created_at"), time(d.createdAt)},
         {QStringLiteral("updated_at"), time(d.updatedAt)},

@@ -27,6 +27,11 @@ public:
     static QJsonObject device(const DeviceOverview &overview, bool online);
     static QJsonObject system(const dmr::SystemSample &system, qint64 ts);
     static QJsonObject interface(const dmr::InterfaceSample &sample);
+    // One hardware report: {"ts", "core_percents", "temperatures", "battery"
+    // (or null), "swap_used_kb", "swap_total_kb", "disk_io" (or null),
+    // "file_systems", "processes", "failed_units" (null where systemd does
+    // not run)}. The REST API, its export and the web page share it.
+    static QJsonObject hardware(const dmr::HardwareSample &hardware, qint64 ts);
 
     // {"error": "..."}, compact, for every 4xx and 5xx.
     static QByteArray error(const QString &message);

@@ -51,6 +51,10 @@ using Method = QHttpServerRequest::Method;
 constexpr qint64 kDayMs = 24 * 3600 * 1000LL;
 constexpr int kDefaultPoints = 500;
 constexpr int kMaxPoints = 10000;
+// Hardware items per page of /hardware-metrics/: a day of 10 s reports is
+// 8,640; an item is about 1 KB of JSON.
+constexpr int kDefaultHardwareItems = 1000;
+constexpr int kMaxHardwareItems = 10000;
 
 qint64 now()
 {
@@ -277,6 +281,9 @@ HttpApi::HttpApi(Options options, const IngestCounters *counters, Submit submit,
     addRoute(int(Method::Post), QStringLiteral("/api/devices/%1/network-metrics/").arg(uuid),
         Access::Report,
         [this](auto &q, auto &r, const QStringList &c) { postMetrics(q, r, c.at(0), false); });
+    addRoute(int(Method::Get), QStringLiteral("/api/devices/%1/hardware-metrics/").arg(uuid),
+        Access::Read,
+        [this](auto &q, auto &r, const QStringList &c) { hardwareMetrics(q, r, c.at(0)); });
     addRoute(int(Method::Get), QStringLiteral("/api/devices/%1/history/").arg(uuid), Access::Read,
         [this](auto &q, auto &r, const QStringList &c) { history(q, r, c.at(0)); });
     addRoute(int(Method::Get), QStringLiteral("/api/devices/%1/export\\.csv").arg(uuid),
@@ -1036,11 +1043,75 @@ void HttpApi::listDevices(const QHttpServerRequest &request, QHttpServerResponde
 
 void HttpApi::getDevice(QHttpServerResponder &responder, const QString &uuid)
 {
-    if (const DeviceOverview *device = deviceOr404(uuid, responder)) {
-        replyJson(responder,
-            QJsonDocument(ApiJson::device(*device, m_cache->isOnline(*device, now())))
-                .toJson(QJsonDocument::Compact));
+    const DeviceOverview *device = deviceOr404(uuid, responder);
+    if (!device)
+        return;
+    QJsonObject body = ApiJson::device(*device, m_cache->isOnline(*device, now()));
+    // From the database, not the cache: one index seek, for this one device.
+    QString error;
+    const std::optional<HardwareRow> hardware = m_reader->latestHardware(uuid, &error);
+    if (!hardware && !error.isEmpty()) {
+        qCWarning(lcHttp, "hardware of %s: %s", qPrintable(uuid), qPrintable(error));
+        return replyError(responder, Status::InternalServerError,
+            QStringLiteral("database error: %1").arg(error));
     }
+    body.insert(QStringLiteral("hardware"),
+        hardware ? QJsonValue(ApiJson::hardware(hardware->hardware, hardware->ts))
+                 : QJsonValue(QJsonValue::Null));
+    replyJson(responder, QJsonDocument(body).toJson(QJsonDocument::Compact));
+}
+
+void HttpApi::hardwareMetrics(
+    const QHttpServerRequest &request, QHttpServerResponder &responder, const QString &uuid)
+{
+    if (!deviceOr404(uuid, responder))
+        return;
+    const QUrlQuery query = request.query();
+    auto value = [&query](const char *key) {
+        return query.queryItemValue(QLatin1String(key), QUrl::FullyDecoded);
+    };
+    std::optional<qint64> to = now() + 1;
+    if (query.hasQueryItem(QStringLiteral("to")) && !(to = ApiJson::parseTime(value("to"))))
+        return replyError(responder, Status::BadRequest,
+            QStringLiteral("to must be an ISO 8601 time or milliseconds since the epoch"));
+    std::optional<qint64> from = *to - kDayMs;
+    if (query.hasQueryItem(QStringLiteral("from")) && !(from = ApiJson::parseTime(value("from"))))
+        return replyError(responder, Status::BadRequest,
+            QStringLiteral("from must be an ISO 8601 time or milliseconds since the epoch"));
+    if (*from >= *to)
+        return replyError(responder, Status::BadRequest, QStringLiteral("from must be before to"));
+    int limit = kDefaultHardwareItems;
+    if (query.hasQueryItem(QStringLiteral("limit"))) {
+        bool ok = false;
+        limit = value("limit").toInt(&ok);
+        if (!ok || limit < 1 || limit > kMaxHardwareItems)
+            return replyError(responder, Status::BadRequest,
+                QStringLiteral("limit must be a whole number from 1 to %1").arg(kMaxHardwareItems));
+    }
+    QString error;
+    const std::optional<HardwareHistory> history
+        = m_reader->hardwareHistory(uuid, *from, *to, limit, &error);
+    if (!history) {
+        qCWarning(lcHttp, "hardware history of %s: %s", qPrintable(uuid), qPrintable(error));
+        return replyError(responder, Status::InternalServerError,
+            QStringLiteral("database error: %1").arg(error));
+    }
+    QJsonArray items;
+    for (const HardwareRow &row : history->rows)
+        items.append(ApiJson::hardware(row.hardware, row.ts));
+    // Keyset paging: a full page names where the next one starts (its
+    // `from`); rows left out as undecodable count towards the page.
+    QJsonValue next(QJsonValue::Null);
+    if (history->read >= limit)
+        next = ApiJson::time(history->lastTs + 1);
+    replyJson(responder,
+        QJsonDocument(
+            QJsonObject {{QStringLiteral("uuid"), uuid},
+                {QStringLiteral("from"), ApiJson::time(*from)},
+                {QStringLiteral("to"), ApiJson::time(*to)}, {QStringLiteral("limit"), limit},
+                {QStringLiteral("items"), items}, {QStringLiteral("skipped"), history->skipped},
+                {QStringLiteral("next"), next}})
+            .toJson(QJsonDocument::Compact));
 }
 
 void HttpApi::postDevice(const QHttpServerRequest &request, QHttpServerResponder &responder)
@@ -1296,9 +1367,11 @@ void HttpApi::exportRows(const QHttpServerRequest &request, QHttpServerResponder
         = query.hasQueryItem(QStringLiteral("table")) ? value("table") : QStringLiteral("system");
     if (table == QLatin1String("network"))
         exportRequest.table = MetricsExport::Table::Network;
+    else if (table == QLatin1String("hardware"))
+        exportRequest.table = MetricsExport::Table::Hardware;
     else if (table != QLatin1String("system"))
         return replyError(responder, Status::BadRequest,
-            QStringLiteral("table must be system or network, not '%1'").arg(table));
+            QStringLiteral("table must be system, network or hardware, not '%1'").arg(table));
     std::optional<qint64> from = 0;
     std::optional<qint64> to = std::numeric_limits<qint64>::max();
     if (query.hasQueryItem(QStringLiteral("from")) && !(from = ApiJson::parseTime(value("from"))))
@@ -1336,6 +1409,13 @@ void HttpApi::exportRows(const QHttpServerRequest &request, QHttpServerResponder
         return replyError(responder, Status::BadRequest,
             QStringLiteral("resolution must be raw, minute, hour or auto, not '%1'")
                 .arg(resolution.left(40)));
+    }
+    // Hardware is kept as it came, without rollups: auto is raw.
+    if (exportRequest.table == MetricsExport::Table::Hardware) {
+        if (resolution != QLatin1String("raw") && resolution != QLatin1String("auto"))
+            return replyError(responder, Status::BadRequest,
+                QStringLiteral("the hardware table has raw rows only (resolution=raw or auto)"));
+        exportRequest.tier = Tier::Raw;
     }
     if (exportRequest.id == 0) // not stored yet: an empty export
         exportRequest.toMs = exportRequest.fromMs + 1;
@@ -1410,6 +1490,7 @@ void HttpApi::stats(QHttpServerResponder &responder)
                           {QStringLiteral("persisted"), double(c.persisted.load())},
                           {QStringLiteral("dropped"), double(c.dropped.load())},
                           {QStringLiteral("write_errors"), double(c.writeErrors.load())},
+                          {QStringLiteral("facts_unknown"), double(c.factsUnknown.load())},
                           {QStringLiteral("queued"), double(m_queued ? m_queued() : 0)},
                           {QStringLiteral("devices"), m_cache->size()},
                           {QStringLiteral("devices_online"), online},
@@ -1477,6 +1558,9 @@ void HttpApi::metrics(QHttpServerResponder &responder)
     page.sample("dmr_reports_dropped_total", double(c.dropped.load()));
     page.family("dmr_store_write_errors_total", "counter", "Failed database transactions.");
     page.sample("dmr_store_write_errors_total", double(c.writeErrors.load()));
+    page.family("dmr_reports_facts_unknown_total", "counter",
+        "Reports stored without temperatures and file systems: their facts hash was unknown.");
+    page.sample("dmr_reports_facts_unknown_total", double(c.factsUnknown.load()));
     page.family("dmr_queue_reports", "gauge", "Reports waiting for the database writer.");
     page.sample("dmr_queue_reports", double(m_queued ? m_queued() : 0));
     page.family("dmr_store_healthy", "gauge", "1 while database writes succeed.");

@@ -237,6 +237,8 @@ private:
     void changeDevice(const QHttpServerRequest &request, QHttpServerResponder &responder,
         const QString &uuid, DeviceChange::Kind kind);
     void answerChange(QHttpServerResponder &responder, const DeviceChangeResult &result);
+    void hardwareMetrics(
+        const QHttpServerRequest &request, QHttpServerResponder &responder, const QString &uuid);
     void history(
         const QHttpServerRequest &request, QHttpServerResponder &responder, const QString &uuid);
     void exportRows(const QHttpServerRequest &request, QHttpServerResponder &responder,

@@ -36,11 +36,22 @@ void MetricsExport::start()
 {
     const bool csv = m_request.format == Format::Csv;
     const bool raw = m_request.tier == Tier::Raw;
+    const bool hardware = m_request.table == Table::Hardware;
     const QByteArray name = QByteArrayLiteral("device-") + m_request.uuid.toLatin1() + '-'
-        + (m_request.table == Table::System ? "system" : "network")
+        + (hardware                                ? "hardware"
+                : m_request.table == Table::System ? "system"
+                                                   : "network")
         + (raw ? QByteArray() : '-' + Tiers::name(m_request.tier).toLatin1())
         + (csv ? ".csv" : ".json");
-    const QByteArray header = raw ? m_csv.header() : m_rollup.csvHeader();
+    if (hardware && csv) {
+        // Cores as the newest report has them; a failed read leaves none.
+        QString error;
+        const std::optional<HardwareRow> latest = m_reader->latestHardware(m_request.uuid, &error);
+        m_hardwareCsv = HardwareCsv(latest ? int(latest->hardware.corePercents.size()) : 0);
+    }
+    const QByteArray header = hardware ? m_hardwareCsv.header()
+        : raw                          ? m_csv.header()
+                                       : m_rollup.csvHeader();
     m_responder.writeStatusLine(QHttpServerResponder::StatusCode::Ok);
     m_responder.writeHeaders({
         {QByteArrayLiteral("Content-Type"),
@@ -81,8 +92,44 @@ void MetricsExport::pump()
         deleteLater();
 }
 
+bool MetricsExport::writeHardwarePage(QString *error)
+{
+    const bool csv = m_request.format == Format::Csv;
+    const std::optional<HardwareHistory> page
+        = m_reader->hardwareHistory(m_request.uuid, m_lastTs + 1, m_request.toMs, kPageRows, error);
+    if (!page)
+        return false;
+    QByteArray out;
+    for (const HardwareRow &row : page->rows) {
+        if (csv) {
+            m_hardwareCsv.appendRow(&out, m_identity, row.ts, row.hardware);
+        } else {
+            if (!m_firstRow)
+                out += ',';
+            out += QJsonDocument(ApiJson::hardware(row.hardware, row.ts))
+                       .toJson(QJsonDocument::Compact);
+        }
+        m_firstRow = false;
+    }
+    // Undecodable rows (left out) count towards the page: the next one
+    // starts after the last row read.
+    if (page->read > 0)
+        m_lastTs = page->lastTs;
+    if (page->read < kPageRows) {
+        if (!csv)
+            out += "]\n";
+        m_done = true;
+    }
+    writeChunk(out);
+    if (m_done)
+        finish();
+    return true;
+}
+
 bool MetricsExport::writePage(QString *error)
 {
+    if (m_request.table == Table::Hardware)
+        return writeHardwarePage(error);
     const bool system = m_request.table == Table::System;
     const QStringList names = system ? StoreReader::systemColumns() : StoreReader::networkColumns();
     const bool csv = m_request.format == Format::Csv;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "http/ExportCsv.h"
+#include "http/HardwareCsv.h"
 #include "http/RollupExport.h"
 #include "store/Tier.h"
 
@@ -27,7 +28,7 @@ class MetricsExport : public QObject
     Q_OBJECT
 public:
     enum class Format { Csv, Json };
-    enum class Table { System, Network };
+    enum class Table { System, Network, Hardware };
 
     struct Request
     {
@@ -56,6 +57,8 @@ public:
 private:
     void pump();
     bool writePage(QString *error);
+    // Hardware rows: raw only, decoded, as ApiJson::hardware or HardwareCsv.
+    bool writeHardwarePage(QString *error);
     void writeChunk(const QByteArray &data);
     void finish();
 
@@ -67,6 +70,7 @@ private:
     QString m_lastInterface;
     ExportCsv m_csv;
     RollupExport m_rollup;
+    HardwareCsv m_hardwareCsv {0}; // its core columns are set at start()
     QByteArray m_identity; // the device's columns on every CSV row
     bool m_firstRow = true;
     bool m_done = false;

@@ -2,6 +2,7 @@
 #include "alerts/Presence.h"
 #include "alerts/Rule.h"
 #include "alerts/RuleEngine.h"
+#include "support/TestHardware.h"
 #include "support/TestReports.h"
 
 #include <QJsonDocument>
@@ -78,6 +79,8 @@ private slots:
     void ruleJson_data();
     void ruleJson();
     void presenceStates();
+    void hardwareMetrics_data();
+    void hardwareMetrics();
 };
 
 void TestRuleEngine::thresholds_data()
@@ -455,6 +458,68 @@ void TestRuleEngine::presenceStates()
     presence.setMaintenance(QStringLiteral("slow"), 500000);
     QCOMPARE(presence.state(QStringLiteral("slow"), 400000), PresenceState::Maintenance);
     QCOMPARE(presence.state(QStringLiteral("slow"), 500000), PresenceState::Offline);
+}
+
+void TestRuleEngine::hardwareMetrics_data()
+{
+    QTest::addColumn<QString>("metric");
+    QTest::addColumn<int>("comparison"); // Rule::Comparison
+    QTest::addColumn<double>("raise");
+    QTest::addColumn<double>("clear");
+    // The sample: hottest sensor 61.5 °C, battery 14.25 %, the fullest data
+    // file system 64.65 % (the squashfs at 100 % does not count), 2 failed units.
+    QTest::newRow("temperature_max")
+        << "temperature_max" << int(Rule::Comparison::Above) << 60.0 << 55.0;
+    QTest::newRow("battery_percent")
+        << "battery_percent" << int(Rule::Comparison::Below) << 15.0 << 20.0;
+    QTest::newRow("file_system_max_percent")
+        << "file_system_max_percent" << int(Rule::Comparison::Above) << 60.0 << 50.0;
+    QTest::newRow("failed_units") << "failed_units" << int(Rule::Comparison::Above) << 0.0 << 0.0;
+}
+
+// Each fires on the sample, stays firing while the report lacks the data
+// (no battery, no systemd, sensor names unknown, an older agent), and clears
+// once a report has it and it is back.
+void TestRuleEngine::hardwareMetrics()
+{
+    QFETCH(QString, metric);
+    QFETCH(int, comparison);
+    QFETCH(double, raise);
+    QFETCH(double, clear);
+    QVERIFY(Rule::metrics().contains(metric));
+    Rule rule = cpuRule(Rule::Comparison(comparison), raise, clear, 0);
+    rule.metric = metric;
+    RuleEngine engine;
+    engine.setRules({rule}, 0);
+    quint64 sequence = 0;
+    auto withHardware = [&](const dmr::HardwareSample &hardware) {
+        AcceptedReport accepted = report(1, ++sequence);
+        accepted.report.hardware = hardware;
+        return accepted;
+    };
+    // Absent from the start: nothing fires.
+    QCOMPARE(describe(engine.observe(withHardware({}), 0)), QString());
+    QCOMPARE(describe(engine.observe(withHardware(dmr::test::sampleHardware()), 10000)),
+        QStringLiteral("R@10"));
+    // Absent: neither clears nor raises again.
+    dmr::HardwareSample without = dmr::test::sampleHardware();
+    without.temperatures.clear();
+    without.battery.reset();
+    without.fileSystems.clear();
+    without.failedUnits.reset();
+    QCOMPARE(describe(engine.observe(withHardware(without), 20000)), QString());
+    QCOMPARE(describe(engine.observe(withHardware({}), 30000)), QString());
+    QCOMPARE(engine.firing().size(), 1);
+    // Back to normal.
+    dmr::HardwareSample fine = dmr::test::sampleHardware();
+    for (dmr::TemperatureSample &t : fine.temperatures)
+        t.celsius = 40;
+    fine.battery->percent = 80;
+    for (dmr::FileSystemSample &fs : fine.fileSystems)
+        fs.usedKb = fs.availableKb = fs.sizeKb / 2;
+    fine.failedUnits->clear();
+    QCOMPARE(describe(engine.observe(withHardware(fine), 40000)), QStringLiteral("C@40"));
+    QVERIFY(engine.firing().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestRuleEngine)

@@ -6,6 +6,7 @@
 #include "service/ConsoleService.h"
 #include "support/HttpJson.h"
 #include "support/Promtool.h"
+#include "support/TestHardware.h"
 #include "support/TestReports.h"
 #include "support/TestSql.h"
 
@@ -68,6 +69,7 @@ private slots:
     void hugeBodiesAreRefusedUnread_data();
     void hugeBodiesAreRefusedUnread();
     void history();
+    void hardwareMetrics();
     void exportStreamsEveryRow_data();
     void exportStreamsEveryRow();
     void exportsARollupTier();
@@ -248,6 +250,134 @@ void TestHttpApi::search()
             + QString::fromLatin1(QUrl::toPercentEncoding(text)));
     QCOMPARE(response.status, 200);
     QCOMPARE(response.json().array().size(), expected);
+}
+
+// A 0.2.0 agent's reports: the first with its facts in full, the others with
+// their hash only (ingest fills the names in); GET .../hardware-metrics/,
+// the device's newest hardware, what an older agent lacks, the export.
+void TestHttpApi::hardwareMetrics()
+{
+    const std::string deviceId = "hardware-board";
+    const quint64 before = m_service->counters().persisted.load();
+    for (quint64 seq = 1; seq <= 3; ++seq) {
+        dmr::Report report = TestReports::makeReport(deviceId, 4, seq);
+        report.agentVersion = dmr::packVersion(0, 2, 0);
+        report.hardware = dmr::test::sampleHardware();
+        report.hardware.corePercents[0] = double(seq);
+        report.factsHash = dmr::factsHash(report.hardware);
+        report.factsIncluded = seq == 1;
+        m_udp.writeDatagram(
+            TestReports::encoded(report), QHostAddress::LocalHost, m_service->udpPort());
+        ++m_sent;
+        QTRY_COMPARE(m_service->counters().persisted.load(), before + seq); // in order
+    }
+    const QString uuid = uuidOf(deviceId);
+    QVERIFY(!uuid.isEmpty());
+    const QString path = QStringLiteral("/api/devices/%1/hardware-metrics/").arg(uuid);
+    Response response = request("GET", path + QStringLiteral("?from=0"));
+    QCOMPARE(response.status, 200);
+    QJsonObject body = response.json().object();
+    QJsonArray items = body[QStringLiteral("items")].toArray();
+    QCOMPARE(items.size(), 3);
+    QVERIFY(body[QStringLiteral("next")].isNull());
+    const QJsonObject last = items.at(2).toObject();
+    QCOMPARE(last[QStringLiteral("core_percents")].toArray().at(0).toDouble(), 3.0);
+    // Names came from the first report's facts.
+    QCOMPARE(last[QStringLiteral("temperatures")][0][QStringLiteral("sensor")].toString(),
+        QStringLiteral("coretemp/Package_id_0"));
+    QCOMPARE(last[QStringLiteral("temperatures")][0][QStringLiteral("celsius")].toDouble(), 61.5);
+    QCOMPARE(last[QStringLiteral("battery")][QStringLiteral("state")].toString(),
+        QStringLiteral("discharging"));
+    QCOMPARE(last[QStringLiteral("disk_io")][QStringLiteral("busy_percent")].toDouble(), 37.5);
+    const QJsonObject root = last[QStringLiteral("file_systems")][0].toObject();
+    QCOMPARE(root[QStringLiteral("mount")].toString(), QStringLiteral("/"));
+    QCOMPARE(root[QStringLiteral("size_kb")].toDouble(), 30044096.0);
+    for (const char *field : {"type", "used_kb", "available_kb", "percent", "inodes_total",
+             "inodes_used", "inode_percent"})
+        QVERIFY2(root.contains(QLatin1String(field)), field);
+    QCOMPARE(last[QStringLiteral("processes")][0][QStringLiteral("name")].toString(),
+        QStringLiteral("firefox"));
+    QCOMPARE(last[QStringLiteral("failed_units")].toArray().size(), 2);
+    QCOMPARE(last[QStringLiteral("swap_total_kb")].toDouble(), 2097148.0);
+    QVERIFY(last[QStringLiteral("ts")].toString().endsWith(QLatin1Char('Z')));
+
+    // Pages: limit and next.
+    response = request("GET", path + QStringLiteral("?from=0&limit=2"));
+    QCOMPARE(response.status, 200);
+    body = response.json().object();
+    QCOMPARE(body[QStringLiteral("items")].toArray().size(), 2);
+    const QString next = body[QStringLiteral("next")].toString();
+    QVERIFY(!next.isEmpty());
+    response = request("GET",
+        path + QStringLiteral("?limit=2&from=")
+            + QString::fromLatin1(QUrl::toPercentEncoding(next)));
+    QCOMPARE(response.json()[QStringLiteral("items")].toArray().size(), 1);
+
+    // Errors as everywhere else.
+    QCOMPARE(request("GET",
+                 QStringLiteral("/api/devices/00000000-0000-0000-0000-000000000000/"
+                                "hardware-metrics/"))
+                 .status,
+        404);
+    for (const QString &bad :
+        {QStringLiteral("?limit=0"), QStringLiteral("?limit=10001"), QStringLiteral("?limit=x"),
+            QStringLiteral("?from=yesterday"), QStringLiteral("?from=2000&to=1000")}) {
+        response = request("GET", path + bad);
+        QCOMPARE(response.status, 400);
+        QVERIFY2(response.json()[QStringLiteral("error")].isString(), qPrintable(bad));
+    }
+
+    // The device: its newest hardware, a current agent.
+    QJsonObject device
+        = request("GET", QStringLiteral("/api/devices/%1/").arg(uuid)).json().object();
+    QCOMPARE(device[QStringLiteral("agent_version")].toString(), QStringLiteral("0.2.0"));
+    QCOMPARE(device[QStringLiteral("agent_outdated")].toBool(), false);
+    QCOMPARE(device[QStringLiteral("missing_fields")].toArray().size(), 0);
+    QCOMPARE(
+        device[QStringLiteral("hardware")][QStringLiteral("core_percents")][0].toDouble(), 3.0);
+    // An older agent: what it does not send, and no hardware.
+    device
+        = request("GET", QStringLiteral("/api/devices/%1/").arg(uuidOf(TestReports::deviceId(2))))
+              .json()
+              .object();
+    QCOMPARE(device[QStringLiteral("agent_version")].toString(), QStringLiteral("0.1.0"));
+    QCOMPARE(device[QStringLiteral("agent_outdated")].toBool(), true);
+    QCOMPARE(device[QStringLiteral("missing_fields")].toArray().size(), 8);
+    QCOMPARE(
+        device[QStringLiteral("missing_fields")][0].toString(), QStringLiteral("core_percents"));
+    QVERIFY(device.contains(QStringLiteral("hardware")));
+    QVERIFY(device[QStringLiteral("hardware")].isNull());
+
+    // The export: JSON items as above, CSV a row per report.
+    response
+        = request("GET", QStringLiteral("/api/devices/%1/export.json?table=hardware").arg(uuid));
+    QCOMPARE(response.status, 200);
+    QCOMPARE(response.json().array().size(), 3);
+    QCOMPARE(response.json()
+                 .array()
+                 .at(0)[QStringLiteral("temperatures")][1][QStringLiteral("sensor")]
+                 .toString(),
+        QStringLiteral("acpitz"));
+    response
+        = request("GET", QStringLiteral("/api/devices/%1/export.csv?table=hardware").arg(uuid));
+    QCOMPARE(response.status, 200);
+    const QList<QByteArray> lines = response.body.trimmed().split('\n');
+    QCOMPARE(lines.size(), 4);
+    QCOMPARE(lines.at(0),
+        QByteArray("uuid,device_id,hostname,sample_time,core_0,core_1,core_2,core_3,"
+                   "temperature_max,battery_percent,swap_used_kb,swap_total_kb,"
+                   "disk_read_kb_per_second,disk_write_kb_per_second,disk_busy_percent,"
+                   "file_system_max_percent,failed_units"));
+    QVERIFY2(
+        lines.at(3).endsWith(",61.5,14.25,1024,2097148,512,2048,37.5,64.65,foo.service bar.mount"),
+        lines.at(3).constData());
+    QCOMPARE(
+        request("GET",
+            QStringLiteral("/api/devices/%1/export.csv?table=hardware&resolution=minute").arg(uuid))
+            .status,
+        400);
+    // The counters: none of these facts were unknown.
+    QCOMPARE(m_service->counters().factsUnknown.load(), quint64(0));
 }
 
 void TestHttpApi::oneDevice()
@@ -829,7 +959,7 @@ void TestHttpApi::statsHealthAndMetrics()
     }
     QCOMPARE(values.value(QStringLiteral("dmr_reports_received_total")),
         double(m_service->counters().received.load()));
-    QCOMPARE(values.value(QStringLiteral("dmr_devices")), 4.0);
+    QCOMPARE(values.value(QStringLiteral("dmr_devices")), 5.0); // hardwareMetrics() added one
     // The database's size, as the file system sees it.
     QVERIFY(values.value(QStringLiteral("dmr_store_file_bytes")) >= 4096);
     QVERIFY(values.contains(QStringLiteral("dmr_store_free_bytes")));
@@ -951,7 +1081,7 @@ void TestHttpApi::webSocketPushesUpdates()
     socket.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(m_service->httpPort())));
     QTRY_VERIFY(!messages.isEmpty());
     QCOMPARE(messages.first()[QStringLiteral("type")].toString(), QStringLiteral("devices"));
-    QCOMPARE(messages.first()[QStringLiteral("devices")].toArray().size(), 4);
+    QCOMPARE(messages.first()[QStringLiteral("devices")].toArray().size(), 5);
 
     // A datagram shows up as an update of that device.
     const QString uuid = uuidOf(TestReports::deviceId(1));

@@ -243,6 +243,8 @@ QList<TestHttpAuth::Call> TestHttpAuth::calls()
         {"POST", QStringLiteral("/api/devices/%1/network-metrics/").arg(d), "{}",
             QStringLiteral("report")},
         {"GET", QStringLiteral("/api/devices/%1/history/").arg(d), {}, QStringLiteral("read")},
+        {"GET", QStringLiteral("/api/devices/%1/hardware-metrics/").arg(d), {},
+            QStringLiteral("read")},
         {"GET", QStringLiteral("/api/devices/%1/export.csv").arg(d), {}, QStringLiteral("read")},
         {"GET", QStringLiteral("/api/devices/%1/export.json").arg(d), {}, QStringLiteral("read")},
         {"GET", QStringLiteral("/api/devices/%1/presence/").arg(d), {}, QStringLiteral("read")},
