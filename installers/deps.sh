@@ -10,6 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
     echo "Usage: $0 [EXTRA_PACKAGE...]"
     echo "Installs the missing packages of installers/debian-packages.txt with apt-get."
+    echo "DMR_PACKAGES_FILE=FILE reads another list (installers/cross-build.sh: /dev/null)."
     exit 0
 fi
 
@@ -24,7 +25,7 @@ while read -r package command _; do
     [[ -n $package ]] || continue
     [[ -n ${command:-} && ${command:0:1} != '#' ]] && command -v "$command" >/dev/null 2>&1 && continue
     packages+=("$package")
-done <"$DMR_INSTALLERS/debian-packages.txt"
+done <"${DMR_PACKAGES_FILE:-$DMR_INSTALLERS/debian-packages.txt}"
 packages+=("$@")
 
 missing=()

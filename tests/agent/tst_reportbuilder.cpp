@@ -31,6 +31,22 @@ std::map<std::string, std::string> addresses()
     return {{"eth0", "192.168.1.23"}, {"wlan0", "2001:db8::23"}, {"eno1", "not an address"}};
 }
 
+// A fixture tree copied in-process rather than by `cp`: under qemu-user (the
+// ARM cross builds' tests) QProcess cannot start programs.
+bool copyTree(const QString &from, const QString &to)
+{
+    if (!QDir().mkpath(to))
+        return false;
+    for (const QFileInfo &entry :
+        QDir(from).entryInfoList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot)) {
+        const QString target = to + '/' + entry.fileName();
+        if (entry.isDir() ? !copyTree(entry.filePath(), target)
+                          : !QFile::copy(entry.filePath(), target))
+            return false;
+    }
+    return true;
+}
+
 } // namespace
 
 class TestReportBuilder : public QObject
@@ -283,7 +299,7 @@ private slots:
     void factsInFullWhenNeeded()
     {
         QTemporaryDir dir;
-        QVERIFY(QProcess::execute("cp", {"-r", DMR_TEST_DATA "/proc-rpi/.", dir.path()}) == 0);
+        QVERIFY(copyTree(DMR_TEST_DATA "/proc-rpi", dir.path()));
         AgentConfig config = configFor("proc-rpi");
         config.root = dir.path().toStdString();
         ReportBuilder builder(config, addresses);
