@@ -4,4 +4,8 @@
 set(DMR_CROSS_TRIPLET arm-linux-gnueabihf)
 set(DMR_CROSS_PROCESSOR armv7l)
 set(DMR_CROSS_QEMU qemu-arm-static)
+# GCC's notes that std::vector's iterators are passed as GCC 7.1 passes them
+# (-Wpsabi): only a concern for code mixed with GCC 6's, and everything here
+# is built by one compiler.
+set(CMAKE_CXX_FLAGS_INIT -Wno-psabi)
 include(${CMAKE_CURRENT_LIST_DIR}/debian-multiarch.cmake)
