@@ -29,11 +29,16 @@ done <"${DMR_PACKAGES_FILE:-$DMR_INSTALLERS/debian-packages.txt}"
 packages+=("$@")
 
 missing=()
+native="$(dpkg --print-architecture)"
 for package in "${packages[@]}"; do
     # dpkg -s succeeds for removed packages that left configuration behind;
-    # only "installed" counts.
-    status="$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)"
-    [[ $status == installed ]] || missing+=("$package")
+    # only "installed" counts. A name without :ARCH is the host's (or an
+    # architecture-independent) package, even when another architecture's
+    # is installed too (installers/cross-build.sh: qt6-base-dev:arm64).
+    want="installed ($native|all)"
+    [[ $package == *:* ]] && want='installed .*'
+    dpkg-query -W -f='${db:Status-Status} ${Architecture}\n' "$package" 2>/dev/null |
+        grep -qxE "$want" || missing+=("$package")
 done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
