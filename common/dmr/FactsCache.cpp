@@ -66,6 +66,24 @@ FactsCache::Outcome FactsCache::resolve(Report &report)
     return Outcome::Filled;
 }
 
+void FactsCache::learn(const std::string &deviceId, const HardwareSample &hardware)
+{
+    const std::uint32_t hash = factsHash(hardware);
+    if (hash == 0)
+        return;
+    Facts &facts = m_facts[deviceId];
+    facts.hash = hash;
+    facts.sensors.clear();
+    for (const TemperatureSample &sensor : hardware.temperatures)
+        facts.sensors.push_back(sensor.sensor);
+    facts.fileSystems = hardware.fileSystems;
+    facts.failedUnits = hardware.failedUnits.value_or(std::vector<std::string>());
+    for (const ProcessSample &process : hardware.processes) {
+        if (!process.name.empty() && facts.processes.size() < kRememberedProcesses)
+            facts.processes.emplace_back(process.pid, process.name);
+    }
+}
+
 void FactsCache::forget(const std::string &deviceId)
 {
     m_facts.erase(deviceId);

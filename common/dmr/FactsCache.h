@@ -28,6 +28,10 @@ public:
     };
 
     Outcome resolve(Report &report);
+    // Takes the facts of hardware stored earlier (the newest of a device
+    // when a console starts): their hash is the agent's, so reports that
+    // carry only it resolve at once instead of after the next full one.
+    void learn(const std::string &deviceId, const HardwareSample &hardware);
     // Processes whose name no report has told yet (their earlier report was
     // lost or is still to come): they keep an empty name. Since start.
     std::size_t unnamedProcesses() const { return m_unnamed; }

@@ -4,6 +4,7 @@
 #include "gui/HeartbeatMark.h"
 #include "gui/HumanFormat.h"
 #include "ingest/DeviceRegistry.h"
+#include "store/AgentFeatures.h"
 
 #include <QBrush>
 #include <QColor>
@@ -60,6 +61,24 @@ QIcon statusIcon(bool online)
     static const QIcon onlineIcon = make(QColor(0x27, 0xae, 0x60));
     static const QIcon offlineIcon = make(QColor(0x7f, 0x8c, 0x8d));
     return online ? onlineIcon : offlineIcon;
+}
+
+// An amber ring: the device's agent is older than the console.
+QIcon outdatedIcon()
+{
+    static const QIcon icon = [] {
+        QPixmap pixmap(16, 16);
+        pixmap.fill(Qt::transparent);
+        QPainter painter(&pixmap);
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.setPen(QPen(QColor(0xf3, 0x9c, 0x12), 2));
+        painter.setBrush(Qt::NoBrush);
+        painter.drawEllipse(QRectF(3, 3, 10, 10));
+        painter.drawLine(QPointF(8, 5.5), QPointF(8, 8.5));
+        painter.drawPoint(QPointF(8, 10.5));
+        return QIcon(pixmap);
+    }();
+    return icon;
 }
 
 double lostPercent(const DeviceSnapshot &d)
@@ -538,6 +557,8 @@ QVariant DeviceTableModel::roleData(const Entry &entry, int column, int role) co
     case Qt::DecorationRole:
         if (column == Status)
             return statusIcon(entry.online);
+        if (column == Hostname && AgentFeatures::outdated(entry.row.device.agentVersion))
+            return outdatedIcon();
         return {};
     case Qt::BackgroundRole:
         if (const DeviceAlerts *alerts = alertsOf(entry)) {
@@ -554,8 +575,21 @@ QVariant DeviceTableModel::roleData(const Entry &entry, int column, int role) co
                                    : QVariant();
         if (column == Status || column == LastSeen)
             return HumanFormat::isoUtc(entry.row.device.lastSeen);
-        if (column == Hostname && !entry.row.displayName.isEmpty())
-            return tr("hostname %1").arg(entry.row.device.hostname);
+        if (column == Hostname) {
+            QStringList lines;
+            if (!entry.row.displayName.isEmpty())
+                lines.append(tr("hostname %1").arg(entry.row.device.hostname));
+            if (AgentFeatures::outdated(entry.row.device.agentVersion)) {
+                const QStringList missing
+                    = AgentFeatures::missingFields(entry.row.device.agentVersion);
+                lines.append(tr("Its agent (%1) is older than this console")
+                                 .arg(entry.row.device.agentVersion)
+                    + (missing.isEmpty() ? QString()
+                                         : tr(" and does not send: %1")
+                                               .arg(missing.join(QStringLiteral(", ")))));
+            }
+            return lines.isEmpty() ? QVariant() : QVariant(lines.join(QLatin1Char('\n')));
+        }
         if (column == Labels && !entry.row.labels.isEmpty()) {
             QStringList lines;
             for (auto it = entry.row.labels.cbegin(); it != entry.row.labels.cend(); ++it)

@@ -2,6 +2,7 @@
 #include "gui/DeviceView.h"
 
 #include "gui/DeviceTableModel.h"
+#include "gui/HardwarePanel.h"
 #include "gui/HeartbeatStrip.h"
 #include "gui/HumanFormat.h"
 #include "gui/InterfaceTableModel.h"
@@ -18,6 +19,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QPushButton>
+#include <QTabWidget>
 #include <QTableView>
 #include <QThread>
 #include <QVBoxLayout>
@@ -57,6 +59,8 @@ DeviceView::DeviceView(
     , m_load(new MetricChart(tr("Load average"), MetricChart::Kind::Number, this))
     , m_network(new MetricChart(tr("Network (bytes/s)"), MetricChart::Kind::Rate, this))
     , m_interfaces(new InterfaceTableModel(this))
+    , m_hardware(new HardwarePanel(this))
+    , m_tabs(new QTabWidget(this))
 {
     m_thread->setObjectName(QStringLiteral("device-view-store"));
     m_worker->moveToThread(m_thread);
@@ -65,6 +69,7 @@ DeviceView::DeviceView(
     connect(this, &DeviceView::historyRequested, m_worker, &StoreWorker::loadHistory);
     connect(this, &DeviceView::deviceRequested, m_worker, &StoreWorker::loadDevice);
     connect(m_worker, &StoreWorker::historyLoaded, this, &DeviceView::showHistory);
+    connect(m_worker, &StoreWorker::hardwareLoaded, this, &DeviceView::showHardware);
     connect(m_worker, &StoreWorker::deviceLoaded, this, &DeviceView::showDevice);
     m_thread->start();
 
@@ -123,10 +128,26 @@ DeviceView::DeviceView(
     m_heartbeat->setUnavailable(tr("No presence: alerting is not connected"));
     connect(&m_presenceTimer, &QTimer::timeout, this, &DeviceView::requestPresence);
 
+    // The system charts first; a board's hardware (agents 0.2.0 on) beside
+    // them. A click on a chart shows the processes on top at that moment.
+    auto *charts = new QWidget(this);
+    charts->setLayout(grid);
+    m_hardware->setObjectName(QStringLiteral("hardware"));
+    m_tabs->addTab(charts, tr("History"));
+    m_tabs->addTab(m_hardware, tr("Hardware and processes"));
+    for (MetricChart *chart : {m_percent, m_load, m_network}) {
+        connect(chart, &MetricChart::clickedAt, this, [this](qint64 ms) {
+            m_hardware->showProcessesAt(ms);
+            m_tabs->setCurrentWidget(m_hardware);
+        });
+    }
+    connect(m_hardware->temperatureChart(), &MetricChart::clickedAt, m_hardware,
+        &HardwarePanel::showProcessesAt);
+
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(m_heartbeat);
-    layout->addLayout(grid, 1);
+    layout->addWidget(m_tabs, 1);
 
     connect(&m_liveTimer, &QTimer::timeout, this, [this] {
         requestHistory();
@@ -293,6 +314,15 @@ void DeviceView::showHistory(const HistoryResult &result)
         m_network->setPoints(i, result.series.at(i).points);
     m_network->rescale();
     emit networkShown(m_requestClock.elapsed());
+}
+
+void DeviceView::showHardware(const HardwareResult &result)
+{
+    if (result.generation != m_generation)
+        return;
+    m_hardware->setTimeRange(result.fromMs, result.toMs);
+    m_hardware->setRows(result.rows);
+    emit hardwareShown();
 }
 
 void DeviceView::showDevice(const DeviceOverview &device)

@@ -13,11 +13,13 @@ class QComboBox;
 class QDateTimeEdit;
 class QLabel;
 class QPushButton;
+class QTabWidget;
 class QThread;
 
 namespace dmr::console {
 
 class DeviceTableModel;
+class HardwarePanel;
 class HeartbeatStrip;
 class InterfaceTableModel;
 class MetricChart;
@@ -55,6 +57,8 @@ public:
     MetricChart *loadChart() const { return m_load; }
     MetricChart *networkChart() const { return m_network; }
     InterfaceTableModel *interfaces() const { return m_interfaces; }
+    HardwarePanel *hardware() const { return m_hardware; }
+    QTabWidget *tabs() const { return m_tabs; }
 
 signals:
     void historyRequested(const HistoryRequest &request);
@@ -62,6 +66,8 @@ signals:
     // The system charts of the latest request are painted, ms after the request.
     void historyShown(qint64 ms);
     void networkShown(qint64 ms);
+    // The hardware panel shows the latest request's rows.
+    void hardwareShown();
 
 protected:
     void showEvent(QShowEvent *event) override;
@@ -72,6 +78,7 @@ private:
     void showPresence(const AlertReply &reply);
     void requestHistory();
     void showHistory(const HistoryResult &result);
+    void showHardware(const HardwareResult &result);
     void showDevice(const DeviceOverview &device);
     void updateTitle();
     void rangePicked(int index);
@@ -102,6 +109,8 @@ private:
     MetricChart *m_load;
     MetricChart *m_network;
     InterfaceTableModel *m_interfaces;
+    HardwarePanel *m_hardware;
+    QTabWidget *m_tabs;
 };
 
 } // namespace dmr::console

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "store/HistorySeries.h"
+#include "store/StoreReader.h"
 
 #include <QList>
 #include <QMetaType>
@@ -34,7 +35,18 @@ struct HistoryResult
     qint64 elapsedMs = 0; // time spent on the worker
 };
 
+// A board's hardware over a request's range (HardwarePanel).
+struct HardwareResult
+{
+    quint64 generation = 0;
+    QString uuid;
+    qint64 fromMs = 0;
+    qint64 toMs = 0;
+    QList<HardwareRow> rows; // oldest first
+};
+
 } // namespace dmr::console
 
 Q_DECLARE_METATYPE(dmr::console::HistoryRequest)
+Q_DECLARE_METATYPE(dmr::console::HardwareResult)
 Q_DECLARE_METATYPE(dmr::console::HistoryResult)

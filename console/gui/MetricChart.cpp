@@ -8,6 +8,7 @@
 #include <QDateTime>
 #include <QDateTimeAxis>
 #include <QLineSeries>
+#include <QMouseEvent>
 #include <QTimeZone>
 #include <QToolTip>
 #include <QValueAxis>
@@ -103,6 +104,16 @@ int MetricChart::plotColumns() const
 {
     const int width = int(chart()->plotArea().width());
     return width > 10 ? width : 800;
+}
+
+void MetricChart::mousePressEvent(QMouseEvent *event)
+{
+    QChartView::mousePressEvent(event);
+    const QPointF at = chart()->mapFromScene(mapToScene(event->position().toPoint()));
+    if (m_series.isEmpty() || !chart()->plotArea().contains(at))
+        return;
+    const QPointF value = chart()->mapToValue(at, m_series.first());
+    emit clickedAt(qint64(value.x()));
 }
 
 void MetricChart::paintEvent(QPaintEvent *event)

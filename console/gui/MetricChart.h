@@ -36,9 +36,13 @@ public:
 
 signals:
     void painted();
+    // A click on the plot, at this time (ms since the epoch): where a
+    // device view shows the processes that were on top.
+    void clickedAt(qint64 ms);
 
 protected:
     void paintEvent(QPaintEvent *event) override;
+    void mousePressEvent(QMouseEvent *event) override;
 
 private:
     void showValue(const QString &name, const QPointF &point, bool state);

@@ -5,6 +5,7 @@
 #include "store/StoreReader.h"
 
 #include <QElapsedTimer>
+#include <algorithm>
 
 namespace dmr::console {
 
@@ -21,6 +22,7 @@ StoreWorker::StoreWorker(QString databasePath, QObject *parent)
     qRegisterMetaType<QList<DeviceOverview>>();
     qRegisterMetaType<HistoryRequest>();
     qRegisterMetaType<HistoryResult>();
+    qRegisterMetaType<HardwareResult>();
     qRegisterMetaType<DeviceOverview>();
 }
 
@@ -117,6 +119,24 @@ void StoreWorker::loadHistory(const HistoryRequest &request)
     result.series = *network;
     result.elapsedMs = timer.elapsed();
     emit historyLoaded(result);
+    if (request.generation < m_latest.load())
+        return;
+
+    // A board's hardware, about a row a pixel column: enough for the
+    // temperature lines and the cores' heat strip.
+    const std::optional<HardwareHistory> hardware = m_reader->hardwareHistory(
+        request.uuid, request.fromMs, request.toMs, std::max(2, request.columns), &error, true);
+    if (!hardware) {
+        emit failed(error);
+        return;
+    }
+    HardwareResult rows;
+    rows.generation = request.generation;
+    rows.uuid = request.uuid;
+    rows.fromMs = request.fromMs;
+    rows.toMs = request.toMs;
+    rows.rows = hardware->rows;
+    emit hardwareLoaded(rows);
 }
 
 void StoreWorker::loadDevice(const QString &uuid)

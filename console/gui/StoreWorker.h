@@ -30,7 +30,8 @@ public:
 public slots:
     void open();
     void refreshFleet();
-    // Emits historyLoaded twice: the system series first, then the interface rates.
+    // Emits historyLoaded twice, the system series first, then the interface
+    // rates; then hardwareLoaded.
     void loadHistory(const HistoryRequest &request);
     // The device row and its newest interfaces.
     void loadDevice(const QString &uuid);
@@ -38,6 +39,7 @@ public slots:
 signals:
     void fleetLoaded(const QList<DeviceOverview> &rows, qint64 elapsedMs);
     void historyLoaded(const HistoryResult &result);
+    void hardwareLoaded(const HardwareResult &result);
     void deviceLoaded(const DeviceOverview &device);
     void failed(const QString &error);
 

@@ -1088,9 +1088,20 @@ void HttpApi::hardwareMetrics(
             return replyError(responder, Status::BadRequest,
                 QStringLiteral("limit must be a whole number from 1 to %1").arg(kMaxHardwareItems));
     }
+    // points=N: N rows spread over the whole range, for a chart (no paging).
+    bool spread = false;
+    if (query.hasQueryItem(QStringLiteral("points"))) {
+        bool ok = false;
+        limit = value("points").toInt(&ok);
+        if (!ok || limit < 1 || limit > kMaxHardwareItems)
+            return replyError(responder, Status::BadRequest,
+                QStringLiteral("points must be a whole number from 1 to %1")
+                    .arg(kMaxHardwareItems));
+        spread = true;
+    }
     QString error;
     const std::optional<HardwareHistory> history
-        = m_reader->hardwareHistory(uuid, *from, *to, limit, &error);
+        = m_reader->hardwareHistory(uuid, *from, *to, limit, &error, spread);
     if (!history) {
         qCWarning(lcHttp, "hardware history of %s: %s", qPrintable(uuid), qPrintable(error));
         return replyError(responder, Status::InternalServerError,
@@ -1102,7 +1113,7 @@ void HttpApi::hardwareMetrics(
     // Keyset paging: a full page names where the next one starts (its
     // `from`); rows left out as undecodable count towards the page.
     QJsonValue next(QJsonValue::Null);
-    if (history->read >= limit)
+    if (!spread && history->read >= limit)
         next = ApiJson::time(history->lastTs + 1);
     replyJson(responder,
         QJsonDocument(

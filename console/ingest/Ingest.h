@@ -51,6 +51,13 @@ public:
         IngestPolicy policy = {}, QObject *parent = nullptr);
 
     void restore(const QList<DeviceSnapshot> &devices) { m_registry.restore(devices); }
+    // Each device's newest stored hardware: the facts its agent now sends
+    // by hash only (see dmr::FactsCache::learn).
+    void restoreFacts(const std::vector<std::pair<std::string, dmr::HardwareSample>> &facts)
+    {
+        for (const auto &[deviceId, hardware] : facts)
+            m_facts.learn(deviceId, hardware);
+    }
     const DeviceRegistry &registry() const { return m_registry; }
 
     // A report that arrived over HTTP, already validated there: the registry

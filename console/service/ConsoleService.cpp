@@ -56,6 +56,7 @@ bool ConsoleService::start(QString *error)
     // Read the known devices before any datagram can arrive, so that a
     // returning device keeps its uuid and its sequence bookkeeping.
     QList<DeviceSnapshot> devices;
+    std::vector<std::pair<std::string, dmr::HardwareSample>> hardwareFacts;
     {
         Database database(QStringLiteral("console-startup"));
         std::optional<QList<DeviceSnapshot>> loaded;
@@ -63,6 +64,13 @@ bool ConsoleService::start(QString *error)
             || !(loaded = database.loadDevices(error)))
             return false;
         devices = *loaded;
+        // Without them, temperatures and file systems would wait for each
+        // agent's next full report (up to 60 reports) after a restart.
+        QString factsError;
+        if (auto facts = database.loadHardwareFacts(&factsError))
+            hardwareFacts = std::move(*facts);
+        else
+            qCWarning(lcStore, "%s", qPrintable(factsError));
     }
 
     auto keys = std::make_shared<KeyStore>();
@@ -108,6 +116,7 @@ bool ConsoleService::start(QString *error)
         {m_config.udpBind, m_config.udpPort, m_config.receiveBufferBytes, m_config.reusePort});
     m_ingest = new Ingest(m_queue.get(), &m_counters, m_clock, policy);
     m_ingest->restore(devices);
+    m_ingest->restoreFacts(hardwareFacts);
     m_acknowledger = new Acknowledger(m_config.ackIntervalSeconds * 1000, m_clock);
     m_receiver->moveToThread(m_ingestThread);
     m_ingest->moveToThread(m_ingestThread);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "store/Database.h"
 
+#include "dmr/Codec.h"
 #include "store/AccountSchema.h"
 #include "store/ChunkTable.h"
 #include "store/DatabaseLocation.h"
@@ -493,6 +494,30 @@ std::optional<QList<DeviceSnapshot>> Database::loadDevices(QString *error) const
         devices.append(device);
     }
     return devices;
+}
+
+std::optional<std::vector<std::pair<std::string, dmr::HardwareSample>>> Database::loadHardwareFacts(
+    QString *error) const
+{
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    // One index probe per device: the newest row of each.
+    if (!query.exec(QStringLiteral("SELECT d.device_id, h.body FROM devices d JOIN %1 h"
+                                   " ON h.device = d.id AND h.ts = (SELECT MAX(ts) FROM %1"
+                                   " WHERE device = d.id)")
+                        .arg(HardwareTable::table()))) {
+        *error = QStringLiteral("cannot read hardware facts: %1").arg(query.lastError().text());
+        return std::nullopt;
+    }
+    std::vector<std::pair<std::string, dmr::HardwareSample>> facts;
+    while (query.next()) {
+        const QByteArray body = query.value(1).toByteArray();
+        std::optional<dmr::HardwareSample> hardware
+            = dmr::decodeHardwareRecord(std::string(body.constData(), std::size_t(body.size())));
+        if (hardware)
+            facts.emplace_back(query.value(0).toString().toStdString(), std::move(*hardware));
+    }
+    return facts;
 }
 
 } // namespace dmr::console

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "dmr/Report.h"
 #include "ingest/AcceptedReport.h"
 
 #include <QList>
@@ -8,6 +9,9 @@
 #include <QString>
 #include <functional>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace dmr::console {
 
@@ -44,6 +48,11 @@ public:
     int latestVersion() const;
 
     std::optional<QList<DeviceSnapshot>> loadDevices(QString *error) const;
+    // Each device's newest stored hardware (device_id, sample), for the
+    // facts its agent sends by hash only (dmr::FactsCache::learn). Rows
+    // that do not decode are left out.
+    std::optional<std::vector<std::pair<std::string, dmr::HardwareSample>>> loadHardwareFacts(
+        QString *error) const;
 
     // A failed open or write of a SQLite file, explained: `error` with what
     // is wrong with the file system the file is on (read-only, full, not

@@ -1187,20 +1187,41 @@ std::optional<dmr::HardwareSample> decodeBody(const QVariant &body)
 } // namespace
 
 std::optional<HardwareHistory> StoreReader::hardwareHistory(
-    const QString &uuid, qint64 fromMs, qint64 toMs, int limit, QString *error)
+    const QString &uuid, qint64 fromMs, qint64 toMs, int limit, QString *error, bool spread)
 {
     if (!usable(error))
         return std::nullopt;
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
-    query.prepare(QStringLiteral("SELECT h.ts, h.body FROM %1 h JOIN devices d ON d.id = h.device"
-                                 " WHERE d.uuid = ? AND h.ts >= ? AND h.ts < ?"
-                                 " ORDER BY h.ts LIMIT ?")
-                      .arg(HardwareTable::table()));
-    query.addBindValue(uuid);
-    query.addBindValue(fromMs);
-    query.addBindValue(toMs);
-    query.addBindValue(std::max(0, limit));
+    if (spread) {
+        // The newest row of each of `limit` equal slices of the range: a
+        // chart's worth over a week without reading a week of rows' bodies.
+        const qint64 slice = std::max<qint64>(1, (toMs - fromMs + limit - 1) / std::max(1, limit));
+        query.prepare(QStringLiteral("SELECT h.ts, h.body FROM %1 h"
+                                     " JOIN (SELECT MAX(s.ts) AS ts FROM %1 s"
+                                     " WHERE s.device = (SELECT id FROM devices WHERE uuid = ?)"
+                                     " AND s.ts >= ? AND s.ts < ? GROUP BY (s.ts - ?) / ?) b"
+                                     " ON h.ts = b.ts"
+                                     " WHERE h.device = (SELECT id FROM devices WHERE uuid = ?)"
+                                     " ORDER BY h.ts")
+                          .arg(HardwareTable::table()));
+        query.addBindValue(uuid);
+        query.addBindValue(fromMs);
+        query.addBindValue(toMs);
+        query.addBindValue(fromMs);
+        query.addBindValue(slice);
+        query.addBindValue(uuid);
+    } else {
+        query.prepare(
+            QStringLiteral("SELECT h.ts, h.body FROM %1 h JOIN devices d ON d.id = h.device"
+                           " WHERE d.uuid = ? AND h.ts >= ? AND h.ts < ?"
+                           " ORDER BY h.ts LIMIT ?")
+                .arg(HardwareTable::table()));
+        query.addBindValue(uuid);
+        query.addBindValue(fromMs);
+        query.addBindValue(toMs);
+        query.addBindValue(std::max(0, limit));
+    }
     if (!query.exec()) {
         *error = failure(query);
         return std::nullopt;

@@ -165,10 +165,12 @@ public:
     std::optional<Tier> coveringTier(qint64 deviceId, qint64 fromMs, Tier finest, QString *error);
 
     // The device's hardware rows over [fromMs, toMs), oldest first, at most
-    // `limit` (a page: the next starts after the last row's ts). An unknown
-    // uuid has none.
-    std::optional<HardwareHistory> hardwareHistory(
-        const QString &uuid, qint64 fromMs, qint64 toMs, int limit, QString *error);
+    // `limit` (a page: the next starts after the last row's ts). With
+    // `spread`, at most `limit` rows spread over the whole range instead, the
+    // newest of each of `limit` equal slices (for charts; no paging). An
+    // unknown uuid has none.
+    std::optional<HardwareHistory> hardwareHistory(const QString &uuid, qint64 fromMs, qint64 toMs,
+        int limit, QString *error, bool spread = false);
     // The device's newest decodable hardware row; nullopt with an empty
     // error when it has none (an agent before 0.2.0, an unknown uuid).
     std::optional<HardwareRow> latestHardware(const QString &uuid, QString *error);

@@ -21,6 +21,8 @@ dmr::Report report(const std::string &deviceId, bool factsIncluded)
     if (!factsIncluded) {
         for (dmr::TemperatureSample &t : r.hardware.temperatures)
             t.sensor.clear();
+        for (std::string &unit : *r.hardware.failedUnits)
+            unit.clear();
         for (dmr::FileSystemSample &fs : r.hardware.fileSystems) {
             fs.mount.clear();
             fs.type.clear();
@@ -43,6 +45,8 @@ private slots:
     void unknownHash();
     void countsMismatch();
     void forget();
+    void learnedFromTheStore();
+    void processNames();
 };
 
 void TestFactsCache::noFacts()
@@ -116,6 +120,40 @@ void TestFactsCache::forget()
     QCOMPARE(cache.size(), std::size_t(0));
     dmr::Report hashed = report("pi", false);
     QCOMPARE(cache.resolve(hashed), Outcome::Unknown);
+}
+
+// What a console reads back at start (its newest stored hardware) resolves
+// the agent's next hash-only report as a full one would.
+void TestFactsCache::learnedFromTheStore()
+{
+    FactsCache cache;
+    cache.learn("pi", dmr::test::sampleHardware());
+    dmr::Report r = report("pi", false);
+    QCOMPARE(cache.resolve(r), Outcome::Filled);
+    QCOMPARE(r.hardware, dmr::test::sampleHardware());
+    // Hardware without facts teaches nothing.
+    cache.learn("bare", dmr::HardwareSample {});
+    QCOMPARE(cache.size(), std::size_t(1));
+}
+
+// A name goes once per pid: later reports have it from the cache; a pid
+// never named stays unnamed and is counted.
+void TestFactsCache::processNames()
+{
+    FactsCache cache;
+    dmr::Report first = report("pi", true);
+    QCOMPARE(cache.resolve(first), Outcome::Learnt);
+    dmr::Report later = report("pi", false);
+    for (dmr::ProcessSample &p : later.hardware.processes) {
+        p.name.clear();
+        p.nameIncluded = false;
+    }
+    later.hardware.processes.push_back({4242, "", 1.5, 100, false});
+    QCOMPARE(cache.resolve(later), Outcome::Filled);
+    QCOMPARE(later.hardware.processes[0].name, std::string("firefox"));
+    QCOMPARE(later.hardware.processes[1].name, std::string("systemd"));
+    QCOMPARE(later.hardware.processes[2].name, std::string());
+    QCOMPARE(cache.unnamedProcesses(), std::size_t(1));
 }
 
 QTEST_GUILESS_MAIN(TestFactsCache)

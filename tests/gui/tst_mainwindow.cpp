@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "gui/AlertTableModel.h"
 #include "gui/AlertsDialog.h"
+#include "gui/CoreHeatStrip.h"
 #include "gui/DeviceActions.h"
 #include "gui/DeviceFilterProxyModel.h"
 #include "gui/DeviceGroupProxyModel.h"
 #include "gui/DeviceTableModel.h"
 #include "gui/DeviceView.h"
+#include "gui/HardwarePanel.h"
 #include "gui/InterfaceTableModel.h"
+#include "gui/JsonTableModel.h"
 #include "gui/MainWindow.h"
 #include "gui/MetricChart.h"
 #include "gui/MigrationProgress.h"
@@ -15,6 +18,7 @@
 #include "service/ConsoleService.h"
 #include "store/Database.h"
 #include "support/TestConsole.h"
+#include "support/TestHardware.h"
 #include "support/TestReports.h"
 #include "support/TestSql.h"
 #include "support/TestWidgets.h"
@@ -54,6 +58,7 @@ class TestMainWindow : public QObject
     Q_OBJECT
 private slots:
     void deviceAppearsAndOpens();
+    void boardHardwareAndOldAgents();
     void storeMaintenanceShowsInTheStatusBar();
     void olderDatabaseMigratesWithProgress();
     void renamesDeletesAndMergesFromTheTable();
@@ -139,6 +144,107 @@ void TestMainWindow::deviceAppearsAndOpens()
     window.tabs()->setCurrentIndex(0);
     QCOMPARE(window.openDevice(uuid), view);
     QCOMPARE(window.tabs()->count(), 2);
+}
+
+// A 0.2.0 agent's board shows its hardware in the device view, and a click
+// on a chart the processes of that moment; an 0.1.0 agent's row in the
+// device table says what it lacks.
+void TestMainWindow::boardHardwareAndOldAgents()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    ConsoleConfig config;
+    config.database = dir.filePath(QStringLiteral("console.db"));
+    config.udpBind = QHostAddress::LocalHost;
+    config.udpPort = 0;
+    config.httpPort = 0;
+    config.statsIntervalSeconds = 0;
+    config.flushIntervalMs = 100;
+    ConsoleService service(config);
+    QString error;
+    QVERIFY2(service.start(&error), qPrintable(error));
+    MainWindow window(&service);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    QUdpSocket socket;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    auto send = [&](const dmr::Report &report) {
+        const QByteArray bytes = TestReports::encoded(report);
+        return socket.writeDatagram(bytes, QHostAddress::LocalHost, service.udpPort())
+            == bytes.size();
+    };
+    const std::string board = TestReports::deviceId(8);
+    for (quint64 seq = 1; seq <= 5; ++seq) {
+        dmr::Report report = TestReports::makeReport(board, 1, seq);
+        report.agentVersion = dmr::packVersion(0, 2, 0);
+        report.sampleTimeMs = now - qint64(5 - seq) * 1000;
+        report.hardware = dmr::test::sampleHardware();
+        // The firefox process bursts in the third report only.
+        report.hardware.processes[0].cpuPercent = seq == 3 ? 390 : 2;
+        report.factsHash = dmr::factsHash(report.hardware);
+        report.factsIncluded = true;
+        QVERIFY(send(report));
+    }
+    const std::string old = TestReports::deviceId(9);
+    for (quint64 seq = 1; seq <= 2; ++seq) {
+        dmr::Report report = TestReports::makeReport(old, 1, seq);
+        report.sampleTimeMs = now - qint64(2 - seq) * 1000;
+        QVERIFY(send(report));
+    }
+
+    DeviceFilterProxyModel *proxy = window.proxyModel();
+    QTRY_COMPARE(proxy->rowCount(), 2);
+    int oldRow = -1;
+    int boardRow = -1;
+    for (int row = 0; row < 2; ++row) {
+        const QString id = proxy->index(row, DeviceTableModel::DeviceId).data().toString();
+        (id == QString::fromStdString(old) ? oldRow : boardRow) = row;
+    }
+    QVERIFY(oldRow >= 0 && boardRow >= 0);
+    QTRY_VERIFY(proxy->index(oldRow, DeviceTableModel::Hostname)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("older than this console")));
+    QVERIFY(proxy->index(oldRow, DeviceTableModel::Hostname)
+                .data(Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("temperatures")));
+    QVERIFY(!proxy->index(oldRow, DeviceTableModel::Hostname).data(Qt::DecorationRole).isNull());
+    QVERIFY(proxy->index(boardRow, DeviceTableModel::Hostname).data(Qt::DecorationRole).isNull());
+
+    const QString uuid = proxy->index(boardRow, 0).data(DeviceTableModel::UuidRole).toString();
+    DeviceView *view = window.openDevice(uuid);
+    QVERIFY(view);
+    HardwarePanel *hardware = view->hardware();
+    QTRY_VERIFY_WITH_TIMEOUT(hardware->coreStrip()->columns() == 5, 10000);
+    QCOMPARE(hardware->coreStrip()->cores(), 4);
+    QCOMPARE(hardware->temperatureChart()->seriesNames(),
+        (QStringList {"coretemp/Package_id_0", "acpitz", "nvme/Composite"}));
+    QCOMPARE(hardware->temperatureChart()->pointCount(0), 5);
+    QCOMPARE(hardware->fileSystems()->rowCount(), 3);
+    QCOMPARE(hardware->fileSystems()->row(0).value(QStringLiteral("mount")).toString(),
+        QStringLiteral("/"));
+    QVERIFY(hardware->summary().contains(QStringLiteral("Failed units: foo.service, bar.mount")));
+    QVERIFY(hardware->summary().contains(QStringLiteral("discharging")));
+    QCOMPARE(hardware->processes()->rowCount(), 2);
+    QCOMPARE(hardware->processes()->row(0).value(QStringLiteral("cpu")).toString(),
+        QLocale().toString(2.0, 'f', 1));
+
+    // A click on the CPU chart at the third report: its processes, the burst.
+    view->setRange(DeviceView::Range::Live);
+    QTRY_VERIFY_WITH_TIMEOUT(view->percentChart()->pointCount(0) >= 5, 10000);
+    QSignalSpy clicked(view->percentChart(), &MetricChart::clickedAt);
+    hardware->showProcessesAt(now - 2000);
+    QCOMPARE(hardware->processes()->row(0).value(QStringLiteral("cpu")).toString(),
+        QLocale().toString(390.0, 'f', 1));
+    QVERIFY(hardware->processesCaption().startsWith(QStringLiteral("Top processes at")));
+    MetricChart *chart = view->percentChart();
+    window.tabs()->setCurrentWidget(view);
+    view->tabs()->setCurrentIndex(0);
+    QTest::mouseClick(chart->viewport(), Qt::LeftButton, {}, chart->viewport()->rect().center());
+    QTRY_COMPARE(clicked.count(), 1);
+    QCOMPARE(view->tabs()->currentWidget(), hardware);
 }
 
 namespace {

@@ -51,6 +51,7 @@ private slots:
     void storesWhatArrives();
     void garbageIsCountedAndHarmless();
     void restartKeepsHistoryAndUuids();
+    void restartKnowsTheHardwareFacts();
     void stopFlushesEverything();
     void busyPortIsAClearError();
 
@@ -244,6 +245,50 @@ void TestConsoleService::restartKeepsHistoryAndUuids()
                        .arg(QString::fromStdString(a)))
             .toInt(),
         11);
+}
+
+// A console that restarts knows each board's sensor names and file systems
+// from its newest stored hardware: the agent's next report, which carries
+// only their hash, is stored whole rather than without them.
+void TestConsoleService::restartKnowsTheHardwareFacts()
+{
+    const std::string board = "cccccccccccccccccccccccccccccccc";
+    auto withHardware = [&board](quint64 seq, bool facts) {
+        dmr::Report report = makeReport(board, 7, seq);
+        report.agentVersion = dmr::packVersion(0, 2, 0);
+        report.hardware.temperatures = {{"cpu-thermal", 51.5}};
+        report.hardware.fileSystems = {{"/", "ext4", 30000000, 12000000, 16000000, 1900000, 41000}};
+        report.hardware.corePercents = {12, 30, 4, 9};
+        report.factsHash = dmr::factsHash(report.hardware);
+        report.factsIncluded = facts;
+        return report;
+    };
+    {
+        ConsoleService service(config());
+        QString error;
+        QVERIFY2(service.start(&error), qPrintable(error));
+        send(service.udpPort(), dmr::encode(withHardware(1, true)));
+        send(service.udpPort(), dmr::encode(withHardware(2, false)));
+        QTRY_COMPARE(service.counters().persisted.load(), quint64(2));
+        QCOMPARE(service.counters().factsUnknown.load(), quint64(0));
+        service.stop();
+    }
+    ConsoleService service(config());
+    QString error;
+    QVERIFY2(service.start(&error), qPrintable(error));
+    send(service.udpPort(), dmr::encode(withHardware(3, false)));
+    QTRY_COMPARE(service.counters().persisted.load(), quint64(1));
+    QCOMPARE(service.counters().factsUnknown.load(), quint64(0));
+    service.stop();
+    TestSql::Connection reader(config().database);
+    const QByteArray body
+        = reader.value(QStringLiteral("SELECT body FROM hardware_metrics ORDER BY ts DESC LIMIT 1"))
+              .toByteArray();
+    const auto stored = dmr::decodeHardwareRecord(body.toStdString());
+    QVERIFY(stored);
+    QCOMPARE(stored->temperatures.size(), std::size_t(1));
+    QCOMPARE(stored->temperatures[0].sensor, std::string("cpu-thermal"));
+    QCOMPARE(stored->fileSystems.at(0).mount, std::string("/"));
 }
 
 void TestConsoleService::stopFlushesEverything()
