@@ -114,7 +114,8 @@ void TestArmAgent::reportsReachTheConsole()
             QStringLiteral("--server"), QStringLiteral("127.0.0.1:%1").arg(m_console->udpPort()),
             QStringLiteral("--interval"), QStringLiteral("0.2"), QStringLiteral("--count"),
             QString::number(kReports), QStringLiteral("--log-file"), QStringLiteral("-"),
-            QStringLiteral("--env-file"), QStringLiteral("/dev/null")});
+            QStringLiteral("--env-file"), QStringLiteral("/dev/null"),
+            QStringLiteral("--systemctl"), QStringLiteral(DMR_TEST_DATA "/systemctl/two-failed")});
     QVERIFY(agent.waitForFinished(30000));
     const QByteArray agentLog = agent.readAll();
     QVERIFY2(
@@ -145,7 +146,29 @@ void TestArmAgent::reportsReachTheConsole()
     QCOMPARE(system.value(QLatin1String("uptime_seconds")).toDouble(), 123456.0);
     QVERIFY(system.value(QLatin1String("disk_total_kb")).toDouble() > 0);
     QCOMPARE(one.value(QLatin1String("network")).toArray().size(), 2); // lo skipped
-    QVERIFY(!one.value(QLatin1String("hardware")).isNull());
+
+    // The board's hardware as the ARM build read it: the Pi's thermal zone
+    // (its hwmon mirror left out), four cores, zram swap, the processes by
+    // memory, and two failed units from its systemctl (a host script the
+    // emulated agent spawned).
+    const QJsonObject hardware = one.value(QLatin1String("hardware")).toObject();
+    QVERIFY(!hardware.isEmpty());
+    const QJsonArray temperatures = hardware.value(QLatin1String("temperatures")).toArray();
+    QCOMPARE(temperatures.size(), 1);
+    QCOMPARE(temperatures.at(0)[QLatin1String("sensor")].toString(), QStringLiteral("cpu-thermal"));
+    QCOMPARE(temperatures.at(0)[QLatin1String("celsius")].toDouble(), 48.3);
+    QCOMPARE(hardware.value(QLatin1String("core_percents")).toArray().size(), 4);
+    QCOMPARE(hardware.value(QLatin1String("swap_total_kb")).toDouble(), 971061.0);
+    QCOMPARE(hardware.value(QLatin1String("swap_used_kb")).toDouble(), 258716.0);
+    const QJsonArray processes = hardware.value(QLatin1String("processes")).toArray();
+    QVERIFY(processes.size() >= 5);
+    bool nodeRed = false;
+    for (const QJsonValue &process : processes)
+        nodeRed = nodeRed || process[QLatin1String("name")].toString() == QLatin1String("node-red");
+    QVERIFY2(nodeRed, "node-red, the largest process, is listed by name");
+    QCOMPARE(hardware.value(QLatin1String("failed_units")).toArray(),
+        (QJsonArray {QStringLiteral("bluetooth.service"), QStringLiteral("mnt-backup.mount")}));
+    QVERIFY(hardware.value(QLatin1String("battery")).isNull());
 }
 
 QTEST_GUILESS_MAIN(TestArmAgent)
