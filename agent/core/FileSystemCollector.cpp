@@ -24,10 +24,15 @@ bool oneOf(std::string_view value, const std::string_view *begin, const std::str
     return std::find(begin, end, value) != end;
 }
 
-bool isPrintable(const std::string &text)
+// The wire carries printable ASCII: a USB stick's accented label or a FUSE
+// helper's odd name is shown with '?' for what it cannot carry.
+std::string printable(std::string text)
 {
-    return std::all_of(text.begin(), text.end(),
-        [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f; });
+    for (char &c : text) {
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e)
+            c = '?';
+    }
+    return text;
 }
 
 } // namespace
@@ -110,15 +115,15 @@ Result<std::vector<dmr::FileSystemSample>> FileSystemCollector::collect()
         sources.push_back(mount.source);
         struct statvfs stats = {};
         if (out.size() >= dmr::kMaxFileSystems || mount.mount.size() > dmr::kMaxMountLength
-            || mount.type.size() > dmr::kMaxFileSystemTypeLength || !isPrintable(mount.mount)
+            || mount.type.size() > dmr::kMaxFileSystemTypeLength
             || !m_stat(ProcFile::join(m_root, mount.mount), stats)) {
             ++m_skipped;
             continue;
         }
         const DiskUsage usage = DiskCollector::fromStatvfs(stats);
         dmr::FileSystemSample sample;
-        sample.mount = mount.mount;
-        sample.type = mount.type;
+        sample.mount = printable(mount.mount);
+        sample.type = printable(mount.type);
         sample.sizeKb = usage.totalKb;
         sample.usedKb = usage.usedKb;
         sample.availableKb = usage.availableKb;

@@ -14,7 +14,8 @@ namespace dmr::agent {
 
 // The processes on top at each sample, from root/proc/<pid>/stat: the five
 // using the most CPU since the last collect() (those that used some), then
-// the five with the most resident memory that are not among them. CPU is a
+// the five with the most resident memory (a process in both lists is listed
+// once, so there are 5 to 10). CPU is a
 // percentage of one core, as top shows it. A process that ended between the
 // directory listing and its read, or whose stat is malformed, is skipped and
 // counted; a pid reused by a new process (another start time) starts over.

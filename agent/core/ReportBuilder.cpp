@@ -74,19 +74,19 @@ std::uint32_t ReportBuilder::wireInterval(double seconds)
 
 std::size_t ReportBuilder::fitToDatagram(dmr::Report &report)
 {
-    // What stays at least, so that a big machine's report keeps some of each.
+    // What stays while anything else can go, so that a big machine's report
+    // keeps some of each.
     constexpr std::size_t kKeepFailedUnits = 3;
     constexpr std::size_t kKeepTemperatures = 8;
     constexpr std::size_t kKeepFileSystems = 6;
-    constexpr std::size_t kKeepInterfaces = 4;
     dmr::HardwareSample &h = report.hardware;
     auto fits = [&report, &h] {
         dmr::Report widest = report;
         // Interfaces beyond the first few are the codec's to leave out
-        // (addressed ones come first): a host's 30 veths should not cost
-        // its processes.
-        if (widest.interfaces.size() > kKeepInterfaces)
-            widest.interfaces.resize(kKeepInterfaces);
+        // (addressed ones come first), before processes: a host's 30 veths
+        // should not cost what runs on it.
+        if (widest.interfaces.size() > dmr::kKeptInterfaces)
+            widest.interfaces.resize(dmr::kKeptInterfaces);
         widest.factsHash = dmr::factsHash(h);
         widest.factsIncluded = widest.factsHash != 0;
         for (dmr::ProcessSample &process : widest.hardware.processes)
@@ -101,10 +101,14 @@ std::size_t ReportBuilder::fitToDatagram(dmr::Report &report)
         }
     };
     shrink(h.processes, 0);
-    if (h.failedUnits)
-        shrink(*h.failedUnits, kKeepFailedUnits);
-    shrink(h.temperatures, kKeepTemperatures);
-    shrink(h.fileSystems, kKeepFileSystems);
+    for (const bool keepSome : {true, false}) {
+        // First down to a few of each, then, where that is still too much
+        // (long mount points and labels in one report), to none.
+        if (h.failedUnits)
+            shrink(*h.failedUnits, keepSome ? kKeepFailedUnits : 0);
+        shrink(h.temperatures, keepSome ? kKeepTemperatures : 0);
+        shrink(h.fileSystems, keepSome ? kKeepFileSystems : 0);
+    }
     return dropped;
 }
 
@@ -248,6 +252,13 @@ Result<dmr::Report> ReportBuilder::build()
     report.labelsHash = m_labelsHash;
     if (m_labelsUnsent || report.sequence % kFullLabelsEvery == 1)
         report.labels = m_labels;
+    // What a collector found that the wire cannot carry costs the hardware,
+    // never the report: the board stays online with its system metrics.
+    const std::string hardwareProblem = dmr::validateHardware(report.hardware, true);
+    if (!hardwareProblem.empty()) {
+        m_problems.push_back("hardware left out of this report: " + hardwareProblem);
+        report.hardware = dmr::HardwareSample {};
+    }
     if (const std::size_t dropped = fitToDatagram(report))
         m_problems.push_back("left out " + std::to_string(dropped)
             + " hardware item(s) that do not fit one datagram");

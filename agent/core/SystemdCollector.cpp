@@ -65,17 +65,30 @@ std::vector<std::string> SystemdCollector::parseUnits(std::string_view text)
 Result<std::string> SystemdCollector::run() const
 {
     int pipeFds[2];
-    if (::pipe2(pipeFds, O_CLOEXEC) != 0)
+    if (::pipe2(pipeFds, O_CLOEXEC | O_NONBLOCK) != 0)
         return Result<std::string>::failure(std::string("pipe: ") + std::strerror(errno));
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDOUT_FILENO);
     posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    // The agent blocks SIGTERM and SIGINT (it waits for them) and ignores
+    // SIGPIPE; systemctl gets the defaults, so that it can be stopped.
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t none;
+    sigemptyset(&none);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setsigdefault(&attributes, &defaults);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     const char *argv[] = {m_systemctl.c_str(), "list-units", "--state=failed", "--plain",
         "--no-legend", "--no-pager", "--full", nullptr};
     pid_t child = 0;
     const int spawned = ::posix_spawnp(
-        &child, m_systemctl.c_str(), &actions, nullptr, const_cast<char **>(argv), environ);
+        &child, m_systemctl.c_str(), &actions, &attributes, const_cast<char **>(argv), environ);
+    posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     ::close(pipeFds[1]);
     if (spawned != 0) {
@@ -83,19 +96,28 @@ Result<std::string> SystemdCollector::run() const
         return Result<std::string>::failure(
             "cannot run " + m_systemctl + ": " + std::strerror(spawned));
     }
+    // Everything below is bounded by one deadline: a systemctl stuck behind
+    // a busy PID 1, or one that closed its output and lingers, is killed.
     std::string output;
     const std::int64_t deadline = Clock::monotonicMs() + kTimeoutMs;
     bool timedOut = false;
     char chunk[4096];
     while (true) {
         const std::int64_t left = deadline - Clock::monotonicMs();
-        pollfd readable {pipeFds[0], POLLIN, 0};
-        if (left <= 0 || ::poll(&readable, 1, int(left)) == 0) {
+        if (left <= 0) {
             timedOut = true;
             break;
         }
+        pollfd readable {pipeFds[0], POLLIN, 0};
+        const int ready = ::poll(&readable, 1, int(left));
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready < 0)
+            break;
+        if (ready == 0)
+            continue; // the deadline check above ends it
         const ssize_t n = ::read(pipeFds[0], chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR)
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (n <= 0)
             break;
@@ -103,15 +125,27 @@ Result<std::string> SystemdCollector::run() const
             output.append(chunk, std::size_t(n));
     }
     ::close(pipeFds[0]);
-    if (timedOut)
-        ::kill(child, SIGKILL);
     int status = 0;
-    while (::waitpid(child, &status, 0) < 0 && errno == EINTR) { }
-    if (timedOut)
+    pid_t reaped = 0;
+    while (!timedOut) {
+        reaped = ::waitpid(child, &status, WNOHANG);
+        if (reaped == child || (reaped < 0 && errno != EINTR))
+            break;
+        if (Clock::monotonicMs() >= deadline) {
+            timedOut = true;
+            break;
+        }
+        ::usleep(5000);
+    }
+    if (timedOut) {
+        ::kill(child, SIGKILL);
+        while (::waitpid(child, &status, 0) < 0 && errno == EINTR) { }
         return Result<std::string>::failure(m_systemctl + " did not answer within 5 s");
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    }
+    if (reaped != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return Result<std::string>::failure(m_systemctl + " failed (status "
-            + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status))
+            + std::to_string(
+                reaped == child && WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status))
             + ")");
     return Result<std::string>::success(std::move(output));
 }

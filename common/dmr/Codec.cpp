@@ -302,9 +302,11 @@ std::string validateHardware(const HardwareSample &h, bool namesRequired)
     if (h.failedUnits) {
         if (h.failedUnits->size() > kMaxFailedUnits)
             return "at most 32 failed units";
+        // Like a process's, a unit's name may be unknown anywhere: a console
+        // that has the count without the facts stores what it has.
         for (const std::string &unit : *h.failedUnits) {
-            if (!checkName(unit, kMaxUnitNameLength))
-                return "a unit name must be 1 to 128 printable characters";
+            if (unit.size() > kMaxUnitNameLength || !isText(unit))
+                return "a unit name must be at most 128 printable characters";
         }
     }
     return {};
@@ -569,10 +571,16 @@ std::string encodeReport(const Report &report)
     v1::Report wire = toWire(report);
 
     // Leave out what matters least rather than send what every console
-    // refuses: the processes, last first, then trailing interfaces. Facts
-    // are bounded so that they always fit (tests/agent/tst_reportbuilder).
+    // refuses: trailing interfaces beyond four, the processes, last first,
+    // then the other interfaces. The agent trims the rest to fit
+    // (ReportBuilder::fitToDatagram).
     auto tooLarge
         = [&wire] { return wire.ByteSizeLong() + kMaxEnvelopeOverhead > kMaxDatagramSize; };
+    // Interfaces beyond the first few go before any process (a host's
+    // container veths matter less than what runs on it); ReportBuilder sized
+    // the rest to fit with four.
+    while (tooLarge() && wire.interfaces_size() > kKeptInterfaces)
+        wire.mutable_interfaces()->RemoveLast();
     while (tooLarge() && wire.process_pid_size() > 0) {
         const std::uint32_t pid = wire.process_pid(wire.process_pid_size() - 1);
         wire.mutable_process_pid()->RemoveLast();

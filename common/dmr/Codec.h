@@ -41,9 +41,12 @@ constexpr std::size_t kMaxLabelValueLength = 253; // bytes of UTF-8
 // (tests/common/tst_codec.cpp checks it).
 constexpr std::size_t kMaxLabelsLength = 384;
 // A board's hardware (HardwareSample): generous for a server, so that no real
-// machine is refused; the encoder leaves out processes, then failed units,
-// then interfaces when a datagram would be too large.
+// machine is refused. When a datagram would be too large the encoder leaves
+// out interfaces beyond kKeptInterfaces, then processes, then the other
+// interfaces; the agent trims the rest first (ReportBuilder::fitToDatagram).
 constexpr std::size_t kMaxCores = 1024;
+// Interfaces the encoder keeps before it leaves out processes.
+constexpr std::size_t kKeptInterfaces = 4;
 constexpr std::size_t kMaxTemperatures = 32;
 constexpr std::size_t kMaxSensorNameLength = 48;
 constexpr std::size_t kMaxFileSystems = 24;

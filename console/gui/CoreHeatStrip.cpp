@@ -38,7 +38,9 @@ void CoreHeatStrip::setColumns(const QList<QList<double>> &columns)
     for (int x = 0; x < columns.size(); ++x) {
         for (int y = 0; y < cores; ++y) {
             const QList<double> &column = columns[x];
-            m_image.setPixelColor(x, y, colorOf(y < column.size() ? column[y] : 0));
+            // A core missing from a report (taken offline) is not an idle one.
+            m_image.setPixelColor(
+                x, y, y < column.size() ? colorOf(column[y]) : palette().color(QPalette::Window));
         }
     }
     updateGeometry();

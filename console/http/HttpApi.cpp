@@ -1050,11 +1050,10 @@ void HttpApi::getDevice(QHttpServerResponder &responder, const QString &uuid)
     // From the database, not the cache: one index seek, for this one device.
     QString error;
     const std::optional<HardwareRow> hardware = m_reader->latestHardware(uuid, &error);
-    if (!hardware && !error.isEmpty()) {
+    // The device itself is the cache's: a database that cannot answer
+    // costs the hardware part only (null, and a log line).
+    if (!hardware && !error.isEmpty())
         qCWarning(lcHttp, "hardware of %s: %s", qPrintable(uuid), qPrintable(error));
-        return replyError(responder, Status::InternalServerError,
-            QStringLiteral("database error: %1").arg(error));
-    }
     body.insert(QStringLiteral("hardware"),
         hardware ? QJsonValue(ApiJson::hardware(hardware->hardware, hardware->ts))
                  : QJsonValue(QJsonValue::Null));
@@ -1074,10 +1073,16 @@ void HttpApi::hardwareMetrics(
     if (query.hasQueryItem(QStringLiteral("to")) && !(to = ApiJson::parseTime(value("to"))))
         return replyError(responder, Status::BadRequest,
             QStringLiteral("to must be an ISO 8601 time or milliseconds since the epoch"));
-    std::optional<qint64> from = *to - kDayMs;
+    std::optional<qint64> from = std::max(*to, kDayMs) - kDayMs;
     if (query.hasQueryItem(QStringLiteral("from")) && !(from = ApiJson::parseTime(value("from"))))
         return replyError(responder, Status::BadRequest,
             QStringLiteral("from must be an ISO 8601 time or milliseconds since the epoch"));
+    // Reports are from 2000 to 2100 (the codec's window): wider bounds
+    // read nothing more, and would overflow the slices of points=N.
+    constexpr qint64 kEarliest = 946684800000LL;
+    constexpr qint64 kLatest = 4102444800000LL;
+    *from = std::clamp(*from, kEarliest, kLatest);
+    *to = std::clamp(*to, kEarliest, kLatest);
     if (*from >= *to)
         return replyError(responder, Status::BadRequest, QStringLiteral("from must be before to"));
     int limit = kDefaultHardwareItems;

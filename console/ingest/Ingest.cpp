@@ -246,7 +246,18 @@ void Ingest::ingest(const DatagramBatch &batch)
 
 void Ingest::resolveFacts(dmr::Report &report)
 {
-    if (m_facts.resolve(report) == dmr::FactsCache::Outcome::Unknown)
+    const dmr::FactsCache::Outcome outcome = m_facts.resolve(report);
+    // Filled-in facts were checked with another report's figures: a hostile
+    // or broken sender could pair them with usage that does not fit (more
+    // inodes used than there are). Such a report keeps its system metrics.
+    if (outcome == dmr::FactsCache::Outcome::Filled
+        && !dmr::validateHardware(report.hardware, false).empty()) {
+        report.hardware.temperatures.clear();
+        report.hardware.fileSystems.clear();
+        m_counters->factsUnknown.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    if (outcome == dmr::FactsCache::Outcome::Unknown)
         m_counters->factsUnknown.fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -17,6 +17,7 @@
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
 
@@ -1196,14 +1197,16 @@ std::optional<HardwareHistory> StoreReader::hardwareHistory(
     if (spread) {
         // The newest row of each of `limit` equal slices of the range: a
         // chart's worth over a week without reading a week of rows' bodies.
-        const qint64 slice = std::max<qint64>(1, (toMs - fromMs + limit - 1) / std::max(1, limit));
+        // In double: the span of any two qint64 times fits, their difference may not.
+        const double span = double(toMs) - double(fromMs);
+        const qint64 slice = qint64(std::clamp(std::ceil(span / std::max(1, limit)), 1.0, 1e15));
         query.prepare(QStringLiteral("SELECT h.ts, h.body FROM %1 h"
                                      " JOIN (SELECT MAX(s.ts) AS ts FROM %1 s"
                                      " WHERE s.device = (SELECT id FROM devices WHERE uuid = ?)"
                                      " AND s.ts >= ? AND s.ts < ? GROUP BY (s.ts - ?) / ?) b"
                                      " ON h.ts = b.ts"
                                      " WHERE h.device = (SELECT id FROM devices WHERE uuid = ?)"
-                                     " ORDER BY h.ts")
+                                     " AND h.ts >= ? AND h.ts < ? ORDER BY h.ts LIMIT ?")
                           .arg(HardwareTable::table()));
         query.addBindValue(uuid);
         query.addBindValue(fromMs);
@@ -1211,6 +1214,10 @@ std::optional<HardwareHistory> StoreReader::hardwareHistory(
         query.addBindValue(fromMs);
         query.addBindValue(slice);
         query.addBindValue(uuid);
+        // The outer bounds let PostgreSQL read only the range's partitions.
+        query.addBindValue(fromMs);
+        query.addBindValue(toMs);
+        query.addBindValue(std::max(1, limit) * 2);
     } else {
         query.prepare(
             QStringLiteral("SELECT h.ts, h.body FROM %1 h JOIN devices d ON d.id = h.device"

@@ -56,7 +56,8 @@
     const tiers = {raw: 'every report', minute: 'averages per minute', hour: 'averages per hour'};
     document.getElementById('resolution').textContent = tiers[all[0].resolution] || '';
     updateDownloads(from, to, all[0].resolution);
-    await loadHardware(from, to);
+    // The hardware is extra: its failure leaves the charts above as they are.
+    await loadHardware(from, to).catch(() => {});
   };
 
   // A board's hardware (agents 0.2.0 and newer): temperatures and cores over
@@ -123,8 +124,10 @@
     hardwareRows.forEach((row, x) => {
       for (let y = 0; y < cores; ++y) {
         const p = row.core_percents[y];
-        const f = p == null ? 0 : Math.min(1, p / 100);
         const at = (y * columns + x) * 4;
+        // A core missing from a report (offline) is left transparent, not idle.
+        if (p == null) continue;
+        const f = Math.min(1, p / 100);
         for (let c = 0; c < 3; ++c) image.data[at + c] = Math.round(cold[c] + (hot[c] - cold[c]) * f);
         image.data[at + 3] = 255;
       }

@@ -131,6 +131,22 @@ private slots:
         QCOMPARE(collector.skipped(), std::size_t(6));
     }
 
+    // A USB stick's accented label: what the wire cannot carry becomes '?',
+    // and the report still goes (it used to be refused whole).
+    void nonAsciiMountPoint()
+    {
+        QTemporaryDir dir;
+        QDir().mkpath(dir.filePath("proc/self"));
+        QFile file(dir.filePath("proc/self/mounts"));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("/dev/sda1 /media/pi/CL\303\211\\040USB vfat rw 0 0\n");
+        file.close();
+        FileSystemCollector collector(dir.path().toStdString(), fakeStat);
+        auto result = collector.collect();
+        QVERIFY(result.ok());
+        QCOMPARE(mounts(result.value()), QStringList {"/media/pi/CL?? USB vfat"});
+    }
+
     // The real machine's own mounts, with the real statvfs: whatever they
     // are, the root file system is among them and the figures add up.
     void thisMachine()

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "../support/TestHardware.h"
+#include "dmr/Codec.h"
 #include "dmr/FactsCache.h"
 
 #include <QTest>
@@ -47,6 +48,7 @@ private slots:
     void forget();
     void learnedFromTheStore();
     void processNames();
+    void unknownFactsStillStore();
 };
 
 void TestFactsCache::noFacts()
@@ -154,6 +156,25 @@ void TestFactsCache::processNames()
     QCOMPARE(later.hardware.processes[1].name, std::string("systemd"));
     QCOMPARE(later.hardware.processes[2].name, std::string());
     QCOMPARE(cache.unnamedProcesses(), std::size_t(1));
+}
+
+// A report whose facts the console does not know keeps its failed units'
+// count with empty names and its processes without names; what it stores
+// of it must read back (it once did not: every such row was lost).
+void TestFactsCache::unknownFactsStillStore()
+{
+    FactsCache cache;
+    dmr::Report r = report("pi", false);
+    for (dmr::ProcessSample &p : r.hardware.processes) {
+        p.name.clear();
+        p.nameIncluded = false;
+    }
+    QCOMPARE(cache.resolve(r), Outcome::Unknown);
+    QCOMPARE(r.hardware.failedUnits->size(), std::size_t(2));
+    const auto back = dmr::decodeHardwareRecord(dmr::encodeHardwareRecord(r.hardware));
+    QVERIFY(back);
+    QCOMPARE(back->failedUnits->size(), std::size_t(2));
+    QCOMPARE(back->processes.size(), r.hardware.processes.size());
 }
 
 QTEST_GUILESS_MAIN(TestFactsCache)
