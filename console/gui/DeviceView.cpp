@@ -141,8 +141,8 @@ DeviceView::DeviceView(
             m_tabs->setCurrentWidget(m_hardware);
         });
     }
-    connect(m_hardware->temperatureChart(), &MetricChart::clickedAt, m_hardware,
-        &HardwarePanel::showProcessesAt);
+    for (MetricChart *chart : {m_hardware->temperatureChart(), m_hardware->fileSystemChart()})
+        connect(chart, &MetricChart::clickedAt, m_hardware, &HardwarePanel::showProcessesAt);
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);

@@ -49,6 +49,8 @@ HardwarePanel::HardwarePanel(QWidget *parent)
     : QWidget(parent)
     , m_summary(new QLabel(this))
     , m_temperatures(new MetricChart(tr("Temperatures (°C)"), MetricChart::Kind::Number, this))
+    , m_fileSystemUse(
+          new MetricChart(tr("File systems (% used)"), MetricChart::Kind::Percent, this))
     , m_cores(new CoreHeatStrip(this))
     , m_fileSystems(new JsonTableModel(
           {{QStringLiteral("mount"), tr("Mount")}, {QStringLiteral("type"), tr("Type")},
@@ -81,8 +83,9 @@ HardwarePanel::HardwarePanel(QWidget *parent)
     auto *grid = new QGridLayout;
     grid->addWidget(m_temperatures, 0, 0);
     grid->addLayout(coresBox, 0, 1);
-    grid->addLayout(processesBox, 1, 0);
+    grid->addWidget(m_fileSystemUse, 1, 0);
     grid->addLayout(fileSystemsBox, 1, 1);
+    grid->addLayout(processesBox, 2, 0, 1, 2);
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_summary);
     layout->addLayout(grid, 1);
@@ -92,6 +95,7 @@ HardwarePanel::HardwarePanel(QWidget *parent)
 void HardwarePanel::setTimeRange(qint64 fromMs, qint64 toMs)
 {
     m_temperatures->setTimeRange(fromMs, toMs);
+    m_fileSystemUse->setTimeRange(fromMs, toMs);
 }
 
 QString HardwarePanel::processesCaption() const
@@ -132,6 +136,28 @@ void HardwarePanel::setRows(const QList<HardwareRow> &rows)
     for (int i = 0; i < lines.size(); ++i)
         m_temperatures->setPoints(i, lines[i]);
     m_temperatures->rescale();
+
+    // Each mount point's use, one line each: a card filling up climbs.
+    QStringList mounts;
+    for (const HardwareRow &row : rows) {
+        for (const dmr::FileSystemSample &fs : row.hardware.fileSystems) {
+            const QString mount = QString::fromStdString(fs.mount);
+            if (!mount.isEmpty() && !mounts.contains(mount))
+                mounts.append(mount);
+        }
+    }
+    m_fileSystemUse->setSeriesNames(mounts, mounts);
+    QList<QList<QPointF>> use(mounts.size());
+    for (const HardwareRow &row : rows) {
+        for (const dmr::FileSystemSample &fs : row.hardware.fileSystems) {
+            const int at = mounts.indexOf(QString::fromStdString(fs.mount));
+            if (at >= 0)
+                use[at].append(QPointF(double(row.ts), fs.percent()));
+        }
+    }
+    for (int i = 0; i < use.size(); ++i)
+        m_fileSystemUse->setPoints(i, use[i]);
+    m_fileSystemUse->rescale();
     m_cores->setColumns(cores);
     showNewest();
     showProcessesAt(m_pinnedMs);

@@ -15,8 +15,9 @@ class CoreHeatStrip;
 class JsonTableModel;
 class MetricChart;
 
-// A board's hardware in a device view: temperatures over the range, its
-// cores as a heat strip, its file systems and failed units as of the newest
+// A board's hardware in a device view: temperatures and file systems' use
+// over the range, its cores as a heat strip, its file systems and failed
+// units as of the newest
 // report, and the processes on top at the newest report or at a moment the
 // user picked (a spike on a chart). Shows rows the view's store thread read;
 // holds no SQL.
@@ -34,6 +35,7 @@ public:
     void showProcessesAt(qint64 ms);
 
     MetricChart *temperatureChart() const { return m_temperatures; }
+    MetricChart *fileSystemChart() const { return m_fileSystemUse; }
     CoreHeatStrip *coreStrip() const { return m_cores; }
     JsonTableModel *fileSystems() const { return m_fileSystems; }
     JsonTableModel *processes() const { return m_processes; }
@@ -47,6 +49,7 @@ private:
     qint64 m_pinnedMs = -1;
     QLabel *m_summary;
     MetricChart *m_temperatures;
+    MetricChart *m_fileSystemUse;
     CoreHeatStrip *m_cores;
     JsonTableModel *m_fileSystems;
     JsonTableModel *m_processes;

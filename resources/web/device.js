@@ -71,6 +71,7 @@
     const page = await dmr.json(`${api}hardware-metrics/?${span}&points=600`);
     hardwareRows = page.items || [];
     drawTemperatures();
+    drawFileSystems();
     drawCores();
     showProcesses();
   };
@@ -102,6 +103,38 @@
       pinOnClick(charts.temperature);
     } else {
       charts.temperature.setData([times, ...series]);
+    }
+  };
+
+  // Each file system's use over the range, one line a mount point: a card
+  // that fills up shows as a line that climbs.
+  let mounts = [];
+  const drawFileSystems = () => {
+    const names = [...new Set(hardwareRows.flatMap((r) => r.file_systems.map((f) => f.mount)))];
+    document.getElementById('file-system-chart-box').hidden = names.length === 0;
+    if (!names.length) return;
+    const times = hardwareRows.map((r) => Date.parse(r.ts) / 1000);
+    const series = names.map((mount) => hardwareRows.map((r) => {
+      const fs = r.file_systems.find((f) => f.mount === mount);
+      return fs ? fs.percent : null;
+    }));
+    const element = document.getElementById('chart-filesystems');
+    if (names.join('\n') !== mounts.join('\n') || !charts.filesystems) {
+      mounts = names;
+      if (charts.filesystems) charts.filesystems.destroy();
+      const palette = [css('--s1'), css('--s2'), css('--s3'), '#9c36b5', '#e8590c', '#1098ad'];
+      charts.filesystems = new uPlot({
+        width: Math.max(300, element.clientWidth), height: 220,
+        scales: {x: {time: true, range: () => [view.from, view.to]}, y: {range: [0, 100]}},
+        axes: [{stroke: css('--muted'), grid: {stroke: css('--grid')}},
+          {stroke: css('--muted'), grid: {stroke: css('--grid')}}],
+        series: [{}, ...names.map((name, i) => ({label: name, stroke: palette[i % palette.length],
+          width: 2, points: {show: false}, spanGaps: false}))],
+      }, [times, ...series], element);
+      element.uplot = charts.filesystems;
+      pinOnClick(charts.filesystems);
+    } else {
+      charts.filesystems.setData([times, ...series]);
     }
   };
 
@@ -276,7 +309,8 @@
   window.addEventListener('resize', () => {
     for (const [key, chart] of Object.entries(charts)) {
       const box = document.getElementById(`chart-${key}`);
-      chart.setSize({width: Math.max(300, box.clientWidth), height: key === 'temperature' ? 220 : 260});
+      const small = key === 'temperature' || key === 'filesystems';
+      chart.setSize({width: Math.max(300, box.clientWidth), height: small ? 220 : 260});
     }
   });
 

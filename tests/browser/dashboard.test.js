@@ -123,6 +123,8 @@ async function main() {
       return chart && chart.series.length === 2 && chart.data[0].length > 0;
     }, null, {timeout: 10000});
     assert.equal(await page.locator('#cores').getAttribute('data-cores'), '4');
+    // The file systems' use over time: one line for / and one for the firmware partition.
+    assert.equal(await page.evaluate(() => document.querySelector('#chart-filesystems').uplot.series.length), 3);
     assert.equal(await page.locator('#file-systems tr').count(), 2);
     assert.equal(await page.locator('#file-systems tr td').first().textContent(), '/');
     assert.ok(await page.locator('#processes tr').count() >= 5, 'top processes listed');

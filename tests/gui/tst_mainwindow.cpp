@@ -222,6 +222,9 @@ void TestMainWindow::boardHardwareAndOldAgents()
     QCOMPARE(hardware->temperatureChart()->seriesNames(),
         (QStringList {"coretemp/Package_id_0", "acpitz", "nvme/Composite"}));
     QCOMPARE(hardware->temperatureChart()->pointCount(0), 5);
+    QCOMPARE(hardware->fileSystemChart()->seriesNames(),
+        (QStringList {"/", "/boot/efi", "/snap/core/1"}));
+    QCOMPARE(hardware->fileSystemChart()->pointCount(0), 5);
     QCOMPARE(hardware->fileSystems()->rowCount(), 3);
     QCOMPARE(hardware->fileSystems()->row(0).value(QStringLiteral("mount")).toString(),
         QStringLiteral("/"));
