@@ -85,7 +85,29 @@ if [[ $fuzz_seconds -gt 0 ]]; then
     rm -f "$fuzz_log"
 fi
 
-for status in "$test_status" "$cross_status" "$sanitize_status" "$fuzz_status"; do
+# The Debian packages (installers/package.sh) for this machine and both
+# boards, then installed, run, removed and purged on this machine, and the
+# container images built from them and started with compose.yaml
+# (tests/installers/). They add packages and users to the machine, so they run
+# in CI, or when asked with DMR_PACKAGE_TEST=1. About 6 minutes.
+package_status=0
+if [[ -n ${CI:-} || ${DMR_PACKAGE_TEST:-} == 1 ]]; then
+    say "Debian packages: build, lintian, then install, run, remove and purge them"
+    "$DMR_INSTALLERS/package.sh" --no-build || package_status=$?
+    for arch in arm64 armhf; do
+        DMR_CROSS_BUILD_DIR="$DMR_ROOT/build-$arch" "$DMR_INSTALLERS/package.sh" --arch "$arch" \
+            --no-build || package_status=$?
+    done
+    if [[ $package_status -eq 0 ]]; then
+        "$DMR_ROOT/tests/installers/packages.sh" "$DMR_BUILD_DIR/packages" || package_status=$?
+        say "Container images: built from the packages, started with compose.yaml"
+        DMR_PACKAGES_FILE=/dev/null "$DMR_INSTALLERS/deps.sh" podman podman-compose runc debootstrap \
+            netavark aardvark-dns iptables
+        "$DMR_ROOT/tests/installers/containers.sh" "$DMR_BUILD_DIR/packages" || package_status=$?
+    fi
+fi
+
+for status in "$test_status" "$cross_status" "$sanitize_status" "$fuzz_status" "$package_status"; do
     if [[ $status -ne 0 ]]; then
         exit "$status"
     fi

@@ -579,7 +579,7 @@ std::string encodeReport(const Report &report)
     // Interfaces beyond the first few go before any process (a host's
     // container veths matter less than what runs on it); ReportBuilder sized
     // the rest to fit with four.
-    while (tooLarge() && wire.interfaces_size() > kKeptInterfaces)
+    while (tooLarge() && std::size_t(wire.interfaces_size()) > kKeptInterfaces)
         wire.mutable_interfaces()->RemoveLast();
     while (tooLarge() && wire.process_pid_size() > 0) {
         const std::uint32_t pid = wire.process_pid(wire.process_pid_size() - 1);

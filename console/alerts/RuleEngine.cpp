@@ -122,7 +122,10 @@ void RuleEngine::restoreFiring(
     Device &device = m_devices[uuid];
     auto it = device.find(ruleId, interface);
     if (it == device.states.end()) {
-        device.states.push_back(State {ruleId, interface});
+        State state;
+        state.ruleId = ruleId;
+        state.interface = interface;
+        device.states.push_back(std::move(state));
         it = std::prev(device.states.end());
     }
     it->firing = true;
@@ -163,7 +166,10 @@ void RuleEngine::step(std::size_t ruleIndex, const QString &uuid, const QString 
     if (it == device.states.end()) {
         if (!raising)
             return;
-        device.states.push_back(State {rule.id, interface});
+        State state;
+        state.ruleId = rule.id;
+        state.interface = interface;
+        device.states.push_back(std::move(state));
         it = std::prev(device.states.end());
     }
     State &state = *it;

@@ -3,26 +3,32 @@
 #include "config/KeysCommand.h"
 #include "config/LogFile.h"
 #include "config/Logging.h"
-#include "gui/MainWindow.h"
-#include "gui/MigrationProgress.h"
-#include "gui/SavedSettings.h"
-#include "gui/ScreenshotTour.h"
 #include "service/ConsoleService.h"
 #include "service/DbCommand.h"
 #include "service/TlsCommand.h"
 #include "service/UsersCommand.h"
 
-#include <QApplication>
 #include <QCoreApplication>
-#include <QIcon>
-#include <QMessageBox>
-#include <QSettings>
 #include <QSocketNotifier>
 #include <csignal>
 #include <cstdio>
 #include <memory>
 #include <sys/socket.h>
 #include <unistd.h>
+
+// DMR_CONSOLE_WINDOW is 0 for the headless build (the metrics-console-headless
+// package), which links neither widgets nor charts.
+#if DMR_CONSOLE_WINDOW
+#include "gui/MainWindow.h"
+#include "gui/MigrationProgress.h"
+#include "gui/SavedSettings.h"
+#include "gui/ScreenshotTour.h"
+
+#include <QApplication>
+#include <QIcon>
+#include <QMessageBox>
+#include <QSettings>
+#endif
 
 using namespace dmr::console;
 
@@ -61,9 +67,14 @@ void installSignalHandlers(QCoreApplication *app)
 // console runs headless rather than failing.
 bool canShowWindow(const QProcessEnvironment &environment)
 {
+#if DMR_CONSOLE_WINDOW
     return !environment.value(QStringLiteral("QT_QPA_PLATFORM")).isEmpty()
         || !environment.value(QStringLiteral("DISPLAY")).isEmpty()
         || !environment.value(QStringLiteral("WAYLAND_DISPLAY")).isEmpty();
+#else
+    Q_UNUSED(environment);
+    return false;
+#endif
 }
 
 QStringList argumentList(int argc, char *argv[])
@@ -108,18 +119,24 @@ int main(int argc, char *argv[])
     std::optional<ConsoleConfig> config
         = ConsoleConfig::parse(arguments, environment, &error, &exitCode);
     const bool window = config && !config->headless && canShowWindow(environment);
+#if DMR_CONSOLE_WINDOW
     if (window) {
         QSettings settings;
         environment = SavedSettings(&settings).mergedInto(environment);
         config = ConsoleConfig::parse(arguments, environment, &error, &exitCode);
     }
+#endif
     if (!config) {
         if (!error.isEmpty())
             std::fprintf(stderr, "metrics-console: %s\nTry --help.\n", qPrintable(error));
         return exitCode;
     }
+#if DMR_CONSOLE_WINDOW
     std::unique_ptr<QCoreApplication> app = window ? std::make_unique<QApplication>(argc, argv)
                                                    : std::make_unique<QCoreApplication>(argc, argv);
+#else
+    auto app = std::make_unique<QCoreApplication>(argc, argv);
+#endif
 
     LogFile::Options logOptions;
     logOptions.path = config->logFile.isEmpty() ? LogFile::defaultPath() : config->logFile;
@@ -127,10 +144,13 @@ int main(int argc, char *argv[])
     log.install();
 
     if (!config->headless && !window)
-        qCInfo(
-            lcConfig, "no display (DISPLAY, WAYLAND_DISPLAY or QT_QPA_PLATFORM); running headless");
+        qCInfo(lcConfig,
+            DMR_CONSOLE_WINDOW
+                ? "no display (DISPLAY, WAYLAND_DISPLAY or QT_QPA_PLATFORM); running headless"
+                : "built without the window; running headless");
 
     installSignalHandlers(app.get());
+#if DMR_CONSOLE_WINDOW
     // A database from an older console is brought up to date with progress
     // shown, not behind a window that does not appear yet.
     if (window && !migrateShowingProgress(config->database, &error)) {
@@ -138,19 +158,23 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "metrics-console: %s\n", qPrintable(error));
         return 1;
     }
+#endif
     ConsoleService service(*config);
     service.setBackgroundThreadsLowered(window);
     if (!service.start(&error)) {
         qCCritical(lcConfig, "cannot start: %s", qPrintable(error));
         std::fprintf(stderr, "metrics-console: %s\n", qPrintable(error));
+#if DMR_CONSOLE_WINDOW
         // Started from a menu, nobody reads stderr.
         if (window)
             QMessageBox::critical(nullptr, QStringLiteral("metrics-console"),
                 QStringLiteral("The console cannot start:\n\n%1").arg(error));
+#endif
         return 1;
     }
     qCInfo(lcConfig, "metrics-console %s: UDP port %u, database %s", DMR_VERSION, service.udpPort(),
         qPrintable(config->databaseShown()));
+#if DMR_CONSOLE_WINDOW
     std::unique_ptr<MainWindow> mainWindow;
     if (window) {
         QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/metrics-console.svg")));
@@ -162,8 +186,11 @@ int main(int argc, char *argv[])
         if (!shots.isEmpty())
             (new ScreenshotTour(mainWindow.get(), shots, mainWindow.get()))->start();
     }
+#endif
     const int status = app->exec();
+#if DMR_CONSOLE_WINDOW
     mainWindow.reset();
+#endif
     service.stop();
     return status;
 }

@@ -5,6 +5,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
+#include <utility>
 
 namespace dmr::console {
 
@@ -18,6 +19,11 @@ class JsonTableModel : public QAbstractTableModel
 public:
     struct Column
     {
+        Column(QString key, QString title, QString whenNull = QString())
+            : key(std::move(key))
+            , title(std::move(title))
+            , whenNull(std::move(whenNull))
+        { }
         QString key;
         QString title;
         QString whenNull; // shown for null

@@ -175,7 +175,7 @@ bool ReportParser::readSystem(
     }
     // memory_percent and disk_percent, if sent, are derived values: the stored
     // ones are computed from used and total, as for datagrams.
-    for (const QString key : {QStringLiteral("memory_percent"), QStringLiteral("disk_percent")}) {
+    for (const QString &key : {QStringLiteral("memory_percent"), QStringLiteral("disk_percent")}) {
         double ignored = 0;
         if (object.contains(key) && !readNumber(object, key, 0, 100, &ignored, error))
             return false;

@@ -4,4 +4,5 @@
 set(DMR_CROSS_TRIPLET aarch64-linux-gnu)
 set(DMR_CROSS_PROCESSOR aarch64)
 set(DMR_CROSS_QEMU qemu-aarch64-static)
+set(DMR_DEBIAN_ARCH arm64)
 include(${CMAKE_CURRENT_LIST_DIR}/debian-multiarch.cmake)

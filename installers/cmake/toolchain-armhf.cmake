@@ -4,6 +4,7 @@
 set(DMR_CROSS_TRIPLET arm-linux-gnueabihf)
 set(DMR_CROSS_PROCESSOR armv7l)
 set(DMR_CROSS_QEMU qemu-arm-static)
+set(DMR_DEBIAN_ARCH armhf)
 # GCC's notes that std::vector's iterators are passed as GCC 7.1 passes them
 # (-Wpsabi): only a concern for code mixed with GCC 6's, and everything here
 # is built by one compiler.

@@ -40,8 +40,8 @@ Report sampleReport(int interfaces = 2)
         dmr::InterfaceSample sample;
         sample.name = i == 0 ? "eth0" : "wlan" + std::to_string(i - 1);
         sample.ipAddress = "192.168.1." + std::to_string(20 + i);
-        char mac[18];
-        std::snprintf(mac, sizeof mac, "dc:a6:32:%02x:4f:9e", i);
+        char mac[24];
+        std::snprintf(mac, sizeof mac, "dc:a6:32:%02x:4f:9e", unsigned(i) & 0xffU);
         sample.macAddress = mac;
         sample.rxBytes = 98765432109ULL + i;
         sample.txBytes = 12345678901ULL + i;
@@ -57,11 +57,6 @@ Report withLabels(Report report, const dmr::Labels &labels)
     report.labels = labels;
     report.labelsHash = dmr::labelsHash(labels);
     return report;
-}
-
-std::string bytes(const char *text, int size)
-{
-    return std::string(text, std::size_t(size));
 }
 
 } // namespace

@@ -18,7 +18,7 @@ sanitizers="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 if [[ ! -x "$build/tests/fuzz/fuzz_decode" || -z ${DMR_FUZZ_BUILD_DIR:-} ]]; then
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DCMAKE_CXX_COMPILER=clang++ -DDMR_BUILD_CONSOLE=OFF -DDMR_BUILD_TESTS=OFF \
-        -DDMR_BUILD_AGENT=OFF -DDMR_STATIC_AGENT=OFF -DDMR_BUILD_FUZZ=ON \
+        -DDMR_BUILD_AGENT=OFF -DDMR_STATIC_AGENT=OFF -DDMR_BUILD_FUZZ=ON -DDMR_HARDENING=OFF \
         "-DCMAKE_CXX_FLAGS=$sanitizers -fsanitize=fuzzer-no-link" >/dev/null
     cmake --build "$build" --target fuzz_decode -j "${DMR_JOBS:-2}"
 fi

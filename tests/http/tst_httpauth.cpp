@@ -375,7 +375,8 @@ void TestHttpAuth::webSocketNeedsCredentials()
         QSignalSpy connected(&socket, &QWebSocket::connected);
         QSignalSpy failed(&socket, &QWebSocket::disconnected);
         socket.open(request);
-        QTest::qWaitFor([&] { return connected.size() + failed.size() > 0; }, 10000);
+        if (!QTest::qWaitFor([&] { return connected.size() + failed.size() > 0; }, 10000))
+            return false;
         return connected.size() == 1;
     };
     QVERIFY(!connects({}));

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# CTest entry: every unit in installers/systemd through `systemd-analyze
-# verify`, which needs no running systemd. verify also wants ExecStart= to name
+# CTest entry: every unit in installers/systemd (or, as the packages install
+# them, in build/packaging/systemd) through `systemd-analyze verify`, which
+# needs no running systemd. verify also wants ExecStart= to name
 # an executable, so it reads copies that name the built program instead of
-# /usr/local/bin (as install.sh rewrites the prefix); a program this build
+# /usr/local/bin or /usr/bin (as install.sh rewrites the prefix); a program this build
 # lacks (the console, in an agent-only build) is replaced by true(1), which
 # still checks the rest of its unit. verify exits 0 on warnings such as an
 # unknown key, so any line it prints about our units fails the test.
@@ -31,11 +32,11 @@ for unit in "$unit_dir"/*.service; do
         program="$(type -P true)"
         echo "$name is not built here: its unit is checked with ExecStart=$program"
     fi
-    grep -q "^ExecStart=/usr/local/bin/$name\( \|$\)" "$unit" || {
-        echo "$unit: no ExecStart=/usr/local/bin/$name line to point at the build" >&2
+    grep -Eq "^ExecStart=/usr(/local)?/bin/$name( |$)" "$unit" || {
+        echo "$unit: no ExecStart=/usr/local/bin/$name (or /usr/bin) line to point at the build" >&2
         exit 1
     }
-    sed "s|^ExecStart=/usr/local/bin/$name|ExecStart=$program|" "$unit" >"$scratch/$name.service"
+    sed -E "s|^ExecStart=/usr(/local)?/bin/$name|ExecStart=$program|" "$unit" >"$scratch/$name.service"
     units+=("$scratch/$name.service")
 done
 

@@ -16,7 +16,7 @@ flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fr
 flags+=" -fsanitize=fuzzer-no-link -O1 -gline-tables-only"
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=None \
-    -DCMAKE_CXX_COMPILER=clang++ -DDMR_STATIC_AGENT=OFF -DDMR_BUILD_FUZZ=ON \
+    -DCMAKE_CXX_COMPILER=clang++ -DDMR_STATIC_AGENT=OFF -DDMR_BUILD_FUZZ=ON -DDMR_HARDENING=OFF \
     "-DCMAKE_CXX_FLAGS=$flags" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined" >/dev/null
 cmake --build "$build" -j "${DMR_JOBS:-2}"
 

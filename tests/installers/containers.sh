@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The container images as a user meets them: built from this build's
+# packages on our own debootstrapped Debian 12 base, then compose.yaml's
+# console and agent started on their own network, and through the published
+# HTTP port the agent's device listed and online. Prints the images' sizes.
+# Needs root, podman and podman-compose (or DMR_CONTAINER_ENGINE=docker with
+# docker compose); installers/test.sh runs it in CI or with DMR_PACKAGE_TEST=1.
+# Usage: containers.sh PACKAGES_DIR
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=../../installers/lib.sh
+source "$root/installers/lib.sh"
+# shellcheck source=../../installers/container/engine.sh
+source "$root/installers/container/engine.sh"
+packages="$1"
+failures=0
+check() {
+    local what="$1"
+    shift
+    if "$@" >/dev/null 2>&1; then
+        printf '  ok    %s\n' "$what" >&2
+    else
+        printf '  FAIL  %s\n' "$what" >&2
+        failures=$((failures + 1))
+    fi
+}
+
+"$root/installers/container/build-images.sh" --packages "$packages"
+
+inspect() { "${engine[@]}" image inspect --format "$2" "localhost/metrics-$1:latest"; }
+say "What the images are"
+for name in console agent; do
+    size="$(inspect "$name" '{{.Size}}')"
+    say "localhost/metrics-$name: $((size / 1000000)) MB"
+    user="$(inspect "$name" '{{.Config.User}}')"
+    check "metrics-$name runs as a user of its own ($user), not root" \
+        test "$user" = "metrics-$name"
+done
+check "the console's health check asks /healthz" \
+    bash -c "[[ \"\$(${engine[*]} image inspect --format '{{json .Config.Healthcheck}}' localhost/metrics-console:latest)\" == *healthz* ]]"
+check "the console's database is on a volume" \
+    bash -c "[[ \"\$(${engine[*]} image inspect --format '{{json .Config.Volumes}}' localhost/metrics-console:latest)\" == */var/lib/device-metrics-reporter* ]]"
+check "the console publishes 8000/tcp and 47800/udp" \
+    bash -c "ports=\"\$(${engine[*]} image inspect --format '{{json .Config.ExposedPorts}}' localhost/metrics-console:latest)\"; [[ \$ports == *8000/tcp* && \$ports == *47800/udp* ]]"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+export DMR_HTTP_PORT DMR_UDP_PORT
+DMR_HTTP_PORT="$(free_port)"
+DMR_UDP_PORT="$(free_port)"
+project="dmr-test-$$"
+if [[ $engine_name == podman ]]; then
+    compose=(podman-compose -p "$project" -f "$root/installers/container/compose.yaml")
+else
+    compose=(docker compose -p "$project" -f "$root/installers/container/compose.yaml")
+fi
+cleanup() {
+    "${compose[@]}" down -v >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+say "compose up: the console on port $DMR_HTTP_PORT, an agent reporting to it"
+"${compose[@]}" up -d >/dev/null
+console="$("${engine[@]}" ps --filter "label=com.docker.compose.project=$project" \
+    --filter label=com.docker.compose.service=console --format '{{.Names}}' | head -n 1)"
+[[ -n $console ]] || console="${project}_console_1"
+
+for _ in $(seq 100); do
+    curl -fsS "http://127.0.0.1:$DMR_HTTP_PORT/healthz" >/dev/null 2>&1 && break
+    sleep 0.3
+done
+check "/healthz through the published port" curl -fsS "http://127.0.0.1:$DMR_HTTP_PORT/healthz"
+check "the first start made the user admin and said so" \
+    bash -c "${engine[*]} logs $console 2>&1 | grep -q 'made the user admin with password'"
+token="$("${engine[@]}" exec "$console" metrics-console users token admin --name container-test \
+    --role viewer 2>/dev/null | tail -n 1)"
+check "a token made in the container" test -n "$token"
+device_online() {
+    curl -fsS -H "Authorization: Bearer $token" "http://127.0.0.1:$DMR_HTTP_PORT/api/devices/" |
+        python3 -c 'import json, sys
+devices = json.load(sys.stdin)
+devices = devices.get("results", devices) if isinstance(devices, dict) else devices
+sys.exit(0 if any(d.get("hostname") == "compose-agent" and d.get("online") for d in devices) else 1)'
+}
+for _ in $(seq 60); do
+    device_online && break
+    sleep 0.5
+done
+check "the agent's device is listed and online, through the published port" device_online
+if [[ $engine_name == podman ]]; then
+    check "the health check passes" "${engine[@]}" healthcheck run "$console"
+fi
+if [[ $failures -gt 0 ]]; then
+    "${engine[@]}" logs "$console" 2>&1 | tail -n 30 >&2 || true
+    echo "containers.sh: $failures checks failed" >&2
+    exit 1
+fi
+say "containers.sh: every check passed"
