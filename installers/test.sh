@@ -99,6 +99,9 @@ if [[ -n ${CI:-} || ${DMR_PACKAGE_TEST:-} == 1 ]]; then
             --no-build || package_status=$?
     done
     if [[ $package_status -eq 0 ]]; then
+        # What the checks use as a user would: completion, man, the validators.
+        DMR_PACKAGES_FILE=/dev/null "$DMR_INSTALLERS/deps.sh" bash-completion man-db \
+            desktop-file-utils appstream
         "$DMR_ROOT/tests/installers/packages.sh" "$DMR_BUILD_DIR/packages" || package_status=$?
         say "Container images: built from the packages, started with compose.yaml"
         DMR_PACKAGES_FILE=/dev/null "$DMR_INSTALLERS/deps.sh" podman podman-compose runc debootstrap \

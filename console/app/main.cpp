@@ -178,6 +178,9 @@ int main(int argc, char *argv[])
     std::unique_ptr<MainWindow> mainWindow;
     if (window) {
         QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/metrics-console.svg")));
+        // The installed metrics-console.desktop: its name and icon in a
+        // Wayland session's task bar.
+        QGuiApplication::setDesktopFileName(QStringLiteral("metrics-console"));
         mainWindow = std::make_unique<MainWindow>(&service);
         mainWindow->resize(1400, 860);
         mainWindow->show();

@@ -159,7 +159,8 @@ if(DMR_BUILD_CONSOLE)
     install(FILES ${PROJECT_SOURCE_DIR}/resources/icons/metrics-console.svg
         DESTINATION share/icons/hicolor/scalable/apps COMPONENT console)
     install(FILES ${DMR_PACKAGING_DIR}/metrics-console.metainfo.xml
-        DESTINATION share/metainfo COMPONENT console)
+        DESTINATION share/metainfo RENAME org.device_metrics_reporter.console.metainfo.xml
+        COMPONENT console)
 endif()
 
 # The target's Debian architecture: the host's, or the cross toolchain's.

@@ -83,7 +83,8 @@ for pkg in "$console" "$headless"; do
 done
 check "metrics-console: .desktop file" holds "$console" /usr/share/applications/metrics-console.desktop
 check "metrics-console: hicolor icon" holds "$console" /usr/share/icons/hicolor/scalable/apps/metrics-console.svg
-check "metrics-console: AppStream metainfo" holds "$console" /usr/share/metainfo/metrics-console.metainfo.xml
+metainfo=/usr/share/metainfo/org.device_metrics_reporter.console.metainfo.xml
+check "metrics-console: AppStream metainfo" holds "$console" "$metainfo"
 check "metrics-console: depends on Qt's widgets and charts" \
     bash -c "dpkg-deb -f '$console' Depends | grep -q libqt6widgets6 && dpkg-deb -f '$console' Depends | grep -q libqt6charts6"
 check "metrics-console-headless: no widgets, charts or GUI in Depends" \
@@ -105,13 +106,16 @@ check "settings in /etc/device-metrics-reporter" test -f /etc/device-metrics-rep
 check "metrics-agent --version" bash -c '/usr/bin/metrics-agent --version | grep -q "[0-9]\.[0-9]"'
 check "metrics-console --version" bash -c '/usr/bin/metrics-console --version | grep -q "[0-9]\.[0-9]"'
 check "man metrics-agent" bash -c 'MANPAGER=cat man metrics-agent 2>/dev/null | grep -q METRICS_SERVER'
+# bash-completion's loader finds each program's file where the package put it.
 check "bash completion of metrics-agent --se" bash -c '
     source /usr/share/bash-completion/bash_completion
+    _completion_loader metrics-agent
     COMP_WORDS=(metrics-agent --se); COMP_CWORD=1; COMP_LINE="metrics-agent --se"; COMP_POINT=${#COMP_LINE}
     _metrics_agent metrics-agent --se metrics-agent
     [[ " ${COMPREPLY[*]} " == *" --server "* && " ${COMPREPLY[*]} " == *" --security "* ]]'
 check "bash completion of metrics-console us" bash -c '
     source /usr/share/bash-completion/bash_completion
+    _completion_loader metrics-console
     COMP_WORDS=(metrics-console us); COMP_CWORD=1; COMP_LINE="metrics-console us"; COMP_POINT=${#COMP_LINE}
     _metrics_console metrics-console us metrics-console
     [[ ${COMPREPLY[*]} == users ]]'
@@ -154,8 +158,8 @@ check "the data is kept" test -s /var/lib/device-metrics-reporter/metrics.db
 check "the edited console.env is kept" grep -q "kept across packages" /etc/device-metrics-reporter/console.env
 check "metrics-console --version without a display" \
     bash -c 'env -u DISPLAY -u WAYLAND_DISPLAY /usr/bin/metrics-console --version | grep -q "[0-9]\.[0-9]"'
-check "desktop-file-validate, when installed" \
-    bash -c '! command -v desktop-file-validate || desktop-file-validate /usr/share/applications/metrics-console.desktop'
+check "desktop-file-validate" desktop-file-validate /usr/share/applications/metrics-console.desktop
+check "appstreamcli validate" appstreamcli validate --no-net "$metainfo"
 
 say "apt remove: programs go, settings and data stay"
 apt-get remove -y metrics-agent metrics-console >/dev/null
