@@ -9,7 +9,8 @@ set -eu
 
 if [ "${1:-}" = metrics-console ] && [ "${2:-}" != users ] && [ "${2:-}" != keys ] &&
     [ "${2:-}" != db ] && [ "${2:-}" != tls ] && [ -z "${METRICS_API_TOKEN:-}" ]; then
-    if ! metrics-console users list 2>/dev/null | grep -q '[a-z]'; then
+    # users list prints a header line, then one line a user.
+    if ! metrics-console users list 2>/dev/null | tail -n +2 | grep -q .; then
         if [ -n "${METRICS_ADMIN_PASSWORD_FILE:-}" ]; then
             password="$(head -n 1 "$METRICS_ADMIN_PASSWORD_FILE")"
             shown="the password in $METRICS_ADMIN_PASSWORD_FILE"
@@ -17,7 +18,10 @@ if [ "${1:-}" = metrics-console ] && [ "${2:-}" != users ] && [ "${2:-}" != keys
             password="$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
             shown="password $password"
         fi
-        printf '%s\n' "$password" | metrics-console users add admin --role admin >/dev/null
+        if ! said="$(printf '%s\n' "$password" | metrics-console users add admin --role admin 2>&1)"; then
+            printf '%s\n' "$said" >&2
+            exit 1
+        fi
         echo "console-entrypoint: made the user admin with $shown;" \
             "change it with: metrics-console users passwd admin" >&2
     fi

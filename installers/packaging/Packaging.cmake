@@ -211,7 +211,8 @@ This package holds the Qt desktop window; metrics-console-headless is the
 same console for servers, without it.")
 set(CPACK_DEBIAN_CONSOLE_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_CONSOLE_PACKAGE_DEPENDS "adduser, libqt6sql6-sqlite")
-set(CPACK_DEBIAN_CONSOLE_PACKAGE_RECOMMENDS "libqt6svg6")
+# The window's SVG icon; Wayland without XWayland.
+set(CPACK_DEBIAN_CONSOLE_PACKAGE_RECOMMENDS "libqt6svg6, qt6-wayland")
 set(CPACK_DEBIAN_CONSOLE_PACKAGE_SUGGESTS "libqt6sql6-psql, metrics-agent")
 set(CPACK_DEBIAN_CONSOLE_PACKAGE_CONFLICTS "metrics-console-headless")
 set(CPACK_DEBIAN_CONSOLE_PACKAGE_REPLACES "metrics-console-headless")

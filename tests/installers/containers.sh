@@ -89,6 +89,26 @@ check "the agent's device is listed and online, through the published port" devi
 if [[ $engine_name == podman ]]; then
     check "the health check passes" "${engine[@]}" healthcheck run "$console"
 fi
+# This machine has every library the build needed, so installing the window's
+# package here cannot show a missing Depends; a clean Debian 12 can. The
+# images already prove the headless console's and the agent's.
+say "apt install ./metrics-console on a clean Debian 12 (the base image), then its window, offscreen"
+arch="$(dpkg --print-architecture)"
+window_log="$(mktemp)"
+"${engine[@]}" run --rm --network host -v "$(cd "$packages" && pwd):/packages:ro" \
+    localhost/dmr-debian:bookworm bash -c "
+        apt-get update -qq && apt-get install -y -qq /packages/metrics-console_*_$arch.deb >/dev/null &&
+        cd /tmp && QT_QPA_PLATFORM=offscreen METRICS_LOG_FILE=- METRICS_HTTP_PORT=0 METRICS_UDP_PORT=0 \
+            timeout -s INT 10 metrics-console; echo exit=\$?" >"$window_log" 2>&1 || true
+# timeout's 124: still running after 10 s, then stopped cleanly by SIGINT.
+window_ran() {
+    grep -q 'metrics-console [0-9.]*: UDP port' "$window_log" &&
+        grep -q 'console.stats: stopped' "$window_log" && grep -qx 'exit=124' "$window_log"
+}
+check "the window's package installs from Debian's archive alone and its window runs" window_ran
+window_ran || tail -n 20 "$window_log" >&2
+rm -f "$window_log"
+
 if [[ $failures -gt 0 ]]; then
     "${engine[@]}" logs "$console" 2>&1 | tail -n 30 >&2 || true
     echo "containers.sh: $failures checks failed" >&2
