@@ -37,6 +37,8 @@ for name in console agent; do
     check "metrics-$name runs as a user of its own ($user), not root" \
         test "$user" = "metrics-$name"
 done
+check "no systemd in the image, so no service enabled in it" "${engine[@]}" run --rm \
+    localhost/metrics-agent:latest bash -c '! test -e /lib/systemd/systemd && ! test -e /etc/systemd/system/multi-user.target.wants/metrics-agent.service'
 check "the console's health check asks /healthz" \
     bash -c "[[ \"\$(${engine[*]} image inspect --format '{{json .Config.Healthcheck}}' localhost/metrics-console:latest)\" == *healthz* ]]"
 check "the console's database is on a volume" \

@@ -103,6 +103,13 @@ check "/var/lib/device-metrics-reporter owned by metrics-console, 0750" \
 check "/var/lib/metrics-agent owned by metrics-agent" \
     bash -c '[[ $(stat -c %U /var/lib/metrics-agent) == metrics-agent ]]'
 check "settings in /etc/device-metrics-reporter" test -f /etc/device-metrics-reporter/console.env
+wants=/etc/systemd/system/multi-user.target.wants
+if [[ -x /lib/systemd/systemd ]]; then
+    check "systemd is installed: metrics-agent enabled" test -L $wants/metrics-agent.service
+    check "systemd is installed: metrics-console (headless) enabled" test -L $wants/metrics-console.service
+else
+    check "no systemd: nothing enabled" not test -e $wants/metrics-agent.service
+fi
 check "metrics-agent --version" bash -c '/usr/bin/metrics-agent --version | grep -q "[0-9]\.[0-9]"'
 check "metrics-console --version" bash -c '/usr/bin/metrics-console --version | grep -q "[0-9]\.[0-9]"'
 check "man metrics-agent" bash -c 'MANPAGER=cat man metrics-agent 2>/dev/null | grep -q METRICS_SERVER'
@@ -151,6 +158,8 @@ check "the database is the service user's" \
 say "apt install ./metrics-console (the window) in place of the headless console"
 echo "# kept across packages" >>/etc/device-metrics-reporter/console.env
 apt-get install -y --no-install-recommends "$console" >/dev/null
+check "the window's package leaves its service as the headless one had it (enabled)" \
+    bash -c "! test -x /lib/systemd/systemd || test -L $wants/metrics-console.service"
 check "metrics-console-headless is removed" \
     not bash -c "dpkg-query -W -f='\${db:Status-Status}' metrics-console-headless | grep -qx installed"
 check "its program links QtWidgets" bash -c 'readelf -d /usr/bin/metrics-console | grep -q libQt6Widgets'
