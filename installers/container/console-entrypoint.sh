@@ -9,8 +9,10 @@ set -eu
 
 if [ "${1:-}" = metrics-console ] && [ "${2:-}" != users ] && [ "${2:-}" != keys ] &&
     [ "${2:-}" != db ] && [ "${2:-}" != tls ] && [ -z "${METRICS_API_TOKEN:-}" ]; then
-    # users list prints a header line, then one line a user.
-    if ! metrics-console users list 2>/dev/null | tail -n +2 | grep -q .; then
+    # users list prints a header line, then one line a user. Where it fails
+    # (a database not reachable yet), the console says why itself.
+    if users="$(metrics-console users list 2>/dev/null)" &&
+        [ -z "$(printf '%s\n' "$users" | tail -n +2)" ]; then
         if [ -n "${METRICS_ADMIN_PASSWORD_FILE:-}" ]; then
             password="$(head -n 1 "$METRICS_ADMIN_PASSWORD_FILE")"
             shown="the password in $METRICS_ADMIN_PASSWORD_FILE"
