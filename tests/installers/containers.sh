@@ -14,17 +14,8 @@ source "$root/installers/lib.sh"
 # shellcheck source=../../installers/container/engine.sh
 source "$root/installers/container/engine.sh"
 packages="$1"
-failures=0
-check() {
-    local what="$1"
-    shift
-    if "$@" >/dev/null 2>&1; then
-        printf '  ok    %s\n' "$what" >&2
-    else
-        printf '  FAIL  %s\n' "$what" >&2
-        failures=$((failures + 1))
-    fi
-}
+# shellcheck source=check.sh
+source "$root/tests/installers/check.sh"
 
 "$root/installers/container/build-images.sh" --packages "$packages"
 

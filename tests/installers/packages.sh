@@ -10,19 +10,10 @@
 set -euo pipefail
 packages="$(cd "$1" && pwd)"
 arch="$(dpkg --print-architecture)"
-failures=0
+# shellcheck source=check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/check.sh"
 
 say() { printf '==> %s\n' "$*" >&2; }
-check() { # check DESCRIPTION COMMAND...
-    local what="$1"
-    shift
-    if "$@" >/dev/null 2>&1; then
-        printf '  ok    %s\n' "$what" >&2
-    else
-        printf '  FAIL  %s\n' "$what" >&2
-        failures=$((failures + 1))
-    fi
-}
 deb() { find "$packages" -maxdepth 1 -name "$1_*_$arch.deb" | sort -V | tail -n 1; }
 holds() { dpkg-deb -c "$1" | awk '{print $6}' | sed 's|^\./|/|' | grep -qx -- "$2"; }
 depends() { dpkg-deb -f "$1" Depends | tr ',' '\n' | sed 's/^ *//; s/ .*//' | grep -qx -- "$2"; }
